@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ChatChannelConfig(AppConfig):
+    name = "channels_chat"
+    verbose_name = "Live chat"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,65 @@
+"""Fixtures shared by every app's tests: agents with roles and teams, logged-in clients, and a
+fake provider channel for exercising the pipeline without any real channel app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from hub.models import Agent, Role, Team
+from hub.tests.factories import AgentFactory, TeamFactory
+from hub.tests.fake_channel import FakeChannel
+
+
+@pytest.fixture
+def team(db: None) -> Team:
+    return TeamFactory(name="Support", slug="support")
+
+
+@pytest.fixture
+def other_team(db: None) -> Team:
+    return TeamFactory(name="Billing", slug="billing")
+
+
+@pytest.fixture
+def agent(team: Team) -> Agent:
+    return AgentFactory(teams=[team], role=Role.AGENT)
+
+
+@pytest.fixture
+def admin_agent(db: None) -> Agent:
+    return AgentFactory(role=Role.ADMIN, user__is_staff=True, user__is_superuser=True)
+
+
+@pytest.fixture
+def client_for() -> object:
+    def make(agent: Agent) -> Client:
+        client = Client()
+        client.force_login(agent.user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_for() -> object:
+    def make(agent: Agent) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(agent.user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def fake_channel(db: None) -> Iterator[FakeChannel]:
+    """A channel whose provider is this test: it normalizes JSON payloads and records sends."""
+    from hub import channels
+
+    adapter = FakeChannel()
+    channels.register(adapter)
+    yield adapter
+    channels.unregister(adapter.key)

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from hub import events, realtime
+from hub.models import Agent, Tag, Team, Ticket, TicketStatus
+from hub.realtime import agent_group, team_group
+
+
+def _bump(ticket: Ticket, *fields: str) -> None:
+    """Save ``fields`` and move the ticket's version on, so every open view learns of it."""
+    ticket.updated_at = timezone.now()
+    Ticket.objects.filter(pk=ticket.pk).update(
+        version=F("version") + 1, updated_at=ticket.updated_at, **{f: getattr(ticket, f) for f in fields}
+    )
+    ticket.refresh_from_db(fields=["version"])
+
+
+@transaction.atomic
+def do_assign(ticket: Ticket, assignee: Agent | None, *, actor: Agent | None) -> Ticket:
+    previous = ticket.assignee_id
+    if previous == (assignee.pk if assignee else None):
+        return ticket
+    ticket.assignee = assignee
+    if assignee is not None and ticket.status == TicketStatus.NEW:
+        ticket.status = TicketStatus.OPEN
+    _bump(ticket, "assignee_id", "status")
+    events.assigned(ticket=ticket, actor=actor, assignee_id=ticket.assignee_id, previous_id=previous)
+    # The previous assignee's list must drop the row too.
+    realtime.ticket_changed(ticket, "ticket.updated", extra_groups=[agent_group(previous)] if previous else None)
+    return ticket
+
+
+@transaction.atomic
+def do_set_team(ticket: Ticket, team: Team | None, *, actor: Agent | None) -> Ticket:
+    previous = ticket.team_id
+    if previous == (team.pk if team else None):
+        return ticket
+    ticket.team = team
+    _bump(ticket, "team_id")
+    events.team_changed(ticket=ticket, actor=actor, team_id=ticket.team_id, previous_id=previous)
+    realtime.ticket_changed(ticket, "ticket.updated", extra_groups=[team_group(previous)] if previous else None)
+    return ticket
+
+
+@transaction.atomic
+def do_set_status(ticket: Ticket, status: str, *, actor: Agent | None) -> Ticket:
+    if status not in TicketStatus.values:
+        raise ValueError(f"unknown status {status!r}")
+    previous = ticket.status
+    if previous == status:
+        return ticket
+    ticket.status = status
+    if status in (TicketStatus.SOLVED, TicketStatus.CLOSED):
+        ticket.solved_at = ticket.solved_at or timezone.now()
+    else:
+        ticket.solved_at = None
+    _bump(ticket, "status", "solved_at")
+    events.status_changed(ticket=ticket, actor=actor, status=status, previous=previous)
+    realtime.ticket_changed(ticket, "ticket.updated")
+    return ticket
+
+
+@transaction.atomic
+def do_set_priority(ticket: Ticket, priority: int, *, actor: Agent | None) -> Ticket:
+    previous = ticket.priority
+    if previous == priority:
+        return ticket
+    ticket.priority = priority
+    _bump(ticket, "priority")
+    events.priority_changed(ticket=ticket, actor=actor, priority=priority, previous=previous)
+    realtime.ticket_changed(ticket, "ticket.updated")
+    return ticket
+
+
+@transaction.atomic
+def do_set_tags(ticket: Ticket, names: list[str], *, actor: Agent | None) -> Ticket:
+    wanted = {n.strip().lower()[:64] for n in names if n.strip()}
+    current = set(ticket.tags.values_list("name", flat=True))
+    added, removed = sorted(wanted - current), sorted(current - wanted)
+    if not added and not removed:
+        return ticket
+    tags = [Tag.objects.get_or_create(name=name)[0] for name in added]
+    ticket.tags.add(*tags)
+    ticket.tags.remove(*Tag.objects.filter(name__in=removed))
+    _bump(ticket)
+    events.tags_changed(ticket=ticket, actor=actor, added=added, removed=removed)
+    realtime.ticket_changed(ticket, "ticket.updated")
+    return ticket

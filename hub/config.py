@@ -1,0 +1,150 @@
+"""Strict, typed parsing of the environment for ``hub.settings``.
+
+A bad value must stop start-up with a message that names the variable, what it got and what
+it accepts, instead of silently falling back to a default (``DEBUG=ture`` is not false).
+Every variable ``X`` may instead be given as ``X_FILE``, a path whose contents are the value,
+which is how Docker and Kubernetes hand out secrets.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+_MISSING: Any = object()
+
+
+class SettingError(ImproperlyConfigured):
+    """A setting from the environment that cannot be used; the message says how to fix it."""
+
+
+class Env:
+    def __init__(self, base_dir: Path, environ: Mapping[str, str] | None = None) -> None:
+        self.base_dir = base_dir
+        self.environ = os.environ if environ is None else environ
+
+    def raw(self, name: str) -> str | None:
+        """The value of ``name``, or the contents of the file named by ``name_FILE``."""
+        file_name = self.environ.get(f"{name}_FILE")
+        if name in self.environ and file_name:
+            raise SettingError(f"{name} and {name}_FILE are both set: set only one of them.")
+        if file_name:
+            try:
+                return Path(file_name).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise SettingError(f"{name}_FILE={file_name!r} cannot be read: {exc}.") from exc
+        return self.environ.get(name)
+
+    def _get(self, name: str, default: Any, accepts: str) -> str | None:
+        value = self.raw(name)
+        if value is None:
+            if default is _MISSING:
+                raise SettingError(f"{name} is not set: it must be {accepts}.")
+            return None
+        return value
+
+    @staticmethod
+    def _bad(name: str, value: str, accepts: str) -> SettingError:
+        return SettingError(f"{name}={value!r} is invalid: it must be {accepts}.")
+
+    def str(self, name: str, default: Any = _MISSING) -> Any:
+        value = self._get(name, default, "a string")
+        return default if value is None else value
+
+    def secret(self, name: str, default: Any = _MISSING) -> Any:
+        accepts = f"a non-empty secret (or {name}_FILE naming a file that holds it)"
+        value = self._get(name, default, accepts)
+        if value is None:
+            if default is None:
+                raise SettingError(f"{name} is not set: it must be {accepts}. Set DEBUG=true for a development default.")
+            return default
+        if not value:
+            raise self._bad(name, value, accepts)
+        return value
+
+    def bool(self, name: str, default: Any = _MISSING) -> Any:
+        accepts = "one of true, false, 1, 0, yes, no, on, off"
+        value = self._get(name, default, accepts)
+        if value is None:
+            return default
+        lowered = value.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise self._bad(name, value, accepts)
+
+    def int(
+        self, name: str, default: Any = _MISSING, validate: Callable[[int], bool] | None = None
+    ) -> Any:
+        accepts = "a whole number" + (" in the allowed range" if validate else "")
+        value = self._get(name, default, accepts)
+        if value is None:
+            return default
+        try:
+            number = int(value.strip())
+        except ValueError:
+            raise self._bad(name, value, accepts) from None
+        if validate is not None and not validate(number):
+            raise self._bad(name, value, accepts)
+        return number
+
+    def list(self, name: str, default: Any = _MISSING) -> Any:
+        value = self._get(name, default, "a comma-separated list")
+        if value is None:
+            return list(default)
+        return [item.strip() for item in value.split(",") if item.strip()]
+
+    def choice(self, name: str, *, choices: Sequence[str], default: Any = _MISSING) -> Any:
+        accepts = "one of " + ", ".join(choices)
+        value = self._get(name, default, accepts)
+        if value is None:
+            return default
+        if value not in choices:
+            raise self._bad(name, value, accepts)
+        return value
+
+    def path(self, name: str, default: Any = _MISSING) -> Path:
+        value = self._get(name, default, "a file system path")
+        return Path(default) if value is None else Path(value)
+
+    def url(self, name: str, default: Any = _MISSING, schemes: Sequence[str] = ("http", "https")) -> Any:
+        accepts = "a URL starting with " + " or ".join(f"{s}://" for s in schemes)
+        value = self._get(name, default, accepts)
+        if value is None:
+            return default
+        parts = urlsplit(value)
+        if parts.scheme not in schemes or not parts.netloc:
+            raise self._bad(name, value, accepts)
+        return value.rstrip("/")
+
+    def redis_url(self, name: str, default: Any = _MISSING) -> Any:
+        value = self._get(name, default, "a redis:// or rediss:// URL")
+        if value is None or value == "":
+            return default
+        return self.url(name, schemes=("redis", "rediss", "unix"))
+
+    def database(self, name: str, default: str, conn_max_age: int = 0) -> dict[str, Any]:
+        accepts = "a postgres:// or sqlite:/// URL"
+        value = self.raw(name) or default
+        scheme = urlsplit(value).scheme
+        if scheme not in {"postgres", "postgresql", "pgsql", "sqlite"}:
+            raise self._bad(name, value, accepts)
+        try:
+            config: dict[str, Any] = dict(dj_database_url.parse(value, conn_max_age=conn_max_age))
+        except ValueError as exc:
+            raise SettingError(f"{name}={value!r} is invalid: {exc}; it must be {accepts}.") from exc
+        if scheme == "sqlite":
+            config["CONN_MAX_AGE"] = 0
+            Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        else:
+            config["CONN_HEALTH_CHECKS"] = True
+        return config

@@ -1,0 +1,69 @@
+"""Outbound delivery of agent messages through the channel's adapter, at least once."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+
+from hub import events, realtime
+from hub.channels import UnknownChannel, get_adapter
+from hub.models import DeliveryStatus, Message
+from hub.pipeline.process import backoff
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    outcome: str  # sent, failed, retry, skipped
+    retry_in: float | None = None
+
+
+def deliver_message(message_id: int) -> DeliveryOutcome:
+    # Claim: only one worker moves a queued message to sending.
+    claimed = Message.objects.filter(pk=message_id, delivery_status=DeliveryStatus.QUEUED).update(
+        delivery_status=DeliveryStatus.SENDING, delivery_attempts=F("delivery_attempts") + 1
+    )
+    if not claimed:
+        return DeliveryOutcome("skipped")
+    message = Message.objects.select_related("ticket").get(pk=message_id)
+    try:
+        result = get_adapter(message.channel).send(message)
+    except UnknownChannel as exc:
+        return _finish(message, DeliveryStatus.FAILED, str(exc), final=True)
+    except Exception as exc:  # noqa: BLE001 - a provider error is a failed attempt, not a crash
+        log.exception("delivery of message %s raised", message_id)
+        result_error, retryable = f"{type(exc).__name__}: {exc}", True
+    else:
+        if result.ok:
+            with transaction.atomic():
+                Message.objects.filter(pk=message_id).update(
+                    delivery_status=DeliveryStatus.SENT,
+                    delivery_error="",
+                    external_id=result.external_id[:998] or message.external_id,
+                )
+                realtime.ticket_changed(message.ticket, "message.updated", message_id=message_id)
+            log.info("message %s sent on %s as %s", message_id, message.channel, result.external_id)
+            return DeliveryOutcome("sent")
+        result_error, retryable = result.error, result.retryable
+    final = not retryable or message.delivery_attempts >= settings.DELIVERY_MAX_ATTEMPTS
+    if final:
+        return _finish(message, DeliveryStatus.FAILED, result_error, final=True)
+    delay = backoff(message.delivery_attempts)
+    _finish(message, DeliveryStatus.QUEUED, result_error, final=False)
+    log.warning("message %s not sent (attempt %s), retry in %.0f s: %s", message_id, message.delivery_attempts, delay, result_error)
+    return DeliveryOutcome("retry", retry_in=delay)
+
+
+def _finish(message: Message, status: str, error: str, *, final: bool) -> DeliveryOutcome:
+    with transaction.atomic():
+        Message.objects.filter(pk=message.pk).update(delivery_status=status, delivery_error=error[:2000])
+        events.delivery_failed(ticket=message.ticket, message_id=message.pk, error=error[:500], final=final)
+        realtime.ticket_changed(message.ticket, "message.updated", message_id=message.pk)
+    if final:
+        log.error("message %s failed for good on %s: %s", message.pk, message.channel, error)
+    return DeliveryOutcome("failed")

@@ -1,0 +1,71 @@
+"""The only writers of TicketEvent: one keyword-only function per kind of event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.models import Agent, Ticket, TicketEvent
+
+
+def _record(ticket: Ticket, kind: str, actor: Agent | None = None, **data: Any) -> TicketEvent:
+    return TicketEvent.objects.create(ticket=ticket, kind=kind, actor=actor, data=data)
+
+
+def ticket_created(*, ticket: Ticket, channel: str, reason: str) -> TicketEvent:
+    return _record(ticket, "created", channel=channel, reason=reason)
+
+
+def message_threaded(*, ticket: Ticket, message_id: int, reason: str) -> TicketEvent:
+    return _record(ticket, "threaded", message_id=message_id, reason=reason)
+
+
+def routed(*, ticket: Ticket, team_id: int | None, rule: str) -> TicketEvent:
+    return _record(ticket, "routed", team_id=team_id, rule=rule)
+
+
+def assigned(*, ticket: Ticket, actor: Agent | None, assignee_id: int | None, previous_id: int | None) -> TicketEvent:
+    return _record(ticket, "assigned", actor, assignee_id=assignee_id, previous_id=previous_id)
+
+
+def team_changed(*, ticket: Ticket, actor: Agent | None, team_id: int | None, previous_id: int | None) -> TicketEvent:
+    return _record(ticket, "team_changed", actor, team_id=team_id, previous_id=previous_id)
+
+
+def status_changed(*, ticket: Ticket, actor: Agent | None, status: str, previous: str) -> TicketEvent:
+    return _record(ticket, "status", actor, status=status, previous=previous)
+
+
+def priority_changed(*, ticket: Ticket, actor: Agent | None, priority: int, previous: int) -> TicketEvent:
+    return _record(ticket, "priority", actor, priority=priority, previous=previous)
+
+
+def tags_changed(*, ticket: Ticket, actor: Agent | None, added: list[str], removed: list[str]) -> TicketEvent:
+    return _record(ticket, "tags", actor, added=added, removed=removed)
+
+
+def replied(*, ticket: Ticket, actor: Agent | None, message_id: int, channel: str) -> TicketEvent:
+    return _record(ticket, "replied", actor, message_id=message_id, channel=channel)
+
+
+def note_added(*, ticket: Ticket, actor: Agent | None, message_id: int) -> TicketEvent:
+    return _record(ticket, "note", actor, message_id=message_id)
+
+
+def delivery_failed(*, ticket: Ticket, message_id: int, error: str, final: bool) -> TicketEvent:
+    return _record(ticket, "delivery_failed", message_id=message_id, error=error, final=final)
+
+
+def customer_merged(*, ticket: Ticket, actor: Agent | None, source_id: int, target_id: int) -> TicketEvent:
+    return _record(ticket, "customer_merged", actor, source_id=source_id, target_id=target_id)
+
+
+def customer_unmerged(*, ticket: Ticket, actor: Agent | None, source_id: int, target_id: int) -> TicketEvent:
+    return _record(ticket, "customer_unmerged", actor, source_id=source_id, target_id=target_id)
+
+
+def ticket_linked(*, ticket: Ticket, linked_ticket_id: int, reason: str) -> TicketEvent:
+    return _record(ticket, "linked", linked_ticket_id=linked_ticket_id, reason=reason)
+
+
+def message_moved(*, ticket: Ticket, actor: Agent | None, message_id: int, from_ticket_id: int) -> TicketEvent:
+    return _record(ticket, "message_moved", actor, message_id=message_id, from_ticket_id=from_ticket_id)

@@ -1,0 +1,58 @@
+"""Normalization of identity values, so one person is one customer on every channel."""
+
+from __future__ import annotations
+
+import phonenumbers
+from django.conf import settings
+
+import idna
+
+from hub.models import IdentityKind
+
+
+class InvalidIdentity(ValueError):
+    pass
+
+
+def normalize_email(value: str) -> str:
+    """Lower-cased, with an internationalized domain in its ASCII (punycode) form.
+
+    The local part is lower-cased too: RFC 5321 allows case-sensitive local parts, but no
+    mail provider a service team meets uses them, and treating Max@ and max@ as two customers
+    is the bug agents actually see.
+    """
+    value = value.strip().strip("<>").strip()
+    if value.count("@") != 1:
+        raise InvalidIdentity(f"{value!r} is not an email address")
+    local, domain = value.rsplit("@", 1)
+    if not local or not domain or " " in value:
+        raise InvalidIdentity(f"{value!r} is not an email address")
+    try:
+        ascii_domain = idna.encode(domain.rstrip(".").lower(), uts46=True).decode("ascii")
+    except idna.IDNAError as exc:
+        raise InvalidIdentity(f"{value!r} has an invalid domain: {exc}") from exc
+    return f"{local.lower()}@{ascii_domain}"
+
+
+def normalize_phone(value: str, region: str | None = None) -> str:
+    """E.164, e.g. +4930123456; numbers without a country code are read in the default region."""
+    try:
+        number = phonenumbers.parse(value, region or settings.PHONE_DEFAULT_REGION)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidIdentity(f"{value!r} is not a phone number: {exc}") from exc
+    if not phonenumbers.is_possible_number(number):
+        raise InvalidIdentity(f"{value!r} is not a possible phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize(kind: str, value: str) -> str:
+    if kind == IdentityKind.EMAIL:
+        return normalize_email(value)
+    if kind == IdentityKind.PHONE:
+        return normalize_phone(value)
+    if kind in (IdentityKind.CHAT, IdentityKind.EXTERNAL):
+        value = value.strip()
+        if not value:
+            raise InvalidIdentity(f"an empty {kind} identity")
+        return value
+    raise InvalidIdentity(f"unknown identity kind {kind!r}")

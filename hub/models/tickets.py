@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hub.models.customers import Customer
+from hub.models.teams import Agent, Team
+
+
+class TicketStatus(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending")
+    ON_HOLD = "on_hold", _("On hold")
+    SOLVED = "solved", _("Solved")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.ON_HOLD)
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=64, unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ticket(models.Model):
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
+    status = models.CharField(_("status"), max_length=10, choices=TicketStatus.choices, default=TicketStatus.NEW)
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
+    assignee = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
+    origin_channel = models.CharField(_("channel"), max_length=20)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
+    language = models.CharField(max_length=10, blank=True)
+    sentiment = models.FloatField(null=True, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # The inbox sorts by this; it moves on every message, not on every field change.
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    last_customer_message_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    solved_at = models.DateTimeField(null=True, blank=True)
+    first_response_due = models.DateTimeField(null=True, blank=True)
+    resolution_due = models.DateTimeField(null=True, blank=True)
+
+    # Denormalized for the inbox list, so a page of rows costs no query per row.
+    last_message_preview = models.CharField(max_length=200, blank=True)
+    last_message_channel = models.CharField(max_length=20, blank=True)
+    last_message_direction = models.CharField(max_length=3, blank=True)
+    last_message_kind = models.CharField(max_length=10, blank=True)
+    message_count = models.PositiveIntegerField(default=0)
+    # Bumped on every change agents should notice; the send check compares it (UX.md, section 6).
+    version = models.PositiveIntegerField(default=1)
+    # Enrichment: the customer's history across channels at the time of the last inbound message.
+    history = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            models.Index(fields=["-last_activity_at", "-id"], name="ticket_activity"),
+            models.Index(fields=["team", "-last_activity_at", "-id"], name="ticket_team_activity"),
+            models.Index(fields=["assignee", "-last_activity_at", "-id"], name="ticket_assignee_activity"),
+            models.Index(fields=["status", "-last_activity_at", "-id"], name="ticket_status_activity"),
+            models.Index(fields=["customer", "-last_activity_at"], name="ticket_customer_activity"),
+            models.Index(fields=["updated_at", "id"], name="ticket_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject}"
+
+    @property
+    def number(self) -> int:
+        return self.pk
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class TicketEvent(models.Model):
+    """Append-only timeline of a ticket; written only through ``hub.events``."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=40)
+    actor = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        indexes = [models.Index(fields=["ticket", "created_at"], name="ticketevent_ticket_time")]
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on #{self.ticket_id}"
+
+
+class Draft(models.Model):
+    """An agent's unsent reply or note on a ticket, kept server-side so nothing wipes it."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="drafts")
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="drafts")
+    mode = models.CharField(max_length=10, default="reply")
+    text = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "agent"], name="draft_unique_ticket_agent")]
+
+

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import logging
+
+from django.db import IntegrityError, transaction
+
+from hub.channels import Interaction
+from hub.identity import InvalidIdentity, normalize
+from hub.models import Customer, Identity, IdentityKind, Organization
+
+log = logging.getLogger(__name__)
+
+
+def resolve_merged(customer: Customer) -> Customer:
+    seen = set()
+    while customer.merged_into_id is not None and customer.pk not in seen:
+        seen.add(customer.pk)
+        customer = Customer.objects.get(pk=customer.merged_into_id)
+    return customer
+
+
+def _organization_for(identities: list[tuple[str, str]]) -> Organization | None:
+    for kind, value in identities:
+        if kind != IdentityKind.EMAIL:
+            continue
+        domain = value.rsplit("@", 1)[1]
+        for org in Organization.objects.filter(domains__icontains=domain).only("id", "domains"):
+            if domain in [d.lower() for d in org.domains]:
+                return org
+    return None
+
+
+def identify(interaction: Interaction) -> Customer:
+    """The customer this interaction comes from: found by any joinable identity, else created.
+
+    Identities of the interaction that are not yet known are added to that customer, so the
+    next contact on another channel finds them. An identity that belongs to someone else is
+    never moved: that is a merge, and merges are an agent's decision.
+    """
+    normalized: list[tuple[str, str, bool, bool]] = []
+    for ident in interaction.identities:
+        try:
+            normalized.append((ident.kind, normalize(ident.kind, ident.value), ident.verified, ident.joinable))
+        except InvalidIdentity as exc:
+            log.warning("ignoring an identity of a %s interaction: %s", interaction.channel, exc)
+    if not normalized:
+        raise InvalidIdentity("the interaction names no usable sender identity")
+
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                return _identify_once(interaction, normalized)
+        except IntegrityError:
+            # Another worker created one of these identities at the same moment; look again.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _identify_once(interaction: Interaction, normalized: list[tuple[str, str, bool, bool]]) -> Customer:
+    known = {
+        (i.kind, i.value): i
+        for i in Identity.objects.filter(value__in=[v for _, v, _, _ in normalized]).select_related("customer")
+    }
+    customer: Customer | None = None
+    for kind, value, _verified, joinable in normalized:
+        found = known.get((kind, value))
+        if found is not None and joinable:
+            customer = resolve_merged(found.customer)
+            break
+    if customer is None:
+        customer = Customer.objects.create(
+            display_name=interaction.display_name[:200],
+            language=interaction.language,
+            organization=_organization_for([(k, v) for k, v, _, _ in normalized]),
+        )
+    elif not customer.display_name and interaction.display_name:
+        customer.display_name = interaction.display_name[:200]
+        customer.save(update_fields=["display_name", "updated_at"])
+    for kind, value, verified, _joinable in normalized:
+        if (kind, value) not in known:
+            Identity.objects.create(customer=customer, kind=kind, value=value, verified=verified)
+    return customer

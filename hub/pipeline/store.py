@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import hashlib
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from hub import events
+from hub.channels import InboundAttachment, Interaction
+from hub.models import Attachment, Customer, Direction, InboundEvent, Message, Ticket, TicketStatus
+from hub.text import clean_text, preview
+
+REOPENING = (TicketStatus.PENDING, TicketStatus.SOLVED, TicketStatus.ON_HOLD)
+
+
+def open_ticket(interaction: Interaction, customer: Customer, reason: str, linked: int | None) -> Ticket:
+    now = timezone.now()
+    ticket = Ticket.objects.create(
+        subject=clean_text(interaction.subject)[:300] or preview(interaction.text, 80),
+        customer=customer,
+        origin_channel=interaction.channel,
+        language=interaction.language or customer.language,
+        created_at=now,
+        updated_at=now,
+        last_activity_at=now,
+    )
+    events.ticket_created(ticket=ticket, channel=interaction.channel, reason=reason)
+    if linked is not None:
+        events.ticket_linked(ticket=ticket, linked_ticket_id=linked, reason=reason)
+    return ticket
+
+
+def save_attachment(message: Message, item: InboundAttachment) -> Attachment:
+    digest = hashlib.sha256(item.content).hexdigest()
+    attachment = Attachment(
+        message=message,
+        filename=clean_text(item.filename)[:255] or "attachment",
+        content_type=item.content_type[:255] or "application/octet-stream",
+        size=len(item.content),
+        sha256=digest,
+        inline=item.inline,
+        content_id=item.content_id[:255],
+    )
+    name = attachment.file.field.generate_filename(attachment, item.filename)
+    if default_storage.exists(name):
+        # Same bytes, same file: a logo in every signature is stored once.
+        attachment.file.name = name
+    else:
+        attachment.file.save(item.filename or "attachment", ContentFile(item.content), save=False)
+    attachment.save()
+    return attachment
+
+
+def store_inbound(
+    ticket: Ticket, interaction: Interaction, customer: Customer, event: InboundEvent, reason: str
+) -> Message:
+    message = Message.objects.create(
+        ticket=ticket,
+        channel=interaction.channel,
+        direction=Direction.INBOUND,
+        kind=interaction.kind,
+        author_customer=customer,
+        sender=interaction.display_name[:320],
+        subject=clean_text(interaction.subject)[:300],
+        text=clean_text(interaction.text),
+        html=clean_text(interaction.html),
+        quoted_text=clean_text(interaction.quoted_text),
+        external_id=interaction.external_id[:998] or None,
+        thread_key=interaction.thread.session[:200],
+        inbound_event=event,
+        metadata=interaction.metadata,
+        created_at=interaction.received_at or timezone.now(),
+    )
+    for item in interaction.attachments:
+        save_attachment(message, item)
+    events.message_threaded(ticket=ticket, message_id=message.pk, reason=reason)
+    touch_ticket(ticket, message)
+    if not interaction.automatic and ticket.status in REOPENING:
+        previous = ticket.status
+        ticket.status = TicketStatus.OPEN
+        ticket.solved_at = None
+        ticket.save(update_fields=["status", "solved_at"])
+        events.status_changed(ticket=ticket, actor=None, status=ticket.status, previous=previous)
+    return message
+
+
+def touch_ticket(ticket: Ticket, message: Message) -> None:
+    """Update the ticket's list fields for a new message, in one UPDATE."""
+    now = timezone.now()
+    ticket.last_activity_at = max(message.created_at, ticket.last_activity_at)
+    ticket.updated_at = now
+    ticket.last_message_preview = preview(message.text, 200)
+    ticket.last_message_channel = message.channel
+    ticket.last_message_direction = message.direction
+    ticket.last_message_kind = message.kind
+    ticket.message_count += 1
+    ticket.version += 1
+    fields = [
+        "last_activity_at", "updated_at", "last_message_preview", "last_message_channel",
+        "last_message_direction", "last_message_kind", "message_count", "version",
+    ]
+    if message.direction == Direction.INBOUND:
+        ticket.last_customer_message_at = message.created_at
+        fields.append("last_customer_message_at")
+    ticket.save(update_fields=fields)

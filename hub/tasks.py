@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from hub import pipeline
+from hub.models import InboundEvent, InboundState
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def process_inbound(event_id: int) -> str:
+    result = pipeline.process(event_id)
+    if result.retry_in is not None:
+        process_inbound.apply_async((event_id,), countdown=result.retry_in)
+    return result.outcome
+
+
+@shared_task(ignore_result=True)
+def sweep_inbound() -> int:
+    """Re-queue events whose task was lost: still `received` after a while, or failed and due.
+
+    Processing is idempotent, so re-queueing an event whose task is merely slow costs one
+    skipped claim, never a second message.
+    """
+    now = timezone.now()
+    stuck_before = now - timedelta(seconds=settings.INBOUND_STUCK_AFTER_SECONDS)
+    due = InboundEvent.objects.filter(
+        Q(state=InboundState.RECEIVED, received_at__lt=stuck_before)
+        | Q(state=InboundState.FAILED, next_attempt_at__lte=now)
+    ).values_list("pk", flat=True)[:1000]
+    ids = list(due)
+    for event_id in ids:
+        process_inbound.delay(event_id)
+    if ids:
+        log.warning("sweep re-queued %s inbound events", len(ids))
+    return len(ids)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def deliver(message_id: int) -> str:
+    from hub.delivery import deliver_message
+
+    result = deliver_message(message_id)
+    if result.retry_in is not None:
+        deliver.apply_async((message_id,), countdown=result.retry_in)
+    return result.outcome

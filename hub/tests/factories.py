@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from typing import Any
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from hub.models import (
+    Agent,
+    Customer,
+    Direction,
+    Identity,
+    IdentityKind,
+    Message,
+    Organization,
+    Role,
+    Team,
+    Ticket,
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"agent{n}")
+    first_name = factory.Faker("first_name", locale="de_DE")
+    last_name = factory.Faker("last_name", locale="de_DE")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@hub.example")
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+    slug = factory.Sequence(lambda n: f"team-{n}")
+
+
+class AgentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agent
+
+    user = factory.SubFactory(UserFactory)
+    role = Role.AGENT
+
+    @factory.post_generation
+    def teams(self, create: bool, extracted: list[Team] | None, **kwargs: Any) -> None:
+        if create and extracted:
+            self.teams.set(extracted)
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Faker("company", locale="de_DE")
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    display_name = factory.Faker("name", locale="de_DE")
+    language = "de"
+
+
+class IdentityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Identity
+
+    customer = factory.SubFactory(CustomerFactory)
+    kind = IdentityKind.EMAIL
+    value = factory.Sequence(lambda n: f"kunde{n}@example.de")
+
+
+class TicketFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Ticket
+
+    subject = factory.Faker("sentence", nb_words=5, locale="de_DE")
+    customer = factory.SubFactory(CustomerFactory)
+    origin_channel = "email"
+    last_activity_at = factory.LazyFunction(timezone.now)
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Message
+
+    ticket = factory.SubFactory(TicketFactory)
+    channel = factory.LazyAttribute(lambda m: m.ticket.origin_channel)
+    direction = Direction.INBOUND
+    author_customer = factory.LazyAttribute(lambda m: m.ticket.customer if m.direction == Direction.INBOUND else None)
+    text = factory.Faker("paragraph", locale="de_DE")
