@@ -1,14 +1,13 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from hub.health import healthz
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include("hub.api.urls")),
     path("", include("frontend.urls")),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Media (attachments) are never served as public files: downloads go through views that check
+# the agent's scope and force a download for active content types.

@@ -1,6 +1,7 @@
 """The only functions that change state. Views, viewsets, tasks and commands call these."""
 
 from hub.actions.customers import do_merge_customers, do_undo_merge
+from hub.actions.inbound import do_retry_inbound
 from hub.actions.messages import SendConflict, do_add_note, do_reply, do_save_draft
 from hub.actions.tickets import do_assign, do_set_priority, do_set_status, do_set_tags, do_set_team
 
@@ -10,6 +11,7 @@ __all__ = [
     "do_assign",
     "do_merge_customers",
     "do_reply",
+    "do_retry_inbound",
     "do_save_draft",
     "do_set_priority",
     "do_set_status",

@@ -1,4 +1,20 @@
-from rest_framework.pagination import CursorPagination
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Model, Q, QuerySet
+from django.utils.dateparse import parse_datetime
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import BasePagination, CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+from rest_framework.views import APIView
 
 
 class Cursor(CursorPagination):
@@ -8,3 +24,133 @@ class Cursor(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class NewestFirst(CursorPagination):
+    """Cursor pagination on the primary key alone: unique, so DRF's single-field cursor is exact."""
+
+    ordering = ("-id",)
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class ActivityKeyset(BasePagination):
+    """True keyset pagination on (``-last_activity_at``, ``-id``).
+
+    DRF's CursorPagination positions on the first ordering field only and uses an OFFSET for
+    ties; tickets bulk-created in one instant tie by the thousand, and an offset walk there is
+    what makes deep pages slow. The cursor here is the (time, id) pair of the edge row, and the
+    next page is ``time <= T AND (time < T OR id < I)``: the first term lets PostgreSQL start
+    the index range scan at the cursor, the second breaks ties exactly. A row that gains activity
+    while someone pages moves to the top; nothing is shown twice and no unchanged row is skipped.
+    """
+
+    field = "last_activity_at"
+    cursor_query_param = "cursor"
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+    def __init__(self) -> None:
+        self.next_key: tuple[datetime, int] | None = None
+        self.previous_key: tuple[datetime, int] | None = None
+        self.request: Request | None = None
+
+    # --- the cursor ---------------------------------------------------------------------------
+    @staticmethod
+    def encode(direction: str, key: tuple[datetime, int]) -> str:
+        raw = json.dumps([direction, key[0].isoformat(), key[1]], separators=(",", ":"))
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @staticmethod
+    def decode(token: str) -> tuple[str, tuple[datetime, int]]:
+        try:
+            padded = token + "=" * (-len(token) % 4)
+            direction, moment, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
+            when = parse_datetime(moment)
+            if direction not in ("n", "p") or when is None or not isinstance(pk, int):
+                raise ValueError(token)
+        except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
+            raise NotFound("Invalid cursor.") from exc
+        return direction, (when, pk)
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            return self.page_size
+        return max(1, min(size, self.max_page_size))
+
+    # --- the page -----------------------------------------------------------------------------
+    def paginate_queryset(self, queryset: QuerySet[Any], request: Request, view: APIView | None = None) -> list[Any]:
+        self.request = request
+        size = self.get_page_size(request)
+        f = self.field
+        token = request.query_params.get(self.cursor_query_param)
+        direction, key = self.decode(token) if token else ("n", None)
+        if key is not None and direction == "p":
+            when, pk = key
+            qs = queryset.filter(Q(**{f"{f}__gte": when}) & (Q(**{f"{f}__gt": when}) | Q(pk__gt=pk)))
+            rows = list(qs.order_by(f, "id")[: size + 1])
+            has_more = len(rows) > size
+            rows = rows[:size][::-1]
+            self.previous_key = self._key(rows[0]) if has_more and rows else None
+            self.next_key = self._key(rows[-1]) if rows else key
+            return rows
+        if key is not None:
+            when, pk = key
+            queryset = queryset.filter(Q(**{f"{f}__lte": when}) & (Q(**{f"{f}__lt": when}) | Q(pk__lt=pk)))
+        rows = list(queryset.order_by(f"-{f}", "-id")[: size + 1])
+        has_more = len(rows) > size
+        rows = rows[:size]
+        self.next_key = self._key(rows[-1]) if has_more else None
+        self.previous_key = self._key(rows[0]) if key is not None and rows else None
+        return rows
+
+    def _key(self, row: Model) -> tuple[datetime, int]:
+        return getattr(row, self.field), row.pk
+
+    def _link(self, direction: str, key: tuple[datetime, int] | None) -> str | None:
+        if key is None or self.request is None:
+            return None
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, self.cursor_query_param, self.encode(direction, key))
+
+    def get_next_link(self) -> str | None:
+        return self._link("n", self.next_key)
+
+    def get_previous_link(self) -> str | None:
+        return self._link("p", self.previous_key)
+
+    def get_paginated_response(self, data: Sequence[Any]) -> Response:
+        return Response({"next": self.get_next_link(), "previous": self.get_previous_link(), "results": data})
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        link = {"type": "string", "nullable": True, "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["results"],
+            "properties": {"next": link, "previous": link, "results": schema},
+        }
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "The opaque cursor from a previous page's next or previous link.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Rows per page, at most {self.max_page_size}.",
+                "schema": {"type": "integer"},
+            },
+        ]

@@ -36,6 +36,8 @@ class InboundEvent(models.Model):
     received_at = models.DateTimeField(default=timezone.now)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # Who put the event back to `received` and when: [{"at", "by", "from_state", "attempts"}].
+    retries = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("inbound event")

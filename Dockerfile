@@ -1,0 +1,28 @@
+# One image for web, worker, beat and smtp-inbound; the command picks the role.
+FROM node:20-bookworm-slim AS assets
+WORKDIR /src
+COPY frontend/ frontend/
+RUN if [ -f frontend/package.json ]; then cd frontend && npm ci --no-audit --no-fund && npm run build; fi \
+ && if [ -f frontend/widget/package.json ]; then cd frontend/widget && npm ci --no-audit --no-fund && npm run build; fi
+
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/* \
+ && useradd --create-home --uid 1000 hub
+WORKDIR /app
+COPY pyproject.toml ./
+COPY hub/ hub/
+COPY channels_email/ channels_email/
+COPY channels_chat/ channels_chat/
+COPY channels_phone/ channels_phone/
+COPY channels_web/ channels_web/
+COPY frontend/ frontend/
+COPY --from=assets /src/frontend/static/ frontend/static/
+COPY locale/ locale/
+COPY manage.py ./
+RUN pip install . && mkdir -p /app/var /data/media && chown -R hub /app/var /data
+USER hub
+# collectstatic needs settings but no database or secret of the deployment.
+RUN SECRET_KEY=build-only python manage.py collectstatic --noinput
+EXPOSE 8000 2525
+CMD ["uvicorn", "hub.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

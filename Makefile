@@ -1,0 +1,80 @@
+# Two commands: `make run` starts the hub on embedded defaults, `make test` runs the suite.
+# Everything else installs itself on first use.
+
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NPM_FRONTEND := frontend/node_modules/.installed
+NPM_WIDGET := frontend/widget/node_modules/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Tests run against the local PostgreSQL and Redis (what production uses); override to taste.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hub
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+PYTEST_ARGS ?=
+
+.PHONY: install run run-services test test-fast lint format bench clean messages
+
+install: $(STAMP) assets
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required: install Python 3.11 (or run make PYTHON=/path/to/python3.11)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+# The agent UI's TypeScript islands and the chat widget, built with Node (20 or newer).
+assets: $(NPM_FRONTEND) $(NPM_WIDGET)
+	@if [ -f frontend/package.json ]; then cd frontend && npm run --silent build; fi
+	@if [ -f frontend/widget/package.json ]; then cd frontend/widget && npm run --silent build; fi
+
+$(NPM_FRONTEND): $(wildcard frontend/package.json frontend/package-lock.json)
+	@command -v npm >/dev/null || { echo "npm is required for the agent UI: install Node.js 20 or newer"; exit 1; }
+	@if [ -f frontend/package.json ]; then cd frontend && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; fi
+
+$(NPM_WIDGET): $(wildcard frontend/widget/package.json frontend/widget/package-lock.json)
+	@if [ -f frontend/widget/package.json ]; then cd frontend/widget && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; fi
+
+# Embedded defaults: SQLite, in-memory channel layer, Celery tasks in-process, demo data.
+run: install
+	DEBUG=true $(PY) manage.py migrate --noinput
+	DEBUG=true $(PY) manage.py seed_demo
+	DEBUG=true $(PY) manage.py runhub --host $(HOST) --port $(PORT)
+
+# The production topology on this machine: local PostgreSQL and Redis, web + worker + beat.
+SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hub
+SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/0
+run-services: install
+	DATABASE_URL=$(SERVICES_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) DEBUG=true bash scripts/run-services.sh
+
+test: install
+	@bash scripts/ensure-test-deps.sh
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest --create-db -q $(PYTEST_ARGS)
+
+# Everything but the browser and real-worker tests, for a quick loop.
+test-fast: install
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest -q -m "not browser and not worker" $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DEBUG=true $(VENV)/bin/mypy .
+	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+messages: $(STAMP)
+	DEBUG=true $(PY) manage.py makemessages -l de -l en --ignore=.venv --ignore='*/node_modules/*'
+	DEBUG=true $(PY) manage.py compilemessages --ignore=.venv
+
+bench: install
+	DEBUG=true $(PY) -m bench.run
+
+clean:
+	rm -rf var/ frontend/static/frontend/dist frontend/node_modules frontend/widget/node_modules
