@@ -5,3 +5,9 @@ class ChatChannelConfig(AppConfig):
     name = "channels_chat"
     verbose_name = "Live chat"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from channels_chat.adapter import ChatAdapter
+        from hub.channels import register
+
+        register(ChatAdapter())

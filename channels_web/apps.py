@@ -5,3 +5,9 @@ class WebChannelConfig(AppConfig):
     name = "channels_web"
     verbose_name = "Web forms"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from channels_web.adapter import WebFormAdapter
+        from hub.channels import register
+
+        register(WebFormAdapter())

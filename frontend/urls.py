@@ -1,7 +1,21 @@
-from django.urls import path
 from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from frontend.views import account, compose, controls, workspace
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="frontend/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", workspace.home, name="home"),
+    path("agent/v/<str:view>/", workspace.view_page, name="agent_view"),
+    path("agent/v/<str:view>/t/<int:ticket_id>/", workspace.ticket_page, name="agent_ticket"),
+    path("agent/t/<int:ticket_id>/", workspace.permalink, name="agent_permalink"),
+    path("agent/t/<int:ticket_id>/send/", compose.send, name="agent_send"),
+    path("agent/t/<int:ticket_id>/draft/", compose.save_draft, name="agent_draft"),
+    path("agent/t/<int:ticket_id>/update/", controls.update, name="agent_update"),
+    path("agent/language/", account.set_language, name="agent_language"),
 ]

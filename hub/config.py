@@ -22,6 +22,18 @@ _FALSE = {"0", "false", "no", "off", ""}
 _MISSING: Any = object()
 
 
+def _masked(value: str) -> str:
+    """The value with a URL's password replaced, so a start-up error never prints a secret."""
+    try:
+        parts = urlsplit(value)
+        password = parts.password
+    except ValueError:
+        return value
+    if not password:
+        return value
+    return value.replace(f":{password}@", ":***@", 1)
+
+
 class SettingError(ImproperlyConfigured):
     """A setting from the environment that cannot be used; the message says how to fix it."""
 
@@ -53,7 +65,7 @@ class Env:
 
     @staticmethod
     def _bad(name: str, value: str, accepts: str) -> SettingError:
-        return SettingError(f"{name}={value!r} is invalid: it must be {accepts}.")
+        return SettingError(f"{name}={_masked(value)!r} is invalid: it must be {accepts}.")
 
     def str(self, name: str, default: Any = _MISSING) -> Any:
         value = self._get(name, default, "a string")
@@ -83,9 +95,23 @@ class Env:
         raise self._bad(name, value, accepts)
 
     def int(
-        self, name: str, default: Any = _MISSING, validate: Callable[[int], bool] | None = None
+        self,
+        name: str,
+        default: Any = _MISSING,
+        validate: Callable[[int], bool] | None = None,
+        *,
+        min_value: int | None = None,
+        max_value: int | None = None,
     ) -> Any:
-        accepts = "a whole number" + (" in the allowed range" if validate else "")
+        accepts = "a whole number"
+        if min_value is not None and max_value is not None:
+            accepts += f" from {min_value} to {max_value}"
+        elif min_value is not None:
+            accepts += f" of at least {min_value}"
+        elif max_value is not None:
+            accepts += f" of at most {max_value}"
+        elif validate is not None:
+            accepts += " in the allowed range"
         value = self._get(name, default, accepts)
         if value is None:
             return default
@@ -93,7 +119,9 @@ class Env:
             number = int(value.strip())
         except ValueError:
             raise self._bad(name, value, accepts) from None
-        if validate is not None and not validate(number):
+        too_small = min_value is not None and number < min_value
+        too_big = max_value is not None and number > max_value
+        if too_small or too_big or (validate is not None and not validate(number)):
             raise self._bad(name, value, accepts)
         return number
 
@@ -121,16 +149,22 @@ class Env:
         value = self._get(name, default, accepts)
         if value is None:
             return default
-        parts = urlsplit(value)
-        if parts.scheme not in schemes or not parts.netloc:
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+        except ValueError:
+            raise self._bad(name, value, accepts) from None
+        where = parts.path if parts.scheme == "unix" else parts.netloc
+        if parts.scheme not in schemes or not where:
             raise self._bad(name, value, accepts)
         return value.rstrip("/")
 
     def redis_url(self, name: str, default: Any = _MISSING) -> Any:
-        value = self._get(name, default, "a redis:// or rediss:// URL")
+        schemes = ("redis", "rediss", "unix")
+        value = self._get(name, default, "a URL starting with redis://, rediss:// or unix://")
         if value is None or value == "":
             return default
-        return self.url(name, schemes=("redis", "rediss", "unix"))
+        return self.url(name, schemes=schemes)
 
     def database(self, name: str, default: str, conn_max_age: int = 0) -> dict[str, Any]:
         accepts = "a postgres:// or sqlite:/// URL"
@@ -141,7 +175,7 @@ class Env:
         try:
             config: dict[str, Any] = dict(dj_database_url.parse(value, conn_max_age=conn_max_age))
         except ValueError as exc:
-            raise SettingError(f"{name}={value!r} is invalid: {exc}; it must be {accepts}.") from exc
+            raise SettingError(f"{name}={_masked(value)!r} is invalid: {exc}; it must be {accepts}.") from exc
         if scheme == "sqlite":
             config["CONN_MAX_AGE"] = 0
             Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)

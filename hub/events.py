@@ -69,3 +69,7 @@ def ticket_linked(*, ticket: Ticket, linked_ticket_id: int, reason: str) -> Tick
 
 def message_moved(*, ticket: Ticket, actor: Agent | None, message_id: int, from_ticket_id: int) -> TicketEvent:
     return _record(ticket, "message_moved", actor, message_id=message_id, from_ticket_id=from_ticket_id)
+
+
+def survey_answered(*, ticket: Ticket, rating: int, comment: str, channel: str) -> TicketEvent:
+    return _record(ticket, "survey_answered", rating=rating, comment=comment, channel=channel)

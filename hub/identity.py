@@ -25,13 +25,16 @@ def normalize_email(value: str) -> str:
     if value.count("@") != 1:
         raise InvalidIdentity(f"{value!r} is not an email address")
     local, domain = value.rsplit("@", 1)
-    if not local or not domain or " " in value:
+    if not local or not domain or any(c.isspace() or not c.isprintable() for c in value):
         raise InvalidIdentity(f"{value!r} is not an email address")
     try:
         ascii_domain = idna.encode(domain.rstrip(".").lower(), uts46=True).decode("ascii")
     except idna.IDNAError as exc:
         raise InvalidIdentity(f"{value!r} has an invalid domain: {exc}") from exc
-    return f"{local.lower()}@{ascii_domain}"
+    address = f"{local.lower()}@{ascii_domain}"
+    if len(address) > 254:  # RFC 5321's limit for a forward path; longer ones are never delivered
+        raise InvalidIdentity(f"{value[:60]!r}… is too long for an email address")
+    return address
 
 
 def normalize_phone(value: str, region: str | None = None) -> str:
@@ -40,8 +43,10 @@ def normalize_phone(value: str, region: str | None = None) -> str:
         number = phonenumbers.parse(value, region or settings.PHONE_DEFAULT_REGION)
     except phonenumbers.NumberParseException as exc:
         raise InvalidIdentity(f"{value!r} is not a phone number: {exc}") from exc
-    if not phonenumbers.is_possible_number(number):
-        raise InvalidIdentity(f"{value!r} is not a possible phone number")
+    # Validity, not mere possibility: "12" or "00000" are "possible" German numbers, and a
+    # junk caller id must not become an identity that later callers with the same junk join.
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidIdentity(f"{value!r} is not a valid phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

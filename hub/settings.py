@@ -123,9 +123,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Inbound pipeline ------------------------------------------------------------------------
-INBOUND_MAX_ATTEMPTS = env.int("INBOUND_MAX_ATTEMPTS", default=3, validate=lambda n: n >= 1)
+INBOUND_MAX_ATTEMPTS = env.int("INBOUND_MAX_ATTEMPTS", default=3, min_value=1)
 # An event still `received` after this long has lost its task (broker flushed, worker died).
-INBOUND_STUCK_AFTER_SECONDS = env.int("INBOUND_STUCK_AFTER_SECONDS", default=300)
+INBOUND_STUCK_AFTER_SECONDS = env.int("INBOUND_STUCK_AFTER_SECONDS", default=300, min_value=1)
 
 # --- Auth, i18n, static, media ---------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -174,7 +174,7 @@ EMAIL_BACKEND = env.str(
     else "django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
-EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_PORT = env.int("EMAIL_PORT", default=25, min_value=1, max_value=65535)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.secret("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
@@ -223,4 +223,47 @@ LOGGING = {
 # --- Identity ---------------------------------------------------------------------------------
 # Phone numbers written without a country code are read as numbers of this region.
 PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="DE")
-DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=5, validate=lambda n: n >= 1)
+DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=5, min_value=1)
+
+# --- Live chat and web forms (channels_chat, channels_web) --------------------------------------
+# Messages a chat visitor may send per minute, and all visitors behind one IP address together.
+CHAT_RATE_PER_VISITOR = env.int("CHAT_RATE_PER_VISITOR", default=30, validate=lambda n: n >= 1)
+CHAT_RATE_PER_IP = env.int("CHAT_RATE_PER_IP", default=120, validate=lambda n: n >= 1)
+# New chat sessions (and offline messages) per IP address and minute.
+CHAT_SESSIONS_PER_IP = env.int("CHAT_SESSIONS_PER_IP", default=20, validate=lambda n: n >= 1)
+CHAT_MAX_TEXT = env.int("CHAT_MAX_TEXT", default=5000, validate=lambda n: n >= 100)
+CHAT_MAX_ATTACHMENT_BYTES = env.int("CHAT_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024, validate=lambda n: n >= 1)
+CHAT_ATTACHMENT_TYPES = env.list(
+    "CHAT_ATTACHMENT_TYPES",
+    default=["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"],
+)
+# Web form submissions per IP address and hour.
+WEBFORM_RATE_PER_IP = env.int("WEBFORM_RATE_PER_IP", default=10, validate=lambda n: n >= 1)
+WEBFORM_MAX_ATTACHMENT_BYTES = env.int("WEBFORM_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024, validate=lambda n: n >= 1)
+
+# --- Demo data --------------------------------------------------------------------------------
+# The password `seed_demo` gives the demo admin (and the other demo agents). Empty: generated
+# on the first run and kept in var/admin-password.txt, so every run prints the same login.
+HUB_ADMIN_PASSWORD = env.secret("HUB_ADMIN_PASSWORD", default="")
+
+# --- API v1 schema ----------------------------------------------------------------------------
+# Identity.kind and Message.kind are different choice sets under one field name; name both.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "IdentityKindEnum": "hub.models.customers.IdentityKind",
+    "MessageKindEnum": "hub.models.messages.MessageKind",
+}
+
+# --- Email channel ----------------------------------------------------------------------------
+# Automatic mails (acknowledgements) to one address per 24 h; more means a loop and stops.
+EMAIL_AUTO_MAIL_LIMIT = env.int("EMAIL_AUTO_MAIL_LIMIT", default=3, validate=lambda n: n >= 0)
+# How often beat polls the IMAP mailboxes, in seconds.
+EMAIL_IMAP_POLL_SECONDS = env.int("EMAIL_IMAP_POLL_SECONDS", default=60, validate=lambda n: n >= 5)
+# Mails fetched per mailbox and poll; the rest come on the next poll.
+EMAIL_IMAP_BATCH = env.int("EMAIL_IMAP_BATCH", default=200, validate=lambda n: n >= 1)
+# `smtp_inbound`: where the inbound SMTP server listens.
+EMAIL_SMTP_INBOUND_HOST = env.str("EMAIL_SMTP_INBOUND_HOST", default="127.0.0.1")
+EMAIL_SMTP_INBOUND_PORT = env.int("EMAIL_SMTP_INBOUND_PORT", default=2525, validate=lambda n: 0 < n < 65536)
+CELERY_BEAT_SCHEDULE["email-poll-imap"] = {
+    "task": "channels_email.tasks.poll_mailboxes",
+    "schedule": float(EMAIL_IMAP_POLL_SECONDS),
+}

@@ -7,6 +7,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include("hub.api.urls")),
+    path("chat/", include("channels_chat.urls")),
+    path("forms/", include("channels_web.urls")),
     path("", include("frontend.urls")),
 ]
 # Media (attachments) are never served as public files: downloads go through views that check

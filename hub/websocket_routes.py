@@ -12,6 +12,9 @@ from django.urls import path
 from hub.consumers import AgentConsumer
 
 websocket_urlpatterns: list[Any] = [path("ws/agent/", AgentConsumer.as_asgi())]
+# Routes opened from customers' own sites (the chat widget): they check their own origin
+# allow-lists, so they are served outside the ALLOWED_HOSTS origin check and the session auth.
+public_websocket_urlpatterns: list[Any] = []
 
 for config in apps.get_app_configs():
     if config.name == "hub":
@@ -23,3 +26,4 @@ for config in apps.get_app_configs():
             raise
         continue
     websocket_urlpatterns += module.websocket_urlpatterns
+    public_websocket_urlpatterns += getattr(module, "public_websocket_urlpatterns", [])

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from hub import events, realtime
@@ -11,27 +12,35 @@ class MergeError(ValueError):
     pass
 
 
+def _move_tickets(ticket_ids: list[int], to: Customer) -> None:
+    # The version moves on, so open views (which dedupe by version) pick up the new customer.
+    Ticket.objects.filter(pk__in=ticket_ids).update(customer=to, version=F("version") + 1)
+
+
 @transaction.atomic
 def do_merge_customers(source: Customer, target: Customer, *, actor: Agent | None) -> CustomerMerge:
-    """Move ``source``'s identities and tickets to ``target`` and record exactly what moved.
+    """Move ``source``'s identities, tickets and messages to ``target`` and record exactly what moved.
 
     The source is kept (marked merged_into) so the merge can be undone and so pipeline lookups
     that still hold the old id follow it to the target.
     """
     if source.pk == target.pk:
         raise MergeError("a customer cannot be merged into itself")
+    # Both rows locked in id order: two merges of the same pair cannot interleave or deadlock.
+    locked = {c.pk: c for c in Customer.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk")}
+    source, target = locked[source.pk], locked[target.pk]
     if source.merged_into_id is not None or target.merged_into_id is not None:
         raise MergeError("one of these customers has already been merged into another")
-    source = Customer.objects.select_for_update().get(pk=source.pk)
     identity_ids = list(source.identities.values_list("pk", flat=True))
     ticket_ids = list(source.tickets.values_list("pk", flat=True))
+    message_ids = list(Message.objects.filter(author_customer=source).values_list("pk", flat=True))
     Identity.objects.filter(pk__in=identity_ids).update(customer=target)
-    Ticket.objects.filter(pk__in=ticket_ids).update(customer=target)
-    Message.objects.filter(author_customer=source).update(author_customer=target)
+    _move_tickets(ticket_ids, target)
+    Message.objects.filter(pk__in=message_ids).update(author_customer=target)
     source.merged_into = target
     source.save(update_fields=["merged_into", "updated_at"])
     merge = CustomerMerge.objects.create(
-        source=source, target=target, identity_ids=identity_ids, ticket_ids=ticket_ids,
+        source=source, target=target, identity_ids=identity_ids, ticket_ids=ticket_ids, message_ids=message_ids,
         merged_by=actor.user if actor else None,
     )
     for ticket in Ticket.objects.filter(pk__in=ticket_ids):
@@ -42,20 +51,34 @@ def do_merge_customers(source: Customer, target: Customer, *, actor: Agent | Non
 
 @transaction.atomic
 def do_undo_merge(merge: CustomerMerge, *, actor: Agent | None) -> Customer:
-    """Give the source back what the merge moved; what arrived since stays with the target."""
+    """Give the source back what the merge moved; what arrived since stays with the target.
+
+    New tickets and new identities of the merged person (created while the merge stood) belong
+    to the target and stay there; so do messages written since, even on the returned tickets.
+    """
     merge = CustomerMerge.objects.select_for_update().get(pk=merge.pk)
     if merge.undone_at is not None:
         raise MergeError("this merge has already been undone")
-    source = merge.source
-    Identity.objects.filter(pk__in=merge.identity_ids, customer=merge.target).update(customer=source)
-    Ticket.objects.filter(pk__in=merge.ticket_ids, customer=merge.target).update(customer=source)
-    Message.objects.filter(ticket_id__in=merge.ticket_ids, author_customer=merge.target).update(author_customer=source)
+    locked = {
+        c.pk: c
+        for c in Customer.objects.select_for_update().filter(pk__in=[merge.source_id, merge.target_id]).order_by("pk")
+    }
+    source, target = locked[merge.source_id], locked[merge.target_id]
+    if target.merged_into_id is not None:
+        # What moved here has moved on; undoing this one first would leave it half-returned.
+        raise MergeError("the target has since been merged into another customer: undo that merge first")
+    Identity.objects.filter(pk__in=merge.identity_ids, customer=target).update(customer=source)
+    returning = list(
+        Ticket.objects.filter(pk__in=merge.ticket_ids, customer=target).values_list("pk", flat=True)
+    )
+    _move_tickets(returning, source)
+    Message.objects.filter(pk__in=merge.message_ids, author_customer=target).update(author_customer=source)
     source.merged_into = None
     source.save(update_fields=["merged_into", "updated_at"])
     merge.undone_at = timezone.now()
     merge.undone_by = actor.user if actor else None
     merge.save(update_fields=["undone_at", "undone_by"])
-    for ticket in Ticket.objects.filter(pk__in=merge.ticket_ids):
-        events.customer_unmerged(ticket=ticket, actor=actor, source_id=source.pk, target_id=merge.target_id)
+    for ticket in Ticket.objects.filter(pk__in=returning):
+        events.customer_unmerged(ticket=ticket, actor=actor, source_id=source.pk, target_id=target.pk)
         realtime.ticket_changed(ticket, "ticket.updated")
     return source

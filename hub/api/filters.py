@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import django_filters as filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from hub.identity import InvalidIdentity, normalize_phone
 from hub.models import Customer, Identity, Priority, Ticket, TicketStatus
@@ -24,7 +26,7 @@ class AgentRefField(forms.CharField):
         try:
             return int(value)
         except ValueError:
-            raise forms.ValidationError("Enter an agent id, 'me' or 'none'.") from None
+            raise forms.ValidationError(_("Enter an agent id, 'me' or 'none'.")) from None
 
 
 class AgentRefFilter(filters.CharFilter):
@@ -41,7 +43,7 @@ class TeamRefField(forms.CharField):
         try:
             return int(value)
         except ValueError:
-            raise forms.ValidationError("Enter a team id or 'none'.") from None
+            raise forms.ValidationError(_("Enter a team id or 'none'.")) from None
 
 
 class TeamRefFilter(filters.CharFilter):
@@ -81,7 +83,7 @@ class TicketFilter(filters.FilterSet):
         if value == "me":
             agent = getattr(self.request, "agent", None)
             return queryset.filter(assignee_id=agent.pk if agent else None)
-        return queryset.filter(assignee_id=value)
+        return queryset.filter(assignee_id=int(value))
 
     def filter_tag(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         if not value:
@@ -92,7 +94,9 @@ class TicketFilter(filters.FilterSet):
 
 
 class CustomerFilter(filters.FilterSet):
-    q = filters.CharFilter(method="search", help_text="Part of the name, or an email address, phone number or other identity.")
+    q = filters.CharFilter(
+        method="search", help_text="Part of the name, or an email address, phone number or other identity."
+    )
 
     class Meta:
         model = Customer
@@ -103,10 +107,8 @@ class CustomerFilter(filters.FilterSet):
         if not value:
             return queryset
         matches = Q(value__icontains=value)
-        try:
+        with contextlib.suppress(InvalidIdentity):
             # A phone typed as "030 1234567" is stored as +49301234567.
             matches |= Q(value=normalize_phone(value))
-        except InvalidIdentity:
-            pass
         identity = Identity.objects.filter(matches, customer_id=OuterRef("pk"))
         return queryset.filter(Q(display_name__icontains=value) | Exists(identity))

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Model, QuerySet
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import BasePagination, CursorPagination
@@ -40,10 +41,12 @@ class ActivityKeyset(BasePagination):
 
     DRF's CursorPagination positions on the first ordering field only and uses an OFFSET for
     ties; tickets bulk-created in one instant tie by the thousand, and an offset walk there is
-    what makes deep pages slow. The cursor here is the (time, id) pair of the edge row, and the
-    next page is ``time <= T AND (time < T OR id < I)``: the first term lets PostgreSQL start
-    the index range scan at the cursor, the second breaks ties exactly. A row that gains activity
-    while someone pages moves to the top; nothing is shown twice and no unchanged row is skipped.
+    what makes deep pages slow. The cursor here is the (time, id) pair of the edge row and the
+    next page is the row comparison ``(time, id) < (T, I)``, which PostgreSQL answers as one
+    range scan of the (time, id) index however deep the page and however many rows tie (an
+    ``a < T OR (a = T AND id < I)`` form falls back to a bitmap scan and a sort). A row that gains
+    activity while someone pages moves to the top; nothing is shown twice and no unchanged row
+    is skipped.
     """
 
     field = "last_activity_at"
@@ -86,7 +89,11 @@ class ActivityKeyset(BasePagination):
         return max(1, min(size, self.max_page_size))
 
     # --- the page -----------------------------------------------------------------------------
-    def paginate_queryset(self, queryset: QuerySet[Any], request: Request, view: APIView | None = None) -> list[Any]:
+    def paginate_queryset(
+        self, queryset: QuerySet[Any] | Sequence[Any], request: Request, view: APIView | None = None
+    ) -> list[Any]:
+        if not isinstance(queryset, QuerySet):
+            raise TypeError("ActivityKeyset pages querysets only")
         self.request = request
         size = self.get_page_size(request)
         f = self.field
@@ -94,7 +101,7 @@ class ActivityKeyset(BasePagination):
         direction, key = self.decode(token) if token else ("n", None)
         if key is not None and direction == "p":
             when, pk = key
-            qs = queryset.filter(Q(**{f"{f}__gte": when}) & (Q(**{f"{f}__gt": when}) | Q(pk__gt=pk)))
+            qs = queryset.filter(TupleGreaterThan(Tuple(F(f), F("id")), (when, pk)))
             rows = list(qs.order_by(f, "id")[: size + 1])
             has_more = len(rows) > size
             rows = rows[:size][::-1]
@@ -103,7 +110,7 @@ class ActivityKeyset(BasePagination):
             return rows
         if key is not None:
             when, pk = key
-            queryset = queryset.filter(Q(**{f"{f}__lte": when}) & (Q(**{f"{f}__lt": when}) | Q(pk__lt=pk)))
+            queryset = queryset.filter(TupleLessThan(Tuple(F(f), F("id")), (when, pk)))
         rows = list(queryset.order_by(f"-{f}", "-id")[: size + 1])
         has_more = len(rows) > size
         rows = rows[:size]

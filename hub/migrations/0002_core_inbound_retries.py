@@ -15,4 +15,9 @@ class Migration(migrations.Migration):
             name='retries',
             field=models.JSONField(blank=True, default=list),
         ),
+        migrations.AddField(
+            model_name='customermerge',
+            name='message_ids',
+            field=models.JSONField(default=list),
+        ),
     ]

@@ -85,6 +85,8 @@ class CustomerMerge(models.Model):
     target = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="merges_as_target")
     identity_ids = models.JSONField(default=list)
     ticket_ids = models.JSONField(default=list)
+    # Messages the source wrote, wherever they are (also on other customers' tickets).
+    message_ids = models.JSONField(default=list)
     merged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -15,7 +15,7 @@ from hub import realtime
 from hub.channels import Interaction, get_adapter
 from hub.models import Customer, InboundEvent, InboundState, Message
 from hub.pipeline.enrich import enrich
-from hub.pipeline.identify import identify
+from hub.pipeline.identify import identify, resolve_merged
 from hub.pipeline.store import open_ticket, store_inbound
 from hub.pipeline.threading import thread
 from hub.routing import route
@@ -45,31 +45,47 @@ def process(event_id: int) -> ProcessResult:
     does the work: a second worker on the same event skips it, and a worker that dies midway
     leaves nothing behind but the still-claimable event.
     """
-    try:
-        with transaction.atomic():
-            event = (
-                InboundEvent.objects.select_for_update(skip_locked=True)
-                .filter(pk=event_id, state__in=CLAIMABLE)
-                .first()
-            )
-            if event is None:
-                return ProcessResult("skipped")
-            interaction = get_adapter(event.channel).normalize(event)
-            result = _handle(event, interaction)
-            InboundEvent.objects.filter(pk=event.pk).update(
-                state=InboundState.PROCESSED,
-                outcome=result.outcome,
-                ticket_id=result.ticket_id,
-                processed_at=timezone.now(),
-                attempts=F("attempts") + 1,
-                error="",
-                next_attempt_at=None,
-            )
-    except Exception as exc:  # noqa: BLE001 - any failure must be recorded, never lose the event
-        return _record_failure(event_id, exc)
+    for attempt in (1, 2):
+        try:
+            result = _process_once(event_id)
+        except IntegrityError as exc:
+            # A concurrent worker stored the same provider message (or identity) first and our
+            # transaction is rolled back whole; one more look finds theirs, as a duplicate.
+            if attempt == 2:
+                return _record_failure(event_id, exc)
+            log.info("inbound event %s lost a race (%s); looking again", event_id, exc.__class__.__name__)
+            continue
+        except Exception as exc:  # noqa: BLE001 - any failure must be recorded, never lose the event
+            return _record_failure(event_id, exc)
+        break
+    if result.outcome == "skipped":
+        log.info("inbound event %s skipped: already processed, or claimed by another worker", event_id)
+        return result
     log.info(
-        "inbound event %s: %s, ticket #%s, message %s", event_id, result.outcome, result.ticket_id, result.message_id
+        "inbound event %s processed: %s, ticket #%s, message %s",
+        event_id, result.outcome, result.ticket_id, result.message_id,
     )
+    return result
+
+
+def _process_once(event_id: int) -> ProcessResult:
+    with transaction.atomic():
+        event = (
+            InboundEvent.objects.select_for_update(skip_locked=True).filter(pk=event_id, state__in=CLAIMABLE).first()
+        )
+        if event is None:
+            return ProcessResult("skipped")
+        interaction = get_adapter(event.channel).normalize(event)
+        result = _handle(event, interaction)
+        InboundEvent.objects.filter(pk=event.pk).update(
+            state=InboundState.PROCESSED,
+            outcome=result.outcome,
+            ticket_id=result.ticket_id,
+            processed_at=timezone.now(),
+            attempts=F("attempts") + 1,
+            error="",
+            next_attempt_at=None,
+        )
     return result
 
 
@@ -82,6 +98,9 @@ def _handle(event: InboundEvent, interaction: Interaction) -> ProcessResult:
     # One customer's interactions are threaded one at a time, so two mails of one conversation
     # arriving together cannot open two tickets.
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if customer.merged_into_id is not None:
+        # Merged by an agent between identify() and this lock: the target takes it.
+        customer = Customer.objects.select_for_update().get(pk=resolve_merged(customer).pk)
     decision = thread(interaction, customer)
     created = decision.ticket is None
     ticket = decision.ticket or open_ticket(interaction, customer, decision.reason, decision.linked_ticket_id)

@@ -1,0 +1,43 @@
+"""The agent inbox (first and deep keyset pages of every view) and the ticket page."""
+
+from __future__ import annotations
+
+from bench.harness import NOT_AVAILABLE, Context, Unavailable, html_link
+
+VIEWS = ("mine", "unassigned", "teams", "all")
+ADMIN_VIEWS = ("all",)
+ROLES = ("agent", "admin")
+TARGET_MS = 50.0
+
+
+def run(ctx: Context) -> None:
+    older = html_link("before")
+    for role in ROLES:
+        for view in VIEWS:
+            if role != "admin" and view in ADMIN_VIEWS:
+                continue
+            url = f"/agent/v/{view}/"
+            first = ctx.measure(f"inbox {view}: first page", role, url, target_ms=TARGET_MS)
+            deep_case = f"inbox {view}: deep page"
+            if first.status != "ok":
+                ctx.unavailable(deep_case, role, first.note, status=first.status)
+                continue
+            try:
+                deep, page = ctx.follow(role, url, ctx.deep_pages, older)
+            except Exception as exc:  # noqa: BLE001 - reported in the table, the run goes on
+                ctx.unavailable(deep_case, role, f"following ?before= failed: {exc}", status="error")
+                continue
+            if page == 1:
+                ctx.unavailable(deep_case, role, "one page only at this size")
+                continue
+            ctx.measure(deep_case, role, deep, target_ms=TARGET_MS, note=f"page {page}")
+    for name, ticket_id in ctx.tickets.items():
+        for role in ROLES:
+            case = f"ticket page ({name})"
+            try:
+                # The permalink redirects into a view; measure the page agents actually load.
+                url = ctx.landing(role, f"/agent/t/{ticket_id}/")
+            except Unavailable as exc:
+                ctx.unavailable(case, role, str(exc), status=NOT_AVAILABLE)
+                continue
+            ctx.measure(case, role, url, note=f"messages: {ctx.message_counts.get(name, '?')}")

@@ -1,0 +1,44 @@
+from django.contrib import admin
+
+from channels_chat.models import ChatMessage, ChatSession, SurveyResponse, TeamSchedule, Widget
+
+
+@admin.register(Widget)
+class WidgetAdmin(admin.ModelAdmin):
+    list_display = ("name", "key", "team", "enabled")
+    readonly_fields = ("key", "snippet")
+    fields = ("name", "key", "snippet", "secret", "team", "allowed_origins", "brand_colour", "greeting_de",
+              "greeting_en", "prechat_fields", "enabled")
+
+    @admin.display(description="Snippet")
+    def snippet(self, obj: Widget) -> str:
+        from django.conf import settings
+
+        return f'<script src="{settings.SITE_URL}/static/chatwidget/widget.js" data-widget="{obj.key}" async></script>'
+
+
+@admin.register(TeamSchedule)
+class TeamScheduleAdmin(admin.ModelAdmin):
+    list_display = ("team", "timezone")
+
+
+class ChatMessageInline(admin.TabularInline):
+    model = ChatMessage
+    extra = 0
+    fields = ("seq", "sender", "agent_name", "text", "filename", "created_at")
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(ChatSession)
+class ChatSessionAdmin(admin.ModelAdmin):
+    list_display = ("public_id", "widget", "name", "email", "offline", "ticket_id", "created_at", "ended_at")
+    list_filter = ("widget", "offline")
+    readonly_fields = ("public_id", "visitor_id", "last_seq", "ticket_id")
+    inlines = [ChatMessageInline]
+
+
+@admin.register(SurveyResponse)
+class SurveyResponseAdmin(admin.ModelAdmin):
+    list_display = ("ticket", "rating", "created_at")
+    raw_id_fields = ("ticket", "session")

@@ -1,0 +1,288 @@
+"""Websocket protocol of the widget (visitors) and of the agent's chat pane.
+
+Visitor → server: resume {after}, message {client_id, text}, typing {active}, read {seq},
+contact {name, email}, transcript, csat {rating, comment}.
+Server → visitor: message {seq, client_id, from, text, agent, attachment, at}, ack {client_id, seq},
+synced {last_seq, agent_read_seq, csat}, typing {active, name}, read {by, seq}, status {status, csat},
+error {code, client_id}.
+The visitor's token (query string) and the page's Origin are checked before anything is accepted.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+
+from channels_chat import actions
+from channels_chat.actions import ChatError, session_group
+from channels_chat.models import ChatSession, Widget
+from channels_chat.serialize import message_view
+from channels_chat.tokens import read_visitor_token
+from hub import realtime
+from hub.ratelimit import allow
+
+log = logging.getLogger(__name__)
+
+
+def header(scope: dict[str, Any], name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin1"))
+    return ""
+
+
+def client_ip(scope: dict[str, Any]) -> str:
+    client = scope.get("client") or ("unknown", 0)
+    return str(client[0])
+
+
+class VisitorConsumer(AsyncJsonWebsocketConsumer):
+    session: ChatSession | None = None
+    ticket_group: str | None = None
+
+    async def connect(self) -> None:
+        self.session = None
+        key = self.scope["url_route"]["kwargs"]["key"]
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
+        token = (query.get("token") or [""])[0]
+        widget = await database_sync_to_async(Widget.objects.filter(key=key, enabled=True).first)()
+        # Refuse before accepting: a page on a foreign origin never gets an open socket.
+        if widget is None:
+            await self.close(code=4404)
+            return
+        if not widget.allows_origin(header(self.scope, b"origin")):
+            log.info("chat websocket for widget %s refused for origin %r", key, header(self.scope, b"origin"))
+            await self.close(code=4403)
+            return
+        visitor = read_visitor_token(token, widget.key)
+        if visitor is None:
+            await self.close(code=4401)
+            return
+        if not allow("chat-connect-ip", client_ip(self.scope), settings.CHAT_SESSIONS_PER_IP * 5):
+            await self.close(code=4429)
+            return
+        language = (query.get("lang") or [""])[0][:10]
+        self.session = await database_sync_to_async(actions.open_session)(widget, visitor, language=language)
+        await self.channel_layer.group_add(session_group(self.session), self.channel_name)
+        await self.accept()
+        await self._follow_ticket()
+
+    async def disconnect(self, code: int) -> None:
+        if self.session is not None:
+            await self.channel_layer.group_discard(session_group(self.session), self.channel_name)
+        if self.ticket_group:
+            await self.channel_layer.group_discard(self.ticket_group, self.channel_name)
+
+    async def _follow_ticket(self) -> None:
+        """Join the ticket's group once the pipeline made the ticket, to learn when it is solved."""
+        if self.ticket_group or self.session is None:
+            return
+        ticket_id = await database_sync_to_async(actions.ticket_id_for)(self.session)
+        if ticket_id is not None:
+            self.ticket_group = realtime.ticket_group(ticket_id)
+            await self.channel_layer.group_add(self.ticket_group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict) or self.session is None:
+            return
+        kind = content.get("type")
+        handler = {
+            "resume": self._resume,
+            "message": self._message,
+            "typing": self._typing,
+            "read": self._read,
+            "contact": self._contact,
+            "transcript": self._transcript,
+            "csat": self._csat,
+        }.get(str(kind))
+        if handler is None:
+            await self.send_json({"type": "error", "code": "unknown_type"})
+            return
+        try:
+            await handler(content)
+        except ChatError as exc:
+            await self.send_json({"type": "error", "code": exc.code, "client_id": content.get("client_id")})
+
+    async def _resume(self, content: dict[str, Any]) -> None:
+        after = content.get("after")
+        after = after if isinstance(after, int) and after >= 0 else 0
+        assert self.session is not None
+        session = self.session
+
+        def load() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+            rows = actions.messages_after(session, after)
+            session.refresh_from_db(fields=["last_seq", "agent_read_seq"])
+            state = {"last_seq": session.last_seq, "agent_read_seq": session.agent_read_seq,
+                     "csat": actions.solved_awaiting_survey(session)}
+            return [message_view(m) for m in rows], state
+
+        rows, state = await database_sync_to_async(load)()
+        for row in rows:
+            await self.send_json(row)
+        await self.send_json({"type": "synced", "session": str(session.public_id), **state})
+
+    async def _message(self, content: dict[str, Any]) -> None:
+        assert self.session is not None
+        client_id = str(content.get("client_id") or "")
+        if not allow("chat-visitor", self.session.visitor_id, settings.CHAT_RATE_PER_VISITOR) or not allow(
+            "chat-ip", client_ip(self.scope), settings.CHAT_RATE_PER_IP
+        ):
+            raise ChatError("rate_limited")
+        message, _created = await database_sync_to_async(actions.post_visitor_message)(
+            self.session, client_id=client_id, text=str(content.get("text") or "")
+        )
+        await self.send_json({"type": "ack", "client_id": message.client_id, "seq": message.seq})
+        await self._follow_ticket()
+
+    async def _typing(self, content: dict[str, Any]) -> None:
+        assert self.session is not None
+        if allow("chat-typing", self.session.visitor_id, 60):
+            await database_sync_to_async(actions.notify_agents)(
+                self.session, "chat.typing", active=bool(content.get("active"))
+            )
+
+    async def _read(self, content: dict[str, Any]) -> None:
+        assert self.session is not None
+        seq = content.get("seq")
+        if isinstance(seq, int):
+            await database_sync_to_async(actions.mark_read_by_visitor)(self.session, seq)
+
+    async def _contact(self, content: dict[str, Any]) -> None:
+        assert self.session is not None
+        await database_sync_to_async(actions.save_contact)(
+            self.session, name=str(content.get("name") or ""), email=str(content.get("email") or "")
+        )
+        await self.send_json({"type": "contact_saved"})
+
+    async def _transcript(self, content: dict[str, Any]) -> None:
+        assert self.session is not None
+        if not allow("chat-transcript", self.session.visitor_id, 3, 3600):
+            raise ChatError("rate_limited")
+        await database_sync_to_async(actions.request_transcript)(self.session)
+        await self.send_json({"type": "transcript_requested"})
+
+    async def _csat(self, content: dict[str, Any]) -> None:
+        assert self.session is not None
+        rating = content.get("rating")
+        await database_sync_to_async(actions.answer_survey)(
+            self.session, rating=rating if isinstance(rating, int) else 0, comment=str(content.get("comment") or "")
+        )
+        await self.send_json({"type": "csat_saved"})
+
+    # Group events -----------------------------------------------------------------------------
+
+    async def chat_message(self, event: dict[str, Any]) -> None:
+        await self.send_json(event["message"])
+        if event["message"].get("from") == "agent":
+            await self._follow_ticket()
+
+    async def chat_read(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "read", "by": event["by"], "seq": event["seq"]})
+
+    async def chat_typing(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "typing", "active": event["active"], "name": event.get("name", "")})
+
+    async def chat_status(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "status", "status": event["status"], "csat": False})
+
+    async def hub_event(self, event: dict[str, Any]) -> None:
+        # Agent-side events of our ticket; only the fact that it was solved concerns the visitor.
+        if event.get("event") != "ticket.updated" or self.session is None:
+            return
+        if await database_sync_to_async(actions.solved_awaiting_survey)(self.session):
+            await self.send_json({"type": "status", "status": "solved", "csat": True})
+
+
+class AgentChatConsumer(AsyncJsonWebsocketConsumer):
+    """The agent's chat pane: live log of followed chats, typing and read receipts to the visitor.
+
+    Agent → server: follow {ticket_id}, typing {ticket_id, active}, read {ticket_id, seq},
+    send {ticket_id, client_id, text}. Every ticket is checked against ``hub.access`` first.
+    """
+
+    groups_joined: list[str]
+
+    async def connect(self) -> None:
+        from hub.access import agent_of
+
+        self.groups_joined = []
+        user = self.scope.get("user")
+        agent = await database_sync_to_async(lambda: agent_of(user) if user is not None else None)()
+        if agent is None:
+            await self.close(code=4401)
+            return
+        self.agent = agent
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        for name in self.groups_joined:
+            await self.channel_layer.group_discard(name, self.channel_name)
+
+    def _session_for(self, ticket_id: object) -> ChatSession | None:
+        from channels_chat.adapter import ChatAdapter
+        from hub.access import visible_tickets
+
+        if not isinstance(ticket_id, int) or not visible_tickets(self.agent).filter(pk=ticket_id).exists():
+            return None
+        return ChatAdapter()._session(ticket_id)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict):
+            return
+        ticket_id = content.get("ticket_id")
+        session = await database_sync_to_async(self._session_for)(ticket_id)
+        if session is None:
+            await self.send_json({"type": "error", "code": "not_found", "ticket_id": ticket_id})
+            return
+        kind = content.get("type")
+        if kind == "follow":
+            for name in (session_group(session), realtime.ticket_group(int(ticket_id))):  # type: ignore[arg-type]
+                await self.channel_layer.group_add(name, self.channel_name)
+                self.groups_joined.append(name)
+            rows = await database_sync_to_async(lambda: [message_view(m) for m in actions.messages_after(session, 0)])()
+            await self.send_json({"type": "history", "ticket_id": ticket_id, "messages": rows})
+        elif kind == "typing":
+            await self.channel_layer.group_send(
+                session_group(session),
+                {"type": "chat.typing", "active": bool(content.get("active")), "name": self.agent.user.first_name},
+            )
+        elif kind == "read" and isinstance(content.get("seq"), int):
+            await database_sync_to_async(actions.mark_read_by_agent)(session, content["seq"])
+        elif kind == "send":
+            await self._send(int(ticket_id), content)  # type: ignore[arg-type]
+
+    async def _send(self, ticket_id: int, content: dict[str, Any]) -> None:
+        from hub.actions import do_reply
+        from hub.models import Ticket
+
+        def reply() -> int:
+            ticket = Ticket.objects.get(pk=ticket_id)
+            message = do_reply(
+                ticket, agent=self.agent, text=str(content.get("text") or ""), channel="chat",
+                client_id=str(content.get("client_id") or "")[:64] or None,
+            )
+            return message.pk
+
+        message_id = await database_sync_to_async(reply)()
+        await self.send_json({"type": "sent", "client_id": content.get("client_id"), "message_id": message_id})
+
+    async def chat_message(self, event: dict[str, Any]) -> None:
+        await self.send_json(event["message"] | {"session": event.get("session")})
+
+    async def chat_typing(self, event: dict[str, Any]) -> None:
+        return  # the agent's own typing, echoed through the session group
+
+    async def chat_read(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "read", "by": event["by"], "seq": event["seq"]})
+
+    async def chat_status(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "status", "status": event["status"]})
+
+    async def hub_event(self, event: dict[str, Any]) -> None:
+        if str(event.get("event", "")).startswith("chat."):
+            await self.send_json({k: v for k, v in event.items() if k != "type"} | {"type": event["event"]})

@@ -1,0 +1,127 @@
+"""The email channel adapter: RFC 822 bytes of an InboundEvent → Interaction, and outbound send."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.channels import DeliveryResult, Interaction, SenderIdentity, ThreadHints
+from hub.models import Identity, IdentityKind, InboundEvent, Message, Ticket
+
+from channels_email.autoreply import BOUNCE, Bounce
+from channels_email.models import Mailbox
+from channels_email.parse import ParsedMail, parse_mail
+from channels_email.threading import ticket_of_our_message_id, ticket_token
+
+KEY = "email"
+
+
+def _bounced_ticket(bounce: Bounce) -> Ticket | None:
+    """The ticket whose outbound mail bounced: by the stored Message-ID, else by our id format."""
+    mid = bounce.original_message_id
+    if not mid:
+        return None
+    found = Message.objects.filter(channel=KEY, external_id=mid).select_related("ticket").first()
+    if found is not None:
+        return found.ticket
+    ticket_id = ticket_of_our_message_id(mid)
+    return Ticket.objects.filter(pk=ticket_id).first() if ticket_id else None
+
+
+def _bounce_identity(bounce: Bounce, ticket: Ticket) -> str:
+    """The bounced customer's address, so the bounce joins the conversation it belongs to.
+
+    Only a bounce naming one of our own outbound Message-IDs gets here, an id only the
+    recipient's mail servers have seen; a forged bounce cannot pick a ticket to land in.
+    """
+    addresses = list(
+        Identity.objects.filter(customer_id=ticket.customer_id, kind=IdentityKind.EMAIL).values_list("value", flat=True)
+    )
+    for rcpt in bounce.recipients:
+        if rcpt.lower() in addresses:
+            return rcpt.lower()
+    return addresses[0] if addresses else ""
+
+
+def _metadata(mail: ParsedMail, mailbox: Mailbox, event: InboundEvent) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "mailbox": mailbox.address,
+        "source": event.payload.get("source", ""),
+        "from": mail.sender.address if mail.sender else "",
+        "reply_to": [a.address for a in mail.reply_to],
+        "to": [a.address for a in mail.to],
+        "cc": [a.address for a in mail.cc],
+        "date": mail.date,
+        "headers": mail.headers,
+    }
+    if mail.classification.kind:
+        meta["automatic"] = mail.classification.kind
+        meta["automatic_reason"] = mail.classification.reason
+    bounce = mail.classification.bounce
+    if bounce is not None:
+        meta["bounce"] = {
+            "status": bounce.status,
+            "action": bounce.action,
+            "permanent": bounce.permanent,
+            "recipients": list(bounce.recipients),
+            "original_message_id": bounce.original_message_id,
+            "diagnostic": bounce.diagnostic,
+        }
+    if mail.defects:
+        meta["defects"] = mail.defects
+    return meta
+
+
+class EmailAdapter:
+    key = KEY
+
+    def normalize(self, event: InboundEvent) -> Interaction:
+        raw = bytes(event.raw or b"")
+        if not raw.strip():
+            raise ValueError("the mail is empty")
+        mail = parse_mail(raw)
+        mailbox = Mailbox.for_address(event.payload.get("mailbox", "")) or Mailbox.default()
+
+        ids = mail.thread_ids
+        ticket_id = next((t for t in map(ticket_of_our_message_id, ids) if t), None)
+        if ticket_id is None:
+            ticket_id = ticket_token(mail.subject)
+        sender = mail.sender.address if mail.sender else ""
+        display_name = mail.sender.name if mail.sender else ""
+        bounce = mail.classification.bounce
+        if mail.classification.kind == BOUNCE and bounce is not None:
+            bounced = _bounced_ticket(bounce)
+            if bounced is not None:
+                ids = (bounce.original_message_id, *ids)
+                ticket_id = bounced.pk
+                sender = _bounce_identity(bounce, bounced) or sender
+        if not sender:
+            raise ValueError("the mail names no sender (no From, Sender or Return-Path address)")
+        return Interaction(
+            channel=KEY,
+            identities=(SenderIdentity(kind=IdentityKind.EMAIL, value=sender),),
+            display_name=display_name,
+            subject=mail.subject,
+            text=mail.text,
+            html=mail.html,
+            quoted_text=mail.quoted_text,
+            attachments=tuple(mail.attachments),
+            thread=ThreadHints(message_ids=ids, ticket_id=ticket_id),
+            external_id=event.external_id,
+            team_hint=mailbox.default_team.slug if mailbox.default_team_id and mailbox.default_team else "",
+            automatic=mail.classification.kind,
+            metadata=_metadata(mail, mailbox, event),
+        )
+
+    def send(self, message: Message) -> DeliveryResult:
+        from channels_email.outbound import send
+
+        return send(message)
+
+    def can_reply(self, ticket_id: int) -> tuple[bool, str]:
+        from channels_email.outbound import recipient_for
+
+        ticket = Ticket.objects.filter(pk=ticket_id).first()
+        if ticket is None:
+            return False, "no such ticket"
+        address, problem = recipient_for(ticket)
+        return (address is not None and not problem), problem

@@ -1,0 +1,127 @@
+"""Mailboxes (where mail comes in and goes out) and the log of our automatic mails."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Security(models.TextChoices):
+    SSL = "ssl", _("SSL/TLS")
+    STARTTLS = "starttls", _("STARTTLS")
+    NONE = "none", _("None (local test servers only)")
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class MailboxQuerySet(models.QuerySet["Mailbox"]):
+    def enabled(self) -> MailboxQuerySet:
+        return self.filter(enabled=True)
+
+
+class Mailbox(models.Model):
+    """One support address: how its mail comes in (IMAP, SMTP, upload) and goes out (SMTP)."""
+
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    address = models.EmailField(_("address"), unique=True)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    default_team = models.ForeignKey(
+        "hub.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("default team")
+    )
+    # Used where mail arrives without a configured recipient (ingest_email, an MTA pipe).
+    is_default = models.BooleanField(_("default mailbox"), default=False)
+
+    imap_host = models.CharField(_("IMAP host"), max_length=255, blank=True)
+    imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
+    imap_security = models.CharField(_("IMAP security"), max_length=10, choices=Security.choices, default=Security.SSL)
+    imap_user = models.CharField(_("IMAP user"), max_length=255, blank=True)
+    imap_password = models.CharField(_("IMAP password"), max_length=255, blank=True)
+    imap_folder = models.CharField(_("IMAP folder"), max_length=255, default="INBOX")
+    # Empty: processed mail is flagged \Seen and stays; else it is moved to this folder.
+    imap_move_to = models.CharField(_("move processed mail to"), max_length=255, blank=True)
+    imap_uidvalidity = models.BigIntegerField(null=True, blank=True, editable=False)
+    imap_last_uid = models.BigIntegerField(default=0, editable=False)
+    imap_last_poll_at = models.DateTimeField(null=True, blank=True, editable=False)
+    imap_last_error = models.TextField(blank=True, editable=False)
+
+    smtp_host = models.CharField(_("SMTP host"), max_length=255, blank=True, help_text=_("Empty: the hub's EMAIL_HOST."))
+    smtp_port = models.PositiveIntegerField(_("SMTP port"), default=587)
+    smtp_security = models.CharField(
+        _("SMTP security"), max_length=10, choices=Security.choices, default=Security.STARTTLS
+    )
+    smtp_user = models.CharField(_("SMTP user"), max_length=255, blank=True)
+    smtp_password = models.CharField(_("SMTP password"), max_length=255, blank=True)
+
+    # Bearer token of POST /api/v1/channels/email/inbound for MTA pipes and parse services.
+    inbound_token = models.CharField(_("inbound token"), max_length=64, unique=True, default=new_token)
+    max_message_bytes = models.PositiveIntegerField(_("maximum mail size (bytes)"), default=25 * 1024 * 1024)
+
+    auto_acknowledge = models.BooleanField(_("acknowledge new tickets automatically"), default=False)
+    acknowledgement_subject = models.CharField(
+        _("acknowledgement subject"), max_length=200, default=_("We have received your message")
+    )
+    acknowledgement_text = models.TextField(
+        _("acknowledgement text"),
+        default=_("Thank you for your message. Your request has the number {ticket}; we will answer soon."),
+        help_text=_("{ticket} is replaced by the ticket number."),
+    )
+
+    objects = MailboxQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("mailbox")
+        verbose_name_plural = _("mailboxes")
+        ordering = ["address"]
+
+    def __str__(self) -> str:
+        return self.address
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.address = self.address.strip().lower()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def domain(self) -> str:
+        return self.address.rsplit("@", 1)[-1]
+
+    @classmethod
+    def default(cls) -> Mailbox:
+        """The mailbox for mail that names none: the one marked default, else the first one,
+        else one for DEFAULT_FROM_EMAIL created now (a fresh install can ingest at once)."""
+        found = cls.objects.enabled().order_by("-is_default", "pk").first()
+        if found is not None:
+            return found
+        mailbox, _ = cls.objects.get_or_create(
+            address=settings.DEFAULT_FROM_EMAIL.strip().lower(),
+            defaults={"name": "Support", "is_default": True},
+        )
+        return mailbox
+
+    @classmethod
+    def for_address(cls, address: str) -> Mailbox | None:
+        return cls.objects.enabled().filter(address=address.strip().lower()).first()
+
+
+class AutoMail(models.Model):
+    """A mail we sent without an agent (acknowledgement): the loop limit counts these.
+
+    Unique per (ticket, kind), so a task that runs twice never acknowledges a ticket twice.
+    """
+
+    address = models.CharField(max_length=320, db_index=True)
+    kind = models.CharField(max_length=20)
+    ticket = models.ForeignKey("hub.Ticket", null=True, on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey("hub.Message", null=True, on_delete=models.SET_NULL, related_name="+")
+    suppressed = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("automatic mail")
+        verbose_name_plural = _("automatic mails")
+        constraints = [models.UniqueConstraint(fields=["ticket", "kind"], name="automail_unique_ticket_kind")]
+        indexes = [models.Index(fields=["address", "created_at"], name="automail_address_time")]

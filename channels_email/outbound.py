@@ -1,0 +1,150 @@
+"""Outbound mail: an agent's reply (or our acknowledgement) as a threaded MIME mail over SMTP."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import socket
+from email.utils import formataddr
+
+from django.core.mail import EmailMultiAlternatives, get_connection
+
+from hub.channels import DeliveryResult
+from hub.models import Direction, Identity, IdentityKind, Message, Ticket
+
+from channels_email.models import Mailbox, Security
+from channels_email.sanitize import sanitize_html
+from channels_email.threading import outbound_message_id, reply_subject
+
+log = logging.getLogger(__name__)
+KEY = "email"
+# RFC 5322 practice: keep the first id and the most recent ones, so References stays short.
+MAX_REFERENCES = 20
+
+
+def _latest_inbound(ticket: Ticket) -> Message | None:
+    return (
+        Message.objects.filter(ticket=ticket, channel=KEY, direction=Direction.INBOUND)
+        .exclude(metadata__has_key="automatic")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def recipient_for(ticket: Ticket) -> tuple[str | None, str]:
+    """The address a reply goes to, and why there is none (or why it must not be used)."""
+    latest = _latest_inbound(ticket)
+    candidates: list[str] = []
+    if latest is not None:
+        candidates += list(latest.metadata.get("reply_to") or []) + [latest.metadata.get("from") or ""]
+    candidates += list(
+        Identity.objects.filter(customer_id=ticket.customer_id, kind=IdentityKind.EMAIL)
+        .order_by("bouncing", "-created_at")
+        .values_list("value", flat=True)
+    )
+    address = next((c.strip().lower() for c in candidates if c and "@" in c), None)
+    if address is None:
+        return None, "the customer has no email address"
+    if Identity.objects.filter(kind=IdentityKind.EMAIL, value=address, bouncing=True).exists():
+        return address, f"mail to {address} bounces"
+    return address, ""
+
+
+def mailbox_for(ticket: Ticket) -> Mailbox:
+    latest = _latest_inbound(ticket)
+    address = latest.metadata.get("mailbox", "") if latest is not None else ""
+    return Mailbox.for_address(address) or Mailbox.default()
+
+
+def references_for(ticket: Ticket, before: Message) -> tuple[str, list[str]]:
+    """(In-Reply-To, References): the thread's Message-IDs, oldest first, as RFC 5322 asks."""
+    ids = list(
+        Message.objects.filter(ticket=ticket, channel=KEY, external_id__startswith="<")
+        .exclude(pk=before.pk)
+        .order_by("created_at", "id")
+        .values_list("external_id", "direction")
+    )
+    in_reply_to = next((mid for mid, direction in reversed(ids) if direction == Direction.INBOUND), "")
+    refs = [mid.split("#", 1)[0] for mid, _ in ids if mid]
+    if len(refs) > MAX_REFERENCES:
+        refs = refs[:1] + refs[-(MAX_REFERENCES - 1) :]
+    return in_reply_to.split("#", 1)[0], refs
+
+
+def _connection(mailbox: Mailbox) -> object:
+    if not mailbox.smtp_host:
+        return get_connection(fail_silently=False)
+    return get_connection(
+        "django.core.mail.backends.smtp.EmailBackend",
+        host=mailbox.smtp_host,
+        port=mailbox.smtp_port,
+        username=mailbox.smtp_user or None,
+        password=mailbox.smtp_password or None,
+        use_tls=mailbox.smtp_security == Security.STARTTLS,
+        use_ssl=mailbox.smtp_security == Security.SSL,
+        timeout=30,
+        fail_silently=False,
+    )
+
+
+def build(message: Message, mailbox: Mailbox, to: list[str]) -> tuple[EmailMultiAlternatives, str]:
+    ticket = message.ticket
+    message_id = outbound_message_id(ticket.pk, message.pk, mailbox.domain)
+    in_reply_to, references = references_for(ticket, message)
+    automatic = message.metadata.get("automatic", "")
+    subject = message.metadata.get("subject") or reply_subject(message.subject or ticket.subject, ticket.pk)
+    headers = {"Message-ID": message_id, "Reply-To": mailbox.address}
+    if in_reply_to:
+        headers["In-Reply-To"] = in_reply_to
+    if references:
+        headers["References"] = " ".join(references)
+    if automatic:
+        # RFC 3834: other systems must not answer this automatically (no vacation ping-pong).
+        headers["Auto-Submitted"] = "auto-replied"
+        headers["X-Auto-Response-Suppress"] = "All"
+        headers["Precedence"] = "auto_reply"
+    mail = EmailMultiAlternatives(
+        subject=subject,
+        body=message.text,
+        from_email=formataddr((mailbox.name, mailbox.address)) if mailbox.name else mailbox.address,
+        to=to,
+        cc=[c for c in message.metadata.get("cc", []) if isinstance(c, str) and "@" in c],
+        headers=headers,
+    )
+    if message.html:
+        mail.attach_alternative(sanitize_html(message.html), "text/html")
+    for attachment in message.attachments.all():
+        with attachment.file.open("rb") as fh:
+            mail.attach(attachment.filename, fh.read(), attachment.content_type)
+    return mail, message_id
+
+
+def _permanent(exc: Exception) -> bool:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    return False
+
+
+def send(message: Message) -> DeliveryResult:
+    ticket = message.ticket
+    explicit = [a for a in message.metadata.get("to", []) if isinstance(a, str) and "@" in a]
+    if explicit:
+        to = explicit
+    else:
+        address, problem = recipient_for(ticket)
+        if address is None or problem:
+            return DeliveryResult(ok=False, error=problem or "no recipient", retryable=False)
+        to = [address]
+    mailbox = mailbox_for(ticket)
+    mail, message_id = build(message, mailbox, to)
+    try:
+        connection = _connection(mailbox)
+        mail.connection = connection  # type: ignore[assignment]
+        mail.send(fail_silently=False)
+    except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+        permanent = _permanent(exc)
+        log.warning("mail for message %s not sent (%s): %s", message.pk, "permanent" if permanent else "retry", exc)
+        return DeliveryResult(ok=False, error=f"{type(exc).__name__}: {exc}"[:1000], retryable=not permanent)
+    return DeliveryResult(ok=True, external_id=message_id)

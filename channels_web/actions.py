@@ -1,0 +1,59 @@
+"""Accepting a submission: the only writer of channels_web state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.translation import get_language
+
+from channels_web.models import FormSubmission, WebForm
+from hub.pipeline import receive
+from hub.text import clean_text
+
+RESERVED = {"email", "name", "subject", "message"}
+
+
+def submit(webform: WebForm, data: dict[str, Any], files: list[UploadedFile]) -> FormSubmission:
+    """Record the submission, hand it to the pipeline and queue the confirmation, all on commit."""
+    from channels_web.tasks import send_confirmation
+
+    values = []
+    for spec in webform.fields:
+        name = spec.get("name")
+        if name in data:
+            value = data[name]
+            text = ("✓" if value else "✗") if isinstance(value, bool) else clean_text(str(value or "")).strip()
+            values.append({"name": name, "label": spec.get("label") or name, "value": text})
+    by_name = {v["name"]: v["value"] for v in values}
+    with transaction.atomic():
+        submission = FormSubmission.objects.create(
+            form=webform, email=by_name.get("email", ""), language=(get_language() or "")[:10], values=values
+        )
+        stored = []
+        for n, upload in enumerate(files):
+            path = default_storage.save(f"web/{submission.public_id}/{n}", upload)
+            stored.append({"path": path, "filename": clean_text(upload.name or "")[:255] or "attachment",
+                           "content_type": (upload.content_type or "application/octet-stream")[:255]})
+        receive(
+            "web",
+            external_id=f"form:{submission.public_id}",
+            payload={
+                "form": webform.slug,
+                "form_name": webform.name,
+                "team": webform.team.slug if webform.team else "",
+                "email": by_name.get("email", ""),
+                "name": by_name.get("name", ""),
+                "subject": by_name.get("subject", ""),
+                "message": by_name.get("message", ""),
+                "fields": values,
+                "attachments": stored,
+                "language": submission.language,
+                "sent_at": submission.created_at.isoformat(),
+            },
+        )
+        if webform.send_confirmation and submission.email:
+            send_confirmation.delay_on_commit(submission.pk)
+    return submission

@@ -1,0 +1,53 @@
+"""The web form channel: submissions in; answers go out by email, never on this channel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.files.storage import default_storage
+from django.utils.translation import gettext as _
+
+from hub.channels import DeliveryResult, InboundAttachment, Interaction, SenderIdentity
+from hub.models import InboundEvent, Message
+
+
+class WebFormAdapter:
+    key = "web"
+
+    def normalize(self, event: InboundEvent) -> Interaction:
+        p = event.payload
+        identities = []
+        if p.get("email"):
+            # Like the From of a mail, a form's address is unproven; unlike a chat, a submission
+            # shows the sender nothing of the customer's history, so it may join that customer.
+            identities.append(SenderIdentity("email", str(p["email"])))
+        else:
+            identities.append(SenderIdentity("external", f"web:{event.external_id}"))
+        lines = [f"{f['label']}: {f['value']}" for f in p.get("fields", []) if f["name"] != "message" and f["value"]]
+        text = str(p.get("message") or "")
+        if lines:
+            text = "\n".join(lines) + ("\n\n" + text if text else "")
+        attachments = []
+        for item in p.get("attachments", []):
+            with default_storage.open(item["path"], "rb") as handle:
+                attachments.append(InboundAttachment(item["filename"], item["content_type"], handle.read()))
+        sent_at = p.get("sent_at")
+        return Interaction(
+            channel=self.key,
+            identities=tuple(identities),
+            display_name=str(p.get("name") or ""),
+            subject=str(p.get("subject") or "") or str(p.get("form_name") or ""),
+            text=text,
+            attachments=tuple(attachments),
+            external_id=event.external_id,
+            team_hint=str(p.get("team") or ""),
+            language=str(p.get("language") or ""),
+            metadata={"form": {"slug": p.get("form"), "name": p.get("form_name")}, "fields": p.get("fields", [])},
+            received_at=datetime.fromisoformat(sent_at) if isinstance(sent_at, str) else None,
+        )
+
+    def send(self, message: Message) -> DeliveryResult:
+        return DeliveryResult(ok=False, error="web forms are answered by email", retryable=False)
+
+    def can_reply(self, ticket_id: int) -> tuple[bool, str]:
+        return False, _("Web forms are answered by email")

@@ -1,0 +1,15 @@
+from django.contrib import admin
+
+from channels_web.models import FormSubmission, WebForm
+
+
+@admin.register(WebForm)
+class WebFormAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "team", "enabled")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(FormSubmission)
+class FormSubmissionAdmin(admin.ModelAdmin):
+    list_display = ("public_id", "form", "email", "created_at", "confirmation_sent_at")
+    readonly_fields = ("public_id", "form", "email", "values", "language", "confirmation_sent_at", "created_at")

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.core import mail, signing
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from channels_web.forms import STAMP_SALT
+from channels_web.models import FormSubmission, WebForm
+from hub.models import Team, Ticket
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def webform(team: Team) -> WebForm:
+    form = WebForm.objects.create(name="Kontakt", slug="kontakt", team=team, title="Kontakt", allowed_origins=["https://shop.example"])
+    form.fields = [*form.fields, {"name": "order", "label": "Bestellnummer", "type": "text"}]
+    form.save()
+    return form
+
+
+def filled(webform: WebForm, **extra: object) -> dict[str, object]:
+    aged = signing.dumps({"f": webform.pk, "t": int(time.time()) - 30}, salt=STAMP_SALT)
+    return {"name": "Eva Muster", "email": "eva@example.de", "subject": "Rücksendung", "order": "A-17",
+            "message": "<script>alert(1)</script> Bitte um Rückruf", "stamp": aged, "website": "", **extra}
+
+
+def test_a_submission_becomes_a_ticket_of_the_forms_team_with_its_fields(webform: WebForm, team: Team) -> None:
+    upload = SimpleUploadedFile("foto.png", b"\x89PNG...", content_type="image/png")
+
+    response = Client().post("/forms/kontakt/", filled(webform, attachments=upload))
+
+    assert response.status_code == 200
+    ticket = Ticket.objects.get()
+    assert (ticket.origin_channel, ticket.team_id, ticket.subject) == ("web", team.pk, "Rücksendung")
+    message = ticket.messages.get()
+    assert {"name": "order", "label": "Bestellnummer", "value": "A-17"} in message.metadata["fields"]
+    assert "Bestellnummer: A-17" in message.text
+    assert message.attachments.get().filename == "foto.png"
+    assert ticket.customer.identities.get().value == "eva@example.de"
+
+
+def test_the_sender_gets_a_confirmation_marked_as_automatic(webform: WebForm) -> None:
+    Client().post("/forms/kontakt/", filled(webform))
+
+    assert len(mail.outbox) == 1
+    sent = mail.outbox[0]
+    assert sent.to == ["eva@example.de"]
+    assert sent.extra_headers["Auto-Submitted"] == "auto-replied"
+    assert "A-17" in sent.body
+
+
+def test_a_filled_honeypot_or_an_instant_post_is_dropped_silently(webform: WebForm) -> None:
+    client = Client()
+    fresh = signing.dumps({"f": webform.pk, "t": int(time.time())}, salt=STAMP_SALT)
+
+    bot = client.post("/forms/kontakt/", filled(webform, website="http://spam.example"))
+    quick = client.post("/forms/kontakt/", filled(webform, stamp=fresh))
+
+    assert bot.status_code == quick.status_code == 200
+    assert not FormSubmission.objects.exists()
+    assert not Ticket.objects.exists()
+    assert not mail.outbox
+
+
+def test_one_address_is_rate_limited(webform: WebForm, settings) -> None:
+    settings.WEBFORM_RATE_PER_IP = 2
+    client = Client()
+    codes = [client.post("/forms/kontakt/", filled(webform)).status_code for _ in range(3)]
+
+    assert codes == [200, 200, 429]
+    assert Ticket.objects.count() == 2
+
+
+def test_the_hosted_form_needs_csrf_and_the_embed_may_only_be_framed_by_allowed_sites(webform: WebForm) -> None:
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post("/forms/kontakt/", filled(webform)).status_code == 403
+
+    page = Client().get("/forms/kontakt/embed/")
+    assert page.status_code == 200
+    assert page["Content-Security-Policy"] == "frame-ancestors https://shop.example"
+    assert "X-Frame-Options" not in page
+    assert Client().get("/forms/kontakt/")["X-Frame-Options"] == "DENY"
+    assert strict.post("/forms/kontakt/embed/", filled(webform)).status_code == 200
+    assert Ticket.objects.count() == 1
+
+
+def test_invalid_input_is_shown_again_escaped_and_nothing_is_stored(webform: WebForm) -> None:
+    response = Client().post("/forms/kontakt/", filled(webform, email="kein-mail", name="<b>Eva</b>"))
+
+    assert response.status_code == 200
+    assert b"&lt;b&gt;Eva&lt;/b&gt;" in response.content
+    assert b"<b>Eva</b>" not in response.content
+    assert not Ticket.objects.exists()

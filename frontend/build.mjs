@@ -1,0 +1,29 @@
+// Bundles the workspace islands (ts/main.ts) and vendors htmx from its npm package into
+// static/frontend/dist/, which Django's staticfiles serves. `node build.mjs --watch` rebuilds on change.
+import { copyFileSync, mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = join(here, "static", "frontend", "dist");
+mkdirSync(out, { recursive: true });
+copyFileSync(join(here, "node_modules", "htmx.org", "dist", "htmx.min.js"), join(out, "htmx.min.js"));
+
+const options = {
+  entryPoints: [join(here, "ts", "main.ts")],
+  outfile: join(out, "app.js"),
+  bundle: true,
+  format: "iife",
+  target: ["es2020"],
+  minify: true,
+  sourcemap: true,
+  logLevel: "info",
+};
+
+if (process.argv.includes("--watch")) {
+  const ctx = await esbuild.context(options);
+  await ctx.watch();
+} else {
+  await esbuild.build(options);
+}

@@ -1,0 +1,77 @@
+"""Template helpers of the agent workspace: relative times, channel names, list previews."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from frontend.regions import channel_label
+from hub.models import Direction, MessageKind, Ticket, TicketStatus
+
+register = template.Library()
+
+ICONS = {"email": "mail", "chat": "chat", "phone": "phone", "sms": "sms", "web": "form", "internal": "lock"}
+
+
+@register.filter
+def reltime(value: datetime | None) -> str:
+    """ "vor 5 Min." / "5 min ago"; older than a week, the date."""
+    if value is None:
+        return ""
+    seconds = int((timezone.now() - value).total_seconds())
+    if seconds < 60:
+        return _("just now")
+    minutes = seconds // 60
+    if minutes < 60:
+        return _("%(n)d min ago") % {"n": minutes}
+    hours = minutes // 60
+    if hours < 24:
+        return _("%(n)d h ago") % {"n": hours}
+    days = hours // 24
+    if days < 7:
+        return ngettext("%(n)d day ago", "%(n)d days ago", days) % {"n": days}
+    return formats.date_format(timezone.localtime(value), "SHORT_DATE_FORMAT")
+
+
+@register.filter
+def channel_name(key: str) -> str:
+    return channel_label(key)
+
+
+@register.filter
+def channel_icon(key: str) -> str:
+    return ICONS.get(key, "chat")
+
+
+@register.filter
+def preview_prefix(ticket: Ticket) -> str:
+    """ "Notiz:" or "Sie:" when the customer didn't write the last message (UX.md, section 2)."""
+    if ticket.last_message_kind == MessageKind.NOTE:
+        return _("Note:")
+    if ticket.last_message_direction == Direction.OUTBOUND:
+        return _("You:")
+    return ""
+
+
+@register.filter
+def initials(name: str) -> str:
+    parts = [p for p in str(name).replace(".", " ").split() if p]
+    return "".join(p[0] for p in parts[:2]).upper() or "?"
+
+
+@register.filter
+def avatar_hue(value: object) -> int:
+    """A stable colour per person, so avatars are told apart at a glance (the name is the cue)."""
+    return sum(ord(c) for c in str(value)) * 47 % 360
+
+
+@register.filter
+def status_name(value: str) -> str:
+    try:
+        return str(TicketStatus(value).label)
+    except ValueError:
+        return value

@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from hub.models import Role, TicketStatus
+from hub.tests.factories import AgentFactory, TicketFactory
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def test_the_root_sends_an_agent_to_their_own_tickets(agent, client_for) -> None:
+    response = client_for(agent).get("/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/agent/v/mine/"
+
+
+def test_an_anonymous_visitor_is_sent_to_the_login(client) -> None:
+    response = client.get("/agent/v/mine/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?next=/agent/v/mine/")
+
+
+def test_an_htmx_request_without_a_session_redirects_the_whole_page(client) -> None:
+    response = client.get("/agent/v/mine/", HTTP_HX_TARGET="list", **HX)
+
+    assert response["HX-Redirect"] == "/login/"
+
+
+def test_the_login_page_speaks_german_by_default(client) -> None:
+    response = client.get("/login/")
+
+    assert "Anmelden" in response.content.decode()
+
+
+def test_mine_lists_only_open_tickets_assigned_to_me_newest_activity_first(agent, team, client_for) -> None:
+    now = timezone.now()
+    older = TicketFactory(team=team, assignee=agent, subject="Rechnung doppelt", last_activity_at=now - timedelta(hours=2))
+    newer = TicketFactory(team=team, assignee=agent, subject="Lieferung fehlt", last_activity_at=now - timedelta(minutes=5))
+    TicketFactory(team=team, assignee=agent, subject="Längst erledigt", status=TicketStatus.SOLVED)
+    TicketFactory(team=team, subject="Niemandem zugewiesen")
+
+    html = client_for(agent).get("/agent/v/mine/").content.decode()
+
+    assert "Lieferung fehlt" in html and "Rechnung doppelt" in html
+    assert html.index("Lieferung fehlt") < html.index("Rechnung doppelt")
+    assert "Längst erledigt" not in html
+    assert "Niemandem zugewiesen" not in html
+    assert f'href="/agent/v/mine/t/{newer.pk}/"' in html
+    assert f'href="/agent/v/mine/t/{older.pk}/"' in html
+    assert "vor 5 Min." in html
+
+
+def test_relative_times_follow_the_agents_language(team, client_for) -> None:
+    english = AgentFactory(teams=[team], language="en")
+    TicketFactory(team=team, assignee=english, last_activity_at=timezone.now() - timedelta(minutes=5))
+
+    html = client_for(english).get("/agent/v/mine/").content.decode()
+
+    assert "5 min ago" in html
+    assert "Mine" in html
+
+
+def test_unassigned_and_team_views_stay_inside_the_agents_teams(agent, team, other_team, client_for) -> None:
+    TicketFactory(team=team, subject="Unser Ticket")
+    TicketFactory(team=other_team, subject="Fremdes Ticket")
+
+    client = client_for(agent)
+    unassigned = client.get("/agent/v/unassigned/").content.decode()
+    teams = client.get("/agent/v/teams/").content.decode()
+
+    assert "Unser Ticket" in unassigned and "Unser Ticket" in teams
+    assert "Fremdes Ticket" not in unassigned and "Fremdes Ticket" not in teams
+
+
+def test_the_all_view_is_for_admins_and_leads_only(agent, admin_agent, other_team, client_for) -> None:
+    TicketFactory(team=other_team, subject="Fremdes Ticket")
+
+    assert client_for(agent).get("/agent/v/all/").status_code == 404
+    assert "Fremdes Ticket" in client_for(admin_agent).get("/agent/v/all/").content.decode()
+    assert client_for(admin_agent).get("/agent/v/nonsense/").status_code == 404
+
+
+def test_counts_show_the_open_items_of_each_view(agent, team, client_for) -> None:
+    TicketFactory.create_batch(3, team=team, assignee=agent)
+    TicketFactory.create_batch(2, team=team)
+    TicketFactory(team=team, assignee=agent, status=TicketStatus.CLOSED)
+
+    response = client_for(agent).get("/agent/v/mine/", HTTP_HX_TARGET="list", **HX)
+    html = response.content.decode()
+
+    assert 'id="count-mine"' in html and 'aria-label="3 offen">3<' in html
+    assert 'aria-label="2 offen">2<' in html  # unassigned
+    assert 'aria-label="5 offen">5<' in html  # my teams
+
+
+def test_the_list_preview_says_who_wrote_last(agent, team, client_for) -> None:
+    TicketFactory(team=team, assignee=agent, last_message_preview="Wir kümmern uns", last_message_direction="out",
+                  last_message_kind="message")
+    TicketFactory(team=team, assignee=agent, last_message_preview="Kunde ist VIP", last_message_direction="out",
+                  last_message_kind="note")
+
+    html = client_for(agent).get("/agent/v/mine/").content.decode()
+
+    assert '<b class="prefix">Sie:</b> Wir kümmern uns' in html
+    assert '<b class="prefix">Notiz:</b> Kunde ist VIP' in html
+
+
+def test_an_htmx_request_gets_the_list_fragment_and_a_direct_load_the_page(agent, team, client_for) -> None:
+    TicketFactory(team=team, assignee=agent)
+    client = client_for(agent)
+
+    page = client.get("/agent/v/mine/")
+    fragment = client.get("/agent/v/mine/", HTTP_HX_TARGET="list", **HX)
+    restore = client.get("/agent/v/mine/", HTTP_HX_TARGET="list", HTTP_HX_HISTORY_RESTORE_REQUEST="true", **HX)
+
+    assert page.content.decode().lstrip().startswith("<!doctype html>")
+    assert 'hx-history="false"' in page.content.decode()
+    assert not fragment.content.decode().lstrip().startswith("<!doctype")
+    assert '<section id="list"' in fragment.content.decode()
+    assert restore.content.decode().lstrip().startswith("<!doctype html>")
+    for response in (page, fragment, restore):
+        assert {"HX-Request", "HX-Target"} <= {v.strip() for v in response["Vary"].split(",")}
+
+
+def test_older_pages_continue_exactly_where_the_first_page_ended(agent, team, client_for, monkeypatch) -> None:
+    monkeypatch.setattr("frontend.inbox.PAGE_SIZE", 3)
+    same_moment = timezone.now() - timedelta(minutes=1)
+    tickets = [TicketFactory(team=team, assignee=agent, subject=f"Anfrage {i:02}", last_activity_at=same_moment)
+               for i in range(7)]
+    client = client_for(agent)
+
+    seen: list[int] = []
+    url = "/agent/v/mine/"
+    for _ in range(5):
+        response = client.get(url, HTTP_HX_TARGET="list", **HX)
+        page = response.context["page"]
+        seen += [t.pk for t in page.rows]
+        if page.older is None:
+            break
+        url = f"/agent/v/mine/?before={page.older}"
+
+    assert seen == sorted((t.pk for t in tickets), reverse=True)
+    assert 'href="/agent/v/mine/?before=' not in response.content.decode()
+
+
+def test_a_broken_cursor_shows_the_first_page(agent, team, client_for) -> None:
+    TicketFactory(team=team, assignee=agent, subject="Erste Seite")
+
+    response = client_for(agent).get("/agent/v/mine/?before=kaputt")
+
+    assert response.status_code == 200
+    assert "Erste Seite" in response.content.decode()
+
+
+@pytest.mark.parametrize("view", ["mine", "unassigned", "teams", "all"])
+def test_a_page_costs_the_same_queries_with_few_or_many_rows(view, team, client_for) -> None:
+    lead = AgentFactory(teams=[team], role=Role.LEAD)
+    client = client_for(lead)
+    assignee = lead if view == "mine" else None
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(f"/agent/v/{view}/")
+        assert response.status_code == 200
+        return len(ctx)
+
+    TicketFactory.create_batch(2, team=team, assignee=assignee)
+    few = queries()
+    for t in TicketFactory.create_batch(30, team=team, assignee=AgentFactory(teams=[team]) if view != "mine" and view != "unassigned" else assignee):
+        t.customer.display_name = f"Kunde {t.pk}"
+        t.customer.save()
+    many = queries()
+
+    assert few == many

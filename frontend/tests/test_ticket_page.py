@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from hub import events
+from hub.models import Direction, IdentityKind, MessageKind, Priority, TicketStatus
+from hub.tests.factories import AgentFactory, IdentityFactory, MessageFactory, TicketFactory
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def test_a_ticket_outside_the_agents_scope_answers_404_everywhere(agent, other_team, client_for) -> None:
+    ticket = TicketFactory(team=other_team, subject="Geheim")
+    client = client_for(agent)
+
+    for url in (f"/agent/v/mine/t/{ticket.pk}/", f"/agent/t/{ticket.pk}/"):
+        assert client.get(url).status_code == 404
+        assert client.get(url, HTTP_HX_TARGET="timeline", **HX).status_code == 404
+    for url in ("send", "draft", "update"):
+        assert client.post(f"/agent/t/{ticket.pk}/{url}/", {"text": "x", "status": "solved"}).status_code == 404
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.NEW
+
+
+def test_the_permalink_opens_the_ticket_in_the_most_personal_view(agent, team, client_for) -> None:
+    mine = TicketFactory(team=team, assignee=agent)
+    unassigned = TicketFactory(team=team)
+    colleagues = TicketFactory(team=team, assignee=AgentFactory(teams=[team]))
+    client = client_for(agent)
+
+    assert client.get(f"/agent/t/{mine.pk}/")["Location"] == f"/agent/v/mine/t/{mine.pk}/"
+    assert client.get(f"/agent/t/{unassigned.pk}/")["Location"] == f"/agent/v/unassigned/t/{unassigned.pk}/"
+    assert client.get(f"/agent/t/{colleagues.pk}/")["Location"] == f"/agent/v/teams/t/{colleagues.pk}/"
+
+
+def test_the_ticket_page_shows_every_channel_in_one_stream(agent, team, client_for) -> None:
+    ticket = TicketFactory(team=team, assignee=agent, subject="Lieferung fehlt")
+    IdentityFactory(customer=ticket.customer, kind=IdentityKind.EMAIL, value="max@example.de")
+    MessageFactory(ticket=ticket, channel="email", text="Wo ist mein Paket?", html="<p>Wo ist <b>mein</b> Paket?</p>")
+    MessageFactory(ticket=ticket, channel="chat", text="Hallo, noch da?")
+    MessageFactory(ticket=ticket, channel="internal", kind=MessageKind.NOTE, direction=Direction.OUTBOUND,
+                   author_agent=agent, text="Kunde ist ungeduldig")
+    events.status_changed(ticket=ticket, actor=agent, status="pending", previous="open")
+
+    html = client_for(agent).get(f"/agent/v/mine/t/{ticket.pk}/").content.decode()
+
+    assert "Lieferung fehlt" in html
+    assert 'class="item email in"' in html and "srcdoc=" in html
+    assert 'class="item bubble in"' in html and "Hallo, noch da?" in html
+    assert 'class="item note"' in html and "Interne Notiz" in html and "Kunde ist ungeduldig" in html
+    assert 'class="item system"' in html and "Wartend" in html
+    assert html.index("Wo ist") < html.index("Hallo, noch da?") < html.index("Kunde ist ungeduldig")
+    assert "max@example.de" in html  # the customer panel and the send button
+
+
+def test_email_html_is_sanitized_and_sandboxed_without_scripts(agent, team, client_for) -> None:
+    ticket = TicketFactory(team=team, assignee=agent)
+    MessageFactory(ticket=ticket, channel="email", html='<p onclick="steal()">Hi<script>alert(1)</script></p><img src="https://tracker.example/p.gif">')
+
+    html = client_for(agent).get(f"/agent/v/mine/t/{ticket.pk}/").content.decode()
+
+    iframe = html[html.index("<iframe"):html.index("</iframe>")]
+    assert 'sandbox="allow-same-origin"' in iframe
+    assert "allow-scripts" not in iframe
+    assert "&lt;script" not in iframe and "<script" not in iframe
+    assert "onclick" not in iframe
+    assert "default-src &#x27;none&#x27;" in iframe  # remote images and CSS blocked inside the frame
+
+
+def test_customer_text_is_escaped(agent, team, client_for) -> None:
+    ticket = TicketFactory(team=team, assignee=agent, subject="<img src=x onerror=alert(1)>")
+    ticket.customer.display_name = "<b>Max</b>"
+    ticket.customer.save()
+    MessageFactory(ticket=ticket, channel="chat", text="<script>alert(1)</script>")
+
+    html = client_for(agent).get(f"/agent/v/mine/t/{ticket.pk}/").content.decode()
+
+    assert "<img src=x" not in html and "<script>alert" not in html and "<b>Max</b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+@pytest.mark.parametrize(
+    ("target", "marker"),
+    [("ticket", 'id="ticket"'), ("ticket-header", 'id="ticket-header"'), ("customer", 'id="customer"')],
+)
+def test_each_ticket_region_loads_on_its_own(agent, team, client_for, target, marker) -> None:
+    ticket = TicketFactory(team=team, assignee=agent)
+
+    response = client_for(agent).get(f"/agent/t/{ticket.pk}/", HTTP_HX_TARGET=target, **HX)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith("<") and "<!doctype" not in html
+    assert marker in html
+    assert "HX-Target" in response["Vary"]
+
+
+def test_the_timeline_sends_only_what_came_after_the_last_item_shown(agent, team, client_for) -> None:
+    ticket = TicketFactory(team=team, assignee=agent)
+    first = MessageFactory(ticket=ticket, channel="chat", text="Erste Nachricht")
+    shown = events.status_changed(ticket=ticket, actor=agent, status="open", previous="new")
+    MessageFactory(ticket=ticket, channel="chat", text="Zweite Nachricht")
+    events.priority_changed(ticket=ticket, actor=agent, priority=Priority.HIGH, previous=Priority.NORMAL)
+
+    response = client_for(agent).get(
+        f"/agent/t/{ticket.pk}/?after={first.pk}&after_event={shown.pk}", HTTP_HX_TARGET="timeline", **HX
+    )
+
+    html = response.content.decode()
+    assert "Zweite Nachricht" in html and "Hoch" in html
+    assert "Erste Nachricht" not in html and "Offen" not in html
+
+
+def test_the_ticket_page_costs_the_same_queries_with_short_or_long_timelines(agent, team, client_for, fake_channel) -> None:
+    ticket = TicketFactory(team=team, assignee=agent, origin_channel="fake")
+    client = client_for(agent)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/agent/v/mine/t/{ticket.pk}/").status_code == 200
+        return len(ctx)
+
+    MessageFactory(ticket=ticket, channel="fake")
+    events.assigned(ticket=ticket, actor=agent, assignee_id=agent.pk, previous_id=None)
+    few = queries()
+    for i in range(20):
+        MessageFactory(ticket=ticket, channel="chat" if i % 2 else "email",
+                       author_agent=AgentFactory(teams=[team]) if i % 3 else None)
+        events.assigned(ticket=ticket, actor=AgentFactory(teams=[team]), assignee_id=agent.pk, previous_id=None)
+    MessageFactory(ticket=ticket, channel="fake")  # the reply channel stays the same
+    many = queries()
+
+    assert few == many
+
+
+def test_status_assignee_and_priority_change_through_the_header(agent, team, client_for) -> None:
+    colleague = AgentFactory(teams=[team])
+    ticket = TicketFactory(team=team, assignee=agent)
+    client = client_for(agent)
+    url = f"/agent/t/{ticket.pk}/update/"
+
+    assert client.post(url, {"status": "pending"}, HTTP_HX_TARGET="ticket-header", **HX).status_code == 200
+    assert client.post(url, {"priority": "4"}, **HX).status_code == 200
+    response = client.post(url, {"assignee": str(colleague.pk)}, **HX)
+
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.priority, ticket.assignee) == ("pending", 4, colleague)
+    assert 'id="ticket-header"' in response.content.decode()
+    kinds = list(ticket.events.values_list("kind", flat=True))
+    assert kinds == ["status", "priority", "assigned"]
+
+
+def test_a_ticket_cannot_be_given_to_an_agent_who_would_not_see_it(agent, team, other_team, client_for) -> None:
+    stranger = AgentFactory(teams=[other_team])
+    ticket = TicketFactory(team=team, assignee=agent)
+
+    response = client_for(agent).post(f"/agent/t/{ticket.pk}/update/", {"assignee": str(stranger.pk)})
+
+    assert response.status_code == 400
+    ticket.refresh_from_db()
+    assert ticket.assignee == agent

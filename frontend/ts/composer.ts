@@ -1,0 +1,133 @@
+/** The composer: Ctrl/⌘+Enter sends (Enter stays a newline), the reply/note switch, keeping
+ * the draft when the agent moves on, and what happens after a send, a 409 or an error. */
+
+import { byId, csrfToken, newClientId, refresh } from "./dom";
+import { dropPending, showPending } from "./timeline";
+
+let dirty = false;
+
+function form(): HTMLFormElement | null {
+  return byId<HTMLFormElement>("composer-form");
+}
+
+function textarea(): HTMLTextAreaElement | null {
+  return byId<HTMLTextAreaElement>("composer-text");
+}
+
+function mode(): string {
+  return form()?.querySelector<HTMLInputElement>("input[name=mode]:checked")?.value ?? "reply";
+}
+
+function applyMode(): void {
+  const composer = byId("composer");
+  const text = textarea();
+  if (!composer || !text) return;
+  const current = mode();
+  composer.classList.toggle("mode-note", current === "note");
+  composer.classList.toggle("mode-reply", current !== "note");
+  text.placeholder = (current === "note" ? text.dataset.placeholderNote : text.dataset.placeholderReply) ?? "";
+}
+
+/** Save the draft now (before the composer leaves the page), surviving the page going away. */
+export function flushDraft(): void {
+  const f = form();
+  const text = textarea();
+  if (!dirty || !f || !text) return;
+  const url = text.getAttribute("hx-post");
+  if (!url) return;
+  dirty = false;
+  void fetch(url, {
+    method: "POST",
+    body: new FormData(f),
+    headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" },
+    credentials: "same-origin",
+    keepalive: true,
+  });
+}
+
+export function installComposer(): void {
+  document.body.addEventListener("keydown", (e) => {
+    const target = e.target as Element | null;
+    if (!(target instanceof HTMLTextAreaElement) || target.id !== "composer-text") return;
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !e.altKey) {
+      e.preventDefault();
+      form()?.requestSubmit();
+    }
+  });
+
+  document.body.addEventListener("input", (e) => {
+    if ((e.target as Element | null)?.id === "composer-text") dirty = true;
+  });
+
+  document.body.addEventListener("change", (e) => {
+    const t = e.target as HTMLInputElement | null;
+    if (t?.name === "mode" && t.closest("#composer-form")) {
+      applyMode();
+      const text = textarea();
+      if (text) htmx.trigger(text, "draft:save");
+    }
+  });
+
+  document.body.addEventListener("htmx:beforeRequest", (e) => {
+    const detail = (e as CustomEvent<HtmxRequestDetail>).detail;
+    const target = detail.target as HTMLElement | null;
+    // Opening another ticket or view replaces the composer: keep what was typed first.
+    if (target && (target.id === "ticket" || target.id === "workspace")) flushDraft();
+    if (detail.elt === form() && mode() === "reply") showPending(textarea()?.value ?? "");
+  });
+
+  document.body.addEventListener("htmx:afterRequest", (e) => {
+    const detail = (e as CustomEvent<HtmxRequestDetail>).detail;
+    if (detail.elt === textarea() && detail.successful) dirty = false;
+    if (detail.elt === form() && !detail.successful) dropPending();
+  });
+
+  // The server holds a send (409) or refuses it (422) with a notice: show it, keep the text.
+  document.body.addEventListener("htmx:beforeSwap", (e) => {
+    const detail = (e as CustomEvent<HtmxBeforeSwapDetail>).detail;
+    if (detail.target.id !== "composer-notice") return;
+    const status = detail.xhr.status;
+    if (status === 409 || status === 422) {
+      detail.shouldSwap = true;
+      detail.isError = false;
+    }
+  });
+
+  document.body.addEventListener("htmx:afterSwap", (e) => {
+    const detail = (e as CustomEvent<HtmxRequestDetail>).detail;
+    if (detail.target.id !== "composer-notice" || detail.xhr.status !== 409) return;
+    // The agent now sees the newer messages; sending again (or "send anyway") is informed.
+    const newest = detail.target.querySelector<HTMLElement>("[data-conflict-newest]")?.dataset.conflictNewest;
+    const seen = form()?.querySelector<HTMLInputElement>("input[name=seen_message_id]");
+    if (newest && seen) seen.value = newest;
+    refresh("timeline");
+  });
+
+  document.body.addEventListener("hub:sent", () => {
+    const text = textarea();
+    const clientId = form()?.querySelector<HTMLInputElement>("input[name=client_id]");
+    if (text) {
+      text.value = "";
+      text.focus();
+    }
+    dirty = false;
+    // A new key for the next message; the old one already names the message just sent.
+    if (clientId) clientId.value = newClientId();
+    const status = byId("composer-status");
+    if (status) status.textContent = "";
+    refresh("timeline");
+    refresh("ticket-header");
+    refresh("list");
+  });
+
+  // Header controls change at once; when the server refuses, the header shows the truth again.
+  document.body.addEventListener("htmx:responseError", (e) => {
+    const detail = (e as CustomEvent<HtmxRequestDetail>).detail;
+    if (detail.elt.closest("#ticket-header")) refresh("ticket-header");
+  });
+
+  window.addEventListener("pagehide", flushDraft);
+  applyMode();
+}
+
+export { applyMode };

@@ -1,0 +1,49 @@
+/** Small DOM helpers shared by the islands. Regions are looked up by id every time: history
+ * restores and region swaps replace elements, so a cached reference would go stale. */
+
+export const byId = <T extends HTMLElement = HTMLElement>(id: string): T | null =>
+  document.getElementById(id) as T | null;
+
+export function refresh(id: string): void {
+  const el = byId(id);
+  if (el) htmx.trigger(el, "live:refresh");
+}
+
+export function openTicketId(): number | null {
+  const value = byId("ticket")?.dataset.ticketId;
+  return value ? Number(value) : null;
+}
+
+export function maxData(root: ParentNode, attr: "messageId" | "eventId"): number {
+  const selector = attr === "messageId" ? ":scope > [data-message-id]" : ":scope > [data-event-id]";
+  let max = 0;
+  root.querySelectorAll<HTMLElement>(selector).forEach((el) => {
+    const n = Number(el.dataset[attr]);
+    if (n > max) max = n;
+  });
+  return max;
+}
+
+export function csrfToken(): string {
+  try {
+    const headers = JSON.parse(document.body.getAttribute("hx-headers") ?? "{}") as Record<string, string>;
+    return headers["X-CSRFToken"] ?? "";
+  } catch {
+    return "";
+  }
+}
+
+export function newClientId(): string {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID().replace(/-/g, "");
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export function announce(text: string): void {
+  const region = byId("announcer");
+  if (!region || !text) return;
+  // Clearing first makes screen readers repeat an identical announcement.
+  region.textContent = "";
+  window.setTimeout(() => (region.textContent = text), 50);
+}

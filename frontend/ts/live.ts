@@ -1,0 +1,125 @@
+/** The one websocket of the workspace (UX.md, section 9): it never renders anything itself.
+ * Each event only tells a region to fetch itself again (`live:refresh`), rendered by the server
+ * in the agent's language and permissions. Reconnects with backoff and catches up after a
+ * reconnect and when the tab becomes visible again. */
+
+import { byId, openTicketId, refresh } from "./dom";
+
+interface HubEvent {
+  type: string;
+  ticket_id: number;
+  version: number;
+  message_id?: number;
+}
+
+const MAX_BACKOFF_MS = 30_000;
+
+export class LiveSocket {
+  private ws: WebSocket | null = null;
+  private attempt = 0;
+  private retryTimer: number | undefined;
+  private listTimer: number | undefined;
+  private connectedBefore = false;
+  private followed = new Set<number>();
+  private seen: string[] = [];
+
+  constructor(private readonly url: string) {}
+
+  start(): void {
+    this.connect();
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState !== "visible") return;
+      if (this.isOpen()) this.catchUp();
+      else this.reconnectNow();
+    });
+    window.addEventListener("online", () => this.reconnectNow());
+  }
+
+  /** Subscribe to the open ticket's own group, so its events arrive even if it left our views. */
+  follow(ticketId: number | null): void {
+    if (ticketId === null || !this.isOpen() || this.followed.has(ticketId)) return;
+    this.ws?.send(JSON.stringify({ type: "follow", ticket_id: ticketId }));
+    this.followed.add(ticketId);
+  }
+
+  private isOpen(): boolean {
+    return this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  private connect(): void {
+    const ws = new WebSocket(this.url);
+    this.ws = ws;
+    ws.addEventListener("open", () => {
+      this.attempt = 0;
+      this.followed.clear();
+      setPaused(false);
+      this.follow(openTicketId());
+      if (this.connectedBefore) this.catchUp();
+      this.connectedBefore = true;
+    });
+    ws.addEventListener("message", (e: MessageEvent<string>) => {
+      try {
+        this.onEvent(JSON.parse(e.data) as HubEvent);
+      } catch {
+        /* not an event of ours */
+      }
+    });
+    ws.addEventListener("close", () => {
+      if (this.ws !== ws) return;
+      setPaused(true);
+      this.scheduleReconnect();
+    });
+  }
+
+  private scheduleReconnect(): void {
+    window.clearTimeout(this.retryTimer);
+    const ceiling = Math.min(MAX_BACKOFF_MS, 500 * 2 ** this.attempt);
+    this.attempt += 1;
+    // Full jitter: a server restart must not bring every agent back in the same instant.
+    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    this.retryTimer = window.setTimeout(() => this.connect(), delay);
+  }
+
+  private reconnectNow(): void {
+    if (this.ws && this.ws.readyState <= WebSocket.OPEN) return;
+    window.clearTimeout(this.retryTimer);
+    this.connect();
+  }
+
+  /** Whatever happened while we were away: every live region asks the server again. */
+  catchUp(): void {
+    refresh("list");
+    if (openTicketId() !== null) {
+      refresh("ticket-header");
+      refresh("timeline");
+      refresh("customer");
+    }
+  }
+
+  private onEvent(event: HubEvent): void {
+    if (typeof event.ticket_id !== "number") return;
+    // One change reaches us through several groups (team and ticket); act on it once.
+    const key = `${event.type}:${event.ticket_id}:${event.version}:${event.message_id ?? ""}`;
+    if (this.seen.includes(key)) return;
+    this.seen.push(key);
+    if (this.seen.length > 200) this.seen.shift();
+
+    this.refreshListSoon();
+    if (event.ticket_id === openTicketId()) {
+      refresh("ticket-header");
+      refresh("timeline");
+    }
+  }
+
+  /** Bursts of events (a bulk import, a busy chat) become one list request. */
+  private refreshListSoon(): void {
+    window.clearTimeout(this.listTimer);
+    this.listTimer = window.setTimeout(() => refresh("list"), 150);
+  }
+}
+
+function setPaused(paused: boolean): void {
+  const indicator = byId("live-status");
+  if (indicator) indicator.hidden = !paused;
+  document.body.classList.toggle("is-offline", paused);
+}

@@ -1,0 +1,66 @@
+/** Entry point of the workspace islands: one websocket, the timeline and the composer. */
+
+import { byId, openTicketId } from "./dom";
+import { applyMode, installComposer } from "./composer";
+import { LiveSocket } from "./live";
+import { installTimeline, markTimelineSeen, scrollToEnd, updateSeen } from "./timeline";
+
+const LIST_SCROLL = ".rows";
+let listScroll = 0;
+
+function markCurrentRow(): void {
+  const open = openTicketId();
+  document.querySelectorAll<HTMLElement>("#list .row").forEach((row) => {
+    const current = open !== null && Number(row.dataset.ticketId) === open;
+    row.classList.toggle("is-open", current);
+    const link = row.querySelector("a");
+    if (current) link?.setAttribute("aria-current", "page");
+    else link?.removeAttribute("aria-current");
+  });
+}
+
+function onTicketShown(socket: LiveSocket, focus: boolean): void {
+  markCurrentRow();
+  markTimelineSeen();
+  updateSeen();
+  applyMode();
+  scrollToEnd();
+  socket.follow(openTicketId());
+  if (focus) byId("ticket-title")?.focus({ preventScroll: true });
+}
+
+function start(): void {
+  const url = new URL(document.body.dataset.liveUrl ?? "/ws/agent/", window.location.href);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  const socket = new LiveSocket(url.toString());
+
+  installTimeline();
+  installComposer();
+
+  document.body.addEventListener("htmx:beforeSwap", (e) => {
+    const detail = (e as CustomEvent<HtmxBeforeSwapDetail>).detail;
+    if (detail.target.id === "list") listScroll = document.querySelector(`#list ${LIST_SCROLL}`)?.scrollTop ?? 0;
+  });
+
+  document.body.addEventListener("htmx:afterSettle", (e) => {
+    const detail = (e as CustomEvent<HtmxRequestDetail>).detail;
+    const id = detail.target?.id;
+    if (id === "list") {
+      // A live refresh of the list must not move what the agent is looking at.
+      const rows = document.querySelector(`#list ${LIST_SCROLL}`);
+      if (rows && detail.requestConfig?.verb === "get" && !detail.elt.closest("a")) rows.scrollTop = listScroll;
+      markCurrentRow();
+    } else if (id === "ticket" || id === "workspace") {
+      onTicketShown(socket, id === "ticket");
+    }
+  });
+
+  // Back/forward restores the whole page from the server (hx-history="false").
+  document.body.addEventListener("htmx:historyRestore", () => onTicketShown(socket, false));
+
+  onTicketShown(socket, false);
+  socket.start();
+}
+
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+else start();

@@ -1,0 +1,120 @@
+/** The timeline region: appends only what is new, never jumps while the agent reads further up. */
+
+import { announce, byId, maxData } from "./dom";
+
+const NEAR_BOTTOM_PX = 80;
+let wasAtBottom = true;
+
+function timeline(): HTMLElement | null {
+  return byId("timeline");
+}
+
+function atBottom(el: HTMLElement): boolean {
+  return el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
+}
+
+export function scrollToEnd(): void {
+  const el = timeline();
+  if (el) el.scrollTop = el.scrollHeight;
+  const pill = byId("new-below");
+  if (pill) pill.hidden = true;
+}
+
+/** What the agent has seen: the send check compares it with newer messages on the server. */
+export function updateSeen(): void {
+  const el = timeline();
+  const input = document.querySelector<HTMLInputElement>("#composer-form input[name=seen_message_id]");
+  if (!el || !input) return;
+  const latest = maxData(el, "messageId");
+  if (latest > Number(input.value || 0)) input.value = String(latest);
+}
+
+function sizeEmailFrame(frame: HTMLIFrameElement): void {
+  try {
+    const doc = frame.contentDocument;
+    if (doc?.documentElement) frame.style.height = `${doc.documentElement.scrollHeight + 4}px`;
+  } catch {
+    /* a frame we may not measure keeps its CSS height */
+  }
+}
+
+export function installTimeline(): void {
+  document.body.addEventListener("htmx:configRequest", (e) => {
+    const detail = (e as CustomEvent<HtmxConfigRequestDetail>).detail;
+    const el = timeline();
+    if (!el || detail.elt !== el || detail.verb !== "get") return;
+    // The region appends (hx-swap="beforeend"): ask only for what came after what we show.
+    const params = detail.parameters as Record<string, unknown>;
+    params.after = String(maxData(el, "messageId"));
+    params.after_event = String(maxData(el, "eventId"));
+  });
+
+  document.body.addEventListener("htmx:beforeSwap", (e) => {
+    const el = timeline();
+    const detail = (e as CustomEvent<HtmxBeforeSwapDetail>).detail;
+    if (el && detail.target === el) wasAtBottom = atBottom(el);
+  });
+
+  document.body.addEventListener("htmx:afterSwap", (e) => {
+    const el = timeline();
+    const detail = (e as CustomEvent<HtmxRequestDetail>).detail;
+    if (!el || detail.target !== el) return;
+    const ids = new Set<string>();
+    let fresh: HTMLElement | null = null;
+    el.querySelectorAll<HTMLElement>(":scope > .item[id]").forEach((item) => {
+      // A refresh racing another can bring an item twice; the first copy stays.
+      if (ids.has(item.id)) item.remove();
+      else ids.add(item.id);
+      if (item.dataset.fresh === undefined) {
+        item.dataset.fresh = "";
+        if (item.dataset.announce) fresh = item;
+      }
+    });
+    el.querySelectorAll(".is-pending").forEach((p) => p.remove());
+    updateSeen();
+    if (fresh) announce((fresh as HTMLElement).dataset.announce ?? "");
+    if (wasAtBottom) scrollToEnd();
+    else {
+      const pill = byId("new-below");
+      if (pill && fresh) pill.hidden = false;
+    }
+  });
+
+  document.addEventListener(
+    "load",
+    (e) => {
+      const t = e.target;
+      if (t instanceof HTMLIFrameElement && t.classList.contains("email-body")) sizeEmailFrame(t);
+    },
+    true,
+  );
+
+  document.body.addEventListener("click", (e) => {
+    const t = e.target as Element | null;
+    if (t?.closest("#new-below")) scrollToEnd();
+  });
+}
+
+/** Mark the timeline items already on the page, so only later ones are announced. */
+export function markTimelineSeen(): void {
+  timeline()
+    ?.querySelectorAll<HTMLElement>(":scope > .item")
+    .forEach((item) => (item.dataset.fresh = ""));
+}
+
+/** A bubble shown at once while the send is on its way; the real one replaces it. */
+export function showPending(text: string): void {
+  const el = timeline();
+  const tpl = byId<HTMLTemplateElement>("pending-template");
+  if (!el || !tpl || !text.trim()) return;
+  const node = tpl.content.firstElementChild?.cloneNode(true) as HTMLElement | undefined;
+  if (!node) return;
+  const body = node.querySelector(".bubble-body");
+  if (body) body.textContent = text;
+  el.appendChild(node);
+  scrollToEnd();
+}
+
+export function dropPending(): void {
+  timeline()?.querySelectorAll(".is-pending").forEach((p) => p.remove());
+}

@@ -1,0 +1,94 @@
+"""The workspace pages: a view's list, a ticket in a view, and the ticket permalink.
+
+Each URL answers a direct load with the full page and an htmx request with the fragment of
+the region it targets (see ``frontend.htmx``); Back, reload and a shared link therefore all
+show the same state.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from frontend import htmx, inbox, regions
+from frontend.auth import agent_required
+from hub.models import Agent, Ticket
+
+TICKET_REGIONS = {
+    "ticket": "frontend/regions/ticket.html",
+    "ticket-header": "frontend/regions/header.html",
+    "customer": "frontend/regions/customer.html",
+}
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _ticket_fragment(request: HttpRequest, agent: Agent, ticket: Ticket, view_key: str, target: str) -> HttpResponse:
+    if target == "timeline":
+        ctx = regions.timeline_context(
+            ticket, after_message=_int(request.GET.get("after")), after_event=_int(request.GET.get("after_event"))
+        )
+        return render(request, "frontend/regions/timeline_items.html", ctx)
+    if target == "ticket-header":
+        return render(request, TICKET_REGIONS[target], regions.header_context(ticket, agent))
+    if target == "customer":
+        return render(request, TICKET_REGIONS[target], regions.customer_context(ticket) | {"ticket": ticket})
+    return render(request, TICKET_REGIONS["ticket"], regions.ticket_context(ticket, agent, view_key))
+
+
+def _page(request: HttpRequest, agent: Agent, view_key: str, ticket: Ticket | None) -> HttpResponse:
+    target = htmx.target(request)
+    before = request.GET.get("before") or None
+    if ticket is not None and target in (*TICKET_REGIONS, "timeline"):
+        return _ticket_fragment(request, agent, ticket, view_key, target)
+    ctx = regions.list_context(agent, view_key, before, ticket.pk if ticket else None)
+    if target == "list":
+        return render(request, "frontend/regions/list.html", ctx | {"oob": True})
+    if ticket is not None:
+        ctx |= regions.ticket_context(ticket, agent, view_key)
+    ctx["view_key"] = view_key
+    if target == "workspace":
+        return render(request, "frontend/regions/workspace.html", ctx | {"oob": True})
+    return render(request, "frontend/workspace.html", ctx)
+
+
+@require_GET
+@agent_required
+def view_page(request: HttpRequest, agent: Agent, view: str) -> HttpResponse:
+    inbox.get_view(agent, view)
+    return htmx.vary(_page(request, agent, view, None))
+
+
+@require_GET
+@agent_required
+def ticket_page(request: HttpRequest, agent: Agent, view: str, ticket_id: int) -> HttpResponse:
+    inbox.get_view(agent, view)
+    ticket = regions.get_ticket(agent, ticket_id)
+    return htmx.vary(_page(request, agent, view, ticket))
+
+
+@require_GET
+@agent_required
+def permalink(request: HttpRequest, agent: Agent, ticket_id: int) -> HttpResponse:
+    """``/agent/t/<id>/``: a region refresh gets its fragment; a person is sent to the ticket
+    inside the most personal view it belongs to."""
+    ticket = regions.get_ticket(agent, ticket_id)
+    view_key = inbox.best_view_for(agent, ticket)
+    target = htmx.target(request)
+    if target in (*TICKET_REGIONS, "timeline"):
+        return htmx.vary(_ticket_fragment(request, agent, ticket, view_key, target or "ticket"))
+    response = redirect("agent_ticket", view=view_key, ticket_id=ticket.pk)
+    if query := request.GET.urlencode():
+        response["Location"] += f"?{query}"
+    return htmx.vary(response)
+
+
+@agent_required
+def home(request: HttpRequest, agent: Agent) -> HttpResponse:
+    return redirect("agent_view", view="mine")

@@ -1,0 +1,86 @@
+"""Inputs of the ticket actions. They validate and clean; the state change is hub.actions'."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import nh3
+from inscriptis import get_text
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from hub.models import Agent, Priority, TicketStatus
+
+
+class ReplyInput(serializers.Serializer[None]):
+    text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, default="")
+    html = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Sanitized before it is stored."
+    )
+    channel = serializers.CharField(
+        required=False,
+        allow_null=True,
+        default=None,
+        max_length=20,
+        help_text="Reply on this channel; by default the channel of the customer's latest message.",
+    )
+    client_id = serializers.CharField(
+        required=False,
+        allow_null=True,
+        default=None,
+        max_length=64,
+        help_text="Idempotency key: the same key again returns the first message, nothing is sent twice.",
+    )
+    seen_message_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The newest message the agent has seen; newer ones from others hold the send (409).",
+    )
+    status = serializers.ChoiceField(choices=TicketStatus.choices, required=False, allow_null=True, default=None)
+
+    def validate_html(self, value: str) -> str:
+        # Stored HTML is always nh3-clean, whoever sent it.
+        return nh3.clean(value) if value else ""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs["text"].strip():
+            attrs["text"] = get_text(attrs["html"]).strip() if attrs["html"] else ""
+        if not attrs["text"].strip():
+            raise serializers.ValidationError({"text": _("A reply needs text.")})
+        return attrs
+
+
+class NoteInput(serializers.Serializer[None]):
+    text = serializers.CharField(trim_whitespace=False)
+    client_id = serializers.CharField(required=False, allow_null=True, default=None, max_length=64)
+
+    def validate_text(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError(_("A note needs text."))
+        return value
+
+
+class AssignInput(serializers.Serializer[None]):
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=Agent.objects.filter(user__is_active=True),
+        allow_null=True,
+        help_text="An agent id, or null to unassign.",
+    )
+
+
+class StatusInput(serializers.Serializer[None]):
+    status = serializers.ChoiceField(choices=TicketStatus.choices)
+
+
+class PriorityInput(serializers.Serializer[None]):
+    priority = serializers.ChoiceField(choices=Priority.choices)
+
+
+class TagsInput(serializers.Serializer[None]):
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=64),
+        allow_empty=True,
+        max_length=50,
+        help_text="The full set of tags; tags not listed are removed.",
+    )

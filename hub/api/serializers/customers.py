@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from hub.models import Customer, CustomerMerge, Identity, Message, Organization, Ticket
+
+
+class IdentitySerializer(serializers.ModelSerializer[Identity]):
+    class Meta:
+        model = Identity
+        fields = ("id", "kind", "value", "verified", "bouncing", "created_at")
+        read_only_fields = fields
+
+
+class OrganizationSerializer(serializers.ModelSerializer[Organization]):
+    class Meta:
+        model = Organization
+        fields = ("id", "name", "tier", "key_account")
+        read_only_fields = fields
+
+
+class CustomerSerializer(serializers.ModelSerializer[Customer]):
+    identities = IdentitySerializer(many=True, read_only=True)
+    organization = OrganizationSerializer(read_only=True, allow_null=True)
+    is_key_account = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Customer
+        fields: tuple[str, ...] = (
+            "id",
+            "display_name",
+            "organization",
+            "language",
+            "timezone",
+            "segment",
+            "vip",
+            "is_key_account",
+            "merged_into",
+            "identities",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+
+class TimelineTicketSerializer(serializers.ModelSerializer[Ticket]):
+    number = serializers.IntegerField(source="pk", read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = (
+            "id",
+            "number",
+            "subject",
+            "origin_channel",
+            "status",
+            "priority",
+            "last_activity_at",
+            "last_message_channel",
+            "message_count",
+        )
+        read_only_fields = fields
+
+
+class TimelineMessageSerializer(serializers.ModelSerializer[Message]):
+    preview = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Message
+        fields = ("id", "ticket", "channel", "direction", "kind", "sender", "subject", "preview", "created_at")
+        read_only_fields = fields
+
+
+class ChannelContactSerializer(serializers.Serializer[None]):
+    channel = serializers.CharField()
+    last_contact_at = serializers.DateTimeField()
+    messages = serializers.IntegerField()
+
+
+class OpenMergeSerializer(serializers.ModelSerializer[CustomerMerge]):
+    class Meta:
+        model = CustomerMerge
+        fields = ("id", "source", "merged_at")
+        read_only_fields = fields
+
+
+class TimelineSerializer(serializers.Serializer[None]):
+    ticket_count = serializers.IntegerField()
+    tickets = TimelineTicketSerializer(many=True)
+    recent_messages = TimelineMessageSerializer(many=True)
+    channels = ChannelContactSerializer(many=True)
+
+
+class CustomerDetailSerializer(CustomerSerializer):
+    """A customer with what agents ask first: where else they wrote, and what was said lately.
+
+    The timeline is computed by the view (scoped to the tickets the agent may see) and passed in
+    the context, so this serializer never runs an unscoped query.
+    """
+
+    timeline = serializers.SerializerMethodField()
+    merges = serializers.SerializerMethodField()
+
+    class Meta(CustomerSerializer.Meta):
+        fields = (*CustomerSerializer.Meta.fields, "merges", "timeline")
+        read_only_fields = fields
+
+    @extend_schema_field(TimelineSerializer)
+    def get_timeline(self, obj: Customer) -> dict[str, Any]:
+        return TimelineSerializer(self.context["timeline"]).data
+
+    @extend_schema_field(OpenMergeSerializer(many=True))
+    def get_merges(self, obj: Customer) -> list[dict[str, Any]]:
+        # Open merges into this customer: what an agent may undo from here.
+        merges = obj.merges_as_target.filter(undone_at__isnull=True).order_by("-merged_at")
+        return list(OpenMergeSerializer(merges, many=True).data)
+
+
+class MergeInput(serializers.Serializer[None]):
+    into = serializers.IntegerField(help_text="The customer that keeps everything; this one is merged into it.")
+
+
+class MergeSerializer(serializers.ModelSerializer[CustomerMerge]):
+    class Meta:
+        model = CustomerMerge
+        fields = (
+            "id",
+            "source",
+            "target",
+            "identity_ids",
+            "ticket_ids",
+            "merged_by",
+            "merged_at",
+            "undone_at",
+            "undone_by",
+        )
+        read_only_fields = fields

@@ -1,0 +1,21 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from hub.api.views.attachments import AttachmentDownloadView
+from hub.api.views.customers import CustomerViewSet, MergeViewSet
+from hub.api.views.people import AgentViewSet, TeamViewSet
+from hub.api.views.tickets import TicketViewSet
+
+app_name = "api-v1"
+
+router = SimpleRouter()
+router.register("tickets", TicketViewSet, basename="ticket")
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("merges", MergeViewSet, basename="merge")
+router.register("teams", TeamViewSet, basename="team")
+router.register("agents", AgentViewSet, basename="agent")
+
+urlpatterns = [
+    *router.urls,
+    path("attachments/<int:pk>/download/", AttachmentDownloadView.as_view(), name="attachment-download"),
+]

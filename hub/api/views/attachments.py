@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics
+from rest_framework.request import Request
+
+from hub.access import visible_tickets
+from hub.api.views.base import agent, schema_only
+from hub.models import Attachment
+
+# Types a browser renders without running anything. Everything else (HTML, SVG, PDF, scripts,
+# office files) is served as a download of an opaque type, whatever the sender claimed.
+INLINE_SAFE = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "text/plain"})
+
+
+class AttachmentDownloadView(generics.GenericAPIView[Attachment]):
+    def get_queryset(self) -> QuerySet[Attachment]:
+        if schema_only(self):
+            return Attachment.objects.none()
+        return Attachment.objects.filter(message__ticket__in=visible_tickets(agent(self.request)).values("pk"))
+
+    @extend_schema(
+        summary="Download an attachment",
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> FileResponse:
+        attachment = self.get_object()
+        content_type = attachment.content_type.split(";")[0].strip().lower()
+        inline = content_type in INLINE_SAFE
+        response = FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=not inline,
+            filename=attachment.filename,
+            content_type=content_type if inline else "application/octet-stream",
+        )
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

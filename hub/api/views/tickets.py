@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+
+from hub.access import visible_tickets
+from hub.actions import SendConflict, do_add_note, do_assign, do_reply, do_set_priority, do_set_status, do_set_tags
+from hub.actions.messages import ChannelUnavailable
+from hub.api.filters import TicketFilter
+from hub.api.pagination import ActivityKeyset
+from hub.api.serializers.actions import AssignInput, NoteInput, PriorityInput, ReplyInput, StatusInput, TagsInput
+from hub.api.serializers.messages import ErrorSerializer, MessageSerializer, SendConflictSerializer
+from hub.api.serializers.tickets import TicketDetailSerializer, TicketSerializer
+from hub.api.views.base import agent, schema_only
+from hub.channels import UnknownChannel
+from hub.models import Message, Ticket, TicketEvent
+
+_LIST_JOINS = ("customer", "team", "assignee__user")
+
+
+def _fresh(ticket: Ticket) -> Ticket:
+    """The ticket as it is after an action, loaded the way the list serializer wants it."""
+    return Ticket.objects.select_related(*_LIST_JOINS).prefetch_related("tags").get(pk=ticket.pk)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Tickets the agent may see, newest activity first"),
+    retrieve=extend_schema(summary="One ticket with its messages and events"),
+)
+class TicketViewSet(viewsets.ReadOnlyModelViewSet[Ticket]):
+    filterset_class = TicketFilter
+    pagination_class = ActivityKeyset
+
+    def get_queryset(self) -> QuerySet[Ticket]:
+        if schema_only(self):
+            return Ticket.objects.none()
+        tickets = visible_tickets(agent(self.request))
+        if self.action == "list":
+            return tickets.select_related(*_LIST_JOINS).prefetch_related("tags")
+        if self.action == "retrieve":
+            messages = Message.objects.order_by("created_at", "id").prefetch_related("attachments")
+            return tickets.select_related(*_LIST_JOINS).prefetch_related(
+                "tags", Prefetch("messages", queryset=messages), Prefetch("events", queryset=TicketEvent.objects.all())
+            )
+        return tickets
+
+    def get_serializer_class(self) -> type[BaseSerializer[Any]]:
+        return TicketDetailSerializer if self.action == "retrieve" else TicketSerializer
+
+    def _input(self, serializer_class: type[BaseSerializer[Any]]) -> dict[str, Any]:
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def _ticket_response(self, ticket: Ticket) -> Response:
+        return Response(TicketSerializer(_fresh(ticket), context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="Reply to the customer through the ticket's channel",
+        request=ReplyInput,
+        responses={
+            201: MessageSerializer,
+            200: OpenApiResponse(MessageSerializer, description="The same client_id again: the first message."),
+            400: OpenApiResponse(ErrorSerializer, description="Invalid input, or the channel cannot send now."),
+            409: OpenApiResponse(SendConflictSerializer, description="Newer messages arrived; the send is held."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def reply(self, request: Request, pk: str | None = None) -> Response:
+        ticket = self.get_object()
+        data = self._input(ReplyInput)
+        replay = bool(data["client_id"]) and ticket.messages.filter(client_id=data["client_id"]).exists()
+        try:
+            message = do_reply(ticket, agent=agent(request), **data)
+        except SendConflict as conflict:
+            newer = Message.objects.filter(pk__in=[m.pk for m in conflict.newer]).order_by("pk")
+            context = self.get_serializer_context()
+            newer_data = MessageSerializer(newer.prefetch_related("attachments"), many=True, context=context).data
+            return Response({"detail": str(conflict), "newer": newer_data}, status=status.HTTP_409_CONFLICT)
+        except (ChannelUnavailable, UnknownChannel) as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        out = MessageSerializer(message, context=self.get_serializer_context()).data
+        return Response(out, status=status.HTTP_200_OK if replay else status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Add an internal note", request=NoteInput, responses={201: MessageSerializer})
+    @action(detail=True, methods=["post"])
+    def notes(self, request: Request, pk: str | None = None) -> Response:
+        ticket = self.get_object()
+        message = do_add_note(ticket, agent=agent(request), **self._input(NoteInput))
+        return Response(MessageSerializer(message, context=self.get_serializer_context()).data, status=201)
+
+    @extend_schema(summary="Assign to an agent, or unassign", request=AssignInput, responses={200: TicketSerializer})
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk: str | None = None) -> Response:
+        ticket = self.get_object()
+        do_assign(ticket, self._input(AssignInput)["assignee"], actor=agent(request))
+        return self._ticket_response(ticket)
+
+    @extend_schema(summary="Set the status", request=StatusInput, responses={200: TicketSerializer})
+    @action(detail=True, methods=["post"], url_path="status")
+    def set_status(self, request: Request, pk: str | None = None) -> Response:
+        ticket = self.get_object()
+        do_set_status(ticket, self._input(StatusInput)["status"], actor=agent(request))
+        return self._ticket_response(ticket)
+
+    @extend_schema(summary="Set the priority", request=PriorityInput, responses={200: TicketSerializer})
+    @action(detail=True, methods=["post"], url_path="priority")
+    def set_priority(self, request: Request, pk: str | None = None) -> Response:
+        ticket = self.get_object()
+        do_set_priority(ticket, self._input(PriorityInput)["priority"], actor=agent(request))
+        return self._ticket_response(ticket)
+
+    @extend_schema(summary="Replace the tags", request=TagsInput, responses={200: TicketSerializer})
+    @action(detail=True, methods=["post"], url_path="tags")
+    def set_tags(self, request: Request, pk: str | None = None) -> Response:
+        ticket = self.get_object()
+        do_set_tags(ticket, self._input(TagsInput)["tags"], actor=agent(request))
+        return self._ticket_response(ticket)

@@ -1,0 +1,1 @@
+"""Demo and scale data: a curated set of realistic tickets (``seed``) and bulk volume (``bulk``)."""

@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from hub.models import Customer, CustomerMerge, IdentityKind, MessageKind, Role, Ticket
+from hub.tests.factories import AgentFactory, CustomerFactory, IdentityFactory, MessageFactory, TicketFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/customers/"
+
+
+def ids(response) -> list[int]:
+    assert response.status_code == 200, response.content
+    return [row["id"] for row in response.json()["results"]]
+
+
+@pytest.fixture
+def lead(db) -> object:
+    return AgentFactory(role=Role.LEAD)
+
+
+class TestSearch:
+    def test_by_part_of_the_name(self, api_for, lead):
+        anna = CustomerFactory(display_name="Anna Schröder")
+        CustomerFactory(display_name="Bernd Weber")
+
+        assert ids(api_for(lead).get(URL, {"q": "schrö"})) == [anna.pk]
+
+    def test_by_email_identity_in_any_case(self, api_for, lead):
+        anna = CustomerFactory(display_name="Anna")
+        IdentityFactory(customer=anna, value="anna@beispiel.de")
+        CustomerFactory(display_name="Bernd")
+
+        assert ids(api_for(lead).get(URL, {"q": "Anna@Beispiel.DE"})) == [anna.pk]
+
+    def test_by_phone_number_typed_the_local_way(self, api_for, lead):
+        caller = CustomerFactory(display_name="Anrufer")
+        IdentityFactory(customer=caller, kind=IdentityKind.PHONE, value="+49301234567")
+
+        assert ids(api_for(lead).get(URL, {"q": "030 1234567"})) == [caller.pk]
+
+    def test_a_customer_with_several_matching_identities_is_listed_once(self, api_for, lead):
+        anna = CustomerFactory(display_name="Anna")
+        IdentityFactory(customer=anna, value="anna@beispiel.de")
+        IdentityFactory(customer=anna, value="anna.s@beispiel.de")
+
+        assert ids(api_for(lead).get(URL, {"q": "beispiel"})) == [anna.pk]
+
+
+def test_an_agent_lists_only_customers_of_tickets_they_may_see(api_for, agent, team, other_team):
+    ours = TicketFactory(team=team).customer
+    TicketFactory(team=other_team)
+
+    assert ids(api_for(agent).get(URL)) == [ours.pk]
+
+
+def test_the_detail_shows_identities_and_a_timeline_across_channels(api_for, agent, team):
+    customer = CustomerFactory(display_name="Anna")
+    IdentityFactory(customer=customer, value="anna@beispiel.de")
+    IdentityFactory(customer=customer, kind=IdentityKind.PHONE, value="+49301234567")
+    now = timezone.now()
+    mail = TicketFactory(customer=customer, team=team, origin_channel="email", last_activity_at=now - timedelta(days=3))
+    chat = TicketFactory(customer=customer, team=team, origin_channel="chat", last_activity_at=now)
+    MessageFactory(ticket=mail, text="Rechnung doppelt", created_at=now - timedelta(days=3))
+    MessageFactory(ticket=chat, text="Hallo, kurze Frage", created_at=now)
+    MessageFactory(ticket=chat, kind=MessageKind.SYSTEM, text="Chat beendet", created_at=now)
+
+    body = api_for(agent).get(f"{URL}{customer.pk}/").json()
+
+    assert {(i["kind"], i["value"]) for i in body["identities"]} == {
+        ("email", "anna@beispiel.de"),
+        ("phone", "+49301234567"),
+    }
+    timeline = body["timeline"]
+    assert timeline["ticket_count"] == 2
+    assert [(t["id"], t["origin_channel"]) for t in timeline["tickets"]] == [(chat.pk, "chat"), (mail.pk, "email")]
+    assert [m["preview"] for m in timeline["recent_messages"]] == ["Hallo, kurze Frage", "Rechnung doppelt"]
+    assert [c["channel"] for c in timeline["channels"]] == ["chat", "email"]
+
+
+def test_the_timeline_leaves_out_tickets_the_agent_may_not_see(api_for, agent, team, other_team):
+    customer = CustomerFactory()
+    visible = TicketFactory(customer=customer, team=team)
+    hidden = TicketFactory(customer=customer, team=other_team)
+    MessageFactory(ticket=hidden, text="Gehaltsabrechnung")
+
+    timeline = api_for(agent).get(f"{URL}{customer.pk}/").json()["timeline"]
+
+    assert [t["id"] for t in timeline["tickets"]] == [visible.pk]
+    assert timeline["ticket_count"] == 1
+    assert "Gehaltsabrechnung" not in str(timeline)
+
+
+def test_the_timeline_is_bounded(api_for, lead):
+    customer = CustomerFactory()
+    ticket = TicketFactory(customer=customer)
+    for _ in range(25):
+        MessageFactory(ticket=ticket)
+
+    timeline = api_for(lead).get(f"{URL}{customer.pk}/").json()["timeline"]
+
+    assert len(timeline["recent_messages"]) == 20
+
+
+def test_a_customer_of_another_team_answers_404(api_for, agent, other_team):
+    customer = TicketFactory(team=other_team).customer
+
+    assert api_for(agent).get(f"{URL}{customer.pk}/").status_code == 404
+
+
+class TestMerge:
+    def test_an_agent_who_sees_both_merges_and_undoes(self, api_for, agent, team):
+        mail = TicketFactory(team=team).customer
+        IdentityFactory(customer=mail, value="max@beispiel.de")
+        phone = TicketFactory(team=team).customer
+        IdentityFactory(customer=phone, kind=IdentityKind.PHONE, value="+491701234567")
+        client = api_for(agent)
+
+        merged = client.post(f"{URL}{phone.pk}/merge/", {"into": mail.pk}, format="json")
+
+        assert merged.status_code == 201, merged.content
+        assert Ticket.objects.filter(customer=mail).count() == 2
+        assert set(mail.identities.values_list("value", flat=True)) == {"max@beispiel.de", "+491701234567"}
+        assert client.get(f"{URL}{mail.pk}/").json()["merges"][0]["id"] == merged.json()["id"]
+        assert phone.pk not in ids(client.get(URL))
+
+        undone = client.post(f"/api/v1/merges/{merged.json()['id']}/undo/")
+
+        assert undone.status_code == 200
+        assert undone.json()["undone_at"] is not None
+        assert Ticket.objects.filter(customer=phone).count() == 1
+        assert list(phone.identities.values_list("value", flat=True)) == ["+491701234567"]
+        assert Customer.objects.get(pk=phone.pk).merged_into is None
+        assert client.get(f"{URL}{mail.pk}/").json()["merges"] == []
+
+    def test_undoing_twice_is_refused(self, api_for, lead):
+        source, target = CustomerFactory(), CustomerFactory()
+        client = api_for(lead)
+        merge_id = client.post(f"{URL}{source.pk}/merge/", {"into": target.pk}, format="json").json()["id"]
+        client.post(f"/api/v1/merges/{merge_id}/undo/")
+
+        assert client.post(f"/api/v1/merges/{merge_id}/undo/").status_code == 400
+
+    def test_an_agent_cannot_merge_into_a_customer_they_cannot_see(self, api_for, agent, team, other_team):
+        mine = TicketFactory(team=team).customer
+        foreign = TicketFactory(team=other_team).customer
+
+        assert api_for(agent).post(f"{URL}{mine.pk}/merge/", {"into": foreign.pk}, format="json").status_code == 404
+        assert api_for(agent).post(f"{URL}{foreign.pk}/merge/", {"into": mine.pk}, format="json").status_code == 404
+        assert not CustomerMerge.objects.exists()
+
+    def test_an_agent_cannot_undo_a_merge_they_cannot_see(self, api_for, agent, lead, other_team):
+        source = TicketFactory(team=other_team).customer
+        target = TicketFactory(team=other_team).customer
+        merge_id = api_for(lead).post(f"{URL}{source.pk}/merge/", {"into": target.pk}, format="json").json()["id"]
+
+        assert api_for(agent).post(f"/api/v1/merges/{merge_id}/undo/").status_code == 404
+        assert CustomerMerge.objects.get(pk=merge_id).undone_at is None
+
+    def test_a_customer_cannot_be_merged_into_itself(self, api_for, lead):
+        customer = CustomerFactory()
+
+        response = api_for(lead).post(f"{URL}{customer.pk}/merge/", {"into": customer.pk}, format="json")
+
+        assert response.status_code == 400
+        assert "itself" in response.json()["detail"]
+
+
+def test_teams_and_agents_are_listed_with_roles_teams_and_presence(api_for, agent, team, other_team):
+    lead = AgentFactory(role=Role.LEAD, teams=[team, other_team], presence="online")
+    client = api_for(agent)
+
+    teams = client.get("/api/v1/teams/").json()
+    agents = {a["id"]: a for a in client.get("/api/v1/agents/").json()}
+
+    assert [t["slug"] for t in teams] == ["billing", "support"]
+    assert agents[lead.pk]["role"] == "lead"
+    assert sorted(agents[lead.pk]["teams"]) == sorted([team.pk, other_team.pk])
+    assert agents[lead.pk]["presence"] == "online"
+    assert agents[agent.pk]["teams"] == [team.pk]
+
+
+def test_teams_and_agents_are_read_only(api_for, admin_agent, team):
+    client = api_for(admin_agent)
+
+    assert client.post("/api/v1/teams/", {"name": "X", "slug": "x"}, format="json").status_code == 405
+    assert client.delete(f"/api/v1/agents/{admin_agent.pk}/").status_code == 405

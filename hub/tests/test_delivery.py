@@ -1,0 +1,131 @@
+"""Outbound delivery: retried with backoff while the provider fails, never sent twice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hub import channels
+from hub.actions import do_reply
+from hub.channels import DeliveryResult
+from hub.delivery import deliver_message
+from hub.models import Agent, DeliveryStatus, Direction, Message, Team, Ticket, TicketEvent
+from hub.tasks import deliver
+from hub.tests.factories import MessageFactory, TicketFactory
+from hub.tests.fake_channel import FakeChannel
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def ticket(fake_channel: FakeChannel, team: Team) -> Ticket:
+    ticket = TicketFactory(origin_channel="fake", team=team)
+    MessageFactory(ticket=ticket, text="Wo bleibt meine Bestellung?")
+    return ticket
+
+
+def queued(ticket: Ticket, text: str = "Ist unterwegs.") -> Message:
+    """An agent's reply as do_reply leaves it, without running the delivery task."""
+    return MessageFactory(
+        ticket=ticket, direction=Direction.OUTBOUND, author_customer=None, text=text,
+        delivery_status=DeliveryStatus.QUEUED,
+    )
+
+
+def test_a_reply_goes_out_through_the_channel_once(ticket: Ticket, agent: Agent, fake_channel: FakeChannel) -> None:
+    message = do_reply(ticket, agent=agent, text="Ist unterwegs.")
+
+    message.refresh_from_db()
+    assert message.delivery_status == DeliveryStatus.SENT
+    assert message.external_id == f"fake-out-{message.pk}"
+    assert [s["text"] for s in fake_channel.sent] == ["Ist unterwegs."]
+
+
+def test_running_deliver_again_does_not_send_twice(ticket: Ticket, agent: Agent, fake_channel: FakeChannel) -> None:
+    message = do_reply(ticket, agent=agent, text="Ist unterwegs.")
+
+    assert deliver.delay(message.pk).get() == "skipped"  # a redelivered task
+    assert deliver_message(message.pk).outcome == "skipped"
+    assert len(fake_channel.sent) == 1
+
+
+def test_a_failing_provider_is_retried_with_growing_backoff(ticket: Ticket, fake_channel: FakeChannel, settings) -> None:
+    settings.DELIVERY_MAX_ATTEMPTS = 4
+    fake_channel.fail_next = 3
+    message = queued(ticket)
+
+    waits = [deliver_message(message.pk).retry_in for _ in range(3)]
+    final = deliver_message(message.pk)
+
+    assert final.outcome == "sent"
+    # Full jitter over 10 s, 20 s, 40 s: each wait lies in its own band.
+    assert waits[0] is not None and 5 <= waits[0] <= 10
+    assert waits[1] is not None and 10 <= waits[1] <= 20
+    assert waits[2] is not None and 20 <= waits[2] <= 40
+    message.refresh_from_db()
+    assert message.delivery_attempts == 4 and message.delivery_status == DeliveryStatus.SENT
+    assert message.delivery_error == ""
+    events = TicketEvent.objects.filter(ticket=ticket, kind="delivery_failed")
+    assert [e.data["final"] for e in events] == [False, False, False]
+
+
+def test_after_the_last_attempt_the_message_is_failed_with_the_reason_on_the_timeline(
+    ticket: Ticket, agent: Agent, fake_channel: FakeChannel, settings
+) -> None:
+    settings.DELIVERY_MAX_ATTEMPTS = 3
+    fake_channel.fail_next = 10
+
+    message = do_reply(ticket, agent=agent, text="Ist unterwegs.")  # eager: the retries run at once
+
+    message.refresh_from_db()
+    assert message.delivery_status == DeliveryStatus.FAILED
+    assert message.delivery_attempts == 3
+    assert "provider unreachable" in message.delivery_error
+    last = TicketEvent.objects.filter(ticket=ticket, kind="delivery_failed").last()
+    assert last is not None and last.data["final"] is True
+    assert "provider unreachable" in last.data["error"]
+    assert fake_channel.sent == []
+    assert deliver_message(message.pk).outcome == "skipped"  # a failed message stays failed
+
+
+class RefusingChannel(FakeChannel):
+    def send(self, message: Message) -> DeliveryResult:
+        self.sent.append({"message_id": message.pk})
+        return DeliveryResult(ok=False, error="550 mailbox does not exist", retryable=False)
+
+
+@pytest.fixture
+def refusing(db: None) -> Any:
+    adapter = RefusingChannel(key="refusing")
+    channels.register(adapter)
+    yield adapter
+    channels.unregister(adapter.key)
+
+
+def test_an_error_no_retry_can_fix_fails_at_once(refusing: RefusingChannel) -> None:
+    ticket = TicketFactory(origin_channel="refusing")
+    message = MessageFactory(
+        ticket=ticket, channel="refusing", direction=Direction.OUTBOUND, author_customer=None,
+        delivery_status=DeliveryStatus.QUEUED,
+    )
+
+    assert deliver_message(message.pk).outcome == "failed"
+
+    message.refresh_from_db()
+    assert message.delivery_status == DeliveryStatus.FAILED
+    assert message.delivery_error == "550 mailbox does not exist"
+    assert len(refusing.sent) == 1
+
+
+def test_a_message_on_a_channel_without_an_adapter_fails_with_the_reason(ticket: Ticket) -> None:
+    message = MessageFactory(
+        ticket=ticket, channel="pigeon", direction=Direction.OUTBOUND, author_customer=None,
+        delivery_status=DeliveryStatus.QUEUED,
+    )
+
+    assert deliver_message(message.pk).outcome == "failed"
+
+    message.refresh_from_db()
+    assert "pigeon" in message.delivery_error
+    assert TicketEvent.objects.get(ticket=ticket, kind="delivery_failed").data["final"] is True
