@@ -18,6 +18,15 @@ def run(ctx: Context) -> None:
                 continue
             url = f"/agent/v/{view}/"
             first = ctx.measure(f"inbox {view}: first page", role, url, target_ms=TARGET_MS)
+            # What every open inbox fetches on a live update: the list region only.
+            ctx.measure(
+                f"inbox {view}: live refresh",
+                role,
+                url,
+                target_ms=TARGET_MS,
+                HTTP_HX_REQUEST="true",
+                HTTP_HX_TARGET="list",
+            )
             deep_case = f"inbox {view}: deep page"
             if first.status != "ok":
                 ctx.unavailable(deep_case, role, first.note, status=first.status)

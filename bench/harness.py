@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import urljoin
 
 from django.db import connection
-from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import Resolver404, resolve
@@ -24,6 +23,8 @@ from django.urls import Resolver404, resolve
 from hub.models import Agent
 
 NOT_AVAILABLE = "not available"
+# The test client's response (an Response with .json() and friends).
+Response = Any
 
 
 @dataclass
@@ -86,7 +87,7 @@ class Context:
             return False
         return True
 
-    def get(self, role: str, url: str, **headers: Any) -> HttpResponse:
+    def get(self, role: str, url: str, **headers: Any) -> Response:
         """One GET that must succeed; Unavailable if nothing is routed there, else an error."""
         if not self.routed(url):
             raise Unavailable(f"{url} is not routed")
@@ -109,7 +110,7 @@ class Context:
         raise RuntimeError(f"{url} redirects too often")
 
     def follow(
-        self, role: str, url: str, pages: int, next_url: Callable[[HttpResponse, str], str | None]
+        self, role: str, url: str, pages: int, next_url: Callable[[Response, str], str | None]
     ) -> tuple[str, int]:
         """The URL up to ``pages`` pages after ``url`` and its page number, following next links.
 
@@ -175,18 +176,18 @@ class Context:
 _LINK = re.compile(r"""(?:href|hx-get|data-url)\s*=\s*["']([^"']*[?&]{param}=[^"']+)["']""")
 
 
-def html_link(param: str) -> Callable[[HttpResponse, str], str | None]:
+def html_link(param: str) -> Callable[[Response, str], str | None]:
     """Finds the last link in a page that carries ``param`` (e.g. the inbox's ``before`` cursor)."""
     pattern = re.compile(_LINK.pattern.format(param=re.escape(param)))
 
-    def find(response: HttpResponse, current: str) -> str | None:
+    def find(response: Response, current: str) -> str | None:
         links = pattern.findall(response.content.decode(response.charset or "utf-8", "replace"))
         return urljoin(current, html.unescape(links[-1])) if links else None
 
     return find
 
 
-def json_next(response: HttpResponse, current: str) -> str | None:
+def json_next(response: Response, current: str) -> str | None:
     """DRF's ``next`` link, made relative to this server."""
     link = response.json().get("next")
     if not link:

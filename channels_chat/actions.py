@@ -51,7 +51,7 @@ def push(group: str, payload: dict[str, Any]) -> None:
             return
         try:
             async_to_sync(layer.group_send)(group, payload)
-        except Exception:  # noqa: BLE001 - the log is durable; the client catches up on resume
+        except Exception:
             log.exception("chat push to %s failed", group)
 
     transaction.on_commit(send)
@@ -159,7 +159,9 @@ def post_visitor_message(
     _check_upload(upload)
     try:
         with transaction.atomic():
-            locked = ChatSession.objects.select_for_update(of=("self",)).select_related("widget__team").get(pk=session.pk)
+            locked = (
+                ChatSession.objects.select_for_update(of=("self",)).select_related("widget__team").get(pk=session.pk)
+            )
             if locked.ended_at is not None:
                 raise ChatError("ended")
             locked.last_seq += 1
@@ -239,7 +241,10 @@ def notify_agents(session: ChatSession, event: str, **data: Any) -> None:
     ticket_id = ticket_id_for(session)
     if ticket_id is None:
         return
-    push(realtime.ticket_group(ticket_id), {"type": "hub.event", "event": event, "ticket_id": ticket_id, "version": 0, **data})
+    push(
+        realtime.ticket_group(ticket_id),
+        {"type": "hub.event", "event": event, "ticket_id": ticket_id, "version": 0, **data},
+    )
 
 
 def mark_read_by_visitor(session: ChatSession, seq: int) -> None:
@@ -259,9 +264,7 @@ def solved_awaiting_survey(session: ChatSession) -> bool:
     ticket_id = ticket_id_for(session)
     if ticket_id is None or SurveyResponse.objects.filter(session=session).exists():
         return False
-    return Ticket.objects.filter(
-        pk=ticket_id, status__in=(TicketStatus.SOLVED, TicketStatus.CLOSED)
-    ).exists()
+    return Ticket.objects.filter(pk=ticket_id, status__in=(TicketStatus.SOLVED, TicketStatus.CLOSED)).exists()
 
 
 def request_transcript(session: ChatSession) -> None:
@@ -270,8 +273,10 @@ def request_transcript(session: ChatSession) -> None:
     from channels_chat.tasks import send_transcript
 
     with transaction.atomic():
-        ChatSession.objects.filter(pk=session.pk).update(transcript_requested_at=timezone.now(), transcript_sent_at=None)
-        send_transcript.delay_on_commit(session.pk)
+        ChatSession.objects.filter(pk=session.pk).update(
+            transcript_requested_at=timezone.now(), transcript_sent_at=None
+        )
+        transaction.on_commit(lambda: send_transcript.delay(session.pk))
 
 
 def answer_survey(session: ChatSession, *, rating: int, comment: str = "") -> SurveyResponse:

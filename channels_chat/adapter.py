@@ -58,8 +58,14 @@ class ChatAdapter:
             external_id=event.external_id,
             team_hint=str(p.get("team") or ""),
             language=str(p.get("language") or ""),
-            metadata={"chat": {"session": p["session"], "seq": p.get("seq"), "widget": p["widget"],
-                               "offline": bool(p.get("offline"))}},
+            metadata={
+                "chat": {
+                    "session": p["session"],
+                    "seq": p.get("seq"),
+                    "widget": p["widget"],
+                    "offline": bool(p.get("offline")),
+                }
+            },
             received_at=datetime.fromisoformat(sent_at) if isinstance(sent_at, str) else None,
         )
 

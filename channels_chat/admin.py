@@ -7,8 +7,19 @@ from channels_chat.models import ChatMessage, ChatSession, SurveyResponse, TeamS
 class WidgetAdmin(admin.ModelAdmin):
     list_display = ("name", "key", "team", "enabled")
     readonly_fields = ("key", "snippet")
-    fields = ("name", "key", "snippet", "secret", "team", "allowed_origins", "brand_colour", "greeting_de",
-              "greeting_en", "prechat_fields", "enabled")
+    fields = (
+        "name",
+        "key",
+        "snippet",
+        "secret",
+        "team",
+        "allowed_origins",
+        "brand_colour",
+        "greeting_de",
+        "greeting_en",
+        "prechat_fields",
+        "enabled",
+    )
 
     @admin.display(description="Snippet")
     def snippet(self, obj: Widget) -> str:

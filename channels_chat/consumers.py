@@ -117,8 +117,11 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         def load() -> tuple[list[dict[str, Any]], dict[str, Any]]:
             rows = actions.messages_after(session, after)
             session.refresh_from_db(fields=["last_seq", "agent_read_seq"])
-            state = {"last_seq": session.last_seq, "agent_read_seq": session.agent_read_seq,
-                     "csat": actions.solved_awaiting_survey(session)}
+            state = {
+                "last_seq": session.last_seq,
+                "agent_read_seq": session.agent_read_seq,
+                "csat": actions.solved_awaiting_survey(session),
+            }
             return [message_view(m) for m in rows], state
 
         rows, state = await database_sync_to_async(load)()
@@ -263,7 +266,10 @@ class AgentChatConsumer(AsyncJsonWebsocketConsumer):
         def reply() -> int:
             ticket = Ticket.objects.get(pk=ticket_id)
             message = do_reply(
-                ticket, agent=self.agent, text=str(content.get("text") or ""), channel="chat",
+                ticket,
+                agent=self.agent,
+                text=str(content.get("text") or ""),
+                channel="chat",
                 client_id=str(content.get("client_id") or "")[:64] or None,
             )
             return message.pk

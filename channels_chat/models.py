@@ -31,11 +31,15 @@ class Widget(models.Model):
     secret = models.CharField(_("identity secret"), max_length=100, default=new_widget_secret)
     team = models.ForeignKey("hub.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     allowed_origins = models.JSONField(
-        _("allowed origins"), default=list, blank=True,
+        _("allowed origins"),
+        default=list,
+        blank=True,
         help_text=_("Sites that may embed this widget, e.g. https://shop.example.com"),
     )
     brand_colour = models.CharField(
-        _("brand colour"), max_length=7, default="#1f6feb",
+        _("brand colour"),
+        max_length=7,
+        default="#1f6feb",
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("A colour like #1f6feb."))],
     )
     greeting_de = models.CharField(_("greeting (German)"), max_length=300, blank=True)

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
 from channels_chat import actions
@@ -169,18 +170,24 @@ def messages(request: HttpRequest, widget: Widget, visitor: Visitor) -> HttpResp
         except ValueError:
             after = 0
         rows = [message_view(m) for m in actions.messages_after(session, after)]
-        return JsonResponse({"messages": rows, "csat": actions.solved_awaiting_survey(session), **session_view(session)})
+        return JsonResponse(
+            {"messages": rows, "csat": actions.solved_awaiting_survey(session), **session_view(session)}
+        )
     if request.method != "POST":
         return JsonResponse({"error": "method"}, status=405)
     _limit(request, visitor)
     data = _json(request)
     session = _session(widget, visitor, data)
     message, created = actions.post_visitor_message(
-        session, client_id=str(data.get("client_id") or ""), text=str(data.get("text") or ""),
+        session,
+        client_id=str(data.get("client_id") or ""),
+        text=str(data.get("text") or ""),
         upload=request.FILES.get("file"),
     )
-    return JsonResponse({"client_id": message.client_id, "seq": message.seq, "created": created,
-                         "message": message_view(message)}, status=201 if created else 200)
+    return JsonResponse(
+        {"client_id": message.client_id, "seq": message.seq, "created": created, "message": message_view(message)},
+        status=201 if created else 200,
+    )
 
 
 @widget_endpoint()
@@ -200,8 +207,12 @@ def offline(request: HttpRequest, widget: Widget, visitor: Visitor) -> HttpRespo
     if not str(data.get("email") or "").strip():
         raise ChatError("email_missing")
     message = actions.leave_offline_message(
-        widget, visitor, name=str(data.get("name") or ""), email=str(data.get("email") or ""),
-        text=str(data.get("text") or ""), client_id=str(data.get("client_id") or ""),
+        widget,
+        visitor,
+        name=str(data.get("name") or ""),
+        email=str(data.get("email") or ""),
+        text=str(data.get("text") or ""),
+        client_id=str(data.get("client_id") or ""),
         language=str(data.get("lang") or ""),
     )
     return JsonResponse({"client_id": message.client_id, "seq": message.seq}, status=201)
@@ -233,17 +244,18 @@ def csat(request: HttpRequest, widget: Widget, visitor: Visitor) -> HttpResponse
     return JsonResponse({"ok": True})
 
 
-def download(request: HttpRequest, token: str) -> HttpResponse:
+def download(request: HttpRequest, token: str) -> HttpResponseBase:
     """A chat attachment by its signed link; anything but plain images is served as a download."""
     found = read_file_token(token)
     if found is None:
         raise Http404
     message = ChatMessage.objects.filter(pk=found[0], session__public_id=found[1]).exclude(file="").first()
-    if message is None or not default_storage.exists(message.file.name):
+    name = message.file.name if message is not None else ""
+    if message is None or not name or not default_storage.exists(name):
         raise Http404
     inline = message.content_type in INLINE_TYPES
     response = FileResponse(
-        default_storage.open(message.file.name, "rb"),
+        default_storage.open(name, "rb"),
         as_attachment=not inline,
         filename=message.filename or "attachment",
         content_type=message.content_type if inline else "application/octet-stream",

@@ -10,12 +10,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from channels_email.models import AutoMail, Mailbox
+from channels_email.outbound import recipient_for
 from hub import realtime
 from hub.identity import InvalidIdentity, normalize_email
 from hub.models import DeliveryStatus, Direction, Identity, IdentityKind, Message, MessageKind
-
-from channels_email.models import AutoMail, Mailbox
-from channels_email.outbound import recipient_for
 
 log = logging.getLogger(__name__)
 ACKNOWLEDGEMENT = "acknowledgement"
@@ -54,9 +53,9 @@ def apply_inbound(message: Message) -> None:
             )
         return
     if not meta.get("automatic") and meta.get("from"):
-        Identity.objects.filter(
-            kind=IdentityKind.EMAIL, value__in=_normalized([meta["from"]]), bouncing=True
-        ).update(bouncing=False)
+        Identity.objects.filter(kind=IdentityKind.EMAIL, value__in=_normalized([meta["from"]]), bouncing=True).update(
+            bouncing=False
+        )
 
 
 def wants_acknowledgement(message: Message) -> bool:
@@ -90,7 +89,9 @@ def do_acknowledge(message_id: int) -> Message | None:
             recent = AutoMail.objects.filter(address=address, created_at__gte=since, suppressed="").count()
             if recent >= settings.EMAIL_AUTO_MAIL_LIMIT:
                 AutoMail.objects.create(
-                    address=address, kind=ACKNOWLEDGEMENT, ticket=ticket,
+                    address=address,
+                    kind=ACKNOWLEDGEMENT,
+                    ticket=ticket,
                     suppressed=f"{recent} automatic mails to this address in 24 h",
                 )
                 log.warning("acknowledgement of ticket %s to %s suppressed: loop limit", ticket.pk, address)

@@ -7,10 +7,9 @@ class EmailChannelConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from hub import channels
-
         from channels_email import signals
         from channels_email.adapter import EmailAdapter
+        from hub import channels
 
         channels.register(EmailAdapter())
         signals.connect()

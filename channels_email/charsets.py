@@ -61,7 +61,7 @@ def codec_for(charset: str | None) -> str:
         return _ALIASES[label]
     try:
         return codecs.lookup(label).name
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL in the label
         return ""
 
 
@@ -88,7 +88,7 @@ def decode_bytes(data: bytes, charset: str | None = None) -> str:
             continue
         try:
             return data.decode(candidate)
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeDecodeError, LookupError, ValueError):
             continue
     return data.decode("latin-1")
 

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from hub.models import InboundEvent, InboundState, TicketEvent
-from hub.pipeline import process, receive
-
 from channels_email.models import Mailbox
 from channels_email.parse import envelope
+from hub.models import InboundEvent, InboundState, TicketEvent
+from hub.pipeline import process, receive
 
 CHANNEL = "email"
 

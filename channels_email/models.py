@@ -49,7 +49,9 @@ class Mailbox(models.Model):
     imap_last_poll_at = models.DateTimeField(null=True, blank=True, editable=False)
     imap_last_error = models.TextField(blank=True, editable=False)
 
-    smtp_host = models.CharField(_("SMTP host"), max_length=255, blank=True, help_text=_("Empty: the hub's EMAIL_HOST."))
+    smtp_host = models.CharField(
+        _("SMTP host"), max_length=255, blank=True, help_text=_("Empty: the hub's EMAIL_HOST.")
+    )
     smtp_port = models.PositiveIntegerField(_("SMTP port"), default=587)
     smtp_security = models.CharField(
         _("SMTP security"), max_length=10, choices=Security.choices, default=Security.STARTTLS
@@ -125,3 +127,6 @@ class AutoMail(models.Model):
         verbose_name_plural = _("automatic mails")
         constraints = [models.UniqueConstraint(fields=["ticket", "kind"], name="automail_unique_ticket_kind")]
         indexes = [models.Index(fields=["address", "created_at"], name="automail_address_time")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.address}"

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import socket
 from email.utils import formataddr
 
 from django.core.mail import EmailMultiAlternatives, get_connection
 
-from hub.channels import DeliveryResult
-from hub.models import Direction, Identity, IdentityKind, Message, Ticket
-
 from channels_email.models import Mailbox, Security
 from channels_email.sanitize import sanitize_html
 from channels_email.threading import outbound_message_id, reply_subject
+from hub.channels import DeliveryResult
+from hub.models import Direction, Identity, IdentityKind, Message, Ticket
 
 log = logging.getLogger(__name__)
 KEY = "email"
@@ -36,7 +34,7 @@ def recipient_for(ticket: Ticket) -> tuple[str | None, str]:
     latest = _latest_inbound(ticket)
     candidates: list[str] = []
     if latest is not None:
-        candidates += list(latest.metadata.get("reply_to") or []) + [latest.metadata.get("from") or ""]
+        candidates += [*(latest.metadata.get("reply_to") or []), latest.metadata.get("from") or ""]
     candidates += list(
         Identity.objects.filter(customer_id=ticket.customer_id, kind=IdentityKind.EMAIL)
         .order_by("bouncing", "-created_at")
@@ -65,10 +63,10 @@ def references_for(ticket: Ticket, before: Message) -> tuple[str, list[str]]:
         .values_list("external_id", "direction")
     )
     in_reply_to = next((mid for mid, direction in reversed(ids) if direction == Direction.INBOUND), "")
-    refs = [mid.split("#", 1)[0] for mid, _ in ids if mid]
+    refs = [(mid or "").split("#", 1)[0] for mid, _ in ids if mid]
     if len(refs) > MAX_REFERENCES:
         refs = refs[:1] + refs[-(MAX_REFERENCES - 1) :]
-    return in_reply_to.split("#", 1)[0], refs
+    return (in_reply_to or "").split("#", 1)[0], refs
 
 
 def _connection(mailbox: Mailbox) -> object:
@@ -143,7 +141,7 @@ def send(message: Message) -> DeliveryResult:
         connection = _connection(mailbox)
         mail.connection = connection  # type: ignore[assignment]
         mail.send(fail_silently=False)
-    except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+    except (TimeoutError, smtplib.SMTPException, OSError) as exc:
         permanent = _permanent(exc)
         log.warning("mail for message %s not sent (%s): %s", message.pk, "permanent" if permanent else "retry", exc)
         return DeliveryResult(ok=False, error=f"{type(exc).__name__}: {exc}"[:1000], retryable=not permanent)

@@ -276,10 +276,7 @@ def split_reply(text: str) -> tuple[str, str]:
     if not new:
         return text.strip(), ""
     at = text.find(new)
-    if at >= 0:
-        quoted = text[at + len(new) :].strip()
-    else:
-        quoted = "\n\n".join(r.full_body for r in replies[1:]).strip()
+    quoted = text[at + len(new) :].strip() if at >= 0 else "\n\n".join(r.full_body for r in replies[1:]).strip()
     return new, quoted
 
 

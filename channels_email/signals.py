@@ -10,9 +10,8 @@ from typing import Any
 
 from django.db.models.signals import post_save
 
-from hub.models import Direction, Message
-
 from channels_email import actions
+from hub.models import Direction, Message
 
 
 def on_message_saved(sender: type[Message], instance: Message, created: bool, **kwargs: Any) -> None:

@@ -35,8 +35,13 @@ def submit(webform: WebForm, data: dict[str, Any], files: list[UploadedFile]) ->
         stored = []
         for n, upload in enumerate(files):
             path = default_storage.save(f"web/{submission.public_id}/{n}", upload)
-            stored.append({"path": path, "filename": clean_text(upload.name or "")[:255] or "attachment",
-                           "content_type": (upload.content_type or "application/octet-stream")[:255]})
+            stored.append(
+                {
+                    "path": path,
+                    "filename": clean_text(upload.name or "")[:255] or "attachment",
+                    "content_type": (upload.content_type or "application/octet-stream")[:255],
+                }
+            )
         receive(
             "web",
             external_id=f"form:{submission.public_id}",
@@ -55,5 +60,5 @@ def submit(webform: WebForm, data: dict[str, Any], files: list[UploadedFile]) ->
             },
         )
         if webform.send_confirmation and submission.email:
-            send_confirmation.delay_on_commit(submission.pk)
+            transaction.on_commit(lambda: send_confirmation.delay(submission.pk))
     return submission

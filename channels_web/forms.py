@@ -63,7 +63,8 @@ def build_form(webform: WebForm, *args: Any, **kwargs: Any) -> forms.Form:
         fields["attachments"] = MultipleFileField(label=_("Attachments"), required=False, widget=widget)
     # The honeypot: hidden from people (and from screen readers), filled in by naive bots.
     fields[HONEYPOT] = forms.CharField(
-        required=False, label=_("Leave this field empty"),
+        required=False,
+        label=_("Leave this field empty"),
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
     fields["stamp"] = forms.CharField(widget=forms.HiddenInput)

@@ -62,21 +62,21 @@ class EstimatedCountPaginator(Paginator):
         return super().count
 
 
-class BigTableAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class BigTableAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     list_per_page = 50
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TeamAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "created_at")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(Agent)
-class AgentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AgentAdmin(admin.ModelAdmin):
     list_display = ("__str__", "user", "role", "language", "presence", "last_seen_at")
     list_filter = ("role", "presence", "language", "teams")
     search_fields = ("user__username", "user__first_name", "user__last_name", "user__email")
@@ -86,14 +86,14 @@ class AgentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(ChannelSetting)
-class ChannelSettingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ChannelSettingAdmin(admin.ModelAdmin):
     list_display = ("channel", "default_team", "enabled")
     list_filter = ("enabled",)
     list_select_related = ("default_team",)
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class OrganizationAdmin(admin.ModelAdmin):
     list_display = ("name", "tier", "key_account", "key_account_manager", "created_at")
     list_filter = ("key_account", "tier")
     search_fields = ("name",)
@@ -101,7 +101,7 @@ class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     raw_id_fields = ("key_account_manager",)
 
 
-class IdentityInline(admin.TabularInline):  # type: ignore[type-arg]
+class IdentityInline(admin.TabularInline):
     model = Identity
     extra = 0
     fields = ("kind", "value", "verified", "bouncing", "created_at")
@@ -130,7 +130,7 @@ class IdentityAdmin(BigTableAdmin):
 
 
 @admin.register(CustomerMerge)
-class CustomerMergeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CustomerMergeAdmin(admin.ModelAdmin):
     list_display = ("id", "source", "target", "merged_by", "merged_at", "undone_at", "undone_by")
     list_filter = ("merged_at", "undone_at")
     list_select_related = ("source", "target", "merged_by", "undone_by")
@@ -141,7 +141,7 @@ class CustomerMergeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TagAdmin(admin.ModelAdmin):
     list_display = ("name",)
     search_fields = ("name",)
 
@@ -175,7 +175,7 @@ class TicketEventAdmin(BigTableAdmin):
         return False
 
 
-class AttachmentInline(admin.TabularInline):  # type: ignore[type-arg]
+class AttachmentInline(admin.TabularInline):
     model = Attachment
     extra = 0
     fields = ("filename", "content_type", "size", "sha256", "inline")
@@ -203,7 +203,7 @@ class AttachmentAdmin(BigTableAdmin):
 
 
 @admin.register(Draft)
-class DraftAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class DraftAdmin(admin.ModelAdmin):
     list_display = ("ticket", "agent", "mode", "updated_at")
     list_select_related = ("ticket", "agent__user")
     raw_id_fields = ("ticket", "agent")
@@ -244,8 +244,19 @@ class InboundEventAdmin(BigTableAdmin):
     actions = (retry_events,)
     ordering = ("-id",)
     fields = (
-        "channel", "external_id", "state", "attempts", "outcome", "ticket", "received_at",
-        "next_attempt_at", "processed_at", "error", "payload", "retries", "retry_button",
+        "channel",
+        "external_id",
+        "state",
+        "attempts",
+        "outcome",
+        "ticket",
+        "received_at",
+        "next_attempt_at",
+        "processed_at",
+        "error",
+        "payload",
+        "retries",
+        "retry_button",
     )
     readonly_fields = fields
 

@@ -34,6 +34,13 @@ def _masked(value: str) -> str:
     return value.replace(f":{password}@", ":***@", 1)
 
 
+# Env's methods are named after what they parse (env.str, env.int …), which shadows the
+# builtins inside its class body; annotations there use these aliases.
+_Str = str
+_Int = int
+_Bool = bool
+
+
 class SettingError(ImproperlyConfigured):
     """A setting from the environment that cannot be used; the message says how to fix it."""
 
@@ -67,22 +74,24 @@ class Env:
     def _bad(name: str, value: str, accepts: str) -> SettingError:
         return SettingError(f"{name}={_masked(value)!r} is invalid: it must be {accepts}.")
 
-    def str(self, name: str, default: Any = _MISSING) -> Any:
+    def str(self, name: _Str, default: Any = _MISSING) -> Any:
         value = self._get(name, default, "a string")
         return default if value is None else value
 
-    def secret(self, name: str, default: Any = _MISSING) -> Any:
+    def secret(self, name: _Str, default: Any = _MISSING) -> Any:
         accepts = f"a non-empty secret (or {name}_FILE naming a file that holds it)"
         value = self._get(name, default, accepts)
         if value is None:
             if default is None:
-                raise SettingError(f"{name} is not set: it must be {accepts}. Set DEBUG=true for a development default.")
+                raise SettingError(
+                    f"{name} is not set: it must be {accepts}. Set DEBUG=true for a development default."
+                )
             return default
         if not value:
             raise self._bad(name, value, accepts)
         return value
 
-    def bool(self, name: str, default: Any = _MISSING) -> Any:
+    def bool(self, name: _Str, default: Any = _MISSING) -> Any:
         accepts = "one of true, false, 1, 0, yes, no, on, off"
         value = self._get(name, default, accepts)
         if value is None:
@@ -96,12 +105,12 @@ class Env:
 
     def int(
         self,
-        name: str,
+        name: _Str,
         default: Any = _MISSING,
-        validate: Callable[[int], bool] | None = None,
+        validate: Callable[[_Int], _Bool] | None = None,
         *,
-        min_value: int | None = None,
-        max_value: int | None = None,
+        min_value: _Int | None = None,
+        max_value: _Int | None = None,
     ) -> Any:
         accepts = "a whole number"
         if min_value is not None and max_value is not None:
@@ -125,13 +134,13 @@ class Env:
             raise self._bad(name, value, accepts)
         return number
 
-    def list(self, name: str, default: Any = _MISSING) -> Any:
+    def list(self, name: _Str, default: Any = _MISSING) -> Any:
         value = self._get(name, default, "a comma-separated list")
         if value is None:
             return list(default)
         return [item.strip() for item in value.split(",") if item.strip()]
 
-    def choice(self, name: str, *, choices: Sequence[str], default: Any = _MISSING) -> Any:
+    def choice(self, name: _Str, *, choices: Sequence[_Str], default: Any = _MISSING) -> Any:
         accepts = "one of " + ", ".join(choices)
         value = self._get(name, default, accepts)
         if value is None:
@@ -140,11 +149,11 @@ class Env:
             raise self._bad(name, value, accepts)
         return value
 
-    def path(self, name: str, default: Any = _MISSING) -> Path:
+    def path(self, name: _Str, default: Any = _MISSING) -> Path:
         value = self._get(name, default, "a file system path")
         return Path(default) if value is None else Path(value)
 
-    def url(self, name: str, default: Any = _MISSING, schemes: Sequence[str] = ("http", "https")) -> Any:
+    def url(self, name: _Str, default: Any = _MISSING, schemes: Sequence[_Str] = ("http", "https")) -> Any:
         accepts = "a URL starting with " + " or ".join(f"{s}://" for s in schemes)
         value = self._get(name, default, accepts)
         if value is None:
@@ -159,21 +168,21 @@ class Env:
             raise self._bad(name, value, accepts)
         return value.rstrip("/")
 
-    def redis_url(self, name: str, default: Any = _MISSING) -> Any:
+    def redis_url(self, name: _Str, default: Any = _MISSING) -> Any:
         schemes = ("redis", "rediss", "unix")
         value = self._get(name, default, "a URL starting with redis://, rediss:// or unix://")
         if value is None or value == "":
             return default
         return self.url(name, schemes=schemes)
 
-    def database(self, name: str, default: str, conn_max_age: int = 0) -> dict[str, Any]:
+    def database(self, name: _Str, default: _Str, conn_max_age: _Int = 0) -> dict[_Str, Any]:
         accepts = "a postgres:// or sqlite:/// URL"
         value = self.raw(name) or default
         scheme = urlsplit(value).scheme
         if scheme not in {"postgres", "postgresql", "pgsql", "sqlite"}:
             raise self._bad(name, value, accepts)
         try:
-            config: dict[str, Any] = dict(dj_database_url.parse(value, conn_max_age=conn_max_age))
+            config: dict[_Str, Any] = dict(dj_database_url.parse(value, conn_max_age=conn_max_age))
         except ValueError as exc:
             raise SettingError(f"{name}={_masked(value)!r} is invalid: {exc}; it must be {accepts}.") from exc
         if scheme == "sqlite":

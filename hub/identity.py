@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import idna
 import phonenumbers
 from django.conf import settings
-
-import idna
 
 from hub.models import IdentityKind
 

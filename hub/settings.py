@@ -252,6 +252,11 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "IdentityKindEnum": "hub.models.customers.IdentityKind",
     "MessageKindEnum": "hub.models.messages.MessageKind",
 }
+# Swagger UI served from our own static files: the docs work on a hub without internet access.
+INSTALLED_APPS.append("drf_spectacular_sidecar")
+SPECTACULAR_SETTINGS["SWAGGER_UI_DIST"] = "SIDECAR"
+SPECTACULAR_SETTINGS["SWAGGER_UI_FAVICON_HREF"] = "SIDECAR"
+SPECTACULAR_SETTINGS["REDOC_DIST"] = "SIDECAR"
 
 # --- Email channel ----------------------------------------------------------------------------
 # Automatic mails (acknowledgements) to one address per 24 h; more means a loop and stops.

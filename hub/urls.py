@@ -6,6 +6,7 @@ from hub.health import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v1/channels/email/", include("channels_email.urls")),
     path("api/", include("hub.api.urls")),
     path("chat/", include("channels_chat.urls")),
     path("forms/", include("channels_web.urls")),

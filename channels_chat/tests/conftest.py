@@ -40,7 +40,9 @@ async def connect() -> AsyncIterator[Connect]:
 
     opened: list[WebsocketCommunicator] = []
 
-    async def open_socket(widget: Widget, token: str, origin: str = ORIGIN, expect: bool = True) -> WebsocketCommunicator:
+    async def open_socket(
+        widget: Widget, token: str, origin: str = ORIGIN, expect: bool = True
+    ) -> WebsocketCommunicator:
         communicator = WebsocketCommunicator(
             application, f"/ws/chat/visitor/{widget.key}/?token={token}", headers=[(b"origin", origin.encode())]
         )

@@ -82,14 +82,18 @@ async def test_after_a_drop_the_visitor_gets_everything_missed_once_and_in_order
 
     messages = [f for f in frames if f["type"] == "message"]
     assert [(m["seq"], m["text"], m["from"]) for m in messages] == [
-        (2, "Antwort A", "agent"), (3, "Antwort B", "agent"), (4, "Antwort C", "agent"),
+        (2, "Antwort A", "agent"),
+        (3, "Antwort B", "agent"),
+        (4, "Antwort C", "agent"),
     ]
     assert messages[0]["agent"]["name"]
     assert frames[-1]["last_seq"] == 4
     assert await again.receive_nothing(timeout=0.3)
 
 
-async def test_an_agent_reply_reaches_every_open_tab_of_the_visitor(widget: Widget, visitor, agent: Agent, connect) -> None:
+async def test_an_agent_reply_reaches_every_open_tab_of_the_visitor(
+    widget: Widget, visitor, agent: Agent, connect
+) -> None:
     tab1 = await connect(widget, visitor[0])
     tab2 = await connect(widget, visitor[0])
     await send(tab1, "Hallo")

@@ -21,8 +21,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def post(client: Client, url: str, data: dict, token: str = "", origin: str = ORIGIN):
-    return client.post(url, json.dumps(data), content_type="application/json",
-                       headers={"Origin": origin, "X-Visitor-Token": token})
+    return client.post(
+        url, json.dumps(data), content_type="application/json", headers={"Origin": origin, "X-Visitor-Token": token}
+    )
 
 
 def start(client: Client, widget: Widget, **data) -> dict:
@@ -62,15 +63,22 @@ def test_the_http_fallback_sends_and_polls_the_same_conversation(widget: Widget,
     say(client, widget, token, "per HTTP")
     do_reply(Ticket.objects.get(), agent=agent, text="Antwort", channel="chat")
 
-    polled = client.get(f"/chat/api/{widget.key}/messages?after=1", headers={"Origin": ORIGIN, "X-Visitor-Token": token})
+    polled = client.get(
+        f"/chat/api/{widget.key}/messages?after=1", headers={"Origin": ORIGIN, "X-Visitor-Token": token}
+    )
 
     assert [(m["seq"], m["text"]) for m in polled.json()["messages"]] == [(2, "Antwort")]
     other = start(Client(), widget)["token"]
-    assert client.get(f"/chat/api/{widget.key}/messages", headers={"Origin": ORIGIN, "X-Visitor-Token": other}).json()["messages"] == []
+    assert (
+        client.get(f"/chat/api/{widget.key}/messages", headers={"Origin": ORIGIN, "X-Visitor-Token": other}).json()[
+            "messages"
+        ]
+        == []
+    )
 
 
 def test_a_claimed_email_never_joins_an_existing_customer(widget: Widget) -> None:
-    known = IdentityFactory(value="ceo@example.de", customer=CustomerFactory(display_name="CEO")).customer
+    known = IdentityFactory.create(value="ceo@example.de", customer=CustomerFactory.create(display_name="CEO")).customer
     client = Client()
     token = start(client, widget)["token"]
     post(client, f"/chat/api/{widget.key}/contact", {"name": "Mallory", "email": "ceo@example.de"}, token)
@@ -81,7 +89,7 @@ def test_a_claimed_email_never_joins_an_existing_customer(widget: Widget) -> Non
 
 
 def test_an_identity_signed_by_the_host_joins_the_right_customer(widget: Widget) -> None:
-    known = IdentityFactory(value="kunde@example.de").customer
+    known = IdentityFactory.create(value="kunde@example.de").customer
     client = Client()
     email = "kunde@example.de"
     token = start(client, widget)["token"]
@@ -101,8 +109,12 @@ def test_an_offline_message_becomes_a_ticket_that_is_answered_by_email(widget: W
     token = start(client, widget)["token"]
 
     missing = post(client, f"/chat/api/{widget.key}/offline", {"text": "Rückruf bitte", "client_id": "o1"}, token)
-    left = post(client, f"/chat/api/{widget.key}/offline",
-                {"name": "Eva", "email": "Eva@Example.de", "text": "Rückruf bitte", "client_id": "o1"}, token)
+    left = post(
+        client,
+        f"/chat/api/{widget.key}/offline",
+        {"name": "Eva", "email": "Eva@Example.de", "text": "Rückruf bitte", "client_id": "o1"},
+        token,
+    )
 
     assert missing.status_code == 400
     assert left.status_code == 201

@@ -23,7 +23,9 @@ def _fresh_rate_limits() -> None:
 
 @pytest.fixture
 def webform(team: Team) -> WebForm:
-    form = WebForm.objects.create(name="Kontakt", slug="kontakt", team=team, title="Kontakt", allowed_origins=["https://shop.example"])
+    form = WebForm.objects.create(
+        name="Kontakt", slug="kontakt", team=team, title="Kontakt", allowed_origins=["https://shop.example"]
+    )
     form.fields = [*form.fields, {"name": "order", "label": "Bestellnummer", "type": "text"}]
     form.save()
     return form
@@ -31,8 +33,16 @@ def webform(team: Team) -> WebForm:
 
 def filled(webform: WebForm, **extra: object) -> dict[str, object]:
     aged = signing.dumps({"f": webform.pk, "t": int(time.time()) - 30}, salt=STAMP_SALT)
-    return {"name": "Eva Muster", "email": "eva@example.de", "subject": "Rücksendung", "order": "A-17",
-            "message": "<script>alert(1)</script> Bitte um Rückruf", "stamp": aged, "website": "", **extra}
+    return {
+        "name": "Eva Muster",
+        "email": "eva@example.de",
+        "subject": "Rücksendung",
+        "order": "A-17",
+        "message": "<script>alert(1)</script> Bitte um Rückruf",
+        "stamp": aged,
+        "website": "",
+        **extra,
+    }
 
 
 def test_a_submission_becomes_a_ticket_of_the_forms_team_with_its_fields(webform: WebForm, team: Team) -> None:

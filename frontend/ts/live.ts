@@ -122,4 +122,6 @@ function setPaused(paused: boolean): void {
   const indicator = byId("live-status");
   if (indicator) indicator.hidden = !paused;
   document.body.classList.toggle("is-offline", paused);
+  // Browser tests and support staff can read the connection state off the page.
+  document.body.dataset.live = paused ? "paused" : "open";
 }

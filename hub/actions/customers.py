@@ -27,7 +27,9 @@ def do_merge_customers(source: Customer, target: Customer, *, actor: Agent | Non
     if source.pk == target.pk:
         raise MergeError("a customer cannot be merged into itself")
     # Both rows locked in id order: two merges of the same pair cannot interleave or deadlock.
-    locked = {c.pk: c for c in Customer.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk")}
+    locked = {
+        c.pk: c for c in Customer.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk")
+    }
     source, target = locked[source.pk], locked[target.pk]
     if source.merged_into_id is not None or target.merged_into_id is not None:
         raise MergeError("one of these customers has already been merged into another")
@@ -40,7 +42,11 @@ def do_merge_customers(source: Customer, target: Customer, *, actor: Agent | Non
     source.merged_into = target
     source.save(update_fields=["merged_into", "updated_at"])
     merge = CustomerMerge.objects.create(
-        source=source, target=target, identity_ids=identity_ids, ticket_ids=ticket_ids, message_ids=message_ids,
+        source=source,
+        target=target,
+        identity_ids=identity_ids,
+        ticket_ids=ticket_ids,
+        message_ids=message_ids,
         merged_by=actor.user if actor else None,
     )
     for ticket in Ticket.objects.filter(pk__in=ticket_ids):
@@ -68,9 +74,7 @@ def do_undo_merge(merge: CustomerMerge, *, actor: Agent | None) -> Customer:
         # What moved here has moved on; undoing this one first would leave it half-returned.
         raise MergeError("the target has since been merged into another customer: undo that merge first")
     Identity.objects.filter(pk__in=merge.identity_ids, customer=target).update(customer=source)
-    returning = list(
-        Ticket.objects.filter(pk__in=merge.ticket_ids, customer=target).values_list("pk", flat=True)
-    )
+    returning = list(Ticket.objects.filter(pk__in=merge.ticket_ids, customer=target).values_list("pk", flat=True))
     _move_tickets(returning, source)
     Message.objects.filter(pk__in=merge.message_ids, author_customer=target).update(author_customer=source)
     source.merged_into = None

@@ -41,10 +41,14 @@ def do_retry_inbound(event: InboundEvent, *, actor: AbstractBaseUser | None, via
         locked.state = InboundState.RECEIVED
         locked.next_attempt_at = None
         locked.save(update_fields=["retries", "state", "next_attempt_at"])
-        process_inbound.delay_on_commit(locked.pk)
-    log.info(
-        "inbound event %s retried by %s via %s (was %s after %s attempts)",
-        event.pk, entry["by"] or "system", via, entry["from_state"], entry["attempts"],
-    )
+        log.info(
+            "inbound event %s retried by %s via %s (was %s after %s attempts)",
+            event.pk,
+            entry["by"] or "system",
+            via,
+            entry["from_state"],
+            entry["attempts"],
+        )
+        process_inbound.delay_on_commit(locked.pk)  # type: ignore[attr-defined]  # celery-types lacks it
     event.refresh_from_db()
     return True

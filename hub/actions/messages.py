@@ -124,7 +124,7 @@ def do_reply(
             realtime.ticket_changed(ticket, "message.added", message_id=message.pk)
             from hub.tasks import deliver
 
-            deliver.delay_on_commit(message.pk)
+            deliver.delay_on_commit(message.pk)  # type: ignore[attr-defined]  # celery-types lacks it
     except IntegrityError:
         # A concurrent request with the same client_id won the race; answer with its message.
         found = _existing(ticket, client_id)
@@ -134,9 +134,7 @@ def do_reply(
     return message
 
 
-def do_add_note(
-    ticket: Ticket, *, agent: Agent, text: str, client_id: str | None = None
-) -> Message:
+def do_add_note(ticket: Ticket, *, agent: Agent, text: str, client_id: str | None = None) -> Message:
     earlier = _existing(ticket, client_id)
     if earlier is not None:
         return earlier
@@ -166,6 +164,8 @@ def do_save_draft(ticket: Ticket, *, agent: Agent, text: str, mode: str = "reply
         Draft.objects.filter(ticket=ticket, agent=agent).delete()
         return None
     draft, _ = Draft.objects.update_or_create(
-        ticket=ticket, agent=agent, defaults={"text": clean_text(text), "mode": mode if mode in ("reply", "note") else "reply"}
+        ticket=ticket,
+        agent=agent,
+        defaults={"text": clean_text(text), "mode": mode if mode in ("reply", "note") else "reply"},
     )
     return draft

@@ -38,7 +38,7 @@ class Rows:
         self.model = model
         self.copy = copy
         self.attnames = [*fields, *(f.attname for f in rest)]
-        self.columns = [by_attname[a].column for a in fields] + [f.column for f in rest]
+        self.columns = [str(by_attname[a].column) for a in fields] + [str(f.column) for f in rest]
         rest_values = [_default(f) for f in rest]
         if copy:
             rest_values = [

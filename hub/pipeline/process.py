@@ -63,7 +63,10 @@ def process(event_id: int) -> ProcessResult:
         return result
     log.info(
         "inbound event %s processed: %s, ticket #%s, message %s",
-        event_id, result.outcome, result.ticket_id, result.message_id,
+        event_id,
+        result.outcome,
+        result.ticket_id,
+        result.message_id,
     )
     return result
 

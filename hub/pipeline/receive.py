@@ -26,10 +26,12 @@ def receive(
             event = InboundEvent.objects.create(
                 channel=channel, external_id=external_id[:998], payload=payload or {}, raw=raw
             )
-            process_inbound.delay_on_commit(event.pk)
+            # Logged before the commit: with in-process tasks the processing runs at the commit,
+            # and the log must read in the order things happened.
+            log.info("inbound %s:%s received as event %s", channel, external_id, event.pk)
+            process_inbound.delay_on_commit(event.pk)  # type: ignore[attr-defined]  # celery-types lacks it
     except IntegrityError:
         existing = InboundEvent.objects.get(channel=channel, external_id=external_id[:998])
         log.info("inbound %s:%s is a redelivery of event %s", channel, external_id, existing.pk)
         return existing, False
-    log.info("inbound %s:%s received as event %s", channel, external_id, event.pk)
     return event, True

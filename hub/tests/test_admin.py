@@ -33,15 +33,27 @@ def quarantined(fake_channel: FakeChannel) -> InboundEvent:
 
 
 MODELS = [
-    "team", "agent", "channelsetting", "organization", "customer", "identity", "customermerge", "tag",
-    "ticket", "ticketevent", "message", "attachment", "draft", "inboundevent",
+    "team",
+    "agent",
+    "channelsetting",
+    "organization",
+    "customer",
+    "identity",
+    "customermerge",
+    "tag",
+    "ticket",
+    "ticketevent",
+    "message",
+    "attachment",
+    "draft",
+    "inboundevent",
 ]
 
 
 @pytest.mark.parametrize("model", MODELS)
 def test_every_hub_model_has_a_working_admin_list_and_add_or_change_page(model: str, admin_client_for: Client) -> None:
-    message = MessageFactory()
-    IdentityFactory(customer=message.ticket.customer)
+    message = MessageFactory.create()
+    IdentityFactory.create(customer=message.ticket.customer)
 
     listing = admin_client_for.get(reverse(f"admin:hub_{model}_changelist"))
 
@@ -52,7 +64,7 @@ def test_every_hub_model_has_a_working_admin_list_and_add_or_change_page(model: 
 
 
 def test_the_ticket_admin_uses_raw_id_fields_so_it_never_loads_every_customer(admin_client_for: Client) -> None:
-    message = MessageFactory()
+    message = MessageFactory.create()
 
     page = admin_client_for.get(reverse("admin:hub_ticket_change", args=[message.ticket_id]))
 
@@ -67,11 +79,11 @@ def test_the_ticket_list_costs_the_same_number_of_queries_for_5_and_40_rows(
     admin_client_for: Client, django_assert_max_num_queries
 ) -> None:
     for _ in range(5):
-        MessageFactory()
+        MessageFactory.create()
     with django_assert_max_num_queries(12) as few:
         admin_client_for.get(reverse("admin:hub_ticket_changelist"))
     for _ in range(35):
-        MessageFactory()
+        MessageFactory.create()
     with django_assert_max_num_queries(len(few.captured_queries)):
         admin_client_for.get(reverse("admin:hub_ticket_changelist"))
 
@@ -127,7 +139,7 @@ def test_the_per_event_retry_button_needs_a_post(admin_client_for: Client, quara
 
 
 def test_an_agent_without_staff_rights_cannot_retry(quarantined: InboundEvent, client_for) -> None:
-    agent = AgentFactory()
+    agent = AgentFactory.create()
 
     response = client_for(agent).post(reverse("admin:hub_inboundevent_retry", args=[quarantined.pk]))
 

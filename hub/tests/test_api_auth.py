@@ -22,7 +22,7 @@ def token_for(username: str, *args: str) -> str:
 
 
 def test_an_integration_reads_tickets_with_the_token_the_command_prints(agent, team):
-    ticket = TicketFactory(team=team)
+    ticket = TicketFactory.create(team=team)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(agent.user.username)}")
 
@@ -42,7 +42,7 @@ def test_the_command_prints_the_same_token_until_it_is_rotated(agent):
 
 
 def test_the_command_refuses_unknown_users_and_users_without_an_agent_profile(db):
-    UserFactory(username="bot")
+    UserFactory.create(username="bot")
 
     with pytest.raises(CommandError, match="No user"):
         token_for("ghost")
@@ -66,13 +66,13 @@ def test_a_wrong_token_is_refused(agent):
 
 def test_a_logged_in_user_without_an_agent_profile_is_refused(db):
     client = APIClient()
-    client.force_authenticate(UserFactory(username="customer-portal"))
+    client.force_authenticate(UserFactory.create(username="customer-portal"))
 
     assert client.get(URL).status_code == 403
 
 
 def test_the_ui_session_reads_the_api(agent, team):
-    TicketFactory(team=team)
+    TicketFactory.create(team=team)
     client = Client()
     client.force_login(agent.user)
 
@@ -80,7 +80,7 @@ def test_the_ui_session_reads_the_api(agent, team):
 
 
 def test_a_session_post_without_the_csrf_token_is_refused(agent, team):
-    ticket = TicketFactory(team=team)
+    ticket = TicketFactory.create(team=team)
     client = Client(enforce_csrf_checks=True)
     client.force_login(agent.user)
     route = f"{URL}{ticket.pk}/status/"

@@ -20,54 +20,55 @@ def ids(response) -> list[int]:
 
 @pytest.fixture
 def lead(db) -> object:
-    return AgentFactory(role=Role.LEAD)
+    return AgentFactory.create(role=Role.LEAD)
 
 
 class TestSearch:
     def test_by_part_of_the_name(self, api_for, lead):
-        anna = CustomerFactory(display_name="Anna Schröder")
-        CustomerFactory(display_name="Bernd Weber")
+        anna = CustomerFactory.create(display_name="Anna Schröder")
+        CustomerFactory.create(display_name="Bernd Weber")
 
         assert ids(api_for(lead).get(URL, {"q": "schrö"})) == [anna.pk]
 
     def test_by_email_identity_in_any_case(self, api_for, lead):
-        anna = CustomerFactory(display_name="Anna")
-        IdentityFactory(customer=anna, value="anna@beispiel.de")
-        CustomerFactory(display_name="Bernd")
+        anna = CustomerFactory.create(display_name="Anna")
+        IdentityFactory.create(customer=anna, value="anna@beispiel.de")
+        CustomerFactory.create(display_name="Bernd")
 
         assert ids(api_for(lead).get(URL, {"q": "Anna@Beispiel.DE"})) == [anna.pk]
 
     def test_by_phone_number_typed_the_local_way(self, api_for, lead):
-        caller = CustomerFactory(display_name="Anrufer")
-        IdentityFactory(customer=caller, kind=IdentityKind.PHONE, value="+49301234567")
+        caller = CustomerFactory.create(display_name="Anrufer")
+        IdentityFactory.create(customer=caller, kind=IdentityKind.PHONE, value="+49301234567")
 
         assert ids(api_for(lead).get(URL, {"q": "030 1234567"})) == [caller.pk]
 
     def test_a_customer_with_several_matching_identities_is_listed_once(self, api_for, lead):
-        anna = CustomerFactory(display_name="Anna")
-        IdentityFactory(customer=anna, value="anna@beispiel.de")
-        IdentityFactory(customer=anna, value="anna.s@beispiel.de")
+        anna = CustomerFactory.create(display_name="Anna")
+        IdentityFactory.create(customer=anna, value="anna@beispiel.de")
+        IdentityFactory.create(customer=anna, value="anna.s@beispiel.de")
 
         assert ids(api_for(lead).get(URL, {"q": "beispiel"})) == [anna.pk]
 
 
 def test_an_agent_lists_only_customers_of_tickets_they_may_see(api_for, agent, team, other_team):
-    ours = TicketFactory(team=team).customer
-    TicketFactory(team=other_team)
+    ours = TicketFactory.create(team=team).customer
+    TicketFactory.create(team=other_team)
 
     assert ids(api_for(agent).get(URL)) == [ours.pk]
 
 
 def test_the_detail_shows_identities_and_a_timeline_across_channels(api_for, agent, team):
-    customer = CustomerFactory(display_name="Anna")
-    IdentityFactory(customer=customer, value="anna@beispiel.de")
-    IdentityFactory(customer=customer, kind=IdentityKind.PHONE, value="+49301234567")
+    customer = CustomerFactory.create(display_name="Anna")
+    IdentityFactory.create(customer=customer, value="anna@beispiel.de")
+    IdentityFactory.create(customer=customer, kind=IdentityKind.PHONE, value="+49301234567")
     now = timezone.now()
-    mail = TicketFactory(customer=customer, team=team, origin_channel="email", last_activity_at=now - timedelta(days=3))
-    chat = TicketFactory(customer=customer, team=team, origin_channel="chat", last_activity_at=now)
-    MessageFactory(ticket=mail, text="Rechnung doppelt", created_at=now - timedelta(days=3))
-    MessageFactory(ticket=chat, text="Hallo, kurze Frage", created_at=now)
-    MessageFactory(ticket=chat, kind=MessageKind.SYSTEM, text="Chat beendet", created_at=now)
+    three_days_ago = now - timedelta(days=3)
+    mail = TicketFactory.create(customer=customer, team=team, origin_channel="email", last_activity_at=three_days_ago)
+    chat = TicketFactory.create(customer=customer, team=team, origin_channel="chat", last_activity_at=now)
+    MessageFactory.create(ticket=mail, text="Rechnung doppelt", created_at=now - timedelta(days=3))
+    MessageFactory.create(ticket=chat, text="Hallo, kurze Frage", created_at=now)
+    MessageFactory.create(ticket=chat, kind=MessageKind.SYSTEM, text="Chat beendet", created_at=now)
 
     body = api_for(agent).get(f"{URL}{customer.pk}/").json()
 
@@ -83,10 +84,10 @@ def test_the_detail_shows_identities_and_a_timeline_across_channels(api_for, age
 
 
 def test_the_timeline_leaves_out_tickets_the_agent_may_not_see(api_for, agent, team, other_team):
-    customer = CustomerFactory()
-    visible = TicketFactory(customer=customer, team=team)
-    hidden = TicketFactory(customer=customer, team=other_team)
-    MessageFactory(ticket=hidden, text="Gehaltsabrechnung")
+    customer = CustomerFactory.create()
+    visible = TicketFactory.create(customer=customer, team=team)
+    hidden = TicketFactory.create(customer=customer, team=other_team)
+    MessageFactory.create(ticket=hidden, text="Gehaltsabrechnung")
 
     timeline = api_for(agent).get(f"{URL}{customer.pk}/").json()["timeline"]
 
@@ -96,10 +97,10 @@ def test_the_timeline_leaves_out_tickets_the_agent_may_not_see(api_for, agent, t
 
 
 def test_the_timeline_is_bounded(api_for, lead):
-    customer = CustomerFactory()
-    ticket = TicketFactory(customer=customer)
+    customer = CustomerFactory.create()
+    ticket = TicketFactory.create(customer=customer)
     for _ in range(25):
-        MessageFactory(ticket=ticket)
+        MessageFactory.create(ticket=ticket)
 
     timeline = api_for(lead).get(f"{URL}{customer.pk}/").json()["timeline"]
 
@@ -107,17 +108,17 @@ def test_the_timeline_is_bounded(api_for, lead):
 
 
 def test_a_customer_of_another_team_answers_404(api_for, agent, other_team):
-    customer = TicketFactory(team=other_team).customer
+    customer = TicketFactory.create(team=other_team).customer
 
     assert api_for(agent).get(f"{URL}{customer.pk}/").status_code == 404
 
 
 class TestMerge:
     def test_an_agent_who_sees_both_merges_and_undoes(self, api_for, agent, team):
-        mail = TicketFactory(team=team).customer
-        IdentityFactory(customer=mail, value="max@beispiel.de")
-        phone = TicketFactory(team=team).customer
-        IdentityFactory(customer=phone, kind=IdentityKind.PHONE, value="+491701234567")
+        mail = TicketFactory.create(team=team).customer
+        IdentityFactory.create(customer=mail, value="max@beispiel.de")
+        phone = TicketFactory.create(team=team).customer
+        IdentityFactory.create(customer=phone, kind=IdentityKind.PHONE, value="+491701234567")
         client = api_for(agent)
 
         merged = client.post(f"{URL}{phone.pk}/merge/", {"into": mail.pk}, format="json")
@@ -138,7 +139,7 @@ class TestMerge:
         assert client.get(f"{URL}{mail.pk}/").json()["merges"] == []
 
     def test_undoing_twice_is_refused(self, api_for, lead):
-        source, target = CustomerFactory(), CustomerFactory()
+        source, target = CustomerFactory.create(), CustomerFactory.create()
         client = api_for(lead)
         merge_id = client.post(f"{URL}{source.pk}/merge/", {"into": target.pk}, format="json").json()["id"]
         client.post(f"/api/v1/merges/{merge_id}/undo/")
@@ -146,23 +147,23 @@ class TestMerge:
         assert client.post(f"/api/v1/merges/{merge_id}/undo/").status_code == 400
 
     def test_an_agent_cannot_merge_into_a_customer_they_cannot_see(self, api_for, agent, team, other_team):
-        mine = TicketFactory(team=team).customer
-        foreign = TicketFactory(team=other_team).customer
+        mine = TicketFactory.create(team=team).customer
+        foreign = TicketFactory.create(team=other_team).customer
 
         assert api_for(agent).post(f"{URL}{mine.pk}/merge/", {"into": foreign.pk}, format="json").status_code == 404
         assert api_for(agent).post(f"{URL}{foreign.pk}/merge/", {"into": mine.pk}, format="json").status_code == 404
         assert not CustomerMerge.objects.exists()
 
     def test_an_agent_cannot_undo_a_merge_they_cannot_see(self, api_for, agent, lead, other_team):
-        source = TicketFactory(team=other_team).customer
-        target = TicketFactory(team=other_team).customer
+        source = TicketFactory.create(team=other_team).customer
+        target = TicketFactory.create(team=other_team).customer
         merge_id = api_for(lead).post(f"{URL}{source.pk}/merge/", {"into": target.pk}, format="json").json()["id"]
 
         assert api_for(agent).post(f"/api/v1/merges/{merge_id}/undo/").status_code == 404
         assert CustomerMerge.objects.get(pk=merge_id).undone_at is None
 
     def test_a_customer_cannot_be_merged_into_itself(self, api_for, lead):
-        customer = CustomerFactory()
+        customer = CustomerFactory.create()
 
         response = api_for(lead).post(f"{URL}{customer.pk}/merge/", {"into": customer.pk}, format="json")
 
@@ -171,7 +172,7 @@ class TestMerge:
 
 
 def test_teams_and_agents_are_listed_with_roles_teams_and_presence(api_for, agent, team, other_team):
-    lead = AgentFactory(role=Role.LEAD, teams=[team, other_team], presence="online")
+    lead = AgentFactory.create(role=Role.LEAD, teams=[team, other_team], presence="online")
     client = api_for(agent)
 
     teams = client.get("/api/v1/teams/").json()

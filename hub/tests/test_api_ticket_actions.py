@@ -11,8 +11,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def ticket(team, fake_channel: FakeChannel) -> Ticket:
-    ticket = TicketFactory(team=team, origin_channel="fake", subject="Lieferung")
-    MessageFactory(ticket=ticket, channel="fake", text="Wo ist mein Paket?")
+    ticket = TicketFactory.create(team=team, origin_channel="fake", subject="Lieferung")
+    MessageFactory.create(ticket=ticket, channel="fake", text="Wo ist mein Paket?")
     return ticket
 
 
@@ -28,12 +28,16 @@ class TestReply:
             response = api_for(agent).post(url(ticket, "reply"), {"text": "Ist unterwegs."}, format="json")
 
         assert response.status_code == 201, response.content
-        assert fake_channel.sent == [{"message_id": response.json()["id"], "ticket_id": ticket.pk, "text": "Ist unterwegs."}]
+        assert fake_channel.sent == [
+            {"message_id": response.json()["id"], "ticket_id": ticket.pk, "text": "Ist unterwegs."}
+        ]
         message = Message.objects.get(pk=response.json()["id"])
         assert (message.direction, message.channel, message.delivery_status) == ("out", "fake", DeliveryStatus.SENT)
         assert message.external_id == f"fake-out-{message.pk}"
 
-    def test_nothing_is_sent_before_the_reply_is_committed(self, api_for, agent, ticket, fake_channel, django_capture_on_commit_callbacks):
+    def test_nothing_is_sent_before_the_reply_is_committed(
+        self, api_for, agent, ticket, fake_channel, django_capture_on_commit_callbacks
+    ):
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             response = api_for(agent).post(url(ticket, "reply"), {"text": "Ist unterwegs."}, format="json")
 
@@ -57,7 +61,7 @@ class TestReply:
 
     def test_a_reply_after_newer_messages_is_held_with_those_messages(self, api_for, agent, ticket, fake_channel):
         seen = ticket.messages.get()
-        newer = MessageFactory(ticket=ticket, channel="fake", text="Hallo? Noch da?")
+        newer = MessageFactory.create(ticket=ticket, channel="fake", text="Hallo? Noch da?")
 
         response = api_for(agent).post(
             url(ticket, "reply"), {"text": "Ist unterwegs.", "seen_message_id": seen.pk}, format="json"
@@ -126,7 +130,7 @@ def test_a_note_is_internal_and_never_sent(api_for, agent, ticket, fake_channel,
 
 
 def test_assigning_and_unassigning_records_it_on_the_timeline(api_for, agent, ticket, team):
-    colleague = AgentFactory(teams=[team])
+    colleague = AgentFactory.create(teams=[team])
     client = api_for(agent)
 
     assigned = client.post(url(ticket, "assign"), {"assignee": colleague.pk}, format="json")
@@ -162,9 +166,23 @@ def test_status_priority_and_tags_change_the_ticket_and_its_version(api_for, age
     assert list(ticket.events.values_list("kind", flat=True)) == ["status", "priority", "tags", "tags"]
 
 
+def test_moving_a_ticket_to_another_team(api_for, agent, ticket, other_team):
+    response = api_for(agent).post(url(ticket, "team"), {"team": other_team.pk}, format="json")
+
+    assert response.json()["team"] == {"id": other_team.pk, "name": "Billing"}
+    assert ticket.events.get(kind="team_changed").data["team_id"] == other_team.pk
+    # Moved out of the agent's teams and not theirs: it leaves their sight.
+    assert api_for(agent).get(f"/api/v1/tickets/{ticket.pk}/").status_code == 404
+
+
 @pytest.mark.parametrize(
     ("route", "body"),
-    [("status", {"status": "done"}), ("priority", {"priority": 9}), ("tags", {"tags": "not-a-list"})],
+    [
+        ("team", {"team": 999999}),
+        ("status", {"status": "done"}),
+        ("priority", {"priority": 9}),
+        ("tags", {"tags": "not-a-list"}),
+    ],
 )
 def test_invalid_values_are_refused_and_change_nothing(api_for, agent, ticket, route, body):
     response = api_for(agent).post(url(ticket, route), body, format="json")

@@ -23,32 +23,32 @@ def ids(response) -> list[int]:
 
 
 def test_an_agent_lists_the_tickets_of_their_teams_and_those_assigned_to_them(api_for, agent, team, other_team):
-    ours = TicketFactory(team=team)
-    mine_elsewhere = TicketFactory(team=other_team, assignee=agent)
-    TicketFactory(team=other_team)
-    TicketFactory(team=None)
+    ours = TicketFactory.create(team=team)
+    mine_elsewhere = TicketFactory.create(team=other_team, assignee=agent)
+    TicketFactory.create(team=other_team)
+    TicketFactory.create(team=None)
 
     assert sorted(ids(api_for(agent).get(URL))) == sorted([ours.pk, mine_elsewhere.pk])
 
 
 def test_a_lead_lists_every_ticket(api_for, team, other_team):
-    lead = AgentFactory(role=Role.LEAD)
-    tickets = [TicketFactory(team=team), TicketFactory(team=other_team), TicketFactory(team=None)]
+    lead = AgentFactory.create(role=Role.LEAD)
+    tickets = [TicketFactory.create(team=team), TicketFactory.create(team=other_team), TicketFactory.create(team=None)]
 
     assert sorted(ids(api_for(lead).get(URL))) == sorted(t.pk for t in tickets)
 
 
 def test_the_list_shows_the_newest_activity_first(api_for, agent, team):
     now = timezone.now()
-    old = TicketFactory(team=team, last_activity_at=now - timedelta(hours=2))
-    new = TicketFactory(team=team, last_activity_at=now)
-    middle = TicketFactory(team=team, last_activity_at=now - timedelta(hours=1))
+    old = TicketFactory.create(team=team, last_activity_at=now - timedelta(hours=2))
+    new = TicketFactory.create(team=team, last_activity_at=now)
+    middle = TicketFactory.create(team=team, last_activity_at=now - timedelta(hours=1))
 
     assert ids(api_for(agent).get(URL)) == [new.pk, middle.pk, old.pk]
 
 
 def test_a_row_carries_what_the_inbox_shows(api_for, agent, team):
-    ticket = TicketFactory(team=team, assignee=agent, subject="Rechnung fehlt", priority=Priority.HIGH)
+    ticket = TicketFactory.create(team=team, assignee=agent, subject="Rechnung fehlt", priority=Priority.HIGH)
     do_set_tags(ticket, ["Rechnung", "vip"], actor=agent)
 
     row = api_for(agent).get(URL).json()["results"][0]
@@ -65,28 +65,28 @@ def test_a_row_carries_what_the_inbox_shows(api_for, agent, team):
 
 class TestFilters:
     def test_by_status_one_or_several(self, api_for, admin_agent):
-        new = TicketFactory(status=TicketStatus.NEW)
-        pending = TicketFactory(status=TicketStatus.PENDING)
-        TicketFactory(status=TicketStatus.SOLVED)
+        new = TicketFactory.create(status=TicketStatus.NEW)
+        pending = TicketFactory.create(status=TicketStatus.PENDING)
+        TicketFactory.create(status=TicketStatus.SOLVED)
         client = api_for(admin_agent)
 
         assert ids(client.get(URL, {"status": "pending"})) == [pending.pk]
         assert sorted(ids(client.get(URL, {"status": ["new", "pending"]}))) == sorted([new.pk, pending.pk])
 
     def test_by_team_or_no_team(self, api_for, admin_agent, team, other_team):
-        ours = TicketFactory(team=team)
-        TicketFactory(team=other_team)
-        loose = TicketFactory(team=None)
+        ours = TicketFactory.create(team=team)
+        TicketFactory.create(team=other_team)
+        loose = TicketFactory.create(team=None)
         client = api_for(admin_agent)
 
         assert ids(client.get(URL, {"team": team.pk})) == [ours.pk]
         assert ids(client.get(URL, {"team": "none"})) == [loose.pk]
 
     def test_by_assignee_me_none_or_id(self, api_for, agent, team):
-        colleague = AgentFactory(teams=[team])
-        mine = TicketFactory(team=team, assignee=agent)
-        theirs = TicketFactory(team=team, assignee=colleague)
-        nobodys = TicketFactory(team=team)
+        colleague = AgentFactory.create(teams=[team])
+        mine = TicketFactory.create(team=team, assignee=agent)
+        theirs = TicketFactory.create(team=team, assignee=colleague)
+        nobodys = TicketFactory.create(team=team)
         client = api_for(agent)
 
         assert ids(client.get(URL, {"assignee": "me"})) == [mine.pk]
@@ -100,10 +100,10 @@ class TestFilters:
         assert "assignee" in response.json()
 
     def test_by_channel_customer_and_priority(self, api_for, admin_agent):
-        customer = CustomerFactory()
-        chat = TicketFactory(origin_channel="chat", priority=Priority.URGENT)
-        theirs = TicketFactory(customer=customer, priority=Priority.LOW)
-        TicketFactory(origin_channel="email", priority=Priority.NORMAL)
+        customer = CustomerFactory.create()
+        chat = TicketFactory.create(origin_channel="chat", priority=Priority.URGENT)
+        theirs = TicketFactory.create(customer=customer, priority=Priority.LOW)
+        TicketFactory.create(origin_channel="email", priority=Priority.NORMAL)
         client = api_for(admin_agent)
 
         assert ids(client.get(URL, {"channel": "chat"})) == [chat.pk]
@@ -112,9 +112,9 @@ class TestFilters:
         assert sorted(ids(client.get(URL, {"priority": [1, 4]}))) == sorted([chat.pk, theirs.pk])
 
     def test_by_tag(self, api_for, admin_agent):
-        tagged = TicketFactory()
+        tagged = TicketFactory.create()
         do_set_tags(tagged, ["retoure", "dringend"], actor=admin_agent)
-        other = TicketFactory()
+        other = TicketFactory.create()
         do_set_tags(other, ["dringend"], actor=admin_agent)
 
         assert ids(api_for(admin_agent).get(URL, {"tag": "Retoure"})) == [tagged.pk]
@@ -122,15 +122,15 @@ class TestFilters:
 
     def test_by_updated_since(self, api_for, admin_agent):
         now = timezone.now()
-        TicketFactory(updated_at=now - timedelta(days=2))
-        recent = TicketFactory(updated_at=now - timedelta(minutes=5))
+        TicketFactory.create(updated_at=now - timedelta(days=2))
+        recent = TicketFactory.create(updated_at=now - timedelta(minutes=5))
 
         since = (now - timedelta(hours=1)).isoformat()
         assert ids(api_for(admin_agent).get(URL, {"updated_since": since})) == [recent.pk]
         assert api_for(admin_agent).get(URL, {"updated_since": "yesterday"}).status_code == 400
 
     def test_filters_never_widen_the_scope(self, api_for, agent, other_team):
-        TicketFactory(team=other_team)
+        TicketFactory.create(team=other_team)
 
         assert ids(api_for(agent).get(URL, {"team": other_team.pk})) == []
 
@@ -140,7 +140,7 @@ def test_the_list_costs_the_same_number_of_queries_for_3_and_30_tickets(
 ):
     def make(n: int) -> None:
         for _ in range(n):
-            ticket = TicketFactory(team=team, assignee=AgentFactory(teams=[team]))
+            ticket = TicketFactory.create(team=team, assignee=AgentFactory.create(teams=[team]))
             do_set_tags(ticket, ["a", "b"], actor=None)
 
     client = api_for(agent)
@@ -164,7 +164,7 @@ class TestCursorPagination:
 
     def test_pages_follow_each_other_without_gaps_or_repeats(self, api_for, admin_agent):
         now = timezone.now()
-        tickets = [TicketFactory(last_activity_at=now - timedelta(minutes=i)) for i in range(7)]
+        tickets = [TicketFactory.create(last_activity_at=now - timedelta(minutes=i)) for i in range(7)]
 
         pages = self.walk(api_for(admin_agent), page_size=3)
 
@@ -173,7 +173,7 @@ class TestCursorPagination:
     def test_tickets_with_the_same_activity_time_are_paged_exactly(self, api_for, admin_agent):
         # Bulk-created tickets share one timestamp; the id breaks the tie.
         moment = timezone.now()
-        tickets = [TicketFactory(last_activity_at=moment) for _ in range(5)]
+        tickets = [TicketFactory.create(last_activity_at=moment) for _ in range(5)]
 
         pages = self.walk(api_for(admin_agent), page_size=2)
 
@@ -181,14 +181,14 @@ class TestCursorPagination:
 
     def test_a_cursor_stays_valid_while_tickets_change_and_arrive(self, api_for, admin_agent):
         now = timezone.now()
-        tickets = [TicketFactory(last_activity_at=now - timedelta(minutes=i + 1)) for i in range(9)]
+        tickets = [TicketFactory.create(last_activity_at=now - timedelta(minutes=i + 1)) for i in range(9)]
         client = api_for(admin_agent)
         first = client.get(URL, {"page_size": 3})
         seen = ids(first)
 
         # While the agent reads page one, a ticket from page three gets a message and a new one arrives.
         Ticket.objects.filter(pk=tickets[7].pk).update(last_activity_at=timezone.now())
-        TicketFactory(last_activity_at=timezone.now())
+        TicketFactory.create(last_activity_at=timezone.now())
         response = client.get(first.json()["next"])
         while True:
             seen += ids(response)
@@ -202,7 +202,7 @@ class TestCursorPagination:
 
     def test_the_previous_link_leads_back_to_the_page_before(self, api_for, admin_agent):
         now = timezone.now()
-        tickets = [TicketFactory(last_activity_at=now - timedelta(minutes=i)) for i in range(5)]
+        tickets = [TicketFactory.create(last_activity_at=now - timedelta(minutes=i)) for i in range(5)]
         client = api_for(admin_agent)
         second = client.get(client.get(URL, {"page_size": 2}).json()["next"])
         assert ids(second) == [tickets[2].pk, tickets[3].pk]
@@ -217,13 +217,19 @@ class TestCursorPagination:
 
 
 def test_the_detail_shows_messages_with_attachments_and_delivery_status_and_the_events(api_for, agent, team):
-    ticket = TicketFactory(team=team)
-    incoming = MessageFactory(ticket=ticket, text="Das Paket ist beschädigt.")
+    ticket = TicketFactory.create(team=team)
+    incoming = MessageFactory.create(ticket=ticket, text="Das Paket ist beschädigt.")
     Attachment.objects.create(
-        message=incoming, filename="foto.jpg", content_type="image/jpeg", size=4, sha256="ab" * 32,
+        message=incoming,
+        filename="foto.jpg",
+        content_type="image/jpeg",
+        size=4,
+        sha256="ab" * 32,
         file=ContentFile(b"jpeg", name="foto.jpg"),
     )
-    MessageFactory(ticket=ticket, direction=Direction.OUTBOUND, text="Wir senden Ersatz.", delivery_status=DeliveryStatus.FAILED)
+    MessageFactory.create(
+        ticket=ticket, direction=Direction.OUTBOUND, text="Wir senden Ersatz.", delivery_status=DeliveryStatus.FAILED
+    )
     do_set_tags(ticket, ["schaden"], actor=agent)
 
     body = api_for(agent).get(f"{URL}{ticket.pk}/").json()
@@ -238,13 +244,13 @@ def test_the_detail_shows_messages_with_attachments_and_delivery_status_and_the_
 
 
 def test_the_detail_costs_a_constant_number_of_queries(api_for, agent, team, django_assert_max_num_queries):
-    ticket = TicketFactory(team=team)
-    MessageFactory(ticket=ticket)
+    ticket = TicketFactory.create(team=team)
+    MessageFactory.create(ticket=ticket)
     client = api_for(agent)
     with CaptureQueriesContext(connection) as one:
         client.get(f"{URL}{ticket.pk}/")
     for _ in range(10):
-        MessageFactory(ticket=ticket)
+        MessageFactory.create(ticket=ticket)
 
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert len(client.get(f"{URL}{ticket.pk}/").json()["messages"]) == 11
@@ -254,7 +260,7 @@ class TestScope:
     """An agent of another team learns nothing, not even that the ticket exists."""
 
     def test_the_detail_of_another_teams_ticket_answers_404(self, api_for, agent, other_team):
-        ticket = TicketFactory(team=other_team)
+        ticket = TicketFactory.create(team=other_team)
 
         assert api_for(agent).get(f"{URL}{ticket.pk}/").status_code == 404
 
@@ -267,10 +273,13 @@ class TestScope:
             ("status", {"status": "solved"}),
             ("priority", {"priority": 4}),
             ("tags", {"tags": ["x"]}),
+            ("team", {"team": None}),
         ],
     )
-    def test_actions_on_another_teams_ticket_answer_404_and_change_nothing(self, api_for, agent, other_team, route, body):
-        ticket = TicketFactory(team=other_team)
+    def test_actions_on_another_teams_ticket_answer_404_and_change_nothing(
+        self, api_for, agent, other_team, route, body
+    ):
+        ticket = TicketFactory.create(team=other_team)
 
         response = api_for(agent).post(f"{URL}{ticket.pk}/{route}/", body, format="json")
 
@@ -279,9 +288,13 @@ class TestScope:
         assert (fresh.version, fresh.message_count, fresh.events.count()) == (1, 0, 0)
 
     def test_a_download_of_an_attachment_on_another_teams_ticket_answers_404(self, api_for, agent, other_team):
-        message = MessageFactory(ticket=TicketFactory(team=other_team))
+        message = MessageFactory.create(ticket=TicketFactory.create(team=other_team))
         attachment = Attachment.objects.create(
-            message=message, filename="a.pdf", content_type="application/pdf", size=1, sha256="cd" * 32,
+            message=message,
+            filename="a.pdf",
+            content_type="application/pdf",
+            size=1,
+            sha256="cd" * 32,
             file=ContentFile(b"%", name="a.pdf"),
         )
 
@@ -289,13 +302,21 @@ class TestScope:
 
 
 def test_an_active_attachment_is_served_as_a_download(api_for, agent, team):
-    message = MessageFactory(ticket=TicketFactory(team=team))
+    message = MessageFactory.create(ticket=TicketFactory.create(team=team))
     html = Attachment.objects.create(
-        message=message, filename="rechnung.html", content_type="text/html", size=30, sha256="ef" * 32,
+        message=message,
+        filename="rechnung.html",
+        content_type="text/html",
+        size=30,
+        sha256="ef" * 32,
         file=ContentFile(b"<script>alert(1)</script>", name="x.html"),
     )
     image = Attachment.objects.create(
-        message=message, filename="bild.png", content_type="image/png", size=3, sha256="01" * 32,
+        message=message,
+        filename="bild.png",
+        content_type="image/png",
+        size=3,
+        sha256="01" * 32,
         file=ContentFile(b"png", name="bild.png"),
     )
     client = api_for(agent)

@@ -20,15 +20,18 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def ticket(fake_channel: FakeChannel, team: Team) -> Ticket:
-    ticket = TicketFactory(origin_channel="fake", team=team)
-    MessageFactory(ticket=ticket, text="Wo bleibt meine Bestellung?")
+    ticket = TicketFactory.create(origin_channel="fake", team=team)
+    MessageFactory.create(ticket=ticket, text="Wo bleibt meine Bestellung?")
     return ticket
 
 
 def queued(ticket: Ticket, text: str = "Ist unterwegs.") -> Message:
     """An agent's reply as do_reply leaves it, without running the delivery task."""
-    return MessageFactory(
-        ticket=ticket, direction=Direction.OUTBOUND, author_customer=None, text=text,
+    return MessageFactory.create(
+        ticket=ticket,
+        direction=Direction.OUTBOUND,
+        author_customer=None,
+        text=text,
         delivery_status=DeliveryStatus.QUEUED,
     )
 
@@ -50,7 +53,9 @@ def test_running_deliver_again_does_not_send_twice(ticket: Ticket, agent: Agent,
     assert len(fake_channel.sent) == 1
 
 
-def test_a_failing_provider_is_retried_with_growing_backoff(ticket: Ticket, fake_channel: FakeChannel, settings) -> None:
+def test_a_failing_provider_is_retried_with_growing_backoff(
+    ticket: Ticket, fake_channel: FakeChannel, settings
+) -> None:
     settings.DELIVERY_MAX_ATTEMPTS = 4
     fake_channel.fail_next = 3
     message = queued(ticket)
@@ -104,9 +109,12 @@ def refusing(db: None) -> Any:
 
 
 def test_an_error_no_retry_can_fix_fails_at_once(refusing: RefusingChannel) -> None:
-    ticket = TicketFactory(origin_channel="refusing")
-    message = MessageFactory(
-        ticket=ticket, channel="refusing", direction=Direction.OUTBOUND, author_customer=None,
+    ticket = TicketFactory.create(origin_channel="refusing")
+    message = MessageFactory.create(
+        ticket=ticket,
+        channel="refusing",
+        direction=Direction.OUTBOUND,
+        author_customer=None,
         delivery_status=DeliveryStatus.QUEUED,
     )
 
@@ -119,8 +127,11 @@ def test_an_error_no_retry_can_fix_fails_at_once(refusing: RefusingChannel) -> N
 
 
 def test_a_message_on_a_channel_without_an_adapter_fails_with_the_reason(ticket: Ticket) -> None:
-    message = MessageFactory(
-        ticket=ticket, channel="pigeon", direction=Direction.OUTBOUND, author_customer=None,
+    message = MessageFactory.create(
+        ticket=ticket,
+        channel="pigeon",
+        direction=Direction.OUTBOUND,
+        author_customer=None,
         delivery_status=DeliveryStatus.QUEUED,
     )
 

@@ -66,7 +66,8 @@ def test_undo_gives_everything_back(pair, admin_agent: Agent) -> None:
     assert merge.undone_at is not None and merge.undone_by == admin_agent.user
     ticket = Ticket.objects.get(customer=source)
     assert list(ticket.events.filter(kind__startswith="customer_").values_list("kind", flat=True)) == [
-        "customer_merged", "customer_unmerged",
+        "customer_merged",
+        "customer_unmerged",
     ]
 
 
@@ -77,7 +78,7 @@ def test_a_new_contact_from_a_merged_address_lands_on_the_target(pair, admin_age
     event, _ = receive("fake", "m-3", payload(email="Erika@Privat.de", text="Noch eine Frage"))
 
     event.refresh_from_db()
-    assert Ticket.objects.get(pk=event.ticket_id).customer == target
+    assert Ticket.objects.get(inbound_events=event).customer == target
     assert Customer.objects.count() == 2  # no third customer
 
 
@@ -86,9 +87,12 @@ def test_undo_after_new_activity_keeps_the_new_activity_on_the_target(pair, admi
     old_ticket = Ticket.objects.get(customer=source)
     merge = do_merge_customers(source, target, actor=admin_agent)
     new_event, _ = receive(
-        "fake", "m-3",
-        {"identities": [{"kind": "email", "value": "erika@privat.de"}, {"kind": "phone", "value": "0151 23456789"}],
-         "text": "Neue Frage"},
+        "fake",
+        "m-3",
+        {
+            "identities": [{"kind": "email", "value": "erika@privat.de"}, {"kind": "phone", "value": "0151 23456789"}],
+            "text": "Neue Frage",
+        },
     )
     reply_event, _ = receive("fake", "m-4", payload(email="erika@privat.de", text="Nachtrag", ticket_id=old_ticket.pk))
     new_event.refresh_from_db()
@@ -102,16 +106,18 @@ def test_undo_after_new_activity_keeps_the_new_activity_on_the_target(pair, admi
     assert Identity.objects.get(value="erika@privat.de").customer == source
     assert Message.objects.get(text="Von privat").author_customer == source
     # ...what arrived while it stood stays with the target.
-    assert Ticket.objects.get(pk=new_event.ticket_id).customer == target
+    assert Ticket.objects.get(inbound_events=new_event).customer == target
     assert Identity.objects.get(value="+4915123456789").customer == target
     assert Message.objects.get(text="Nachtrag").author_customer == target
 
 
 def test_messages_the_source_wrote_on_someone_elses_ticket_come_back_too(admin_agent: Agent) -> None:
-    source, target, third = CustomerFactory(), CustomerFactory(), CustomerFactory()
-    shared = TicketFactory(customer=third)
-    cc_message = MessageFactory(ticket=shared, author_customer=source, text="Ich bin in Kopie")
-    own_on_target = MessageFactory(ticket=TicketFactory(customer=source), author_customer=target, text="Hinweis")
+    source, target, third = CustomerFactory.create(), CustomerFactory.create(), CustomerFactory.create()
+    shared = TicketFactory.create(customer=third)
+    cc_message = MessageFactory.create(ticket=shared, author_customer=source, text="Ich bin in Kopie")
+    own_on_target = MessageFactory.create(
+        ticket=TicketFactory.create(customer=source), author_customer=target, text="Hinweis"
+    )
 
     merge = do_merge_customers(source, target, actor=admin_agent)
     assert Message.objects.get(pk=cc_message.pk).author_customer == target
@@ -128,7 +134,7 @@ def test_a_customer_cannot_be_merged_twice_or_into_itself(pair, admin_agent: Age
     with pytest.raises(MergeError):
         do_merge_customers(source, source, actor=admin_agent)
     do_merge_customers(source, target, actor=admin_agent)
-    other = CustomerFactory()
+    other = CustomerFactory.create()
 
     # The caller's stale copy of source says "not merged"; the locked row decides.
     with pytest.raises(MergeError):
@@ -146,8 +152,8 @@ def test_a_merge_cannot_be_undone_twice(pair, admin_agent: Agent) -> None:
 
 def test_undoing_a_merge_whose_target_was_merged_on_asks_for_the_later_undo_first(pair, admin_agent: Agent) -> None:
     source, target = pair
-    third = CustomerFactory()
-    IdentityFactory(customer=third, value="erika@neu.de")
+    third = CustomerFactory.create()
+    IdentityFactory.create(customer=third, value="erika@neu.de")
     first = do_merge_customers(source, target, actor=admin_agent)
     do_merge_customers(target, third, actor=admin_agent)
 

@@ -45,11 +45,11 @@ async def connect(agent: Agent | None, origin: bytes = ORIGIN) -> tuple[Websocke
 
 @pytest.fixture
 def teams(transactional_db: None) -> tuple[Team, Team]:
-    return TeamFactory(name="Support", slug="support"), TeamFactory(name="Billing", slug="billing")
+    return TeamFactory.create(name="Support", slug="support"), TeamFactory.create(name="Billing", slug="billing")
 
 
 def make_agent(role: str = Role.AGENT, teams: list[Team] | None = None) -> Callable[[], Agent]:
-    return lambda: AgentFactory(role=role, teams=teams or [])
+    return lambda: AgentFactory.create(role=role, teams=teams or [])
 
 
 async def events_of(ws: WebsocketCommunicator, n: int) -> list[dict[str, Any]]:
@@ -57,7 +57,7 @@ async def events_of(ws: WebsocketCommunicator, n: int) -> list[dict[str, Any]]:
 
 
 async def test_an_unauthenticated_connection_is_closed(teams) -> None:
-    ws, connected, code = await connect(None)
+    _ws, connected, code = await connect(None)
 
     assert not connected
     assert code == 4401
@@ -66,7 +66,7 @@ async def test_an_unauthenticated_connection_is_closed(teams) -> None:
 async def test_a_user_without_an_agent_profile_is_closed(teams) -> None:
     from hub.tests.factories import UserFactory
 
-    user = await database_sync_to_async(UserFactory)()
+    user = await database_sync_to_async(UserFactory.create)()
 
     def cookie() -> str:
         client = Client()
@@ -86,7 +86,7 @@ async def test_a_user_without_an_agent_profile_is_closed(teams) -> None:
 async def test_a_connection_from_a_foreign_origin_is_rejected(teams) -> None:
     agent = await database_sync_to_async(make_agent(Role.ADMIN))()
 
-    ws, connected, _ = await connect(agent, origin=b"https://evil.example")
+    _ws, connected, _ = await connect(agent, origin=b"https://evil.example")
 
     assert not connected
 
@@ -94,7 +94,7 @@ async def test_a_connection_from_a_foreign_origin_is_rejected(teams) -> None:
 async def test_an_agent_hears_about_tickets_of_their_team_and_not_of_other_teams(
     teams, fake_channel: FakeChannel
 ) -> None:
-    support, billing = teams
+    support, _billing = teams
     agent = await database_sync_to_async(make_agent(teams=[support]))()
     ws, connected, _ = await connect(agent)
     assert connected
@@ -116,8 +116,12 @@ async def test_an_agent_hears_about_tickets_of_their_team_and_not_of_other_teams
     ticket = await database_sync_to_async(Ticket.objects.get)(pk=support_event.ticket_id)
     await database_sync_to_async(do_set_status)(ticket, "pending", actor=agent)
     [updated] = await events_of(ws, 1)
-    assert updated == {"type": "ticket.updated", "event": "ticket.updated", "ticket_id": ticket.pk,
-                       "version": updated["version"]}
+    assert updated == {
+        "type": "ticket.updated",
+        "event": "ticket.updated",
+        "ticket_id": ticket.pk,
+        "version": updated["version"],
+    }
     assert updated["version"] > added["version"]
 
     await database_sync_to_async(billing_event.refresh_from_db)()
@@ -130,7 +134,7 @@ async def test_an_agent_hears_about_tickets_of_their_team_and_not_of_other_teams
 async def test_an_agent_hears_about_a_ticket_of_another_team_assigned_to_them(teams) -> None:
     support, billing = teams
     agent = await database_sync_to_async(make_agent(teams=[support]))()
-    ticket = await database_sync_to_async(TicketFactory)(team=billing)
+    ticket = await database_sync_to_async(TicketFactory.create)(team=billing)
     ws, _, _ = await connect(agent)
 
     await database_sync_to_async(do_assign)(ticket, agent, actor=None)
@@ -143,7 +147,7 @@ async def test_an_agent_hears_about_a_ticket_of_another_team_assigned_to_them(te
 async def test_agents_of_the_old_team_and_the_old_assignee_hear_that_a_ticket_left_them(teams) -> None:
     support, billing = teams
     agent = await database_sync_to_async(make_agent(teams=[support]))()
-    ticket = await database_sync_to_async(TicketFactory)(team=support)
+    ticket = await database_sync_to_async(TicketFactory.create)(team=support)
     ws, _, _ = await connect(agent)
 
     await database_sync_to_async(do_set_team)(ticket, billing, actor=None)
@@ -171,7 +175,7 @@ async def test_admins_and_leads_hear_about_every_ticket(teams, role: str, fake_c
 async def test_a_rolled_back_change_sends_nothing(teams) -> None:
     support, _ = teams
     agent = await database_sync_to_async(make_agent(teams=[support]))()
-    ticket = await database_sync_to_async(TicketFactory)(team=support)
+    ticket = await database_sync_to_async(TicketFactory.create)(team=support)
     ws, _, _ = await connect(agent)
 
     def change_then_fail() -> None:
@@ -190,7 +194,7 @@ async def test_a_rolled_back_change_sends_nothing(teams) -> None:
 async def test_the_event_arrives_only_after_the_commit(teams) -> None:
     support, _ = teams
     agent = await database_sync_to_async(make_agent(teams=[support]))()
-    ticket = await database_sync_to_async(TicketFactory)(team=support)
+    ticket = await database_sync_to_async(TicketFactory.create)(team=support)
     ws, _, _ = await connect(agent)
     heard_before_commit: list[bool] = []
 
@@ -218,7 +222,7 @@ async def test_the_event_arrives_only_after_the_commit(teams) -> None:
 async def test_an_agent_may_follow_a_ticket_in_scope_but_not_one_outside(teams) -> None:
     support, billing = teams
     agent = await database_sync_to_async(make_agent(teams=[support]))()
-    theirs = await database_sync_to_async(TicketFactory)(team=billing)
+    theirs = await database_sync_to_async(TicketFactory.create)(team=billing)
     ws, _, _ = await connect(agent)
 
     await ws.send_json_to({"type": "follow", "ticket_id": theirs.pk})

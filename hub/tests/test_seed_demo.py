@@ -23,13 +23,18 @@ from hub.models import (
     Ticket,
     TicketEvent,
 )
-from hub.tests.factories import CustomerFactory
 from hub.text import preview
 
 pytestmark = pytest.mark.django_db
 
 CHANNELS = {"email", "chat", "web", "phone", "sms"}
 PASSWORD = "demo-password-for-tests"
+
+
+@pytest.fixture(autouse=True)
+def fast_hasher(settings: object) -> None:
+    # Seven demo logins with the production hasher cost seconds per test and prove nothing here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
 
 
 def seed(**options: object) -> str:
@@ -166,6 +171,6 @@ def test_a_ticket_created_after_a_bulk_load_gets_a_fresh_number() -> None:
     seed(tickets=50)
     highest = Ticket.objects.aggregate(top=Max("pk"))["top"]
 
-    ticket = Ticket.objects.create(customer=CustomerFactory(), origin_channel="email")
+    ticket = Ticket.objects.create(customer=Customer.objects.create(display_name="Neu"), origin_channel="email")
 
     assert ticket.pk > highest

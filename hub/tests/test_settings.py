@@ -56,9 +56,21 @@ def test_the_defaults_start() -> None:
         ("INBOUND_MAX_ATTEMPTS", "0", "INBOUND_MAX_ATTEMPTS='0' is invalid: it must be a whole number of at least 1."),
         ("INBOUND_MAX_ATTEMPTS", "three", "INBOUND_MAX_ATTEMPTS='three' is invalid: it must be a whole number"),
         ("EMAIL_PORT", "70000", "EMAIL_PORT='70000' is invalid: it must be a whole number from 1 to 65535."),
-        ("DATABASE_URL", "mysql://hub@db/hub", "DATABASE_URL='mysql://hub@db/hub' is invalid: it must be a postgres://"),
-        ("REDIS_URL", "http://cache:6379/0", "REDIS_URL='http://cache:6379/0' is invalid: it must be a URL starting with redis://"),
-        ("SITE_URL", "hub.example.com", "SITE_URL='hub.example.com' is invalid: it must be a URL starting with http://"),
+        (
+            "DATABASE_URL",
+            "mysql://hub@db/hub",
+            "DATABASE_URL='mysql://hub@db/hub' is invalid: it must be a postgres://",
+        ),
+        (
+            "REDIS_URL",
+            "http://cache:6379/0",
+            "REDIS_URL='http://cache:6379/0' is invalid: it must be a URL starting with redis://",
+        ),
+        (
+            "SITE_URL",
+            "hub.example.com",
+            "SITE_URL='hub.example.com' is invalid: it must be a URL starting with http://",
+        ),
         ("LANGUAGE_CODE", "fr", "LANGUAGE_CODE='fr' is invalid: it must be one of de, en."),
         ("LOG_LEVEL", "verbose", "LOG_LEVEL='verbose' is invalid: it must be one of DEBUG, INFO, WARNING, ERROR."),
     ],
@@ -110,20 +122,20 @@ def test_an_unreadable_file_is_named(tmp_path: Path) -> None:
 
 
 def test_redis_urls_with_a_unix_socket_are_accepted() -> None:
-    env = Env(Path("."), {"REDIS_URL": "unix:///run/redis/redis.sock"})
+    env = Env(Path(), {"REDIS_URL": "unix:///run/redis/redis.sock"})
 
     assert env.redis_url("REDIS_URL", default="") == "unix:///run/redis/redis.sock"
 
 
 def test_a_url_with_a_port_that_is_not_a_number_is_rejected() -> None:
-    env = Env(Path("."), {"REDIS_URL": "redis://cache:sixthreesevenine/0"})
+    env = Env(Path(), {"REDIS_URL": "redis://cache:sixthreesevenine/0"})
 
     with pytest.raises(SettingError, match="REDIS_URL="):
         env.redis_url("REDIS_URL", default="")
 
 
 def test_a_postgres_database_url_gives_health_checked_connections() -> None:
-    env = Env(Path("."), {"DATABASE_URL": "postgres://hub:pw@db:5432/hub"})
+    env = Env(Path(), {"DATABASE_URL": "postgres://hub:pw@db:5432/hub"})
 
     config = env.database("DATABASE_URL", default="sqlite:///x.sqlite3", conn_max_age=60)
 

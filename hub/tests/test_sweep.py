@@ -24,8 +24,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def stored(external_id: str, *, state: str = InboundState.RECEIVED, age: int = 0, **fields: Any) -> InboundEvent:
     """An event as the door wrote it, whose task never ran (the broker lost it)."""
     return InboundEvent.objects.create(
-        channel="fake", external_id=external_id, payload=payload(email=f"{external_id}@example.de", text=external_id),
-        state=state, received_at=timezone.now() - timedelta(seconds=age), **fields,
+        channel="fake",
+        external_id=external_id,
+        payload=payload(email=f"{external_id}@example.de", text=external_id),
+        state=state,
+        received_at=timezone.now() - timedelta(seconds=age),
+        **fields,
     )
 
 
@@ -71,7 +75,8 @@ def test_the_sweep_is_in_the_beat_schedule() -> None:
 
     assert "hub.tasks.sweep_inbound" in entries
     assert "hub.tasks.sweep_inbound" in app.tasks
-    assert float(entries["hub.tasks.sweep_inbound"]["schedule"]) <= settings.INBOUND_STUCK_AFTER_SECONDS
+    schedule = entries["hub.tasks.sweep_inbound"]["schedule"]
+    assert isinstance(schedule, float | int) and schedule <= settings.INBOUND_STUCK_AFTER_SECONDS
 
 
 def run_together(jobs: list[Any]) -> list[Any]:

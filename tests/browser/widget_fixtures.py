@@ -23,8 +23,13 @@ ROOT = Path(__file__).resolve().parents[2]
 WIDGET = ROOT / "frontend" / "widget"
 BUILT = ROOT / "channels_chat" / "static" / "chatwidget" / "widget-app.js"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 HOSTILE_CSS = """
 button, textarea, input, section, ol, li, form { display: none !important; visibility: hidden !important; }
@@ -56,6 +61,7 @@ class LiveHub:
     def start(self) -> None:
         db = settings.DATABASES["default"]
         env = dict(os.environ)
+        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         env.update(
             DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{connection.settings_dict['NAME']}",
             CELERY_TASK_ALWAYS_EAGER="true",
@@ -64,9 +70,20 @@ class LiveHub:
             LOG_LEVEL="WARNING",
         )
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "hub.asgi:application", "--host", "127.0.0.1", "--port", str(self.port),
-             "--log-level", "warning"],
-            cwd=ROOT, env=env,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "hub.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -99,8 +116,12 @@ def live_hub(transactional_db: None) -> Iterator[LiveHub]:
 def host_page(tmp_path: Path) -> Iterator[object]:
     """Serve a page on another origin (localhost, not 127.0.0.1) with hostile CSS and the widget tag."""
     port = free_port()
-    server = ThreadingHTTPServer(("127.0.0.1", port), partial(SimpleHTTPRequestHandler, directory=str(tmp_path)))
-    server.RequestHandlerClass.log_message = lambda *a: None  # type: ignore[method-assign]
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), partial(Quiet, directory=str(tmp_path)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
 
@@ -116,9 +137,12 @@ def host_page(tmp_path: Path) -> Iterator[object]:
 
 
 @pytest.fixture
-def browser_page() -> Iterator[object]:
+def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+    # still plain synchronous code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is missing: apt-get install -y chromium")
     with sync_playwright() as p:

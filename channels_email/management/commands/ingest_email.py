@@ -9,11 +9,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hub.identity import InvalidIdentity, normalize_email
-
 from channels_email.inbound import ingest_now
 from channels_email.models import Mailbox
 from channels_email.parse import parse_mail
+from hub.identity import InvalidIdentity, normalize_email
 
 
 def _summary(raw: bytes) -> tuple[str | None, str | None, int]:
@@ -35,7 +34,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("files", nargs="+", metavar="FILE")
-        parser.add_argument("--mailbox", default="", help="the receiving mailbox address (default: the default mailbox)")
+        parser.add_argument(
+            "--mailbox", default="", help="the receiving mailbox address (default: the default mailbox)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         address = options["mailbox"].strip().lower()

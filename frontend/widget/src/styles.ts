@@ -2,12 +2,14 @@
 // element stops inherited properties (font, colour, line-height) leaking through.
 export const css = (colour: string): string => `
 :host{all:initial;position:fixed;z-index:2147483000;right:20px;bottom:20px;font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1a1a1a}
+.panel,.launcher{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1a1a1a;letter-spacing:normal;word-spacing:normal;text-align:left;text-transform:none;text-indent:0;visibility:visible;direction:ltr}
 *{box-sizing:border-box}
+[hidden]{display:none!important}
 button{font:inherit;cursor:pointer}
-.launcher{font-size:15px;width:56px;height:56px;border-radius:50%;border:0;background:${colour};color:#fff;box-shadow:0 4px 14px rgba(0,0,0,.25);display:grid;place-items:center}
+.launcher{width:56px;height:56px;border-radius:50%;border:0;background:${colour};color:#fff;box-shadow:0 4px 14px rgba(0,0,0,.25);display:grid;place-items:center}
 .launcher svg{width:28px;height:28px;fill:currentColor}
 :focus-visible{outline:3px solid #f5a623;outline-offset:2px}
-.panel{color:#1a1a1a;font-size:15px;position:absolute;right:0;bottom:70px;width:min(370px,calc(100vw - 40px));height:min(560px,calc(100vh - 110px));background:#fff;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.3);display:flex;flex-direction:column;overflow:hidden}
+.panel{position:absolute;right:0;bottom:70px;width:min(370px,calc(100vw - 40px));height:min(560px,calc(100vh - 110px));background:#fff;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.3);display:flex;flex-direction:column;overflow:hidden}
 .panel[hidden]{display:none}
 header{background:${colour};color:#fff;padding:12px 14px;display:flex;align-items:center;gap:8px}
 header h2{font-size:16px;margin:0;flex:1}
@@ -22,7 +24,7 @@ header button{background:transparent;border:0;color:#fff;padding:4px 6px;border-
 .notice:empty,.typing:empty{display:none}
 .typing{padding:0 14px 4px;font-size:13px;color:#555}
 form{display:flex;gap:6px;padding:10px;border-top:1px solid #e3e3e3}
-form.stack{flex-direction:column}
+form.stack{flex-direction:column;overflow-y:auto;flex-shrink:0;max-height:75%}
 textarea,input{font:inherit;border:1px solid #999;border-radius:6px;padding:7px;width:100%;color:#1a1a1a;background:#fff}
 textarea{resize:none;height:42px}
 .send{background:${colour};color:#fff;border:0;border-radius:6px;padding:0 14px}

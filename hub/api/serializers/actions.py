@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import nh3
-from inscriptis import get_text
 from django.utils.translation import gettext_lazy as _
+from inscriptis import get_text
 from rest_framework import serializers
 
-from hub.models import Agent, Priority, TicketStatus
+from hub.models import Agent, Priority, Team, TicketStatus
 
 
 class ReplyInput(serializers.Serializer[None]):
@@ -66,6 +66,12 @@ class AssignInput(serializers.Serializer[None]):
         queryset=Agent.objects.filter(user__is_active=True),
         allow_null=True,
         help_text="An agent id, or null to unassign.",
+    )
+
+
+class TeamInput(serializers.Serializer[None]):
+    team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(), allow_null=True, help_text="A team id, or null for no team."
     )
 
 

@@ -11,11 +11,28 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from hub.access import visible_tickets
-from hub.actions import SendConflict, do_add_note, do_assign, do_reply, do_set_priority, do_set_status, do_set_tags
+from hub.actions import (
+    SendConflict,
+    do_add_note,
+    do_assign,
+    do_reply,
+    do_set_priority,
+    do_set_status,
+    do_set_tags,
+    do_set_team,
+)
 from hub.actions.messages import ChannelUnavailable
 from hub.api.filters import TicketFilter
 from hub.api.pagination import ActivityKeyset
-from hub.api.serializers.actions import AssignInput, NoteInput, PriorityInput, ReplyInput, StatusInput, TagsInput
+from hub.api.serializers.actions import (
+    AssignInput,
+    NoteInput,
+    PriorityInput,
+    ReplyInput,
+    StatusInput,
+    TagsInput,
+    TeamInput,
+)
 from hub.api.serializers.messages import ErrorSerializer, MessageSerializer, SendConflictSerializer
 from hub.api.serializers.tickets import TicketDetailSerializer, TicketSerializer
 from hub.api.views.base import agent, schema_only
@@ -101,6 +118,18 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet[Ticket]):
     def assign(self, request: Request, pk: str | None = None) -> Response:
         ticket = self.get_object()
         do_assign(ticket, self._input(AssignInput)["assignee"], actor=agent(request))
+        return self._ticket_response(ticket)
+
+    @extend_schema(
+        summary="Move to another team",
+        description="The agent may lose sight of the ticket by this, unless it is assigned to them.",
+        request=TeamInput,
+        responses={200: TicketSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="team")
+    def set_team(self, request: Request, pk: str | None = None) -> Response:
+        ticket = self.get_object()
+        do_set_team(ticket, self._input(TeamInput)["team"], actor=agent(request))
         return self._ticket_response(ticket)
 
     @extend_schema(summary="Set the status", request=StatusInput, responses={200: TicketSerializer})

@@ -15,9 +15,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("ids", nargs="*", type=int, metavar="ID", help="inbound event ids")
-        parser.add_argument(
-            "--all-quarantined", action="store_true", help="retry every quarantined event"
-        )
+        parser.add_argument("--all-quarantined", action="store_true", help="retry every quarantined event")
 
     def handle(self, *args: Any, ids: list[int], all_quarantined: bool, **options: Any) -> None:
         if bool(ids) == all_quarantined:

@@ -1,0 +1,34 @@
+"""``smtp_inbound``: run the inbound SMTP server until interrupted."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from argparse import ArgumentParser
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from channels_email.smtp import controller
+
+
+class Command(BaseCommand):
+    help = "Accept mail for the configured mailboxes over SMTP (550 for other addresses)."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--host", default=settings.EMAIL_SMTP_INBOUND_HOST)
+        parser.add_argument("--port", type=int, default=settings.EMAIL_SMTP_INBOUND_PORT)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        server = controller(options["host"], options["port"])
+        server.start()
+        self.stdout.write(f"SMTP inbound listening on {options['host']}:{options['port']}")
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.stop()

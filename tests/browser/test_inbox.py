@@ -1,0 +1,192 @@
+"""The agent workspace in a real browser: login, deep links and history, live updates from
+the pipeline, drafts that survive a reload, and sending with Ctrl+Enter."""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connections
+from playwright.sync_api import Page, expect
+
+from hub.models import Agent, Draft, Team, Ticket
+from hub.pipeline import receive
+from hub.tests.factories import AgentFactory, MessageFactory, TicketFactory
+from hub.tests.fake_channel import FakeChannel, payload
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def live(page: Page) -> None:
+    """Wait until the page's websocket is subscribed, so events from now on reach it."""
+    expect(page.locator("body")).to_have_attribute("data-live", "open")
+
+
+def incoming(email: str, text: str, external_id: str, **extra: object) -> Ticket:
+    """A customer writes: the fake provider's message goes through the real pipeline.
+
+    It runs in a thread of its own, as a worker would: this thread runs Playwright's event
+    loop, where the pipeline's on-commit websocket push (async_to_sync) is not allowed.
+    """
+
+    def run() -> int:
+        try:
+            event, _ = receive("fake", external_id, payload(email=email, text=text, team="support", **extra))
+            event.refresh_from_db()
+            assert event.ticket_id is not None, event.error
+            return event.ticket_id
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(1) as pool:
+        ticket_id = pool.submit(run).result()
+    return Ticket.objects.get(pk=ticket_id)
+
+
+def test_an_agent_signs_in_and_lands_on_their_tickets(new_page, agent: Agent, team: Team) -> None:
+    TicketFactory(team=team, assignee=agent, subject="Lieferung fehlt")
+    page = new_page()
+
+    page.goto("/")
+    expect(page.get_by_role("heading", name="Anmelden")).to_be_visible()
+    page.get_by_label("Benutzername").fill(agent.user.username)
+    page.get_by_label("Passwort").fill("correct horse battery")
+    page.get_by_role("button", name="Anmelden").click()
+
+    expect(page).to_have_url(re.compile(r"/agent/v/mine/$"))
+    expect(page.locator("#list")).to_contain_text("Lieferung fehlt")
+    expect(page.locator("#nav")).to_contain_text("Meine")
+
+
+def test_a_deep_link_back_and_reload_show_the_same_ticket(new_page, agent: Agent, team: Team) -> None:
+    first = TicketFactory(team=team, assignee=agent, subject="Rechnung doppelt")
+    second = TicketFactory(team=team, assignee=agent, subject="Lieferung fehlt")
+    MessageFactory(ticket=first, channel="chat", text="Ich wurde zweimal belastet.")
+    MessageFactory(ticket=second, channel="chat", text="Mein Paket ist nicht da.")
+    page = new_page(agent)
+
+    page.goto(f"/agent/v/mine/t/{first.pk}/")
+    expect(page.locator("#ticket-title")).to_contain_text("Rechnung doppelt")
+    expect(page.locator("#timeline")).to_contain_text("Ich wurde zweimal belastet.")
+
+    page.locator(f"#list .row[data-ticket-id='{second.pk}'] a").click()
+    expect(page).to_have_url(re.compile(rf"/agent/v/mine/t/{second.pk}/$"))
+    expect(page.locator("#ticket-title")).to_contain_text("Lieferung fehlt")
+    expect(page.locator(f"#list .row[data-ticket-id='{second.pk}'] a")).to_have_attribute("aria-current", "page")
+    expect(page.locator("#ticket-title")).to_be_focused()
+
+    page.go_back()
+    expect(page).to_have_url(re.compile(rf"/agent/v/mine/t/{first.pk}/$"))
+    expect(page.locator("#ticket-title")).to_contain_text("Rechnung doppelt")
+    expect(page.locator("#timeline")).to_contain_text("Ich wurde zweimal belastet.")
+
+    page.reload()
+    expect(page.locator("#ticket-title")).to_contain_text("Rechnung doppelt")
+    expect(page.locator(f"#list .row[data-ticket-id='{first.pk}'] a")).to_have_attribute("aria-current", "page")
+
+
+def test_messages_from_the_pipeline_appear_live_in_the_list_and_the_open_timeline(
+    new_page, agent: Agent, team: Team, fake_channel: FakeChannel
+) -> None:
+    ticket = incoming("max@example.de", "Wo ist mein Paket?", "m-1", subject="Lieferung fehlt")
+    page = new_page(agent)
+    page.goto(f"/agent/v/unassigned/t/{ticket.pk}/")
+    expect(page.locator("#timeline")).to_contain_text("Wo ist mein Paket?")
+    live(page)
+
+    incoming("max@example.de", "Hallo? Noch jemand da?", "m-2", ticket_id=ticket.pk)
+    other = incoming("erika@example.de", "Falsche Größe geliefert", "m-3", subject="Umtausch")
+
+    expect(page.locator("#timeline")).to_contain_text("Hallo? Noch jemand da?")
+    expect(page.locator(f"#list .row[data-ticket-id='{other.pk}']")).to_contain_text("Umtausch")
+    expect(page.locator("#count-unassigned")).to_have_text("2")
+    expect(page.locator("#announcer")).to_contain_text("Neue Nachricht")
+    # Appended once, not twice, although the event reached the page through two groups.
+    expect(page.locator("#timeline [data-message-id]")).to_have_count(2)
+
+
+def test_a_draft_survives_a_reload(new_page, agent: Agent, team: Team, fake_channel: FakeChannel) -> None:
+    ticket = TicketFactory(team=team, assignee=agent, origin_channel="fake")
+    MessageFactory(ticket=ticket, channel="fake", text="Wann kommt die Ware?")
+    page = new_page(agent)
+    page.goto(f"/agent/v/mine/t/{ticket.pk}/")
+
+    page.locator("#composer-text").fill("Guten Tag, die Ware ist")
+    expect(page.locator("#composer-status")).to_contain_text("Entwurf gespeichert")
+    page.reload()
+
+    expect(page.locator("#composer-text")).to_have_value("Guten Tag, die Ware ist")
+    assert Draft.objects.get(ticket=ticket, agent=agent).text == "Guten Tag, die Ware ist"
+
+
+def test_enter_is_a_newline_and_ctrl_enter_sends_the_reply(
+    new_page, agent: Agent, team: Team, fake_channel: FakeChannel
+) -> None:
+    ticket = TicketFactory(team=team, assignee=agent, origin_channel="fake")
+    MessageFactory(ticket=ticket, channel="fake", text="Wann kommt die Ware?")
+    page = new_page(agent)
+    page.goto(f"/agent/v/mine/t/{ticket.pk}/")
+    live(page)
+    expect(page.get_by_role("button", name=re.compile("Senden an"))).to_be_visible()
+
+    box = page.locator("#composer-text")
+    box.click()
+    box.press_sequentially("Guten Tag,")
+    box.press("Enter")
+    box.press_sequentially("sie kommt morgen.")
+    expect(box).to_have_value("Guten Tag,\nsie kommt morgen.")
+    box.press("Control+Enter")
+
+    reply = page.locator("#timeline article.bubble.out[data-message-id]")
+    expect(reply).to_contain_text("sie kommt morgen.")
+    expect(reply).to_have_count(1)
+    expect(box).to_have_value("")
+    assert [s["text"] for s in fake_channel.sent] == ["Guten Tag,\nsie kommt morgen."]
+
+
+def test_an_internal_note_is_marked_as_such(new_page, agent: Agent, team: Team, fake_channel: FakeChannel) -> None:
+    ticket = TicketFactory(team=team, assignee=agent, origin_channel="fake")
+    page = new_page(agent)
+    page.goto(f"/agent/v/mine/t/{ticket.pk}/")
+
+    page.get_by_text("Interne Notiz", exact=True).click()
+    expect(page.locator("#composer")).to_have_class(re.compile("mode-note"))
+    page.locator("#composer-text").fill("Kunde ist Stammkunde")
+    page.get_by_role("button", name="Notiz speichern").click()
+
+    note = page.locator("#timeline .note")
+    expect(note).to_contain_text("Kunde ist Stammkunde")
+    expect(note).to_contain_text("Interne Notiz")
+    assert fake_channel.sent == []
+
+
+def test_the_workspace_looks_right(new_page, agent: Agent, team: Team, fake_channel: FakeChannel, tmp_path) -> None:
+    colleague = AgentFactory(teams=[team], user__first_name="Tom", user__last_name="Berger")
+    ticket = incoming(
+        "max@example.de",
+        "Guten Tag,\nmein Paket ist seit einer Woche unterwegs.",
+        "m-1",
+        subject="Lieferung fehlt",
+        name="Max Mustermann",
+    )
+    incoming("max@example.de", "Ist das Paket verloren?", "m-2", ticket_id=ticket.pk)
+    for i, (subject, email) in enumerate(
+        [
+            ("Rechnung doppelt", "lisa@example.de"),
+            ("Umtausch Größe M", "jan@example.de"),
+            ("Frage zur Garantie", "eva@example.de"),
+        ]
+    ):
+        incoming(email, "Können Sie mir helfen?", f"o-{i}", subject=subject)
+    Ticket.objects.filter(subject="Rechnung doppelt").update(assignee=colleague, priority=3)
+    page = new_page(agent)
+    page.goto(f"/agent/v/teams/t/{ticket.pk}/")
+    page.locator("#composer-text").fill("Guten Tag Herr Mustermann,\nich sehe nach.")
+    expect(page.locator("#composer-status")).to_contain_text("Entwurf gespeichert")
+
+    shot = tmp_path / "workspace.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    expect(page.locator("#nav")).to_be_visible()
+    expect(page.locator("#customer")).to_contain_text("max@example.de")
