@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
-from django.utils.translation import gettext_lazy as _
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from hub.access import visible_tickets
 from hub.models import Agent, Draft, Ticket
@@ -116,13 +116,17 @@ def page(agent: Agent, key: str, before: str | None = None, size: int = PAGE_SIZ
         at, pk = cursor
         qs = qs.filter(Q(last_activity_at__lt=at) | Q(last_activity_at=at, pk__lt=pk))
     rows = list(
-        qs.select_related("customer", "assignee__user").order_by("-last_activity_at", "-pk")[: size + 1]
+        qs.select_related("customer", "assignee__user")
+        .prefetch_related("customer__identities")
+        .order_by("-last_activity_at", "-pk")[: size + 1]
     )
     older = encode_cursor(rows[size - 1]) if len(rows) > size else None
     rows = rows[:size]
-    drafts = set(
-        Draft.objects.filter(agent=agent, ticket_id__in=[t.pk for t in rows]).values_list("ticket_id", flat=True)
-    ) if rows else set()
+    drafts = (
+        set(Draft.objects.filter(agent=agent, ticket_id__in=[t.pk for t in rows]).values_list("ticket_id", flat=True))
+        if rows
+        else set()
+    )
     return Page(rows=rows, older=older, drafts=drafts)
 
 

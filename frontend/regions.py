@@ -17,6 +17,7 @@ from hub.actions.messages import default_reply_channel
 from hub.channels import UnknownChannel, get_adapter
 from hub.models import Agent, Draft, IdentityKind, Priority, Role, Ticket, TicketStatus
 
+
 def channel_label(key: str) -> str:
     labels = {
         "email": _("Email"),
@@ -32,8 +33,8 @@ def channel_label(key: str) -> str:
 def get_ticket(agent: Agent, ticket_id: int) -> Ticket:
     """The ticket if the agent may see it; 404 otherwise, so ids outside scope reveal nothing."""
     try:
-        return visible_tickets(agent).select_related("customer__organization", "assignee__user", "team").get(
-            pk=ticket_id
+        return (
+            visible_tickets(agent).select_related("customer__organization", "assignee__user", "team").get(pk=ticket_id)
         )
     except Ticket.DoesNotExist:
         raise Http404("no such ticket") from None
@@ -75,7 +76,10 @@ def reply_target(ticket: Ticket) -> ReplyTarget:
     recipient = ""
     if kind is not None:
         recipient = (
-            ticket.customer.identities.filter(kind=kind).order_by("-verified", "pk").values_list("value", flat=True).first()
+            ticket.customer.identities.filter(kind=kind)
+            .order_by("-verified", "pk")
+            .values_list("value", flat=True)
+            .first()
             or ""
         )
     return ReplyTarget(
@@ -108,7 +112,9 @@ def header_context(ticket: Ticket, agent: Agent) -> dict[str, Any]:
     }
 
 
-def timeline_context(ticket: Ticket, after_message: int | None = None, after_event: int | None = None) -> dict[str, Any]:
+def timeline_context(
+    ticket: Ticket, after_message: int | None = None, after_event: int | None = None
+) -> dict[str, Any]:
     return {
         "ticket": ticket,
         "items": timeline.items(ticket, after_message=after_message, after_event=after_event),

@@ -13,15 +13,25 @@ from hub.models import Agent, Message, MessageKind, Priority, Ticket, TicketEven
 
 # Events that a message already shows (replied, note, threaded) are not repeated as lines.
 SHOWN_EVENTS = (
-    "created", "routed", "assigned", "team_changed", "status", "priority", "tags",
-    "delivery_failed", "customer_merged", "customer_unmerged", "linked", "message_moved",
+    "created",
+    "routed",
+    "assigned",
+    "team_changed",
+    "status",
+    "priority",
+    "tags",
+    "delivery_failed",
+    "customer_merged",
+    "customer_unmerged",
+    "linked",
+    "message_moved",
 )
 
 # The e-mail iframe gets no scripts (sandbox without allow-scripts) and no remote loads: the
 # CSP inside srcdoc blocks tracking pixels and remote CSS; inline styles keep the mail's look.
 _EMAIL_DOC = (
     '<!doctype html><html><head><meta charset="utf-8">'
-    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+    '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
     "style-src 'unsafe-inline'; img-src data:\">"
     '<base target="_blank">'
     "<style>body{{margin:0;font:14px/1.5 system-ui,sans-serif;color:#1f2937;overflow-wrap:anywhere}}"
@@ -100,11 +110,13 @@ def describe(event: TicketEvent, names: dict[int, str]) -> str:
         return _("%(who)s moved the ticket to another team") % {"who": who or _("System")}
     if event.kind == "status":
         return _("%(who)s set the status to %(status)s") % {
-            "who": who or _("System"), "status": _status_label(d.get("status", "")),
+            "who": who or _("System"),
+            "status": _status_label(d.get("status", "")),
         }
     if event.kind == "priority":
         return _("%(who)s set the priority to %(priority)s") % {
-            "who": who or _("System"), "priority": _priority_label(d.get("priority")),
+            "who": who or _("System"),
+            "priority": _priority_label(d.get("priority")),
         }
     if event.kind == "tags":
         return _("%(who)s changed the tags") % {"who": who or _("System")}
@@ -119,7 +131,13 @@ def describe(event: TicketEvent, names: dict[int, str]) -> str:
     return event.kind
 
 
-def items(ticket: Ticket, *, after_message: int | None = None, after_event: int | None = None) -> list[Item]:
+def items(
+    ticket: Ticket,
+    *,
+    after_message: int | None = None,
+    after_event: int | None = None,
+    only_message: int | None = None,
+) -> list[Item]:
     """The ticket's timeline, or only what came after the given ids (the live append).
 
     Four queries whatever the length: messages, their attachments, events, and the names of
@@ -131,21 +149,14 @@ def items(ticket: Ticket, *, after_message: int | None = None, after_event: int 
         messages = messages.filter(pk__gt=after_message)
     if after_event is not None:
         events = events.filter(pk__gt=after_event)
+    if only_message is not None:
+        messages, events = messages.filter(pk=only_message), events.none()
     message_list = list(messages.order_by("created_at", "pk"))
     event_list = list(events.order_by("created_at", "pk"))
     agent_ids = {e.actor_id for e in event_list if e.actor_id}
     agent_ids |= {e.data.get("assignee_id") for e in event_list if e.kind == "assigned" and e.data.get("assignee_id")}
-    names = (
-        {a.pk: a.name for a in Agent.objects.filter(pk__in=agent_ids).select_related("user")} if agent_ids else {}
-    )
+    names = {a.pk: a.name for a in Agent.objects.filter(pk__in=agent_ids).select_related("user")} if agent_ids else {}
     result = [Item("message", m.created_at, message=m) for m in message_list]
     result += [Item("event", e.created_at, event=e, text=describe(e, names)) for e in event_list]
     result.sort(key=lambda i: (i.at, 0 if i.kind == "event" else 1))
     return result
-
-
-def last_ids(ticket: Ticket) -> tuple[int, int]:
-    """The newest message and shown-event ids, which the client sends back as ``after``."""
-    last_message = ticket.messages.order_by("-pk").values_list("pk", flat=True).first() or 0
-    last_event = ticket.events.filter(kind__in=SHOWN_EVENTS).order_by("-pk").values_list("pk", flat=True).first() or 0
-    return last_message, last_event

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from frontend.regions import channel_label
-from hub.models import Direction, MessageKind, Ticket, TicketStatus
+from hub.models import Customer, Direction, MessageKind, Ticket, TicketStatus
 
 register = template.Library()
 
@@ -35,6 +35,15 @@ def reltime(value: datetime | None) -> str:
     if days < 7:
         return ngettext("%(n)d day ago", "%(n)d days ago", days) % {"n": days}
     return formats.date_format(timezone.localtime(value), "SHORT_DATE_FORMAT")
+
+
+@register.filter
+def customer_label(customer: Customer) -> str:
+    """The customer's name, else their first address (identities are prefetched by the list)."""
+    if customer.display_name:
+        return customer.display_name
+    identities = sorted(customer.identities.all(), key=lambda i: i.pk)
+    return identities[0].value if identities else str(customer)
 
 
 @register.filter

@@ -15,8 +15,8 @@ HX = {"HTTP_HX_REQUEST": "true"}
 
 @pytest.fixture
 def ticket(team, agent, fake_channel: FakeChannel):
-    ticket = TicketFactory(team=team, assignee=agent, origin_channel="fake")
-    MessageFactory(ticket=ticket, channel="fake", text="Wo bleibt meine Bestellung?")
+    ticket = TicketFactory.create(team=team, assignee=agent, origin_channel="fake")
+    MessageFactory.create(ticket=ticket, channel="fake", text="Wo bleibt meine Bestellung?")
     return ticket
 
 
@@ -31,7 +31,9 @@ def send(django_capture_on_commit_callbacks):
     return post
 
 
-def test_a_reply_goes_out_through_the_channel_and_clears_the_draft(send, ticket, agent, client_for, fake_channel) -> None:
+def test_a_reply_goes_out_through_the_channel_and_clears_the_draft(
+    send, ticket, agent, client_for, fake_channel
+) -> None:
     client = client_for(agent)
     client.post(f"/agent/t/{ticket.pk}/draft/", {"text": "Ist unterwegs.", "mode": "reply"})
 
@@ -53,11 +55,13 @@ def test_sending_twice_with_the_same_client_id_sends_once(send, ticket, agent, c
     assert ticket.messages.filter(direction="out").count() == 1
 
 
-def test_newer_customer_messages_hold_the_send_and_keep_the_draft(send, ticket, agent, client_for, fake_channel) -> None:
+def test_newer_customer_messages_hold_the_send_and_keep_the_draft(
+    send, ticket, agent, client_for, fake_channel
+) -> None:
     client = client_for(agent)
     seen = ticket.messages.last().pk
     client.post(f"/agent/t/{ticket.pk}/draft/", {"text": "Ist unterwegs.", "mode": "reply"})
-    MessageFactory(ticket=ticket, channel="fake", text="Hat sich erledigt, danke!")
+    MessageFactory.create(ticket=ticket, channel="fake", text="Hat sich erledigt, danke!")
 
     held = send(client, ticket, seen_message_id=seen)
 
@@ -99,7 +103,7 @@ def test_a_closed_channel_refuses_the_reply_and_says_why(send, ticket, agent, cl
 
 
 def test_each_ticket_loads_its_own_draft(ticket, team, agent, client_for) -> None:
-    other = TicketFactory(team=team, assignee=agent, origin_channel="fake")
+    other = TicketFactory.create(team=team, assignee=agent, origin_channel="fake")
     client = client_for(agent)
 
     client.post(f"/agent/t/{ticket.pk}/draft/", {"text": "Entwurf für das erste", "mode": "reply"})
@@ -115,7 +119,7 @@ def test_each_ticket_loads_its_own_draft(ticket, team, agent, client_for) -> Non
 def test_drafts_are_private_to_each_agent(ticket, team, agent, client_for) -> None:
     from hub.tests.factories import AgentFactory
 
-    colleague = AgentFactory(teams=[team])
+    colleague = AgentFactory.create(teams=[team])
     client_for(agent).post(f"/agent/t/{ticket.pk}/draft/", {"text": "Mein Entwurf", "mode": "reply"})
 
     html = client_for(colleague).get(f"/agent/v/teams/t/{ticket.pk}/").content.decode()
@@ -145,7 +149,7 @@ def test_the_send_button_names_recipient_and_channel(ticket, agent, client_for) 
     from hub.models import IdentityKind
     from hub.tests.factories import IdentityFactory
 
-    IdentityFactory(customer=ticket.customer, kind=IdentityKind.EMAIL, value="max@example.de")
+    IdentityFactory.create(customer=ticket.customer, kind=IdentityKind.EMAIL, value="max@example.de")
     html = client_for(agent).get(f"/agent/v/mine/t/{ticket.pk}/").content.decode()
 
     assert f"Senden an {ticket.customer} (fake)" in html

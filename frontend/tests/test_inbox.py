@@ -43,10 +43,14 @@ def test_the_login_page_speaks_german_by_default(client) -> None:
 
 def test_mine_lists_only_open_tickets_assigned_to_me_newest_activity_first(agent, team, client_for) -> None:
     now = timezone.now()
-    older = TicketFactory(team=team, assignee=agent, subject="Rechnung doppelt", last_activity_at=now - timedelta(hours=2))
-    newer = TicketFactory(team=team, assignee=agent, subject="Lieferung fehlt", last_activity_at=now - timedelta(minutes=5))
-    TicketFactory(team=team, assignee=agent, subject="Längst erledigt", status=TicketStatus.SOLVED)
-    TicketFactory(team=team, subject="Niemandem zugewiesen")
+    older = TicketFactory.create(
+        team=team, assignee=agent, subject="Rechnung doppelt", last_activity_at=now - timedelta(hours=2)
+    )
+    newer = TicketFactory.create(
+        team=team, assignee=agent, subject="Lieferung fehlt", last_activity_at=now - timedelta(minutes=5)
+    )
+    TicketFactory.create(team=team, assignee=agent, subject="Längst erledigt", status=TicketStatus.SOLVED)
+    TicketFactory.create(team=team, subject="Niemandem zugewiesen")
 
     html = client_for(agent).get("/agent/v/mine/").content.decode()
 
@@ -60,8 +64,8 @@ def test_mine_lists_only_open_tickets_assigned_to_me_newest_activity_first(agent
 
 
 def test_relative_times_follow_the_agents_language(team, client_for) -> None:
-    english = AgentFactory(teams=[team], language="en")
-    TicketFactory(team=team, assignee=english, last_activity_at=timezone.now() - timedelta(minutes=5))
+    english = AgentFactory.create(teams=[team], language="en")
+    TicketFactory.create(team=team, assignee=english, last_activity_at=timezone.now() - timedelta(minutes=5))
 
     html = client_for(english).get("/agent/v/mine/").content.decode()
 
@@ -70,8 +74,8 @@ def test_relative_times_follow_the_agents_language(team, client_for) -> None:
 
 
 def test_unassigned_and_team_views_stay_inside_the_agents_teams(agent, team, other_team, client_for) -> None:
-    TicketFactory(team=team, subject="Unser Ticket")
-    TicketFactory(team=other_team, subject="Fremdes Ticket")
+    TicketFactory.create(team=team, subject="Unser Ticket")
+    TicketFactory.create(team=other_team, subject="Fremdes Ticket")
 
     client = client_for(agent)
     unassigned = client.get("/agent/v/unassigned/").content.decode()
@@ -82,7 +86,7 @@ def test_unassigned_and_team_views_stay_inside_the_agents_teams(agent, team, oth
 
 
 def test_the_all_view_is_for_admins_and_leads_only(agent, admin_agent, other_team, client_for) -> None:
-    TicketFactory(team=other_team, subject="Fremdes Ticket")
+    TicketFactory.create(team=other_team, subject="Fremdes Ticket")
 
     assert client_for(agent).get("/agent/v/all/").status_code == 404
     assert "Fremdes Ticket" in client_for(admin_agent).get("/agent/v/all/").content.decode()
@@ -92,7 +96,7 @@ def test_the_all_view_is_for_admins_and_leads_only(agent, admin_agent, other_tea
 def test_counts_show_the_open_items_of_each_view(agent, team, client_for) -> None:
     TicketFactory.create_batch(3, team=team, assignee=agent)
     TicketFactory.create_batch(2, team=team)
-    TicketFactory(team=team, assignee=agent, status=TicketStatus.CLOSED)
+    TicketFactory.create(team=team, assignee=agent, status=TicketStatus.CLOSED)
 
     response = client_for(agent).get("/agent/v/mine/", HTTP_HX_TARGET="list", **HX)
     html = response.content.decode()
@@ -103,10 +107,20 @@ def test_counts_show_the_open_items_of_each_view(agent, team, client_for) -> Non
 
 
 def test_the_list_preview_says_who_wrote_last(agent, team, client_for) -> None:
-    TicketFactory(team=team, assignee=agent, last_message_preview="Wir kümmern uns", last_message_direction="out",
-                  last_message_kind="message")
-    TicketFactory(team=team, assignee=agent, last_message_preview="Kunde ist VIP", last_message_direction="out",
-                  last_message_kind="note")
+    TicketFactory.create(
+        team=team,
+        assignee=agent,
+        last_message_preview="Wir kümmern uns",
+        last_message_direction="out",
+        last_message_kind="message",
+    )
+    TicketFactory.create(
+        team=team,
+        assignee=agent,
+        last_message_preview="Kunde ist VIP",
+        last_message_direction="out",
+        last_message_kind="note",
+    )
 
     html = client_for(agent).get("/agent/v/mine/").content.decode()
 
@@ -115,7 +129,7 @@ def test_the_list_preview_says_who_wrote_last(agent, team, client_for) -> None:
 
 
 def test_an_htmx_request_gets_the_list_fragment_and_a_direct_load_the_page(agent, team, client_for) -> None:
-    TicketFactory(team=team, assignee=agent)
+    TicketFactory.create(team=team, assignee=agent)
     client = client_for(agent)
 
     page = client.get("/agent/v/mine/")
@@ -134,8 +148,10 @@ def test_an_htmx_request_gets_the_list_fragment_and_a_direct_load_the_page(agent
 def test_older_pages_continue_exactly_where_the_first_page_ended(agent, team, client_for, monkeypatch) -> None:
     monkeypatch.setattr("frontend.inbox.PAGE_SIZE", 3)
     same_moment = timezone.now() - timedelta(minutes=1)
-    tickets = [TicketFactory(team=team, assignee=agent, subject=f"Anfrage {i:02}", last_activity_at=same_moment)
-               for i in range(7)]
+    tickets = [
+        TicketFactory.create(team=team, assignee=agent, subject=f"Anfrage {i:02}", last_activity_at=same_moment)
+        for i in range(7)
+    ]
     client = client_for(agent)
 
     seen: list[int] = []
@@ -153,7 +169,7 @@ def test_older_pages_continue_exactly_where_the_first_page_ended(agent, team, cl
 
 
 def test_a_broken_cursor_shows_the_first_page(agent, team, client_for) -> None:
-    TicketFactory(team=team, assignee=agent, subject="Erste Seite")
+    TicketFactory.create(team=team, assignee=agent, subject="Erste Seite")
 
     response = client_for(agent).get("/agent/v/mine/?before=kaputt")
 
@@ -163,21 +179,36 @@ def test_a_broken_cursor_shows_the_first_page(agent, team, client_for) -> None:
 
 @pytest.mark.parametrize("view", ["mine", "unassigned", "teams", "all"])
 def test_a_page_costs_the_same_queries_with_few_or_many_rows(view, team, client_for) -> None:
-    lead = AgentFactory(teams=[team], role=Role.LEAD)
+    lead = AgentFactory.create(teams=[team], role=Role.LEAD)
     client = client_for(lead)
     assignee = lead if view == "mine" else None
 
-    def queries() -> int:
+    def queries(rows: int) -> int:
         with CaptureQueriesContext(connection) as ctx:
             response = client.get(f"/agent/v/{view}/")
         assert response.status_code == 200
+        assert len(response.context["page"].rows) == rows
         return len(ctx)
 
     TicketFactory.create_batch(2, team=team, assignee=assignee)
-    few = queries()
-    for t in TicketFactory.create_batch(30, team=team, assignee=AgentFactory(teams=[team]) if view != "mine" and view != "unassigned" else assignee):
-        t.customer.display_name = f"Kunde {t.pk}"
-        t.customer.save()
-    many = queries()
+    few = queries(2)
+    # Many rows, each with its own customer and (outside mine/unassigned) its own assignee.
+    for _ in range(30):
+        owner = assignee if view in ("mine", "unassigned") else AgentFactory.create(teams=[team])
+        TicketFactory.create(team=team, assignee=owner)
+    many = queries(32)
 
     assert few == many
+
+
+def test_a_customer_without_a_name_is_listed_by_their_address(agent, team, client_for) -> None:
+    from hub.models import IdentityKind
+    from hub.tests.factories import CustomerFactory, IdentityFactory
+
+    nameless = CustomerFactory.create(display_name="")
+    IdentityFactory.create(customer=nameless, kind=IdentityKind.EMAIL, value="anonym@example.de")
+    TicketFactory.create(team=team, assignee=agent, customer=nameless)
+
+    html = client_for(agent).get("/agent/v/mine/").content.decode()
+
+    assert '<span class="row-customer">anonym@example.de</span>' in html

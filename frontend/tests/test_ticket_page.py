@@ -14,7 +14,7 @@ HX = {"HTTP_HX_REQUEST": "true"}
 
 
 def test_a_ticket_outside_the_agents_scope_answers_404_everywhere(agent, other_team, client_for) -> None:
-    ticket = TicketFactory(team=other_team, subject="Geheim")
+    ticket = TicketFactory.create(team=other_team, subject="Geheim")
     client = client_for(agent)
 
     for url in (f"/agent/v/mine/t/{ticket.pk}/", f"/agent/t/{ticket.pk}/"):
@@ -27,9 +27,9 @@ def test_a_ticket_outside_the_agents_scope_answers_404_everywhere(agent, other_t
 
 
 def test_the_permalink_opens_the_ticket_in_the_most_personal_view(agent, team, client_for) -> None:
-    mine = TicketFactory(team=team, assignee=agent)
-    unassigned = TicketFactory(team=team)
-    colleagues = TicketFactory(team=team, assignee=AgentFactory(teams=[team]))
+    mine = TicketFactory.create(team=team, assignee=agent)
+    unassigned = TicketFactory.create(team=team)
+    colleagues = TicketFactory.create(team=team, assignee=AgentFactory.create(teams=[team]))
     client = client_for(agent)
 
     assert client.get(f"/agent/t/{mine.pk}/")["Location"] == f"/agent/v/mine/t/{mine.pk}/"
@@ -38,12 +38,20 @@ def test_the_permalink_opens_the_ticket_in_the_most_personal_view(agent, team, c
 
 
 def test_the_ticket_page_shows_every_channel_in_one_stream(agent, team, client_for) -> None:
-    ticket = TicketFactory(team=team, assignee=agent, subject="Lieferung fehlt")
-    IdentityFactory(customer=ticket.customer, kind=IdentityKind.EMAIL, value="max@example.de")
-    MessageFactory(ticket=ticket, channel="email", text="Wo ist mein Paket?", html="<p>Wo ist <b>mein</b> Paket?</p>")
-    MessageFactory(ticket=ticket, channel="chat", text="Hallo, noch da?")
-    MessageFactory(ticket=ticket, channel="internal", kind=MessageKind.NOTE, direction=Direction.OUTBOUND,
-                   author_agent=agent, text="Kunde ist ungeduldig")
+    ticket = TicketFactory.create(team=team, assignee=agent, subject="Lieferung fehlt")
+    IdentityFactory.create(customer=ticket.customer, kind=IdentityKind.EMAIL, value="max@example.de")
+    MessageFactory.create(
+        ticket=ticket, channel="email", text="Wo ist mein Paket?", html="<p>Wo ist <b>mein</b> Paket?</p>"
+    )
+    MessageFactory.create(ticket=ticket, channel="chat", text="Hallo, noch da?")
+    MessageFactory.create(
+        ticket=ticket,
+        channel="internal",
+        kind=MessageKind.NOTE,
+        direction=Direction.OUTBOUND,
+        author_agent=agent,
+        text="Kunde ist ungeduldig",
+    )
     events.status_changed(ticket=ticket, actor=agent, status="pending", previous="open")
 
     html = client_for(agent).get(f"/agent/v/mine/t/{ticket.pk}/").content.decode()
@@ -58,12 +66,16 @@ def test_the_ticket_page_shows_every_channel_in_one_stream(agent, team, client_f
 
 
 def test_email_html_is_sanitized_and_sandboxed_without_scripts(agent, team, client_for) -> None:
-    ticket = TicketFactory(team=team, assignee=agent)
-    MessageFactory(ticket=ticket, channel="email", html='<p onclick="steal()">Hi<script>alert(1)</script></p><img src="https://tracker.example/p.gif">')
+    ticket = TicketFactory.create(team=team, assignee=agent)
+    MessageFactory.create(
+        ticket=ticket,
+        channel="email",
+        html='<p onclick="steal()">Hi<script>alert(1)</script></p><img src="https://tracker.example/p.gif">',
+    )
 
     html = client_for(agent).get(f"/agent/v/mine/t/{ticket.pk}/").content.decode()
 
-    iframe = html[html.index("<iframe"):html.index("</iframe>")]
+    iframe = html[html.index("<iframe") : html.index("</iframe>")]
     assert 'sandbox="allow-same-origin"' in iframe
     assert "allow-scripts" not in iframe
     assert "&lt;script" not in iframe and "<script" not in iframe
@@ -72,10 +84,10 @@ def test_email_html_is_sanitized_and_sandboxed_without_scripts(agent, team, clie
 
 
 def test_customer_text_is_escaped(agent, team, client_for) -> None:
-    ticket = TicketFactory(team=team, assignee=agent, subject="<img src=x onerror=alert(1)>")
+    ticket = TicketFactory.create(team=team, assignee=agent, subject="<img src=x onerror=alert(1)>")
     ticket.customer.display_name = "<b>Max</b>"
     ticket.customer.save()
-    MessageFactory(ticket=ticket, channel="chat", text="<script>alert(1)</script>")
+    MessageFactory.create(ticket=ticket, channel="chat", text="<script>alert(1)</script>")
 
     html = client_for(agent).get(f"/agent/v/mine/t/{ticket.pk}/").content.decode()
 
@@ -88,7 +100,7 @@ def test_customer_text_is_escaped(agent, team, client_for) -> None:
     [("ticket", 'id="ticket"'), ("ticket-header", 'id="ticket-header"'), ("customer", 'id="customer"')],
 )
 def test_each_ticket_region_loads_on_its_own(agent, team, client_for, target, marker) -> None:
-    ticket = TicketFactory(team=team, assignee=agent)
+    ticket = TicketFactory.create(team=team, assignee=agent)
 
     response = client_for(agent).get(f"/agent/t/{ticket.pk}/", HTTP_HX_TARGET=target, **HX)
 
@@ -100,10 +112,10 @@ def test_each_ticket_region_loads_on_its_own(agent, team, client_for, target, ma
 
 
 def test_the_timeline_sends_only_what_came_after_the_last_item_shown(agent, team, client_for) -> None:
-    ticket = TicketFactory(team=team, assignee=agent)
-    first = MessageFactory(ticket=ticket, channel="chat", text="Erste Nachricht")
+    ticket = TicketFactory.create(team=team, assignee=agent)
+    first = MessageFactory.create(ticket=ticket, channel="chat", text="Erste Nachricht")
     shown = events.status_changed(ticket=ticket, actor=agent, status="open", previous="new")
-    MessageFactory(ticket=ticket, channel="chat", text="Zweite Nachricht")
+    MessageFactory.create(ticket=ticket, channel="chat", text="Zweite Nachricht")
     events.priority_changed(ticket=ticket, actor=agent, priority=Priority.HIGH, previous=Priority.NORMAL)
 
     response = client_for(agent).get(
@@ -115,8 +127,10 @@ def test_the_timeline_sends_only_what_came_after_the_last_item_shown(agent, team
     assert "Erste Nachricht" not in html and "Offen" not in html
 
 
-def test_the_ticket_page_costs_the_same_queries_with_short_or_long_timelines(agent, team, client_for, fake_channel) -> None:
-    ticket = TicketFactory(team=team, assignee=agent, origin_channel="fake")
+def test_the_ticket_page_costs_the_same_queries_with_short_or_long_timelines(
+    agent, team, client_for, fake_channel
+) -> None:
+    ticket = TicketFactory.create(team=team, assignee=agent, origin_channel="fake")
     client = client_for(agent)
 
     def queries() -> int:
@@ -124,22 +138,25 @@ def test_the_ticket_page_costs_the_same_queries_with_short_or_long_timelines(age
             assert client.get(f"/agent/v/mine/t/{ticket.pk}/").status_code == 200
         return len(ctx)
 
-    MessageFactory(ticket=ticket, channel="fake")
+    MessageFactory.create(ticket=ticket, channel="fake")
     events.assigned(ticket=ticket, actor=agent, assignee_id=agent.pk, previous_id=None)
     few = queries()
     for i in range(20):
-        MessageFactory(ticket=ticket, channel="chat" if i % 2 else "email",
-                       author_agent=AgentFactory(teams=[team]) if i % 3 else None)
-        events.assigned(ticket=ticket, actor=AgentFactory(teams=[team]), assignee_id=agent.pk, previous_id=None)
-    MessageFactory(ticket=ticket, channel="fake")  # the reply channel stays the same
+        MessageFactory.create(
+            ticket=ticket,
+            channel="chat" if i % 2 else "email",
+            author_agent=AgentFactory.create(teams=[team]) if i % 3 else None,
+        )
+        events.assigned(ticket=ticket, actor=AgentFactory.create(teams=[team]), assignee_id=agent.pk, previous_id=None)
+    MessageFactory.create(ticket=ticket, channel="fake")  # the reply channel stays the same
     many = queries()
 
     assert few == many
 
 
 def test_status_assignee_and_priority_change_through_the_header(agent, team, client_for) -> None:
-    colleague = AgentFactory(teams=[team])
-    ticket = TicketFactory(team=team, assignee=agent)
+    colleague = AgentFactory.create(teams=[team])
+    ticket = TicketFactory.create(team=team, assignee=agent)
     client = client_for(agent)
     url = f"/agent/t/{ticket.pk}/update/"
 
@@ -155,11 +172,31 @@ def test_status_assignee_and_priority_change_through_the_header(agent, team, cli
 
 
 def test_a_ticket_cannot_be_given_to_an_agent_who_would_not_see_it(agent, team, other_team, client_for) -> None:
-    stranger = AgentFactory(teams=[other_team])
-    ticket = TicketFactory(team=team, assignee=agent)
+    stranger = AgentFactory.create(teams=[other_team])
+    ticket = TicketFactory.create(team=team, assignee=agent)
 
     response = client_for(agent).post(f"/agent/t/{ticket.pk}/update/", {"assignee": str(stranger.pk)})
 
     assert response.status_code == 400
     ticket.refresh_from_db()
     assert ticket.assignee == agent
+
+
+def test_one_timeline_item_can_be_redrawn_when_its_delivery_state_changes(agent, team, client_for) -> None:
+    ticket = TicketFactory.create(team=team, assignee=agent)
+    MessageFactory.create(ticket=ticket, channel="chat", text="Davor")
+    reply = MessageFactory.create(
+        ticket=ticket,
+        channel="chat",
+        direction=Direction.OUTBOUND,
+        author_agent=agent,
+        text="Antwort",
+        delivery_status="failed",
+    )
+
+    response = client_for(agent).get(f"/agent/t/{ticket.pk}/", HTTP_HX_TARGET=f"m-{reply.pk}", **HX)
+
+    html = response.content.decode()
+    assert html.count("<article") == 1
+    assert f'id="m-{reply.pk}"' in html and "Fehlgeschlagen" in html
+    assert "Davor" not in html

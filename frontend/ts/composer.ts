@@ -79,7 +79,7 @@ export function installComposer(): void {
   document.body.addEventListener("htmx:afterRequest", (e) => {
     const detail = (e as CustomEvent<HtmxRequestDetail>).detail;
     if (detail.elt === textarea() && detail.successful) dirty = false;
-    if (detail.elt === form() && !detail.successful) dropPending();
+    if (detail.elt === form() && detail.xhr.status !== 200) dropPending();
   });
 
   // The server holds a send (409) or refuses it (422) with a notice: show it, keep the text.

@@ -105,10 +105,16 @@ export class LiveSocket {
     if (this.seen.length > 200) this.seen.shift();
 
     this.refreshListSoon();
-    if (event.ticket_id === openTicketId()) {
-      refresh("ticket-header");
-      refresh("timeline");
+    if (event.ticket_id !== openTicketId()) return;
+    if (event.type === "message.updated" && event.message_id) {
+      // A delivery state changed: redraw that one item where it stands.
+      const item = byId(`m-${event.message_id}`);
+      const url = byId("timeline")?.getAttribute("hx-get");
+      if (item && url) void htmx.ajax("GET", url, { target: item, swap: "outerHTML" });
+      return;
     }
+    refresh("ticket-header");
+    refresh("timeline");
   }
 
   /** Bursts of events (a bulk import, a busy chat) become one list request. */

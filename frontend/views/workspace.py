@@ -22,6 +22,10 @@ TICKET_REGIONS = {
 }
 
 
+def _is_ticket_region(target: str | None) -> bool:
+    return target is not None and (target in TICKET_REGIONS or target == "timeline" or target.startswith("m-"))
+
+
 def _int(value: str | None) -> int | None:
     try:
         return int(value) if value is not None else None
@@ -30,6 +34,10 @@ def _int(value: str | None) -> int | None:
 
 
 def _ticket_fragment(request: HttpRequest, agent: Agent, ticket: Ticket, view_key: str, target: str) -> HttpResponse:
+    if target.startswith("m-"):
+        # One timeline item again, e.g. when its delivery state changed.
+        ctx = regions.timeline_context(ticket, only_message=_int(target[2:]))
+        return render(request, "frontend/regions/timeline_items.html", ctx)
     if target == "timeline":
         ctx = regions.timeline_context(
             ticket, after_message=_int(request.GET.get("after")), after_event=_int(request.GET.get("after_event"))
@@ -45,7 +53,7 @@ def _ticket_fragment(request: HttpRequest, agent: Agent, ticket: Ticket, view_ke
 def _page(request: HttpRequest, agent: Agent, view_key: str, ticket: Ticket | None) -> HttpResponse:
     target = htmx.target(request)
     before = request.GET.get("before") or None
-    if ticket is not None and target in (*TICKET_REGIONS, "timeline"):
+    if ticket is not None and _is_ticket_region(target):
         return _ticket_fragment(request, agent, ticket, view_key, target)
     ctx = regions.list_context(agent, view_key, before, ticket.pk if ticket else None)
     if target == "list":
@@ -81,8 +89,8 @@ def permalink(request: HttpRequest, agent: Agent, ticket_id: int) -> HttpRespons
     ticket = regions.get_ticket(agent, ticket_id)
     view_key = inbox.best_view_for(agent, ticket)
     target = htmx.target(request)
-    if target in (*TICKET_REGIONS, "timeline"):
-        return htmx.vary(_ticket_fragment(request, agent, ticket, view_key, target or "ticket"))
+    if target is not None and _is_ticket_region(target):
+        return htmx.vary(_ticket_fragment(request, agent, ticket, view_key, target))
     response = redirect("agent_ticket", view=view_key, ticket_id=ticket.pk)
     if query := request.GET.urlencode():
         response["Location"] += f"?{query}"

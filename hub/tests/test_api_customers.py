@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from hub.models import Customer, CustomerMerge, IdentityKind, MessageKind, Role, Ticket
@@ -190,3 +192,22 @@ def test_teams_and_agents_are_read_only(api_for, admin_agent, team):
 
     assert client.post("/api/v1/teams/", {"name": "X", "slug": "x"}, format="json").status_code == 405
     assert client.delete(f"/api/v1/agents/{admin_agent.pk}/").status_code == 405
+
+
+def test_the_customer_list_costs_the_same_number_of_queries_for_3_and_30_customers(
+    api_for, agent, team, django_assert_max_num_queries
+):
+    def make(n: int) -> None:
+        for _ in range(n):
+            customer = TicketFactory.create(team=team).customer
+            IdentityFactory.create(customer=customer)
+            IdentityFactory.create(customer=customer, kind=IdentityKind.CHAT, value=f"visitor-{customer.pk}")
+
+    client = api_for(agent)
+    make(3)
+    with CaptureQueriesContext(connection) as three:
+        assert len(ids(client.get(URL))) == 3
+    make(27)
+
+    with django_assert_max_num_queries(len(three.captured_queries)):
+        assert len(ids(client.get(URL))) == 30

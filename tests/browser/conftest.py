@@ -17,12 +17,16 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings
 from django.test import Client
 
 from hub.models import Agent
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 ROOT = Path(__file__).resolve().parents[2]
 FRONTEND = ROOT / "frontend"
@@ -86,7 +90,7 @@ def live_asgi(transactional_db: None) -> Iterator[LiveServer]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
@@ -101,15 +105,13 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def new_page(browser: object, live_asgi: LiveServer) -> Iterator[Callable[..., object]]:
+def new_page(browser: Browser, live_asgi: LiveServer) -> Iterator[Callable[..., Page]]:
     """``new_page(agent=None)``: a page in a fresh browser context (German, 1440×900), logged in
     as ``agent`` through a real session cookie when one is given."""
-    contexts: list[object] = []
+    contexts: list[BrowserContext] = []
 
-    def make(agent: Agent | None = None, locale: str = "de-DE") -> object:
-        context = browser.new_context(  # type: ignore[attr-defined]
-            base_url=live_asgi.url, locale=locale, viewport={"width": 1440, "height": 900}
-        )
+    def make(agent: Agent | None = None, locale: str = "de-DE") -> Page:
+        context = browser.new_context(base_url=live_asgi.url, locale=locale, viewport={"width": 1440, "height": 900})
         context.set_default_timeout(10_000)
         contexts.append(context)
         if agent is not None:
@@ -121,4 +123,4 @@ def new_page(browser: object, live_asgi: LiveServer) -> Iterator[Callable[..., o
 
     yield make
     for context in contexts:
-        context.close()  # type: ignore[attr-defined]
+        context.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from django.db import connections
@@ -14,6 +15,8 @@ from hub.models import Agent, Draft, Team, Ticket
 from hub.pipeline import receive
 from hub.tests.factories import AgentFactory, MessageFactory, TicketFactory
 from hub.tests.fake_channel import FakeChannel, payload
+
+SHOTS = Path(__file__).resolve().parents[2] / "test-results"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,7 +48,7 @@ def incoming(email: str, text: str, external_id: str, **extra: object) -> Ticket
 
 
 def test_an_agent_signs_in_and_lands_on_their_tickets(new_page, agent: Agent, team: Team) -> None:
-    TicketFactory(team=team, assignee=agent, subject="Lieferung fehlt")
+    TicketFactory.create(team=team, assignee=agent, subject="Lieferung fehlt")
     page = new_page()
 
     page.goto("/")
@@ -60,10 +63,10 @@ def test_an_agent_signs_in_and_lands_on_their_tickets(new_page, agent: Agent, te
 
 
 def test_a_deep_link_back_and_reload_show_the_same_ticket(new_page, agent: Agent, team: Team) -> None:
-    first = TicketFactory(team=team, assignee=agent, subject="Rechnung doppelt")
-    second = TicketFactory(team=team, assignee=agent, subject="Lieferung fehlt")
-    MessageFactory(ticket=first, channel="chat", text="Ich wurde zweimal belastet.")
-    MessageFactory(ticket=second, channel="chat", text="Mein Paket ist nicht da.")
+    first = TicketFactory.create(team=team, assignee=agent, subject="Rechnung doppelt")
+    second = TicketFactory.create(team=team, assignee=agent, subject="Lieferung fehlt")
+    MessageFactory.create(ticket=first, channel="chat", text="Ich wurde zweimal belastet.")
+    MessageFactory.create(ticket=second, channel="chat", text="Mein Paket ist nicht da.")
     page = new_page(agent)
 
     page.goto(f"/agent/v/mine/t/{first.pk}/")
@@ -107,8 +110,8 @@ def test_messages_from_the_pipeline_appear_live_in_the_list_and_the_open_timelin
 
 
 def test_a_draft_survives_a_reload(new_page, agent: Agent, team: Team, fake_channel: FakeChannel) -> None:
-    ticket = TicketFactory(team=team, assignee=agent, origin_channel="fake")
-    MessageFactory(ticket=ticket, channel="fake", text="Wann kommt die Ware?")
+    ticket = TicketFactory.create(team=team, assignee=agent, origin_channel="fake")
+    MessageFactory.create(ticket=ticket, channel="fake", text="Wann kommt die Ware?")
     page = new_page(agent)
     page.goto(f"/agent/v/mine/t/{ticket.pk}/")
 
@@ -123,8 +126,8 @@ def test_a_draft_survives_a_reload(new_page, agent: Agent, team: Team, fake_chan
 def test_enter_is_a_newline_and_ctrl_enter_sends_the_reply(
     new_page, agent: Agent, team: Team, fake_channel: FakeChannel
 ) -> None:
-    ticket = TicketFactory(team=team, assignee=agent, origin_channel="fake")
-    MessageFactory(ticket=ticket, channel="fake", text="Wann kommt die Ware?")
+    ticket = TicketFactory.create(team=team, assignee=agent, origin_channel="fake")
+    MessageFactory.create(ticket=ticket, channel="fake", text="Wann kommt die Ware?")
     page = new_page(agent)
     page.goto(f"/agent/v/mine/t/{ticket.pk}/")
     live(page)
@@ -146,11 +149,11 @@ def test_enter_is_a_newline_and_ctrl_enter_sends_the_reply(
 
 
 def test_an_internal_note_is_marked_as_such(new_page, agent: Agent, team: Team, fake_channel: FakeChannel) -> None:
-    ticket = TicketFactory(team=team, assignee=agent, origin_channel="fake")
+    ticket = TicketFactory.create(team=team, assignee=agent, origin_channel="fake")
     page = new_page(agent)
     page.goto(f"/agent/v/mine/t/{ticket.pk}/")
 
-    page.get_by_text("Interne Notiz", exact=True).click()
+    page.get_by_role("radio", name="Interne Notiz").check()
     expect(page.locator("#composer")).to_have_class(re.compile("mode-note"))
     page.locator("#composer-text").fill("Kunde ist Stammkunde")
     page.get_by_role("button", name="Notiz speichern").click()
@@ -161,8 +164,10 @@ def test_an_internal_note_is_marked_as_such(new_page, agent: Agent, team: Team, 
     assert fake_channel.sent == []
 
 
-def test_the_workspace_looks_right(new_page, agent: Agent, team: Team, fake_channel: FakeChannel, tmp_path) -> None:
-    colleague = AgentFactory(teams=[team], user__first_name="Tom", user__last_name="Berger")
+def test_the_workspace_renders_a_full_conversation(
+    new_page, agent: Agent, team: Team, fake_channel: FakeChannel
+) -> None:
+    colleague = AgentFactory.create(teams=[team], user__first_name="Tom", user__last_name="Berger")
     ticket = incoming(
         "max@example.de",
         "Guten Tag,\nmein Paket ist seit einer Woche unterwegs.",
@@ -185,8 +190,8 @@ def test_the_workspace_looks_right(new_page, agent: Agent, team: Team, fake_chan
     page.locator("#composer-text").fill("Guten Tag Herr Mustermann,\nich sehe nach.")
     expect(page.locator("#composer-status")).to_contain_text("Entwurf gespeichert")
 
-    shot = tmp_path / "workspace.png"
-    page.screenshot(path=str(shot))
-    assert shot.stat().st_size > 10_000
     expect(page.locator("#nav")).to_be_visible()
     expect(page.locator("#customer")).to_contain_text("max@example.de")
+    expect(page.locator(".row .chip.prio-3")).to_have_text("Hoch")
+    # For a person to look at: test-results/ is ignored by git.
+    page.screenshot(path=str(SHOTS / "workspace.png"))

@@ -149,12 +149,22 @@ function resume(): void {
   if (!send({ type: "resume", after: lastSeq }) && polling) poll();
 }
 
-function flush(): void {
-  for (const p of outbox()) {
-    showPending(p);
-    if (!send({ type: "message", ...p }) && polling) {
-      api("messages", p).then((r) => render(r.message)).catch((e) => say(e.message));
+let flushing = false;
+async function flush(): Promise<void> {
+  if (flushing) return;
+  flushing = true;
+  try {
+    for (const p of outbox()) {
+      showPending(p);
+      if (send({ type: "message", ...p })) continue;
+      if (!polling) break;
+      // Over HTTP one at a time, so the messages keep the order they were written in.
+      render((await api("messages", p)).message);
     }
+  } catch (e) {
+    say((e as Error).message);
+  } finally {
+    flushing = false;
   }
 }
 

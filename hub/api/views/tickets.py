@@ -60,7 +60,8 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet[Ticket]):
             return Ticket.objects.none()
         tickets = visible_tickets(agent(self.request))
         if self.action == "list":
-            return tickets.select_related(*_LIST_JOINS).prefetch_related("tags")
+            # The history blob is for the ticket page; a page of 200 rows need not carry it.
+            return tickets.select_related(*_LIST_JOINS).prefetch_related("tags").defer("history")
         if self.action == "retrieve":
             messages = Message.objects.order_by("created_at", "id").prefetch_related("attachments")
             return tickets.select_related(*_LIST_JOINS).prefetch_related(
