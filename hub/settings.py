@@ -257,6 +257,19 @@ INSTALLED_APPS.append("drf_spectacular_sidecar")
 SPECTACULAR_SETTINGS["SWAGGER_UI_DIST"] = "SIDECAR"
 SPECTACULAR_SETTINGS["SWAGGER_UI_FAVICON_HREF"] = "SIDECAR"
 SPECTACULAR_SETTINGS["REDOC_DIST"] = "SIDECAR"
+SPECTACULAR_SETTINGS["DESCRIPTION"] = """Tickets, customers, teams and agents of the omnichannel service hub.
+
+**Authentication.** Integrations send `Authorization: Token <key>`; an admin prints a key with
+`python manage.py create_api_token USERNAME`. The agent UI uses its login session, and then every
+POST needs the CSRF token (`X-CSRFToken` header). Every answer is limited to what that agent may
+see: objects outside it answer 404.
+
+**Pagination.** Lists return `{next, previous, results}`; follow the links (opaque cursors). Tickets
+come newest activity first and a cursor stays valid while tickets change.
+
+**Replies.** `POST /api/v1/tickets/{id}/reply/` goes out through the ticket's channel after the
+request commits. Send a `client_id` to make retries safe, and `seen_message_id` to have the
+send held (409, with the newer messages) when the customer or a colleague wrote in the meantime."""
 
 # --- Email channel ----------------------------------------------------------------------------
 # Automatic mails (acknowledgements) to one address per 24 h; more means a loop and stops.
