@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
+from django.utils import timezone
 
 from hub import events, realtime
 from hub.channels import UnknownChannel, get_adapter
@@ -26,7 +28,10 @@ class DeliveryOutcome:
 def deliver_message(message_id: int) -> DeliveryOutcome:
     # Claim: only one worker moves a queued message to sending.
     claimed = Message.objects.filter(pk=message_id, delivery_status=DeliveryStatus.QUEUED).update(
-        delivery_status=DeliveryStatus.SENDING, delivery_attempts=F("delivery_attempts") + 1
+        delivery_status=DeliveryStatus.SENDING,
+        delivery_attempts=F("delivery_attempts") + 1,
+        delivery_claimed_at=timezone.now(),
+        delivery_next_at=None,
     )
     if not claimed:
         return DeliveryOutcome("skipped")
@@ -54,16 +59,48 @@ def deliver_message(message_id: int) -> DeliveryOutcome:
     if final:
         return _finish(message, DeliveryStatus.FAILED, result_error, final=True)
     delay = backoff(message.delivery_attempts)
-    _finish(message, DeliveryStatus.QUEUED, result_error, final=False)
-    log.warning("message %s not sent (attempt %s), retry in %.0f s: %s", message_id, message.delivery_attempts, delay, result_error)
+    _finish(
+        message, DeliveryStatus.QUEUED, result_error, final=False, next_at=timezone.now() + timedelta(seconds=delay)
+    )
+    log.warning(
+        "message %s not sent (attempt %s), retry in %.0f s: %s",
+        message_id,
+        message.delivery_attempts,
+        delay,
+        result_error,
+    )
     return DeliveryOutcome("retry", retry_in=delay)
 
 
-def _finish(message: Message, status: str, error: str, *, final: bool) -> DeliveryOutcome:
+def _finish(
+    message: Message, status: str, error: str, *, final: bool, next_at: datetime | None = None
+) -> DeliveryOutcome:
     with transaction.atomic():
-        Message.objects.filter(pk=message.pk).update(delivery_status=status, delivery_error=error[:2000])
+        Message.objects.filter(pk=message.pk).update(
+            delivery_status=status, delivery_error=error[:2000], delivery_next_at=next_at
+        )
         events.delivery_failed(ticket=message.ticket, message_id=message.pk, error=error[:500], final=final)
         realtime.ticket_changed(message.ticket, "message.updated", message_id=message.pk)
     if final:
         log.error("message %s failed for good on %s: %s", message.pk, message.channel, error)
     return DeliveryOutcome("failed")
+
+
+def stalled_deliveries(now: datetime | None = None) -> list[int]:
+    """Sends whose task or worker was lost, put back in the queue; their ids, for re-queueing.
+
+    A message stuck in ``sending`` longer than the task time limit lost its worker mid-send; it
+    goes back to ``queued`` (at least once: the provider may have taken it, which is the price
+    of never dropping a reply). A queued message whose retry is long overdue lost its task.
+    """
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.DELIVERY_STALLED_AFTER_SECONDS)
+    with transaction.atomic():
+        stalled = Message.objects.filter(delivery_status=DeliveryStatus.SENDING, delivery_claimed_at__lt=stale)
+        stalled_ids = list(stalled.values_list("pk", flat=True)[:1000])
+        Message.objects.filter(pk__in=stalled_ids).update(delivery_status=DeliveryStatus.QUEUED, delivery_next_at=None)
+        due = Message.objects.filter(delivery_status=DeliveryStatus.QUEUED).filter(
+            Q(delivery_next_at__lte=now - timedelta(seconds=60))
+            | Q(delivery_next_at__isnull=True, created_at__lt=stale)
+        )
+        return list(dict.fromkeys(stalled_ids + list(due.values_list("pk", flat=True)[:1000])))

@@ -104,6 +104,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE = {
     "sweep-inbound": {"task": "hub.tasks.sweep_inbound", "schedule": 60.0},
+    "sweep-deliveries": {"task": "hub.tasks.sweep_deliveries", "schedule": 60.0},
 }
 
 if REDIS_URL:
@@ -224,22 +225,24 @@ LOGGING = {
 # Phone numbers written without a country code are read as numbers of this region.
 PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="DE")
 DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=5, min_value=1)
+# A send still `sending` after this long lost its worker and is queued again (at least once).
+DELIVERY_STALLED_AFTER_SECONDS = env.int("DELIVERY_STALLED_AFTER_SECONDS", default=600, min_value=60)
 
 # --- Live chat and web forms (channels_chat, channels_web) --------------------------------------
 # Messages a chat visitor may send per minute, and all visitors behind one IP address together.
-CHAT_RATE_PER_VISITOR = env.int("CHAT_RATE_PER_VISITOR", default=30, validate=lambda n: n >= 1)
-CHAT_RATE_PER_IP = env.int("CHAT_RATE_PER_IP", default=120, validate=lambda n: n >= 1)
+CHAT_RATE_PER_VISITOR = env.int("CHAT_RATE_PER_VISITOR", default=30, min_value=1)
+CHAT_RATE_PER_IP = env.int("CHAT_RATE_PER_IP", default=120, min_value=1)
 # New chat sessions (and offline messages) per IP address and minute.
-CHAT_SESSIONS_PER_IP = env.int("CHAT_SESSIONS_PER_IP", default=20, validate=lambda n: n >= 1)
-CHAT_MAX_TEXT = env.int("CHAT_MAX_TEXT", default=5000, validate=lambda n: n >= 100)
-CHAT_MAX_ATTACHMENT_BYTES = env.int("CHAT_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024, validate=lambda n: n >= 1)
+CHAT_SESSIONS_PER_IP = env.int("CHAT_SESSIONS_PER_IP", default=20, min_value=1)
+CHAT_MAX_TEXT = env.int("CHAT_MAX_TEXT", default=5000, min_value=100)
+CHAT_MAX_ATTACHMENT_BYTES = env.int("CHAT_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024, min_value=1)
 CHAT_ATTACHMENT_TYPES = env.list(
     "CHAT_ATTACHMENT_TYPES",
     default=["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"],
 )
 # Web form submissions per IP address and hour.
-WEBFORM_RATE_PER_IP = env.int("WEBFORM_RATE_PER_IP", default=10, validate=lambda n: n >= 1)
-WEBFORM_MAX_ATTACHMENT_BYTES = env.int("WEBFORM_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024, validate=lambda n: n >= 1)
+WEBFORM_RATE_PER_IP = env.int("WEBFORM_RATE_PER_IP", default=10, min_value=1)
+WEBFORM_MAX_ATTACHMENT_BYTES = env.int("WEBFORM_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024, min_value=1)
 
 # --- Demo data --------------------------------------------------------------------------------
 # The password `seed_demo` gives the demo admin (and the other demo agents). Empty: generated
@@ -257,6 +260,8 @@ INSTALLED_APPS.append("drf_spectacular_sidecar")
 SPECTACULAR_SETTINGS["SWAGGER_UI_DIST"] = "SIDECAR"
 SPECTACULAR_SETTINGS["SWAGGER_UI_FAVICON_HREF"] = "SIDECAR"
 SPECTACULAR_SETTINGS["REDOC_DIST"] = "SIDECAR"
+# Group operations by resource (tickets, customers, …), not under one "v1" heading.
+SPECTACULAR_SETTINGS["SCHEMA_PATH_PREFIX"] = r"/api/v[0-9]+"
 SPECTACULAR_SETTINGS["DESCRIPTION"] = """Tickets, customers, teams and agents of the omnichannel service hub.
 
 **Authentication.** Integrations send `Authorization: Token <key>`; an admin prints a key with
@@ -273,14 +278,14 @@ send held (409, with the newer messages) when the customer or a colleague wrote 
 
 # --- Email channel ----------------------------------------------------------------------------
 # Automatic mails (acknowledgements) to one address per 24 h; more means a loop and stops.
-EMAIL_AUTO_MAIL_LIMIT = env.int("EMAIL_AUTO_MAIL_LIMIT", default=3, validate=lambda n: n >= 0)
+EMAIL_AUTO_MAIL_LIMIT = env.int("EMAIL_AUTO_MAIL_LIMIT", default=3, min_value=0)
 # How often beat polls the IMAP mailboxes, in seconds.
-EMAIL_IMAP_POLL_SECONDS = env.int("EMAIL_IMAP_POLL_SECONDS", default=60, validate=lambda n: n >= 5)
+EMAIL_IMAP_POLL_SECONDS = env.int("EMAIL_IMAP_POLL_SECONDS", default=60, min_value=5)
 # Mails fetched per mailbox and poll; the rest come on the next poll.
-EMAIL_IMAP_BATCH = env.int("EMAIL_IMAP_BATCH", default=200, validate=lambda n: n >= 1)
+EMAIL_IMAP_BATCH = env.int("EMAIL_IMAP_BATCH", default=200, min_value=1)
 # `smtp_inbound`: where the inbound SMTP server listens.
 EMAIL_SMTP_INBOUND_HOST = env.str("EMAIL_SMTP_INBOUND_HOST", default="127.0.0.1")
-EMAIL_SMTP_INBOUND_PORT = env.int("EMAIL_SMTP_INBOUND_PORT", default=2525, validate=lambda n: 0 < n < 65536)
+EMAIL_SMTP_INBOUND_PORT = env.int("EMAIL_SMTP_INBOUND_PORT", default=2525, min_value=1, max_value=65535)
 CELERY_BEAT_SCHEDULE["email-poll-imap"] = {
     "task": "channels_email.tasks.poll_mailboxes",
     "schedule": float(EMAIL_IMAP_POLL_SECONDS),

@@ -51,3 +51,15 @@ def deliver(message_id: int) -> str:
     if result.retry_in is not None:
         deliver.apply_async((message_id,), countdown=result.retry_in)
     return result.outcome
+
+
+@shared_task(ignore_result=True)
+def sweep_deliveries() -> int:
+    from hub.delivery import stalled_deliveries
+
+    ids = stalled_deliveries()
+    for message_id in ids:
+        deliver.delay(message_id)
+    if ids:
+        log.warning("delivery sweep re-queued %s outbound messages", len(ids))
+    return len(ids)

@@ -22,8 +22,8 @@ TICKET_REGIONS = {
 }
 
 
-def _is_ticket_region(target: str | None) -> bool:
-    return target is not None and (target in TICKET_REGIONS or target == "timeline" or target.startswith("m-"))
+def _is_ticket_region(target: str) -> bool:
+    return target in TICKET_REGIONS or target == "timeline" or target.startswith("m-")
 
 
 def _int(value: str | None) -> int | None:
@@ -53,7 +53,7 @@ def _ticket_fragment(request: HttpRequest, agent: Agent, ticket: Ticket, view_ke
 def _page(request: HttpRequest, agent: Agent, view_key: str, ticket: Ticket | None) -> HttpResponse:
     target = htmx.target(request)
     before = request.GET.get("before") or None
-    if ticket is not None and _is_ticket_region(target):
+    if ticket is not None and target is not None and _is_ticket_region(target):
         return _ticket_fragment(request, agent, ticket, view_key, target)
     ctx = regions.list_context(agent, view_key, before, ticket.pk if ticket else None)
     if target == "list":

@@ -44,7 +44,8 @@ class ActivityKeyset(BasePagination):
     what makes deep pages slow. The cursor here is the (time, id) pair of the edge row and the
     next page is the row comparison ``(time, id) < (T, I)``, which PostgreSQL answers as one
     range scan of the (time, id) index however deep the page and however many rows tie (an
-    ``a < T OR (a = T AND id < I)`` form falls back to a bitmap scan and a sort). A row that gains
+    ``a < T OR (a = T AND id < I)`` form falls back to a bitmap scan and a sort); the lookups are
+    the row-value ones Django 5.2 built for composite primary keys. A row that gains
     activity while someone pages moves to the top; nothing is shown twice and no unchanged row
     is skipped.
     """

@@ -58,13 +58,24 @@ class Message(models.Model):
     delivery_status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.RECEIVED)
     delivery_error = models.TextField(blank=True)
     delivery_attempts = models.PositiveSmallIntegerField(default=0)
+    # When a worker claimed the send (status sending), and when a queued retry is due; the
+    # delivery sweep uses both to pick up sends whose task or worker was lost.
+    delivery_claimed_at = models.DateTimeField(null=True, blank=True)
+    delivery_next_at = models.DateTimeField(null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("message")
         verbose_name_plural = _("messages")
-        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="message_ticket_time")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at", "id"], name="message_ticket_time"),
+            models.Index(
+                fields=["delivery_status", "delivery_next_at"],
+                name="message_delivery_pending",
+                condition=models.Q(delivery_status__in=["queued", "sending"]),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["channel", "external_id"], name="message_unique_channel_external_id",

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from hub import channels
 from hub.actions import do_reply
 from hub.channels import DeliveryResult
 from hub.delivery import deliver_message
 from hub.models import Agent, DeliveryStatus, Direction, Message, Team, Ticket, TicketEvent
-from hub.tasks import deliver
+from hub.tasks import deliver, sweep_deliveries
 from hub.tests.factories import MessageFactory, TicketFactory
 from hub.tests.fake_channel import FakeChannel
 
@@ -140,3 +142,32 @@ def test_a_message_on_a_channel_without_an_adapter_fails_with_the_reason(ticket:
     message.refresh_from_db()
     assert "pigeon" in message.delivery_error
     assert TicketEvent.objects.get(ticket=ticket, kind="delivery_failed").data["final"] is True
+
+
+def test_a_send_whose_worker_died_midway_is_queued_again_by_the_sweep(
+    ticket: Ticket, fake_channel: FakeChannel
+) -> None:
+    message = queued(ticket)
+    Message.objects.filter(pk=message.pk).update(
+        delivery_status=DeliveryStatus.SENDING,
+        delivery_attempts=1,
+        delivery_claimed_at=timezone.now() - timedelta(hours=1),
+    )
+
+    assert sweep_deliveries() == 1
+
+    message.refresh_from_db()
+    assert message.delivery_status == DeliveryStatus.SENT
+    assert [s["message_id"] for s in fake_channel.sent] == [message.pk]
+
+
+def test_the_sweep_leaves_a_send_in_progress_and_a_retry_not_yet_due_alone(
+    ticket: Ticket, fake_channel: FakeChannel
+) -> None:
+    now = timezone.now()
+    in_progress, later = queued(ticket, "läuft"), queued(ticket, "später")
+    Message.objects.filter(pk=in_progress.pk).update(delivery_status=DeliveryStatus.SENDING, delivery_claimed_at=now)
+    Message.objects.filter(pk=later.pk).update(delivery_next_at=now + timedelta(seconds=30))
+
+    assert sweep_deliveries() == 0
+    assert fake_channel.sent == []

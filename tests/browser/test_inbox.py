@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connections
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, WebSocketRoute, expect
 
 from hub.models import Agent, Draft, Team, Ticket
 from hub.pipeline import receive
@@ -195,3 +195,80 @@ def test_the_workspace_renders_a_full_conversation(
     expect(page.locator(".row .chip.prio-3")).to_have_text("Hoch")
     # For a person to look at: test-results/ is ignored by git.
     page.screenshot(path=str(SHOTS / "workspace.png"))
+
+
+class Switchboard:
+    """Stands between the page and the hub's websocket, so a test can cut the connection."""
+
+    def __init__(self, page: Page) -> None:
+        self.down = False
+        self.routes: list[WebSocketRoute] = []
+        page.route_web_socket(re.compile(r"/ws/agent/$"), self._handle)
+
+    def _handle(self, ws: WebSocketRoute) -> None:
+        if self.down:
+            ws.close()
+            return
+        ws.connect_to_server()
+        self.routes.append(ws)
+
+    def cut(self) -> None:
+        self.down = True
+        for ws in self.routes:
+            ws.close()
+        self.routes.clear()
+
+    def restore(self) -> None:
+        self.down = False
+
+
+def test_a_cut_connection_pauses_live_updates_and_catches_up_after_reconnecting(
+    new_page, agent: Agent, team: Team, fake_channel: FakeChannel
+) -> None:
+    ticket = incoming("max@example.de", "Wo ist mein Paket?", "m-1", subject="Lieferung fehlt")
+    page = new_page(agent)
+    line = Switchboard(page)
+    page.goto(f"/agent/v/unassigned/t/{ticket.pk}/")
+    live(page)
+
+    line.cut()
+    expect(page.locator("#live-status")).to_be_visible()
+    expect(page.locator("#live-status")).to_contain_text("Live-Updates pausiert")
+    incoming("max@example.de", "Geschrieben, während die Verbindung weg war", "m-2", ticket_id=ticket.pk)
+    later = incoming("erika@example.de", "Neue Anfrage in der Pause", "m-3", subject="Umtausch")
+    line.restore()
+
+    live(page)
+    expect(page.locator("#live-status")).to_be_hidden()
+    expect(page.locator("#timeline")).to_contain_text("Geschrieben, während die Verbindung weg war")
+    expect(page.locator(f"#list .row[data-ticket-id='{later.pk}']")).to_be_visible()
+
+
+def test_a_send_is_held_when_the_customer_wrote_meanwhile_and_can_go_out_anyway(
+    new_page, agent: Agent, team: Team, fake_channel: FakeChannel
+) -> None:
+    ticket = incoming("max@example.de", "Wo ist mein Paket?", "m-1", subject="Lieferung fehlt")
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=agent)
+    page = new_page(agent)
+    line = Switchboard(page)
+    page.goto(f"/agent/v/mine/t/{ticket.pk}/")
+    live(page)
+    # The agent does not see what arrives next: their connection is down.
+    line.cut()
+    expect(page.locator("#live-status")).to_be_visible()
+    incoming("max@example.de", "Hat sich erledigt, es ist da!", "m-2", ticket_id=ticket.pk)
+
+    box = page.locator("#composer-text")
+    box.fill("Wir schicken Ihnen ein neues Paket.")
+    box.press("Control+Enter")
+
+    notice = page.locator("#composer-notice")
+    expect(notice).to_contain_text("Hat sich erledigt, es ist da!")
+    expect(box).to_have_value("Wir schicken Ihnen ein neues Paket.")
+    assert fake_channel.sent == []
+
+    notice.get_by_role("button", name="Trotzdem senden").click()
+
+    expect(page.locator("#timeline article.bubble.out[data-message-id]")).to_contain_text("ein neues Paket")
+    expect(box).to_have_value("")
+    assert [s["text"] for s in fake_channel.sent] == ["Wir schicken Ihnen ein neues Paket."]
