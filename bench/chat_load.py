@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import statistics
 import time
@@ -89,8 +90,8 @@ class Flow:
 
 @dataclass
 class Stats:
-    c2a: Flow = field(default_factory=Flow)
-    a2c: Flow = field(default_factory=Flow)
+    # Flows by name; a message id is "<flow>-<n>", so a receiver knows which flow it belongs to.
+    flows: dict[str, Flow] = field(default_factory=lambda: defaultdict(Flow))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     # Agent feed (ws/agent/): first receipt of a hub event per (ticket, message id).
     feed: dict[tuple[int, int], float] = field(default_factory=dict)
@@ -99,6 +100,10 @@ class Stats:
 
     def error(self, code: str) -> None:
         self.errors[code] += 1
+
+    def flow(self, key: str) -> Flow | None:
+        name = key.split("-", 1)[0]
+        return self.flows.get(name, None)
 
 
 def _origin(origin: str) -> Any:
@@ -138,10 +143,14 @@ class Visitor:
                     self.seqs.append(int(frame["seq"]))
                     text = str(frame.get("text") or "")
                     if frame.get("from") == "agent" and text.startswith(A2C):
-                        self.stats.a2c.receive(self.index, text[len(A2C) :], now)
+                        key = text[len(A2C) :]
+                        if (flow := self.stats.flow(key)) is not None:
+                            flow.receive(self.index, key, now)
                 elif kind == "ack":
-                    self.stats.c2a.acked.setdefault(str(frame["client_id"]), now)
-                    self.own[str(frame["client_id"])] = int(frame["seq"])
+                    key = str(frame["client_id"])
+                    if (flow := self.stats.flow(key)) is not None:
+                        flow.acked.setdefault(key, now)
+                    self.own[key] = int(frame["seq"])
                 elif kind == "synced":
                     self.synced.set()
                 elif kind == "error":
@@ -149,7 +158,7 @@ class Visitor:
 
     async def send(self, key: str) -> None:
         assert self.ws is not None
-        self.stats.c2a.send(self.index, key)
+        self.stats.flows[key.split("-", 1)[0]].send(self.index, key)
         try:
             await self.ws.send(json.dumps({"type": "message", "client_id": key, "text": C2A + key}))
         except Exception:  # noqa: BLE001
@@ -175,7 +184,7 @@ class Visitor:
         unique = sorted(set(self.seqs))
         missing = (unique[-1] - unique[0] + 1 - len(unique)) if unique else 0
         first_seen = list(dict.fromkeys(self.seqs))
-        disorder = sum(1 for a, b in zip(first_seen, first_seen[1:], strict=False) if b < a)
+        disorder = sum(1 for a, b in itertools.pairwise(first_seen) if b < a)
         return doubled, missing, disorder
 
 
@@ -210,10 +219,14 @@ class AgentPane:
                 if kind == "message":
                     text = str(frame.get("text") or "")
                     conversation = self.conversations.get(str(frame.get("session")))
-                    if frame.get("from") == "visitor" and text.startswith(C2A) and conversation is not None:
-                        self.stats.c2a.receive(conversation, str(frame["client_id"]), now)
+                    key = str(frame.get("client_id"))
+                    flow = self.stats.flow(key)
+                    if frame.get("from") == "visitor" and text.startswith(C2A) and conversation is not None and flow:
+                        flow.receive(conversation, key, now)
                 elif kind == "sent":
-                    self.stats.a2c.acked.setdefault(str(frame.get("client_id")), now)
+                    key = str(frame.get("client_id"))
+                    if (flow := self.stats.flow(key)) is not None:
+                        flow.acked.setdefault(key, now)
                 elif kind == "history":
                     waiter = self.history.pop(int(frame["ticket_id"]), None)
                     if waiter is not None and not waiter.done():
@@ -234,9 +247,11 @@ class AgentPane:
 
     async def send(self, ticket_id: int, conversation: int, key: str) -> None:
         assert self.ws is not None
-        self.stats.a2c.send(conversation, key)
+        self.stats.flows[key.split("-", 1)[0]].send(conversation, key)
         try:
-            await self.ws.send(json.dumps({"type": "send", "ticket_id": ticket_id, "client_id": key, "text": A2C + key}))
+            await self.ws.send(
+                json.dumps({"type": "send", "ticket_id": ticket_id, "client_id": key, "text": A2C + key})
+            )
         except Exception:  # noqa: BLE001
             self.stats.error("agent:send_failed")
 

@@ -67,7 +67,7 @@ class Servers:
     def start(self, name: str, argv: list[str], env: dict[str, str]) -> Proc:
         log = self.logdir / f"{name}.log"
         handle = log.open("wb")
-        popen = subprocess.Popen(  # noqa: S603 - our own interpreter with fixed arguments
+        popen = subprocess.Popen(
             argv, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
         )
         handle.close()
@@ -86,7 +86,7 @@ class Servers:
         while True:
             self.check_alive()
             try:
-                with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
+                with urllib.request.urlopen(url, timeout=2) as response:
                     if response.status == 200:
                         return
             except OSError:
@@ -190,18 +190,42 @@ def start_servers(env: dict[str, str], *, workers: int, celery_concurrency: int)
         servers.start(
             "celery",
             [
-                sys.executable, "-m", "celery", "-A", "hub", "worker", "--loglevel=WARNING",
-                f"--concurrency={celery_concurrency}", "--without-gossip", "--without-mingle",
-                "--without-heartbeat", "-n", f"bench-chat-{port}@%h",
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "hub",
+                "worker",
+                "--loglevel=WARNING",
+                f"--concurrency={celery_concurrency}",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                f"bench-chat-{port}@%h",
             ],
             env,
         )
         servers.start(
             "uvicorn",
             [
-                sys.executable, "-m", "uvicorn", "hub.asgi:application", "--host", "127.0.0.1",
-                "--port", str(port), "--workers", str(workers), "--lifespan", "off",
-                "--log-level", "warning", "--no-access-log", "--backlog", "4096",
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "hub.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--lifespan",
+                "off",
+                "--log-level",
+                "warning",
+                "--no-access-log",
+                "--backlog",
+                "4096",
             ],
             env,
         )

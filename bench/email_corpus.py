@@ -187,12 +187,17 @@ class Corpus:
         elif kind == "html":
             body = self._html_part(self._html(text, with_logo=False))
         elif kind == "alternative":
-            body = self._multipart("alternative", boundary, [self._text_part(text), self._html_part(self._html(text, False))])
+            body = self._multipart(
+                "alternative", boundary, [self._text_part(text), self._html_part(self._html(text, False))]
+            )
         else:  # attachments: related HTML with the inline logo, plus one or two files
             related = self._multipart(
                 "related",
                 boundary + "r",
-                [self._html_part(self._html(text, True)), self._attachment("logo.png", "image/png", _LOGO, "logo@example")],
+                [
+                    self._html_part(self._html(text, True)),
+                    self._attachment("logo.png", "image/png", _LOGO, "logo@example"),
+                ],
             )
             alternative = self._multipart("alternative", boundary + "a", [self._text_part(text), related])
             files = [self._attachment(f"Rechnung-{self._count}.pdf", "application/pdf", self._pdf())]
@@ -208,7 +213,9 @@ class Corpus:
         lang = person.language
         prefix = "AW" if lang == "de" else "Re"
         text = self.rng.choice(_REPLY_BODIES[lang])
-        intro = "Am 03.03.2025 um 09:12 schrieb Support:" if lang == "de" else "On Mon, 3 Mar 2025 at 09:12, Support wrote:"
+        intro = (
+            "Am 03.03.2025 um 09:12 schrieb Support:" if lang == "de" else "On Mon, 3 Mar 2025 at 09:12, Support wrote:"
+        )
         body_text = f"{text}\n\n{person.name}\n\n{intro}\n" + "\n".join(f"> {line}" for line in quoted.splitlines())
         msgid = self._msgid()
         refs = " ".join([*(references or []), parent])

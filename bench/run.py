@@ -132,8 +132,12 @@ def main() -> int:
     for size in sizes:
         print(f"== {size:,} tickets ({database_url(server, size).rsplit('/', 1)[-1]})", flush=True)
         started = time.monotonic()
-        runs.append(run_size(server, size))
-        print(f"   done in {time.monotonic() - started:.0f} s", flush=True)
+        run = run_size(server, size)
+        runs.append(run)
+        load = ", ".join(str(x) for x in run.get("load_average", []))
+        print(
+            f"   done in {time.monotonic() - started:.0f} s (load average {load} on {run.get('cpus')} CPUs)", flush=True
+        )
     table, misses = report(runs)
     print()
     print(table)

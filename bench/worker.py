@@ -62,6 +62,9 @@ def main() -> int:
         "messages": Message.objects.count(),
         "seeded": seeded,
         "seconds": round(time.monotonic() - started, 1),
+        # Other work on the machine shows in every figure: keep it beside them.
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "cpus": os.cpu_count(),
         "results": [r.as_dict() for r in ctx.results],
     }
     args.out.write_text(json.dumps(payload, indent=1), encoding="utf-8")

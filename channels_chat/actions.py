@@ -180,7 +180,11 @@ def post_visitor_message(
                 external_id=f"{locked.widget.key}:{locked.public_id}:{client_id}",
                 payload=inbound_payload(locked, message),
             )
-            push(session_group(locked), {"type": "chat.message", "message": message_view(message)})
+            # The session tells an agent's pane following several chats which one this is.
+            push(
+                session_group(locked),
+                {"type": "chat.message", "session": str(locked.public_id), "message": message_view(message)},
+            )
     except IntegrityError:
         # The same client id from another tab or connection won the race: answer with its message.
         found = ChatMessage.objects.filter(session=session, client_id=client_id).first()
@@ -213,7 +217,10 @@ def post_agent_message(session: ChatSession, hub_message: Message) -> ChatMessag
             text=hub_message.text,
             hub_message_id=hub_message.pk,
         )
-        push(session_group(locked), {"type": "chat.message", "message": message_view(message)})
+        push(
+            session_group(locked),
+            {"type": "chat.message", "session": str(locked.public_id), "message": message_view(message)},
+        )
     return message
 
 

@@ -3,7 +3,7 @@
  * in the agent's language and permissions. Reconnects with backoff and catches up after a
  * reconnect and when the tab becomes visible again. */
 
-import { byId, openTicketId, refresh } from "./dom";
+import { announce, byId, openTicketId, refresh } from "./dom";
 
 interface HubEvent {
   type: string;
@@ -126,7 +126,11 @@ export class LiveSocket {
 
 function setPaused(paused: boolean): void {
   const indicator = byId("live-status");
-  if (indicator) indicator.hidden = !paused;
+  if (indicator) {
+    // Said once through the page's one polite live region, not on every retry.
+    if (paused && indicator.hidden) announce(indicator.textContent?.trim() ?? "");
+    indicator.hidden = !paused;
+  }
   document.body.classList.toggle("is-offline", paused);
   // Browser tests and support staff can read the connection state off the page.
   document.body.dataset.live = paused ? "paused" : "open";

@@ -3,7 +3,7 @@
 import { byId, openTicketId } from "./dom";
 import { applyMode, installComposer } from "./composer";
 import { LiveSocket } from "./live";
-import { installTimeline, markTimelineSeen, scrollToEnd, updateSeen } from "./timeline";
+import { installTimeline, markTimelineSeen, scrollToEnd, sizeEmailFrames, updateSeen } from "./timeline";
 
 const LIST_SCROLL = ".rows";
 let listScroll = 0;
@@ -24,6 +24,7 @@ function onTicketShown(socket: LiveSocket, focus: boolean): void {
   markTimelineSeen();
   updateSeen();
   applyMode();
+  sizeEmailFrames();
   scrollToEnd();
   socket.follow(openTicketId());
   if (focus) byId("ticket-title")?.focus({ preventScroll: true });

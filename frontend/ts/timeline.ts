@@ -32,10 +32,17 @@ export function updateSeen(): void {
 function sizeEmailFrame(frame: HTMLIFrameElement): void {
   try {
     const doc = frame.contentDocument;
-    if (doc?.documentElement) frame.style.height = `${doc.documentElement.scrollHeight + 4}px`;
+    if (doc?.readyState === "complete" && doc.body) {
+      frame.style.height = `${Math.ceil(doc.documentElement.getBoundingClientRect().height) + 8}px`;
+    }
   } catch {
     /* a frame we may not measure keeps its CSS height */
   }
+}
+
+/** Frames that finished loading before this script ran get their height here. */
+export function sizeEmailFrames(): void {
+  document.querySelectorAll<HTMLIFrameElement>("iframe.email-body").forEach(sizeEmailFrame);
 }
 
 export function installTimeline(): void {

@@ -189,3 +189,16 @@ def test_invalid_values_are_refused_and_change_nothing(api_for, agent, ticket, r
 
     assert response.status_code == 400
     assert Ticket.objects.get(pk=ticket.pk).version == ticket.version
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_reply_is_delivered_by_the_task_without_any_test_hook(api_for, team, fake_channel):
+    agent = AgentFactory.create(teams=[team])
+    ticket = TicketFactory.create(team=team, origin_channel="fake")
+    MessageFactory.create(ticket=ticket, channel="fake")
+
+    response = api_for(agent).post(url(ticket, "reply"), {"text": "Kommt morgen."}, format="json")
+
+    assert response.status_code == 201
+    assert [s["text"] for s in fake_channel.sent] == ["Kommt morgen."]
+    assert Message.objects.get(pk=response.json()["id"]).delivery_status == DeliveryStatus.SENT

@@ -329,3 +329,17 @@ def test_an_active_attachment_is_served_as_a_download(api_for, agent, team):
     assert b"".join(active.streaming_content) == b"<script>alert(1)</script>"
     assert shown["Content-Type"] == "image/png"
     assert shown["Content-Disposition"].startswith("inline;")
+
+
+def test_an_attachment_whose_file_is_gone_answers_404(api_for, agent, team):
+    message = MessageFactory.create(ticket=TicketFactory.create(team=team))
+    attachment = Attachment.objects.create(
+        message=message,
+        filename="weg.txt",
+        content_type="text/plain",
+        size=1,
+        sha256="99" * 32,
+        file="attachments/99/does-not-exist",
+    )
+
+    assert api_for(agent).get(f"/api/v1/attachments/{attachment.pk}/download/").status_code == 404

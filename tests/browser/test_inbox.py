@@ -53,6 +53,7 @@ def test_an_agent_signs_in_and_lands_on_their_tickets(new_page, agent: Agent, te
 
     page.goto("/")
     expect(page.get_by_role("heading", name="Anmelden")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "login.png"))
     page.get_by_label("Benutzername").fill(agent.user.username)
     page.get_by_label("Passwort").fill("correct horse battery")
     page.get_by_role("button", name="Anmelden").click()
@@ -175,6 +176,24 @@ def test_the_workspace_renders_a_full_conversation(
         subject="Lieferung fehlt",
         name="Max Mustermann",
     )
+    MessageFactory.create(
+        ticket=ticket,
+        channel="email",
+        subject="Re: Lieferung fehlt",
+        sender="Max Mustermann",
+        text="Die Sendungsnummer ist 0034.",
+        html="<p>Hallo,</p><p>die Sendungsnummer ist <b>0034</b>.</p>",
+        quoted_text="> Guten Tag, wir prüfen das.",
+    )
+    MessageFactory.create(
+        ticket=ticket,
+        channel="internal",
+        kind="note",
+        direction="out",
+        author_agent=colleague,
+        author_customer=None,
+        text="Beim Versanddienst nachgefragt.",
+    )
     incoming("max@example.de", "Ist das Paket verloren?", "m-2", ticket_id=ticket.pk)
     for i, (subject, email) in enumerate(
         [
@@ -195,6 +214,15 @@ def test_the_workspace_renders_a_full_conversation(
     expect(page.locator(".row .chip.prio-3")).to_have_text("Hoch")
     # For a person to look at: test-results/ is ignored by git.
     page.screenshot(path=str(SHOTS / "workspace.png"))
+    expect(page.locator("#m-" + str(ticket.messages.filter(channel="email").get().pk) + " iframe")).to_have_attribute(
+        "style", re.compile(r"height: \d+px")
+    )
+
+    # Below 1024 px list and ticket become master and detail on the same URLs.
+    page.set_viewport_size({"width": 800, "height": 900})
+    expect(page.locator("#list")).to_be_hidden()
+    expect(page.get_by_role("link", name="Zurück zur Liste")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "workspace-narrow.png"))
 
 
 class Switchboard:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
@@ -30,10 +30,15 @@ class AttachmentDownloadView(generics.GenericAPIView[Attachment]):
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> FileResponse:
         attachment = self.get_object()
+        try:
+            handle = attachment.file.open("rb")
+        except FileNotFoundError:
+            # The row outlived its file (a restore without media); say so rather than fail.
+            raise Http404("The file of this attachment is missing.") from None
         content_type = attachment.content_type.split(";")[0].strip().lower()
         inline = content_type in INLINE_SAFE
         response = FileResponse(
-            attachment.file.open("rb"),
+            handle,
             as_attachment=not inline,
             filename=attachment.filename,
             content_type=content_type if inline else "application/octet-stream",

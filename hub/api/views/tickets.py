@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -101,7 +102,8 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet[Ticket]):
             newer = Message.objects.filter(pk__in=[m.pk for m in conflict.newer]).order_by("pk")
             context = self.get_serializer_context()
             newer_data = MessageSerializer(newer.prefetch_related("attachments"), many=True, context=context).data
-            return Response({"detail": str(conflict), "newer": newer_data}, status=status.HTTP_409_CONFLICT)
+            detail = _("Newer messages arrived since you last looked; nothing was sent.")
+            return Response({"detail": detail, "newer": newer_data}, status=status.HTTP_409_CONFLICT)
         except (ChannelUnavailable, UnknownChannel) as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         out = MessageSerializer(message, context=self.get_serializer_context()).data
@@ -112,7 +114,8 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet[Ticket]):
     def notes(self, request: Request, pk: str | None = None) -> Response:
         ticket = self.get_object()
         message = do_add_note(ticket, agent=agent(request), **self._input(NoteInput))
-        return Response(MessageSerializer(message, context=self.get_serializer_context()).data, status=201)
+        out = MessageSerializer(message, context=self.get_serializer_context()).data
+        return Response(out, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Assign to an agent, or unassign", request=AssignInput, responses={200: TicketSerializer})
     @action(detail=True, methods=["post"])
