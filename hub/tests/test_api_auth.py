@@ -50,8 +50,11 @@ def test_the_command_refuses_unknown_users_and_users_without_an_agent_profile(db
         token_for("bot")
 
 
-def test_a_request_without_credentials_is_refused(db):
-    assert APIClient().get(URL).status_code in (401, 403)
+def test_a_request_without_credentials_is_refused_and_told_to_authenticate(db):
+    response = APIClient().get(URL)
+
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Token"
 
 
 def test_a_wrong_token_is_refused(agent):
@@ -60,7 +63,7 @@ def test_a_wrong_token_is_refused(agent):
 
     response = client.get(URL)
 
-    assert response.status_code in (401, 403)
+    assert response.status_code == 401
     assert "results" not in response.json()
 
 
