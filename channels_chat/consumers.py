@@ -11,7 +11,8 @@ The visitor's token (query string) and the page's Origin are checked before anyt
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -20,13 +21,26 @@ from django.conf import settings
 
 from channels_chat import actions
 from channels_chat.actions import ChatError, session_group
-from channels_chat.models import ChatSession, Widget
+from channels_chat.models import ChatMessage, ChatSession, Widget
 from channels_chat.serialize import message_view
 from channels_chat.tokens import read_visitor_token
 from hub import realtime
 from hub.ratelimit import allow
 
+T = TypeVar("T")
+
 log = logging.getLogger(__name__)
+
+
+def db(fn: Callable[..., T]) -> Callable[..., Awaitable[T]]:
+    """Run ``fn`` on the thread pool with its own database connection.
+
+    Channels' default runs every consumer's database work of a process on one thread, so with a
+    thousand open chats each message waited for everyone else's queries (seconds at 100
+    messages a second, see bench/bench_chat.py). A socket still handles its frames one at a
+    time, and the session's row lock orders messages from several tabs.
+    """
+    return database_sync_to_async(fn, thread_sensitive=False)  # type: ignore[no-any-return]
 
 
 def header(scope: dict[str, Any], name: bytes) -> str:
@@ -47,30 +61,42 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         self.session = None
-        key = self.scope["url_route"]["kwargs"]["key"]
         query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
-        token = (query.get("token") or [""])[0]
-        widget = await database_sync_to_async(Widget.objects.filter(key=key, enabled=True).first)()
+        opened = await db(self._open)(
+            self.scope["url_route"]["kwargs"]["key"],
+            (query.get("token") or [""])[0],
+            (query.get("lang") or [""])[0][:10],
+        )
         # Refuse before accepting: a page on a foreign origin never gets an open socket.
+        if isinstance(opened, int):
+            await self.close(code=opened)
+            return
+        self.session, ticket_id = opened
+        await self.channel_layer.group_add(session_group(self.session), self.channel_name)
+        await self._join_ticket(ticket_id)
+        await self.accept()
+
+    def _open(self, key: str, token: str, language: str) -> int | tuple[ChatSession, int | None]:
+        """The visitor's session and its ticket, or the close code that refuses them (one hop)."""
+        widget = Widget.objects.filter(key=key, enabled=True).first()
         if widget is None:
-            await self.close(code=4404)
-            return
-        if not widget.allows_origin(header(self.scope, b"origin")):
-            log.info("chat websocket for widget %s refused for origin %r", key, header(self.scope, b"origin"))
-            await self.close(code=4403)
-            return
+            return 4404
+        origin = header(self.scope, b"origin")
+        if not widget.allows_origin(origin):
+            log.info("chat websocket for widget %s refused for origin %r", key, origin)
+            return 4403
         visitor = read_visitor_token(token, widget.key)
         if visitor is None:
-            await self.close(code=4401)
-            return
+            return 4401
         if not allow("chat-connect-ip", client_ip(self.scope), settings.CHAT_SESSIONS_PER_IP * 5):
-            await self.close(code=4429)
-            return
-        language = (query.get("lang") or [""])[0][:10]
-        self.session = await database_sync_to_async(actions.open_session)(widget, visitor, language=language)
-        await self.channel_layer.group_add(session_group(self.session), self.channel_name)
-        await self.accept()
-        await self._follow_ticket()
+            return 4429
+        session = actions.open_session(widget, visitor, language=language)
+        return session, actions.ticket_id_for(session)
+
+    async def _join_ticket(self, ticket_id: int | None) -> None:
+        if ticket_id is not None and self.ticket_group is None:
+            self.ticket_group = realtime.ticket_group(ticket_id)
+            await self.channel_layer.group_add(self.ticket_group, self.channel_name)
 
     async def disconnect(self, code: int) -> None:
         if self.session is not None:
@@ -82,10 +108,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         """Join the ticket's group once the pipeline made the ticket, to learn when it is solved."""
         if self.ticket_group or self.session is None:
             return
-        ticket_id = await database_sync_to_async(actions.ticket_id_for)(self.session)
-        if ticket_id is not None:
-            self.ticket_group = realtime.ticket_group(ticket_id)
-            await self.channel_layer.group_add(self.ticket_group, self.channel_name)
+        await self._join_ticket(await db(actions.ticket_id_for)(self.session))
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict) or self.session is None:
@@ -124,40 +147,49 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             }
             return [message_view(m) for m in rows], state
 
-        rows, state = await database_sync_to_async(load)()
+        rows, state = await db(load)()
         for row in rows:
             await self.send_json(row)
         await self.send_json({"type": "synced", "session": str(session.public_id), **state})
 
     async def _message(self, content: dict[str, Any]) -> None:
         assert self.session is not None
-        client_id = str(content.get("client_id") or "")
-        if not allow("chat-visitor", self.session.visitor_id, settings.CHAT_RATE_PER_VISITOR) or not allow(
-            "chat-ip", client_ip(self.scope), settings.CHAT_RATE_PER_IP
-        ):
-            raise ChatError("rate_limited")
-        message, _created = await database_sync_to_async(actions.post_visitor_message)(
-            self.session, client_id=client_id, text=str(content.get("text") or "")
-        )
+        session, ip, known = self.session, client_ip(self.scope), self.ticket_group is not None
+
+        def post() -> tuple[ChatMessage, int | None]:
+            # Limits, message and ticket in one hop: the cache calls block, so not on the loop.
+            if not allow("chat-visitor", session.visitor_id, settings.CHAT_RATE_PER_VISITOR) or not allow(
+                "chat-ip", ip, settings.CHAT_RATE_PER_IP
+            ):
+                raise ChatError("rate_limited")
+            message, _created = actions.post_visitor_message(
+                session, client_id=str(content.get("client_id") or ""), text=str(content.get("text") or "")
+            )
+            return message, None if known else actions.ticket_id_for(session)
+
+        message, ticket_id = await db(post)()
         await self.send_json({"type": "ack", "client_id": message.client_id, "seq": message.seq})
-        await self._follow_ticket()
+        await self._join_ticket(ticket_id)
 
     async def _typing(self, content: dict[str, Any]) -> None:
         assert self.session is not None
-        if allow("chat-typing", self.session.visitor_id, 60):
-            await database_sync_to_async(actions.notify_agents)(
-                self.session, "chat.typing", active=bool(content.get("active"))
-            )
+        session, active = self.session, bool(content.get("active"))
+
+        def notify() -> None:
+            if allow("chat-typing", session.visitor_id, 60):
+                actions.notify_agents(session, "chat.typing", active=active)
+
+        await db(notify)()
 
     async def _read(self, content: dict[str, Any]) -> None:
         assert self.session is not None
         seq = content.get("seq")
         if isinstance(seq, int):
-            await database_sync_to_async(actions.mark_read_by_visitor)(self.session, seq)
+            await db(actions.mark_read_by_visitor)(self.session, seq)
 
     async def _contact(self, content: dict[str, Any]) -> None:
         assert self.session is not None
-        await database_sync_to_async(actions.save_contact)(
+        await db(actions.save_contact)(
             self.session, name=str(content.get("name") or ""), email=str(content.get("email") or "")
         )
         await self.send_json({"type": "contact_saved"})
@@ -166,13 +198,13 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         assert self.session is not None
         if not allow("chat-transcript", self.session.visitor_id, 3, 3600):
             raise ChatError("rate_limited")
-        await database_sync_to_async(actions.request_transcript)(self.session)
+        await db(actions.request_transcript)(self.session)
         await self.send_json({"type": "transcript_requested"})
 
     async def _csat(self, content: dict[str, Any]) -> None:
         assert self.session is not None
         rating = content.get("rating")
-        await database_sync_to_async(actions.answer_survey)(
+        await db(actions.answer_survey)(
             self.session, rating=rating if isinstance(rating, int) else 0, comment=str(content.get("comment") or "")
         )
         await self.send_json({"type": "csat_saved"})
@@ -197,7 +229,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         # Agent-side events of our ticket; only the fact that it was solved concerns the visitor.
         if event.get("event") != "ticket.updated" or self.session is None:
             return
-        if await database_sync_to_async(actions.solved_awaiting_survey)(self.session):
+        if await db(actions.solved_awaiting_survey)(self.session):
             await self.send_json({"type": "status", "status": "solved", "csat": True})
 
 
@@ -215,7 +247,7 @@ class AgentChatConsumer(AsyncJsonWebsocketConsumer):
 
         self.groups_joined = []
         user = self.scope.get("user")
-        agent = await database_sync_to_async(lambda: agent_of(user) if user is not None else None)()
+        agent = await db(lambda: agent_of(user) if user is not None else None)()
         if agent is None:
             await self.close(code=4401)
             return
@@ -238,7 +270,10 @@ class AgentChatConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(content, dict):
             return
         ticket_id = content.get("ticket_id")
-        session = await database_sync_to_async(self._session_for)(ticket_id)
+        if content.get("type") == "send":
+            await self._send(ticket_id, content)
+            return
+        session = await db(self._session_for)(ticket_id)
         if session is None:
             await self.send_json({"type": "error", "code": "not_found", "ticket_id": ticket_id})
             return
@@ -247,7 +282,7 @@ class AgentChatConsumer(AsyncJsonWebsocketConsumer):
             for name in (session_group(session), realtime.ticket_group(int(ticket_id))):  # type: ignore[arg-type]
                 await self.channel_layer.group_add(name, self.channel_name)
                 self.groups_joined.append(name)
-            rows = await database_sync_to_async(lambda: [message_view(m) for m in actions.messages_after(session, 0)])()
+            rows = await db(lambda: [message_view(m) for m in actions.messages_after(session, 0)])()
             await self.send_json({"type": "history", "ticket_id": ticket_id, "messages": rows})
         elif kind == "typing":
             await self.channel_layer.group_send(
@@ -255,15 +290,16 @@ class AgentChatConsumer(AsyncJsonWebsocketConsumer):
                 {"type": "chat.typing", "active": bool(content.get("active")), "name": self.agent.user.first_name},
             )
         elif kind == "read" and isinstance(content.get("seq"), int):
-            await database_sync_to_async(actions.mark_read_by_agent)(session, content["seq"])
-        elif kind == "send":
-            await self._send(int(ticket_id), content)  # type: ignore[arg-type]
+            await db(actions.mark_read_by_agent)(session, content["seq"])
 
-    async def _send(self, ticket_id: int, content: dict[str, Any]) -> None:
+    async def _send(self, ticket_id: object, content: dict[str, Any]) -> None:
         from hub.actions import do_reply
         from hub.models import Ticket
+        from hub.tasks import deliver
 
-        def reply() -> int:
+        def reply() -> int | None:
+            if self._session_for(ticket_id) is None:
+                return None
             ticket = Ticket.objects.get(pk=ticket_id)
             message = do_reply(
                 ticket,
@@ -272,9 +308,16 @@ class AgentChatConsumer(AsyncJsonWebsocketConsumer):
                 channel="chat",
                 client_id=str(content.get("client_id") or "")[:64] or None,
             )
+            # A chat reply needs no outside provider, so deliver it here and now instead of
+            # behind the pipeline's tasks in the Celery queue (seconds under load). The queued
+            # task still runs and finds it claimed; a failure here is retried as by the task.
+            deliver(message.pk)
             return message.pk
 
-        message_id = await database_sync_to_async(reply)()
+        message_id = await db(reply)()
+        if message_id is None:
+            await self.send_json({"type": "error", "code": "not_found", "ticket_id": ticket_id})
+            return
         await self.send_json({"type": "sent", "client_id": content.get("client_id"), "message_id": message_id})
 
     async def chat_message(self, event: dict[str, Any]) -> None:

@@ -29,7 +29,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name", locale="de_DE")
     last_name = factory.Faker("last_name", locale="de_DE")
     email = factory.LazyAttribute(lambda u: f"{u.username}@hub.example")
-    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+    password = factory.django.Password("correct horse battery")
 
 
 class TeamFactory(factory.django.DjangoModelFactory[Team]):
@@ -44,6 +44,7 @@ class TeamFactory(factory.django.DjangoModelFactory[Team]):
 class AgentFactory(factory.django.DjangoModelFactory[Agent]):
     class Meta:
         model = Agent
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     role = Role.AGENT
