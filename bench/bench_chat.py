@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from bench.harness import Context
 
 TARGET_P99_MS = 100.0
+DRAIN_SECONDS = 30.0  # how long after the last send a message may still arrive (else: lost)
 
 
 @dataclass(frozen=True)
@@ -178,8 +179,10 @@ async def _drive(opts: Options, fixture: Fixture, servers: Servers, run_id: str)
         report.latency("handshake, ramped,", stats.handshakes)
         if stats.refused:
             report.add("visitor sockets refused", sum(stats.refused.values()), "conns", json.dumps(stats.refused))
-        for client in (*panes, *feeds):
-            await client.open()
+        for pane in panes:
+            await pane.open()
+        for feed in feeds:
+            await feed.open()
         servers.check_alive()
 
         # 2. Idle.
@@ -231,7 +234,7 @@ async def _drive(opts: Options, fixture: Fixture, servers: Servers, run_id: str)
             load_started = time.perf_counter()
             sent = await paced(opts.rate, opts.seconds, one)
             load_seconds = time.perf_counter() - load_started
-        waited = await drain([stats.flows["c2a"], stats.flows["a2c"]], timeout=30)
+        waited = await drain([stats.flows["c2a"], stats.flows["a2c"]], timeout=DRAIN_SECONDS)
         c2a, a2c = stats.flows["c2a"], stats.flows["a2c"]
         delivered = len(c2a.received) + len(a2c.received)
         report.add("messages sent", sent, "msgs", f"{opts.rate:g}/s for {opts.seconds:g} s over {len(order)} chats")
@@ -244,7 +247,7 @@ async def _drive(opts: Options, fixture: Fixture, servers: Servers, run_id: str)
         report.add("CPU under load, ASGI server", web["percent"], "% of a core")
         report.add("CPU under load, Celery worker", worker["percent"], "% of a core")
         for name, flow in (("customer→agent", c2a), ("agent→customer", a2c)):
-            report.add(f"{name} lost", flow.lost(), "msgs")
+            report.add(f"{name} lost", flow.lost(), "msgs", f"not arrived {DRAIN_SECONDS:g} s after the last send")
             report.add(f"{name} doubled", flow.doubled(), "msgs")
             report.add(f"{name} out of order", flow.out_of_order(), "chats")
 
@@ -282,7 +285,8 @@ async def _drive(opts: Options, fixture: Fixture, servers: Servers, run_id: str)
         servers.check_alive()
         return report
     finally:
-        await asyncio.gather(*(c.close() for c in (*visitors, *panes, *feeds)), return_exceptions=True)
+        closing = [v.close() for v in visitors] + [p.close() for p in panes] + [f.close() for f in feeds]
+        await asyncio.gather(*closing, return_exceptions=True)
 
 
 async def _reconnect(
@@ -315,7 +319,7 @@ async def _reconnect(
     )
     report.add(
         "resumed after reconnect",
-        sum(1 for s in synced if s is None),
+        sum(1 for s in synced if s is True),
         "conns",
         f"in {time.perf_counter() - started:.1f} s",
     )

@@ -49,4 +49,7 @@ def run(ctx: Context) -> None:
             except Unavailable as exc:
                 ctx.unavailable(case, role, str(exc), status=NOT_AVAILABLE)
                 continue
+            except Exception as exc:  # noqa: BLE001 - reported in the table, the run goes on
+                ctx.unavailable(case, role, f"{type(exc).__name__}: {exc}", status="error")
+                continue
             ctx.measure(case, role, url, note=f"messages: {ctx.message_counts.get(name, '?')}")

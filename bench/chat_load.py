@@ -101,6 +101,11 @@ class Stats:
     def error(self, code: str) -> None:
         self.errors[code] += 1
 
+    def closed(self, ws: ClientConnection, who: str) -> None:
+        """Count sockets the server closed (ours close with 1000 at the end of a phase)."""
+        if ws.close_code not in (1000, None):
+            self.error(f"{who} closed:{ws.close_code} {ws.close_reason or ''}".strip())
+
     def flow(self, key: str) -> Flow | None:
         name = key.split("-", 1)[0]
         return self.flows.get(name, None)
@@ -155,6 +160,7 @@ class Visitor:
                     self.synced.set()
                 elif kind == "error":
                     self.stats.error(f"visitor:{frame.get('code')}")
+        self.stats.closed(ws, "visitor")
 
     async def send(self, key: str) -> None:
         assert self.ws is not None
@@ -233,9 +239,10 @@ class AgentPane:
                         waiter.set_result(None)
                 elif kind == "error":
                     self.stats.error(f"agent:{frame.get('code')}")
-                    waiter = self.history.pop(frame.get("ticket_id"), None)  # type: ignore[arg-type]
+                    waiter = self.history.pop(frame.get("ticket_id"), None)
                     if waiter is not None and not waiter.done():
                         waiter.set_exception(RuntimeError(f"follow refused: {frame}"))
+        self.stats.closed(ws, "pane")
 
     async def follow(self, ticket_id: int, session: str, conversation: int) -> None:
         assert self.ws is not None
@@ -290,6 +297,7 @@ class AgentFeed:
                 frame = json.loads(raw)
                 if frame.get("type") in ("ticket.created", "message.added") and frame.get("message_id"):
                     self.stats.feed.setdefault((int(frame["ticket_id"]), int(frame["message_id"])), now)
+        self.stats.closed(ws, "feed")
 
     async def close(self) -> None:
         if self.ws is not None:

@@ -113,7 +113,7 @@ def hub_message_ids(session_ids: list[str]) -> dict[str, int]:
         "external_id", "pk"
     )
     for external_id, pk in rows:
-        found[external_id.rsplit(":", 1)[-1]] = pk
+        found[(external_id or "").rsplit(":", 1)[-1]] = pk
     return found
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import base64
 import random
 from dataclasses import dataclass, field
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 _FIRST = ("Anna", "Jonas", "Lea", "Felix", "Sarah", "Tom", "Marie", "Lukas", "Emma", "Paul", "Mia", "Ben", "Olivia")
 _LAST = ("Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Smith", "Jones", "Brown", "Taylor")
@@ -141,7 +141,8 @@ class Corpus:
         paragraphs = "".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in text.split("\n\n"))
         logo = '<p><img src="cid:logo@example" alt="Logo"></p>' if with_logo else ""
         tracker = '<img src="https://tracker.example/pixel.gif" width="1" height="1">'
-        return f'<html><head><style>p{{margin:0}}</style></head><body><div dir="ltr">{paragraphs}</div>{logo}{tracker}</body></html>'
+        head = "<html><head><style>p{margin:0}</style></head>"
+        return f'{head}<body><div dir="ltr">{paragraphs}</div>{logo}{tracker}</body></html>'
 
     @staticmethod
     def _html_part(html: str) -> list[str]:

@@ -38,6 +38,7 @@ class Result:
     p95_ms: float | None = None
     queries: int | None = None  # median SQL queries per request
     queries_max: int | None = None
+    sql_ms: float | None = None  # median time spent in SQL per request, part of median_ms
     target_ms: float | None = None  # the p95 this case must stay under at the largest size
     value: float | None = None  # for benchmarks that measure something else than a request
     unit: str = ""
@@ -136,6 +137,7 @@ class Context:
                 self.get(role, url, **headers)
             times: list[float] = []
             queries: list[int] = []
+            sql: list[float] = []
             client = self.client(role)
             for _ in range(self.repeat):
                 with CaptureQueriesContext(connection) as captured:
@@ -146,6 +148,7 @@ class Context:
                     raise RuntimeError(f"GET {url} as {role} answered {response.status_code}")
                 times.append(elapsed * 1000)
                 queries.append(len(captured.captured_queries))
+                sql.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
         except Unavailable as exc:
             result.status, result.note = NOT_AVAILABLE, str(exc)
         except Exception as exc:  # noqa: BLE001 - one failing case must not hide the others
@@ -156,6 +159,7 @@ class Context:
             result.p95_ms = round(p95(times), 2)
             result.queries = int(statistics.median(queries))
             result.queries_max = max(queries)
+            result.sql_ms = round(statistics.median(sql), 2)
         self.results.append(result)
         return result
 

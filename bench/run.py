@@ -78,7 +78,8 @@ def fmt(result: dict[str, Any] | None) -> str:
     queries = result["queries"]
     if result["queries_max"] != queries:
         queries = f"{queries}-{result['queries_max']}"
-    return f"{result['median_ms']:.1f} / {result['p95_ms']:.1f} ms, {queries} q"
+    sql = f" (sql {result['sql_ms']:.1f})" if result.get("sql_ms") is not None else ""
+    return f"{result['median_ms']:.1f} / {result['p95_ms']:.1f} ms{sql}, {queries} q"
 
 
 def report(runs: list[dict[str, Any]]) -> tuple[str, list[str]]:
@@ -93,7 +94,7 @@ def report(runs: list[dict[str, Any]]) -> tuple[str, list[str]]:
                 keys.append(key)
             table[key] = result
     sizes = [run["size"] for run in runs]
-    header = ["case", "as"] + [f"{label(s)} tickets: median / p95, queries" for s in sizes]
+    header = ["case", "as"] + [f"{label(s)}: median / p95 (sql median), queries" for s in sizes]
     rows = [[case, role] + [fmt(by_size[s].get((bench, case, role))) for s in sizes] for bench, case, role in keys]
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True)) for row in [header, *rows]]

@@ -40,7 +40,7 @@ def db(fn: Callable[..., T]) -> Callable[..., Awaitable[T]]:
     messages a second, see bench/bench_chat.py). A socket still handles its frames one at a
     time, and the session's row lock orders messages from several tabs.
     """
-    return database_sync_to_async(fn, thread_sensitive=False)  # type: ignore[no-any-return]
+    return database_sync_to_async(fn, thread_sensitive=False)
 
 
 def header(scope: dict[str, Any], name: bytes) -> str:
@@ -298,7 +298,7 @@ class AgentChatConsumer(AsyncJsonWebsocketConsumer):
         from hub.tasks import deliver
 
         def reply() -> int | None:
-            if self._session_for(ticket_id) is None:
+            if not isinstance(ticket_id, int) or self._session_for(ticket_id) is None:
                 return None
             ticket = Ticket.objects.get(pk=ticket_id)
             message = do_reply(

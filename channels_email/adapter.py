@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from channels_email.autoreply import BOUNCE, Bounce
@@ -12,6 +13,28 @@ from hub.channels import DeliveryResult, Interaction, SenderIdentity, ThreadHint
 from hub.models import Identity, IdentityKind, InboundEvent, Message, Ticket
 
 KEY = "email"
+# Every inbound mail needs its mailbox (team, acknowledgement): two queries a mail on the hot
+# path for rows an admin changes a few times a year. Kept per process for a few seconds and
+# dropped at once when a mailbox is saved or deleted in this process (signals.connect).
+MAILBOX_CACHE_SECONDS = 5.0
+_mailboxes: dict[str, tuple[float, Mailbox]] = {}
+
+
+def cached_mailbox(address: str) -> Mailbox | None:
+    """The enabled mailbox for ``address`` with its default team loaded; None is not cached."""
+    key = address.strip().lower()
+    now = time.monotonic()
+    hit = _mailboxes.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    mailbox = Mailbox.objects.enabled().select_related("default_team").filter(address=key).first()
+    if mailbox is not None:
+        _mailboxes[key] = (now + MAILBOX_CACHE_SECONDS, mailbox)
+    return mailbox
+
+
+def forget_mailboxes(**kwargs: Any) -> None:
+    _mailboxes.clear()
 
 
 def _bounced_ticket(bounce: Bounce) -> Ticket | None:
@@ -78,7 +101,7 @@ class EmailAdapter:
         if not raw.strip():
             raise ValueError("the mail is empty")
         mail = parse_mail(raw)
-        mailbox = Mailbox.for_address(event.payload.get("mailbox", "")) or Mailbox.default()
+        mailbox = cached_mailbox(event.payload.get("mailbox", "")) or Mailbox.default()
 
         ids = mail.thread_ids
         ticket_id = next((t for t in map(ticket_of_our_message_id, ids) if t), None)

@@ -2,12 +2,42 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from hub.models import Agent, Ticket, TicketEvent
 
+_batch = threading.local()
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Events recorded inside are written with one INSERT when the block ends without error.
+
+    For a caller that records several events in one transaction (the inbound pipeline). The
+    events returned inside the block have no primary key until then.
+    """
+    if getattr(_batch, "pending", None) is not None:
+        yield  # already batching: the outer block writes them
+        return
+    pending: list[TicketEvent] = []
+    _batch.pending = pending
+    try:
+        yield
+    finally:
+        _batch.pending = None
+    if pending:
+        TicketEvent.objects.bulk_create(pending)
+
 
 def _record(ticket: Ticket, kind: str, actor: Agent | None = None, **data: Any) -> TicketEvent:
+    pending: list[TicketEvent] | None = getattr(_batch, "pending", None)
+    if pending is not None:
+        event = TicketEvent(ticket=ticket, kind=kind, actor=actor, data=data)
+        pending.append(event)
+        return event
     return TicketEvent.objects.create(ticket=ticket, kind=kind, actor=actor, data=data)
 
 

@@ -7,11 +7,14 @@ server for what changed, rendered in its own language and permissions. Groups:
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import threading
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import BaseChannelLayer, InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
 from hub.models import Ticket
@@ -55,12 +58,38 @@ def ticket_changed(ticket: Ticket, event: str, *, message_id: int | None = None,
     transaction.on_commit(lambda: _send(groups, payload))
 
 
+async def _send_all(layer: BaseChannelLayer, groups: list[str], payload: dict[str, Any]) -> None:
+    for group in dict.fromkeys(groups):
+        await layer.group_send(group, payload)
+
+
+# In a plain sync process (a Celery worker) every async_to_sync call builds a fresh event loop,
+# and the Redis layer keeps its connection per loop: three reconnects per inbound message. One
+# long-lived loop in a daemon thread keeps one connection per process (re-made after a fork).
+_loop: tuple[int, asyncio.AbstractEventLoop] | None = None
+_loop_lock = threading.Lock()
+
+
+def _sender_loop() -> asyncio.AbstractEventLoop:
+    global _loop
+    with _loop_lock:
+        if _loop is None or _loop[0] != os.getpid() or _loop[1].is_closed():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="realtime-sender", daemon=True).start()
+            _loop = (os.getpid(), loop)
+        return _loop[1]
+
+
 def _send(groups: list[str], payload: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        for group in dict.fromkeys(groups):
-            async_to_sync(layer.group_send)(group, payload)
+        if isinstance(layer, InMemoryChannelLayer):
+            # Its queues belong to the loop the consumers run on, which async_to_sync reuses.
+            async_to_sync(_send_all)(layer, groups, payload)
+        else:
+            # Waited for, so events leave in the order their changes committed.
+            asyncio.run_coroutine_threadsafe(_send_all(layer, groups, payload), _sender_loop()).result(timeout=10)
     except Exception:  # noqa: BLE001 - a realtime hiccup must never fail the change itself
         log.exception("realtime event %s for ticket %s not sent", payload["event"], payload["ticket_id"])

@@ -212,3 +212,16 @@ def test_a_customer_without_a_name_is_listed_by_their_address(agent, team, clien
     html = client_for(agent).get("/agent/v/mine/").content.decode()
 
     assert '<span class="row-customer">anonym@example.de</span>' in html
+
+
+def test_switching_views_swaps_list_and_ticket_and_refreshes_the_nav_counts(agent, team, client_for) -> None:
+    TicketFactory.create(team=team, subject="Wartet auf jemanden")
+
+    response = client_for(agent).get("/agent/v/unassigned/", HTTP_HX_TARGET="workspace", **HX)
+
+    html = response.content.decode()
+    assert "<!doctype" not in html
+    assert '<div id="workspace"' in html and "Wartet auf jemanden" in html
+    assert 'class="ticket is-empty"' in html
+    assert '<nav id="nav" class="nav" aria-label="Ansichten" hx-swap-oob="true">' in html
+    assert 'aria-current="page" data-view="unassigned"' in html

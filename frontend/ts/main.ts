@@ -56,6 +56,15 @@ function start(): void {
     }
   });
 
+  // Below 1280 px the customer panel is a drawer the agent opens and closes.
+  document.body.addEventListener("click", (e) => {
+    const toggle = (e.target as Element | null)?.closest<HTMLButtonElement>(".customer-toggle");
+    const pane = byId("ticket");
+    if (!toggle || !pane) return;
+    const open = pane.classList.toggle("show-customer");
+    toggle.setAttribute("aria-expanded", String(open));
+  });
+
   // Back/forward restores the whole page from the server (hx-history="false").
   document.body.addEventListener("htmx:historyRestore", () => onTicketShown(socket, false));
 

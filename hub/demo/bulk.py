@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import random
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -330,7 +331,7 @@ class BulkSeeder:
         events.add(tid, "routed", None, data({"team_id": team_id, "rule": "channel_default"}), at)
         if assignee is not None:
             events.add(tid, "assigned", None, data({"assignee_id": assignee, "previous_id": None}), at)
-        thread_key = f"bulk-{tid}" if channel in ("chat", "phone") else ""
+        thread_key = chat_session_key(tid) if channel == "chat" else f"bulk-call-{tid}" if channel == "phone" else ""
         first_response = last_customer = None
         for index, (direction, kind, text, created) in enumerate(script):
             inbound = direction == IN
@@ -428,6 +429,11 @@ class BulkSeeder:
         earlier.append({"id": tid, "subject": subject, "status": status, "channel": channel, "last_activity_at": stamp})
         del earlier[:-15]
         return history
+
+
+def chat_session_key(ticket_id: int) -> str:
+    """A chat thread key in the chat channel's form (a session UUID), unique per ticket."""
+    return str(uuid.UUID(int=ticket_id))
 
 
 def _can_skip_fk_checks() -> bool:

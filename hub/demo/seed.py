@@ -8,6 +8,8 @@ pipeline keeps them (``touch_ticket``) and its history comes from ``history_summ
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -159,6 +161,15 @@ def _customer(spec: CustomerSpec, orgs: dict[str, Organization], report: SeedRep
     return customer
 
 
+def _thread_key(thread: Thread) -> str:
+    """The conversation key in each channel's own form: a chat session is a UUID, a call a SID."""
+    if thread.channel == "chat":
+        return str(uuid.UUID(hex=hashlib.md5(f"demo-{thread.key}".encode(), usedforsecurity=False).hexdigest()))
+    if thread.channel == "phone":
+        return f"demo-{thread.key}"
+    return ""
+
+
 def _ticket(thread: Thread, customer: Customer, teams: dict[str, Team], agents: dict[str, Agent]) -> Ticket:
     now = timezone.now()
     started = now - timedelta(minutes=thread.messages[0].minutes_ago)
@@ -193,7 +204,7 @@ def _ticket(thread: Thread, customer: Customer, teams: dict[str, Team], agents: 
             subject=thread.subject if thread.channel == "email" else "",
             text=spec.text,
             external_id=thread_marker(thread) if n == 0 else None,
-            thread_key=f"demo-{thread.key}" if thread.channel in ("chat", "phone") else "",
+            thread_key=_thread_key(thread),
             delivery_status=DeliveryStatus.RECEIVED if author is None else DeliveryStatus.DELIVERED,
             metadata=spec.metadata,
             created_at=at,

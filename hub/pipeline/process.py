@@ -11,11 +11,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from hub import realtime
+from hub import events, realtime
 from hub.channels import Interaction, get_adapter
-from hub.models import Customer, InboundEvent, InboundState, Message
-from hub.pipeline.enrich import enrich
-from hub.pipeline.identify import identify, resolve_merged
+from hub.models import InboundEvent, InboundState, Message
+from hub.pipeline.identify import identify_customer
 from hub.pipeline.store import open_ticket, store_inbound
 from hub.pipeline.threading import thread
 from hub.routing import route
@@ -97,20 +96,18 @@ def _handle(event: InboundEvent, interaction: Interaction) -> ProcessResult:
         earlier = Message.objects.filter(channel=interaction.channel, external_id=interaction.external_id[:998]).first()
         if earlier is not None:
             return ProcessResult("duplicate", earlier.ticket_id, earlier.pk)
-    customer = identify(interaction)
     # One customer's interactions are threaded one at a time, so two mails of one conversation
-    # arriving together cannot open two tickets.
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
-    if customer.merged_into_id is not None:
-        # Merged by an agent between identify() and this lock: the target takes it.
-        customer = Customer.objects.select_for_update().get(pk=resolve_merged(customer).pk)
+    # arriving together cannot open two tickets: the customer row is locked in the query that
+    # finds it (a customer merged meanwhile is followed to the target, which is locked).
+    customer, new_customer = identify_customer(interaction, lock=True)
     decision = thread(interaction, customer)
     created = decision.ticket is None
-    ticket = decision.ticket or open_ticket(interaction, customer, decision.reason, decision.linked_ticket_id)
-    message = store_inbound(ticket, interaction, customer, event, decision.reason)
-    enrich(ticket, customer)
-    if created:
-        route(ticket, interaction)
+    # The ticket's events (created, threaded, routed …) go in with one INSERT.
+    with events.batched():
+        ticket = decision.ticket or open_ticket(interaction, customer, decision.reason, decision.linked_ticket_id)
+        message = store_inbound(ticket, interaction, customer, event, decision.reason, new_customer=new_customer)
+        if created:
+            route(ticket, interaction)
     realtime.ticket_changed(ticket, "ticket.created" if created else "message.added", message_id=message.pk)
     outcome = interaction.automatic or ("created" if created else "appended")
     return ProcessResult(outcome, ticket.pk, message.pk)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from hub import events
 from hub.channels import InboundAttachment, Interaction
 from hub.models import Attachment, Customer, Direction, InboundEvent, Message, Ticket, TicketStatus
+from hub.pipeline.enrich import enrich_fields
 from hub.text import clean_text, preview
 
 REOPENING = (TicketStatus.PENDING, TicketStatus.SOLVED, TicketStatus.ON_HOLD)
@@ -31,7 +32,8 @@ def open_ticket(interaction: Interaction, customer: Customer, reason: str, linke
     return ticket
 
 
-def save_attachment(message: Message, item: InboundAttachment) -> Attachment:
+def _attachment(message: Message, item: InboundAttachment) -> Attachment:
+    """An unsaved Attachment whose file is in storage: written now, or the same bytes found."""
     digest = hashlib.sha256(item.content).hexdigest()
     attachment = Attachment(
         message=message,
@@ -43,18 +45,42 @@ def save_attachment(message: Message, item: InboundAttachment) -> Attachment:
         content_id=item.content_id[:255],
     )
     name = attachment.file.field.generate_filename(attachment, item.filename)
+    # Same bytes, same file: a logo in every signature is stored once. With the file system
+    # storage this is a stat, cheaper than a query for the hash; a remote storage would want
+    # the hash looked up in the database instead.
     if default_storage.exists(name):
-        # Same bytes, same file: a logo in every signature is stored once.
         attachment.file.name = name
     else:
         attachment.file.save(item.filename or "attachment", ContentFile(item.content), save=False)
+    return attachment
+
+
+def save_attachment(message: Message, item: InboundAttachment) -> Attachment:
+    attachment = _attachment(message, item)
     attachment.save()
     return attachment
 
 
+def save_attachments(message: Message, items: tuple[InboundAttachment, ...]) -> list[Attachment]:
+    """All attachments of a message with one INSERT (a mail often has several)."""
+    if not items:
+        return []
+    return Attachment.objects.bulk_create([_attachment(message, item) for item in items])
+
+
 def store_inbound(
-    ticket: Ticket, interaction: Interaction, customer: Customer, event: InboundEvent, reason: str
+    ticket: Ticket,
+    interaction: Interaction,
+    customer: Customer,
+    event: InboundEvent,
+    reason: str,
+    *,
+    new_customer: bool = False,
 ) -> Message:
+    """Store the message, and bring the ticket's list fields, status and history up to date.
+
+    The ticket's changes go out in one UPDATE: list fields, a reopening and the enrichment.
+    """
     message = Message.objects.create(
         ticket=ticket,
         channel=interaction.channel,
@@ -72,21 +98,27 @@ def store_inbound(
         metadata=interaction.metadata,
         created_at=interaction.received_at or timezone.now(),
     )
-    for item in interaction.attachments:
-        save_attachment(message, item)
+    save_attachments(message, interaction.attachments)
     events.message_threaded(ticket=ticket, message_id=message.pk, reason=reason)
-    touch_ticket(ticket, message)
+    fields = touched_fields(ticket, message)
     if not interaction.automatic and ticket.status in REOPENING:
         previous = ticket.status
         ticket.status = TicketStatus.OPEN
         ticket.solved_at = None
-        ticket.save(update_fields=["status", "solved_at"])
+        fields += ["status", "solved_at"]
         events.status_changed(ticket=ticket, actor=None, status=ticket.status, previous=previous)
+    fields += enrich_fields(ticket, customer, new_customer=new_customer)
+    ticket.save(update_fields=fields)
     return message
 
 
 def touch_ticket(ticket: Ticket, message: Message) -> None:
     """Update the ticket's list fields for a new message, in one UPDATE."""
+    ticket.save(update_fields=touched_fields(ticket, message))
+
+
+def touched_fields(ticket: Ticket, message: Message) -> list[str]:
+    """Set the ticket's list fields for a new message in memory; the fields to save."""
     now = timezone.now()
     ticket.last_activity_at = max(message.created_at, ticket.last_activity_at)
     ticket.updated_at = now
@@ -97,10 +129,16 @@ def touch_ticket(ticket: Ticket, message: Message) -> None:
     ticket.message_count += 1
     ticket.version += 1
     fields = [
-        "last_activity_at", "updated_at", "last_message_preview", "last_message_channel",
-        "last_message_direction", "last_message_kind", "message_count", "version",
+        "last_activity_at",
+        "updated_at",
+        "last_message_preview",
+        "last_message_channel",
+        "last_message_direction",
+        "last_message_kind",
+        "message_count",
+        "version",
     ]
     if message.direction == Direction.INBOUND:
         ticket.last_customer_message_at = message.created_at
         fields.append("last_customer_message_at")
-    ticket.save(update_fields=fields)
+    return fields

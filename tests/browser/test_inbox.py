@@ -222,6 +222,9 @@ def test_the_workspace_renders_a_full_conversation(
     page.set_viewport_size({"width": 800, "height": 900})
     expect(page.locator("#list")).to_be_hidden()
     expect(page.get_by_role("link", name="Zurück zur Liste")).to_be_visible()
+    expect(page.locator("#customer")).to_be_hidden()
+    page.get_by_role("button", name="Kunde").click()
+    expect(page.locator("#customer")).to_contain_text("max@example.de")
     page.screenshot(path=str(SHOTS / "workspace-narrow.png"))
 
 
@@ -300,3 +303,28 @@ def test_a_send_is_held_when_the_customer_wrote_meanwhile_and_can_go_out_anyway(
     expect(page.locator("#timeline article.bubble.out[data-message-id]")).to_contain_text("ein neues Paket")
     expect(box).to_have_value("")
     assert [s["text"] for s in fake_channel.sent] == ["Wir schicken Ihnen ein neues Paket."]
+
+
+def test_the_draft_keeps_its_text_and_focus_when_a_colleague_reassigns_the_ticket(
+    new_page, agent: Agent, team: Team, fake_channel: FakeChannel
+) -> None:
+    from hub.actions import do_assign
+
+    colleague = AgentFactory.create(teams=[team], user__first_name="Tom", user__last_name="Berger")
+    ticket = TicketFactory.create(team=team, assignee=agent, origin_channel="fake", subject="Lieferung fehlt")
+    MessageFactory.create(ticket=ticket, channel="fake", text="Wann kommt die Ware?")
+    page = new_page(agent)
+    page.goto(f"/agent/v/mine/t/{ticket.pk}/")
+    live(page)
+    box = page.locator("#composer-text")
+    box.click()
+    box.press_sequentially("Halb geschrieben")
+
+    with ThreadPoolExecutor(1) as pool:  # as another agent's request would, off Playwright's loop
+        pool.submit(lambda: (do_assign(ticket, colleague, actor=colleague), connections.close_all())).result()
+
+    expect(page.locator("#ticket-header select[name=assignee] option:checked")).to_have_text("Tom Berger")
+    expect(page.locator(f"#list .row[data-ticket-id='{ticket.pk}']")).to_have_count(0)
+    expect(page.locator("#ticket-title")).to_contain_text("Lieferung fehlt")
+    expect(box).to_have_value("Halb geschrieben")
+    expect(box).to_be_focused()
