@@ -46,6 +46,9 @@ class Phase:
     median_ms: float | None = None
     p95_ms: float | None = None
     max_ms: float | None = None
+    # The worker's own CPU time (user + system) per processed mail: what the machine's other
+    # load does not change much, unlike the rates on a shared two-core machine.
+    worker_cpu_ms: float | None = None
     outcomes: dict[str, int] = field(default_factory=dict)
     note: str = ""
 
@@ -78,6 +81,16 @@ class Bench:
             "-n", f"{self.queue}@%h",
         ]  # fmt: skip
         self.worker = subprocess.Popen(command, env=env, start_new_session=True)
+
+    def worker_cpu(self) -> float:
+        """CPU seconds the worker process has used so far (Linux /proc; 0 elsewhere)."""
+        if self.worker is None:
+            return 0.0
+        try:
+            fields = Path(f"/proc/{self.worker.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop_worker(self) -> None:
         if self.worker is None:
@@ -124,8 +137,10 @@ class Bench:
     def measure(self, name: str, mails: list[bytes], per_second: float | None = None) -> Phase:
         from hub.models import InboundEvent
 
+        cpu_before = self.worker_cpu()
         ids, feed_seconds = self.feed(mails, per_second)
         complete = self.wait(ids)
+        cpu = self.worker_cpu() - cpu_before
         rows = list(
             InboundEvent.objects.filter(pk__in=ids).values_list("state", "outcome", "received_at", "processed_at")
         )
@@ -146,6 +161,7 @@ class Bench:
             phase.median_ms = round(statistics.median(latencies), 1)
             phase.p95_ms = round(_p95(latencies), 1)
             phase.max_ms = round(max(latencies), 1)
+            phase.worker_cpu_ms = round(cpu * 1000 / len(done), 2) if cpu else None
         return phase
 
 

@@ -10,6 +10,7 @@ The visitor's token (query string) and the page's Origin are checked before anyt
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -241,6 +242,7 @@ class AgentChatConsumer(AsyncJsonWebsocketConsumer):
     """
 
     groups_joined: list[str]
+    sender: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         from hub.access import agent_of
@@ -252,11 +254,28 @@ class AgentChatConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4401)
             return
         self.agent = agent
+        # Replies are stored and delivered by their own task, in the order sent, so the pane
+        # keeps receiving its chats' messages meanwhile: done inline, every reply held up the
+        # visitor messages of all the agent's other chats (seconds at a few replies a second).
+        self.outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.sender = asyncio.create_task(self._sending())
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
+        if self.sender is not None:
+            # A reply not yet confirmed ("sent") is resent by the client under its client id.
+            self.sender.cancel()
         for name in self.groups_joined:
             await self.channel_layer.group_discard(name, self.channel_name)
+
+    async def _sending(self) -> None:
+        while True:
+            content = await self.outbox.get()
+            try:
+                await self._send(content.get("ticket_id"), content)
+            except Exception as exc:  # noqa: BLE001 - one failed reply must not stop the others
+                log.warning("chat reply on ticket %r failed: %s", content.get("ticket_id"), exc)
+                await self.send_json({"type": "error", "code": "send_failed", "client_id": content.get("client_id")})
 
     def _session_for(self, ticket_id: object) -> ChatSession | None:
         from channels_chat.adapter import ChatAdapter
@@ -271,7 +290,7 @@ class AgentChatConsumer(AsyncJsonWebsocketConsumer):
             return
         ticket_id = content.get("ticket_id")
         if content.get("type") == "send":
-            await self._send(ticket_id, content)
+            self.outbox.put_nowait(content)
             return
         session = await db(self._session_for)(ticket_id)
         if session is None:

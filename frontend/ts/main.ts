@@ -1,6 +1,6 @@
 /** Entry point of the workspace islands: one websocket, the timeline and the composer. */
 
-import { byId, openTicketId } from "./dom";
+import { byId, openTicketId, refresh } from "./dom";
 import { applyMode, installComposer } from "./composer";
 import { LiveSocket } from "./live";
 import { installTimeline, markTimelineSeen, scrollToEnd, sizeEmailFrames, updateSeen } from "./timeline";
@@ -27,6 +27,8 @@ function onTicketShown(socket: LiveSocket, focus: boolean): void {
   sizeEmailFrames();
   scrollToEnd();
   socket.follow(openTicketId());
+  const title = byId("ticket")?.dataset.title;
+  if (title) document.title = title;
   if (focus) byId("ticket-title")?.focus({ preventScroll: true });
 }
 
@@ -70,6 +72,10 @@ function start(): void {
 
   onTicketShown(socket, false);
   socket.start();
+  // Relative times ("vor 5 Min.") are rendered by the server; a quiet minute still moves them.
+  window.setInterval(() => {
+    if (document.visibilityState === "visible") refresh("list");
+  }, 60_000);
 }
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

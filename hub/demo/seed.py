@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -73,7 +74,9 @@ def thread_marker(thread: Thread) -> str:
 def seed_demo(password: str) -> SeedReport:
     report = SeedReport()
     teams = {spec.slug: _team(spec.slug, spec.name, report) for spec in TEAMS}
-    agents = {spec.username: _agent(spec, teams, password, report) for spec in AGENTS}
+    # Hashed once for all demo logins: seven slow hashes would make every first start drag.
+    hashed = make_password(password)
+    agents = {spec.username: _agent(spec, teams, hashed, report) for spec in AGENTS}
     for channel, slug in CHANNEL_TEAMS.items():
         _, made = ChannelSetting.objects.get_or_create(channel=channel, defaults={"default_team": teams[slug]})
         report.add("channel settings", int(made))
@@ -112,10 +115,10 @@ def _team(slug: str, name: str, report: SeedReport) -> Team:
     return team
 
 
-def _agent(spec: AgentSpec, teams: dict[str, Team], password: str, report: SeedReport) -> Agent:
+def _agent(spec: AgentSpec, teams: dict[str, Team], hashed_password: str, report: SeedReport) -> Agent:
     user_model = get_user_model()
     is_admin = spec.role == Role.ADMIN
-    user, made = user_model.objects.get_or_create(
+    user, _ = user_model.objects.get_or_create(
         username=spec.username,
         defaults={
             "first_name": spec.first_name,
@@ -123,11 +126,9 @@ def _agent(spec: AgentSpec, teams: dict[str, Team], password: str, report: SeedR
             "email": f"{spec.username}@hub.example",
             "is_staff": is_admin,
             "is_superuser": is_admin,
+            "password": hashed_password,
         },
     )
-    if made:
-        user.set_password(password)
-        user.save(update_fields=["password"])
     agent, agent_made = Agent.objects.get_or_create(
         user=user,
         defaults={"role": spec.role, "language": spec.language, "capacity": spec.capacity, "skills": list(spec.skills)},

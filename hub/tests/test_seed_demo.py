@@ -174,3 +174,23 @@ def test_a_ticket_created_after_a_bulk_load_gets_a_fresh_number() -> None:
     ticket = Ticket.objects.create(customer=Customer.objects.create(display_name="Neu"), origin_channel="email")
 
     assert ticket.pk > highest
+
+
+def test_a_configured_password_replaces_the_one_an_existing_admin_had() -> None:
+    seed()
+    with override_settings(HUB_ADMIN_PASSWORD="a-new-password-from-env"):
+        output = io.StringIO()
+        call_command("seed_demo", stdout=output)
+
+    assert "a-new-password-from-env" in output.getvalue()
+    assert Client().login(username="admin", password="a-new-password-from-env")
+
+
+def test_an_admin_with_another_password_is_left_alone_without_configuration(tmp_path: Path) -> None:
+    seed()
+    output = io.StringIO()
+    with override_settings(HUB_ADMIN_PASSWORD="", BASE_DIR=tmp_path):
+        call_command("seed_demo", stdout=output)
+
+    assert "left unchanged" in output.getvalue()
+    assert Client().login(username="admin", password=PASSWORD)

@@ -77,6 +77,7 @@ def test_a_deep_link_back_and_reload_show_the_same_ticket(new_page, agent: Agent
     page.locator(f"#list .row[data-ticket-id='{second.pk}'] a").click()
     expect(page).to_have_url(re.compile(rf"/agent/v/mine/t/{second.pk}/$"))
     expect(page.locator("#ticket-title")).to_contain_text("Lieferung fehlt")
+    expect(page).to_have_title(re.compile(rf"^#{second.pk} Lieferung fehlt"))
     expect(page.locator(f"#list .row[data-ticket-id='{second.pk}'] a")).to_have_attribute("aria-current", "page")
     expect(page.locator("#ticket-title")).to_be_focused()
 
@@ -320,8 +321,14 @@ def test_the_draft_keeps_its_text_and_focus_when_a_colleague_reassigns_the_ticke
     box.click()
     box.press_sequentially("Halb geschrieben")
 
-    with ThreadPoolExecutor(1) as pool:  # as another agent's request would, off Playwright's loop
-        pool.submit(lambda: (do_assign(ticket, colleague, actor=colleague), connections.close_all())).result()
+    def reassign() -> None:  # as another agent's request would, off Playwright's event loop
+        try:
+            do_assign(ticket, colleague, actor=colleague)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(reassign).result()
 
     expect(page.locator("#ticket-header select[name=assignee] option:checked")).to_have_text("Tom Berger")
     expect(page.locator(f"#list .row[data-ticket-id='{ticket.pk}']")).to_have_count(0)

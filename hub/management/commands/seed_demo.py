@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 
 from hub.demo.bulk import seed_bulk
@@ -39,4 +41,18 @@ class Command(BaseCommand):
                 f"Added {bulk.tickets:,} tickets, {bulk.messages:,} messages, {bulk.events:,} events and "
                 f"{bulk.customers:,} customers in {bulk.seconds:.1f} s ({rate:,.0f} tickets/s)."
             )
+        admin = get_user_model().objects.get(username=ADMIN_USERNAME)
+        if not admin.check_password(password):
+            if settings.HUB_ADMIN_PASSWORD:
+                # Configured explicitly: the operator wants this password, whatever was there.
+                admin.set_password(password)
+                admin.save(update_fields=["password"])
+            else:
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"{ADMIN_USERNAME} existed before with another password, left unchanged; "
+                        "set HUB_ADMIN_PASSWORD to reset it."
+                    )
+                )
+                return
         self.stdout.write(self.style.SUCCESS(f"Log in as {ADMIN_USERNAME} with password: {password}"))
