@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
@@ -33,15 +34,21 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
-def db(fn: Callable[..., T]) -> Callable[..., Awaitable[T]]:
-    """Run ``fn`` on the thread pool with its own database connection.
+# Visitors and agents have threads of their own: an agent's reply can wait for the ticket's
+# row lock while the pipeline holds it, and must not keep visitors' messages from being stored.
+VISITOR_THREADS = ThreadPoolExecutor(max_workers=6, thread_name_prefix="chat-visitor")
+AGENT_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="chat-agent")
+
+
+def db(fn: Callable[..., T], threads: ThreadPoolExecutor = VISITOR_THREADS) -> Callable[..., Awaitable[T]]:
+    """Run ``fn`` on a pool of threads, each with its own database connection.
 
     Channels' default runs every consumer's database work of a process on one thread, so with a
     thousand open chats each message waited for everyone else's queries (seconds at 100
     messages a second, see bench/bench_chat.py). A socket still handles its frames one at a
     time, and the session's row lock orders messages from several tabs.
     """
-    return database_sync_to_async(fn, thread_sensitive=False)
+    return database_sync_to_async(fn, thread_sensitive=False, executor=threads)
 
 
 def header(scope: dict[str, Any], name: bytes) -> str:
@@ -249,7 +256,7 @@ class AgentChatConsumer(AsyncJsonWebsocketConsumer):
 
         self.groups_joined = []
         user = self.scope.get("user")
-        agent = await db(lambda: agent_of(user) if user is not None else None)()
+        agent = await db(lambda: agent_of(user) if user is not None else None, AGENT_THREADS)()
         if agent is None:
             await self.close(code=4401)
             return
@@ -292,7 +299,7 @@ class AgentChatConsumer(AsyncJsonWebsocketConsumer):
         if content.get("type") == "send":
             self.outbox.put_nowait(content)
             return
-        session = await db(self._session_for)(ticket_id)
+        session = await db(self._session_for, AGENT_THREADS)(ticket_id)
         if session is None:
             await self.send_json({"type": "error", "code": "not_found", "ticket_id": ticket_id})
             return
@@ -301,7 +308,7 @@ class AgentChatConsumer(AsyncJsonWebsocketConsumer):
             for name in (session_group(session), realtime.ticket_group(int(ticket_id))):  # type: ignore[arg-type]
                 await self.channel_layer.group_add(name, self.channel_name)
                 self.groups_joined.append(name)
-            rows = await db(lambda: [message_view(m) for m in actions.messages_after(session, 0)])()
+            rows = await db(lambda: [message_view(m) for m in actions.messages_after(session, 0)], AGENT_THREADS)()
             await self.send_json({"type": "history", "ticket_id": ticket_id, "messages": rows})
         elif kind == "typing":
             await self.channel_layer.group_send(
@@ -309,7 +316,7 @@ class AgentChatConsumer(AsyncJsonWebsocketConsumer):
                 {"type": "chat.typing", "active": bool(content.get("active")), "name": self.agent.user.first_name},
             )
         elif kind == "read" and isinstance(content.get("seq"), int):
-            await db(actions.mark_read_by_agent)(session, content["seq"])
+            await db(actions.mark_read_by_agent, AGENT_THREADS)(session, content["seq"])
 
     async def _send(self, ticket_id: object, content: dict[str, Any]) -> None:
         from hub.actions import do_reply
@@ -333,7 +340,7 @@ class AgentChatConsumer(AsyncJsonWebsocketConsumer):
             deliver(message.pk)
             return message.pk
 
-        message_id = await db(reply)()
+        message_id = await db(reply, AGENT_THREADS)()
         if message_id is None:
             await self.send_json({"type": "error", "code": "not_found", "ticket_id": ticket_id})
             return
