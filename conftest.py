@@ -16,22 +16,22 @@ from hub.tests.fake_channel import FakeChannel
 
 @pytest.fixture
 def team(db: None) -> Team:
-    return TeamFactory(name="Support", slug="support")
+    return TeamFactory.create(name="Support", slug="support")
 
 
 @pytest.fixture
 def other_team(db: None) -> Team:
-    return TeamFactory(name="Billing", slug="billing")
+    return TeamFactory.create(name="Billing", slug="billing")
 
 
 @pytest.fixture
 def agent(team: Team) -> Agent:
-    return AgentFactory(teams=[team], role=Role.AGENT)
+    return AgentFactory.create(teams=[team], role=Role.AGENT)
 
 
 @pytest.fixture
 def admin_agent(db: None) -> Agent:
-    return AgentFactory(role=Role.ADMIN, user__is_staff=True, user__is_superuser=True)
+    return AgentFactory.create(role=Role.ADMIN, user__is_staff=True, user__is_superuser=True)
 
 
 @pytest.fixture

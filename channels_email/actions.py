@@ -116,7 +116,7 @@ def do_acknowledge(message_id: int) -> Message | None:
             realtime.ticket_changed(ticket, "message.added", message_id=message.pk)
             from hub.tasks import deliver
 
-            deliver.delay_on_commit(message.pk)
+            deliver.delay_on_commit(message.pk)  # type: ignore[attr-defined]  # celery-types lacks it
     except IntegrityError:
         return None  # another run acknowledged this ticket first
     return message

@@ -11,10 +11,9 @@ from hub.models import Agent, Customer, Ticket
 def agent_of(user: AbstractBaseUser | AnonymousUser) -> Agent | None:
     if not user.is_authenticated:
         return None
-    try:
-        return user.agent  # type: ignore[union-attr]
-    except Agent.DoesNotExist:
-        return None
+    # A user without a profile raises RelatedObjectDoesNotExist, an AttributeError.
+    agent: Agent | None = getattr(user, "agent", None)
+    return agent
 
 
 def ticket_scope(agent: Agent) -> Q:

@@ -40,7 +40,7 @@ def deliver_message(message_id: int) -> DeliveryOutcome:
         result = get_adapter(message.channel).send(message)
     except UnknownChannel as exc:
         return _finish(message, DeliveryStatus.FAILED, str(exc), final=True)
-    except Exception as exc:  # noqa: BLE001 - a provider error is a failed attempt, not a crash
+    except Exception as exc:
         log.exception("delivery of message %s raised", message_id)
         result_error, retryable = f"{type(exc).__name__}: {exc}", True
     else:

@@ -22,7 +22,7 @@ class AgentLanguageMiddleware:
             agent = getattr(user, "agent", None)
             agent_language = getattr(agent, "language", "") or ""
         translation.activate(agent_language or language)
-        request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = translation.get_language()
         response = self.get_response(request)
-        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)  # type: ignore[attr-defined]
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response

@@ -45,7 +45,9 @@ def groups_for(ticket: Ticket) -> list[str]:
     return groups
 
 
-def ticket_changed(ticket: Ticket, event: str, *, message_id: int | None = None, extra_groups: list[str] | None = None) -> None:
+def ticket_changed(
+    ticket: Ticket, event: str, *, message_id: int | None = None, extra_groups: list[str] | None = None
+) -> None:
     payload: dict[str, Any] = {
         "type": "hub.event",
         "event": event,
@@ -91,5 +93,5 @@ def _send(groups: list[str], payload: dict[str, Any]) -> None:
         else:
             # Waited for, so events leave in the order their changes committed.
             asyncio.run_coroutine_threadsafe(_send_all(layer, groups, payload), _sender_loop()).result(timeout=10)
-    except Exception:  # noqa: BLE001 - a realtime hiccup must never fail the change itself
+    except Exception:
         log.exception("realtime event %s for ticket %s not sent", payload["event"], payload["ticket_id"])

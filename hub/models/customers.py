@@ -87,9 +87,7 @@ class CustomerMerge(models.Model):
     ticket_ids = models.JSONField(default=list)
     # Messages the source wrote, wherever they are (also on other customers' tickets).
     message_ids = models.JSONField(default=list)
-    merged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     merged_at = models.DateTimeField(auto_now_add=True)
     undone_at = models.DateTimeField(null=True, blank=True)
     undone_by = models.ForeignKey(
@@ -99,3 +97,6 @@ class CustomerMerge(models.Model):
     class Meta:
         verbose_name = _("customer merge")
         verbose_name_plural = _("customer merges")
+
+    def __str__(self) -> str:
+        return f"#{self.source_id} → #{self.target_id}"

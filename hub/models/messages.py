@@ -78,11 +78,13 @@ class Message(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["channel", "external_id"], name="message_unique_channel_external_id",
+                fields=["channel", "external_id"],
+                name="message_unique_channel_external_id",
                 condition=models.Q(external_id__isnull=False),
             ),
             models.UniqueConstraint(
-                fields=["ticket", "client_id"], name="message_unique_ticket_client_id",
+                fields=["ticket", "client_id"],
+                name="message_unique_ticket_client_id",
                 condition=models.Q(client_id__isnull=False),
             ),
         ]

@@ -38,7 +38,10 @@ class Agent(models.Model):
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.AGENT)
     teams = models.ManyToManyField(Team, blank=True, related_name="agents")
     language = models.CharField(
-        _("language"), max_length=10, blank=True, choices=settings.LANGUAGES,
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
         help_text=_("Empty: the browser's language."),
     )
     skills = models.JSONField(default=list, blank=True)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -83,9 +82,7 @@ class Ticket(models.Model):
             # partial indexes keep their pages and counts off the closed history (bench/README.md).
             models.Index(fields=["-last_activity_at", "-id"], name="ticket_open_activity", condition=_OPEN),
             models.Index(fields=["team", "-last_activity_at", "-id"], name="ticket_open_team", condition=_OPEN),
-            models.Index(
-                fields=["assignee", "-last_activity_at", "-id"], name="ticket_open_assignee", condition=_OPEN
-            ),
+            models.Index(fields=["assignee", "-last_activity_at", "-id"], name="ticket_open_assignee", condition=_OPEN),
             # Covers the per-view counts, so they are answered from the index alone.
             models.Index(fields=["team", "assignee", "id"], name="ticket_open_scope", condition=_OPEN),
         ]
@@ -133,4 +130,5 @@ class Draft(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["ticket", "agent"], name="draft_unique_ticket_agent")]
 
-
+    def __str__(self) -> str:
+        return f"{self.mode} draft on #{self.ticket_id}"

@@ -47,7 +47,8 @@ class FakeChannel:
                 session=p.get("session", ""),
             ),
             attachments=tuple(
-                InboundAttachment(a["filename"], a["content_type"], a["content"].encode()) for a in p.get("attachments", [])
+                InboundAttachment(a["filename"], a["content_type"], a["content"].encode())
+                for a in p.get("attachments", [])
             ),
             automatic=p.get("automatic", ""),
         )

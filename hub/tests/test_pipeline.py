@@ -11,12 +11,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_new_interaction_becomes_a_ticket_with_its_message(fake_channel: FakeChannel, team) -> None:
-    event, created = receive("fake", "m-1", payload(subject="Lieferung fehlt", text="Wo ist mein Paket?", team="support"))
+    event, created = receive(
+        "fake", "m-1", payload(subject="Lieferung fehlt", text="Wo ist mein Paket?", team="support")
+    )
 
     assert created
     event.refresh_from_db()
     assert event.state == InboundState.PROCESSED
     assert event.outcome == "created"
+    assert event.ticket_id is not None
     ticket = Ticket.objects.get(pk=event.ticket_id)
     assert ticket.subject == "Lieferung fehlt"
     assert ticket.team == team
@@ -26,7 +29,7 @@ def test_a_new_interaction_becomes_a_ticket_with_its_message(fake_channel: FakeC
 
 def test_the_same_external_id_twice_gives_one_message(fake_channel: FakeChannel) -> None:
     receive("fake", "m-1", payload())
-    again, created = receive("fake", "m-1", payload())
+    _, created = receive("fake", "m-1", payload())
 
     assert not created
     assert Message.objects.count() == 1
@@ -58,7 +61,14 @@ def test_an_adapter_that_raises_leaves_the_event_quarantined_with_its_payload(fa
 
 def test_a_known_identity_joins_the_same_customer_on_another_channel(fake_channel: FakeChannel) -> None:
     receive("fake", "m-1", payload(email="Max@Example.DE"))
-    receive("fake", "m-2", {"identities": [{"kind": "email", "value": "max@example.de"}, {"kind": "phone", "value": "030 1234567"}], "text": "Anruf"})
+    receive(
+        "fake",
+        "m-2",
+        {
+            "identities": [{"kind": "email", "value": "max@example.de"}, {"kind": "phone", "value": "030 1234567"}],
+            "text": "Anruf",
+        },
+    )
     receive("fake", "m-3", {"identities": [{"kind": "phone", "value": "+49 30 1234567"}], "text": "SMS"})
 
     customers = {t.customer_id for t in Ticket.objects.all()}
@@ -73,7 +83,7 @@ def test_a_reply_hint_threads_into_the_earlier_ticket(fake_channel: FakeChannel)
     first.refresh_from_db()
     second.refresh_from_db()
     assert second.outcome == "appended"
-    assert second.ticket_id == first.ticket_id
+    assert second.ticket_id == first.ticket_id is not None
     reason = TicketEvent.objects.filter(ticket_id=first.ticket_id, kind="threaded").last()
     assert reason is not None and "<a@x>" in reason.data["reason"]
 
@@ -86,5 +96,6 @@ def test_a_stranger_replying_to_a_thread_gets_a_new_linked_ticket(fake_channel: 
     other.refresh_from_db()
     assert other.outcome == "created"
     assert other.ticket_id != first.ticket_id
+    assert other.ticket_id is not None
     link = TicketEvent.objects.get(ticket_id=other.ticket_id, kind="linked")
     assert link.data["linked_ticket_id"] == first.ticket_id

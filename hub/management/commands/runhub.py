@@ -33,7 +33,7 @@ def _run_schedule(stop: threading.Event) -> None:
             next_run[name] = now + float(entry["schedule"])
             try:
                 current_app.tasks[entry["task"]].apply()
-            except Exception:  # noqa: BLE001 - one failing periodic task must not stop the others
+            except Exception:
                 log.exception("periodic task %s failed", name)
             finally:
                 close_old_connections()
