@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 # Visitors and agents have threads of their own: an agent's reply can wait for the ticket's
 # row lock while the pipeline holds it, and must not keep visitors' messages from being stored.
 VISITOR_THREADS = ThreadPoolExecutor(max_workers=6, thread_name_prefix="chat-visitor")
-AGENT_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="chat-agent")
+AGENT_THREADS = ThreadPoolExecutor(max_workers=6, thread_name_prefix="chat-agent")
 
 
 def db(fn: Callable[..., T], threads: ThreadPoolExecutor = VISITOR_THREADS) -> Callable[..., Awaitable[T]]:
