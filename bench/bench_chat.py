@@ -347,7 +347,11 @@ async def _reconnect(
         "conns",
         f"in {time.perf_counter() - started:.1f} s",
     )
-    report.add("missed while away, lost", missed_flow.lost(), "msgs", f"of {len(missed)}")
+    # Only a visitor who got back in can receive what it missed.
+    back = {v.index for v in connected if v.ws is not None}
+    due = [key for conversation in back for key in missed_flow.sent_order.get(conversation, [])]
+    lost = sum(1 for key in due if key not in missed_flow.received)
+    report.add("missed while away, lost", lost, "msgs", f"of {len(due)} sent to visitors who reconnected")
     report.add("missed while away, doubled", missed_flow.doubled(), "msgs")
 
 

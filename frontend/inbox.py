@@ -9,16 +9,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import F, Q, QuerySet
+from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
 from django.http import Http404
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from hub.access import visible_tickets
+from hub.access import team_ids, visible_tickets
 from hub.models import Agent, Draft, Ticket
 from hub.models.tickets import OPEN_STATUSES
 
 PAGE_SIZE = 50
+# Counts stop here: "999+" tells an agent as much as the exact backlog, and a capped count
+# costs the same at a hundred open tickets as at a hundred thousand.
+COUNT_CAP = 1000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -52,22 +58,13 @@ def get_view(agent: Agent, key: str) -> View:
     return view
 
 
-def _team_ids(agent: Agent) -> list[int]:
-    # Cached on the instance: the list, the counts and the scope all need it once per request.
-    cached: list[int] | None = getattr(agent, "_team_ids", None)
-    if cached is None:
-        cached = list(agent.teams.values_list("pk", flat=True))
-        agent._team_ids = cached  # type: ignore[attr-defined]
-    return cached
-
-
 def _membership(agent: Agent, key: str) -> Q:
     if key == "mine":
         return Q(assignee_id=agent.pk)
     if key == "unassigned":
         return Q(assignee__isnull=True)
     if key == "teams":
-        return Q(team_id__in=_team_ids(agent))
+        return Q(team_id__in=team_ids(agent))
     return Q()
 
 
@@ -81,9 +78,32 @@ def view_tickets(agent: Agent, key: str) -> QuerySet[Ticket]:
 
 
 def counts(agent: Agent) -> dict[str, int]:
-    """Open items per view in one query: conditional counts over the agent's open tickets."""
-    aggregates = {v.key: Count("pk", filter=_membership(agent, v.key)) for v in views_for(agent)}
-    return open_tickets(agent).aggregate(**aggregates)
+    """Open items per view, each capped at ``COUNT_CAP``, in one query.
+
+    Each view counts a LIMITed subquery, so PostgreSQL stops reading the index after
+    ``COUNT_CAP`` rows however large the open backlog is (an aggregate over all open tickets
+    grows with it).
+    """
+    keys = [v.key for v in views_for(agent)]
+    selects: list[str] = []
+    params: list[object] = []
+    for key in keys:
+        try:
+            sql, view_params = view_tickets(agent, key).order_by().values("pk")[:COUNT_CAP].query.sql_with_params()
+        except EmptyResultSet:  # e.g. "my teams" of an agent in no team
+            selects.append("0")
+            continue
+        selects.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped)")
+        params.extend(view_params)
+    with connections[Ticket.objects.db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(selects), params)
+        row = cursor.fetchone()
+    return dict(zip(keys, (int(n) for n in row), strict=True))
+
+
+def count_label(n: int) -> str:
+    """How a capped count is shown: the number, or "999+" once it reached the cap."""
+    return f"{COUNT_CAP - 1}+" if n >= COUNT_CAP else str(n)
 
 
 def encode_cursor(ticket: Ticket) -> str:
@@ -114,9 +134,12 @@ def page(agent: Agent, key: str, before: str | None = None, size: int = PAGE_SIZ
     cursor = decode_cursor(before) if before else None
     if cursor is not None:
         at, pk = cursor
-        qs = qs.filter(Q(last_activity_at__lt=at) | Q(last_activity_at=at, pk__lt=pk))
+        # The row comparison is one range scan of the (time, id) index, however deep the page;
+        # the equivalent "a < T OR (a = T AND id < I)" is not (see hub/api/pagination.py).
+        qs = qs.filter(TupleLessThan(Tuple(F("last_activity_at"), F("id")), (at, pk)))
     rows = list(
-        qs.select_related("customer", "assignee__user")
+        qs.defer("history")
+        .select_related("customer", "assignee__user")
         .prefetch_related("customer__identities")
         .order_by("-last_activity_at", "-pk")[: size + 1]
     )
@@ -136,6 +159,6 @@ def best_view_for(agent: Agent, ticket: Ticket) -> str:
         return "mine"
     if ticket.assignee_id is None:
         return "unassigned"
-    if ticket.team_id is not None and ticket.team_id in _team_ids(agent):
+    if ticket.team_id is not None and ticket.team_id in team_ids(agent):
         return "teams"
     return "all" if agent.sees_everything else "mine"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
+from django.db.models.signals import m2m_changed
 
 from hub.models import Agent, Customer, Ticket
 
@@ -16,12 +17,39 @@ def agent_of(user: AbstractBaseUser | AnonymousUser) -> Agent | None:
     return agent
 
 
+def team_ids(agent: Agent) -> list[int]:
+    """The agent's team ids, read once per agent instance.
+
+    A request loads its agent afresh, and a page asks for the scope several times (list, counts,
+    ticket, permission checks): one query instead of one per question.
+    """
+    cached: list[int] | None = getattr(agent, "_hub_team_ids", None)
+    if cached is None:
+        cached = list(agent.teams.values_list("pk", flat=True))
+        agent._hub_team_ids = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def forget_team_ids(agent: Agent) -> None:
+    """Drop the memo, for code that changes an agent's teams and goes on using the instance."""
+    agent.__dict__.pop("_hub_team_ids", None)
+
+
+def _team_ids_changed(sender: type, instance: object, action: str, **kwargs: object) -> None:
+    # ``agent.teams.add(...)`` on an instance that already answered a scope question must not
+    # leave it with the old answer.
+    if action.startswith("post_") and isinstance(instance, Agent):
+        forget_team_ids(instance)
+
+
+m2m_changed.connect(_team_ids_changed, sender=Agent.teams.through, dispatch_uid="hub.access.team_ids")
+
+
 def ticket_scope(agent: Agent) -> Q:
     """Admins and leads see every ticket; an agent those of their teams and those assigned to them."""
     if agent.sees_everything:
         return Q()
-    team_ids = list(agent.teams.values_list("pk", flat=True))
-    return Q(team_id__in=team_ids) | Q(assignee_id=agent.pk)
+    return Q(team_id__in=team_ids(agent)) | Q(assignee_id=agent.pk)
 
 
 def visible_tickets(agent: Agent) -> QuerySet[Ticket]:
@@ -38,4 +66,4 @@ def visible_customers(agent: Agent) -> QuerySet[Customer]:
 def can_see_ticket(agent: Agent, ticket: Ticket) -> bool:
     if agent.sees_everything or ticket.assignee_id == agent.pk:
         return True
-    return ticket.team_id is not None and agent.teams.filter(pk=ticket.team_id).exists()
+    return ticket.team_id is not None and ticket.team_id in team_ids(agent)

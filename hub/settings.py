@@ -289,3 +289,9 @@ CELERY_BEAT_SCHEDULE["email-poll-imap"] = {
     "task": "channels_email.tasks.poll_mailboxes",
     "schedule": float(EMAIL_IMAP_POLL_SECONDS),
 }
+
+# --- Worker throughput -------------------------------------------------------------------------
+# Celery's Django fixup closes the database connection before and after every task unless this
+# is set: a new PostgreSQL backend (fork, authentication, cold catalog caches) for each inbound
+# message. Reused for this many tasks instead; CONN_MAX_AGE and the health checks still apply.
+CELERY_DB_REUSE_MAX = 1000

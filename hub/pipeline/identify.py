@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from hub.channels import Interaction
 from hub.identity import InvalidIdentity, normalize
@@ -71,9 +72,11 @@ def identify_customer(interaction: Interaction, *, lock: bool = False) -> tuple[
 
 
 def _known(normalized: list[tuple[str, str, bool, bool]], lock: bool) -> dict[tuple[str, str], Identity]:
-    found = Identity.objects.filter(value__in=[v for _, v, _, _ in normalized]).select_related(
-        "customer", "customer__organization"
-    )
+    # By (kind, value), the unique index's columns: by value alone it is a scan of every identity.
+    pairs = Q()
+    for kind, value, _, _ in normalized:
+        pairs |= Q(kind=kind, value=value)
+    found = Identity.objects.filter(pairs).select_related("customer", "customer__organization")
     if lock:
         found = found.select_for_update(of=("customer",))
     return {(i.kind, i.value): i for i in found}
