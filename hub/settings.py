@@ -9,6 +9,7 @@ in-process. ``DATABASE_URL`` and ``REDIS_URL`` switch to the production topology
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from hub.config import Env
 
@@ -111,7 +112,9 @@ if REDIS_URL:
             # The pub/sub layer holds thousands of idle connections where the list-based
             # RedisChannelLayer starts refusing them.
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # Pub/sub channels are global to a Redis server, not per database: the prefix
+            # carries the database number so two hubs on one Redis never hear each other.
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"hub{urlsplit(REDIS_URL).path.strip('/') or '0'}"},
         }
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

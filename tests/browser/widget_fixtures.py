@@ -18,18 +18,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from playwright.sync_api import Browser, Page
 
 ROOT = Path(__file__).resolve().parents[2]
 WIDGET = ROOT / "frontend" / "widget"
 BUILT = ROOT / "channels_chat" / "static" / "chatwidget" / "widget-app.js"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 HOSTILE_CSS = """
 button, textarea, input, section, ol, li, form { display: none !important; visibility: hidden !important; }
@@ -137,16 +130,9 @@ def host_page(tmp_path: Path) -> Iterator[object]:
 
 
 @pytest.fixture
-def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
-    # still plain synchronous code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is missing: apt-get install -y chromium")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="de-DE")
-        yield context.new_page()
-        browser.close()
+def browser_page(browser: Browser) -> Iterator[Page]:
+    """A fresh German browser context on the session's Chromium (tests/browser/conftest.py):
+    one Playwright per test session, since its sync API owns this thread's event loop."""
+    context = browser.new_context(locale="de-DE")
+    yield context.new_page()
+    context.close()
