@@ -196,13 +196,22 @@ def header_context(ticket: Ticket, agent: Agent) -> dict[str, Any]:
 
 
 def timeline_context(
-    ticket: Ticket, after_message: int | None = None, after_event: int | None = None, only_message: int | None = None
+    ticket: Ticket,
+    after_message: int | None = None,
+    after_event: int | None = None,
+    only_message: int | None = None,
+    before_message: int | None = None,
 ) -> dict[str, Any]:
     return {
         "ticket": ticket,
         "items": timeline.items(
-            ticket, after_message=after_message, after_event=after_event, only_message=only_message
+            ticket,
+            after_message=after_message,
+            after_event=after_event,
+            only_message=only_message,
+            before_message=before_message,
         ),
+        "older": before_message is not None,
         "ticket_url": reverse("agent_permalink", args=[ticket.pk]),
     }
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import nh3
+from django.db.models import F
+from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
 from django.utils.translation import gettext as _
 
 from hub.models import Agent, Message, MessageKind, Priority, Ticket, TicketEvent, TicketStatus
@@ -131,32 +133,78 @@ def describe(event: TicketEvent, names: dict[int, str]) -> str:
     return event.kind
 
 
+# A ticket opens at its latest messages; older ones come a page at a time ("load older"), so a
+# ticket with hundreds of messages opens as fast as a short one.
+WINDOW = 50
+
+
+class Items(list[Item]):
+    """Timeline items, oldest first; ``older`` is the message id to load earlier items before."""
+
+    older: int | None = None
+
+
+@dataclass(frozen=True)
+class _Window:
+    messages: list[Message] = field(default_factory=list)
+    older: int | None = None
+
+
+def _latest(messages: Any, before: Message | None, size: int) -> _Window:
+    """The ``size`` newest messages (before ``before``), oldest first, and whether more exist."""
+    if before is not None:
+        messages = messages.filter(TupleLessThan(Tuple(F("created_at"), F("id")), (before.created_at, before.pk)))
+    found = list(messages.order_by("-created_at", "-pk")[: size + 1])
+    more = len(found) > size
+    found = found[:size]
+    found.reverse()
+    return _Window(found, found[0].pk if more and found else None)
+
+
 def items(
     ticket: Ticket,
     *,
     after_message: int | None = None,
     after_event: int | None = None,
     only_message: int | None = None,
-) -> list[Item]:
-    """The ticket's timeline, or only what came after the given ids (the live append).
+    before_message: int | None = None,
+) -> Items:
+    """The ticket's latest items, those before a message ("load older"), or only what came after
+    the given ids (the live append).
 
-    Four queries whatever the length: messages, their attachments, events, and the names of
-    the agents the events mention.
+    At most five queries whatever the length: the message to page before, messages, their
+    attachments, events, and the names of the agents the events mention.
     """
     messages = ticket.messages.select_related("author_agent__user").prefetch_related("attachments")
     events = ticket.events.filter(kind__in=SHOWN_EVENTS)
-    if after_message is not None:
-        messages = messages.filter(pk__gt=after_message)
-    if after_event is not None:
-        events = events.filter(pk__gt=after_event)
-    if only_message is not None:
-        messages, events = messages.filter(pk=only_message), events.none()
-    message_list = list(messages.order_by("created_at", "pk"))
+    older: int | None = None
+    if after_message is not None or after_event is not None or only_message is not None:
+        if after_message is not None:
+            messages = messages.filter(pk__gt=after_message)
+        if after_event is not None:
+            events = events.filter(pk__gt=after_event)
+        if only_message is not None:
+            messages, events = messages.filter(pk=only_message), events.none()
+        message_list = list(messages.order_by("created_at", "pk"))
+    else:
+        before = None
+        if before_message is not None:
+            before = ticket.messages.only("pk", "created_at").filter(pk=before_message).first()
+            if before is None:
+                return Items()
+            # Events at the boundary belong to the newer page, which shows them already.
+            events = events.filter(created_at__lt=before.created_at)
+        page = _latest(messages, before, WINDOW)
+        message_list, older = page.messages, page.older
+        if older is not None:
+            # Events older than the oldest message shown come with the older page.
+            events = events.filter(created_at__gte=message_list[0].created_at)
     event_list = list(events.order_by("created_at", "pk"))
     agent_ids = {e.actor_id for e in event_list if e.actor_id}
     agent_ids |= {e.data.get("assignee_id") for e in event_list if e.kind == "assigned" and e.data.get("assignee_id")}
     names = {a.pk: a.name for a in Agent.objects.filter(pk__in=agent_ids).select_related("user")} if agent_ids else {}
-    result = [Item("message", m.created_at, message=m) for m in message_list]
+    result = Items(Item("message", m.created_at, message=m) for m in message_list)
     result += [Item("event", e.created_at, event=e, text=describe(e, names)) for e in event_list]
     result.sort(key=lambda i: (i.at, 0 if i.kind == "event" else 1))
+    result.older = older
     return result

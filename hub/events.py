@@ -103,3 +103,7 @@ def message_moved(*, ticket: Ticket, actor: Agent | None, message_id: int, from_
 
 def survey_answered(*, ticket: Ticket, rating: int, comment: str, channel: str) -> TicketEvent:
     return _record(ticket, "survey_answered", rating=rating, comment=comment, channel=channel)
+
+
+def message_moved_out(*, ticket: Ticket, actor: Agent | None, message_id: int, to_ticket_id: int) -> TicketEvent:
+    return _record(ticket, "message_moved_out", actor, message_id=message_id, to_ticket_id=to_ticket_id)

@@ -225,3 +225,38 @@ def test_switching_views_swaps_list_and_ticket_and_refreshes_the_nav_counts(agen
     assert 'class="ticket is-empty"' in html
     assert '<nav id="nav" class="nav" aria-label="Ansichten" hx-swap-oob="true">' in html
     assert 'aria-current="page" data-view="unassigned"' in html
+
+
+def test_counts_stop_at_the_cap_and_say_so(agent, team, client_for, monkeypatch) -> None:
+    from frontend import inbox
+
+    monkeypatch.setattr(inbox, "COUNT_CAP", 3)
+    TicketFactory.create_batch(4, team=team, assignee=agent)
+    TicketFactory.create_batch(2, team=team)
+
+    html = client_for(agent).get("/agent/v/mine/", HTTP_HX_TARGET="list", **HX).content.decode()
+
+    assert '<span class="count">2+</span>' in html  # the list title of "mine"
+    assert '">2</span>' in html  # unassigned, under the cap
+    assert html.count(">2+</span>") == 3  # title, "mine" and "my teams" in the nav
+
+
+def test_a_ticket_page_reads_the_agents_teams_once(agent, team, client_for) -> None:
+    ticket = TicketFactory.create(team=team)
+    client = client_for(agent)
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(f"/agent/v/teams/t/{ticket.pk}/").status_code == 200
+
+    assert sum('"hub_agent_teams"."agent_id" =' in q["sql"] for q in ctx.captured_queries) == 1
+
+
+def test_an_agent_added_to_a_team_sees_its_tickets_at_once(agent, other_team, client_for) -> None:
+    from hub.access import can_see_ticket
+
+    ticket = TicketFactory.create(team=other_team)
+    assert not can_see_ticket(agent, ticket)
+
+    agent.teams.add(other_team)
+
+    assert can_see_ticket(agent, ticket)

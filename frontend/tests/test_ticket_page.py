@@ -200,3 +200,59 @@ def test_one_timeline_item_can_be_redrawn_when_its_delivery_state_changes(agent,
     assert html.count("<article") == 1
     assert f'id="m-{reply.pk}"' in html and "Fehlgeschlagen" in html
     assert "Davor" not in html
+
+
+def test_a_long_ticket_opens_at_its_latest_messages_and_loads_older_ones_on_request(
+    agent, team, client_for, monkeypatch
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from frontend import timeline
+
+    monkeypatch.setattr(timeline, "WINDOW", 3)
+    ticket = TicketFactory.create(team=team, assignee=agent)
+    start = timezone.now() - timedelta(hours=1)
+    sent = [
+        MessageFactory.create(
+            ticket=ticket, channel="chat", text=f"Nachricht {i}", created_at=start + timedelta(minutes=i)
+        )
+        for i in range(7)
+    ]
+    # Between messages 0 and 1: shown with the oldest page only.
+    old_event = events.status_changed(ticket=ticket, actor=agent, status="pending", previous="open")
+    old_event.created_at = start + timedelta(seconds=30)
+    old_event.save()
+    client = client_for(agent)
+
+    html = client.get(f"/agent/v/mine/t/{ticket.pk}/").content.decode()
+    assert [f"Nachricht {i}<" in html for i in range(7)] == [False] * 4 + [True] * 3
+    assert f'hx-get="/agent/t/{ticket.pk}/?before={sent[4].pk}"' in html
+    shown_event = f'id="e-{old_event.pk}"'
+    assert shown_event not in html
+
+    def older(before: int) -> str:
+        response = client.get(f"/agent/t/{ticket.pk}/?before={before}", HTTP_HX_TARGET="timeline-older", **HX)
+        assert response.status_code == 200
+        return response.content.decode()
+
+    middle = older(sent[4].pk)
+    assert [f"Nachricht {i}<" in middle for i in range(7)] == [False, True, True, True, False, False, False]
+    assert f"?before={sent[1].pk}" in middle
+    assert shown_event not in middle
+
+    oldest = older(sent[1].pk)
+    assert [f"Nachricht {i}<" in oldest for i in range(7)] == [True] + [False] * 6
+    assert shown_event in oldest
+    assert 'id="timeline-older"' not in oldest
+
+
+def test_loading_older_messages_of_a_ticket_outside_the_scope_answers_404(agent, other_team, client_for) -> None:
+    message = MessageFactory.create(ticket=TicketFactory.create(team=other_team), text="Geheim")
+
+    response = client_for(agent).get(
+        f"/agent/t/{message.ticket_id}/?before={message.pk + 1}", HTTP_HX_TARGET="timeline-older", **HX
+    )
+
+    assert response.status_code == 404

@@ -23,7 +23,7 @@ TICKET_REGIONS = {
 
 
 def _is_ticket_region(target: str) -> bool:
-    return target in TICKET_REGIONS or target == "timeline" or target.startswith("m-")
+    return target in TICKET_REGIONS or target in ("timeline", "timeline-older") or target.startswith("m-")
 
 
 def _int(value: str | None) -> int | None:
@@ -42,6 +42,13 @@ def _ticket_fragment(request: HttpRequest, agent: Agent, ticket: Ticket, view_ke
         ctx = regions.timeline_context(
             ticket, after_message=_int(request.GET.get("after")), after_event=_int(request.GET.get("after_event"))
         )
+        return render(request, "frontend/regions/timeline_items.html", ctx)
+    if target == "timeline-older":
+        # "Load older": the page of items before the given message replaces the button.
+        before = _int(request.GET.get("before"))
+        if before is None:
+            return HttpResponse(status=400)
+        ctx = regions.timeline_context(ticket, before_message=before)
         return render(request, "frontend/regions/timeline_items.html", ctx)
     if target == "ticket-header":
         return render(request, TICKET_REGIONS[target], regions.header_context(ticket, agent))

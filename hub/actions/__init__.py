@@ -3,13 +3,16 @@
 from hub.actions.customers import do_merge_customers, do_undo_merge
 from hub.actions.inbound import do_retry_inbound
 from hub.actions.messages import SendConflict, do_add_note, do_reply, do_save_draft
+from hub.actions.split import MoveError, do_move_message, do_split_message
 from hub.actions.tickets import do_assign, do_set_priority, do_set_status, do_set_tags, do_set_team
 
 __all__ = [
+    "MoveError",
     "SendConflict",
     "do_add_note",
     "do_assign",
     "do_merge_customers",
+    "do_move_message",
     "do_reply",
     "do_retry_inbound",
     "do_save_draft",
@@ -17,5 +20,6 @@ __all__ = [
     "do_set_status",
     "do_set_tags",
     "do_set_team",
+    "do_split_message",
     "do_undo_merge",
 ]

@@ -90,3 +90,7 @@ class TagsInput(serializers.Serializer[None]):
         max_length=50,
         help_text="The full set of tags; tags not listed are removed.",
     )
+
+
+class MoveInput(serializers.Serializer[None]):
+    ticket = serializers.IntegerField(min_value=1, help_text="The ticket the message moves to.")

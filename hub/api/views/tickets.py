@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
@@ -13,20 +14,24 @@ from rest_framework.serializers import BaseSerializer
 
 from hub.access import visible_tickets
 from hub.actions import (
+    MoveError,
     SendConflict,
     do_add_note,
     do_assign,
+    do_move_message,
     do_reply,
     do_set_priority,
     do_set_status,
     do_set_tags,
     do_set_team,
+    do_split_message,
 )
 from hub.actions.messages import ChannelUnavailable
 from hub.api.filters import TicketFilter
 from hub.api.pagination import ActivityKeyset
 from hub.api.serializers.actions import (
     AssignInput,
+    MoveInput,
     NoteInput,
     PriorityInput,
     ReplyInput,
@@ -156,3 +161,38 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet[Ticket]):
         ticket = self.get_object()
         do_set_tags(ticket, self._input(TagsInput)["tags"], actor=agent(request))
         return self._ticket_response(ticket)
+
+    def _message(self, ticket: Ticket, message_id: str) -> Message:
+        return get_object_or_404(Message, pk=int(message_id), ticket=ticket)
+
+    @extend_schema(
+        summary="Move a message to another ticket",
+        request=MoveInput,
+        responses={200: TicketSerializer, 400: ErrorSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path=r"messages/(?P<message_id>\d+)/move")
+    def move_message(self, request: Request, message_id: str, pk: str | None = None) -> Response:
+        ticket = self.get_object()
+        message = self._message(ticket, message_id)
+        target = get_object_or_404(visible_tickets(agent(request)), pk=self._input(MoveInput)["ticket"])
+        try:
+            do_move_message(message, target, actor=agent(request))
+        except MoveError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        return self._ticket_response(target)
+
+    @extend_schema(
+        summary="Split a message off into a new ticket",
+        request=None,
+        responses={201: TicketSerializer, 400: ErrorSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path=r"messages/(?P<message_id>\d+)/split")
+    def split_message(self, request: Request, message_id: str, pk: str | None = None) -> Response:
+        ticket = self.get_object()
+        message = self._message(ticket, message_id)
+        try:
+            new_ticket = do_split_message(message, actor=agent(request))
+        except MoveError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        out = TicketSerializer(_fresh(new_ticket), context=self.get_serializer_context()).data
+        return Response(out, status=status.HTTP_201_CREATED)
