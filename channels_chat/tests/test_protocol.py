@@ -156,6 +156,26 @@ async def test_the_agent_pane_sends_a_reply_that_the_visitor_receives(
     await pane.disconnect()
 
 
+async def test_the_agent_pane_hears_each_new_visitor_message_with_its_chat_session(
+    widget: Widget, visitor, agent: Agent, connect
+) -> None:
+    ws = await connect(widget, visitor[0])
+    await send(ws, "Hallo")
+    ticket = await database_sync_to_async(Ticket.objects.get)()
+    pane = WebsocketCommunicator(AgentChatConsumer.as_asgi(), "/ws/chat/agent/")
+    pane.scope["user"] = await database_sync_to_async(lambda: agent.user)()
+    assert (await pane.connect())[0]
+    await pane.send_json_to({"type": "follow", "ticket_id": ticket.pk})
+    await pane.receive_json_from(timeout=5)  # the history so far
+
+    await send(ws, "Sind Sie noch da?")
+
+    frame = await pane.receive_json_from(timeout=5)
+    session = await database_sync_to_async(ChatSession.objects.get)()
+    assert (frame["type"], frame["text"], frame["session"]) == ("message", "Sind Sie noch da?", str(session.public_id))
+    await pane.disconnect()
+
+
 async def test_an_agent_outside_the_tickets_scope_cannot_follow_the_chat(widget: Widget, visitor, connect) -> None:
     ws = await connect(widget, visitor[0])
     await send(ws, "geheim")
