@@ -90,7 +90,7 @@ def rows(page: inbox.Page, view_key: str, open_id: int | None) -> list[Row]:
     result = []
     for t in page.rows:
         channel = t.last_message_channel or t.origin_channel
-        at = timezone.template_localtime(t.last_activity_at)
+        at = timezone.localtime(t.last_activity_at)
         assignee = t.assignee.name if t.assignee else ""
         result.append(
             Row(
