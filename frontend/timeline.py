@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import unquote
 
 import nh3
 from django.db.models import F
 from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from hub.models import Agent, Message, MessageKind, Priority, Ticket, TicketEvent, TicketStatus
@@ -34,12 +37,34 @@ SHOWN_EVENTS = (
 _EMAIL_DOC = (
     '<!doctype html><html><head><meta charset="utf-8">'
     '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-    "style-src 'unsafe-inline'; img-src data:\">"
+    "style-src 'unsafe-inline'; img-src data: 'self'\">"
     '<base target="_blank">'
     "<style>body{{margin:0;font:14px/1.5 system-ui,sans-serif;color:#1f2937;overflow-wrap:anywhere}}"
     "img{{max-width:100%;height:auto}}blockquote{{margin:0 0 0 .5em;padding-left:.75em;"
     "border-left:3px solid #d1d5db;color:#4b5563}}</style></head><body>{body}</body></html>"
 )
+
+
+# Inline images (``cid:``) point at the mail's own attachments; the sanitizer keeps them.
+_CID_SRC = re.compile(r'src="cid:([^"]*)"', re.IGNORECASE)
+
+
+def _inline_images(message: Message) -> str:
+    """The message HTML with ``cid:`` images pointing at their scoped attachment download.
+
+    Only the message's own attachments are candidates (prefetched with the timeline), and the
+    download view checks the agent's scope, so a mail cannot reach another ticket's files.
+    Unknown ids become an empty src rather than a remote request.
+    """
+    if "cid:" not in message.html.lower():
+        return message.html
+    by_cid = {a.content_id.strip("<>"): a.pk for a in message.attachments.all() if a.content_id}
+
+    def swap(match: re.Match[str]) -> str:
+        pk = by_cid.get(unquote(match.group(1)).strip("<>"))
+        return f'src="{reverse("api-v1:attachment-download", args=[pk])}"' if pk else 'src=""'
+
+    return _CID_SRC.sub(swap, message.html)
 
 
 @dataclass(frozen=True)
@@ -78,7 +103,7 @@ class Item:
         assert self.message is not None
         # Stored HTML is sanitized on the way in; cleaning again costs little and means a bug
         # upstream never becomes script in an agent's browser.
-        return _EMAIL_DOC.format(body=nh3.clean(self.message.html))
+        return _EMAIL_DOC.format(body=nh3.clean(_inline_images(self.message)))
 
 
 def _status_label(value: str) -> str:

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from hub import events
 from hub.models import Direction, IdentityKind, MessageKind, Priority, TicketStatus
-from hub.tests.factories import AgentFactory, IdentityFactory, MessageFactory, TicketFactory
+from hub.tests.factories import AgentFactory, AttachmentFactory, IdentityFactory, MessageFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +81,26 @@ def test_email_html_is_sanitized_and_sandboxed_without_scripts(agent, team, clie
     assert "&lt;script" not in iframe and "<script" not in iframe
     assert "onclick" not in iframe
     assert "default-src &#x27;none&#x27;" in iframe  # remote images and CSS blocked inside the frame
+
+
+def test_inline_images_of_a_mail_show_its_own_attachments_and_files_can_be_downloaded(agent, team, client_for) -> None:
+    ticket = TicketFactory.create(team=team, assignee=agent)
+    message = MessageFactory.create(
+        ticket=ticket, channel="email", html='<p>Logo:</p><img src="cid:logo@mail"><img src="cid:unknown@mail">'
+    )
+    logo = AttachmentFactory.create(message=message, filename="logo.png", content_id="logo@mail", inline=True)
+    invoice = AttachmentFactory.create(message=message, filename="rechnung.pdf", content_type="application/pdf")
+    client = client_for(agent)
+
+    html = client.get(f"/agent/v/mine/t/{ticket.pk}/").content.decode()
+
+    iframe = html[html.index("<iframe") : html.index("</iframe>")]
+    assert f"/api/v1/attachments/{logo.pk}/download/" in iframe
+    assert "cid:" not in iframe  # an unknown id is dropped, never fetched
+    assert f'href="/api/v1/attachments/{invoice.pk}/download/"' in html
+    download = client.get(f"/api/v1/attachments/{invoice.pk}/download/")
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment")
 
 
 def test_customer_text_is_escaped(agent, team, client_for) -> None:

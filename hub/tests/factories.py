@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import factory
@@ -8,6 +9,7 @@ from django.utils import timezone
 
 from hub.models import (
     Agent,
+    Attachment,
     Customer,
     Direction,
     Identity,
@@ -98,3 +100,18 @@ class MessageFactory(factory.django.DjangoModelFactory[Message]):
     direction = Direction.INBOUND
     author_customer = factory.LazyAttribute(lambda m: m.ticket.customer if m.direction == Direction.INBOUND else None)
     text = factory.Faker("paragraph", locale="de_DE")
+
+
+_ATTACHMENT_BYTES = b"\x89PNG\r\n\x1a\n test bytes"
+
+
+class AttachmentFactory(factory.django.DjangoModelFactory[Attachment]):
+    class Meta:
+        model = Attachment
+
+    message = factory.SubFactory(MessageFactory)
+    filename = "datei.png"
+    content_type = "image/png"
+    size = len(_ATTACHMENT_BYTES)
+    sha256 = hashlib.sha256(_ATTACHMENT_BYTES).hexdigest()
+    file = factory.django.FileField(data=_ATTACHMENT_BYTES, filename="datei.png")
