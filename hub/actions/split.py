@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from hub import events, realtime
 from hub.models import Agent, Direction, Message, MessageKind, Ticket, TicketStatus
-from hub.text import preview
+from hub.pipeline.store import LIST_FIELDS, show_last_message
 
 
 class MoveError(ValueError):
@@ -28,21 +28,10 @@ def _refresh_list_fields(ticket: Ticket) -> None:
     ticket.last_customer_message_at = messages.filter(direction=Direction.INBOUND).aggregate(at=Max("created_at"))["at"]
     if latest is not None:
         ticket.last_activity_at = latest.created_at
-        ticket.last_message_preview = preview(latest.text, 200)
-        ticket.last_message_channel = latest.channel
-        ticket.last_message_direction = latest.direction
-        ticket.last_message_kind = latest.kind
-    else:
-        ticket.last_message_preview = ""
-        ticket.last_message_channel = ticket.last_message_direction = ticket.last_message_kind = ""
+    show_last_message(ticket, latest)
     ticket.updated_at = timezone.now()
     ticket.version += 1
-    ticket.save(
-        update_fields=[
-            "message_count", "last_customer_message_at", "last_activity_at", "last_message_preview",
-            "last_message_channel", "last_message_direction", "last_message_kind", "updated_at", "version",
-        ]
-    )  # fmt: skip
+    ticket.save(update_fields=[*LIST_FIELDS, "last_customer_message_at"])
 
 
 @transaction.atomic

@@ -8,6 +8,10 @@ from django.db.models import Count, Max
 from hub.models import Customer, Ticket
 from hub.models.tickets import OPEN_STATUSES
 
+_FIELDS = ("id", "subject", "status", "origin_channel", "last_activity_at")
+# How many open and how many earlier tickets the summary lists.
+OPEN_LIMIT, RECENT_LIMIT = 10, 5
+
 
 def history_summary(customer: Customer, ticket: Ticket) -> dict[str, Any]:
     """The customer's journey as the agent needs it beside the conversation.
@@ -17,43 +21,29 @@ def history_summary(customer: Customer, ticket: Ticket) -> dict[str, Any]:
     tickets costs the same as one with two.
     """
     others = Ticket.objects.filter(customer=customer).exclude(pk=ticket.pk)
-    fields = ("id", "subject", "status", "origin_channel", "last_activity_at")
-    open_rows = list(others.filter(status__in=OPEN_STATUSES).order_by("-last_activity_at").values(*fields)[:10])
-    recent_rows = list(others.exclude(status__in=OPEN_STATUSES).order_by("-last_activity_at").values(*fields)[:5])
+    open_rows = list(
+        others.filter(status__in=OPEN_STATUSES).order_by("-last_activity_at").values(*_FIELDS)[:OPEN_LIMIT]
+    )
+    recent_rows = list(
+        others.exclude(status__in=OPEN_STATUSES).order_by("-last_activity_at").values(*_FIELDS)[:RECENT_LIMIT]
+    )
     per_channel = (
         Ticket.objects.filter(customer=customer)
         .values("origin_channel")
         .annotate(last=Max("last_activity_at"), n=Count("id"))
     )
-    last_contact = {row["origin_channel"]: row["last"].isoformat() for row in per_channel}
-    lifetime = sum(row["n"] for row in per_channel)
-
-    def brief(row: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "id": row["id"],
-            "subject": row["subject"],
-            "status": row["status"],
-            "channel": row["origin_channel"],
-            "last_activity_at": row["last_activity_at"].isoformat(),
-        }
-
-    org = customer.organization
     return {
-        "open_tickets": [brief(r) for r in open_rows],
-        "recent_tickets": [brief(r) for r in recent_rows],
-        "last_contact": last_contact,
-        "lifetime_tickets": lifetime,
-        "segment": customer.segment,
-        "key_account": customer.vip or bool(org and org.key_account),
-        "organization": org.name if org else "",
-        "language": customer.language or ticket.language,
+        "open_tickets": [_brief(r) for r in open_rows],
+        "recent_tickets": [_brief(r) for r in recent_rows],
+        "last_contact": {row["origin_channel"]: row["last"].isoformat() for row in per_channel},
+        "lifetime_tickets": sum(row["n"] for row in per_channel),
+        **_profile(customer, ticket),
     }
 
 
 # One query reads this many of the customer's latest tickets; a customer with fewer (nearly all)
 # gets the whole summary from it. Only one with more pays for history_summary's three queries.
 HISTORY_SCAN = 50
-_FIELDS = ("id", "subject", "status", "origin_channel", "last_activity_at")
 
 
 def _summary_of(customer: Customer, ticket: Ticket, others: list[dict[str, Any]]) -> dict[str, Any]:
@@ -63,14 +53,20 @@ def _summary_of(customer: Customer, ticket: Ticket, others: list[dict[str, Any]]
         seen = last_contact.get(row["origin_channel"])
         if seen is None or row["last_activity_at"] > seen:
             last_contact[row["origin_channel"]] = row["last_activity_at"]
-    open_rows = [r for r in others if r["status"] in OPEN_STATUSES][:10]
-    recent_rows = [r for r in others if r["status"] not in OPEN_STATUSES][:5]
-    org = customer.organization
+    open_rows = [r for r in others if r["status"] in OPEN_STATUSES][:OPEN_LIMIT]
+    recent_rows = [r for r in others if r["status"] not in OPEN_STATUSES][:RECENT_LIMIT]
     return {
         "open_tickets": [_brief(r) for r in open_rows],
         "recent_tickets": [_brief(r) for r in recent_rows],
         "last_contact": {channel: at.isoformat() for channel, at in last_contact.items()},
         "lifetime_tickets": len(others) + 1,
+        **_profile(customer, ticket),
+    }
+
+
+def _profile(customer: Customer, ticket: Ticket) -> dict[str, Any]:
+    org = customer.organization
+    return {
         "segment": customer.segment,
         "key_account": customer.vip or bool(org and org.key_account),
         "organization": org.name if org else "",

@@ -112,6 +112,27 @@ def store_inbound(
     return message
 
 
+# The ticket's denormalized list fields that every new message moves.
+LIST_FIELDS = (
+    "last_activity_at",
+    "updated_at",
+    "last_message_preview",
+    "last_message_channel",
+    "last_message_direction",
+    "last_message_kind",
+    "message_count",
+    "version",
+)
+
+
+def show_last_message(ticket: Ticket, message: Message | None) -> None:
+    """Set the list row's preview fields from ``message`` (cleared for none), in memory."""
+    ticket.last_message_preview = preview(message.text, 200) if message else ""
+    ticket.last_message_channel = message.channel if message else ""
+    ticket.last_message_direction = message.direction if message else ""
+    ticket.last_message_kind = message.kind if message else ""
+
+
 def touch_ticket(ticket: Ticket, message: Message) -> None:
     """Update the ticket's list fields for a new message, in one UPDATE."""
     ticket.save(update_fields=touched_fields(ticket, message))
@@ -122,22 +143,10 @@ def touched_fields(ticket: Ticket, message: Message) -> list[str]:
     now = timezone.now()
     ticket.last_activity_at = max(message.created_at, ticket.last_activity_at)
     ticket.updated_at = now
-    ticket.last_message_preview = preview(message.text, 200)
-    ticket.last_message_channel = message.channel
-    ticket.last_message_direction = message.direction
-    ticket.last_message_kind = message.kind
+    show_last_message(ticket, message)
     ticket.message_count += 1
     ticket.version += 1
-    fields = [
-        "last_activity_at",
-        "updated_at",
-        "last_message_preview",
-        "last_message_channel",
-        "last_message_direction",
-        "last_message_kind",
-        "message_count",
-        "version",
-    ]
+    fields = [*LIST_FIELDS]
     if message.direction == Direction.INBOUND:
         ticket.last_customer_message_at = message.created_at
         fields.append("last_customer_message_at")
