@@ -19,7 +19,8 @@ this process with asyncio and the ``websockets`` client:
 
 More knobs: ``BENCH_CHAT_WORKERS`` (uvicorn, 2), ``BENCH_CHAT_CELERY`` (worker processes, 2),
 ``BENCH_CHAT_IDLE_SECONDS`` (10), ``BENCH_CHAT_REDIS_URL`` (else REDIS_URL, else Redis db 15;
-its Celery queue is consumed by the bench's worker). The server gets lifted per-address rate
+its Celery queue is consumed by the bench's worker), ``BENCH_CHAT_DUMP`` (a file for every
+measured message's send time and latency, to look at a tail). The server gets lifted per-address rate
 limits, DEBUG off and the open-file limit raised for its sockets.
 
 Standalone: ``python -m bench.bench_chat`` (DATABASE_URL on PostgreSQL and REDIS_URL as for
@@ -177,7 +178,8 @@ async def _drive(opts: Options, fixture: Fixture, servers: Servers, run_id: str)
         for n, token in enumerate(fixture.tokens)
     ]
     panes = [
-        AgentPane(n, f"{base}/ws/chat/agent/", agent_origin, a.cookie, stats) for n, a in enumerate(fixture.agents)
+        AgentPane(n, f"{base}/ws/chat/agent/", agent_origin, a.cookie, stats, a.pk)
+        for n, a in enumerate(fixture.agents)
     ]
     feeds = [AgentFeed(f"{base}/ws/agent/", agent_origin, a.cookie, stats) for a in fixture.agents]
     try:
@@ -252,6 +254,16 @@ async def _drive(opts: Options, fixture: Fixture, servers: Servers, run_id: str)
         # Two cores shared with everything else on the machine: the figures mean little without it.
         load_average = os.getloadavg()[0]
         waited = await drain([stats.flows["c2a"], stats.flows["a2c"]], timeout=DRAIN_SECONDS)
+        if dump := os.environ.get("BENCH_CHAT_DUMP", ""):
+            # Every message's send time (from the start) and latency, to see where a tail comes from.
+            raw = {
+                name: sorted(
+                    (round(flow.sent[key] - load_started, 4), round(times[0] - flow.sent[key], 4))
+                    for key, times in flow.received.items()
+                )
+                for name, flow in stats.flows.items()
+            }
+            Path(dump).write_text(json.dumps(raw), encoding="utf-8")
         c2a, a2c = stats.flows["c2a"], stats.flows["a2c"]
         delivered = len(c2a.received) + len(a2c.received)
         report.add("messages sent", sent, "msgs", f"{opts.rate:g}/s for {opts.seconds:g} s over {len(order)} chats")
@@ -264,6 +276,10 @@ async def _drive(opts: Options, fixture: Fixture, servers: Servers, run_id: str)
         report.add("CPU under load, ASGI server", web["percent"], "% of a core")
         report.add("CPU under load, Celery worker", worker["percent"], "% of a core")
         report.add("CPU under load, load generator", generator["percent"], "% of a core")
+        # Per message, CPU figures mean something on a machine shared with other work too.
+        for name, window in (("ASGI server", web), ("Celery worker", worker)):
+            spent = window["percent"] / 100 * window["seconds"]
+            report.add(f"CPU per message, {name}", 1000 * spent / max(sent, 1), "ms", "process CPU / messages sent")
         report.add("machine load average under load", load_average, "runnable", f"on {os.cpu_count()} cores")
         for name, flow in (("customer→agent", c2a), ("agent→customer", a2c)):
             report.add(f"{name} lost", flow.lost(), "msgs", f"not arrived {DRAIN_SECONDS:g} s after the last send")
@@ -290,6 +306,14 @@ async def _drive(opts: Options, fixture: Fixture, servers: Servers, run_id: str)
         report.latency("customer→agent inbox feed (pipeline)", inbox, f"{len(inbox)} of {len(c2a.sent)} seen")
         dupes = await _db(chat_setup.duplicates, sessions)
         report.add("stored twice (chat log, hub)", dupes["chat_log"] + dupes["hub"], "msgs", json.dumps(dupes))
+        index, _session, ticket = conversations[0]
+        costs = await _db(chat_setup.query_costs, ids[index], ticket, owner[index].agent_pk, run_id)
+        report.add(
+            "queries per customer message (server)", costs["visitor"], "queries", "statements, without savepoints"
+        )
+        report.add(
+            "queries per agent reply (server)", costs["reply"], "queries", "chat pane send, access check included"
+        )
 
         # 5. Everyone drops; agents answer some meanwhile; all reconnect at once and resume.
         if opts.reconnect:

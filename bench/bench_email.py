@@ -7,7 +7,8 @@ In-Reply-To/References into the size's tickets; then mail paced at 50 per second
 in a process of its own (``bench/email_driver.py``) with a real broker and a private queue.
 
 Environment: ``BENCH_EMAIL_MAILS`` (3000), ``BENCH_EMAIL_REPLIES`` (2000), ``BENCH_EMAIL_PACED``
-(1000), ``BENCH_EMAIL_RATE`` (50), ``BENCH_EMAIL_TIMEOUT`` (seconds a phase may take, 240),
+(1000), ``BENCH_EMAIL_RATE`` (50), ``BENCH_EMAIL_FEEDERS`` (threads handing mail to receive() in
+the unpaced phases, 4), ``BENCH_EMAIL_TIMEOUT`` (seconds a phase may take, 240),
 ``BENCH_EMAIL_REDIS_URL`` (default ``REDIS_URL``, else the local Redis; pub/sub and queue names
 are private to the run).
 """
@@ -52,6 +53,8 @@ def _note(phase: dict[str, Any]) -> str:
     ]
     if phase.get("worker_cpu_ms") is not None:
         parts.append(f"worker CPU {phase['worker_cpu_ms']} ms/mail")
+    if phase.get("receive_cpu_ms") is not None:
+        parts.append(f"receive CPU {phase['receive_cpu_ms']} ms/mail")
     parts.append(", ".join(f"{k} {v}" for k, v in sorted(phase["outcomes"].items())))
     if phase.get("note"):
         parts.append(phase["note"])
@@ -67,6 +70,10 @@ def run(ctx: Context) -> None:
         if phase["median_ms"] is not None:
             ctx.record_value(f"email: {label}, arrival→visible median", phase["median_ms"], "ms")
             ctx.record_value(f"email: {label}, arrival→visible p95", phase["p95_ms"], "ms")
+        # CPU per mail hardly moves with the machine's other load, unlike the rates.
+        for key, what in (("worker_cpu_ms", "worker"), ("receive_cpu_ms", "receiving")):
+            if phase.get(key) is not None:
+                ctx.record_value(f"email: {label}, {what} CPU per mail", phase[key], "ms")
     new, replies = phases.get("new mail"), phases.get("replies")
     if new and replies and new["rate"]:
         ratio = replies["rate"] / new["rate"]

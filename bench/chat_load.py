@@ -197,8 +197,9 @@ class Visitor:
 class AgentPane:
     """An agent's chat pane (ws/chat/agent/): follows tickets, receives chats, sends replies."""
 
-    def __init__(self, index: int, url: str, origin: str, cookie: str, stats: Stats) -> None:
+    def __init__(self, index: int, url: str, origin: str, cookie: str, stats: Stats, agent_pk: int = 0) -> None:
         self.index, self.url, self.origin, self.cookie, self.stats = index, url, origin, cookie, stats
+        self.agent_pk = agent_pk
         self.ws: ClientConnection | None = None
         self.reader: asyncio.Task[None] | None = None
         self.history: dict[int, asyncio.Future[None]] = {}

@@ -13,7 +13,9 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.db import connection, transaction
 from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
 
 from channels_chat.models import ChatMessage, ChatSession, Widget
 from channels_chat.tokens import Visitor, visitor_token
@@ -132,3 +134,25 @@ def duplicates(session_ids: list[str]) -> dict[str, int]:
         .count()
     )
     return {"chat_log": log, "hub": hub}
+
+
+def query_costs(visitor_id: str, ticket_id: int, agent_pk: int, run_id: str) -> dict[str, int]:
+    """Queries the server makes for one customer message and one agent reply, on a real chat.
+
+    The same functions the websocket consumers call, counted in this process: the visitor's
+    inside a transaction (so the in-process pipeline of an eager setup is not counted), its
+    savepoint left out; the agent's as the pane sends it, with the agent's teams known.
+    """
+    from channels_chat import actions
+    from hub.access import team_ids
+
+    session = ChatSession.objects.filter(widget__key=WIDGET_KEY, visitor_id=visitor_id).order_by("-created_at").first()
+    assert session is not None
+    agent = Agent.objects.select_related("user").get(pk=agent_pk)
+    team_ids(agent)
+    with transaction.atomic(), CaptureQueriesContext(connection) as visitor:
+        actions.post_visitor_message(session, client_id=f"cost-{run_id}-v", text="bench cost")
+    with CaptureQueriesContext(connection) as reply:
+        actions.reply_from_pane(agent, ticket_id, text="bench cost", client_id=f"cost-{run_id}-a")
+    statements = [q for q in visitor.captured_queries if "SAVEPOINT" not in q["sql"]]
+    return {"visitor": len(statements), "reply": len(reply.captured_queries)}

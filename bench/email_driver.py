@@ -6,8 +6,14 @@ may not have: a real broker (``CELERY_TASK_ALWAYS_EAGER=false``) and a private q
 its one Celery worker takes no one else's tasks and nobody else takes its tasks.
 
 Mails go in the way ``ingest_email`` and the SMTP server hand them over:
-``channels_email.inbound.accept`` writes the InboundEvent (``hub.pipeline.receive``) and queues
-``process_inbound`` on commit; one ``celery worker --pool=solo`` subprocess does the rest.
+``channels_email.inbound.accept`` writes the InboundEvent (``hub.pipeline.receive``) and, after
+its commit, queues a drain unless one is pending; one ``celery worker --pool=solo`` subprocess
+does the rest, in batches. Unpaced phases hand mail over from ``--feeders`` threads at once, as
+mail servers deliver over several connections; the paced phase from one.
+
+Besides rates and latencies each phase reports CPU time per mail: the worker process's
+(``worker_cpu_ms``) and this process's while it hands the mails over (``receive_cpu_ms``), which
+say more than rates on a machine shared with other work.
 
 Latency is ``processed_at - received_at`` of each InboundEvent: ``received_at`` is stamped in
 the receiving transaction just before it commits, ``processed_at`` in the worker's transaction
@@ -25,6 +31,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -49,6 +56,8 @@ class Phase:
     # The worker's own CPU time (user + system) per processed mail: what the machine's other
     # load does not change much, unlike the rates on a shared two-core machine.
     worker_cpu_ms: float | None = None
+    # This process's CPU time per mail while handing the mails to receive(): the receiving side.
+    receive_cpu_ms: float | None = None
     outcomes: dict[str, int] = field(default_factory=dict)
     note: str = ""
 
@@ -59,12 +68,13 @@ def _p95(values: list[float]) -> float:
 
 
 class Bench:
-    def __init__(self, queue: str, timeout: float) -> None:
+    def __init__(self, queue: str, timeout: float, feeders: int = 1) -> None:
         from channels_email.models import Mailbox
         from hub.models import Team
 
         self.queue = queue
         self.timeout = timeout
+        self.feeders = feeders
         team = Team.objects.filter(slug="support").first()
         self.mailbox, _ = Mailbox.objects.get_or_create(
             address="support@hub.example", defaults={"name": "Support", "default_team": team}
@@ -74,7 +84,12 @@ class Bench:
     # -- the worker -------------------------------------------------------------------------
 
     def start_worker(self) -> None:
-        env = dict(os.environ, CELERY_TASK_ALWAYS_EAGER="false", BENCH_CHANNEL_PREFIX=f"{self.queue}-")
+        env = dict(
+            os.environ,
+            CELERY_TASK_ALWAYS_EAGER="false",
+            BENCH_CHANNEL_PREFIX=f"{self.queue}-",
+            BENCH_EMAIL_QUEUE=self.queue,
+        )
         command = [
             sys.executable, "-m", "bench.email_worker", "--pool=solo", "-Q", self.queue,
             "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING",
@@ -107,10 +122,39 @@ class Bench:
     # -- feeding and waiting ----------------------------------------------------------------
 
     def feed(self, mails: list[bytes], per_second: float | None = None) -> tuple[list[int], float]:
+        """Hand the mails to receive(): paced by one sender, else by ``self.feeders`` at once.
+
+        Unpaced, several senders deliver together, as mail servers do over several SMTP
+        connections: one alone waits for each receipt's commit and would measure that wait.
+        """
+        started = time.monotonic()
+        if per_second or self.feeders <= 1:
+            ids = self._feed_one(mails, per_second, started)
+        else:
+            parts: list[list[int]] = [[] for _ in range(self.feeders)]
+            threads = [
+                threading.Thread(target=self._feed_thread, args=(mails[n :: self.feeders], parts[n]))
+                for n in range(self.feeders)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            ids = sorted(pk for part in parts for pk in part)
+        return ids, time.monotonic() - started
+
+    def _feed_thread(self, mails: list[bytes], ids: list[int]) -> None:
+        from django.db import connection
+
+        try:
+            ids.extend(self._feed_one(mails, None, time.monotonic()))
+        finally:
+            connection.close()
+
+    def _feed_one(self, mails: list[bytes], per_second: float | None, started: float) -> list[int]:
         from channels_email.inbound import accept
 
         ids: list[int] = []
-        started = time.monotonic()
         for n, raw in enumerate(mails):
             if per_second:
                 delay = started + n / per_second - time.monotonic()
@@ -119,7 +163,7 @@ class Bench:
             event, created = accept(raw, mailbox=self.mailbox, source="bench")
             if created:
                 ids.append(event.pk)
-        return ids, time.monotonic() - started
+        return ids
 
     def wait(self, ids: list[int]) -> bool:
         from hub.models import InboundEvent
@@ -138,13 +182,16 @@ class Bench:
         from hub.models import InboundEvent
 
         cpu_before = self.worker_cpu()
+        feed_cpu = time.process_time()
         ids, feed_seconds = self.feed(mails, per_second)
+        feed_cpu = time.process_time() - feed_cpu
         complete = self.wait(ids)
         cpu = self.worker_cpu() - cpu_before
         rows = list(
             InboundEvent.objects.filter(pk__in=ids).values_list("state", "outcome", "received_at", "processed_at")
         )
         phase = Phase(name, mails=len(ids), feed_rate=round(len(ids) / feed_seconds, 1) if feed_seconds else 0.0)
+        phase.receive_cpu_ms = round(feed_cpu * 1000 / len(ids), 2) if ids else None
         done = [(r, p) for state, _o, r, p in rows if state == "processed" and p is not None]
         for state, outcome, _r, _p in rows:
             key = outcome if state == "processed" else state
@@ -220,6 +267,7 @@ def main() -> int:
     parser.add_argument("--replies", type=int, default=int(os.environ.get("BENCH_EMAIL_REPLIES", "2000")))
     parser.add_argument("--paced", type=int, default=int(os.environ.get("BENCH_EMAIL_PACED", "1000")))
     parser.add_argument("--rate", type=float, default=float(os.environ.get("BENCH_EMAIL_RATE", "50")))
+    parser.add_argument("--feeders", type=int, default=int(os.environ.get("BENCH_EMAIL_FEEDERS", "4")))
     parser.add_argument("--timeout", type=float, default=float(os.environ.get("BENCH_EMAIL_TIMEOUT", "240")))
     parser.add_argument("--seed", type=int, default=20250303)
     parser.add_argument("--out", type=Path)
@@ -233,6 +281,7 @@ def main() -> int:
     from bench.email_corpus import Corpus
     from hub.celery import app
     from hub.models import Ticket
+    from hub.pipeline import drain
 
     if settings.CELERY_TASK_ALWAYS_EAGER or not settings.CELERY_BROKER_URL.startswith("redis"):
         print("the email benchmark needs REDIS_URL (a real broker)", file=sys.stderr)
@@ -243,15 +292,21 @@ def main() -> int:
 
     run = secrets.token_hex(4)
     corpus = Corpus(seed=args.seed, run=run)
-    new_mails = [m.raw for m in corpus.mix(args.mails)]
     warmup = [corpus.new_mail("plain").raw for _ in range(20)]
-    paced = [m.raw for m in corpus.mix(args.paced)]
+    new_mails = [m.raw for m in corpus.mix(args.mails)]
+    # Replies to mail of this run answer mail already in (the warm-up and the new mail), so
+    # they thread as a customer's reply would, whatever order they come in.
+    earlier = list(corpus.sent)
     targets = reply_targets(args.replies // 2, args.seed)
     replies = [corpus.reply(t).raw for t in targets]
-    replies += [corpus.reply_to_earlier().raw for _ in range(args.replies - len(replies))]
+    replies += [corpus.reply(corpus.rng.choice(earlier)).raw for _ in range(args.replies - len(replies))]
     corpus.rng.shuffle(replies)
+    paced = [m.raw for m in corpus.mix(args.paced)]
 
-    bench = Bench(queue, args.timeout)
+    # A drain flagged as pending by an earlier run (its queue gone with it) would hold back the
+    # receipts of this one until the flag expires.
+    drain.forget()
+    bench = Bench(queue, args.timeout, args.feeders)
     phases: list[Phase] = []
     started = time.monotonic()
     try:

@@ -1,8 +1,9 @@
 """The email benchmark's one Celery worker: ``python -m bench.email_worker <celery worker args>``.
 
-It runs the production settings with one difference: its own channel-layer prefix. Redis
+It runs the production settings with two differences: its own channel-layer prefix (Redis
 pub/sub ignores database numbers, so with the default prefix the benchmark's realtime events
-would reach every agent websocket (and every websocket test) on the same Redis server.
+would reach every agent websocket, and every websocket test, on the same Redis server), and
+the run's private queue as its default queue, for the tasks it queues itself.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ def main() -> None:
         layer.setdefault("CONFIG", {})["prefix"] = os.environ.get("BENCH_CHANNEL_PREFIX", "bench-email")
     from hub.celery import app
 
+    # What the worker queues itself (a drain's successor, a retry) stays on the private queue.
+    if os.environ.get("BENCH_EMAIL_QUEUE"):
+        app.conf.task_default_queue = os.environ["BENCH_EMAIL_QUEUE"]
     app.worker_main(["worker", *sys.argv[1:]])
 
 

@@ -1,30 +1,30 @@
 """The only functions that change chat state. Consumers and the widget API call these.
 
 A visitor's message is written to the session's log under a row lock on the session, which
-gives it the next sequence number, and handed to the hub pipeline in the same transaction
-(``receive``): the visitor's ack means both the log entry and the durable InboundEvent exist.
-Pushes to the visitor's browser tabs go out after commit.
+gives it the next sequence number, together with its durable InboundEvent for the hub
+pipeline, in one statement (``append``): the visitor's ack means both exist. An agent's reply
+goes on the log inside the transaction that stores it as a hub Message. Pushes to the
+visitor's browser tabs and the agents' panes go out after commit.
 """
 
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from channels_chat import append
 from channels_chat.models import ChatMessage, ChatSession, Sender, SurveyResponse, Widget
 from channels_chat.serialize import message_view
 from channels_chat.tokens import Visitor
 from hub import realtime
 from hub.identity import InvalidIdentity, normalize_email
-from hub.models import Message, Ticket, TicketStatus
-from hub.pipeline import receive
+from hub.models import Agent, InboundEvent, Message, Ticket, TicketStatus
 from hub.text import clean_text
 
 log = logging.getLogger(__name__)
@@ -44,17 +44,7 @@ def session_group(session: ChatSession) -> str:
 
 def push(group: str, payload: dict[str, Any]) -> None:
     """Send to a channel-layer group once the current transaction has committed."""
-
-    def send() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        try:
-            async_to_sync(layer.group_send)(group, payload)
-        except Exception:
-            log.exception("chat push to %s failed", group)
-
-    transaction.on_commit(send)
+    realtime.send_on_commit([group], payload)
 
 
 def current_session(widget: Widget, visitor: Visitor) -> ChatSession | None:
@@ -114,113 +104,128 @@ def _check_upload(upload: UploadedFile | None) -> None:
         raise ChatError("file_type")
 
 
-def inbound_payload(session: ChatSession, message: ChatMessage) -> dict[str, Any]:
-    widget = session.widget
-    return {
-        "widget": widget.key,
-        "team": widget.team.slug if widget.team else "",
-        "session": str(session.public_id),
-        "visitor": session.visitor_id,
-        "chat_message": message.pk,
-        "seq": message.seq,
-        "text": message.text,
-        "name": session.name,
-        "email": session.email,
-        "verified_email": session.verified_email,
-        "verified_user_id": session.verified_user_id,
-        "offline": session.offline,
-        "language": session.language,
-        "sent_at": message.created_at.isoformat(),
-        "attachment": {"path": message.file.name, "filename": message.filename, "content_type": message.content_type}
-        if message.file
-        else None,
-    }
-
-
 def post_visitor_message(
-    session: ChatSession, *, client_id: str, text: str, upload: UploadedFile | None = None
+    session: ChatSession, *, client_id: str, text: str, upload: UploadedFile | None = None, publish: bool = True
 ) -> tuple[ChatMessage, bool]:
     """Append the visitor's message to the log and hand it to the pipeline; idempotent per client id.
 
     Returns the message and whether it is new. The same client id again returns the first
     message with its original sequence, so a client resending after a lost ack sees one message.
+    The message, its sequence number and its InboundEvent are one statement (``append``).
+    ``publish=False`` leaves the push to the session's group to the caller (the websocket
+    consumer sends it from its own event loop); it is due only for a new message.
     """
     client_id = client_id.strip()[:64]
     text = clean_text(text).strip()
     if not client_id:
         raise ChatError("client_id_missing")
-    earlier = ChatMessage.objects.filter(session=session, client_id=client_id).first()
-    if earlier is not None:
-        return earlier, False
     if not text and upload is None:
         raise ChatError("empty")
     if len(text) > settings.CHAT_MAX_TEXT:
         raise ChatError("too_long")
     _check_upload(upload)
+    now = timezone.now()
+    message = ChatMessage(session=session, client_id=client_id, sender=Sender.VISITOR, text=text, created_at=now)
+    if upload is not None:
+        message.filename = clean_text(upload.name or "")[:255] or "attachment"
+        message.content_type = (upload.content_type or "").split(";")[0].strip().lower()
+        message.size = upload.size or 0
+        message.file.save(message.filename, upload, save=False)
+    attachment = (
+        {"path": message.file.name, "filename": message.filename, "content_type": message.content_type}
+        if message.file
+        else None
+    )
+    # The rest of the payload (contact, widget, ids) comes from the rows in the statement.
+    event = InboundEvent(
+        channel="chat", payload={"text": text, "sent_at": now.isoformat(), "attachment": attachment}, received_at=now
+    )
     try:
-        with transaction.atomic():
-            locked = (
-                ChatSession.objects.select_for_update(of=("self",)).select_related("widget__team").get(pk=session.pk)
-            )
-            if locked.ended_at is not None:
-                raise ChatError("ended")
-            locked.last_seq += 1
-            locked.save(update_fields=["last_seq"])
-            message = ChatMessage(
-                session=locked, seq=locked.last_seq, client_id=client_id, sender=Sender.VISITOR, text=text
-            )
-            if upload is not None:
-                message.filename = clean_text(upload.name or "")[:255] or "attachment"
-                message.content_type = (upload.content_type or "").split(";")[0].strip().lower()
-                message.size = upload.size or 0
-                message.file.save(message.filename, upload, save=False)
-            message.save()
-            receive(
-                "chat",
-                external_id=f"{locked.widget.key}:{locked.public_id}:{client_id}",
-                payload=inbound_payload(locked, message),
-            )
-            # The session tells an agent's pane following several chats which one this is.
-            push(
-                session_group(locked),
-                {"type": "chat.message", "session": str(locked.public_id), "message": message_view(message)},
-            )
+        # Inside a caller's transaction (an offline message) a savepoint keeps it usable.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            appended = append.visitor_message(message, session.pk, event)
     except IntegrityError:
-        # The same client id from another tab or connection won the race: answer with its message.
-        found = ChatMessage.objects.filter(session=session, client_id=client_id).first()
-        if found is None:
-            raise
-        return found, False
+        appended = None  # the same client id from another tab or connection won the race
+    if appended is None:
+        earlier = ChatMessage.objects.filter(session=session, client_id=client_id).first()
+        if earlier is not None:
+            return earlier, False
+        raise ChatError("ended")
+    message.pk, message.seq = appended.pk, appended.seq
+    message._state.adding = False
     session.last_seq = message.seq
+    # Processing of the event is queued as a drain, as ``hub.pipeline.receive`` does.
+    transaction.on_commit(_queue_drain)
+    if publish:
+        push(session_group(session), message_event(session, message))
     return message, True
 
 
-def post_agent_message(session: ChatSession, hub_message: Message) -> ChatMessage:
-    """Append an agent's reply (already a hub Message) to the log; idempotent per hub message."""
-    client_id = f"hub:{hub_message.pk}"
-    earlier = ChatMessage.objects.filter(session=session, client_id=client_id).first()
-    if earlier is not None:
-        return earlier
+def _queue_drain() -> None:
+    from hub.tasks import queue_drain
+
+    queue_drain()
+
+
+def message_event(session: ChatSession, message: ChatMessage) -> dict[str, Any]:
+    """The group event for a new message on the log: the agents' panes tell chats apart by session."""
+    return {"type": "chat.message", "session": str(session.public_id), "message": message_view(message)}
+
+
+def post_agent_message(session: ChatSession, hub_message: Message) -> ChatMessage | None:
+    """Append an agent's reply (already a hub Message) to the log; idempotent per hub message.
+
+    For a reply delivered later (the delivery task); ``append_reply`` does it inside the
+    reply's own transaction. None if the chat takes no reply now.
+    """
+    earlier = ChatMessage.objects.filter(session=session, client_id=f"hub:{hub_message.pk}").first()
+    return earlier if earlier is not None else append_reply(hub_message)
+
+
+def reply_from_pane(agent: Agent, ticket_id: int, *, text: str, client_id: str | None) -> Message | None:
+    """An agent's reply from the chat pane: a hub Message delivered to the chat, or None.
+
+    None if the agent may not see the ticket, or it has no chat that takes replies (the pane
+    closes it). The access check is on the ticket's row, with the agent's teams in memory;
+    ``do_reply`` then locks the ticket, stores the reply and puts it on the chat's log in one
+    transaction (the chat is a local channel). Idempotent per ``client_id`` as ``do_reply``.
+    """
+    from hub.access import can_see_ticket
+    from hub.actions import do_reply
+    from hub.actions.messages import ChannelUnavailable
+
+    ticket = Ticket.objects.filter(pk=ticket_id).first()
+    if ticket is None or not can_see_ticket(agent, ticket):
+        return None
+    try:
+        return do_reply(ticket, agent=agent, text=text, channel="chat", client_id=client_id)
+    except ChannelUnavailable:
+        return None
+
+
+def append_reply(hub_message: Message) -> ChatMessage | None:
+    """Put an agent's reply on the log of its ticket's chat and push it after commit.
+
+    None if the chat takes no reply (offline, ended, none). One statement (``append``).
+    """
     agent = hub_message.author_agent
-    with transaction.atomic():
-        locked = ChatSession.objects.select_for_update().get(pk=session.pk)
-        locked.last_seq += 1
-        if locked.ticket_id is None:
-            locked.ticket_id = hub_message.ticket_id
-        locked.save(update_fields=["last_seq", "ticket_id"])
-        message = ChatMessage.objects.create(
-            session=locked,
-            seq=locked.last_seq,
-            client_id=client_id,
-            sender=Sender.AGENT,
-            agent_name=(agent.user.first_name or agent.name) if agent else hub_message.sender,
-            text=hub_message.text,
-            hub_message_id=hub_message.pk,
-        )
-        push(
-            session_group(locked),
-            {"type": "chat.message", "session": str(locked.public_id), "message": message_view(message)},
-        )
+    message = ChatMessage(
+        client_id=f"hub:{hub_message.pk}",
+        sender=Sender.AGENT,
+        agent_name=(agent.user.first_name or agent.name) if agent else hub_message.sender,
+        text=hub_message.text,
+        hub_message_id=hub_message.pk,
+        created_at=timezone.now(),
+    )
+    appended = append.agent_message(message, hub_message.ticket_id)
+    if appended is None:
+        return None
+    message.pk, message.seq = appended.pk, appended.seq
+    message._state.adding = False
+    push(
+        f"chat.session.{appended.public_id}",
+        {"type": "chat.message", "session": appended.public_id, "message": message_view(message)},
+    )
     return message
 
 
@@ -255,8 +260,13 @@ def notify_agents(session: ChatSession, event: str, **data: Any) -> None:
 
 
 def mark_read_by_visitor(session: ChatSession, seq: int) -> None:
-    seq = min(max(seq, 0), session.last_seq)
-    if ChatSession.objects.filter(pk=session.pk, visitor_read_seq__lt=seq).update(visitor_read_seq=seq):
+    # Checked against the stored last_seq, not the consumer's copy: that one is stale as soon as
+    # an agent has answered, and a read of the answer would be lost. A seq beyond the log is
+    # nothing the visitor can have seen, so it is ignored.
+    seq = max(seq, 0)
+    if ChatSession.objects.filter(pk=session.pk, visitor_read_seq__lt=seq, last_seq__gte=seq).update(
+        visitor_read_seq=seq
+    ):
         session.visitor_read_seq = seq
         notify_agents(session, "chat.read", seq=seq)
 

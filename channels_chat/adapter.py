@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.core.files.storage import default_storage
+from django.db import connection
+from django.db.models import Exists, QuerySet, Subquery, UUIDField
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
-from channels_chat.actions import post_agent_message
+from channels_chat.actions import append_reply, post_agent_message
 from channels_chat.models import ChatSession
 from hub.channels import DeliveryResult, InboundAttachment, Interaction, SenderIdentity, ThreadHints
-from hub.models import InboundEvent, Message
+from hub.models import InboundEvent, Message, Ticket
 
 
 def _attachments(payload: dict[str, object]) -> tuple[InboundAttachment, ...]:
@@ -70,21 +73,46 @@ class ChatAdapter:
         )
 
     def _session(self, ticket_id: int) -> ChatSession | None:
-        key = (
+        return self.session_of(ticket_id)
+
+    def session_of(self, ticket_id: int, scope: QuerySet[Ticket] | None = None) -> ChatSession | None:
+        """The chat of the ticket's latest chat message (a ticket may hold several chats).
+
+        With ``scope`` (the tickets someone may see), None unless the ticket is among them.
+        """
+        if scope is not None and connection.vendor != "postgresql" and not scope.filter(pk=ticket_id).exists():
+            return None
+        latest = (
             Message.objects.filter(ticket_id=ticket_id, channel=self.key)
             .exclude(thread_key="")
             .order_by("-created_at", "-id")
             .values_list("thread_key", flat=True)
-            .first()
         )
+        if connection.vendor == "postgresql":
+            # One query: the thread key is the session's public id as text; the scope a condition.
+            sessions = ChatSession.objects.filter(public_id=Cast(Subquery(latest[:1]), UUIDField()))
+            if scope is not None:
+                sessions = sessions.filter(Exists(scope.filter(pk=ticket_id)))
+            return sessions.first()
+        key = latest.first()
         return ChatSession.objects.filter(public_id=key).first() if key else None
 
     def send(self, message: Message) -> DeliveryResult:
         session = self._session(message.ticket_id)
         if session is None:
             return DeliveryResult(ok=False, error="no chat session on this ticket", retryable=False)
-        post_agent_message(session, message)
+        if post_agent_message(session, message) is None:
+            return self._refused(message.ticket_id)
         return DeliveryResult(ok=True, external_id=f"out:{message.pk}")
+
+    def send_in_transaction(self, message: Message) -> DeliveryResult:
+        """Deliver within the reply's transaction: the chat log is a table of ours (``hub.delivery``)."""
+        if append_reply(message) is None:
+            return self._refused(message.ticket_id)
+        return DeliveryResult(ok=True)
+
+    def _refused(self, ticket_id: int) -> DeliveryResult:
+        return DeliveryResult(ok=False, error=self.can_reply(ticket_id)[1] or _("Chat ended"), retryable=False)
 
     def can_reply(self, ticket_id: int) -> tuple[bool, str]:
         session = self._session(ticket_id)

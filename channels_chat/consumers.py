@@ -17,17 +17,18 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from channels_chat import actions
 from channels_chat.actions import ChatError, session_group
 from channels_chat.models import ChatMessage, ChatSession, Widget
+from channels_chat.ordering import GAP_WAIT_SECONDS, InOrder
 from channels_chat.serialize import message_view
 from channels_chat.tokens import read_visitor_token
 from hub import realtime
-from hub.ratelimit import allow
+from hub.consumers import HubConsumer, db_hop
+from hub.net import scope_ip
+from hub.ratelimit import allow, allow_all
 
 T = TypeVar("T")
 
@@ -46,9 +47,10 @@ def db(fn: Callable[..., T], threads: ThreadPoolExecutor = VISITOR_THREADS) -> C
     Channels' default runs every consumer's database work of a process on one thread, so with a
     thousand open chats each message waited for everyone else's queries (seconds at 100
     messages a second, see bench/bench_chat.py). A socket still handles its frames one at a
-    time, and the session's row lock orders messages from several tabs.
+    time, and the session's row lock orders messages from several tabs. ``db_hop`` spares
+    each call the health-check query Django's connection tidying would add.
     """
-    return database_sync_to_async(fn, thread_sensitive=False, executor=threads)
+    return db_hop(fn, threads)
 
 
 def header(scope: dict[str, Any], name: bytes) -> str:
@@ -59,16 +61,19 @@ def header(scope: dict[str, Any], name: bytes) -> str:
 
 
 def client_ip(scope: dict[str, Any]) -> str:
-    client = scope.get("client") or ("unknown", 0)
-    return str(client[0])
+    return scope_ip(scope)
 
 
-class VisitorConsumer(AsyncJsonWebsocketConsumer):
+class VisitorConsumer(HubConsumer):
     session: ChatSession | None = None
     ticket_group: str | None = None
+    gap: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         self.session = None
+        self.order = InOrder(0)
+        # Held while deciding and sending message frames, so the log goes out in order (``ordering``).
+        self.sending = asyncio.Lock()
         query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
         opened = await db(self._open)(
             self.scope["url_route"]["kwargs"]["key"],
@@ -80,6 +85,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=opened)
             return
         self.session, ticket_id = opened
+        self.order = InOrder(self.session.last_seq)
         await self.channel_layer.group_add(session_group(self.session), self.channel_name)
         await self._join_ticket(ticket_id)
         await self.accept()
@@ -96,7 +102,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         visitor = read_visitor_token(token, widget.key)
         if visitor is None:
             return 4401
-        if not allow("chat-connect-ip", client_ip(self.scope), settings.CHAT_SESSIONS_PER_IP * 5):
+        if not allow_all([("chat-connect-ip", client_ip(self.scope), settings.CHAT_SESSIONS_PER_IP * 5)]):
             return 4429
         session = actions.open_session(widget, visitor, language=language)
         return session, actions.ticket_id_for(session)
@@ -107,6 +113,8 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(self.ticket_group, self.channel_name)
 
     async def disconnect(self, code: int) -> None:
+        if self.gap is not None:
+            self.gap.cancel()
         if self.session is not None:
             await self.channel_layer.group_discard(session_group(self.session), self.channel_name)
         if self.ticket_group:
@@ -155,27 +163,36 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             }
             return [message_view(m) for m in rows], state
 
-        rows, state = await db(load)()
-        for row in rows:
-            await self.send_json(row)
+        async with self.sending:
+            rows, state = await db(load)()
+            await self._send_messages(self.order.resumed(rows))
         await self.send_json({"type": "synced", "session": str(session.public_id), **state})
 
     async def _message(self, content: dict[str, Any]) -> None:
         assert self.session is not None
         session, ip, known = self.session, client_ip(self.scope), self.ticket_group is not None
 
-        def post() -> tuple[ChatMessage, int | None]:
-            # Limits, message and ticket in one hop: the cache calls block, so not on the loop.
-            if not allow("chat-visitor", session.visitor_id, settings.CHAT_RATE_PER_VISITOR) or not allow(
-                "chat-ip", ip, settings.CHAT_RATE_PER_IP
-            ):
+        def post() -> tuple[ChatMessage, bool, int | None]:
+            # Limits and message in one hop to the thread (the cache calls block): one round trip
+            # to Redis for both limits, one statement to the database (``append``).
+            limits = [
+                ("chat-visitor", session.visitor_id, settings.CHAT_RATE_PER_VISITOR),
+                ("chat-ip", ip, settings.CHAT_RATE_PER_IP),
+            ]
+            if not allow_all(limits):
                 raise ChatError("rate_limited")
-            message, _created = actions.post_visitor_message(
-                session, client_id=str(content.get("client_id") or ""), text=str(content.get("text") or "")
+            message, created = actions.post_visitor_message(
+                session,
+                client_id=str(content.get("client_id") or ""),
+                text=str(content.get("text") or ""),
+                publish=False,
             )
-            return message, None if known else actions.ticket_id_for(session)
+            return message, created, None if known else actions.ticket_id_for(session)
 
-        message, ticket_id = await db(post)()
+        message, created, ticket_id = await db(post)()
+        if created:
+            # Committed: the agents' panes hear it from this loop, without a hop to a thread.
+            await self.channel_layer.group_send(session_group(session), actions.message_event(session, message))
         await self.send_json({"type": "ack", "client_id": message.client_id, "seq": message.seq})
         await self._join_ticket(ticket_id)
 
@@ -220,8 +237,27 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
     # Group events -----------------------------------------------------------------------------
 
     async def chat_message(self, event: dict[str, Any]) -> None:
-        await self.send_json(event["message"])
-        if event["message"].get("from") == "agent":
+        async with self.sending:
+            await self._send_messages(self.order.arrived(event["message"]))
+        if self.order.pending and self.gap is None:
+            self.gap = asyncio.create_task(self._fill_gap())
+
+    async def _fill_gap(self) -> None:
+        """A message came before one it follows: wait for that push a moment, then read the log."""
+        try:
+            await asyncio.sleep(GAP_WAIT_SECONDS)
+            async with self.sending:
+                if self.order.pending and self.session is not None:
+                    session, after = self.session, self.order.sent
+                    rows = await db(lambda: [message_view(m) for m in actions.messages_after(session, after)])()
+                    await self._send_messages(self.order.filled(rows))
+        finally:
+            self.gap = None
+
+    async def _send_messages(self, frames: list[dict[str, Any]]) -> None:
+        for frame in frames:
+            await self.send_json(frame)
+        if any(frame.get("from") == "agent" for frame in frames):
             await self._follow_ticket()
 
     async def chat_read(self, event: dict[str, Any]) -> None:
@@ -241,7 +277,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "status", "status": "solved", "csat": True})
 
 
-class AgentChatConsumer(AsyncJsonWebsocketConsumer):
+class AgentChatConsumer(HubConsumer):
     """The agent's chat pane: live log of followed chats, typing and read receipts to the visitor.
 
     Agent → server: follow {ticket_id}, typing {ticket_id, active}, read {ticket_id, seq},
@@ -285,12 +321,13 @@ class AgentChatConsumer(AsyncJsonWebsocketConsumer):
                 await self.send_json({"type": "error", "code": "send_failed", "client_id": content.get("client_id")})
 
     def _session_for(self, ticket_id: object) -> ChatSession | None:
+        """The chat of a ticket the agent may see (one query), else None."""
         from channels_chat.adapter import ChatAdapter
         from hub.access import visible_tickets
 
-        if not isinstance(ticket_id, int) or not visible_tickets(self.agent).filter(pk=ticket_id).exists():
+        if not isinstance(ticket_id, int):
             return None
-        return ChatAdapter()._session(ticket_id)
+        return ChatAdapter().session_of(ticket_id, scope=visible_tickets(self.agent))
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):
@@ -319,26 +356,14 @@ class AgentChatConsumer(AsyncJsonWebsocketConsumer):
             await db(actions.mark_read_by_agent, AGENT_THREADS)(session, content["seq"])
 
     async def _send(self, ticket_id: object, content: dict[str, Any]) -> None:
-        from hub.actions import do_reply
-        from hub.models import Ticket
-        from hub.tasks import deliver
-
         def reply() -> int | None:
-            if not isinstance(ticket_id, int) or self._session_for(ticket_id) is None:
+            if not isinstance(ticket_id, int):
                 return None
-            ticket = Ticket.objects.get(pk=ticket_id)
-            message = do_reply(
-                ticket,
-                agent=self.agent,
-                text=str(content.get("text") or ""),
-                channel="chat",
-                client_id=str(content.get("client_id") or "")[:64] or None,
+            client_id = str(content.get("client_id") or "")[:64] or None
+            message = actions.reply_from_pane(
+                self.agent, ticket_id, text=str(content.get("text") or ""), client_id=client_id
             )
-            # A chat reply needs no outside provider, so deliver it here and now instead of
-            # behind the pipeline's tasks in the Celery queue (seconds under load). The queued
-            # task still runs and finds it claimed; a failure here is retried as by the task.
-            deliver(message.pk)
-            return message.pk
+            return message.pk if message is not None else None
 
         message_id = await db(reply, AGENT_THREADS)()
         if message_id is None:

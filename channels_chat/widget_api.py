@@ -25,6 +25,7 @@ from channels_chat.models import ChatMessage, ChatSession, Widget
 from channels_chat.serialize import message_view, session_view
 from channels_chat.tokens import Visitor, new_visitor_token, read_file_token, read_visitor_token, verify_identity
 from hub.identity import InvalidIdentity, normalize_email
+from hub.net import request_ip
 from hub.ratelimit import allow
 
 View = Callable[..., HttpResponse]
@@ -33,7 +34,7 @@ INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
 
 def _ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", "unknown"))
+    return request_ip(request)
 
 
 def _cors(response: HttpResponse, origin: str) -> HttpResponse:

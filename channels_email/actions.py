@@ -58,6 +58,28 @@ def apply_inbound(message: Message) -> None:
         )
 
 
+def apply_inbound_all(messages: list[Message]) -> None:
+    """``apply_inbound`` for many mails stored together, in their order, with one UPDATE for
+    all the senders of person-written mail between bounces (usually one for all)."""
+    senders: list[str] = []
+    for message in messages:
+        meta: dict[str, Any] = message.metadata or {}
+        if meta.get("automatic") == "bounce":
+            _working_again(senders)
+            senders = []
+            apply_inbound(message)
+        elif not meta.get("automatic") and meta.get("from"):
+            senders.append(meta["from"])
+    _working_again(senders)
+
+
+def _working_again(addresses: list[str]) -> None:
+    if addresses:
+        Identity.objects.filter(kind=IdentityKind.EMAIL, value__in=_normalized(addresses), bouncing=True).update(
+            bouncing=False
+        )
+
+
 def wants_acknowledgement(message: Message) -> bool:
     meta = message.metadata or {}
     if meta.get("automatic") or message.direction != Direction.INBOUND:

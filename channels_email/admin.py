@@ -1,25 +1,63 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from channels_email.models import AutoMail, Mailbox
+from hub.crypto import is_stored
+
+SECRETS = ("imap_password", "smtp_password")
 
 
 class MailboxForm(forms.ModelForm):
+    """The passwords are write-only: never sent to the browser, replaced only when typed."""
+
+    # Not named like the model fields: a ModelForm would copy an empty entry onto the mailbox.
+    imap_password_new = forms.CharField(
+        label=_("IMAP password"), required=False, max_length=255, strip=False, widget=forms.PasswordInput
+    )
+    imap_password_clear = forms.BooleanField(label=_("remove the stored IMAP password"), required=False)
+    smtp_password_new = forms.CharField(
+        label=_("SMTP password"), required=False, max_length=255, strip=False, widget=forms.PasswordInput
+    )
+    smtp_password_clear = forms.BooleanField(label=_("remove the stored SMTP password"), required=False)
+
     class Meta:
         model = Mailbox
         fields = [
             "name", "address", "enabled", "is_default", "default_team",
-            "imap_host", "imap_port", "imap_security", "imap_user", "imap_password", "imap_folder", "imap_move_to",
-            "smtp_host", "smtp_port", "smtp_security", "smtp_user", "smtp_password",
+            "imap_host", "imap_port", "imap_security", "imap_user", "imap_password_new", "imap_password_clear",
+            "imap_folder", "imap_move_to",
+            "smtp_host", "smtp_port", "smtp_security", "smtp_user", "smtp_password_new", "smtp_password_clear",
             "inbound_token", "max_message_bytes",
             "auto_acknowledge", "acknowledgement_subject", "acknowledgement_text",
         ]  # fmt: skip
-        widgets = {
-            "imap_password": forms.PasswordInput(render_value=True),
-            "smtp_password": forms.PasswordInput(render_value=True),
-        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in SECRETS:
+            stored = is_stored(self.instance, name)
+            self.fields[f"{name}_new"].help_text = (
+                _("A password is stored; leave this empty to keep it.") if stored else _("No password is stored.")
+            )
+            if not stored:
+                # Nothing to remove; hidden rather than dropped, the admin lays out every listed field.
+                self.fields[f"{name}_clear"].widget = forms.HiddenInput()
+
+    def save(self, commit: bool = True) -> Mailbox:
+        mailbox = super().save(commit=False)
+        for name in SECRETS:
+            if self.cleaned_data.get(f"{name}_new"):
+                setattr(mailbox, name, self.cleaned_data[f"{name}_new"])
+            elif self.cleaned_data.get(f"{name}_clear"):
+                setattr(mailbox, name, "")
+        if commit:
+            mailbox.save()
+            self.save_m2m()
+        return mailbox
 
 
 @admin.register(Mailbox)

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from hub.crypto import EncryptedTextField
+
 
 class Security(models.TextChoices):
     SSL = "ssl", _("SSL/TLS")
@@ -40,7 +42,8 @@ class Mailbox(models.Model):
     imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
     imap_security = models.CharField(_("IMAP security"), max_length=10, choices=Security.choices, default=Security.SSL)
     imap_user = models.CharField(_("IMAP user"), max_length=255, blank=True)
-    imap_password = models.CharField(_("IMAP password"), max_length=255, blank=True)
+    # Encrypted at rest (hub.crypto); the admin never shows it, only replaces it.
+    imap_password = EncryptedTextField(_("IMAP password"), blank=True)
     imap_folder = models.CharField(_("IMAP folder"), max_length=255, default="INBOX")
     # Empty: processed mail is flagged \Seen and stays; else it is moved to this folder.
     imap_move_to = models.CharField(_("move processed mail to"), max_length=255, blank=True)
@@ -57,7 +60,7 @@ class Mailbox(models.Model):
         _("SMTP security"), max_length=10, choices=Security.choices, default=Security.STARTTLS
     )
     smtp_user = models.CharField(_("SMTP user"), max_length=255, blank=True)
-    smtp_password = models.CharField(_("SMTP password"), max_length=255, blank=True)
+    smtp_password = EncryptedTextField(_("SMTP password"), blank=True)
 
     # Bearer token of POST /api/v1/channels/email/inbound for MTA pipes and parse services.
     inbound_token = models.CharField(_("inbound token"), max_length=64, unique=True, default=new_token)

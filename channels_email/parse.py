@@ -26,6 +26,7 @@ from channels_email.autoreply import Classification, classify
 from channels_email.charsets import decode_bytes, decode_header, raw_header, raw_headers, recover_bytes
 from channels_email.sanitize import html_to_text, sanitize_html
 from channels_email.threading import normalize_message_id, thread_ids
+from channels_email.tnef import expand as expand_tnef
 from hub.channels import InboundAttachment
 from hub.text import clean_text
 
@@ -300,6 +301,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
     subject = clean_text(decode_header(raw_header(msg, "Subject")))
     walk = _Walk()
     _walk(walk, msg)
+    expand_tnef(walk.attachments, walk.texts, walk.htmls)  # winmail.dat: the files (and body) packed in it
 
     html_source = "\n".join(walk.htmls)
     html = sanitize_html(html_source) if html_source else ""

@@ -1,7 +1,8 @@
 """The email channel's hook into the hub pipeline, without the hub knowing this app.
 
-The pipeline stores an inbound mail as a Message; this receiver applies its channel-local
-effects in the same transaction and queues the acknowledgement after commit.
+The pipeline stores inbound mail as Messages, many at once, and says so (``inbound_stored``);
+this receiver applies their channel-local effects in the same transaction and queues the
+acknowledgements after commit.
 """
 
 from __future__ import annotations
@@ -14,28 +15,29 @@ from channels_email import actions
 from channels_email.adapter import cached_mailbox, forget_mailboxes
 from channels_email.models import Mailbox
 from hub.models import Direction, Message
+from hub.pipeline.signals import inbound_stored
 
 
-def on_message_saved(sender: type[Message], instance: Message, created: bool, **kwargs: Any) -> None:
-    if not created or instance.channel != "email" or instance.direction != Direction.INBOUND:
+def on_inbound_stored(sender: object, messages: list[Message], **kwargs: Any) -> None:
+    mails = [m for m in messages if m.channel == "email" and m.direction == Direction.INBOUND]
+    if not mails:
         return
-    if instance.inbound_event_id is None:
-        return
-    actions.apply_inbound(instance)
-    meta = instance.metadata or {}
-    if meta.get("automatic"):
-        return
-    # Most mailboxes do not acknowledge: answer that from the cached mailbox, without queries.
-    mailbox = cached_mailbox(str(meta.get("mailbox", "")))
-    if mailbox is None or not mailbox.auto_acknowledge:
-        return
-    if actions.wants_acknowledgement(instance):
-        from channels_email.tasks import acknowledge
+    actions.apply_inbound_all(mails)
+    for mail in mails:
+        meta = mail.metadata or {}
+        if meta.get("automatic"):
+            continue
+        # Most mailboxes do not acknowledge: answer that from the cached mailbox, without queries.
+        mailbox = cached_mailbox(str(meta.get("mailbox", "")))
+        if mailbox is None or not mailbox.auto_acknowledge:
+            continue
+        if actions.wants_acknowledgement(mail):
+            from channels_email.tasks import acknowledge
 
-        acknowledge.delay_on_commit(instance.pk)  # type: ignore[attr-defined]  # celery-types lacks it
+            acknowledge.delay_on_commit(mail.pk)  # type: ignore[attr-defined]  # celery-types lacks it
 
 
 def connect() -> None:
-    post_save.connect(on_message_saved, sender=Message, dispatch_uid="channels_email.on_message_saved")
+    inbound_stored.connect(on_inbound_stored, dispatch_uid="channels_email.on_inbound_stored")
     post_save.connect(forget_mailboxes, sender=Mailbox, dispatch_uid="channels_email.forget_mailboxes.save")
     post_delete.connect(forget_mailboxes, sender=Mailbox, dispatch_uid="channels_email.forget_mailboxes.delete")

@@ -11,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from channels_web.actions import submit
 from channels_web.forms import HONEYPOT, build_form, stamp, stamp_ok
 from channels_web.models import WebForm
+from hub.net import request_ip
 from hub.ratelimit import allow
 
 
@@ -23,7 +24,7 @@ def _handle(request: HttpRequest, slug: str, *, embed: bool) -> HttpResponse:
         if request.POST.get(HONEYPOT) or not stamp_ok(webform, request.POST.get("stamp", "")):
             # A bot: answer as if it worked, so it learns nothing, and store nothing.
             return render(request, template, context | {"sent": True})
-        if not allow("webform-ip", str(request.META.get("REMOTE_ADDR", "")), settings.WEBFORM_RATE_PER_IP, 3600):
+        if not allow("webform-ip", request_ip(request), settings.WEBFORM_RATE_PER_IP, 3600):
             return render(request, template, context | {"form": form, "limited": True}, status=429)
         if form.is_valid():
             data = dict(form.cleaned_data)

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
 from django.http import Http404
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from hub.access import team_ids, visible_tickets
-from hub.models import Agent, Draft, Ticket
+from hub.models import Agent, Draft, Identity, Ticket
 from hub.models.tickets import OPEN_STATUSES
 
 PAGE_SIZE = 50
@@ -78,13 +78,18 @@ def view_tickets(agent: Agent, key: str) -> QuerySet[Ticket]:
     return open_tickets(agent).filter(_membership(agent, key))
 
 
-def counts(agent: Agent) -> dict[str, int]:
-    """Open items per view, each capped at ``COUNT_CAP``, in one query.
+# The counts' SQL by everything it depends on: compiling four querysets cost more than running
+# them. Bounded, since agents, roles and team sets are few.
+_COUNTS_SQL: dict[tuple[Any, ...], tuple[list[str], str, list[Any]]] = {}
+_COUNTS_SQL_MAX = 1000
 
-    Each view counts a LIMITed subquery, so PostgreSQL stops reading the index after
-    ``COUNT_CAP`` rows however large the open backlog is (an aggregate over all open tickets
-    grows with it).
-    """
+
+def _counts_sql(agent: Agent) -> tuple[list[str], str, list[Any]]:
+    db = Ticket.objects.db
+    memo = (db, agent.pk, agent.sees_everything, tuple(sorted(team_ids(agent))), COUNT_CAP)
+    found = _COUNTS_SQL.get(memo)
+    if found is not None:
+        return found
     keys = [v.key for v in views_for(agent)]
     selects: list[str] = []
     params: list[Any] = []
@@ -97,8 +102,22 @@ def counts(agent: Agent) -> dict[str, int]:
         # The SQL is Django-compiled with placeholders; values travel as parameters.
         selects.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped)")  # noqa: S608
         params.extend(view_params)
+    if len(_COUNTS_SQL) >= _COUNTS_SQL_MAX:
+        _COUNTS_SQL.clear()
+    found = _COUNTS_SQL[memo] = (keys, "SELECT " + ", ".join(selects), params)
+    return found
+
+
+def counts(agent: Agent) -> dict[str, int]:
+    """Open items per view, each capped at ``COUNT_CAP``, in one query.
+
+    Each view counts a LIMITed subquery, so PostgreSQL stops reading the index after
+    ``COUNT_CAP`` rows however large the open backlog is (an aggregate over all open tickets
+    grows with it).
+    """
+    keys, sql, params = _counts_sql(agent)
     with connections[Ticket.objects.db].cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(selects), params)
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     return dict(zip(keys, (int(n) for n in row), strict=True))
 
@@ -108,10 +127,10 @@ def count_label(n: int) -> str:
     return f"{COUNT_CAP - 1}+" if n >= COUNT_CAP else str(n)
 
 
-def encode_cursor(ticket: Ticket) -> str:
-    delta = ticket.last_activity_at - _EPOCH
+def encode_cursor(at: datetime, pk: int) -> str:
+    delta = at - _EPOCH
     micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-    return f"{micros}.{ticket.pk}"
+    return f"{micros}.{pk}"
 
 
 def decode_cursor(value: str) -> tuple[datetime, int] | None:
@@ -123,15 +142,78 @@ def decode_cursor(value: str) -> tuple[datetime, int] | None:
         return None
 
 
+class ListTicket(NamedTuple):
+    """What a list row shows of a ticket, read as one tuple: building 50 model instances (and
+    their customers, agents and users) costs more than the query does."""
+
+    pk: int
+    last_activity_at: datetime
+    subject: str
+    status: str
+    priority: int
+    origin_channel: str
+    last_message_channel: str
+    last_message_direction: str
+    last_message_kind: str
+    last_message_preview: str
+    customer_id: int
+    customer_name: str
+    # The customer's first address, read only when they have no name (see ``_row_columns``).
+    customer_address: str | None
+    assignee_first_name: str | None
+    assignee_last_name: str | None
+    assignee_username: str | None
+    has_draft: bool
+
+    @property
+    def customer_label(self) -> str:
+        """The customer's name, else their first address, else their number (``str(customer)``)."""
+        return self.customer_name or self.customer_address or f"#{self.customer_id}"
+
+    @property
+    def assignee_name(self) -> str:
+        if self.assignee_username is None:
+            return ""
+        return Agent.name_of(self.assignee_first_name or "", self.assignee_last_name or "", self.assignee_username)
+
+
+def _row_columns(agent: Agent) -> tuple[list[str], dict[str, Any]]:
+    first_address = Identity.objects.filter(customer_id=OuterRef("customer_id")).order_by("pk").values("value")[:1]
+    annotations: dict[str, Any] = {
+        # CASE is evaluated lazily: the subquery runs only for the rare customer without a name.
+        "customer_address": Case(When(customer__display_name="", then=Subquery(first_address)), default=None),
+        "has_draft": Exists(Draft.objects.filter(agent_id=agent.pk, ticket_id=OuterRef("pk"))),
+    }
+    columns = [
+        "pk",
+        "last_activity_at",
+        "subject",
+        "status",
+        "priority",
+        "origin_channel",
+        "last_message_channel",
+        "last_message_direction",
+        "last_message_kind",
+        "last_message_preview",
+        "customer_id",
+        "customer__display_name",
+        "customer_address",
+        "assignee__user__first_name",
+        "assignee__user__last_name",
+        "assignee__user__username",
+        "has_draft",
+    ]
+    return columns, annotations
+
+
 @dataclass
 class Page:
-    rows: list[Ticket]
+    rows: list[ListTicket]
     older: str | None  # cursor for the next (older) page
-    drafts: set[int]  # ticket ids on this page with a draft of this agent
 
 
 def page(agent: Agent, key: str, before: str | None = None, size: int = PAGE_SIZE) -> Page:
-    """One page of a view, newest activity first; a deep page costs what the first costs."""
+    """One page of a view, newest activity first, in one query; a deep page costs what the first costs."""
     qs = view_tickets(agent, key)
     cursor = decode_cursor(before) if before else None
     if cursor is not None:
@@ -139,20 +221,11 @@ def page(agent: Agent, key: str, before: str | None = None, size: int = PAGE_SIZ
         # The row comparison is one range scan of the (time, id) index, however deep the page;
         # the equivalent "a < T OR (a = T AND id < I)" is not (see hub/api/pagination.py).
         qs = qs.filter(TupleLessThan(Tuple(F("last_activity_at"), F("id")), (at, pk)))
-    rows = list(
-        qs.defer("history")
-        .select_related("customer", "assignee__user")
-        .prefetch_related("customer__identities")
-        .order_by("-last_activity_at", "-pk")[: size + 1]
-    )
-    older = encode_cursor(rows[size - 1]) if len(rows) > size else None
-    rows = rows[:size]
-    drafts = (
-        set(Draft.objects.filter(agent=agent, ticket_id__in=[t.pk for t in rows]).values_list("ticket_id", flat=True))
-        if rows
-        else set()
-    )
-    return Page(rows=rows, older=older, drafts=drafts)
+    columns, annotations = _row_columns(agent)
+    found = qs.annotate(**annotations).order_by("-last_activity_at", "-pk").values_list(*columns)[: size + 1]
+    rows = [ListTicket._make(row) for row in found]
+    older = encode_cursor(rows[size - 1].last_activity_at, rows[size - 1].pk) if len(rows) > size else None
+    return Page(rows=rows[:size], older=older)
 
 
 def best_view_for(agent: Agent, ticket: Ticket) -> str:

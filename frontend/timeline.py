@@ -233,3 +233,58 @@ def items(
     result.sort(key=lambda i: (i.at, 0 if i.kind == "event" else 1))
     result.older = older
     return result
+
+
+@dataclass(frozen=True)
+class ChatPane:
+    """What the agent's live chat pane starts from; the websocket brings the rest."""
+
+    live: bool
+    visitor: str
+    visitor_read_seq: int  # the visitor has read the agent's messages up to here
+    reason: str = ""  # why the chat is no longer live
+
+    def strings(self) -> dict[str, str]:
+        """The pane's words in the agent's language (the TypeScript island has none of its own)."""
+        return {
+            "typing": _("%(name)s is typing…") % {"name": self.visitor},
+            "sending": _("Sending…"),
+            "sent": _("Sent"),
+            "read": _("Read"),
+            "failed": _("Not sent"),
+            "retry": _("Send again"),
+            "reconnecting": _("Connection to the chat lost, reconnecting…"),
+            "ended": _("The visitor has left the chat."),
+            "solved": _("The chat is solved."),
+            "unavailable": _("This chat cannot be shown here."),
+            "newMessage": _("New chat message from %(name)s") % {"name": self.visitor},
+            "visitor": self.visitor,
+        }
+
+
+def chat_pane(ticket: Ticket) -> ChatPane | None:
+    """The chat of a chat ticket, or None for other tickets (no query for those; two for chats).
+
+    Live while the visitor's session is open and the ticket unsolved. The visitor's read
+    receipt starts here because the pane's websocket history carries messages only.
+    """
+    if ticket.origin_channel != "chat":
+        return None
+    from channels_chat.adapter import ChatAdapter
+
+    session = ChatAdapter()._session(ticket.pk)
+    if session is None:
+        return None
+    reason = ""
+    if session.offline:
+        reason = _("The visitor left a message while nobody was online.")
+    elif session.ended_at is not None:
+        reason = _("The visitor has left the chat.")
+    elif ticket.status in (TicketStatus.SOLVED, TicketStatus.CLOSED):
+        reason = _("The chat is solved.")
+    return ChatPane(
+        live=not reason,
+        visitor=session.name or ticket.customer.display_name or _("Visitor"),
+        visitor_read_seq=session.visitor_read_seq,
+        reason=reason,
+    )

@@ -27,3 +27,7 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+from hub.consumers import tune_gc_for_sockets  # noqa: E402
+
+tune_gc_for_sockets()

@@ -8,6 +8,8 @@ which is how Docker and Kubernetes hand out secrets.
 
 from __future__ import annotations
 
+import base64
+import ipaddress
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -39,6 +41,7 @@ def _masked(value: str) -> str:
 _Str = str
 _Int = int
 _Bool = bool
+_Strings = list[str]
 
 
 class SettingError(ImproperlyConfigured):
@@ -139,6 +142,34 @@ class Env:
         if value is None:
             return list(default)
         return [item.strip() for item in value.split(",") if item.strip()]
+
+    def fernet_keys(self, name: _Str) -> _Strings:
+        """Comma-separated Fernet keys (url-safe base64 of 32 bytes); empty when unset.
+
+        Errors name the position of a bad key, never the key itself.
+        """
+        accepts = (
+            "comma-separated Fernet keys, each 32 url-safe base64-encoded bytes "
+            '(python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())")'
+        )
+        keys = [item.strip() for item in (self.raw(name) or "").split(",") if item.strip()]
+        for position, key in enumerate(keys, start=1):
+            try:
+                ok = len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32
+            except (ValueError, UnicodeError):
+                ok = False
+            if not ok:
+                raise SettingError(f"{name}: key {position} of {len(keys)} is invalid: it must be {accepts}.")
+        return keys
+
+    def networks(self, name: _Str) -> _Strings:
+        """Comma-separated IP addresses or CIDR networks, normalized (``10.0.0.1`` → ``10.0.0.1/32``)."""
+        accepts = "comma-separated IP addresses or networks such as 10.0.0.0/8, 2001:db8::/32"
+        value = self.raw(name) or ""
+        try:
+            return [str(ipaddress.ip_network(item.strip(), strict=False)) for item in value.split(",") if item.strip()]
+        except ValueError:
+            raise self._bad(name, value, accepts) from None
 
     def choice(self, name: _Str, *, choices: Sequence[_Str], default: Any = _MISSING) -> Any:
         accepts = "one of " + ", ".join(choices)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from django.conf import settings
 from django.db import transaction
@@ -12,7 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from hub import events, realtime
-from hub.channels import UnknownChannel, get_adapter
+from hub.channels import ChannelAdapter, DeliveryResult, UnknownChannel, get_adapter
 from hub.models import DeliveryStatus, Message
 from hub.pipeline.process import backoff
 
@@ -23,6 +24,21 @@ log = logging.getLogger(__name__)
 class DeliveryOutcome:
     outcome: str  # sent, failed, retry, skipped
     retry_in: float | None = None
+
+
+class LocalChannel(Protocol):
+    """A channel whose delivery is a write to the hub's own database (the chat log).
+
+    Its replies are delivered inside the transaction that stores them (``do_reply``): no
+    task, no ``queued`` → ``sending`` → ``sent`` round, and the reply is delivered or not
+    stored at all. A refusal (the chat ended meanwhile) rolls the reply back.
+    """
+
+    def send_in_transaction(self, message: Message) -> DeliveryResult: ...
+
+
+def local_channel(adapter: ChannelAdapter) -> LocalChannel | None:
+    return adapter if callable(getattr(adapter, "send_in_transaction", None)) else None  # type: ignore[return-value]
 
 
 def deliver_message(message_id: int) -> DeliveryOutcome:

@@ -11,6 +11,8 @@ import asyncio
 import logging
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -56,13 +58,46 @@ def ticket_changed(
     }
     if message_id is not None:
         payload["message_id"] = message_id
-    groups = groups_for(ticket) + (extra_groups or [])
-    transaction.on_commit(lambda: _send(groups, payload))
+    send_on_commit(groups_for(ticket) + (extra_groups or []), payload)
 
 
-async def _send_all(layer: BaseChannelLayer, groups: list[str], payload: dict[str, Any]) -> None:
-    for group in dict.fromkeys(groups):
-        await layer.group_send(group, payload)
+Sends = list[tuple[list[str], dict[str, Any]]]
+_collecting = threading.local()
+
+
+def send_on_commit(groups: list[str], payload: dict[str, Any]) -> None:
+    """Send ``payload`` to ``groups`` once the current transaction has committed (at once outside one)."""
+    sends: Sends | None = getattr(_collecting, "sends", None)
+    if sends is not None:
+        sends.append((groups, payload))
+    else:
+        transaction.on_commit(lambda: _send([(groups, payload)]))
+
+
+@contextmanager
+def collected() -> Iterator[None]:
+    """Events sent inside go out together after commit, in order: one hop to the sender, not one each.
+
+    For a caller inside a transaction that sends several (an agent's reply: the ticket's
+    event and the chat's message). Nothing is sent if the block raises.
+    """
+    if getattr(_collecting, "sends", None) is not None:
+        yield  # already collecting: the outer block sends them
+        return
+    sends: Sends = []
+    _collecting.sends = sends
+    try:
+        yield
+    finally:
+        _collecting.sends = None
+    if sends:
+        transaction.on_commit(lambda: _send(sends))
+
+
+async def _send_all(layer: BaseChannelLayer, sends: Sends) -> None:
+    for groups, payload in sends:
+        for group in dict.fromkeys(groups):
+            await layer.group_send(group, payload)
 
 
 # In a plain sync process (a Celery worker) every async_to_sync call builds a fresh event loop,
@@ -82,16 +117,16 @@ def _sender_loop() -> asyncio.AbstractEventLoop:
         return _loop[1]
 
 
-def _send(groups: list[str], payload: dict[str, Any]) -> None:
+def _send(sends: Sends) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     try:
         if isinstance(layer, InMemoryChannelLayer):
             # Its queues belong to the loop the consumers run on, which async_to_sync reuses.
-            async_to_sync(_send_all)(layer, groups, payload)
+            async_to_sync(_send_all)(layer, sends)
         else:
             # Waited for, so events leave in the order their changes committed.
-            asyncio.run_coroutine_threadsafe(_send_all(layer, groups, payload), _sender_loop()).result(timeout=10)
+            asyncio.run_coroutine_threadsafe(_send_all(layer, sends), _sender_loop()).result(timeout=10)
     except Exception:
-        log.exception("realtime event %s for ticket %s not sent", payload["event"], payload["ticket_id"])
+        log.exception("realtime events %s not sent", [p.get("event", p["type"]) for _g, p in sends])

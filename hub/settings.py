@@ -127,6 +127,11 @@ INBOUND_MAX_ATTEMPTS = env.int("INBOUND_MAX_ATTEMPTS", default=3, min_value=1)
 # An event still `received` after this long has lost its task (broker flushed, worker died).
 INBOUND_STUCK_AFTER_SECONDS = env.int("INBOUND_STUCK_AFTER_SECONDS", default=300, min_value=1)
 
+# --- Secrets at rest (hub.crypto) -------------------------------------------------------------
+# Fernet keys for encrypted model fields (mailbox passwords): the first encrypts, all decrypt.
+# Unset: a key derived from SECRET_KEY, which then must not change (see README).
+FIELD_ENCRYPTION_KEYS = env.fernet_keys("FIELD_ENCRYPTION_KEYS")
+
 # --- Auth, i18n, static, media ---------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -237,11 +242,16 @@ CHAT_RATE_PER_IP = env.int("CHAT_RATE_PER_IP", default=120, min_value=1)
 # New chat sessions (and offline messages) per IP address and minute.
 CHAT_SESSIONS_PER_IP = env.int("CHAT_SESSIONS_PER_IP", default=20, min_value=1)
 CHAT_MAX_TEXT = env.int("CHAT_MAX_TEXT", default=5000, min_value=100)
+# Open chats an agent takes at once when their profile sets no capacity["chat"] (hub.routing).
+CHAT_DEFAULT_CAPACITY = env.int("CHAT_DEFAULT_CAPACITY", default=3, min_value=0)
 CHAT_MAX_ATTACHMENT_BYTES = env.int("CHAT_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024, min_value=1)
 CHAT_ATTACHMENT_TYPES = env.list(
     "CHAT_ATTACHMENT_TYPES",
     default=["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"],
 )
+# Reverse proxies (IP addresses or CIDR networks) whose X-Forwarded-For is believed when
+# rate limits look for the visitor's address (hub.net). Empty: the connecting address counts.
+TRUSTED_PROXIES = env.networks("TRUSTED_PROXIES")
 # Web form submissions per IP address and hour.
 WEBFORM_RATE_PER_IP = env.int("WEBFORM_RATE_PER_IP", default=10, min_value=1)
 WEBFORM_MAX_ATTACHMENT_BYTES = env.int("WEBFORM_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024, min_value=1)
@@ -272,7 +282,8 @@ POST needs the CSRF token (`X-CSRFToken` header). Every answer is limited to wha
 see: objects outside it answer 404.
 
 **Pagination.** Lists return `{next, previous, results}`; follow the links (opaque cursors). Tickets
-come newest activity first and a cursor stays valid while tickets change.
+come newest activity first and a cursor stays valid while tickets change. A ticket's detail carries
+its latest 50 messages and events; `messages_next` and `events_next` lead on to the older ones.
 
 **Replies.** `POST /api/v1/tickets/{id}/reply/` goes out through the ticket's channel after the
 request commits. Send a `client_id` to make retries safe, and `seen_message_id` to have the

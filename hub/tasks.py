@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from hub import pipeline
 from hub.models import InboundEvent, InboundState
+from hub.pipeline import drain
 
 log = logging.getLogger(__name__)
 
@@ -22,9 +23,28 @@ def process_inbound(event_id: int) -> str:
     return result.outcome
 
 
+def _eager() -> bool:
+    return bool(drain_inbound.app.conf.task_always_eager)
+
+
+def queue_drain() -> None:
+    """Queue a drain of received inbound events unless one is pending (``hub.pipeline.drain``)."""
+    drain.kick(drain_inbound.delay, _eager())
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def drain_inbound() -> int:
+    """Process received inbound events in batches until none is left (or queue a successor)."""
+
+    def retry(event_id: int, seconds: float) -> None:
+        process_inbound.apply_async((event_id,), countdown=seconds)
+
+    return drain.drain(drain_inbound.delay, retry, _eager())
+
+
 @shared_task(ignore_result=True)
 def sweep_inbound() -> int:
-    """Re-queue events whose task was lost: still `received` after a while, or failed and due.
+    """Re-queue events whose drain or task was lost: still `received` after a while, or failed and due.
 
     Processing is idempotent, so re-queueing an event whose task is merely slow costs one
     skipped claim, never a second message.

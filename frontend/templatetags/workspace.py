@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django import template
 from django.utils import formats, timezone
@@ -22,7 +22,12 @@ def reltime(value: datetime | None) -> str:
     """ "vor 5 Min." / "5 min ago"; older than a week, the date."""
     if value is None:
         return ""
-    seconds = int((timezone.now() - value).total_seconds())
+    return relative_time(value, timezone.now())
+
+
+def relative_time(value: datetime, now: datetime, dates: dict[date, str] | None = None) -> str:
+    """``reltime`` against a given clock; ``dates`` memoizes the formatted dates of one list."""
+    seconds = int((now - value).total_seconds())
     if seconds < 60:
         return _("just now")
     minutes = seconds // 60
@@ -34,7 +39,14 @@ def reltime(value: datetime | None) -> str:
     days = hours // 24
     if days < 7:
         return ngettext("%(n)d day ago", "%(n)d days ago", days) % {"n": days}
-    return formats.date_format(timezone.localtime(value), "SHORT_DATE_FORMAT")
+    local = timezone.localtime(value)
+    if dates is None:
+        return formats.date_format(local, "SHORT_DATE_FORMAT")
+    day = local.date()
+    shown = dates.get(day)
+    if shown is None:
+        shown = dates[day] = formats.date_format(local, "SHORT_DATE_FORMAT")
+    return shown
 
 
 @register.filter

@@ -260,3 +260,57 @@ def test_an_agent_added_to_a_team_sees_its_tickets_at_once(agent, other_team, cl
     agent.teams.add(other_team)
 
     assert can_see_ticket(agent, ticket)
+
+
+def test_hostile_subjects_names_and_previews_are_shown_as_text_in_the_list(agent, team, client_for) -> None:
+    from hub.tests.factories import CustomerFactory, UserFactory
+
+    mallory = AgentFactory.create(teams=[team], user=UserFactory.create(first_name='<img src=x onerror="alert(2)">'))
+    TicketFactory.create(
+        team=team,
+        assignee=mallory,
+        subject="<script>alert(1)</script> & Co",
+        customer=CustomerFactory.create(display_name="\"><svg onload=alert('3')>"),
+        last_message_preview="</span><iframe src=//evil>",
+        last_message_channel='mail"><b>',
+    )
+
+    html = client_for(agent).get("/agent/v/teams/").content.decode()
+
+    for raw in ("<script>alert(1)", "<img src=x", "<svg onload", "<iframe", '"><b>'):
+        assert raw not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in html
+    assert '<span class="row-customer">&quot;&gt;&lt;svg onload=alert(&#x27;3&#x27;)&gt;</span>' in html
+    assert '<span class="row-preview">&lt;/span&gt;&lt;iframe src=//evil&gt;</span>' in html
+    assert 'title="&lt;img src=x onerror=&quot;alert(2)&quot;&gt;' in html
+    assert 'class="icon ch ch-mail&quot;&gt;&lt;b&gt;"' in html
+
+
+def test_a_row_marks_my_draft_and_not_a_colleagues(agent, team, client_for) -> None:
+    from hub.models import Draft
+
+    mine = TicketFactory.create(team=team, subject="Mein Entwurf")
+    theirs = TicketFactory.create(team=team, subject="Fremder Entwurf")
+    Draft.objects.create(ticket=mine, agent=agent, text="Guten Tag")
+    Draft.objects.create(ticket=theirs, agent=AgentFactory.create(teams=[team]), text="Hallo")
+
+    html = client_for(agent).get("/agent/v/teams/").content.decode()
+
+    def row(ticket_id: int) -> str:
+        start = html.index(f'data-ticket-id="{ticket_id}"')
+        return html[start : html.index("</li>", start)]
+
+    assert 'class="row-draft" title="Entwurf"' in row(mine.pk)
+    assert "row-draft" not in row(theirs.pk)
+
+
+def test_a_customer_without_name_or_address_is_listed_by_number(agent, team, client_for) -> None:
+    from hub.tests.factories import CustomerFactory
+
+    nobody = CustomerFactory.create(display_name="")
+    TicketFactory.create(team=team, assignee=agent, customer=nobody, subject="")
+
+    html = client_for(agent).get("/agent/v/mine/").content.decode()
+
+    assert f'<span class="row-customer">#{nobody.pk}</span>' in html
+    assert "(kein Betreff)" in html

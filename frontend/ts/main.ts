@@ -1,6 +1,8 @@
-/** Entry point of the workspace islands: one websocket, the timeline and the composer. */
+/** Entry point of the workspace islands: one websocket, the timeline, the composer and the
+ * chat pane of a live chat. */
 
 import { byId, openTicketId, refresh } from "./dom";
+import { installChatPane, syncChatPane } from "./chatpane";
 import { applyMode, installComposer } from "./composer";
 import { LiveSocket } from "./live";
 import { installTimeline, markTimelineSeen, scrollToEnd, sizeEmailFrames, updateSeen } from "./timeline";
@@ -27,6 +29,7 @@ function onTicketShown(socket: LiveSocket, focus: boolean): void {
   sizeEmailFrames();
   scrollToEnd();
   socket.follow(openTicketId());
+  syncChatPane();
   const title = byId("ticket")?.dataset.title;
   if (title) document.title = title;
   if (focus) byId("ticket-title")?.focus({ preventScroll: true });
@@ -37,6 +40,8 @@ function start(): void {
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
   const socket = new LiveSocket(url.toString());
 
+  // Before the timeline: its swap handler must see which items the chat pane already showed.
+  installChatPane();
   installTimeline();
   installComposer();
 

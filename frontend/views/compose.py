@@ -51,10 +51,14 @@ def send(request: HttpRequest, agent: Agent, ticket_id: int) -> HttpResponse:
         if data["mode"] == "note":
             message = do_add_note(ticket, agent=agent, text=data["text"], client_id=data["client_id"])
         else:
+            # A chat the visitor has left goes on by email (when they left an address), as the
+            # composer offered; other tickets reply on their customer's latest channel.
+            channel = regions.reply_channel(ticket)[0] if ticket.origin_channel == "chat" else None
             message = do_reply(
                 ticket,
                 agent=agent,
                 text=data["text"],
+                channel=channel,
                 client_id=data["client_id"],
                 seen_message_id=None if data["force"] else data["seen_message_id"],
             )

@@ -7,11 +7,15 @@ show the same state.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from frontend import htmx, inbox, regions
+from frontend import htmx, inbox, regions, timeline
 from frontend.auth import agent_required
 from hub.models import Agent, Ticket
 
@@ -31,6 +35,16 @@ def _int(value: str | None) -> int | None:
         return int(value) if value is not None else None
     except ValueError:
         return None
+
+
+def _ticket_context(ticket: Ticket, agent: Agent, view_key: str) -> dict[str, Any]:
+    ctx = regions.ticket_context(ticket, agent, view_key)
+    pane = timeline.chat_pane(ticket)
+    if pane is not None and pane.live:
+        # A live chat is answered in the chat pane; the composer below it takes notes.
+        reason = _("answer in the live chat above")
+        ctx |= {"chat": pane, "mode": "note", "reply": replace(ctx["reply"], usable=False, reason=reason)}
+    return ctx
 
 
 def _ticket_fragment(request: HttpRequest, agent: Agent, ticket: Ticket, view_key: str, target: str) -> HttpResponse:
@@ -54,7 +68,7 @@ def _ticket_fragment(request: HttpRequest, agent: Agent, ticket: Ticket, view_ke
         return render(request, TICKET_REGIONS[target], regions.header_context(ticket, agent))
     if target == "customer":
         return render(request, TICKET_REGIONS[target], regions.customer_context(ticket) | {"ticket": ticket})
-    return render(request, TICKET_REGIONS["ticket"], regions.ticket_context(ticket, agent, view_key))
+    return render(request, TICKET_REGIONS["ticket"], _ticket_context(ticket, agent, view_key))
 
 
 def _page(request: HttpRequest, agent: Agent, view_key: str, ticket: Ticket | None) -> HttpResponse:
@@ -66,7 +80,7 @@ def _page(request: HttpRequest, agent: Agent, view_key: str, ticket: Ticket | No
     if target == "list":
         return render(request, "frontend/regions/list.html", ctx | {"oob": True})
     if ticket is not None:
-        ctx |= regions.ticket_context(ticket, agent, view_key)
+        ctx |= _ticket_context(ticket, agent, view_key)
     ctx["view_key"] = view_key
     if target == "workspace":
         return render(request, "frontend/regions/workspace.html", ctx | {"oob": True})

@@ -1,15 +1,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from hub import events, realtime
 from hub.channels import get_adapter
+from hub.delivery import local_channel
 from hub.models import DeliveryStatus, Direction, Draft, Message, MessageKind, Ticket, TicketStatus
 from hub.models.teams import Agent
-from hub.pipeline.store import touch_ticket
+from hub.pipeline.store import touch_ticket, touched_fields
 from hub.text import clean_text
 
 
@@ -62,6 +64,47 @@ def _existing(ticket: Ticket, client_id: str | None) -> Message | None:
     return Message.objects.filter(ticket=ticket, client_id=client_id).first()
 
 
+def _lock(ticket: Ticket, agent: Agent, client_id: str | None) -> Ticket:
+    """The ticket, row-locked, with ``earlier_id`` (a message under ``client_id``) and ``has_draft``.
+
+    One query for the lock and both questions, written out: it runs on every reply, and the
+    ORM took longer to put it together than the database to answer it. FOR NO KEY UPDATE, as an
+    UPDATE that leaves the key alone takes: rows inserted meanwhile that point to the ticket
+    (the pipeline's messages, a survey's event) only need a key-share lock, and must not wait
+    for the reply or deadlock with it.
+    """
+    features = connection.features
+    if features.has_select_for_no_key_update:
+        lock = " FOR NO KEY UPDATE"
+    else:
+        lock = " FOR UPDATE" if features.has_select_for_update else ""
+    qn = connection.ops.quote_name
+    sql = (
+        f"SELECT t.*, (SELECT m.id FROM {qn(Message._meta.db_table)} m"  # noqa: S608 - names from the models
+        " WHERE m.ticket_id = t.id AND m.client_id = %s LIMIT 1) AS earlier_id,"
+        f" EXISTS (SELECT 1 FROM {qn(Draft._meta.db_table)} d WHERE d.ticket_id = t.id AND d.agent_id = %s)"
+        f" AS has_draft FROM {qn(Ticket._meta.db_table)} t WHERE t.id = %s{lock}"
+    )
+    for locked in Ticket.objects.raw(sql, [client_id, agent.pk, ticket.pk]):
+        return locked
+    raise Ticket.DoesNotExist(f"no ticket {ticket.pk}")
+
+
+def _status_fields(ticket: Ticket, status: str, agent: Agent, now: datetime) -> list[str]:
+    """``do_set_status`` for a ticket the caller saves: in memory, its event, its realtime event."""
+    if status not in TicketStatus.values:
+        raise ValueError(f"unknown status {status!r}")
+    previous = ticket.status
+    ticket.status = status
+    if status in (TicketStatus.SOLVED, TicketStatus.CLOSED):
+        ticket.solved_at = ticket.solved_at or now
+    else:
+        ticket.solved_at = None
+    events.status_changed(ticket=ticket, actor=agent, status=status, previous=previous)
+    realtime.ticket_changed(ticket, "ticket.updated")
+    return ["status", "solved_at"]
+
+
 def do_reply(
     ticket: Ticket,
     *,
@@ -78,17 +121,28 @@ def do_reply(
 
     Idempotent per ``client_id``: the same key again returns the first message. With
     ``seen_message_id`` the send is held with SendConflict if others wrote since.
+
+    A channel whose delivery is a write of our own (``hub.delivery.LocalChannel``, the chat)
+    delivers in this transaction instead: the reply is stored delivered, or not at all
+    (ChannelUnavailable). The ticket's row is the only lock taken before the writes; the ticket
+    is written with one UPDATE (a second UPDATE of the row would make PostgreSQL re-check its
+    foreign keys at commit, key-share locking the customer the pipeline locks first).
     """
-    earlier = _existing(ticket, client_id)
-    if earlier is not None:
-        return earlier
     channel = channel or default_reply_channel(ticket)
-    usable, reason = get_adapter(channel).can_reply(ticket.pk)
-    if not usable:
-        raise ChannelUnavailable(reason)
+    adapter = get_adapter(channel)
+    local = local_channel(adapter)
+    if local is None:
+        earlier = _existing(ticket, client_id)
+        if earlier is not None:
+            return earlier
+        usable, reason = adapter.can_reply(ticket.pk)
+        if not usable:
+            raise ChannelUnavailable(reason)
     try:
-        with transaction.atomic():
-            ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        with transaction.atomic(), realtime.collected():
+            ticket = _lock(ticket, agent, client_id)
+            if ticket.earlier_id is not None:  # type: ignore[attr-defined]
+                return Message.objects.get(pk=ticket.earlier_id)  # type: ignore[attr-defined]
             _check_conflict(ticket, agent, seen_message_id)
             now = timezone.now()
             message = Message.objects.create(
@@ -102,29 +156,24 @@ def do_reply(
                 text=clean_text(text),
                 html=html,
                 client_id=client_id,
-                delivery_status=DeliveryStatus.QUEUED,
+                delivery_status=DeliveryStatus.QUEUED if local is None else DeliveryStatus.SENT,
                 metadata=metadata or {},
                 created_at=now,
             )
-            if ticket.first_response_at is None:
-                ticket.first_response_at = now
-                ticket.save(update_fields=["first_response_at"])
-            if ticket.assignee_id is None:
-                ticket.assignee = agent
-                ticket.save(update_fields=["assignee"])
-                events.assigned(ticket=ticket, actor=agent, assignee_id=agent.pk, previous_id=None)
-            touch_ticket(ticket, message)
-            events.replied(ticket=ticket, actor=agent, message_id=message.pk, channel=channel)
-            Draft.objects.filter(ticket=ticket, agent=agent).delete()
-            new_status = status or (TicketStatus.OPEN if ticket.status == TicketStatus.NEW else None)
-            if new_status and new_status != ticket.status:
-                from hub.actions.tickets import do_set_status
-
-                do_set_status(ticket, new_status, actor=agent)
+            with events.batched():
+                fields = _reply_fields(ticket, message, agent, status, now)
+            ticket.save(update_fields=fields)
+            if ticket.has_draft:  # type: ignore[attr-defined]
+                Draft.objects.filter(ticket=ticket, agent=agent).delete()
+            if local is not None:
+                result = local.send_in_transaction(message)
+                if not result.ok:
+                    raise ChannelUnavailable(result.error)
             realtime.ticket_changed(ticket, "message.added", message_id=message.pk)
-            from hub.tasks import deliver
+            if local is None:
+                from hub.tasks import deliver
 
-            deliver.delay_on_commit(message.pk)  # type: ignore[attr-defined]  # celery-types lacks it
+                deliver.delay_on_commit(message.pk)  # type: ignore[attr-defined]  # celery-types lacks it
     except IntegrityError:
         # A concurrent request with the same client_id won the race; answer with its message.
         found = _existing(ticket, client_id)
@@ -132,6 +181,23 @@ def do_reply(
             raise
         return found
     return message
+
+
+def _reply_fields(ticket: Ticket, message: Message, agent: Agent, status: str | None, now: datetime) -> list[str]:
+    """A reply's changes to the ticket, in memory, with their events: the fields to save."""
+    fields = touched_fields(ticket, message)
+    if ticket.first_response_at is None:
+        ticket.first_response_at = now
+        fields.append("first_response_at")
+    if ticket.assignee_id is None:
+        ticket.assignee = agent
+        fields.append("assignee")
+        events.assigned(ticket=ticket, actor=agent, assignee_id=agent.pk, previous_id=None)
+    events.replied(ticket=ticket, actor=agent, message_id=message.pk, channel=message.channel)
+    new_status = status or (TicketStatus.OPEN if ticket.status == TicketStatus.NEW else None)
+    if new_status and new_status != ticket.status:
+        fields += _status_fields(ticket, new_status, agent, now)
+    return fields
 
 
 def do_add_note(ticket: Ticket, *, agent: Agent, text: str, client_id: str | None = None) -> Message:

@@ -10,7 +10,8 @@ from typing import Any
 from django.db.models import F, Model, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.utils.dateparse import parse_datetime
-from rest_framework.exceptions import NotFound
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination, CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -36,18 +37,21 @@ class NewestFirst(CursorPagination):
     max_page_size = 200
 
 
-class ActivityKeyset(BasePagination):
-    """True keyset pagination on (``-last_activity_at``, ``-id``).
+class Keyset(BasePagination):
+    """True keyset pagination on (``field``, ``id``), newest first unless the client asks otherwise.
 
     DRF's CursorPagination positions on the first ordering field only and uses an OFFSET for
-    ties; tickets bulk-created in one instant tie by the thousand, and an offset walk there is
+    ties; rows bulk-created in one instant tie by the thousand, and an offset walk there is
     what makes deep pages slow. The cursor here is the (time, id) pair of the edge row and the
-    next page is the row comparison ``(time, id) < (T, I)``, which PostgreSQL answers as one
-    range scan of the (time, id) index however deep the page and however many rows tie (an
-    ``a < T OR (a = T AND id < I)`` form falls back to a bitmap scan and a sort); the lookups are
-    the row-value ones Django 5.2 built for composite primary keys. A row that gains
-    activity while someone pages moves to the top; nothing is shown twice and no unchanged row
-    is skipped.
+    next page is the row comparison ``(time, id) < (T, I)`` (``>`` oldest first), which
+    PostgreSQL answers as one range scan of a (time, id) index however deep the page and however
+    many rows tie (an ``a < T OR (a = T AND id < I)`` form falls back to a bitmap scan and a
+    sort); the lookups are the row-value ones Django 5.2 built for composite primary keys. A row
+    that moves while someone pages (a ticket with new activity) moves past the reader; nothing
+    is shown twice and no unchanged row is skipped.
+
+    With ``order_query_param`` set, ``?order=oldest`` pages from the first row on; the links a
+    page returns keep the parameter, and the cursor only says where the page ends.
     """
 
     field = "last_activity_at"
@@ -55,6 +59,8 @@ class ActivityKeyset(BasePagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+    order_query_param: str | None = None
+    ORDERS = ("newest", "oldest")
 
     def __init__(self) -> None:
         self.next_key: tuple[datetime, int] | None = None
@@ -89,37 +95,56 @@ class ActivityKeyset(BasePagination):
             return self.page_size
         return max(1, min(size, self.max_page_size))
 
+    def newest_first(self, request: Request) -> bool:
+        if self.order_query_param is None:
+            return True
+        raw = request.query_params.get(self.order_query_param, self.ORDERS[0])
+        try:
+            # DRF's own (translated) message for a value outside the choices.
+            order = serializers.ChoiceField(choices=self.ORDERS).run_validation(raw)
+        except ValidationError as exc:
+            raise ValidationError({self.order_query_param: exc.detail}) from exc
+        return bool(order == "newest")
+
     # --- the page -----------------------------------------------------------------------------
     def paginate_queryset(
         self, queryset: QuerySet[Any] | Sequence[Any], request: Request, view: APIView | None = None
     ) -> list[Any]:
         if not isinstance(queryset, QuerySet):
-            raise TypeError("ActivityKeyset pages querysets only")
+            raise TypeError(f"{type(self).__name__} pages querysets only")
         self.request = request
         size = self.get_page_size(request)
         f = self.field
+        # "Onward" is the order the pages come in; "back" walks towards the first page.
+        onward: type[TupleLessThan | TupleGreaterThan]
+        back: type[TupleLessThan | TupleGreaterThan]
+        if self.newest_first(request):
+            onward, onward_order, back, back_order = TupleLessThan, (f"-{f}", "-id"), TupleGreaterThan, (f, "id")
+        else:
+            onward, onward_order, back, back_order = TupleGreaterThan, (f, "id"), TupleLessThan, (f"-{f}", "-id")
         token = request.query_params.get(self.cursor_query_param)
         direction, key = self.decode(token) if token else ("n", None)
         if key is not None and direction == "p":
-            when, pk = key
-            qs = queryset.filter(TupleGreaterThan(Tuple(F(f), F("id")), (when, pk)))
-            rows = list(qs.order_by(f, "id")[: size + 1])
+            qs = queryset.filter(back(Tuple(F(f), F("id")), key))
+            rows = list(qs.order_by(*back_order)[: size + 1])
             has_more = len(rows) > size
             rows = rows[:size][::-1]
             self.previous_key = self._key(rows[0]) if has_more and rows else None
             self.next_key = self._key(rows[-1]) if rows else key
             return rows
         if key is not None:
-            when, pk = key
-            queryset = queryset.filter(TupleLessThan(Tuple(F(f), F("id")), (when, pk)))
-        rows = list(queryset.order_by(f"-{f}", "-id")[: size + 1])
+            queryset = queryset.filter(onward(Tuple(F(f), F("id")), key))
+        rows = list(queryset.order_by(*onward_order)[: size + 1])
         has_more = len(rows) > size
         rows = rows[:size]
         self.next_key = self._key(rows[-1]) if has_more else None
         self.previous_key = self._key(rows[0]) if key is not None and rows else None
         return rows
 
-    def _key(self, row: Model) -> tuple[datetime, int]:
+    def _key(self, row: Model | dict[str, Any]) -> tuple[datetime, int]:
+        # Rows are model instances, or dicts when the view reads ``.values()`` (with "id").
+        if isinstance(row, dict):
+            return row[self.field], row["id"]
         return getattr(row, self.field), row.pk
 
     def _link(self, direction: str, key: tuple[datetime, int] | None) -> str | None:
@@ -146,7 +171,7 @@ class ActivityKeyset(BasePagination):
         }
 
     def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
-        return [
+        parameters: list[dict[str, Any]] = [
             {
                 "name": self.cursor_query_param,
                 "required": False,
@@ -162,3 +187,32 @@ class ActivityKeyset(BasePagination):
                 "schema": {"type": "integer"},
             },
         ]
+        if self.order_query_param is not None:
+            parameters.append(
+                {
+                    "name": self.order_query_param,
+                    "required": False,
+                    "in": "query",
+                    "description": "`newest` first (the default) or `oldest` first.",
+                    "schema": {"type": "string", "enum": list(self.ORDERS), "default": self.ORDERS[0]},
+                }
+            )
+        return parameters
+
+
+class ActivityKeyset(Keyset):
+    """Tickets by their latest activity, newest first; a ticket with new activity moves to the top."""
+
+    field = "last_activity_at"
+
+
+class TimelineKeyset(Keyset):
+    """A ticket's messages or events by time, newest first or (``?order=oldest``) oldest first."""
+
+    field = "created_at"
+    order_query_param = "order"
+
+
+def timeline_link(request: Request, url: str, before: tuple[datetime, int]) -> str:
+    """The first newest-first page of ``url`` (a TimelineKeyset list) after the row ``before``."""
+    return replace_query_param(request.build_absolute_uri(url), Keyset.cursor_query_param, Keyset.encode("n", before))

@@ -59,7 +59,12 @@ class Agent(models.Model):
 
     @property
     def name(self) -> str:
-        return self.user.get_full_name() or self.user.get_username()
+        return self.name_of(self.user.first_name, self.user.last_name, self.user.get_username())
+
+    @staticmethod
+    def name_of(first_name: str, last_name: str, username: str) -> str:
+        """``name`` from the user's columns, for lists that read values rather than instances."""
+        return f"{first_name} {last_name}".strip() or username
 
     @property
     def sees_everything(self) -> bool:

@@ -1,6 +1,6 @@
 """The inbound pipeline: receive → (worker) claim, normalize, identify, thread, store, enrich, route, notify."""
 
-from hub.pipeline.process import ProcessResult, process
+from hub.pipeline.process import BatchReport, ProcessResult, process, process_batch
 from hub.pipeline.receive import receive
 
-__all__ = ["ProcessResult", "process", "receive"]
+__all__ = ["BatchReport", "ProcessResult", "process", "process_batch", "receive"]

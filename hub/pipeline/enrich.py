@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Max
 
 from hub.models import Customer, Ticket
@@ -41,27 +43,9 @@ def history_summary(customer: Customer, ticket: Ticket) -> dict[str, Any]:
     }
 
 
-# One query reads this many of the customer's latest tickets; a customer with fewer (nearly all)
-# gets the whole summary from it. Only one with more pays for history_summary's three queries.
-HISTORY_SCAN = 50
-
-
-def _summary_of(customer: Customer, ticket: Ticket, others: list[dict[str, Any]]) -> dict[str, Any]:
-    """history_summary from all of the customer's other tickets and ``ticket`` in memory."""
-    last_contact: dict[str, Any] = {ticket.origin_channel: ticket.last_activity_at}
-    for row in others:
-        seen = last_contact.get(row["origin_channel"])
-        if seen is None or row["last_activity_at"] > seen:
-            last_contact[row["origin_channel"]] = row["last_activity_at"]
-    open_rows = [r for r in others if r["status"] in OPEN_STATUSES][:OPEN_LIMIT]
-    recent_rows = [r for r in others if r["status"] not in OPEN_STATUSES][:RECENT_LIMIT]
-    return {
-        "open_tickets": [_brief(r) for r in open_rows],
-        "recent_tickets": [_brief(r) for r in recent_rows],
-        "last_contact": {channel: at.isoformat() for channel, at in last_contact.items()},
-        "lifetime_tickets": len(others) + 1,
-        **_profile(customer, ticket),
-    }
+# One query reads this many of each customer's latest tickets; a customer with fewer (nearly
+# all) gets the whole summary from it. Only customers with more cost three more queries a batch.
+HISTORY_SCAN = 20
 
 
 def _profile(customer: Customer, ticket: Ticket) -> dict[str, Any]:
@@ -84,34 +68,152 @@ def _brief(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def enrich_fields(ticket: Ticket, customer: Customer, *, new_customer: bool = False) -> list[str]:
-    """Set the ticket's history and language in memory, for the caller's one UPDATE.
+def _row(ticket: Ticket) -> dict[str, Any]:
+    return {f: getattr(ticket, f) for f in _FIELDS}
 
-    Call it after the ticket's list fields are set for the new message: the summary counts the
-    ticket as it will be saved. A customer created for this message has no other ticket, so
-    its summary needs no query at all.
+
+def latest_rows(
+    limits: dict[int, int], statuses: tuple[str, ...] = (), *, other_statuses: bool = False
+) -> dict[int, list[dict[str, Any]]]:
+    """Per customer id, its latest ``limits[id]`` tickets as rows, newest activity first.
+
+    ``statuses``: only tickets in these (``other_statuses``: in none of these). One query on
+    PostgreSQL (a LATERAL join walks the (customer, last activity) index once per customer, so a
+    customer with thousands of tickets costs no more than one with two); elsewhere one a customer.
     """
-    others: list[dict[str, Any]] = []
-    if not new_customer:
-        others = list(
-            Ticket.objects.filter(customer=customer)
-            .exclude(pk=ticket.pk)
-            .order_by("-last_activity_at")
-            .values(*_FIELDS)[:HISTORY_SCAN]
+    found: dict[int, list[dict[str, Any]]] = {pk: [] for pk in limits}
+    if not limits:
+        return found
+    if connection.vendor == "postgresql":
+        table = Ticket._meta.db_table
+        columns = ", ".join(_FIELDS)
+        status = ""
+        params: list[Any] = [list(limits), list(limits.values())]
+        if statuses:
+            status = f"AND {'NOT ' if other_statuses else ''}status = ANY(%s) "
+            params.append(list(statuses))
+        sql = (
+            f"SELECT t.customer_id, {', '.join('t.' + f for f in _FIELDS)} "  # noqa: S608 - names from the model
+            "FROM unnest(%s::bigint[], %s::int[]) AS c(id, n) CROSS JOIN LATERAL ("
+            f"SELECT customer_id, {columns} FROM {table} WHERE customer_id = c.id {status}"
+            "ORDER BY last_activity_at DESC LIMIT c.n) AS t"
         )
-    if len(others) < HISTORY_SCAN:
-        ticket.history = _summary_of(customer, ticket, others)
-    else:
-        history = history_summary(customer, ticket)
-        # The database still holds this ticket's activity before the message being stored.
-        stored = history["last_contact"].get(ticket.origin_channel)
-        if stored is None or datetime.fromisoformat(stored) < ticket.last_activity_at:
-            history["last_contact"][ticket.origin_channel] = ticket.last_activity_at.isoformat()
-        ticket.history = history
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for customer_id, *values in cursor.fetchall():
+                found[customer_id].append(dict(zip(_FIELDS, values, strict=True)))
+        return found
+    for pk, limit in limits.items():
+        query = Ticket.objects.filter(customer_id=pk)
+        if statuses:
+            query = query.exclude(status__in=statuses) if other_statuses else query.filter(status__in=statuses)
+        found[pk] = list(query.order_by("-last_activity_at").values(*_FIELDS)[:limit])
+    return found
+
+
+@dataclass
+class _Stored:
+    """What the database held of one customer's tickets before the batch."""
+
+    open_rows: list[dict[str, Any]] = field(default_factory=list)  # newest first
+    other_rows: list[dict[str, Any]] = field(default_factory=list)  # newest first
+    last_contact: dict[str, datetime] = field(default_factory=dict)  # per channel
+    count: int = 0
+
+    @classmethod
+    def of(cls, rows: list[dict[str, Any]]) -> _Stored:
+        """From all of a customer's tickets."""
+        stored = cls(count=len(rows))
+        for row in rows:
+            (stored.open_rows if row["status"] in OPEN_STATUSES else stored.other_rows).append(row)
+            seen = stored.last_contact.get(row["origin_channel"])
+            if seen is None or row["last_activity_at"] > seen:
+                stored.last_contact[row["origin_channel"]] = row["last_activity_at"]
+        return stored
+
+
+class Histories:
+    """The history summaries (``history_summary``) of the tickets one batch of messages touched.
+
+    ``load`` reads the latest tickets of every customer who had tickets before the batch in one
+    query (three more for customers with more than ``HISTORY_SCAN``); the tickets the batch
+    created or changed are taken from memory, as they will be saved.
+    """
+
+    def __init__(self, touched: list[tuple[Ticket, Customer]], new_customers: list[Customer]) -> None:
+        """``touched``: each ticket with the customer whose message it got last: the history is
+        theirs. Make it when the batch's customers are saved (their ids are the keys here) and
+        its new tickets are not yet."""
+        self._of = {id(ticket): customer for ticket, customer in touched}
+        self._stored: dict[int, _Stored] = {c.pk: _Stored() for c in new_customers}
+        self._customers = {customer.pk for _, customer in touched}
+        self._mine: dict[int | None, list[Ticket]] = {}  # customer id → the batch's tickets they own
+        for ticket, _ in touched:
+            owner = ticket.customer_id
+            if owner is None and Ticket.customer.is_cached(ticket):
+                owner = ticket.customer.pk  # a new ticket of a customer saved after it was made
+            self._mine.setdefault(owner, []).append(ticket)
+        # Tickets the database does not hold yet, per customer: they count on top of it.
+        self._new = {pk: sum(1 for t in tickets if t.pk is None) for pk, tickets in self._mine.items()}
+
+    def load(self) -> None:
+        stored = [pk for pk in self._customers if pk not in self._stored]
+        rows = latest_rows(dict.fromkeys(stored, HISTORY_SCAN + 1))
+        many = [pk for pk in stored if len(rows[pk]) > HISTORY_SCAN]
+        for pk in stored:
+            if pk not in many:
+                self._stored[pk] = _Stored.of(rows[pk])
+        if not many:
+            return
+        # Enough rows that the lists stay full when the batch's own tickets are taken out.
+        opens = latest_rows({pk: OPEN_LIMIT + 1 + len(self._mine.get(pk, [])) for pk in many}, OPEN_STATUSES)
+        others = latest_rows(
+            {pk: RECENT_LIMIT + 1 + len(self._mine.get(pk, [])) for pk in many}, OPEN_STATUSES, other_statuses=True
+        )
+        for pk in many:
+            self._stored[pk] = _Stored(opens[pk], others[pk])
+        per_channel = (
+            Ticket.objects.filter(customer_id__in=many)
+            .values("customer_id", "origin_channel")
+            .annotate(last=Max("last_activity_at"), n=Count("id"))
+        )
+        for row in per_channel:
+            self._stored[row["customer_id"]].last_contact[row["origin_channel"]] = row["last"]
+            self._stored[row["customer_id"]].count += row["n"]
+
+    def summary(self, ticket: Ticket) -> dict[str, Any] | None:
+        """``ticket``'s history, or None while another ticket it must name is not saved yet."""
+        customer = self._of[id(ticket)]
+        stored = self._stored[customer.pk]
+        mine = self._mine.get(customer.pk, [])
+        if any(t.pk is None for t in mine if t is not ticket):
+            return None
+        # The batch's tickets as they will be saved, in place of what the database holds of them.
+        changed = {t.pk for t in mine} | {ticket.pk}
+        fresh = [_row(t) for t in mine if t is not ticket]
+        open_rows = [r for r in stored.open_rows if r["id"] not in changed]
+        open_rows += [r for r in fresh if r["status"] in OPEN_STATUSES]
+        other_rows = [r for r in stored.other_rows if r["id"] not in changed]
+        other_rows += [r for r in fresh if r["status"] not in OPEN_STATUSES]
+        last_contact = dict(stored.last_contact)
+        for t in [*mine, ticket]:
+            seen = last_contact.get(t.origin_channel)
+            if seen is None or t.last_activity_at > seen:
+                last_contact[t.origin_channel] = t.last_activity_at
+        return {
+            "open_tickets": [_brief(r) for r in _newest(open_rows)[:OPEN_LIMIT]],
+            "recent_tickets": [_brief(r) for r in _newest(other_rows)[:RECENT_LIMIT]],
+            "last_contact": {channel: at.isoformat() for channel, at in last_contact.items()},
+            # Its stored tickets, its new ones, and this one if it is someone else's.
+            "lifetime_tickets": stored.count + self._new.get(customer.pk, 0) + (0 if ticket in mine else 1),
+            **_profile(customer, ticket),
+        }
+
+
+def _newest(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(rows, key=lambda r: r["last_activity_at"], reverse=True)
+
+
+def set_language(ticket: Ticket, customer: Customer) -> None:
     if not ticket.language and customer.language:
         ticket.language = customer.language
-    return ["history", "language"]
-
-
-def enrich(ticket: Ticket, customer: Customer) -> None:
-    ticket.save(update_fields=enrich_fields(ticket, customer))

@@ -3,24 +3,25 @@ from __future__ import annotations
 import logging
 import random
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
-from hub import events, realtime
 from hub.channels import Interaction, get_adapter
-from hub.models import InboundEvent, InboundState, Message
-from hub.pipeline.identify import identify_customer
-from hub.pipeline.store import open_ticket, store_inbound
-from hub.pipeline.threading import thread
-from hub.routing import route
+from hub.models import InboundEvent, InboundState
+from hub.pipeline.batch import Batch, Item
 
 log = logging.getLogger(__name__)
 CLAIMABLE = (InboundState.RECEIVED, InboundState.FAILED)
+# Events one transaction takes at most. More amortizes the claim, the lookups and the commit
+# over more mail; fewer keeps the customers' and tickets' locks short and the first mail of a
+# batch from waiting for the last one to become visible.
+BATCH_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,12 @@ class ProcessResult:
     message_id: int | None = None
     retry_in: float | None = None  # seconds until the next attempt, for a failed event
     error: str = ""
+
+
+@dataclass
+class BatchReport:
+    claimed: int = 0  # events taken, whatever became of them
+    retries: list[tuple[int, float]] = field(default_factory=list)  # (event id, seconds) failed, to retry
 
 
 def backoff(attempt: int) -> float:
@@ -44,16 +51,14 @@ def process(event_id: int) -> ProcessResult:
     does the work: a second worker on the same event skips it, and a worker that dies midway
     leaves nothing behind but the still-claimable event.
     """
+    read: dict[int, Interaction] = {}  # normalized once: a second attempt reuses it
     for attempt in (1, 2):
         try:
-            # The first attempt trusts the unique (channel, external_id) of messages instead of
-            # asking first: a query saved on every message, and a duplicate (rare: the event
-            # itself is unique) costs one rolled-back attempt.
-            result = _process_once(event_id, look_for_duplicate=attempt > 1)
+            result = _process_once(event_id, read)
         except IntegrityError as exc:
-            # A concurrent worker stored the same provider message (or identity) first, or it
-            # was stored before; our transaction is rolled back whole, and one more look finds
-            # the earlier message, as a duplicate.
+            # A concurrent worker stored the same provider message (or identity) first; our
+            # transaction is rolled back whole, and one more look finds the earlier message (a
+            # duplicate) or the identity (its customer).
             if attempt == 2:
                 return _record_failure(event_id, exc)
             log.info("inbound event %s lost a race (%s); looking again", event_id, exc.__class__.__name__)
@@ -64,6 +69,11 @@ def process(event_id: int) -> ProcessResult:
     if result.outcome == "skipped":
         log.info("inbound event %s skipped: already processed, or claimed by another worker", event_id)
         return result
+    _log_processed(event_id, result)
+    return result
+
+
+def _log_processed(event_id: int, result: ProcessResult) -> None:
     log.info(
         "inbound event %s processed: %s, ticket #%s, message %s",
         event_id,
@@ -71,50 +81,111 @@ def process(event_id: int) -> ProcessResult:
         result.ticket_id,
         result.message_id,
     )
-    return result
 
 
-def _process_once(event_id: int, *, look_for_duplicate: bool = True) -> ProcessResult:
+def _result(item: Item) -> ProcessResult:
+    return ProcessResult(item.outcome, item.ticket_id, item.message_id)
+
+
+def _process_once(event_id: int, read: dict[int, Interaction]) -> ProcessResult:
     with transaction.atomic():
         event = (
             InboundEvent.objects.select_for_update(skip_locked=True).filter(pk=event_id, state__in=CLAIMABLE).first()
         )
         if event is None:
             return ProcessResult("skipped")
-        interaction = get_adapter(event.channel).normalize(event)
-        result = _handle(event, interaction, look_for_duplicate=look_for_duplicate)
-        InboundEvent.objects.filter(pk=event.pk).update(
-            state=InboundState.PROCESSED,
-            outcome=result.outcome,
-            ticket_id=result.ticket_id,
-            processed_at=timezone.now(),
-            attempts=F("attempts") + 1,
-            error="",
-            next_attempt_at=None,
+        if event_id not in read:
+            read[event_id] = get_adapter(event.channel).normalize(event)
+        item = Item.of(event, read[event_id])
+        Batch([item]).run()
+        _mark_processed([item])
+    return _result(item)
+
+
+def process_batch(limit: int = BATCH_SIZE) -> BatchReport:
+    """Claim up to ``limit`` received events, oldest first, and process them in one transaction.
+
+    An event whose adapter cannot read it is left out and processed alone after the commit,
+    where its failure is recorded (attempts, backoff, quarantine). When anything else fails,
+    the whole transaction is rolled back and every event is processed alone: slower, but one
+    bad event never blocks or loses the others. Failed events are only retried when due
+    (``BatchReport.retries``), never taken by a batch.
+    """
+    received = InboundEvent.objects.filter(state=InboundState.RECEIVED)
+    if not received.exists():
+        return BatchReport()  # the common last look of a drain, without BEGIN and COMMIT
+    ids: list[int] = []
+    items: list[Item] = []
+    alone: list[int] = []
+    try:
+        with transaction.atomic():
+            for event in received.select_for_update(skip_locked=True).order_by("pk")[:limit]:
+                ids.append(event.pk)
+                try:
+                    items.append(Item.of(event, get_adapter(event.channel).normalize(event)))
+                except Exception:  # noqa: BLE001 - recorded when it is processed alone
+                    alone.append(event.pk)
+            if items:
+                Batch(items).run()
+                _mark_processed(items)
+    except Exception as exc:
+        if not ids:
+            raise  # not even the claim worked: the database is the problem, not an event
+        log.warning(
+            "a batch of %s inbound events failed (%s: %s); processing them one by one",
+            len(ids),
+            exc.__class__.__name__,
+            str(exc).split("\n", 1)[0][:300],
         )
-    return result
+        items, alone = [], ids
+    for item in items:
+        _log_processed(item.event.pk, _result(item))
+    report = BatchReport(claimed=len(ids))
+    for event_id in alone:
+        result = process(event_id)
+        if result.retry_in is not None:
+            report.retries.append((event_id, result.retry_in))
+    return report
 
 
-def _handle(event: InboundEvent, interaction: Interaction, *, look_for_duplicate: bool = True) -> ProcessResult:
-    if interaction.external_id and look_for_duplicate:
-        earlier = Message.objects.filter(channel=interaction.channel, external_id=interaction.external_id[:998]).first()
-        if earlier is not None:
-            return ProcessResult("duplicate", earlier.ticket_id, earlier.pk)
-    # One customer's interactions are threaded one at a time, so two mails of one conversation
-    # arriving together cannot open two tickets: the customer row is locked in the query that
-    # finds it (a customer merged meanwhile is followed to the target, which is locked).
-    customer, new_customer = identify_customer(interaction, lock=True)
-    decision = thread(interaction, customer)
-    created = decision.ticket is None
-    # The ticket's events (created, threaded, routed …) go in with one INSERT.
-    with events.batched():
-        ticket = decision.ticket or open_ticket(interaction, customer, decision.reason, decision.linked_ticket_id)
-        message = store_inbound(ticket, interaction, customer, event, decision.reason, new_customer=new_customer)
-        if created:
-            route(ticket, interaction)
-    realtime.ticket_changed(ticket, "ticket.created" if created else "message.added", message_id=message.pk)
-    outcome = interaction.automatic or ("created" if created else "appended")
-    return ProcessResult(outcome, ticket.pk, message.pk)
+def _per_event(items: list[Item], values: list[Any], output: models.Field[Any, Any]) -> Any:
+    """One value for all the events' rows, or a CASE on their ids."""
+    if len(set(values)) == 1:
+        return Value(values[0], output_field=output)
+    whens = [When(pk=item.event.pk, then=Value(v, output_field=output)) for item, v in zip(items, values, strict=True)]
+    return Case(*whens, output_field=output)
+
+
+def _mark_processed(items: list[Item]) -> None:
+    """Mark the events processed, in the transaction that stored their messages (one UPDATE)."""
+    if len(items) > 1 and connection.vendor == "postgresql":
+        # The same UPDATE as below; a CASE per column costs Django more to build than the batch
+        # costs PostgreSQL to run.
+        table = InboundEvent._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS e SET state = %s, outcome = v.outcome, ticket_id = v.ticket_id, "  # noqa: S608
+                "processed_at = %s, attempts = e.attempts + 1, error = '', next_attempt_at = NULL "
+                "FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[]) AS v(id, outcome, ticket_id) "
+                "WHERE e.id = v.id",
+                [
+                    InboundState.PROCESSED,
+                    timezone.now(),
+                    [item.event.pk for item in items],
+                    [item.outcome for item in items],
+                    [item.ticket_id for item in items],
+                ],
+            )
+        return
+    InboundEvent.objects.filter(pk__in=[item.event.pk for item in items]).update(
+        state=InboundState.PROCESSED,
+        outcome=_per_event(items, [item.outcome for item in items], models.CharField()),
+        ticket_id=_per_event(items, [item.ticket_id for item in items], models.BigIntegerField()),
+        processed_at=timezone.now(),
+        attempts=F("attempts") + 1,
+        error="",
+        next_attempt_at=None,
+    )
 
 
 def _record_failure(event_id: int, exc: Exception) -> ProcessResult:

@@ -6,18 +6,17 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from hub import events
 from hub.channels import InboundAttachment, Interaction
 from hub.models import Attachment, Customer, Direction, InboundEvent, Message, Ticket, TicketStatus
-from hub.pipeline.enrich import enrich_fields
 from hub.text import clean_text, preview
 
 REOPENING = (TicketStatus.PENDING, TicketStatus.SOLVED, TicketStatus.ON_HOLD)
 
 
-def open_ticket(interaction: Interaction, customer: Customer, reason: str, linked: int | None) -> Ticket:
+def new_ticket(interaction: Interaction, customer: Customer) -> Ticket:
+    """The ticket an interaction opens, in memory: the caller inserts it (with its list fields)."""
     now = timezone.now()
-    ticket = Ticket.objects.create(
+    return Ticket(
         subject=clean_text(interaction.subject)[:300] or preview(interaction.text, 80),
         customer=customer,
         origin_channel=interaction.channel,
@@ -26,10 +25,6 @@ def open_ticket(interaction: Interaction, customer: Customer, reason: str, linke
         updated_at=now,
         last_activity_at=now,
     )
-    events.ticket_created(ticket=ticket, channel=interaction.channel, reason=reason)
-    if linked is not None:
-        events.ticket_linked(ticket=ticket, linked_ticket_id=linked, reason=reason)
-    return ticket
 
 
 def _attachment(message: Message, item: InboundAttachment) -> Attachment:
@@ -55,33 +50,14 @@ def _attachment(message: Message, item: InboundAttachment) -> Attachment:
     return attachment
 
 
-def save_attachment(message: Message, item: InboundAttachment) -> Attachment:
-    attachment = _attachment(message, item)
-    attachment.save()
-    return attachment
+def new_attachments(message: Message, items: tuple[InboundAttachment, ...]) -> list[Attachment]:
+    """The message's attachments, unsaved, their files in storage: the caller inserts them in bulk."""
+    return [_attachment(message, item) for item in items]
 
 
-def save_attachments(message: Message, items: tuple[InboundAttachment, ...]) -> list[Attachment]:
-    """All attachments of a message with one INSERT (a mail often has several)."""
-    if not items:
-        return []
-    return Attachment.objects.bulk_create([_attachment(message, item) for item in items])
-
-
-def store_inbound(
-    ticket: Ticket,
-    interaction: Interaction,
-    customer: Customer,
-    event: InboundEvent,
-    reason: str,
-    *,
-    new_customer: bool = False,
-) -> Message:
-    """Store the message, and bring the ticket's list fields, status and history up to date.
-
-    The ticket's changes go out in one UPDATE: list fields, a reopening and the enrichment.
-    """
-    message = Message.objects.create(
+def new_message(ticket: Ticket, interaction: Interaction, customer: Customer, event: InboundEvent) -> Message:
+    """The inbound message, in memory, on ``ticket`` (which may not be saved yet either)."""
+    return Message(
         ticket=ticket,
         channel=interaction.channel,
         direction=Direction.INBOUND,
@@ -98,18 +74,21 @@ def store_inbound(
         metadata=interaction.metadata,
         created_at=interaction.received_at or timezone.now(),
     )
-    save_attachments(message, interaction.attachments)
-    events.message_threaded(ticket=ticket, message_id=message.pk, reason=reason)
+
+
+def take_message(ticket: Ticket, message: Message, interaction: Interaction) -> tuple[list[str], str | None]:
+    """Bring the ticket's list fields and status up to date for an inbound message, in memory.
+
+    Returns the fields to save and, when the message reopened the ticket, its previous status.
+    A person writing again reopens a pending or solved ticket; an auto-reply does not.
+    """
     fields = touched_fields(ticket, message)
-    if not interaction.automatic and ticket.status in REOPENING:
-        previous = ticket.status
-        ticket.status = TicketStatus.OPEN
-        ticket.solved_at = None
-        fields += ["status", "solved_at"]
-        events.status_changed(ticket=ticket, actor=None, status=ticket.status, previous=previous)
-    fields += enrich_fields(ticket, customer, new_customer=new_customer)
-    ticket.save(update_fields=fields)
-    return message
+    if interaction.automatic or ticket.status not in REOPENING:
+        return fields, None
+    previous = ticket.status
+    ticket.status = TicketStatus.OPEN
+    ticket.solved_at = None
+    return [*fields, "status", "solved_at"], previous
 
 
 # The ticket's denormalized list fields that every new message moves.

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from django.utils import timezone
 
@@ -17,14 +18,23 @@ class ThreadDecision:
     linked_ticket_id: int | None = None
 
 
-def _takes_part(ticket: Ticket, customer: Customer) -> bool:
-    if ticket.customer_id == customer.pk:
-        return True
-    return Message.objects.filter(ticket=ticket, author_customer=customer).exists()
+class Lookups(Protocol):
+    """What threading reads. The batch answers from what it loaded and what it holds in memory,
+    so a message sees the tickets and messages of the messages before it in the same batch."""
+
+    def latest_message(self, channel: str, external_ids: tuple[str, ...]) -> Message | None: ...
+
+    def ticket(self, pk: int) -> Ticket | None: ...
+
+    def latest_in_session(self, channel: str, session: str) -> Message | None: ...
+
+    def recent_ticket(self, customer: Customer, channel: str, since: datetime) -> Ticket | None: ...
+
+    def takes_part(self, ticket: Ticket, customer: Customer) -> bool: ...
 
 
-def _join(ticket: Ticket, customer: Customer, reason: str) -> ThreadDecision:
-    if not _takes_part(ticket, customer):
+def _join(ticket: Ticket, customer: Customer, reason: str, lookups: Lookups) -> ThreadDecision:
+    if not lookups.takes_part(ticket, customer):
         # Thread headers can be forged or forwarded; a stranger's mail never lands silently in
         # someone else's conversation. It opens a new ticket that links the one it points to.
         return ThreadDecision(None, f"{reason}, but the sender does not take part in it", ticket.pk)
@@ -33,41 +43,25 @@ def _join(ticket: Ticket, customer: Customer, reason: str) -> ThreadDecision:
     return ThreadDecision(ticket, reason)
 
 
-def thread(interaction: Interaction, customer: Customer) -> ThreadDecision:
+def thread(interaction: Interaction, customer: Customer, lookups: Lookups) -> ThreadDecision:
     """Decide which ticket an interaction belongs to; the reason is recorded on the ticket."""
     hints = interaction.thread
+    channel = interaction.channel
     if hints.message_ids:
-        earlier = (
-            Message.objects.filter(channel=interaction.channel, external_id__in=list(hints.message_ids))
-            .select_related("ticket")
-            .order_by("-created_at")
-            .first()
-        )
+        earlier = lookups.latest_message(channel, hints.message_ids)
         if earlier is not None:
-            return _join(earlier.ticket, customer, f"replies to message {earlier.external_id}")
+            return _join(earlier.ticket, customer, f"replies to message {earlier.external_id}", lookups)
     if hints.ticket_id is not None:
-        ticket = Ticket.objects.filter(pk=hints.ticket_id).first()
+        ticket = lookups.ticket(hints.ticket_id)
         if ticket is not None:
-            return _join(ticket, customer, f"names ticket #{ticket.pk}")
+            return _join(ticket, customer, f"names ticket #{ticket.pk}", lookups)
     if hints.session:
-        earlier = (
-            Message.objects.filter(channel=interaction.channel, thread_key=hints.session)
-            .select_related("ticket")
-            .order_by("-created_at")
-            .first()
-        )
+        earlier = lookups.latest_in_session(channel, hints.session)
         if earlier is not None:
-            return _join(earlier.ticket, customer, f"continues {interaction.channel} session {hints.session}")
+            return _join(earlier.ticket, customer, f"continues {channel} session {hints.session}", lookups)
     if hints.reopen_within_days is not None:
         since = timezone.now() - timedelta(days=hints.reopen_within_days)
-        recent = (
-            Ticket.objects.filter(customer=customer, origin_channel=interaction.channel, last_activity_at__gte=since)
-            .exclude(status=TicketStatus.CLOSED)
-            .order_by("-last_activity_at")
-            .first()
-        )
+        recent = lookups.recent_ticket(customer, channel, since)
         if recent is not None:
-            return ThreadDecision(
-                recent, f"same customer on {interaction.channel} within {hints.reopen_within_days} days"
-            )
+            return ThreadDecision(recent, f"same customer on {channel} within {hints.reopen_within_days} days")
     return ThreadDecision(None, "no earlier conversation matches")

@@ -52,6 +52,60 @@ class TestSearch:
 
         assert ids(api_for(lead).get(URL, {"q": "beispiel"})) == [anna.pk]
 
+    def test_a_whole_email_address_finds_its_owner_and_not_addresses_that_contain_it(self, api_for, lead):
+        anna = CustomerFactory.create(display_name="Anna")
+        IdentityFactory.create(customer=anna, value="anna@beispiel.de")
+        joanna = CustomerFactory.create(display_name="Joanna")
+        IdentityFactory.create(customer=joanna, value="joanna@beispiel.de")
+        client = api_for(lead)
+
+        assert ids(client.get(URL, {"q": " Anna@Beispiel.de "})) == [anna.pk]
+        # Part of an address is a part: both.
+        assert ids(client.get(URL, {"q": "anna@beispiel"})) == [joanna.pk, anna.pk]
+
+    def test_an_address_nobody_has_is_looked_for_as_part_of_names_and_identities(self, api_for, lead):
+        named = CustomerFactory.create(display_name="info@firma.de (Einkauf)")
+
+        assert ids(api_for(lead).get(URL, {"q": "info@firma.de"})) == [named.pk]
+
+    def test_a_common_term_finds_the_same_customers_newest_first_page_by_page(self, api_for, lead, monkeypatch):
+        by_name = [CustomerFactory.create(display_name=f"Jana Müller {n}") for n in range(3)]
+        by_mail = []
+        for n in range(3):
+            customer = CustomerFactory.create(display_name=f"Kundin {n}")
+            IdentityFactory.create(customer=customer, value=f"jana.mueller{n}@example.de")
+            IdentityFactory.create(customer=customer, kind=IdentityKind.PHONE, value=f"+4930123456{n}")
+            by_mail.append(customer)
+        merged = CustomerFactory.create(display_name="Jana Müller alt", merged_into=by_name[0])
+        CustomerFactory.create(display_name="Bernd Weber")
+        client = api_for(lead)
+
+        def walk(term: str) -> list[int]:
+            response = client.get(URL, {"q": term, "page_size": 2})
+            found = ids(response)
+            while response.json()["next"]:
+                response = client.get(response.json()["next"])
+                found += ids(response)
+            return found
+
+        rare = walk("jana")
+        # Past SEARCH_CANDIDATES matches the search takes its other road; the answer is the same.
+        monkeypatch.setattr("hub.api.filters.SEARCH_CANDIDATES", 2)
+        common = walk("jana")
+
+        expected = sorted((c.pk for c in by_name + by_mail), reverse=True)
+        assert rare == common == expected
+        assert merged.pk not in rare
+
+    def test_the_search_stays_within_the_agents_customers(self, api_for, agent, team, other_team, monkeypatch):
+        ours = TicketFactory.create(team=team, customer=CustomerFactory.create(display_name="Jana Sommer")).customer
+        TicketFactory.create(team=other_team, customer=CustomerFactory.create(display_name="Jana Winter"))
+        client = api_for(agent)
+
+        assert ids(client.get(URL, {"q": "jana"})) == [ours.pk]
+        monkeypatch.setattr("hub.api.filters.SEARCH_CANDIDATES", 0)
+        assert ids(client.get(URL, {"q": "jana"})) == [ours.pk]
+
 
 def test_an_agent_lists_only_customers_of_tickets_they_may_see(api_for, agent, team, other_team):
     ours = TicketFactory.create(team=team).customer

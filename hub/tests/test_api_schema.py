@@ -13,6 +13,8 @@ pytestmark = pytest.mark.django_db
 V1_PATHS = [
     "/api/v1/tickets/",
     "/api/v1/tickets/{id}/",
+    "/api/v1/tickets/{id}/messages/",
+    "/api/v1/tickets/{id}/events/",
     "/api/v1/tickets/{id}/reply/",
     "/api/v1/tickets/{id}/notes/",
     "/api/v1/tickets/{id}/assign/",
@@ -49,6 +51,10 @@ def test_the_schema_lists_every_v1_path(api_for, agent):
         "cursor",
     } <= ticket_list
     assert "409" in paths["/api/v1/tickets/{id}/reply/"]["post"]["responses"]
+    messages = {p["name"] for p in paths["/api/v1/tickets/{id}/messages/"]["get"]["parameters"]}
+    assert {"cursor", "page_size", "order"} <= messages
+    detail = response.json()["components"]["schemas"]["TicketDetail"]["properties"]
+    assert {"messages", "messages_total", "messages_next", "events", "events_total", "events_next"} <= set(detail)
 
 
 def test_the_v1_schema_generates_without_warnings_and_validates():

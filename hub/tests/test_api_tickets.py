@@ -8,8 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from hub import events
 from hub.actions import do_set_tags
-from hub.models import Attachment, DeliveryStatus, Direction, Priority, Role, Ticket, TicketStatus
+from hub.models import Attachment, DeliveryStatus, Direction, Message, Priority, Role, Ticket, TicketStatus
 from hub.tests.factories import AgentFactory, CustomerFactory, MessageFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
@@ -241,28 +242,145 @@ def test_the_detail_shows_messages_with_attachments_and_delivery_status_and_the_
     )
     assert body["messages"][1]["delivery_status"] == "failed"
     assert [e["kind"] for e in body["events"]] == ["tags"]
+    assert (body["messages_total"], body["messages_next"], body["events_total"]) == (2, None, 1)
 
 
-def test_the_detail_costs_a_constant_number_of_queries(api_for, agent, team, django_assert_max_num_queries):
-    ticket = TicketFactory.create(team=team)
-    MessageFactory.create(ticket=ticket)
+def _thread(ticket: Ticket, count: int, *, attachments: int = 0) -> list[Message]:
+    """``count`` messages a minute apart, oldest first, each with ``attachments`` files."""
+    start = timezone.now() - timedelta(days=1)
+    messages = Message.objects.bulk_create(
+        Message(
+            ticket=ticket,
+            channel="email",
+            direction=Direction.INBOUND,
+            text=f"Nachricht {n + 1}",
+            created_at=start + timedelta(minutes=n),
+        )
+        for n in range(count)
+    )
+    Attachment.objects.bulk_create(
+        Attachment(
+            message=message,
+            filename=f"scan-{message.pk}-{i}.pdf",
+            content_type="application/pdf",
+            size=1,
+            sha256=f"{i:02x}" * 32,
+            file=f"attachments/{i:02x}/{i:02x}",
+        )
+        for message in messages
+        for i in range(attachments)
+    )
+    return messages
+
+
+def texts(rows: list[dict]) -> list[str]:
+    return [row["text"] for row in rows]
+
+
+def test_the_detail_costs_the_same_queries_for_5_and_300_messages_with_attachments(
+    api_for, agent, team, django_assert_max_num_queries
+):
+    short, long = TicketFactory.create(team=team), TicketFactory.create(team=team)
+    _thread(short, 5, attachments=2)
+    _thread(long, 300, attachments=2)
+    for ticket in (short, long):
+        for _ in range(3 if ticket is short else 80):
+            events.status_changed(ticket=ticket, actor=agent, status="open", previous="new")
     client = api_for(agent)
-    with CaptureQueriesContext(connection) as one:
-        client.get(f"{URL}{ticket.pk}/")
-    for _ in range(10):
-        MessageFactory.create(ticket=ticket)
+    with CaptureQueriesContext(connection) as five:
+        assert len(client.get(f"{URL}{short.pk}/").json()["messages"]) == 5
 
-    with django_assert_max_num_queries(len(one.captured_queries)):
-        assert len(client.get(f"{URL}{ticket.pk}/").json()["messages"]) == 11
+    with django_assert_max_num_queries(len(five.captured_queries)):
+        body = client.get(f"{URL}{long.pk}/").json()
+
+    assert len(body["messages"]) == 50 and len(body["events"]) == 50
+    assert all(len(m["attachments"]) == 2 for m in body["messages"])
+
+
+def test_a_long_ticket_opens_at_its_latest_50_messages_and_pages_on_to_the_older_ones(api_for, agent, team):
+    ticket = TicketFactory.create(team=team)
+    _thread(ticket, 120)
+    client = api_for(agent)
+
+    body = client.get(f"{URL}{ticket.pk}/").json()
+    older = client.get(body["messages_next"]).json()
+    oldest = client.get(older["next"]).json()
+
+    # The detail reads like the timeline: the latest 50, oldest first.
+    assert texts(body["messages"]) == [f"Nachricht {n}" for n in range(71, 121)]
+    assert body["messages_total"] == 120
+    # Older pages continue newest first, right before the first message the detail showed.
+    assert texts(older["results"]) == [f"Nachricht {n}" for n in range(70, 20, -1)]
+    assert texts(oldest["results"]) == [f"Nachricht {n}" for n in range(20, 0, -1)]
+    assert oldest["next"] is None
+
+
+def test_a_short_ticket_has_nothing_older(api_for, agent, team):
+    ticket = TicketFactory.create(team=team)
+    _thread(ticket, 3)
+    events.status_changed(ticket=ticket, actor=agent, status="open", previous="new")
+
+    body = api_for(agent).get(f"{URL}{ticket.pk}/").json()
+
+    assert (body["messages_total"], body["messages_next"]) == (3, None)
+    assert (body["events_total"], body["events_next"]) == (1, None)
+
+
+def test_the_messages_of_a_ticket_page_oldest_first_on_request_and_ties_keep_their_order(api_for, agent, team):
+    ticket = TicketFactory.create(team=team)
+    moment = timezone.now()
+    # A mail with its auto-acknowledgement, stored in one instant: the id decides.
+    same_time = [MessageFactory.create(ticket=ticket, text=f"gleichzeitig {n}", created_at=moment) for n in range(5)]
+    client = api_for(agent)
+
+    first = client.get(f"{URL}{ticket.pk}/messages/", {"order": "oldest", "page_size": 2}).json()
+    seen = texts(first["results"])
+    page = first
+    while page["next"]:
+        page = client.get(page["next"]).json()
+        seen += texts(page["results"])
+    back = client.get(page["previous"]).json()
+
+    assert seen == [m.text for m in same_time]
+    assert texts(back["results"]) == ["gleichzeitig 2", "gleichzeitig 3"]
+
+
+def test_an_order_other_than_newest_or_oldest_is_refused(api_for, agent, team):
+    ticket = TicketFactory.create(team=team)
+
+    response = api_for(agent).get(f"{URL}{ticket.pk}/messages/", {"order": "random"})
+
+    assert response.status_code == 400
+    assert "order" in response.json()
+
+
+def test_the_events_beyond_the_latest_50_are_a_page_away(api_for, agent, team):
+    ticket = TicketFactory.create(team=team)
+    for n in range(55):
+        events.priority_changed(ticket=ticket, actor=agent, priority=n, previous=n - 1)
+    client = api_for(agent)
+
+    body = client.get(f"{URL}{ticket.pk}/").json()
+    older = client.get(body["events_next"]).json()
+
+    assert [e["data"]["priority"] for e in body["events"]] == list(range(5, 55))
+    assert body["events_total"] == 55
+    assert [e["data"]["priority"] for e in older["results"]] == [4, 3, 2, 1, 0]
+    assert older["next"] is None
 
 
 class TestScope:
     """An agent of another team learns nothing, not even that the ticket exists."""
 
-    def test_the_detail_of_another_teams_ticket_answers_404(self, api_for, agent, other_team):
+    @pytest.mark.parametrize("route", ["", "messages/", "events/"])
+    def test_the_detail_messages_and_events_of_another_teams_ticket_answer_404(self, api_for, agent, other_team, route):
         ticket = TicketFactory.create(team=other_team)
+        MessageFactory.create(ticket=ticket, text="Gehaltsabrechnung")
 
-        assert api_for(agent).get(f"{URL}{ticket.pk}/").status_code == 404
+        response = api_for(agent).get(f"{URL}{ticket.pk}/{route}")
+
+        assert response.status_code == 404
+        assert "Gehaltsabrechnung" not in response.content.decode()
 
     @pytest.mark.parametrize(
         ("route", "body"),
@@ -343,3 +461,40 @@ def test_an_attachment_whose_file_is_gone_answers_404(api_for, agent, team):
     )
 
     assert api_for(agent).get(f"/api/v1/attachments/{attachment.pk}/download/").status_code == 404
+
+
+def test_the_list_answers_exactly_what_the_documented_ticket_serializer_says(api_for, admin_agent, team):
+    # The list builds its JSON from plain values for speed; the shape (keys, their order, nulls,
+    # nested objects, time zone) must stay the one TicketSerializer documents in the schema.
+    from hub.api.serializers.tickets import TicketSerializer
+
+    now = timezone.now()
+    nameless = AgentFactory.create(user__first_name="", user__last_name="", user__username="nur.login")
+    full = TicketFactory.create(
+        team=team,
+        assignee=admin_agent,
+        sentiment=-0.25,
+        first_response_due=now + timedelta(hours=4),
+        resolution_due=now + timedelta(days=2),
+        solved_at=now.replace(microsecond=0),
+        last_customer_message_at=now - timedelta(minutes=3),
+        last_message_preview="<b>fett</b> & so",
+        last_message_direction="in",
+        last_activity_at=now,
+    )
+    do_set_tags(full, ["Zeta", "alpha", "Mitte"], actor=admin_agent)
+    bare = TicketFactory.create(team=None, assignee=None, subject="", last_activity_at=now - timedelta(hours=1))
+    TicketFactory.create(team=team, assignee=nameless, last_activity_at=now - timedelta(hours=2))
+
+    body = api_for(admin_agent).get(URL).json()
+
+    expected = TicketSerializer(
+        Ticket.objects.order_by("-last_activity_at", "-id").prefetch_related("tags"), many=True
+    ).data
+    for row in expected:
+        row["tags"] = sorted(row["tags"])
+    assert body["results"] == [dict(row) for row in expected]
+    assert [list(row) for row in body["results"]] == [list(row) for row in expected]
+    assert body["results"][0]["tags"] == ["alpha", "mitte", "zeta"]
+    assert body["results"][1]["id"] == bare.pk and body["results"][1]["team"] is None
+    assert body["results"][2]["assignee"]["name"] == "nur.login"

@@ -231,3 +231,27 @@ async def test_an_agent_may_follow_a_ticket_in_scope_but_not_one_outside(teams) 
 
     assert await ws.receive_nothing(timeout=0.3)
     await ws.disconnect()
+
+
+async def test_events_collected_in_a_transaction_arrive_after_it_in_the_order_sent(teams) -> None:
+    from hub import realtime
+
+    support, _ = teams
+    agent = await database_sync_to_async(make_agent(teams=[support]))()
+    ticket = await database_sync_to_async(TicketFactory.create)(team=support)
+    ws, _, _ = await connect(agent)
+
+    def two_changes(fail: bool) -> None:
+        with transaction.atomic(), realtime.collected():
+            realtime.ticket_changed(ticket, "ticket.updated")
+            realtime.ticket_changed(ticket, "message.added", message_id=7)
+            if fail:
+                raise RuntimeError("the reply failed")
+
+    with pytest.raises(RuntimeError):
+        await database_sync_to_async(two_changes)(True)
+    assert await ws.receive_nothing(timeout=0.3)
+    await database_sync_to_async(two_changes)(False)
+
+    assert [e["type"] for e in await events_of(ws, 2)] == ["ticket.updated", "message.added"]
+    await ws.disconnect()

@@ -130,3 +130,23 @@ def test_a_reply_is_delivered_by_the_worker(worker: Worker, agent: Agent, fake_c
     delivered = wait_for(sent, "delivered reply", process, log)
     assert delivered.external_id == f"fake-out-{reply.pk}"
     assert InboundEvent.objects.get(pk=event.pk).state == InboundState.PROCESSED
+
+
+def test_a_burst_of_interactions_is_drained_by_the_worker_with_none_left_behind(worker: Worker) -> None:
+    process, log = worker
+
+    ids = [
+        receive("fake", f"burst-{n}", payload(email=f"kunde{n % 7}@example.de", text=f"Nachricht {n}"))[0].pk
+        for n in range(150)
+    ]
+
+    def all_processed() -> bool:
+        return InboundEvent.objects.filter(pk__in=ids, state=InboundState.PROCESSED).count() == len(ids)
+
+    wait_for(all_processed, "all 150 interactions processed", process, log)
+    assert Message.objects.filter(inbound_event_id__in=ids).count() == len(ids)
+    # Receipts that find a drain pending queue none: a handful of tasks, not one per event.
+    drains = sum(
+        1 for line in log.read_text().splitlines() if "Task hub.tasks.drain_inbound[" in line and "received" in line
+    )
+    assert 1 <= drains < len(ids) / 2

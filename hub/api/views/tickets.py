@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
@@ -28,7 +31,7 @@ from hub.actions import (
 )
 from hub.actions.messages import ChannelUnavailable
 from hub.api.filters import TicketFilter
-from hub.api.pagination import ActivityKeyset
+from hub.api.pagination import ActivityKeyset, TimelineKeyset, timeline_link
 from hub.api.serializers.actions import (
     AssignInput,
     MoveInput,
@@ -39,23 +42,59 @@ from hub.api.serializers.actions import (
     TagsInput,
     TeamInput,
 )
-from hub.api.serializers.messages import ErrorSerializer, MessageSerializer, SendConflictSerializer
-from hub.api.serializers.tickets import TicketDetailSerializer, TicketSerializer
+from hub.api.serializers.messages import (
+    ErrorSerializer,
+    MessageSerializer,
+    SendConflictSerializer,
+    TicketEventSerializer,
+)
+from hub.api.serializers.tickets import LIST_COLUMNS, TicketDetailSerializer, TicketSerializer, Window, ticket_rows
 from hub.api.views.base import agent, schema_only
 from hub.channels import UnknownChannel
-from hub.models import Message, Ticket, TicketEvent
+from hub.models import Message, Tag, Ticket, TicketEvent
 
 _LIST_JOINS = ("customer", "team", "assignee__user")
+# The detail opens at the latest messages and events, as the agent's timeline does.
+DETAIL_WINDOW = 50
+
+
+def _tags() -> Prefetch[Any]:
+    """Tags by name, the order the list shows them in."""
+    return Prefetch("tags", queryset=Tag.objects.order_by("name"))
+
+
+def _count(model: type[Message] | type[TicketEvent]) -> Coalesce:
+    """How many rows of ``model`` belong to the ticket, as a subquery on its row."""
+    rows = model.objects.filter(ticket=OuterRef("pk")).order_by().values("ticket").annotate(n=Count("pk"))
+    return Coalesce(Subquery(rows.values("n")), 0)
+
+
+def _window(rows: QuerySet[Any], total: int, request: Request, url: str) -> Window:
+    """The latest ``DETAIL_WINDOW`` of ``rows`` (oldest first) and the link to the older ones.
+
+    One query (two with the attachments of messages) whatever the total: the newest rows come
+    off the (ticket, created_at) index and the rest is left to ``url``, a TimelineKeyset list.
+    """
+    latest = list(rows.order_by("-created_at", "-id")[: DETAIL_WINDOW + 1])
+    more = len(latest) > DETAIL_WINDOW
+    latest = latest[:DETAIL_WINDOW]
+    older = timeline_link(request, url, (latest[-1].created_at, latest[-1].pk)) if more else None
+    latest.reverse()
+    return Window(latest, max(total, len(latest)), older)
 
 
 def _fresh(ticket: Ticket) -> Ticket:
-    """The ticket as it is after an action, loaded the way the list serializer wants it."""
-    return Ticket.objects.select_related(*_LIST_JOINS).prefetch_related("tags").get(pk=ticket.pk)
+    """The ticket as it is after an action, loaded the way the serializer wants it."""
+    return Ticket.objects.select_related(*_LIST_JOINS).prefetch_related(_tags()).get(pk=ticket.pk)
 
 
 @extend_schema_view(
     list=extend_schema(summary="Tickets the agent may see, newest activity first"),
-    retrieve=extend_schema(summary="One ticket with its messages and events"),
+    retrieve=extend_schema(
+        summary="One ticket with its latest messages and events",
+        description=f"At most {DETAIL_WINDOW} messages and {DETAIL_WINDOW} events, the latest, oldest first; "
+        "`messages_next` and `events_next` page on to older ones.",
+    ),
 )
 class TicketViewSet(viewsets.ReadOnlyModelViewSet[Ticket]):
     filterset_class = TicketFilter
@@ -65,18 +104,72 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet[Ticket]):
         if schema_only(self):
             return Ticket.objects.none()
         tickets = visible_tickets(agent(self.request))
-        if self.action == "list":
-            # The history blob is for the ticket page; a page of 200 rows need not carry it.
-            return tickets.select_related(*_LIST_JOINS).prefetch_related("tags").defer("history")
         if self.action == "retrieve":
-            messages = Message.objects.order_by("created_at", "id").prefetch_related("attachments")
-            return tickets.select_related(*_LIST_JOINS).prefetch_related(
-                "tags", Prefetch("messages", queryset=messages), Prefetch("events", queryset=TicketEvent.objects.all())
+            # The totals come with the ticket's row (index-only counts); the windows in retrieve.
+            return (
+                tickets.select_related(*_LIST_JOINS)
+                .prefetch_related(_tags())
+                .annotate(messages_total=_count(Message), events_total=_count(TicketEvent))
             )
         return tickets
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # A page as plain values: the JSON of TicketSerializer (which still documents it, see
+        # get_serializer_class), built by ticket_rows without model instances.
+        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values(*LIST_COLUMNS))
+        return self.get_paginated_response(ticket_rows(rows or []))
+
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         return TicketDetailSerializer if self.action == "retrieve" else TicketSerializer
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        ticket = self.get_object()
+        context = {
+            **self.get_serializer_context(),
+            "messages": _window(
+                ticket.messages.prefetch_related("attachments"),
+                getattr(ticket, "messages_total", 0),
+                request,
+                reverse("api-v1:ticket-messages", args=[ticket.pk]),
+            ),
+            "events": _window(
+                ticket.events.all(),
+                getattr(ticket, "events_total", 0),
+                request,
+                reverse("api-v1:ticket-events", args=[ticket.pk]),
+            ),
+        }
+        return Response(TicketDetailSerializer(ticket, context=context).data)
+
+    def _timeline_page(self, rows: QuerySet[Any]) -> Sequence[Any]:
+        paginator = self.paginator
+        if not isinstance(paginator, TimelineKeyset):
+            raise TypeError("timeline lists page with TimelineKeyset")
+        return paginator.paginate_queryset(rows, self.request, view=self)
+
+    @extend_schema(
+        summary="The ticket's messages and notes, a page at a time",
+        description="Newest first (the detail's `messages_next` continues here), or `order=oldest`.",
+        responses=MessageSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], pagination_class=TimelineKeyset, filter_backends=[])
+    def messages(self, request: Request, pk: str | None = None) -> Response:
+        ticket = self.get_object()
+        page = self._timeline_page(Message.objects.filter(ticket=ticket).prefetch_related("attachments"))
+        data = MessageSerializer(page, many=True, context=self.get_serializer_context()).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(
+        summary="The ticket's events, a page at a time",
+        description="Newest first (the detail's `events_next` continues here), or `order=oldest`.",
+        responses=TicketEventSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], pagination_class=TimelineKeyset, filter_backends=[])
+    def events(self, request: Request, pk: str | None = None) -> Response:
+        ticket = self.get_object()
+        page = self._timeline_page(TicketEvent.objects.filter(ticket=ticket))
+        data = TicketEventSerializer(page, many=True, context=self.get_serializer_context()).data
+        return self.get_paginated_response(data)
 
     def _input(self, serializer_class: type[BaseSerializer[Any]]) -> dict[str, Any]:
         serializer = serializer_class(data=self.request.data)

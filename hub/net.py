@@ -1,0 +1,87 @@
+"""The visitor's IP address behind reverse proxies, for rate limits.
+
+Behind nginx every connection comes from the proxy, so limits per address would lump all
+visitors together. X-Forwarded-For names the real client, but anyone can send that header:
+it is believed only as far as it was written by proxies listed in TRUSTED_PROXIES. Each
+trusted proxy appends the address it saw, so the header is read from the right, skipping
+trusted proxies; the first address that is not one is the client.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+# Hops read from the right; a longer header is an attempt to make us work, not a real chain.
+MAX_HOPS = 20
+
+
+@cache
+def _networks(cidrs: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    return tuple(ipaddress.ip_network(c, strict=False) for c in cidrs)
+
+
+def _address(text: str) -> IPAddress | None:
+    """An address from a header entry or ASGI client: ``1.2.3.4``, ``1.2.3.4:80``, ``[::1]:80``, ``::1``."""
+    text = text.strip().strip('"')
+    if text.startswith("["):
+        text = text[1 : text.find("]")] if "]" in text else text[1:]
+    elif text.count(":") == 1:
+        text = text.split(":", 1)[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped  # a dual-stack socket's ::ffff:1.2.3.4 is the IPv4 client
+    return address
+
+
+def _trusted(address: IPAddress, networks: tuple[IPNetwork, ...]) -> bool:
+    return any(address in network for network in networks)
+
+
+def client_ip_from(remote: str, forwarded_for: str | None) -> str:
+    """The client's address: ``remote`` (the peer of the connection) unless that is a trusted
+    proxy, in which case X-Forwarded-For is walked from the right past trusted proxies.
+
+    Never returns an address written by an untrusted party: an entry that is not an address
+    ends the walk at the last trusted hop.
+    """
+    if not settings.TRUSTED_PROXIES:
+        return remote
+    networks = _networks(tuple(settings.TRUSTED_PROXIES))
+    peer = _address(remote)
+    if peer is None or not _trusted(peer, networks) or not forwarded_for:
+        return remote
+    nearest: IPAddress = peer
+    for entry in reversed(forwarded_for.split(",")[-MAX_HOPS:]):
+        address = _address(entry)
+        if address is None:
+            break
+        nearest = address
+        if not _trusted(address, networks):
+            break
+    return str(nearest)
+
+
+def request_ip(request: HttpRequest) -> str:
+    """The client address of an HTTP request."""
+    return client_ip_from(str(request.META.get("REMOTE_ADDR") or "unknown"), request.META.get("HTTP_X_FORWARDED_FOR"))
+
+
+def scope_ip(scope: dict[str, Any]) -> str:
+    """The client address of an ASGI (websocket) scope."""
+    client = scope.get("client") or ("unknown", 0)
+    remote = str(client[0])
+    if not settings.TRUSTED_PROXIES:
+        return remote
+    # Repeated headers are one comma-separated list (RFC 9110), in the order they came.
+    forwarded = ",".join(v.decode("latin1") for k, v in scope.get("headers", ()) if k == b"x-forwarded-for")
+    return client_ip_from(remote, forwarded or None)

@@ -1,0 +1,419 @@
+"""Inbound events processed together: one transaction, the lookups in bulk, the writes in bulk.
+
+A batch is one or more claimed events (``process`` runs a batch of one). It works in three steps:
+
+1. ``load``: the senders' identities (their customers locked, in id order), the messages the
+   events name (their own ids, for duplicates, and In-Reply-To/References), and the tickets
+   those and the ticket tokens point to (locked, in id order): a handful of queries in all.
+2. ``plan``: each event in order decides customer, ticket and message in memory, reading the
+   loaded rows and what the events before it planned. So two mails of one new conversation in
+   one batch give one customer and one ticket, as they would one after the other.
+3. ``write``: customers, identities, tickets, messages, attachments and timeline events with
+   one INSERT each, one UPDATE for the tickets that already existed, routing per new ticket.
+
+Anything that goes wrong rolls the whole transaction back; the caller then processes the
+events one by one, so one bad event never takes the others with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from django.db import connection, models
+from django.db.models import Q
+
+from hub import events, realtime, routing
+from hub.channels import Interaction
+from hub.models import (
+    Attachment,
+    Customer,
+    Identity,
+    IdentityKind,
+    InboundEvent,
+    Message,
+    Organization,
+    Ticket,
+    TicketStatus,
+)
+from hub.pipeline.enrich import Histories, set_language
+from hub.pipeline.identify import (
+    Normalized,
+    known_identities,
+    normalized_identities,
+    organizations_for,
+    resolve_merged,
+)
+from hub.pipeline.signals import inbound_stored
+from hub.pipeline.store import new_attachments, new_message, new_ticket, take_message
+from hub.pipeline.threading import thread
+
+
+def update_rows(rows: list[Ticket], fields: list[str]) -> None:
+    """Save ``fields`` of rows the batch holds locked: one UPDATE … FROM unnest() on PostgreSQL.
+
+    The rows were read FOR UPDATE, so their values in memory are current: writing a field one
+    row did not change writes the value it has.
+    """
+    if len(rows) < 2 or connection.vendor != "postgresql":
+        for row in rows:
+            row.save(update_fields=fields)
+        return
+    meta = Ticket._meta
+    qn = connection.ops.quote_name
+    pk = meta.pk
+    assert pk is not None
+    columns: list[models.Field[Any, Any]] = [pk]
+    for name in fields:
+        field = meta.get_field(name)
+        assert isinstance(field, models.Field)
+        columns.append(field)
+    params = [[c.get_db_prep_save(getattr(row, c.attname), connection) for row in rows] for c in columns]
+    arrays = ", ".join(f"%s::{c.rel_db_type(connection)}[]" for c in columns)
+    names = [qn(str(c.column)) for c in columns]
+    sets = ", ".join(f"{name} = v.{name}" for name in names[1:])
+    sql = (
+        f"UPDATE {qn(meta.db_table)} AS t SET {sets} FROM unnest({arrays}) AS v({', '.join(names)}) "  # noqa: S608
+        f"WHERE t.{names[0]} = v.{names[0]}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+# What threading and duplicate checks read of an earlier message.
+_MESSAGE_FIELDS = ("id", "channel", "external_id", "created_at", "ticket", "author_customer")
+
+
+@dataclass(eq=False)
+class Item:
+    """One event of the batch and what the batch decided for it."""
+
+    event: InboundEvent
+    interaction: Interaction
+    identities: list[Normalized]
+    duplicate_of: Message | None = None
+    customer: Customer | None = None
+    ticket: Ticket | None = None
+    created: bool = False  # the event opens ticket
+    reason: str = ""
+    linked_ticket_id: int | None = None
+    message: Message | None = None
+    reopened_from: str | None = None
+    route: routing.Decision | None = None  # for a ticket the event opens
+
+    @classmethod
+    def of(cls, event: InboundEvent, interaction: Interaction) -> Item:
+        """Raises when the interaction names no usable identity (nothing is changed yet)."""
+        return cls(event, interaction, normalized_identities(interaction))
+
+    @property
+    def outcome(self) -> str:
+        if self.duplicate_of is not None:
+            return "duplicate"
+        return self.interaction.automatic or ("created" if self.created else "appended")
+
+    @property
+    def ticket_id(self) -> int | None:
+        if self.duplicate_of is not None:
+            return self.duplicate_of.ticket_id
+        return self.ticket.pk if self.ticket is not None else None
+
+    @property
+    def message_id(self) -> int | None:
+        found = self.duplicate_of or self.message
+        return found.pk if found is not None else None
+
+
+class Batch:
+    """The events of one transaction, and the rows they share. Run inside that transaction."""
+
+    def __init__(self, items: list[Item]) -> None:
+        self.items = items
+        self.identities: dict[tuple[str, str], Identity] = {}
+        self.customers: dict[int, Customer] = {}  # by pk: one object per row, shared by the items
+        self.tickets: dict[int, Ticket] = {}  # by pk, locked
+        self.messages: dict[tuple[str, str], Message] = {}  # by (channel, external id): loaded and planned
+        self.sessions: dict[tuple[str, str], Message | None] = {}
+        self.new_customers: list[Customer] = []
+        self.new_identities: list[Identity] = []
+        self.new_tickets: list[Ticket] = []
+        self.router = routing.Router()
+        self.renamed: dict[int, Customer] = {}
+        self.fields: dict[int, set[str]] = {}  # pk of an existing ticket → the fields to save
+        # Every ticket that gets a message, first touched first, with the sender of its last one.
+        self.touched: dict[int, tuple[Ticket, Customer]] = {}
+        self._authors: dict[int, set[int]] = {}  # id(ticket) → id(customer) of its planned messages
+        self._organizations: dict[str, Organization] | None = None
+        self._absent: set[int] = set()  # ticket ids named by hints that do not exist
+
+    def run(self) -> None:
+        self.load()
+        for item in self.items:
+            self.plan(item)
+        self.write()
+
+    # -- 1. load ----------------------------------------------------------------------------
+
+    def load(self) -> None:
+        pairs = {(kind, value) for item in self.items for kind, value, _, _ in item.identities}
+        for identity in known_identities(pairs):
+            identity.customer = self._customer(identity.customer)
+            self.identities[(identity.kind, identity.value)] = identity
+        # Identities first: their customer locks are what serializes one customer's messages, so
+        # the messages and tickets read below include whatever another worker committed for them.
+        wanted: dict[str, set[str]] = {}
+        for item in self.items:
+            interaction = item.interaction
+            ids = wanted.setdefault(interaction.channel, set())
+            if interaction.external_id:
+                ids.add(interaction.external_id[:998])
+            ids.update(interaction.thread.message_ids)
+        ticket_ids = {item.interaction.thread.ticket_id for item in self.items} - {None}
+        clauses = [Q(channel=channel, external_id__in=sorted(ids)) for channel, ids in wanted.items() if ids]
+        if clauses:
+            for message in Message.objects.filter(reduce(or_, clauses)).only(*_MESSAGE_FIELDS):
+                self.messages[(message.channel, message.external_id or "")] = message
+                ticket_ids.add(message.ticket_id)
+        self._lock_tickets({pk for pk in ticket_ids if pk is not None})
+        for key, message in list(self.messages.items()):
+            if message.ticket_id in self.tickets:
+                message.ticket = self.tickets[message.ticket_id]
+            else:  # deleted meanwhile
+                del self.messages[key]
+
+    def _lock_tickets(self, pks: set[int]) -> None:
+        """Lock and load tickets (in id order, the same in every worker) not held yet."""
+        # A hint out of the id column's range names no ticket (and must not break the query).
+        missing = sorted(pk for pk in pks - set(self.tickets) - self._absent if 0 < pk < 2**63)
+        if missing:
+            # Not the history: the batch writes it anew for every ticket it changes.
+            locked = Ticket.objects.filter(pk__in=missing).defer("history").select_for_update().order_by("pk")
+            for ticket in locked:
+                self.tickets[ticket.pk] = ticket
+            self._absent.update(pk for pk in missing if pk not in self.tickets)
+
+    def _customer(self, customer: Customer) -> Customer:
+        return self.customers.setdefault(customer.pk, customer)
+
+    def _organization(self, item: Item) -> Organization | None:
+        if self._organizations is None:
+            domains = {
+                value.rsplit("@", 1)[1]
+                for other in self.items
+                for kind, value, _, _ in other.identities
+                if kind == IdentityKind.EMAIL
+            }
+            self._organizations = organizations_for(domains)
+        for kind, value, _, _ in item.identities:
+            if kind == IdentityKind.EMAIL:
+                org = self._organizations.get(value.rsplit("@", 1)[1])
+                if org is not None:
+                    return org
+        return None
+
+    # -- threading's lookups (hub.pipeline.threading.Lookups) -------------------------------
+
+    def latest_message(self, channel: str, external_ids: tuple[str, ...]) -> Message | None:
+        found = [m for m in (self.messages.get((channel, mid)) for mid in external_ids) if m is not None]
+        return max(found, key=lambda m: m.created_at, default=None)
+
+    def ticket(self, pk: int) -> Ticket | None:
+        self._lock_tickets({pk})
+        return self.tickets.get(pk)
+
+    def latest_in_session(self, channel: str, session: str) -> Message | None:
+        key = (channel, session)
+        if key not in self.sessions:
+            # Chat and calls: few per batch, so looked up one by one (an index on thread_key).
+            earlier = (
+                Message.objects.filter(channel=channel, thread_key=session)
+                .only(*_MESSAGE_FIELDS)
+                .order_by("-created_at")
+                .first()
+            )
+            ticket = self.ticket(earlier.ticket_id) if earlier is not None else None
+            if earlier is not None and ticket is not None:
+                earlier.ticket = ticket
+                self.sessions[key] = earlier
+            else:
+                self.sessions[key] = None
+        return self.sessions[key]
+
+    def recent_ticket(self, customer: Customer, channel: str, since: datetime) -> Ticket | None:
+        candidates = [
+            ticket
+            for ticket, _ in self.touched.values()
+            if self._owns(customer, ticket)
+            and ticket.origin_channel == channel
+            and ticket.status != TicketStatus.CLOSED
+            and ticket.last_activity_at >= since
+        ]
+        if customer.pk is not None:
+            stored = (
+                Ticket.objects.filter(customer=customer, origin_channel=channel, last_activity_at__gte=since)
+                .exclude(status=TicketStatus.CLOSED)
+                .order_by("-last_activity_at")
+                .values_list("pk", flat=True)
+                .first()
+            )
+            found = self.ticket(stored) if stored is not None else None
+            if found is not None and found.status != TicketStatus.CLOSED:
+                candidates.append(found)
+        return max(candidates, key=lambda t: t.last_activity_at, default=None)
+
+    def takes_part(self, ticket: Ticket, customer: Customer) -> bool:
+        if self._owns(customer, ticket) or id(customer) in self._authors.get(id(ticket), ()):
+            return True
+        if ticket.pk is None or customer.pk is None:
+            return False
+        return Message.objects.filter(ticket=ticket, author_customer=customer).exists()
+
+    @staticmethod
+    def _owns(customer: Customer, ticket: Ticket) -> bool:
+        if customer.pk is not None and ticket.customer_id == customer.pk:
+            return True
+        return Ticket.customer.is_cached(ticket) and ticket.customer is customer
+
+    # -- 2. plan ----------------------------------------------------------------------------
+
+    def plan(self, item: Item) -> None:
+        interaction = item.interaction
+        if interaction.external_id:
+            earlier = self.messages.get((interaction.channel, interaction.external_id[:998]))
+            if earlier is not None:
+                item.duplicate_of = earlier
+                return
+        customer = self._identify(item)
+        decision = thread(interaction, customer, self)
+        ticket = decision.ticket
+        if ticket is None:
+            ticket = new_ticket(interaction, customer)
+            # Team and agent are set before the INSERT: the row is written once, not updated.
+            item.route = self.router.decide(interaction)
+            routing.apply(ticket, item.route)
+            self.new_tickets.append(ticket)
+            item.created = True
+        message = new_message(ticket, interaction, customer, item.event)
+        fields, item.reopened_from = take_message(ticket, message, interaction)
+        set_language(ticket, customer)
+        if ticket.pk is not None:
+            self.fields.setdefault(ticket.pk, set()).update([*fields, "history", "language"])
+        item.customer, item.ticket, item.message = customer, ticket, message
+        item.reason, item.linked_ticket_id = decision.reason, decision.linked_ticket_id
+        if message.external_id:
+            self.messages[(message.channel, message.external_id)] = message
+        if message.thread_key:
+            self.sessions[(message.channel, message.thread_key)] = message
+        self._authors.setdefault(id(ticket), set()).add(id(customer))
+        self.touched[id(ticket)] = (ticket, customer)
+
+    def _identify(self, item: Item) -> Customer:
+        """The customer of a joinable known identity (followed through merges), else a new one.
+
+        Identities of the interaction that are not yet known are added to that customer, so the
+        next contact on another channel finds them. An identity that belongs to someone else is
+        never moved: that is a merge, and merges are an agent's decision.
+        """
+        interaction = item.interaction
+        customer: Customer | None = None
+        for kind, value, _verified, joinable in item.identities:
+            found = self.identities.get((kind, value))
+            if found is not None and joinable:
+                customer = found.customer
+                if customer.merged_into_id is not None:
+                    customer = self._customer(resolve_merged(customer, lock=True))
+                break
+        if customer is None:
+            customer = Customer(
+                display_name=interaction.display_name[:200],
+                language=interaction.language,
+                organization=self._organization(item),
+            )
+            self.new_customers.append(customer)
+        elif not customer.display_name and interaction.display_name:
+            customer.display_name = interaction.display_name[:200]
+            if customer.pk is not None:
+                self.renamed[customer.pk] = customer
+        for kind, value, verified, _joinable in item.identities:
+            if (kind, value) not in self.identities:
+                identity = Identity(customer=customer, kind=kind, value=value, verified=verified)
+                self.identities[(kind, value)] = identity
+                self.new_identities.append(identity)
+        return customer
+
+    # -- 3. write ---------------------------------------------------------------------------
+
+    def write(self) -> None:
+        planned = [item for item in self.items if item.message is not None]
+        if not planned:
+            return
+        # The timeline events of all tickets go in with one INSERT when this block ends.
+        with events.batched():
+            for customer in self.renamed.values():
+                customer.save(update_fields=["display_name", "updated_at"])
+            Customer.objects.bulk_create(self.new_customers)
+            Identity.objects.bulk_create(self.new_identities)
+            histories = Histories(list(self.touched.values()), self.new_customers)
+            histories.load()
+            # A new ticket goes in with its history, unless that names another new ticket.
+            later: list[Ticket] = []
+            for ticket in self.new_tickets:
+                history = histories.summary(ticket)
+                if history is None:
+                    later.append(ticket)
+                else:
+                    ticket.history = history
+            Ticket.objects.bulk_create(self.new_tickets)
+            messages = [item.message for item in planned if item.message is not None]
+            Message.objects.bulk_create(messages)
+            inbound_stored.send(Batch, messages=messages)
+            Attachment.objects.bulk_create(
+                [
+                    a
+                    for item, m in zip(planned, messages, strict=True)
+                    for a in new_attachments(m, item.interaction.attachments)
+                ]
+            )
+            for item in planned:
+                self._record(item)
+            for ticket in later:
+                ticket.history = histories.summary(ticket) or {}
+                ticket.save(update_fields=["history"])
+            changed = [self.tickets[pk] for pk in self.fields]
+            for ticket in changed:
+                ticket.history = histories.summary(ticket) or {}
+            update_rows(changed, sorted(set().union(*self.fields.values())))
+        self._notify(planned)
+
+    def _record(self, item: Item) -> None:
+        """The ticket's timeline for this message, in the order one-by-one processing writes it."""
+        ticket, message = item.ticket, item.message
+        assert ticket is not None and message is not None
+        if item.created:
+            events.ticket_created(ticket=ticket, channel=item.interaction.channel, reason=item.reason)
+            if item.linked_ticket_id is not None:
+                events.ticket_linked(ticket=ticket, linked_ticket_id=item.linked_ticket_id, reason=item.reason)
+        events.message_threaded(ticket=ticket, message_id=message.pk, reason=item.reason)
+        if item.reopened_from is not None:
+            events.status_changed(ticket=ticket, actor=None, status=ticket.status, previous=item.reopened_from)
+        if item.route is not None:
+            routing.record(ticket, item.route)
+
+    def _notify(self, planned: list[Item]) -> None:
+        """One realtime event per ticket (after commit): agents' clients fetch what changed."""
+        last: dict[int, Item] = {}
+        created: set[int] = set()
+        for item in planned:
+            key = id(item.ticket)
+            last[key] = item
+            if item.created:
+                created.add(key)
+        # All of the batch's pushes go to the sender thread in one hand-off after commit.
+        with realtime.collected():
+            for key, item in last.items():
+                assert item.ticket is not None and item.message is not None
+                event = "ticket.created" if key in created else "message.added"
+                realtime.ticket_changed(item.ticket, event, message_id=item.message.pk)
