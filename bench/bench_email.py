@@ -86,6 +86,8 @@ def run(ctx: Context) -> None:
     misses = []
     if new and new["rate"] < TARGET_RATE:
         misses.append(f"new mail {new['rate']}/s < {TARGET_RATE:g}/s")
+    if new and replies and new["rate"] and replies["rate"] < (1 - REPLY_TOLERANCE) * new["rate"]:
+        misses.append(f"replies {replies['rate']}/s below {100 * (1 - REPLY_TOLERANCE):.0f} % of new mail")
     paced = next((p for name, p in phases.items() if name.startswith("mixed mail paced")), None)
     if paced and (paced["p95_ms"] or 0) >= TARGET_PACED_P95_MS:
         misses.append(f"paced p95 {paced['p95_ms']} ms ≥ {TARGET_PACED_P95_MS:g} ms")
