@@ -12,10 +12,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from channels_chat import append
+from channels_chat.actions import open_session
+from channels_chat.models import ChatMessage, ChatSession, Sender, Widget
+from channels_chat.tokens import new_visitor_token
 from hub import channels
 from hub.celery import app
 from hub.channels import Interaction
-from hub.models import Customer, InboundEvent, InboundState, Message, Ticket, TicketEvent, TicketStatus
+from hub.models import Customer, InboundEvent, InboundState, Message, Team, Ticket, TicketEvent, TicketStatus
 from hub.pipeline import drain, process, process_batch, receive
 from hub.pipeline.enrich import history_summary
 from hub.tests.factories import CustomerFactory, IdentityFactory, TicketFactory
@@ -218,6 +222,45 @@ def test_replies_to_many_tickets_cost_a_few_queries_per_batch_not_per_mail(fake_
         ticket.refresh_from_db()
         assert (ticket.status, ticket.message_count, ticket.last_message_preview) == ("open", 1, f"Danke {n}")
         assert ticket.history["lifetime_tickets"] == 1
+
+
+def visitor_wrote(session: ChatSession, text: str) -> None:
+    """A visitor's chat message as the socket writes it: on the log, with its event (not drained)."""
+    now = timezone.now()
+    message = ChatMessage(session=session, client_id=text, sender=Sender.VISITOR, text=text, created_at=now)
+    event = InboundEvent(channel="chat", payload={"text": text, "sent_at": now.isoformat()}, received_at=now)
+    assert append.visitor_message(message, session.pk, event) is not None
+
+
+@pytest.mark.parametrize("per_session", [1, 5])
+def test_chat_messages_of_many_sessions_in_one_batch_land_in_order_at_a_cost_that_does_not_grow_with_them(
+    team: Team, django_assert_max_num_queries: Any, per_session: int
+) -> None:
+    widget = Widget.objects.create(name="Shop", team=team, allowed_origins=["https://shop.example"])
+    sessions = [open_session(widget, new_visitor_token(widget)[1]) for _ in range(8)]
+    for n, session in enumerate(sessions[:6]):  # two chats start in the batch, six go on
+        visitor_wrote(session, f"Hallo {n}")
+    process_batch()
+    tickets = {session.pk: Ticket.objects.get(messages__thread_key=str(session.public_id)) for session in sessions[:6]}
+    for round_ in range(per_session):
+        for n, session in enumerate(sessions):
+            visitor_wrote(session, f"Frage {n}.{round_}")
+
+    # The same bound for 8 messages as for 40 (two of them open tickets, which routing reads for):
+    # nothing in the batch is looked up per message.
+    with django_assert_max_num_queries(19):
+        assert process_batch().claimed == 8 * per_session
+
+    for n, session in enumerate(sessions):
+        texts = [f"Frage {n}.{round_}" for round_ in range(per_session)]
+        ticket = Ticket.objects.get(messages__thread_key=str(session.public_id), messages__text=texts[0])
+        if session.pk in tickets:
+            assert ticket == tickets[session.pk]
+            texts.insert(0, f"Hallo {n}")
+        assert list(ticket.messages.order_by("created_at", "id").values_list("text", flat=True)) == texts
+        assert ticket.message_count == len(texts)
+        assert ticket.last_message_preview == texts[-1]
+    assert Ticket.objects.count() == 8
 
 
 # -- the drain: one queued task for many receipts, and none left behind ---------------------
