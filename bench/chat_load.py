@@ -296,8 +296,10 @@ class AgentFeed:
             async for raw in ws:
                 now = time.perf_counter()
                 frame = json.loads(raw)
-                if frame.get("type") in ("ticket.created", "message.added") and frame.get("message_id"):
-                    self.stats.feed.setdefault((int(frame["ticket_id"]), int(frame["message_id"])), now)
+                # Events close together come as one frame {"type": "batch", "events": [...]}.
+                for event in frame["events"] if frame.get("type") == "batch" else [frame]:
+                    if event.get("type") in ("ticket.created", "message.added") and event.get("message_id"):
+                        self.stats.feed.setdefault((int(event["ticket_id"]), int(event["message_id"])), now)
         self.stats.closed(ws, "feed")
 
     async def close(self) -> None:

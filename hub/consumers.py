@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import gc
+import json
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +32,7 @@ from hub.access import agent_of
 from hub.models import Agent
 from hub.realtime import ALL_GROUP, agent_group, team_group, ticket_group
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -131,12 +134,15 @@ class AgentConsumer(HubConsumer):
 
     Groups follow ``hub.access``: admins and leads join ``tickets.all``; agents join their
     teams and their own assignee group. The origin is checked before this runs (asgi.py).
+    Events close together go out in batch frames (``CoalescedFeed``).
     """
 
     groups_joined: list[str]
+    _feed: CoalescedFeed
 
     async def connect(self) -> None:
         self.groups_joined = []
+        self._feed = CoalescedFeed(self._send_text)
         agent = await database_sync_to_async(self._agent)()
         if agent is None:
             await self.close(code=4401)
@@ -148,6 +154,9 @@ class AgentConsumer(HubConsumer):
         self.groups_joined = names
         await self.accept()
 
+    async def _send_text(self, text: str) -> None:
+        await self.send(text_data=text)
+
     def _agent(self) -> Agent | None:
         user = self.scope.get("user")
         return agent_of(user) if user is not None else None
@@ -156,10 +165,6 @@ class AgentConsumer(HubConsumer):
         if agent.sees_everything:
             return [ALL_GROUP]
         return [agent_group(agent.pk)] + [team_group(t) for t in agent.teams.values_list("pk", flat=True)]
-
-    async def disconnect(self, code: int) -> None:
-        for name in self.groups_joined:
-            await self.channel_layer.group_discard(name, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         # Agents may follow one open ticket (viewing), to get its events even if it left their
@@ -176,6 +181,111 @@ class AgentConsumer(HubConsumer):
         agent = Agent.objects.get(pk=self.agent_id)
         return visible_tickets(agent).filter(pk=ticket_id).exists()
 
+    async def disconnect(self, code: int) -> None:
+        self._feed.close()
+        for name in self.groups_joined:
+            await self.channel_layer.group_discard(name, self.channel_name)
+
     async def hub_event(self, event: dict[str, Any]) -> None:
-        # An event can reach us twice (team group and ticket group); the client dedupes by version.
-        await self.send_json({k: v for k, v in event.items() if k != "type"} | {"type": event["event"]})
+        # Every event reaching us came through a group this agent joined for their scope
+        # (connect, follow): a batch holds only such events, each checked as it came.
+        await self._feed.add(event)
+
+
+FEED_COALESCE_MS = 100
+"""How long events after the first of a burst wait to go out together in one frame."""
+
+_EncodedKey = tuple[str, Any, Any, Any]
+_encoded: dict[_EncodedKey, str] = {}
+
+
+def feed_frame_text(event: dict[str, Any]) -> str:
+    """The event's JSON as the client gets it, encoded once per process, not once per socket.
+
+    A group send reaches each of the fifty agents' sockets of a team as its own message; the
+    same event is encoded once here and its text reused. Only the small fixed payload of
+    ``hub.realtime.ticket_changed`` is cached; anything else is encoded each time.
+    """
+    if len(event) > 5 or not event.keys() <= {"type", "event", "ticket_id", "version", "message_id"}:
+        return json.dumps(_frame(event))
+    key = (event["event"], event.get("ticket_id"), event.get("version"), event.get("message_id"))
+    text = _encoded.get(key)
+    if text is None:
+        if len(_encoded) >= 4096:  # recent events only: all sockets hear one within milliseconds
+            _encoded.clear()
+        text = _encoded[key] = json.dumps(_frame(event))
+    return text
+
+
+def _frame(event: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in event.items() if k != "type"} | {"type": event["event"]}
+
+
+class CoalescedFeed:
+    """One socket's outgoing events: the first after a quiet spell at once, the rest in batches.
+
+    Each of fifty agents hears every event of their team: a frame per event was thousands of
+    websocket writes a second. An event that finds the feed quiet goes out alone and without
+    delay, and opens a window of ``FEED_COALESCE_MS``; what arrives within it goes out at its
+    end as one frame ``{"type": "batch", "events": [...]}``, which opens the next window. A
+    change heard twice (team and ticket group) or superseded within a window is sent once: per
+    (ticket, event, message) the latest version, at the place it last arrived. The message id
+    is part of the key because the client redraws a single message on ``message.updated``.
+    """
+
+    def __init__(self, send: Callable[[str], Awaitable[None]]) -> None:
+        self._send = send
+        self._window = FEED_COALESCE_MS / 1000
+        self._pending: dict[tuple[Any, Any, Any], tuple[Any, str]] | None = None  # None: quiet
+        self._timer: asyncio.TimerHandle | None = None
+        self._flushing: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()  # frames leave in order: a batch never overtakes the event before it
+
+    async def add(self, event: dict[str, Any]) -> None:
+        text = feed_frame_text(event)
+        if self._pending is None:
+            self._open_window()
+            async with self._lock:
+                await self._send(text)
+            return
+        key = (event.get("ticket_id"), event.get("event"), event.get("message_id"))
+        version = event.get("version")
+        earlier = self._pending.pop(key, None)
+        if earlier is not None and _older(version, earlier[0]):
+            self._pending[key] = earlier
+        else:
+            self._pending[key] = (version, text)
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._flushing is not None:
+            self._flushing.cancel()
+        self._pending = None
+
+    def _open_window(self) -> None:
+        self._pending = {}
+        self._timer = asyncio.get_running_loop().call_later(self._window, self._window_ended)
+
+    def _window_ended(self) -> None:
+        pending, self._timer = self._pending, None
+        if not pending:
+            self._pending = None  # quiet again: the next event goes out at once
+            return
+        self._open_window()
+        texts = ",".join(text for _version, text in pending.values())
+        self._flushing = asyncio.get_running_loop().create_task(
+            self._send_batch(f'{{"type":"batch","events":[{texts}]}}')
+        )
+
+    async def _send_batch(self, text: str) -> None:
+        async with self._lock:
+            try:
+                await self._send(text)
+            except Exception:  # nobody awaits this task to hear it
+                # The socket went away meanwhile: its disconnect message ends the consumer.
+                log.debug("agent feed batch not sent", exc_info=True)
+
+
+def _older(version: Any, than: Any) -> bool:
+    return isinstance(version, int) and isinstance(than, int) and version < than

@@ -12,6 +12,11 @@ interface HubEvent {
   message_id?: number;
 }
 
+interface HubBatch {
+  type: "batch";
+  events: HubEvent[];
+}
+
 const MAX_BACKOFF_MS = 30_000;
 
 export class LiveSocket {
@@ -59,7 +64,10 @@ export class LiveSocket {
     });
     ws.addEventListener("message", (e: MessageEvent<string>) => {
       try {
-        this.onEvent(JSON.parse(e.data) as HubEvent);
+        const frame = JSON.parse(e.data) as HubEvent | HubBatch;
+        // Events close together arrive as one batch frame (hub/consumers.py, CoalescedFeed).
+        if (frame.type === "batch") for (const event of (frame as HubBatch).events) this.onEvent(event);
+        else this.onEvent(frame as HubEvent);
       } catch {
         /* not an event of ours */
       }

@@ -52,8 +52,30 @@ def make_agent(role: str = Role.AGENT, teams: list[Team] | None = None) -> Calla
     return lambda: AgentFactory.create(role=role, teams=teams or [])
 
 
+# Events a batch frame brought beyond those a test asked for, per socket, for its next ask.
+_unread: dict[WebsocketCommunicator, list[dict[str, Any]]] = {}
+
+
 async def events_of(ws: WebsocketCommunicator, n: int) -> list[dict[str, Any]]:
-    return [await ws.receive_json_from(timeout=5) for _ in range(n)]
+    """The next ``n`` events, whether they came alone or in batch frames."""
+    got = _unread.pop(ws, [])
+    while len(got) < n:
+        frame = await ws.receive_json_from(timeout=5)
+        got.extend(frame["events"] if frame["type"] == "batch" else [frame])
+    if got[n:]:
+        _unread[ws] = got[n:]
+    return got[:n]
+
+
+async def nothing_more(ws: WebsocketCommunicator, timeout: float) -> bool:
+    return not _unread.get(ws) and await ws.receive_nothing(timeout=timeout)
+
+
+async def frames_until_quiet(ws: WebsocketCommunicator, quiet: float) -> list[dict[str, Any]]:
+    frames = []
+    while not await ws.receive_nothing(timeout=quiet):
+        frames.append(await ws.receive_json_from(timeout=5))
+    return frames
 
 
 async def test_an_unauthenticated_connection_is_closed(teams) -> None:
@@ -106,7 +128,7 @@ async def test_an_agent_hears_about_tickets_of_their_team_and_not_of_other_teams
     [created] = await events_of(ws, 1)
     assert created["type"] == "ticket.created"
     assert created["ticket_id"] == support_event.ticket_id
-    assert await ws.receive_nothing(timeout=0.3)  # nothing about the billing ticket
+    assert await nothing_more(ws, timeout=0.3)  # nothing about the billing ticket
 
     await database_sync_to_async(receive)("fake", "s-2", payload(email="b@x.de", ticket_id=support_event.ticket_id))
     [added] = await events_of(ws, 1)
@@ -127,7 +149,7 @@ async def test_an_agent_hears_about_tickets_of_their_team_and_not_of_other_teams
     await database_sync_to_async(billing_event.refresh_from_db)()
     billing_ticket = await database_sync_to_async(Ticket.objects.get)(pk=billing_event.ticket_id)
     await database_sync_to_async(do_set_status)(billing_ticket, "pending", actor=None)
-    assert await ws.receive_nothing(timeout=0.3)
+    assert await nothing_more(ws, timeout=0.3)
     await ws.disconnect()
 
 
@@ -155,7 +177,7 @@ async def test_agents_of_the_old_team_and_the_old_assignee_hear_that_a_ticket_le
     [event] = await events_of(ws, 1)
     assert event["ticket_id"] == ticket.pk
     await database_sync_to_async(do_set_status)(ticket, "solved", actor=None)
-    assert await ws.receive_nothing(timeout=0.3)  # gone from their scope, no more news
+    assert await nothing_more(ws, timeout=0.3)  # gone from their scope, no more news
     await ws.disconnect()
 
 
@@ -186,7 +208,7 @@ async def test_a_rolled_back_change_sends_nothing(teams) -> None:
     with pytest.raises(RuntimeError):
         await database_sync_to_async(change_then_fail)()
 
-    assert await ws.receive_nothing(timeout=0.5)
+    assert await nothing_more(ws, timeout=0.5)
     assert (await database_sync_to_async(Ticket.objects.get)(pk=ticket.pk)).status == "new"
     await ws.disconnect()
 
@@ -229,7 +251,7 @@ async def test_an_agent_may_follow_a_ticket_in_scope_but_not_one_outside(teams) 
     await ws.receive_nothing(timeout=0.2)  # let the consumer handle it
     await database_sync_to_async(do_set_status)(theirs, "pending", actor=None)
 
-    assert await ws.receive_nothing(timeout=0.3)
+    assert await nothing_more(ws, timeout=0.3)
     await ws.disconnect()
 
 
@@ -250,8 +272,96 @@ async def test_events_collected_in_a_transaction_arrive_after_it_in_the_order_se
 
     with pytest.raises(RuntimeError):
         await database_sync_to_async(two_changes)(True)
-    assert await ws.receive_nothing(timeout=0.3)
+    assert await nothing_more(ws, timeout=0.3)
     await database_sync_to_async(two_changes)(False)
 
     assert [e["type"] for e in await events_of(ws, 2)] == ["ticket.updated", "message.added"]
+    await ws.disconnect()
+
+
+def _flat(frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [e for f in frames for e in (f["events"] if f["type"] == "batch" else [f])]
+
+
+async def test_a_burst_of_events_arrives_as_one_batch_frame_naming_each_change_once(teams, monkeypatch) -> None:
+    from hub import consumers, realtime
+
+    # A long window, so that the whole burst surely falls into it on a busy test machine.
+    monkeypatch.setattr(consumers, "FEED_COALESCE_MS", 1000)
+    support, _ = teams
+    agent = await database_sync_to_async(make_agent(teams=[support]))()
+    first, second, third = await database_sync_to_async(TicketFactory.create_batch)(3, team=support)
+    ws, _, _ = await connect(agent)
+    await ws.send_json_to({"type": "follow", "ticket_id": second.pk})  # heard twice: team and ticket group
+    await ws.receive_nothing(timeout=0.2)
+
+    def burst() -> None:
+        with realtime.collected():
+            realtime.ticket_changed(first, "ticket.updated")
+            for ticket in (second, third, first, second):
+                ticket.version += 1
+                realtime.ticket_changed(ticket, "ticket.updated")
+            realtime.ticket_changed(third, "message.added", message_id=7)
+
+    await database_sync_to_async(burst)()
+    lone, batch = await frames_until_quiet(ws, quiet=1.5)
+
+    assert (lone["type"], lone["ticket_id"]) == ("ticket.updated", first.pk)
+    assert batch["type"] == "batch"
+    assert [(e["type"], e["ticket_id"], e["version"]) for e in batch["events"]] == [
+        ("ticket.updated", third.pk, third.version),
+        ("ticket.updated", first.pk, first.version),
+        ("ticket.updated", second.pk, second.version),
+        ("message.added", third.pk, third.version),
+    ]
+    assert batch["events"][-1]["message_id"] == 7
+    await ws.disconnect()
+
+
+async def test_a_lone_event_arrives_alone_and_without_waiting_for_the_window(teams, monkeypatch) -> None:
+    from hub import consumers
+
+    # A window far longer than delivery takes: an event that waited for it would come too late.
+    monkeypatch.setattr(consumers, "FEED_COALESCE_MS", 2000)
+    support, _ = teams
+    agent = await database_sync_to_async(make_agent(teams=[support]))()
+    ticket = await database_sync_to_async(TicketFactory.create)(team=support)
+    ws, _, _ = await connect(agent)
+
+    await database_sync_to_async(do_set_status)(ticket, "pending", actor=None)
+    event = await ws.receive_json_from(timeout=1)
+    assert (event["type"], event["ticket_id"]) == ("ticket.updated", ticket.pk)
+
+    assert await ws.receive_nothing(timeout=2.5)  # the window closes with nothing more to send
+    await database_sync_to_async(do_set_status)(ticket, "solved", actor=None)
+    again = await ws.receive_json_from(timeout=1)
+    assert (again["type"], again["ticket_id"]) == ("ticket.updated", ticket.pk)
+    assert again["version"] > event["version"]
+    await ws.disconnect()
+
+
+async def test_tickets_outside_the_agents_scope_never_appear_in_a_batch(teams, monkeypatch) -> None:
+    from hub import consumers, realtime
+
+    monkeypatch.setattr(consumers, "FEED_COALESCE_MS", 1000)
+    support, billing = teams
+    agent = await database_sync_to_async(make_agent(teams=[support]))()
+    ours = await database_sync_to_async(TicketFactory.create)(team=support)
+    foreign = await database_sync_to_async(TicketFactory.create_batch)(3, team=billing)
+    ws, _, _ = await connect(agent)
+    await ws.send_json_to({"type": "follow", "ticket_id": foreign[0].pk})  # refused: not in their scope
+    await ws.receive_nothing(timeout=0.2)
+
+    def interleaved() -> None:
+        with realtime.collected():
+            for ticket in [ours, *foreign, ours, *foreign]:
+                ticket.version += 1
+                realtime.ticket_changed(ticket, "ticket.updated")
+                realtime.ticket_changed(ticket, "message.added", message_id=ticket.version)
+
+    await database_sync_to_async(interleaved)()
+    frames = await frames_until_quiet(ws, quiet=1.5)
+
+    assert frames[-1]["type"] == "batch"
+    assert {e["ticket_id"] for e in _flat(frames)} == {ours.pk}
     await ws.disconnect()
