@@ -7,7 +7,7 @@
  * shown as provisional items (`.chat-live`, `.chat-pending`) that the real timeline items
  * replace when they arrive. Visitor text only ever goes in through textContent. */
 
-import { announce, byId, newClientId, openTicketId } from "./dom";
+import { announce, byId, newClientId, openTicketId, reconnectDelay } from "./dom";
 import { scrollToEnd } from "./timeline";
 
 interface Strings {
@@ -54,7 +54,6 @@ interface Outgoing {
 const TYPING_EVERY_MS = 3_000; // our "typing" is repeated at most this often …
 const TYPING_IDLE_MS = 4_000; // … and turned off after this long without a key
 const VISITOR_TYPING_TIMEOUT_MS = 8_000; // a visitor who stops without saying so
-const MAX_BACKOFF_MS = 30_000;
 const NEAR_BOTTOM_PX = 80;
 
 let current: ChatPane | null = null;
@@ -141,9 +140,8 @@ class ChatPane {
 
   private scheduleReconnect(): void {
     window.clearTimeout(this.retryTimer);
-    const ceiling = Math.min(MAX_BACKOFF_MS, 500 * 2 ** this.attempt);
+    const delay = reconnectDelay(this.attempt);
     this.attempt += 1;
-    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
     this.retryTimer = window.setTimeout(() => this.connect(), delay);
   }
 

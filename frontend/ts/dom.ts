@@ -47,3 +47,12 @@ export function announce(text: string): void {
   region.textContent = "";
   window.setTimeout(() => (region.textContent = text), 50);
 }
+
+const MAX_BACKOFF_MS = 30_000;
+
+/** Delay before reconnect attempt ``attempt`` (0, 1, …): exponential up to 30 s, with jitter,
+ * so a server restart does not bring every agent's sockets back in the same instant. */
+export function reconnectDelay(attempt: number): number {
+  const ceiling = Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempt);
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+}

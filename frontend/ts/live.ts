@@ -3,7 +3,7 @@
  * in the agent's language and permissions. Reconnects with backoff and catches up after a
  * reconnect and when the tab becomes visible again. */
 
-import { announce, byId, openTicketId, refresh } from "./dom";
+import { announce, byId, openTicketId, reconnectDelay, refresh } from "./dom";
 
 interface HubEvent {
   type: string;
@@ -17,7 +17,6 @@ interface HubBatch {
   events: HubEvent[];
 }
 
-const MAX_BACKOFF_MS = 30_000;
 
 export class LiveSocket {
   private ws: WebSocket | null = null;
@@ -81,10 +80,8 @@ export class LiveSocket {
 
   private scheduleReconnect(): void {
     window.clearTimeout(this.retryTimer);
-    const ceiling = Math.min(MAX_BACKOFF_MS, 500 * 2 ** this.attempt);
+    const delay = reconnectDelay(this.attempt);
     this.attempt += 1;
-    // Full jitter: a server restart must not bring every agent back in the same instant.
-    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
     this.retryTimer = window.setTimeout(() => this.connect(), delay);
   }
 

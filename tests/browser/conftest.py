@@ -104,6 +104,19 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+def signed_in_context(browser: Browser, url: str, agent: Agent | None, locale: str = "de-DE") -> BrowserContext:
+    """A fresh browser context (1440×900) on ``url``, logged in as ``agent`` through a real
+    session cookie when one is given."""
+    context = browser.new_context(base_url=url, locale=locale, viewport={"width": 1440, "height": 900})
+    context.set_default_timeout(10_000)
+    if agent is not None:
+        client = Client()
+        client.force_login(agent.user)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": url}])
+    return context
+
+
 @pytest.fixture
 def new_page(browser: Browser, live_asgi: LiveServer) -> Iterator[Callable[..., Page]]:
     """``new_page(agent=None)``: a page in a fresh browser context (German, 1440×900), logged in
@@ -111,14 +124,8 @@ def new_page(browser: Browser, live_asgi: LiveServer) -> Iterator[Callable[..., 
     contexts: list[BrowserContext] = []
 
     def make(agent: Agent | None = None, locale: str = "de-DE") -> Page:
-        context = browser.new_context(base_url=live_asgi.url, locale=locale, viewport={"width": 1440, "height": 900})
-        context.set_default_timeout(10_000)
+        context = signed_in_context(browser, live_asgi.url, agent, locale)
         contexts.append(context)
-        if agent is not None:
-            client = Client()
-            client.force_login(agent.user)
-            cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-            context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_asgi.url}])
         return context.new_page()
 
     yield make

@@ -10,14 +10,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, expect
 
 from channels_chat.models import ChatMessage, Widget
 from hub.models import Agent, Message, Team, Ticket
 from hub.models.teams import Presence
 from tests.browser import widget_fixtures
+from tests.browser.conftest import signed_in_context
 from tests.browser.test_widget import allow, wait_for
 from tests.browser.widget_fixtures import LiveHub
 
@@ -48,13 +47,8 @@ def agent_page(browser: Browser, live_hub: LiveHub) -> Iterator[Callable[[Agent]
     contexts: list[BrowserContext] = []
 
     def make(agent: Agent) -> Page:
-        context = browser.new_context(base_url=live_hub.url, locale="de-DE", viewport={"width": 1440, "height": 900})
-        context.set_default_timeout(10_000)
+        context = signed_in_context(browser, live_hub.url, agent)
         contexts.append(context)
-        client = Client()
-        client.force_login(agent.user)
-        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-        context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_hub.url}])
         return context.new_page()
 
     yield make
