@@ -16,6 +16,7 @@ COPY channels_email/ channels_email/
 COPY channels_chat/ channels_chat/
 COPY channels_phone/ channels_phone/
 COPY channels_web/ channels_web/
+COPY demo/ demo/
 COPY frontend/ frontend/
 COPY --from=assets /src/frontend/static/ frontend/static/
 COPY locale/ locale/

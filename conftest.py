@@ -57,9 +57,9 @@ def api_for() -> object:
 @pytest.fixture
 def fake_channel(db: None) -> Iterator[FakeChannel]:
     """A channel whose provider is this test: it normalizes JSON payloads and records sends."""
-    from hub import channels
+    from hub import adapters
 
     adapter = FakeChannel()
-    channels.register(adapter)
+    adapters.register(adapter)
     yield adapter
-    channels.unregister(adapter.key)
+    adapters.unregister(adapter.key)

@@ -222,7 +222,7 @@ def reply_targets(count: int, seed: int) -> list[tuple[Any, str, str, str]]:
     import random
 
     from bench.email_corpus import Person
-    from channels_email.threading import outbound_message_id
+    from channels_email.thread_signals import outbound_message_id
     from hub.models import Direction, Identity, IdentityKind, Message, Ticket
 
     rng = random.Random(seed)

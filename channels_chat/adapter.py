@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from channels_chat.actions import append_reply, post_agent_message
 from channels_chat.models import ChatSession
-from hub.channels import DeliveryResult, InboundAttachment, Interaction, SenderIdentity, ThreadHints
+from hub.adapters import DeliveryResult, InboundAttachment, Interaction, SenderIdentity, ThreadHints
 from hub.models import InboundEvent, Message, Ticket
 
 

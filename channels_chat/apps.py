@@ -8,6 +8,6 @@ class ChatChannelConfig(AppConfig):
 
     def ready(self) -> None:
         from channels_chat.adapter import ChatAdapter
-        from hub.channels import register
+        from hub.adapters import register
 
         register(ChatAdapter())

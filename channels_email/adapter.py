@@ -8,8 +8,8 @@ from typing import Any
 from channels_email.autoreply import BOUNCE, Bounce
 from channels_email.models import Mailbox
 from channels_email.parse import ParsedMail, parse_mail
-from channels_email.threading import ticket_of_our_message_id, ticket_token
-from hub.channels import DeliveryResult, Interaction, SenderIdentity, ThreadHints
+from channels_email.thread_signals import ticket_of_our_message_id, ticket_token
+from hub.adapters import DeliveryResult, Interaction, SenderIdentity, ThreadHints
 from hub.models import Identity, IdentityKind, InboundEvent, Message, Ticket
 
 KEY = "email"

@@ -9,7 +9,7 @@ class EmailChannelConfig(AppConfig):
     def ready(self) -> None:
         from channels_email import signals
         from channels_email.adapter import EmailAdapter
-        from hub import channels
+        from hub import adapters
 
-        channels.register(EmailAdapter())
+        adapters.register(EmailAdapter())
         signals.connect()

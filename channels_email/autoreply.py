@@ -16,7 +16,7 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 
 from channels_email.charsets import decode_bytes, decode_header, raw_header
-from channels_email.threading import normalize_message_id
+from channels_email.thread_signals import normalize_message_id
 
 AUTO_REPLY = "auto_reply"
 BOUNCE = "bounce"

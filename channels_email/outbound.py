@@ -10,8 +10,8 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 
 from channels_email.models import Mailbox, Security
 from channels_email.sanitize import sanitize_html
-from channels_email.threading import outbound_message_id, reply_subject
-from hub.channels import DeliveryResult
+from channels_email.thread_signals import outbound_message_id, reply_subject
+from hub.adapters import DeliveryResult
 from hub.models import Direction, Identity, IdentityKind, Message, Ticket
 
 log = logging.getLogger(__name__)

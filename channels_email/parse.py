@@ -25,9 +25,9 @@ from mailparser_reply import EmailReplyParser
 from channels_email.autoreply import Classification, classify
 from channels_email.charsets import decode_bytes, decode_header, raw_header, raw_headers, recover_bytes
 from channels_email.sanitize import html_to_text, sanitize_html
-from channels_email.threading import normalize_message_id, thread_ids
+from channels_email.thread_signals import normalize_message_id, thread_ids
 from channels_email.tnef import expand as expand_tnef
-from hub.channels import InboundAttachment
+from hub.adapters import InboundAttachment
 from hub.text import clean_text
 
 MAX_DEPTH = 25

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath, PureWindowsPath
 
 from channels_email.rtf import RtfError, codec, decompress, to_body
-from hub.channels import InboundAttachment
+from hub.adapters import InboundAttachment
 from hub.text import clean_text
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
-from hub.channels import DeliveryResult, InboundAttachment, Interaction, SenderIdentity
+from hub.adapters import DeliveryResult, InboundAttachment, Interaction, SenderIdentity
 from hub.models import InboundEvent, Message
 
 

@@ -8,6 +8,6 @@ class WebChannelConfig(AppConfig):
 
     def ready(self) -> None:
         from channels_web.adapter import WebFormAdapter
-        from hub.channels import register
+        from hub.adapters import register
 
         register(WebFormAdapter())

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from frontend import inbox, timeline
 from hub.access import visible_tickets
 from hub.actions.messages import default_reply_channel
-from hub.channels import UnknownChannel, get_adapter
+from hub.adapters import UnknownChannel, get_adapter
 from hub.models import Agent, Direction, Draft, IdentityKind, MessageKind, Priority, Role, Ticket, TicketStatus
 
 

@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from hub import events, realtime
-from hub.channels import ChannelAdapter, DeliveryResult, UnknownChannel, get_adapter
+from hub.adapters import ChannelAdapter, DeliveryResult, UnknownChannel, get_adapter
 from hub.models import DeliveryStatus, Message
 from hub.pipeline.process import backoff
 

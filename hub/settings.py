@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "channels_chat",
     "channels_phone",
     "channels_web",
+    "demo",
     "frontend",
 ]
 

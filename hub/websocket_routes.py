@@ -1,4 +1,4 @@
-"""All websocket routes. Channel apps add theirs through ``hub.channels``-style registration:
+"""All websocket routes. Channel apps add theirs through ``hub.adapters``-style registration:
 the hub collects ``websocket_urlpatterns`` from every installed app that defines ``ws_routes``."""
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from channels_chat.models import ChatSession, Widget
 from channels_chat.tests.conftest import ORIGIN
 from channels_chat.tokens import identity_hash
 from hub.actions import do_reply
-from hub.channels import get_adapter
+from hub.adapters import get_adapter
 from hub.models import Agent, Identity, Ticket
 from hub.models.teams import Presence
 from hub.tests.factories import CustomerFactory, IdentityFactory

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from channels_email.charsets import decode_bytes, decode_header
 from channels_email.parse import parse_mail
-from channels_email.threading import (
+from channels_email.thread_signals import (
     normalize_subject,
     outbound_message_id,
     reply_subject,

@@ -14,7 +14,7 @@ from frontend import regions, timeline
 from frontend.auth import agent_required
 from hub.actions import SendConflict, do_add_note, do_reply, do_save_draft
 from hub.actions.messages import ChannelUnavailable
-from hub.channels import UnknownChannel
+from hub.adapters import UnknownChannel
 from hub.models import Agent, Message
 
 

@@ -7,7 +7,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from hub import events, realtime
-from hub.channels import get_adapter
+from hub.adapters import get_adapter
 from hub.delivery import local_channel
 from hub.models import DeliveryStatus, Direction, Draft, Message, MessageKind, Ticket, TicketStatus
 from hub.models.teams import Agent

@@ -28,7 +28,7 @@ from django.db import connection, models
 from django.db.models import Q
 
 from hub import events, realtime, routing
-from hub.channels import Interaction
+from hub.adapters import Interaction
 from hub.models import (
     Attachment,
     Customer,
@@ -50,7 +50,7 @@ from hub.pipeline.identify import (
 )
 from hub.pipeline.signals import inbound_stored
 from hub.pipeline.store import new_attachments, new_message, new_ticket, take_message
-from hub.pipeline.threading import thread
+from hub.pipeline.thread import thread
 
 
 def update_rows(rows: list[Ticket], fields: list[str]) -> None:
@@ -267,7 +267,7 @@ class Batch:
                     return org
         return None
 
-    # -- threading's lookups (hub.pipeline.threading.Lookups) -------------------------------
+    # -- threading's lookups (hub.pipeline.thread.Lookups) -------------------------------
 
     def latest_message(self, channel: str, external_ids: tuple[str, ...]) -> Message | None:
         found = [m for m in (self.messages.get((channel, mid)) for mid in external_ids) if m is not None]

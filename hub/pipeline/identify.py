@@ -12,7 +12,7 @@ from operator import or_
 
 from django.db.models import Q
 
-from hub.channels import Interaction
+from hub.adapters import Interaction
 from hub.identity import InvalidIdentity, normalize
 from hub.models import Customer, Identity, Organization
 

@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
-from hub.channels import Interaction, get_adapter
+from hub.adapters import Interaction, get_adapter
 from hub.models import InboundEvent, InboundState
 from hub.pipeline.batch import Batch, Item
 

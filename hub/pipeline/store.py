@@ -6,7 +6,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from hub.channels import InboundAttachment, Interaction
+from hub.adapters import InboundAttachment, Interaction
 from hub.models import Attachment, Customer, Direction, InboundEvent, Message, Ticket, TicketStatus
 from hub.text import clean_text, preview
 

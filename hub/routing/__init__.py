@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from hub import events
-from hub.channels import Interaction
+from hub.adapters import Interaction
 from hub.models import Agent, ChannelSetting, Team, Ticket
 from hub.routing.capacity import pick_chat_agent
 

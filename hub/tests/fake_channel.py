@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.channels import DeliveryResult, InboundAttachment, Interaction, SenderIdentity, ThreadHints
+from hub.adapters import DeliveryResult, InboundAttachment, Interaction, SenderIdentity, ThreadHints
 from hub.models import InboundEvent, Message
 
 

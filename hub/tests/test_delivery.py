@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from hub import channels
+from hub import adapters
 from hub.actions import do_reply
-from hub.channels import DeliveryResult
+from hub.adapters import DeliveryResult
 from hub.delivery import deliver_message
 from hub.models import Agent, DeliveryStatus, Direction, Message, Team, Ticket, TicketEvent
 from hub.tasks import deliver, sweep_deliveries
@@ -105,9 +105,9 @@ class RefusingChannel(FakeChannel):
 @pytest.fixture
 def refusing(db: None) -> Any:
     adapter = RefusingChannel(key="refusing")
-    channels.register(adapter)
+    adapters.register(adapter)
     yield adapter
-    channels.unregister(adapter.key)
+    adapters.unregister(adapter.key)
 
 
 def test_an_error_no_retry_can_fix_fails_at_once(refusing: RefusingChannel) -> None:

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from hub import channels
+from hub import adapters
 from hub.identity import InvalidIdentity, normalize, normalize_email, normalize_phone
 from hub.models import Customer, Identity, InboundEvent, Message, Ticket
 from hub.pipeline import process, receive
@@ -150,9 +150,9 @@ def test_text_without_digits_is_never_a_phone_number(text: str) -> None:
 @pytest.fixture
 def second_channel(db: None) -> Any:
     adapter = FakeChannel(key="fake2")
-    channels.register(adapter)
+    adapters.register(adapter)
     yield adapter
-    channels.unregister("fake2")
+    adapters.unregister("fake2")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -287,9 +287,9 @@ def _process_concurrently(event_ids: list[int]) -> list[str]:
 @pytest.fixture
 def racing() -> Any:
     adapter = RacingChannel(parties=2)
-    channels.register(adapter)
+    adapters.register(adapter)
     yield adapter
-    channels.unregister("race")
+    adapters.unregister("race")
 
 
 @pytest.mark.django_db(transaction=True)

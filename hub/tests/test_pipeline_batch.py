@@ -16,9 +16,9 @@ from channels_chat import append
 from channels_chat.actions import open_session
 from channels_chat.models import ChatMessage, ChatSession, Sender, Widget
 from channels_chat.tokens import new_visitor_token
-from hub import channels
+from hub import adapters
+from hub.adapters import Interaction
 from hub.celery import app
-from hub.channels import Interaction
 from hub.models import Customer, InboundEvent, InboundState, Message, Team, Ticket, TicketEvent, TicketStatus
 from hub.pipeline import drain, process, process_batch, receive
 from hub.pipeline.enrich import history_summary
@@ -49,9 +49,9 @@ class PoisonChannel(FakeChannel):
 @pytest.fixture
 def poison(db: None, team: Any) -> Iterator[PoisonChannel]:
     adapter = PoisonChannel(key="fake")
-    channels.register(adapter)
+    adapters.register(adapter)
     yield adapter
-    channels.unregister(adapter.key)
+    adapters.unregister(adapter.key)
 
 
 @pytest.mark.parametrize("how", ["unreadable", "unstorable"])

@@ -205,7 +205,7 @@ def test_two_chats_routed_at_the_same_moment_never_overfill_an_agent(team: Team)
 def test_chats_routed_in_one_batch_count_each_other_and_never_overfill_an_agent(team: Team) -> None:
     # The pipeline routes a batch's new tickets before any is saved: the second chat must see
     # that the first took Anna's only place.
-    from hub.channels import Interaction
+    from hub.adapters import Interaction
     from hub.routing import Router
 
     anna = online(team, capacity=1)

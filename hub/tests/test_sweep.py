@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from hub import channels
+from hub import adapters
 from hub.models import InboundEvent, InboundState, Message, Ticket
 from hub.pipeline import process, receive
 from hub.tasks import sweep_inbound
@@ -131,9 +131,9 @@ class SlowChannel(FakeChannel):
 @pytest.fixture
 def slow(db: None) -> Any:
     adapter = SlowChannel()
-    channels.register(adapter)
+    adapters.register(adapter)
     yield adapter
-    channels.unregister(adapter.key)
+    adapters.unregister(adapter.key)
 
 
 def test_one_mail_received_twice_by_two_doors_and_processed_at_once_gives_one_message(slow, caplog) -> None:

@@ -6,7 +6,7 @@ It registers the fake provider channel in the worker process, as a channel app's
 
 from __future__ import annotations
 
-from hub import channels
+from hub import adapters
 from hub.tests.fake_channel import FakeChannel
 
-channels.register(FakeChannel())
+adapters.register(FakeChannel())

@@ -30,6 +30,7 @@ from hub.actions import (
     do_split_message,
 )
 from hub.actions.messages import ChannelUnavailable
+from hub.adapters import UnknownChannel
 from hub.api.filters import TicketFilter
 from hub.api.pagination import ActivityKeyset, TimelineKeyset, timeline_link
 from hub.api.serializers.actions import (
@@ -50,7 +51,6 @@ from hub.api.serializers.messages import (
 )
 from hub.api.serializers.tickets import LIST_COLUMNS, TicketDetailSerializer, TicketSerializer, Window, ticket_rows
 from hub.api.views.base import agent, schema_only
-from hub.channels import UnknownChannel
 from hub.models import Message, Tag, Ticket, TicketEvent
 
 _LIST_JOINS = ("customer", "team", "assignee__user")

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db.models import Count, F, Max, Min
 from django.test import Client, override_settings
 
-from hub.demo.bulk import seed_bulk
+from demo.bulk import seed_bulk
 from hub.models import (
     Agent,
     ChannelSetting,

@@ -8,10 +8,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 
-from hub.demo.bulk import seed_bulk
-from hub.demo.password import admin_password
-from hub.demo.people import ADMIN_USERNAME
-from hub.demo.seed import seed_demo
+from demo.bulk import seed_bulk
+from demo.password import admin_password
+from demo.people import ADMIN_USERNAME
+from demo.seed import seed_demo
 
 
 class Command(BaseCommand):

@@ -64,6 +64,9 @@ class Interaction:
     language: str = ""
     # Automatic mail (auto-reply, bounce): stored, never answered automatically.
     automatic: str = ""
+    # Whether the customer waits for a live agent now (a chat with someone online, a call):
+    # routing gives such interactions to an agent with room on this channel at once.
+    wants_agent: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
     received_at: datetime | None = None
 
@@ -77,16 +80,93 @@ class DeliveryResult:
     retryable: bool = True
 
 
-class ChannelAdapter(Protocol):
+@dataclass(frozen=True)
+class Capabilities:
+    """What varies by channel, declared once by its adapter and read by the hub (never a string test).
+
+    ``local_delivery``: a reply is a write to our own database (the chat log), delivered inside
+    the transaction that stores it (``ChannelAdapter.send_in_transaction``): no task, and a
+    refusal stores nothing. ``sessions``: the channel has live sessions an agent takes part in
+    (``ChannelAdapter.session_of``). ``replies``: agents answer on this channel at all (a web
+    form is answered by email). ``fallback_reply_channel``: where a reply goes when this
+    channel cannot take it now (a chat the visitor left, a form: email; later SMS for phone).
+    ``recipient_kind``: the identity kind a reply is addressed to (shown to the agent).
+    """
+
+    local_delivery: bool = False
+    sessions: bool = False
+    replies: bool = True
+    fallback_reply_channel: str = ""
+    recipient_kind: str = ""
+
+
+@dataclass(frozen=True)
+class Session:
+    """A live conversation of a ticket on a channel with sessions (a chat, a call)."""
+
     key: str
+    ticket_id: int | None
+    # Whether an agent can still take part; ``reason`` says why not, for the agent.
+    live: bool
+    reason: str
+    visitor_name: str = ""
+    # How far the customer has read the conversation (a chat sequence number), 0 if unknown.
+    visitor_read_seq: int = 0
 
-    def normalize(self, event: InboundEvent) -> Interaction: ...
 
-    def send(self, message: Message) -> DeliveryResult: ...
+class ChannelAdapter(Protocol):
+    """The contract every channel app implements; ``BaseAdapter`` gives the optional parts."""
+
+    key: str
+    capabilities: Capabilities
+
+    def normalize(self, event: InboundEvent) -> Interaction:
+        """Pure: the event's payload (and raw bytes) to the normalized form; raises on bad input."""
+        ...
+
+    def send(self, message: Message) -> DeliveryResult:
+        """Deliver an outbound message on this channel (the delivery task, at least once)."""
+        ...
+
+    def send_in_transaction(self, message: Message) -> DeliveryResult:
+        """Deliver inside the reply's transaction; only for ``capabilities.local_delivery``."""
+        ...
 
     def can_reply(self, ticket_id: int) -> tuple[bool, str]:
         """Whether an agent can answer this ticket on this channel now, and if not, why."""
         ...
+
+    def recipient(self, ticket_id: int) -> str:
+        """Whom a reply on this channel reaches (an address, a number), "" if nobody in particular."""
+        ...
+
+    def session_of(self, ticket_id: int) -> Session | None:
+        """The ticket's latest live session on this channel; only for ``capabilities.sessions``."""
+        ...
+
+    def on_stored(self, messages: list[Message]) -> None:
+        """Channel-local effects of inbound messages the pipeline just stored (bounces,
+        acknowledgements, confirmations); runs inside the pipeline's transaction, in order."""
+        ...
+
+
+class BaseAdapter:
+    """Defaults for the optional parts of the contract; every channel's adapter derives from it."""
+
+    key: str = ""
+    capabilities: Capabilities = Capabilities()
+
+    def send_in_transaction(self, message: Message) -> DeliveryResult:
+        raise NotImplementedError(f"channel {self.key!r} does not deliver locally")
+
+    def recipient(self, ticket_id: int) -> str:
+        return ""
+
+    def session_of(self, ticket_id: int) -> Session | None:
+        return None
+
+    def on_stored(self, messages: list[Message]) -> None:
+        return None
 
 
 class UnknownChannel(LookupError):

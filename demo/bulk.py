@@ -25,9 +25,9 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from hub.demo import texts
-from hub.demo.people import CHANNEL_TEAMS, TAGS
-from hub.demo.tables import Rows, reserve_ids, uses_copy
+from demo import texts
+from demo.people import CHANNEL_TEAMS, TAGS
+from demo.tables import Rows, reserve_ids, uses_copy
 from hub.models import (
     Agent,
     Customer,

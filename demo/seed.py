@@ -18,8 +18,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from hub import events
-from hub.demo.people import (
+from demo.people import (
     AGENTS,
     CHANNEL_TEAMS,
     CUSTOMERS,
@@ -29,7 +28,8 @@ from hub.demo.people import (
     AgentSpec,
     CustomerSpec,
 )
-from hub.demo.threads import CUSTOMER, THREADS, Thread
+from demo.threads import CUSTOMER, THREADS, Thread
+from hub import events
 from hub.identity import normalize
 from hub.models import (
     Agent,

@@ -6,7 +6,7 @@ from typing import Protocol
 
 from django.utils import timezone
 
-from hub.channels import Interaction
+from hub.adapters import Interaction
 from hub.models import Customer, Message, Ticket, TicketStatus
 
 
