@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from frontend import inbox, timeline
-from hub.access import visible_tickets
+from hub.access import scoped_history, visible_tickets
 from hub.actions.messages import default_reply_channel
 from hub.adapters import UnknownChannel, get_adapter
 from hub.models import Agent, Direction, Draft, IdentityKind, MessageKind, Priority, Role, Ticket, TicketStatus
@@ -267,14 +267,17 @@ def composer_context(ticket: Ticket, agent: Agent, items: list[timeline.Item]) -
     }
 
 
-def customer_context(ticket: Ticket) -> dict[str, Any]:
+def customer_context(ticket: Ticket, agent: Agent) -> dict[str, Any]:
     customer = ticket.customer
-    history = ticket.history or {}
+    # The stored history names the customer's tickets on every team: the panel shows the
+    # agent's part and only counts the rest.
+    history = scoped_history(agent, ticket)
     return {
         "customer": customer,
         "identities": list(customer.identities.order_by("kind", "pk")),
         "open_others": history.get("open_tickets", []),
         "recent_others": history.get("recent_tickets", []),
+        "elsewhere": history["elsewhere"],
         "lifetime": history.get("lifetime_tickets"),
         "organization": customer.organization.name if customer.organization else history.get("organization", ""),
         "key_account": customer.is_key_account,
@@ -282,7 +285,7 @@ def customer_context(ticket: Ticket) -> dict[str, Any]:
 
 
 def ticket_context(ticket: Ticket, agent: Agent, view_key: str) -> dict[str, Any]:
-    ctx = header_context(ticket, agent) | timeline_context(ticket) | customer_context(ticket)
+    ctx = header_context(ticket, agent) | timeline_context(ticket) | customer_context(ticket, agent)
     ctx |= composer_context(ticket, agent, ctx["items"])
     ctx["view_key"] = view_key
     return ctx

@@ -67,7 +67,7 @@ def _ticket_fragment(request: HttpRequest, agent: Agent, ticket: Ticket, view_ke
     if target == "ticket-header":
         return render(request, TICKET_REGIONS[target], regions.header_context(ticket, agent))
     if target == "customer":
-        return render(request, TICKET_REGIONS[target], regions.customer_context(ticket) | {"ticket": ticket})
+        return render(request, TICKET_REGIONS[target], regions.customer_context(ticket, agent) | {"ticket": ticket})
     return render(request, TICKET_REGIONS["ticket"], _ticket_context(ticket, agent, view_key))
 
 

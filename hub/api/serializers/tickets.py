@@ -9,7 +9,9 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from hub.access import scoped_history
 from hub.api.serializers.messages import MessageSerializer, TicketEventSerializer
+from hub.api.views.base import agent
 from hub.models import Agent, Customer, Tag, Team, Ticket
 
 
@@ -185,6 +187,36 @@ def ticket_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return result
 
 
+class HistoryTicketSerializer(serializers.Serializer[None]):
+    id = serializers.IntegerField()
+    subject = serializers.CharField()
+    status = serializers.CharField()
+    channel = serializers.CharField()
+    last_activity_at = serializers.DateTimeField()
+
+
+class HistorySerializer(serializers.Serializer[None]):
+    """The customer's history beside the ticket, as far as the viewer may see it.
+
+    Stored with the ticket at its last inbound message; a ticket that never had one has only
+    ``elsewhere``.
+    """
+
+    open_tickets = HistoryTicketSerializer(many=True, required=False, help_text="Open tickets the viewer may see.")
+    recent_tickets = HistoryTicketSerializer(many=True, required=False, help_text="Recent others the viewer may see.")
+    last_contact = serializers.DictField(
+        child=serializers.DateTimeField(), required=False, help_text="The latest contact per channel."
+    )
+    lifetime_tickets = serializers.IntegerField(required=False, help_text="All of the customer's tickets.")
+    segment = serializers.CharField(required=False, allow_blank=True)
+    key_account = serializers.BooleanField(required=False)
+    organization = serializers.CharField(required=False, allow_blank=True)
+    language = serializers.CharField(required=False, allow_blank=True)
+    elsewhere = serializers.IntegerField(
+        help_text="The customer's other tickets outside the viewer's scope: counted, never named."
+    )
+
+
 @dataclass(frozen=True)
 class Window:
     """The latest rows of a ticket's messages or events, oldest first, and the way to older ones."""
@@ -203,6 +235,7 @@ class TicketDetailSerializer(TicketSerializer):
     them in the context as ``messages`` and ``events``.
     """
 
+    history = serializers.SerializerMethodField()
     messages = serializers.SerializerMethodField()
     messages_total = serializers.SerializerMethodField()
     messages_next = serializers.SerializerMethodField()
@@ -226,6 +259,11 @@ class TicketDetailSerializer(TicketSerializer):
     def _window(self, name: str) -> Window:
         window: Window = self.context[name]
         return window
+
+    @extend_schema_field(HistorySerializer)
+    def get_history(self, obj: Ticket) -> dict[str, Any]:
+        # Other teams' tickets are stored in the summary; only the viewer's part is shown.
+        return scoped_history(agent(self.context["request"]), obj)
 
     @extend_schema_field(MessageSerializer(many=True))
     def get_messages(self, obj: Ticket) -> list[Any]:
