@@ -1,15 +1,44 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from hub import events, realtime
+from hub.access import ticket_scope
 from hub.models import Agent, Customer, CustomerMerge, Identity, Message, Ticket
 
 
 class MergeError(ValueError):
     pass
+
+
+class MergeNotAllowed(MergeError):
+    """The merge would move tickets the agent may not see: leads and admins decide those."""
+
+
+def _check_scope(actor: Agent | None, ticket_ids: list[int], message_ids: list[int]) -> None:
+    """Refuse a merge (or its undo) that would change tickets outside ``actor``'s scope.
+
+    The tickets that move, and those holding messages whose author changes, must all be the
+    agent's; a merge done by the system (no actor) or by a lead or admin may touch any.
+    """
+    if actor is None or actor.sees_everything:
+        return
+    touched = Ticket.objects.filter(Q(pk__in=ticket_ids) | Q(messages__pk__in=message_ids)).distinct()
+    hidden = touched.exclude(ticket_scope(actor)).count()
+    if hidden:
+        raise MergeNotAllowed(
+            ngettext(
+                "%(count)d ticket of this customer is in a team you cannot see; "
+                "only a lead or an admin can merge across teams.",
+                "%(count)d tickets of this customer are in teams you cannot see; "
+                "only a lead or an admin can merge across teams.",
+                hidden,
+            )
+            % {"count": hidden}
+        )
 
 
 def _move_tickets(ticket_ids: list[int], to: Customer) -> None:
@@ -36,6 +65,7 @@ def do_merge_customers(source: Customer, target: Customer, *, actor: Agent | Non
     identity_ids = list(source.identities.values_list("pk", flat=True))
     ticket_ids = list(source.tickets.values_list("pk", flat=True))
     message_ids = list(Message.objects.filter(author_customer=source).values_list("pk", flat=True))
+    _check_scope(actor, ticket_ids, message_ids)
     Identity.objects.filter(pk__in=identity_ids).update(customer=target)
     _move_tickets(ticket_ids, target)
     Message.objects.filter(pk__in=message_ids).update(author_customer=target)
@@ -73,10 +103,12 @@ def do_undo_merge(merge: CustomerMerge, *, actor: Agent | None) -> Customer:
     if target.merged_into_id is not None:
         # What moved here has moved on; undoing this one first would leave it half-returned.
         raise MergeError("the target has since been merged into another customer: undo that merge first")
-    Identity.objects.filter(pk__in=merge.identity_ids, customer=target).update(customer=source)
     returning = list(Ticket.objects.filter(pk__in=merge.ticket_ids, customer=target).values_list("pk", flat=True))
+    messages = Message.objects.filter(pk__in=merge.message_ids, author_customer=target)
+    _check_scope(actor, returning, list(messages.values_list("pk", flat=True)))
+    Identity.objects.filter(pk__in=merge.identity_ids, customer=target).update(customer=source)
     _move_tickets(returning, source)
-    Message.objects.filter(pk__in=merge.message_ids, author_customer=target).update(author_customer=source)
+    messages.update(author_customer=source)
     source.merged_into = None
     source.save(update_fields=["merged_into", "updated_at"])
     merge.undone_at = timezone.now()

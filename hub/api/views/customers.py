@@ -14,7 +14,7 @@ from rest_framework.serializers import BaseSerializer
 
 from hub.access import visible_customers, visible_tickets
 from hub.actions import do_merge_customers, do_undo_merge
-from hub.actions.customers import MergeError
+from hub.actions.customers import MergeError, MergeNotAllowed
 from hub.api.filters import CustomerFilter
 from hub.api.pagination import NewestFirst
 from hub.api.serializers.customers import (
@@ -27,6 +27,7 @@ from hub.api.serializers.messages import ErrorSerializer
 from hub.api.views.base import agent, schema_only
 from hub.models import Agent, Customer, CustomerMerge, Direction, Message, MessageKind
 
+CROSS_TEAM = "It would move tickets of teams the agent cannot see: leads and admins decide those."
 # The timeline is a glance, not an archive: the ticket list links on to the rest.
 TIMELINE_TICKETS = 50
 TIMELINE_MESSAGES = 20
@@ -79,7 +80,11 @@ class CustomerViewSet(viewsets.ReadOnlyModelViewSet[Customer]):
     @extend_schema(
         summary="Merge this customer into another",
         request=MergeInput,
-        responses={201: MergeSerializer, 400: OpenApiResponse(ErrorSerializer, description="Not mergeable.")},
+        responses={
+            201: MergeSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="Not mergeable."),
+            403: OpenApiResponse(ErrorSerializer, description=CROSS_TEAM),
+        },
     )
     @action(detail=True, methods=["post"])
     def merge(self, request: Request, pk: str | None = None) -> Response:
@@ -90,6 +95,8 @@ class CustomerViewSet(viewsets.ReadOnlyModelViewSet[Customer]):
         target = get_object_or_404(visible_customers(agent(request)), pk=serializer.validated_data["into"])
         try:
             merge = do_merge_customers(source, target, actor=agent(request))
+        except MergeNotAllowed as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
         except MergeError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         return Response(MergeSerializer(merge).data, status=status.HTTP_201_CREATED)
@@ -112,13 +119,19 @@ class MergeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(
         summary="Undo a merge",
         request=None,
-        responses={200: MergeSerializer, 400: OpenApiResponse(ErrorSerializer, description="Already undone.")},
+        responses={
+            200: MergeSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="Already undone."),
+            403: OpenApiResponse(ErrorSerializer, description=CROSS_TEAM),
+        },
     )
     @action(detail=True, methods=["post"])
     def undo(self, request: Request, pk: str | None = None) -> Response:
         merge = self.get_object()
         try:
             do_undo_merge(merge, actor=agent(request))
+        except MergeNotAllowed as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
         except MergeError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         merge.refresh_from_db()
