@@ -2,39 +2,19 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from channels_email.autoreply import BOUNCE, Bounce
+from channels_email.mailboxes import cached_mailbox
 from channels_email.models import Mailbox
 from channels_email.parse import ParsedMail, parse_mail
 from channels_email.thread_signals import ticket_of_our_message_id, ticket_token
-from hub.adapters import DeliveryResult, Interaction, SenderIdentity, ThreadHints
-from hub.models import Identity, IdentityKind, InboundEvent, Message, Ticket
+from hub.adapters import BaseAdapter, Capabilities, DeliveryResult, Interaction, SenderIdentity, ThreadHints
+from hub.models import Direction, Identity, IdentityKind, InboundEvent, Message, Ticket
 
 KEY = "email"
-# Every inbound mail needs its mailbox (team, acknowledgement): two queries a mail on the hot
-# path for rows an admin changes a few times a year. Kept per process for a few seconds and
-# dropped at once when a mailbox is saved or deleted in this process (signals.connect).
-MAILBOX_CACHE_SECONDS = 5.0
-_mailboxes: dict[str, tuple[float, Mailbox]] = {}
-
-
-def cached_mailbox(address: str) -> Mailbox | None:
-    """The enabled mailbox for ``address`` with its default team loaded; None is not cached."""
-    key = address.strip().lower()
-    now = time.monotonic()
-    hit = _mailboxes.get(key)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    mailbox = Mailbox.objects.enabled().select_related("default_team").filter(address=key).first()
-    if mailbox is not None:
-        _mailboxes[key] = (now + MAILBOX_CACHE_SECONDS, mailbox)
-    return mailbox
-
-
-def forget_mailboxes(**kwargs: Any) -> None:
-    _mailboxes.clear()
 
 
 def _bounced_ticket(bounce: Bounce) -> Ticket | None:
@@ -93,8 +73,9 @@ def _metadata(mail: ParsedMail, mailbox: Mailbox, event: InboundEvent) -> dict[s
     return meta
 
 
-class EmailAdapter:
+class EmailAdapter(BaseAdapter):
     key = KEY
+    capabilities = Capabilities(recipient_kind=IdentityKind.EMAIL)
 
     def normalize(self, event: InboundEvent) -> Interaction:
         raw = bytes(event.raw or b"")
@@ -139,11 +120,30 @@ class EmailAdapter:
 
         return send(message)
 
+    def recipient(self, ticket_id: int) -> str:
+        from channels_email.outbound import recipient_for
+
+        ticket = Ticket.objects.filter(pk=ticket_id).first()
+        address = recipient_for(ticket)[0] if ticket is not None else None
+        return address or ""
+
     def can_reply(self, ticket_id: int) -> tuple[bool, str]:
         from channels_email.outbound import recipient_for
 
         ticket = Ticket.objects.filter(pk=ticket_id).first()
         if ticket is None:
-            return False, "no such ticket"
+            return False, _("No such ticket")
         address, problem = recipient_for(ticket)
         return (address is not None and not problem), problem
+
+    def on_stored(self, messages: list[Message]) -> None:
+        """Bounces and working addresses in the pipeline's transaction; acknowledgements after it."""
+        from channels_email.actions import acknowledgements_due, apply_inbound_all
+        from channels_email.tasks import acknowledge
+
+        mails = [m for m in messages if m.direction == Direction.INBOUND]
+        if not mails:
+            return
+        apply_inbound_all(mails)
+        for message_id in acknowledgements_due(mails):
+            acknowledge.delay_on_commit(message_id)  # type: ignore[attr-defined]  # celery-types lacks it

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from channels_email.models import AutoMail, Mailbox
+from channels_email.models import Mailbox
 from hub.crypto import is_stored
 
 SECRETS = ("imap_password", "smtp_password")
@@ -66,10 +66,3 @@ class MailboxAdmin(admin.ModelAdmin):
     list_display = ("address", "name", "enabled", "is_default", "default_team", "imap_host", "imap_last_poll_at")
     list_filter = ("enabled",)
     readonly_fields = ("imap_uidvalidity", "imap_last_uid", "imap_last_poll_at", "imap_last_error")
-
-
-@admin.register(AutoMail)
-class AutoMailAdmin(admin.ModelAdmin):
-    list_display = ("address", "kind", "ticket", "suppressed", "created_at")
-    raw_id_fields = ("ticket", "message")
-    search_fields = ("address",)

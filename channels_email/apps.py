@@ -7,9 +7,14 @@ class EmailChannelConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from channels_email import signals
+        from django.db.models.signals import post_delete, post_save
+
         from channels_email.adapter import EmailAdapter
+        from channels_email.mailboxes import forget_mailboxes
+        from channels_email.models import Mailbox
         from hub import adapters
 
         adapters.register(EmailAdapter())
-        signals.connect()
+        # The hot path keeps mailboxes for seconds; a change in this process drops them at once.
+        post_save.connect(forget_mailboxes, sender=Mailbox, dispatch_uid="channels_email.forget_mailboxes.save")
+        post_delete.connect(forget_mailboxes, sender=Mailbox, dispatch_uid="channels_email.forget_mailboxes.delete")

@@ -110,26 +110,3 @@ class Mailbox(models.Model):
     @classmethod
     def for_address(cls, address: str) -> Mailbox | None:
         return cls.objects.enabled().filter(address=address.strip().lower()).first()
-
-
-class AutoMail(models.Model):
-    """A mail we sent without an agent (acknowledgement): the loop limit counts these.
-
-    Unique per (ticket, kind), so a task that runs twice never acknowledges a ticket twice.
-    """
-
-    address = models.CharField(max_length=320, db_index=True)
-    kind = models.CharField(max_length=20)
-    ticket = models.ForeignKey("hub.Ticket", null=True, on_delete=models.CASCADE, related_name="+")
-    message = models.ForeignKey("hub.Message", null=True, on_delete=models.SET_NULL, related_name="+")
-    suppressed = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("automatic mail")
-        verbose_name_plural = _("automatic mails")
-        constraints = [models.UniqueConstraint(fields=["ticket", "kind"], name="automail_unique_ticket_kind")]
-        indexes = [models.Index(fields=["address", "created_at"], name="automail_address_time")]
-
-    def __str__(self) -> str:
-        return f"{self.kind} to {self.address}"

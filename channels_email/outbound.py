@@ -98,7 +98,7 @@ def build(message: Message, mailbox: Mailbox, to: list[str]) -> tuple[EmailMulti
         headers["References"] = " ".join(references)
     if automatic:
         # RFC 3834: other systems must not answer this automatically (no vacation ping-pong).
-        headers["Auto-Submitted"] = "auto-replied"
+        headers["Auto-Submitted"] = str(message.metadata.get("auto_submitted") or "auto-replied")
         headers["X-Auto-Response-Suppress"] = "All"
         headers["Precedence"] = "auto_reply"
     mail = EmailMultiAlternatives(

@@ -7,12 +7,17 @@ from datetime import datetime
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
-from hub.adapters import DeliveryResult, InboundAttachment, Interaction, SenderIdentity
-from hub.models import InboundEvent, Message
+from hub.adapters import BaseAdapter, Capabilities, DeliveryResult, InboundAttachment, Interaction, SenderIdentity
+from hub.models import Direction, InboundEvent, Message
+
+KEY = "web"
 
 
-class WebFormAdapter:
-    key = "web"
+class WebFormAdapter(BaseAdapter):
+    """A submission is one message; the sender is answered by email (the form says so)."""
+
+    key = KEY
+    capabilities = Capabilities(replies=False, fallback_reply_channel="email")
 
     def normalize(self, event: InboundEvent) -> Interaction:
         p = event.payload
@@ -51,3 +56,11 @@ class WebFormAdapter:
 
     def can_reply(self, ticket_id: int) -> tuple[bool, str]:
         return False, _("Web forms are answered by email")
+
+    def on_stored(self, messages: list[Message]) -> None:
+        """The sender's confirmation, once the submission is a ticket: queued after commit."""
+        from channels_web.tasks import send_confirmation
+
+        for message in messages:
+            if message.direction == Direction.INBOUND and (message.external_id or "").startswith("form:"):
+                send_confirmation.delay_on_commit(message.pk)  # type: ignore[attr-defined]  # celery-types lacks it

@@ -2,25 +2,46 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 
 from channels_web.models import FormSubmission
+from hub.actions import do_send_automatic
+from hub.models import Message
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def send_confirmation(submission_id: int) -> str:
-    """The "we received your message" mail; claimed first, so a rerun of the task sends nothing."""
-    if not FormSubmission.objects.filter(pk=submission_id, confirmation_sent_at__isnull=True).update(
-        confirmation_sent_at=timezone.now()
-    ):
+def send_confirmation(message_id: int) -> str:
+    """The "we received your message" mail of the submission that ``message_id`` stored.
+
+    Through the hub's automatic messages: once per ticket (a rerun sends nothing), counted by
+    the loop guard, and visible to agents in the ticket's timeline.
+    """
+    message = Message.objects.filter(pk=message_id).first()
+    if message is None or not (message.external_id or "").startswith("form:"):
         return "skipped"
-    submission = FormSubmission.objects.select_related("form").get(pk=submission_id)
+    submission = (
+        FormSubmission.objects.select_related("form")
+        .filter(public_id=message.external_id.removeprefix("form:"))
+        .first()
+    )
+    if submission is None or not submission.form.send_confirmation or not submission.email:
+        return "skipped"
     language = submission.language[:2] if submission.language[:2] in ("de", "en") else settings.LANGUAGE_CODE
     with translation.override(language):
         body = render_to_string("channels_web/confirmation.txt", {"submission": submission, "form": submission.form})
         subject = translation.gettext("We received your message: %(title)s") % {"title": submission.form.title}
-    # Auto-Submitted keeps out-of-office replies from answering our automatic mail (RFC 3834).
-    EmailMessage(subject, body, to=[submission.email], headers={"Auto-Submitted": "auto-replied"}).send()
+    sent = do_send_automatic(
+        ticket_id=message.ticket_id,
+        kind="confirmation",
+        subject=subject,
+        text=body,
+        to=submission.email,
+        once_per_ticket=True,
+    )
+    if sent is None:
+        return "suppressed"
+    FormSubmission.objects.filter(pk=submission.pk, confirmation_sent_at__isnull=True).update(
+        confirmation_sent_at=sent.created_at
+    )
     return "sent"

@@ -38,7 +38,7 @@ class LocalChannel(Protocol):
 
 
 def local_channel(adapter: ChannelAdapter) -> LocalChannel | None:
-    return adapter if callable(getattr(adapter, "send_in_transaction", None)) else None  # type: ignore[return-value]
+    return adapter if adapter.capabilities.local_delivery else None
 
 
 def deliver_message(message_id: int) -> DeliveryOutcome:

@@ -290,9 +290,12 @@ its latest 50 messages and events; `messages_next` and `events_next` lead on to 
 request commits. Send a `client_id` to make retries safe, and `seen_message_id` to have the
 send held (409, with the newer messages) when the customer or a colleague wrote in the meantime."""
 
+# --- Automatic messages (any channel) ----------------------------------------------------------
+# Messages sent without an agent (acknowledgements, transcripts, form confirmations) to one
+# address per 24 h; more means a loop (two helpdesks answering each other) and stops there.
+AUTO_MESSAGE_LIMIT = env.int("AUTO_MESSAGE_LIMIT", default=3, min_value=0)
+
 # --- Email channel ----------------------------------------------------------------------------
-# Automatic mails (acknowledgements) to one address per 24 h; more means a loop and stops.
-EMAIL_AUTO_MAIL_LIMIT = env.int("EMAIL_AUTO_MAIL_LIMIT", default=3, min_value=0)
 # How often beat polls the IMAP mailboxes, in seconds.
 EMAIL_IMAP_POLL_SECONDS = env.int("EMAIL_IMAP_POLL_SECONDS", default=60, min_value=5)
 # Mails fetched per mailbox and poll; the rest come on the next poll.

@@ -16,10 +16,10 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from channels_email.inbound import ingest_now
-from channels_email.models import AutoMail, Mailbox, Security
+from channels_email.models import Mailbox, Security
 from channels_email.smtp import InboundHandler, controller
 from hub.actions import do_reply
-from hub.models import Identity, InboundEvent, Message, Ticket
+from hub.models import AutomaticMessage, Identity, InboundEvent, Message, Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -174,7 +174,7 @@ def test_new_tickets_are_acknowledged_once_and_never_to_automatic_mail(outbox, m
 
 def test_a_per_address_limit_stops_acknowledgement_loops(outbox, mailbox, settings) -> None:
     capture, _ = outbox
-    settings.EMAIL_AUTO_MAIL_LIMIT = 2
+    settings.AUTO_MESSAGE_LIMIT = 2
     mailbox.auto_acknowledge = True
     mailbox.save()
 
@@ -184,7 +184,7 @@ def test_a_per_address_limit_stops_acknowledgement_loops(outbox, mailbox, settin
         )
 
     assert len(capture.mails) == 2
-    assert AutoMail.objects.exclude(suppressed="").count() == 3
+    assert AutomaticMessage.objects.exclude(suppressed="").count() == 3
 
 
 def test_the_smtp_server_accepts_mail_for_our_mailboxes_and_refuses_others_over_a_socket(mailbox) -> None:

@@ -9,7 +9,7 @@ from django.test import Client
 
 from channels_web.forms import STAMP_SALT
 from channels_web.models import FormSubmission, WebForm
-from hub.models import Team, Ticket
+from hub.models import Message, Team, Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,7 +53,7 @@ def test_a_submission_becomes_a_ticket_of_the_forms_team_with_its_fields(webform
     assert response.status_code == 200
     ticket = Ticket.objects.get()
     assert (ticket.origin_channel, ticket.team_id, ticket.subject) == ("web", team.pk, "Rücksendung")
-    message = ticket.messages.get()
+    message = ticket.messages.get(direction="in")
     assert {"name": "order", "label": "Bestellnummer", "value": "A-17"} in message.metadata["fields"]
     assert "Bestellnummer: A-17" in message.text
     assert message.attachments.get().filename == "foto.png"
@@ -68,6 +68,10 @@ def test_the_sender_gets_a_confirmation_marked_as_automatic(webform: WebForm) ->
     assert sent.to == ["eva@example.de"]
     assert sent.extra_headers["Auto-Submitted"] == "auto-replied"
     assert "A-17" in sent.body
+    # Agents see what the customer was sent, in the ticket's timeline.
+    confirmation = Message.objects.get(direction="out", kind="system")
+    assert confirmation.metadata["automatic"] == "confirmation"
+    assert confirmation.delivery_status == "sent"
 
 
 def test_a_filled_honeypot_or_an_instant_post_is_dropped_silently(webform: WebForm) -> None:

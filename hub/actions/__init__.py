@@ -1,9 +1,12 @@
 """The only functions that change state. Views, viewsets, tasks and commands call these."""
 
+from hub.actions.automatic import do_send_automatic
 from hub.actions.customers import do_merge_customers, do_undo_merge
+from hub.actions.identities import do_record_bounce, do_set_bouncing
 from hub.actions.inbound import do_retry_inbound
 from hub.actions.messages import SendConflict, do_add_note, do_reply, do_save_draft
 from hub.actions.split import MoveError, do_move_message, do_split_message
+from hub.actions.surveys import do_record_survey
 from hub.actions.tickets import do_assign, do_set_priority, do_set_status, do_set_tags, do_set_team
 
 __all__ = [
@@ -13,9 +16,13 @@ __all__ = [
     "do_assign",
     "do_merge_customers",
     "do_move_message",
+    "do_record_bounce",
+    "do_record_survey",
     "do_reply",
     "do_retry_inbound",
     "do_save_draft",
+    "do_send_automatic",
+    "do_set_bouncing",
     "do_set_priority",
     "do_set_status",
     "do_set_tags",

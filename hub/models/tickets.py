@@ -99,6 +99,28 @@ class Ticket(models.Model):
         return self.status in OPEN_STATUSES
 
 
+class EventKind(models.TextChoices):
+    """Every kind of timeline event; ``hub.events`` writes them, the timeline renders them."""
+
+    CREATED = "created", _("Ticket created")
+    THREADED = "threaded", _("Message threaded")
+    ROUTED = "routed", _("Routed")
+    ASSIGNED = "assigned", _("Assigned")
+    TEAM_CHANGED = "team_changed", _("Team changed")
+    STATUS = "status", _("Status changed")
+    PRIORITY = "priority", _("Priority changed")
+    TAGS = "tags", _("Tags changed")
+    REPLIED = "replied", _("Replied")
+    NOTE = "note", _("Note added")
+    DELIVERY_FAILED = "delivery_failed", _("Delivery failed")
+    CUSTOMER_MERGED = "customer_merged", _("Customer merged")
+    CUSTOMER_UNMERGED = "customer_unmerged", _("Customer merge undone")
+    LINKED = "linked", _("Linked ticket")
+    MESSAGE_MOVED = "message_moved", _("Message moved here")
+    MESSAGE_MOVED_OUT = "message_moved_out", _("Message moved away")
+    SURVEY_ANSWERED = "survey_answered", _("Survey answered")
+
+
 class TicketEvent(models.Model):
     """Append-only timeline of a ticket; written only through ``hub.events``."""
 

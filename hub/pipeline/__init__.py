@@ -2,5 +2,6 @@
 
 from hub.pipeline.process import BatchReport, ProcessResult, process, process_batch
 from hub.pipeline.receive import receive
+from hub.pipeline.settle import Settled, settle
 
-__all__ = ["BatchReport", "ProcessResult", "process", "process_batch", "receive"]
+__all__ = ["BatchReport", "ProcessResult", "Settled", "process", "process_batch", "receive", "settle"]

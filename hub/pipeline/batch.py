@@ -48,8 +48,7 @@ from hub.pipeline.identify import (
     organizations_for,
     resolve_merged,
 )
-from hub.pipeline.signals import inbound_stored
-from hub.pipeline.store import new_attachments, new_message, new_ticket, take_message
+from hub.pipeline.store import new_attachments, new_message, new_ticket, take_message, tell_channels
 from hub.pipeline.thread import thread
 
 
@@ -408,7 +407,7 @@ class Batch:
             Ticket.objects.bulk_create(self.new_tickets)
             messages = [item.message for item in planned if item.message is not None]
             Message.objects.bulk_create(messages)
-            inbound_stored.send(Batch, messages=messages)
+            tell_channels(messages)
             Attachment.objects.bulk_create(
                 [
                     a

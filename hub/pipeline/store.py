@@ -6,7 +6,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from hub.adapters import InboundAttachment, Interaction
+from hub.adapters import InboundAttachment, Interaction, UnknownChannel, get_adapter
 from hub.models import Attachment, Customer, Direction, InboundEvent, Message, Ticket, TicketStatus
 from hub.text import clean_text, preview
 
@@ -130,3 +130,20 @@ def touched_fields(ticket: Ticket, message: Message) -> list[str]:
         ticket.last_customer_message_at = message.created_at
         fields.append("last_customer_message_at")
     return fields
+
+
+def tell_channels(messages: list[Message]) -> None:
+    """Each channel's ``on_stored`` with its own messages of a batch, in arrival order.
+
+    In the pipeline's transaction: a channel's effects (a bounce failing a reply) commit or roll
+    back with the messages; what goes outside (an acknowledgement) is queued after commit.
+    """
+    by_channel: dict[str, list[Message]] = {}
+    for message in messages:
+        by_channel.setdefault(message.channel, []).append(message)
+    for channel, group in by_channel.items():
+        try:
+            adapter = get_adapter(channel)
+        except UnknownChannel:
+            continue  # a channel that is not installed here has nothing to add
+        adapter.on_stored(group)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.adapters import DeliveryResult, InboundAttachment, Interaction, SenderIdentity, ThreadHints
+from hub.adapters import BaseAdapter, DeliveryResult, InboundAttachment, Interaction, SenderIdentity, ThreadHints
 from hub.models import InboundEvent, Message
 
 
@@ -19,7 +19,7 @@ class ProviderDown(RuntimeError):
 
 
 @dataclass
-class FakeChannel:
+class FakeChannel(BaseAdapter):
     key: str = "fake"
     sent: list[dict[str, Any]] = field(default_factory=list)
     fail_next: int = 0

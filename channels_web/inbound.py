@@ -1,4 +1,4 @@
-"""Accepting a submission: the only writer of channels_web state."""
+"""Accepting a submission: the only writer of channels_web state and the only caller of receive."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import get_language
 
+from channels_web.adapter import KEY
 from channels_web.models import FormSubmission, WebForm
 from hub.pipeline import receive
 from hub.text import clean_text
@@ -17,9 +18,7 @@ RESERVED = {"email", "name", "subject", "message"}
 
 
 def submit(webform: WebForm, data: dict[str, Any], files: list[UploadedFile]) -> FormSubmission:
-    """Record the submission, hand it to the pipeline and queue the confirmation, all on commit."""
-    from channels_web.tasks import send_confirmation
-
+    """Record the submission and hand it to the pipeline; the confirmation follows its ticket."""
     values = []
     for spec in webform.fields:
         name = spec.get("name")
@@ -43,7 +42,7 @@ def submit(webform: WebForm, data: dict[str, Any], files: list[UploadedFile]) ->
                 }
             )
         receive(
-            "web",
+            KEY,
             external_id=f"form:{submission.public_id}",
             payload={
                 "form": webform.slug,
@@ -59,6 +58,4 @@ def submit(webform: WebForm, data: dict[str, Any], files: list[UploadedFile]) ->
                 "sent_at": submission.created_at.isoformat(),
             },
         )
-        if webform.send_confirmation and submission.email:
-            transaction.on_commit(lambda: send_confirmation.delay(submission.pk))
     return submission

@@ -1,0 +1,33 @@
+"""Mailboxes as the hot path reads them: kept per process for a few seconds.
+
+Every inbound mail needs its mailbox (team, acknowledgement): two queries a mail for rows an
+admin changes a few times a year. Dropped at once when a mailbox is saved or deleted in this
+process (``apps.py`` connects ``forget_mailboxes``).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from channels_email.models import Mailbox
+
+MAILBOX_CACHE_SECONDS = 5.0
+_mailboxes: dict[str, tuple[float, Mailbox]] = {}
+
+
+def cached_mailbox(address: str) -> Mailbox | None:
+    """The enabled mailbox for ``address`` with its default team loaded; None is not cached."""
+    key = address.strip().lower()
+    now = time.monotonic()
+    hit = _mailboxes.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    mailbox = Mailbox.objects.enabled().select_related("default_team").filter(address=key).first()
+    if mailbox is not None:
+        _mailboxes[key] = (now + MAILBOX_CACHE_SECONDS, mailbox)
+    return mailbox
+
+
+def forget_mailboxes(**kwargs: Any) -> None:
+    _mailboxes.clear()
