@@ -59,10 +59,13 @@ test: install
 test-fast: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest -q -m "not browser and not worker" $(PYTEST_ARGS)
 
+# Ruff, mypy, the import rules between hub, channel apps and frontend (pyproject.toml,
+# tool.importlinter), and no model change without its migration.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DEBUG=true $(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports --no-cache
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 
 format: $(STAMP)
