@@ -11,7 +11,15 @@ from channels_email.mailboxes import cached_mailbox
 from channels_email.models import Mailbox
 from channels_email.parse import ParsedMail, parse_mail
 from channels_email.thread_signals import ticket_of_our_message_id, ticket_token
-from hub.adapters import BaseAdapter, Capabilities, DeliveryResult, Interaction, SenderIdentity, ThreadHints
+from hub.adapters import (
+    BaseAdapter,
+    Capabilities,
+    ContractSample,
+    DeliveryResult,
+    Interaction,
+    SenderIdentity,
+    ThreadHints,
+)
 from hub.models import Direction, Identity, IdentityKind, InboundEvent, Message, Ticket
 
 KEY = "email"
@@ -135,6 +143,16 @@ class EmailAdapter(BaseAdapter):
             return False, _("No such ticket")
         address, problem = recipient_for(ticket)
         return (address is not None and not problem), problem
+
+    def contract_sample(self) -> ContractSample:
+        mailbox = Mailbox.default()
+        raw = (
+            f"From: Maxi Muster <maxi@kunde.example>\r\nTo: {mailbox.address}\r\nSubject: Lieferung\r\n"
+            "Message-ID: <contract-1@kunde.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+            "Wo bleibt meine Bestellung?\r\n"
+        ).encode()
+        payload = {"mailbox": mailbox.address, "source": "contract"}
+        return ContractSample(external_id="<contract-1@kunde.example>", payload=payload, raw=raw)
 
     def on_stored(self, messages: list[Message]) -> None:
         """Bounces and working addresses in the pipeline's transaction; acknowledgements after it."""

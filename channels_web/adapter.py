@@ -7,7 +7,15 @@ from datetime import datetime
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
-from hub.adapters import BaseAdapter, Capabilities, DeliveryResult, InboundAttachment, Interaction, SenderIdentity
+from hub.adapters import (
+    BaseAdapter,
+    Capabilities,
+    ContractSample,
+    DeliveryResult,
+    InboundAttachment,
+    Interaction,
+    SenderIdentity,
+)
 from hub.models import Direction, InboundEvent, Message
 
 KEY = "web"
@@ -56,6 +64,22 @@ class WebFormAdapter(BaseAdapter):
 
     def can_reply(self, ticket_id: int) -> tuple[bool, str]:
         return False, _("Web forms are answered by email")
+
+    def contract_sample(self) -> ContractSample:
+        values = [{"name": "message", "label": "Nachricht", "value": "Bitte um Rückruf."}]
+        payload = {
+            "form": "kontakt",
+            "form_name": "Kontakt",
+            "team": "",
+            "email": "eva@kunde.example",
+            "name": "Eva Muster",
+            "subject": "Rückfrage",
+            "message": "Bitte um Rückruf.",
+            "fields": values,
+            "attachments": [],
+            "language": "de",
+        }
+        return ContractSample(external_id="form:00000000-0000-4000-8000-000000000001", payload=payload)
 
     def on_stored(self, messages: list[Message]) -> None:
         """The sender's confirmation, once the submission is a ticket: queued after commit."""

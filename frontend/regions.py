@@ -18,9 +18,8 @@ from django.utils.translation import gettext as _
 
 from frontend import inbox, timeline
 from hub.access import scoped_history, visible_tickets
-from hub.actions.messages import default_reply_channel
-from hub.adapters import UnknownChannel, get_adapter
-from hub.models import Agent, Direction, Draft, IdentityKind, MessageKind, Priority, Role, Ticket, TicketStatus
+from hub.models import Agent, Direction, Draft, MessageKind, Priority, Role, Ticket, TicketStatus
+from hub.replies import reply_route
 
 
 def channel_label(key: str) -> str:
@@ -166,46 +165,15 @@ class ReplyTarget:
     reason: str
 
 
-def _can_reply(channel: str, ticket_id: int) -> tuple[bool, str]:
-    try:
-        return get_adapter(channel).can_reply(ticket_id)
-    except UnknownChannel:
-        return False, _("This channel is not set up")
-
-
-def reply_channel(ticket: Ticket) -> tuple[str, bool, str]:
-    """The channel a reply goes out on, whether it can be used now, and why not.
-
-    The channel of the customer's latest message; a chat that can no longer be answered in the
-    chat (the visitor left, or wrote while nobody was online) is answered by email when the
-    visitor left an address.
-    """
-    channel = default_reply_channel(ticket)
-    usable, reason = _can_reply(channel, ticket.pk)
-    if not usable and channel == "chat" and _can_reply("email", ticket.pk)[0]:
-        return "email", True, ""
-    return channel, usable, reason
-
-
 def reply_target(ticket: Ticket) -> ReplyTarget:
-    """Where a reply goes (``reply_channel``) and to which address."""
-    channel, usable, reason = reply_channel(ticket)
-    kind = {"email": IdentityKind.EMAIL, "sms": IdentityKind.PHONE, "phone": IdentityKind.PHONE}.get(channel)
-    recipient = ""
-    if kind is not None:
-        recipient = (
-            ticket.customer.identities.filter(kind=kind)
-            .order_by("-verified", "pk")
-            .values_list("value", flat=True)
-            .first()
-            or ""
-        )
+    """Where a reply goes and to whom, as the hub routes it (``hub.replies.reply_route``)."""
+    route = reply_route(ticket)
     return ReplyTarget(
-        channel=channel,
-        label=channel_label(channel),
-        recipient=recipient or str(ticket.customer),
-        usable=usable,
-        reason=reason,
+        channel=route.channel,
+        label=channel_label(route.channel),
+        recipient=route.recipient or str(ticket.customer),
+        usable=route.usable,
+        reason=route.reason,
     )
 
 

@@ -14,6 +14,7 @@ from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from hub.adapters import UnknownChannel, get_adapter
 from hub.models import Agent, Message, MessageKind, Priority, Ticket, TicketEvent, TicketStatus
 
 # Events that a message already shows (replied, note, threaded) are not repeated as lines.
@@ -263,28 +264,26 @@ class ChatPane:
 
 
 def chat_pane(ticket: Ticket) -> ChatPane | None:
-    """The chat of a chat ticket, or None for other tickets (no query for those; two for chats).
+    """The live session of a ticket whose channel has sessions (a chat), else None (no query).
 
-    Live while the visitor's session is open and the ticket unsolved. The visitor's read
+    Live while the customer's session is open and the ticket unsolved. The visitor's read
     receipt starts here because the pane's websocket history carries messages only.
     """
-    if ticket.origin_channel != "chat":
+    try:
+        adapter = get_adapter(ticket.origin_channel)
+    except UnknownChannel:
         return None
-    from channels_chat.adapter import ChatAdapter
-
-    session = ChatAdapter()._session(ticket.pk)
+    if not adapter.capabilities.sessions:
+        return None
+    session = adapter.session_of(ticket.pk)
     if session is None:
         return None
-    reason = ""
-    if session.offline:
-        reason = _("The visitor left a message while nobody was online.")
-    elif session.ended_at is not None:
-        reason = _("The visitor has left the chat.")
-    elif ticket.status in (TicketStatus.SOLVED, TicketStatus.CLOSED):
+    reason = session.reason
+    if not reason and ticket.status in (TicketStatus.SOLVED, TicketStatus.CLOSED):
         reason = _("The chat is solved.")
     return ChatPane(
-        live=not reason,
-        visitor=session.name or ticket.customer.display_name or _("Visitor"),
+        live=session.live and not reason,
+        visitor=session.visitor_name or ticket.customer.display_name or _("Visitor"),
         visitor_read_seq=session.visitor_read_seq,
         reason=reason,
     )

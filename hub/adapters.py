@@ -114,6 +114,18 @@ class Session:
     visitor_read_seq: int = 0
 
 
+@dataclass(frozen=True)
+class ContractSample:
+    """One inbound interaction of a channel as its provider sends it, for the hub's contract
+    tests (``hub/tests/test_adapter_contract.py``): what ``receive`` gets. ``reply_expected``:
+    whether a reply to the ticket it opens can go out at once (on the channel or its fallback)."""
+
+    external_id: str
+    payload: dict[str, Any]
+    raw: bytes | None = None
+    reply_expected: bool = True
+
+
 class ChannelAdapter(Protocol):
     """The contract every channel app implements; ``BaseAdapter`` gives the optional parts."""
 
@@ -144,6 +156,11 @@ class ChannelAdapter(Protocol):
         """The ticket's latest live session on this channel; only for ``capabilities.sessions``."""
         ...
 
+    def contract_sample(self) -> ContractSample:
+        """A sample inbound interaction (creating the channel's configuration rows it needs),
+        so the hub's contract suite proves this adapter; every channel provides one."""
+        ...
+
     def on_stored(self, messages: list[Message]) -> None:
         """Channel-local effects of inbound messages the pipeline just stored (bounces,
         acknowledgements, confirmations); runs inside the pipeline's transaction, in order."""
@@ -167,6 +184,9 @@ class BaseAdapter:
 
     def on_stored(self, messages: list[Message]) -> None:
         return None
+
+    def contract_sample(self) -> ContractSample:
+        raise NotImplementedError(f"channel {self.key!r} provides no contract sample: it is not proven")
 
 
 class UnknownChannel(LookupError):

@@ -12,8 +12,7 @@ from django.views.decorators.http import require_POST
 
 from frontend import regions, timeline
 from frontend.auth import agent_required
-from hub.actions import SendConflict, do_add_note, do_reply, do_save_draft
-from hub.actions.messages import ChannelUnavailable
+from hub.actions import ChannelUnavailable, SendConflict, do_add_note, do_reply, do_save_draft
 from hub.adapters import UnknownChannel
 from hub.models import Agent, Message
 
@@ -51,14 +50,12 @@ def send(request: HttpRequest, agent: Agent, ticket_id: int) -> HttpResponse:
         if data["mode"] == "note":
             message = do_add_note(ticket, agent=agent, text=data["text"], client_id=data["client_id"])
         else:
-            # A chat the visitor has left goes on by email (when they left an address), as the
-            # composer offered; other tickets reply on their customer's latest channel.
-            channel = regions.reply_channel(ticket)[0] if ticket.origin_channel == "chat" else None
+            # Where the composer said it goes: the hub routes it (a chat the visitor left and a
+            # web form are answered by email), the same for the API.
             message = do_reply(
                 ticket,
                 agent=agent,
                 text=data["text"],
-                channel=channel,
                 client_id=data["client_id"],
                 seen_message_id=None if data["force"] else data["seen_message_id"],
             )

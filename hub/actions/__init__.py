@@ -4,12 +4,13 @@ from hub.actions.automatic import do_send_automatic
 from hub.actions.customers import do_merge_customers, do_undo_merge
 from hub.actions.identities import do_record_bounce, do_set_bouncing
 from hub.actions.inbound import do_retry_inbound
-from hub.actions.messages import SendConflict, do_add_note, do_reply, do_save_draft
+from hub.actions.messages import ChannelUnavailable, SendConflict, do_add_note, do_reply, do_save_draft
 from hub.actions.split import MoveError, do_move_message, do_split_message
 from hub.actions.surveys import do_record_survey
 from hub.actions.tickets import do_assign, do_set_priority, do_set_status, do_set_tags, do_set_team
 
 __all__ = [
+    "ChannelUnavailable",
     "MoveError",
     "SendConflict",
     "do_add_note",

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
@@ -12,6 +11,7 @@ from hub.delivery import local_channel
 from hub.models import DeliveryStatus, Direction, Draft, Message, MessageKind, Ticket, TicketStatus
 from hub.models.teams import Agent
 from hub.pipeline.store import touch_ticket, touched_fields
+from hub.replies import reply_route, route_on
 from hub.text import clean_text
 
 
@@ -25,24 +25,6 @@ class SendConflict(Exception):
 
 class ChannelUnavailable(ValueError):
     pass
-
-
-@dataclass(frozen=True)
-class ReplyChannel:
-    key: str
-    usable: bool
-    reason: str
-
-
-def default_reply_channel(ticket: Ticket) -> str:
-    """The channel of the customer's latest message, else the channel the ticket came in on."""
-    latest = (
-        Message.objects.filter(ticket=ticket, direction=Direction.INBOUND)
-        .order_by("-created_at", "-id")
-        .values_list("channel", flat=True)
-        .first()
-    )
-    return latest or ticket.origin_channel
 
 
 def _check_conflict(ticket: Ticket, agent: Agent, seen_message_id: int | None) -> None:
@@ -117,7 +99,8 @@ def do_reply(
     status: str | None = None,
     metadata: dict[str, object] | None = None,
 ) -> Message:
-    """Queue an agent's reply on the ticket's channel (or ``channel``); delivery runs after commit.
+    """Queue an agent's reply where ``hub.replies.reply_route`` says (or on ``channel``); delivery
+    runs after commit. ChannelUnavailable, with the reason for the agent, when it cannot go out.
 
     Idempotent per ``client_id``: the same key again returns the first message. With
     ``seen_message_id`` the send is held with SendConflict if others wrote since.
@@ -128,16 +111,20 @@ def do_reply(
     is written with one UPDATE (a second UPDATE of the row would make PostgreSQL re-check its
     foreign keys at commit, key-share locking the customer the pipeline locks first).
     """
-    channel = channel or default_reply_channel(ticket)
-    adapter = get_adapter(channel)
-    local = local_channel(adapter)
-    if local is None:
+    if channel is None or not get_adapter(channel).capabilities.local_delivery:
         earlier = _existing(ticket, client_id)
         if earlier is not None:
             return earlier
-        usable, reason = adapter.can_reply(ticket.pk)
-        if not usable:
-            raise ChannelUnavailable(reason)
+        route = (
+            reply_route(ticket, with_recipient=False)
+            if channel is None
+            else route_on(ticket, channel, with_recipient=False)
+        )
+        if not route.usable:
+            raise ChannelUnavailable(route.reason)
+        channel = route.channel
+    adapter = get_adapter(channel)
+    local = local_channel(adapter)
     try:
         with transaction.atomic(), realtime.collected():
             ticket = _lock(ticket, agent, client_id)

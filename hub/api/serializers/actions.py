@@ -22,7 +22,7 @@ class ReplyInput(serializers.Serializer[None]):
         allow_null=True,
         default=None,
         max_length=20,
-        help_text="Reply on this channel; by default the channel of the customer's latest message.",
+        help_text="Reply on this channel; by default where `reply-route` says.",
     )
     client_id = serializers.CharField(
         required=False,
@@ -94,3 +94,13 @@ class TagsInput(serializers.Serializer[None]):
 
 class MoveInput(serializers.Serializer[None]):
     ticket = serializers.IntegerField(min_value=1, help_text="The ticket the message moves to.")
+
+
+class ReplyRouteSerializer(serializers.Serializer[None]):
+    channel = serializers.CharField(help_text="The channel a reply goes out on.")
+    usable = serializers.BooleanField(help_text="Whether a reply can go out now.")
+    reason = serializers.CharField(help_text="Why not, for the agent; empty when usable.")
+    recipient = serializers.CharField(help_text="Whom the reply reaches (an address, a number), if anyone.")
+    instead_of = serializers.CharField(
+        help_text="The channel the customer wrote on, when the reply goes elsewhere (a chat answered by email)."
+    )

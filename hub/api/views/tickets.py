@@ -17,6 +17,7 @@ from rest_framework.serializers import BaseSerializer
 
 from hub.access import visible_tickets
 from hub.actions import (
+    ChannelUnavailable,
     MoveError,
     SendConflict,
     do_add_note,
@@ -29,7 +30,6 @@ from hub.actions import (
     do_set_team,
     do_split_message,
 )
-from hub.actions.messages import ChannelUnavailable
 from hub.adapters import UnknownChannel
 from hub.api.filters import TicketFilter
 from hub.api.pagination import ActivityKeyset, TimelineKeyset, timeline_link
@@ -39,6 +39,7 @@ from hub.api.serializers.actions import (
     NoteInput,
     PriorityInput,
     ReplyInput,
+    ReplyRouteSerializer,
     StatusInput,
     TagsInput,
     TeamInput,
@@ -52,6 +53,7 @@ from hub.api.serializers.messages import (
 from hub.api.serializers.tickets import LIST_COLUMNS, TicketDetailSerializer, TicketSerializer, Window, ticket_rows
 from hub.api.views.base import agent, schema_only
 from hub.models import Message, Tag, Ticket, TicketEvent
+from hub.replies import reply_route
 
 _LIST_JOINS = ("customer", "team", "assignee__user")
 # The detail opens at the latest messages and events, as the agent's timeline does.
@@ -206,6 +208,14 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet[Ticket]):
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         out = MessageSerializer(message, context=self.get_serializer_context()).data
         return Response(out, status=status.HTTP_200_OK if replay else status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Where a reply would go now, and why it cannot", responses={200: ReplyRouteSerializer})
+    @action(detail=True, methods=["get"], url_path="reply-route")
+    def reply_route(self, request: Request, pk: str | None = None) -> Response:
+        """The channel ``reply`` uses without ``channel``: the customer's latest one, or its fallback
+        (a chat the visitor left and a web form are answered by email); the workspace shows the same."""
+        route = reply_route(self.get_object())
+        return Response(ReplyRouteSerializer(route).data)
 
     @extend_schema(summary="Add an internal note", request=NoteInput, responses={201: MessageSerializer})
     @action(detail=True, methods=["post"])

@@ -1,0 +1,77 @@
+"""How a ticket can be answered now, and why not: one answer for the API and the workspace.
+
+A reply goes out on the channel of the customer's latest message (else the ticket's origin).
+When that channel cannot take it (a chat the visitor left, a web form, later a call), the
+channel's declared fallback takes it (``Capabilities.fallback_reply_channel``: email), if that
+one can reach the customer. The adapters answer for themselves (``can_reply``, ``recipient``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from hub.adapters import ChannelAdapter, UnknownChannel, get_adapter
+from hub.models import Direction, Message, Ticket
+
+
+@dataclass(frozen=True)
+class ReplyRoute:
+    channel: str
+    usable: bool
+    reason: str  # why not, for the agent; "" when usable
+    recipient: str = ""  # whom the reply reaches on ``channel``, "" if nobody in particular
+    # The channel the customer wrote on, when the reply goes elsewhere (a chat answered by email).
+    instead_of: str = ""
+
+
+def customer_channel(ticket: Ticket) -> str:
+    """The channel of the customer's latest message, else the channel the ticket came in on."""
+    latest = (
+        Message.objects.filter(ticket=ticket, direction=Direction.INBOUND)
+        .order_by("-created_at", "-id")
+        .values_list("channel", flat=True)
+        .first()
+    )
+    return latest or ticket.origin_channel
+
+
+def _adapter(channel: str) -> ChannelAdapter | None:
+    try:
+        return get_adapter(channel)
+    except UnknownChannel:
+        return None
+
+
+def _on(adapter: ChannelAdapter, ticket: Ticket) -> tuple[bool, str]:
+    if not adapter.capabilities.replies:
+        return False, adapter.can_reply(ticket.pk)[1] or _("This channel takes no replies")
+    return adapter.can_reply(ticket.pk)
+
+
+def route_on(ticket: Ticket, channel: str, *, with_recipient: bool = True) -> ReplyRoute:
+    """Whether a reply on ``channel`` (chosen by the agent) can go out now (and to whom)."""
+    adapter = _adapter(channel)
+    if adapter is None:
+        return ReplyRoute(channel, False, _("This channel is not set up"))
+    usable, reason = _on(adapter, ticket)
+    recipient = adapter.recipient(ticket.pk) if usable and with_recipient else ""
+    return ReplyRoute(channel, usable, reason, recipient)
+
+
+def reply_route(ticket: Ticket, *, with_recipient: bool = True) -> ReplyRoute:
+    """Where a reply to ``ticket`` goes now (``customer_channel``, or its fallback), and why not."""
+    channel = customer_channel(ticket)
+    first = route_on(ticket, channel, with_recipient=with_recipient)
+    if first.usable:
+        return first
+    adapter = _adapter(channel)
+    fallback = adapter.capabilities.fallback_reply_channel if adapter is not None else ""
+    if fallback and fallback != channel:
+        second = route_on(ticket, fallback, with_recipient=with_recipient)
+        if second.usable:
+            return ReplyRoute(fallback, True, "", second.recipient, instead_of=channel)
+        reason = _("%(first)s; %(fallback)s") % {"first": first.reason, "fallback": second.reason}
+        return ReplyRoute(channel, False, reason)
+    return first
