@@ -60,7 +60,9 @@ class WebFormAdapter(BaseAdapter):
         )
 
     def send(self, message: Message) -> DeliveryResult:
-        return DeliveryResult(ok=False, error="web forms are answered by email", retryable=False)
+        from channels_web.outbound import send
+
+        return send(message)
 
     def can_reply(self, ticket_id: int) -> tuple[bool, str]:
         return False, _("Web forms are answered by email")
