@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 
-from channels_web.inbound import submit
 from channels_web.forms import HONEYPOT, build_form, stamp, stamp_ok
+from channels_web.inbound import submit
 from channels_web.models import WebForm
 from hub.net import request_ip
 from hub.ratelimit import allow
