@@ -61,6 +61,16 @@ def ticket_changed(
     send_on_commit(groups_for(ticket) + (extra_groups or []), payload)
 
 
+def ticket_signal(ticket_id: int, event: str, **data: Any) -> None:
+    """Tell the agents following ``ticket_id`` a passing ``event`` (a chat's typing, a read receipt).
+
+    Not a change of the ticket: it goes to the ticket's own group only (those who have it open),
+    carries no version, and ``data`` rides along as it is. Sent after commit, like every event.
+    """
+    payload = {"type": "hub.event", "event": event, "ticket_id": ticket_id, "version": 0, **data}
+    send_on_commit([ticket_group(ticket_id)], payload)
+
+
 Sends = list[tuple[list[str], dict[str, Any]]]
 _collecting = threading.local()
 
