@@ -1,7 +1,8 @@
 """Routing of new tickets. Until admin-configured rules exist: the channel's default team.
 
-A live chat then goes to an agent of that team with free chat capacity (``capacity``); other
-channels, and chats left as offline messages, stay in the team's queue.
+An interaction whose customer waits for a live agent (``Interaction.wants_agent``: a live chat,
+later a call) then goes to an agent of that team with room on its channel (``capacity``);
+everything else (mail, forms, a chat left as an offline message) stays in the team's queue.
 
 Routing is split in two so the pipeline's batches can decide before their tickets exist:
 ``Router.decide`` picks team and agent (set on the ticket before its INSERT, so the row is
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from hub import events
 from hub.adapters import Interaction
 from hub.models import Agent, ChannelSetting, Team, Ticket
-from hub.routing.capacity import pick_chat_agent
+from hub.routing.capacity import pick_agent
 
 
 @dataclass(frozen=True)
@@ -27,20 +28,15 @@ class Decision:
     rule: str
 
 
-def _is_live_chat(interaction: Interaction) -> bool:
-    chat = interaction.metadata.get("chat") if isinstance(interaction.metadata, dict) else None
-    # An offline message is answered by email: it must not take an agent's chat place.
-    return interaction.channel == "chat" and not (isinstance(chat, dict) and chat.get("offline"))
-
-
 class Router:
     """Routing decisions within one transaction: teams and channel defaults are looked up once,
-    and chats given to an agent earlier in the same transaction (not yet saved) count as load."""
+    and live conversations given to an agent earlier in the same transaction (not yet saved)
+    count as load, per channel."""
 
     def __init__(self) -> None:
         self._teams: dict[str, Team | None] = {}
         self._defaults: dict[str, Team | None] = {}
-        self._pending: Counter[int] = Counter()
+        self._pending: dict[str, Counter[int]] = {}
 
     def _team_by_slug(self, slug: str) -> Team | None:
         if slug not in self._teams:
@@ -65,12 +61,13 @@ class Router:
         if team is None:
             return Decision(None, None, "no default team: left for a lead to route")
         assignee = None
-        if _is_live_chat(interaction):
-            choice = pick_chat_agent(team.pk, pending=self._pending)
+        if interaction.wants_agent:
+            pending = self._pending.setdefault(interaction.channel, Counter())
+            choice = pick_agent(team.pk, interaction.channel, pending=pending)
             rule = f"{rule}; {choice.rule}"
             assignee = choice.agent
             if assignee is not None:
-                self._pending[assignee.pk] += 1
+                pending[assignee.pk] += 1
         return Decision(team, assignee, rule)
 
 
@@ -94,7 +91,7 @@ def record(ticket: Ticket, decision: Decision) -> None:
 
 
 def route(ticket: Ticket, interaction: Interaction, router: Router | None = None) -> None:
-    """Give an existing ticket its team (and a live chat its agent); runs in the caller's transaction."""
+    """Give an existing ticket its team (and a live conversation its agent); runs in the caller's transaction."""
     decision = (router or Router()).decide(interaction)
     fields = apply(ticket, decision)
     if fields:

@@ -1,8 +1,11 @@
-"""Chats go to an online agent of the team with room for one more, the least loaded first.
+"""Live conversations go to an online agent of the team with room for one more, the least loaded first.
 
-An agent's room is ``capacity["chat"]`` (``CHAT_DEFAULT_CAPACITY`` when unset) minus the open
-chat tickets assigned to them. Among the least loaded, the agent whose latest chat started
-longest ago gets it, so a quiet agent is not passed over by one who just finished a chat.
+Per channel: an agent's room on a channel is ``capacity[channel]`` minus the open tickets of
+that channel assigned to them, so chats and calls each have their own limit. Without a value
+on the agent's profile the channel's default applies, the setting ``<CHANNEL>_DEFAULT_CAPACITY``
+its app contributes (``CHAT_DEFAULT_CAPACITY``), else ``DEFAULT_CAPACITY``. Among the least
+loaded, the agent whose latest conversation on the channel started longest ago gets it, so a
+quiet agent is not passed over by one who just finished one.
 """
 
 from __future__ import annotations
@@ -20,30 +23,35 @@ from hub.models import Agent, Ticket
 from hub.models.teams import Presence
 from hub.models.tickets import OPEN_STATUSES
 
-CHANNEL = "chat"
-# How far back "latest chat" is looked for when breaking ties: the index on (assignee,
+# A channel whose app sets no default: one conversation at a time (a call).
+DEFAULT_CAPACITY = 1
+# How far back "latest conversation" is looked for when breaking ties: the index on (assignee,
 # last activity) bounds the scan to a day's tickets; agents idle for longer tie among themselves.
 IDLE_LOOKBACK = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
-class ChatChoice:
+class Choice:
     agent: Agent | None
     rule: str  # why, in the words of the routing event
 
 
-def chat_capacity(agent: Agent) -> int:
-    """How many open chats the agent takes at once; a malformed value falls back to the default."""
-    value = (agent.capacity or {}).get(CHANNEL) if isinstance(agent.capacity, dict) else None
+def default_capacity(channel: str) -> int:
+    return int(getattr(settings, f"{channel.upper()}_DEFAULT_CAPACITY", DEFAULT_CAPACITY))
+
+
+def capacity(agent: Agent, channel: str) -> int:
+    """How many open conversations of ``channel`` the agent takes at once; a malformed value gives the default."""
+    value = agent.capacity.get(channel) if isinstance(agent.capacity, dict) else None
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
-    return int(settings.CHAT_DEFAULT_CAPACITY)
+    return default_capacity(channel)
 
 
-def open_chats(agent_ids: list[int]) -> dict[int, int]:
-    """Open chat tickets per agent (the partial index on open tickets by assignee answers it)."""
+def open_tickets(agent_ids: list[int], channel: str) -> dict[int, int]:
+    """Open tickets of ``channel`` per agent (the partial index on open tickets by assignee answers it)."""
     rows = (
-        Ticket.objects.filter(assignee_id__in=agent_ids, origin_channel=CHANNEL, status__in=OPEN_STATUSES)
+        Ticket.objects.filter(assignee_id__in=agent_ids, origin_channel=channel, status__in=OPEN_STATUSES)
         .values("assignee_id")
         .annotate(n=Count("id"))
         .values_list("assignee_id", "n")
@@ -51,10 +59,10 @@ def open_chats(agent_ids: list[int]) -> dict[int, int]:
     return dict(rows)
 
 
-def latest_chat_started(agent_ids: list[int]) -> dict[int, float]:
+def latest_started(agent_ids: list[int], channel: str) -> dict[int, float]:
     since = timezone.now() - IDLE_LOOKBACK
     rows = (
-        Ticket.objects.filter(assignee_id__in=agent_ids, origin_channel=CHANNEL, last_activity_at__gte=since)
+        Ticket.objects.filter(assignee_id__in=agent_ids, origin_channel=channel, last_activity_at__gte=since)
         .values("assignee_id")
         .annotate(at=Max("created_at"))
         .values_list("assignee_id", "at")
@@ -62,13 +70,14 @@ def latest_chat_started(agent_ids: list[int]) -> dict[int, float]:
     return {agent_id: at.timestamp() for agent_id, at in rows if at is not None}
 
 
-def pick_chat_agent(team_id: int, pending: Mapping[int, int] | None = None) -> ChatChoice:
-    """The agent a new chat of the team goes to, or None with the reason it stays in the queue.
+def pick_agent(team_id: int, channel: str, pending: Mapping[int, int] | None = None) -> Choice:
+    """The agent a new live conversation of the team on ``channel`` goes to, or None with the
+    reason it stays in the queue.
 
     Must run inside the transaction that saves the assignment: it locks the team's online
     agents (SELECT … FOR UPDATE, in id order, so two routings never wait on each other in a
-    circle). A second chat routed at the same time waits here and then counts the first one,
-    so two chats can never both take an agent's last free place. ``pending``: chats given to
+    circle). A second conversation routed at the same time waits here and then counts the
+    first one, so two can never both take an agent's last free place. ``pending``: given to
     agents earlier in this transaction and not yet saved, which count as their load too.
     """
     agents = list(
@@ -77,20 +86,23 @@ def pick_chat_agent(team_id: int, pending: Mapping[int, int] | None = None) -> C
         .order_by("pk")
     )
     if not agents:
-        return ChatChoice(None, "chat capacity: no agent of the team is online; left in the team queue")
-    load = Counter(open_chats([a.pk for a in agents]))
+        return Choice(None, f"{channel} capacity: no agent of the team is online; left in the team queue")
+    load = Counter(open_tickets([a.pk for a in agents], channel))
     load.update(pending or {})
-    free = [a for a in agents if load.get(a.pk, 0) < chat_capacity(a)]
+    free = [a for a in agents if load.get(a.pk, 0) < capacity(a, channel)]
     if not free:
-        return ChatChoice(None, "chat capacity: every online agent of the team is at capacity; left in the team queue")
+        return Choice(
+            None, f"{channel} capacity: every online agent of the team is at capacity; left in the team queue"
+        )
     lowest = min(load.get(a.pk, 0) for a in free)
     tied = [a for a in free if load.get(a.pk, 0) == lowest]
     if len(tied) > 1:
-        latest = latest_chat_started([a.pk for a in tied])
-        # Never had a chat in the lookback: idle longest. Then by id, so the choice is stable.
+        latest = latest_started([a.pk for a in tied], channel)
+        # Never had one in the lookback: idle longest. Then by id, so the choice is stable.
         tied.sort(key=lambda a: (latest.get(a.pk, float("-inf")), a.pk))
     chosen = tied[0]
-    return ChatChoice(
+    return Choice(
         chosen,
-        f"chat capacity: least loaded online agent with room ({lowest} of {chat_capacity(chosen)} chats open)",
+        f"{channel} capacity: least loaded online agent with room"
+        f" ({lowest} of {capacity(chosen, channel)} {channel}s open)",
     )

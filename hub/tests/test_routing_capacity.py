@@ -16,7 +16,7 @@ from channels_chat.tokens import new_visitor_token
 from hub.models import Agent, Team, Ticket, TicketStatus
 from hub.models.teams import Presence
 from hub.pipeline import receive
-from hub.routing.capacity import pick_chat_agent
+from hub.routing.capacity import pick_agent
 from hub.tests.factories import AgentFactory, TicketFactory
 from hub.tests.fake_channel import FakeChannel, payload
 
@@ -173,7 +173,7 @@ def test_two_chats_routed_at_the_same_moment_never_overfill_an_agent(team: Team)
     def route_one(name: str, ticket: Ticket, hold: bool) -> None:
         try:
             with transaction.atomic():
-                choice = pick_chat_agent(team.pk)
+                choice = pick_agent(team.pk, "chat")
                 if choice.agent is not None:
                     Ticket.objects.filter(pk=ticket.pk).update(assignee=choice.agent)
                 if hold:
@@ -209,7 +209,7 @@ def test_chats_routed_in_one_batch_count_each_other_and_never_overfill_an_agent(
     from hub.routing import Router
 
     anna = online(team, capacity=1)
-    chat = Interaction(channel="chat", identities=(), text="Hallo", team_hint=team.slug)
+    chat = Interaction(channel="chat", identities=(), text="Hallo", team_hint=team.slug, wants_agent=True)
 
     with transaction.atomic():
         router = Router()
@@ -218,3 +218,67 @@ def test_chats_routed_in_one_batch_count_each_other_and_never_overfill_an_agent(
     assert first.assignee == anna
     assert second.assignee is None
     assert "at capacity" in second.rule
+
+
+def test_routing_gives_a_wants_agent_interaction_of_any_channel_to_an_agent_with_capacity_on_that_channel(
+    team: Team,
+) -> None:
+    from hub.adapters import Interaction
+    from hub.routing import Router
+
+    chats_only = online(team, capacity=3)
+    chats_only.capacity = {"chat": 3, "phone": 0}
+    chats_only.save(update_fields=["capacity"])
+    caller = online(team, capacity=0)
+    caller.capacity = {"chat": 0, "phone": 1}
+    caller.save(update_fields=["capacity"])
+    call = Interaction(channel="phone", identities=(), text="", team_hint=team.slug, wants_agent=True)
+
+    with transaction.atomic():
+        router = Router()
+        first, second = router.decide(call), router.decide(call)
+
+    assert first.assignee == caller
+    assert "phone capacity: least loaded online agent with room (0 of 1 phones open)" in first.rule
+    assert second.assignee is None and "at capacity" in second.rule
+
+
+def test_open_tickets_of_another_channel_do_not_count_against_an_agents_room_on_this_one(team: Team) -> None:
+    from hub.adapters import Interaction
+    from hub.routing import Router
+
+    anna = online(team)
+    anna.capacity = {"chat": 1, "phone": 1}
+    anna.save(update_fields=["capacity"])
+    TicketFactory.create(team=team, assignee=anna, origin_channel="chat", status=TicketStatus.OPEN)
+    call = Interaction(channel="phone", identities=(), text="", team_hint=team.slug, wants_agent=True)
+
+    with transaction.atomic():
+        decision = Router().decide(call)
+
+    assert decision.assignee == anna
+
+
+def test_an_interaction_that_wants_no_agent_stays_in_the_team_queue_whatever_its_channel(team: Team) -> None:
+    from hub.adapters import Interaction
+    from hub.routing import Router
+
+    online(team, capacity=3)
+    chat = Interaction(channel="chat", identities=(), text="Hallo", team_hint=team.slug, wants_agent=False)
+
+    with transaction.atomic():
+        decision = Router().decide(chat)
+
+    assert decision.team == team and decision.assignee is None
+    assert "capacity" not in decision.rule
+
+
+def test_a_channel_without_a_default_capacity_setting_takes_one_conversation_at_a_time(team: Team) -> None:
+    from hub.routing.capacity import DEFAULT_CAPACITY, capacity
+
+    anna = online(team)
+
+    assert DEFAULT_CAPACITY == 1
+    assert capacity(anna, "phone") == 1
+    anna.capacity = {"phone": "lots"}
+    assert capacity(anna, "phone") == 1
