@@ -1,10 +1,11 @@
 """The only functions that change chat state. Consumers and the widget API call these.
 
 A visitor's message is written to the session's log under a row lock on the session, which
-gives it the next sequence number, together with its durable InboundEvent for the hub
-pipeline, in one statement (``append``): the visitor's ack means both exist. An agent's reply
-goes on the log inside the transaction that stores it as a hub Message. Pushes to the
-visitor's browser tabs and the agents' panes go out after commit.
+gives it the next sequence number, together with its durable inbound receipt for the hub
+pipeline, in one statement (``inbound``): the visitor's ack means both exist. An agent's reply
+goes on the log inside the transaction that stores it as a hub Message (``outbound``). What
+changes the hub (replies, survey answers, transcripts) goes through ``hub.actions``. Pushes to
+the visitor's browser tabs and the agents' panes go out after commit.
 """
 
 from __future__ import annotations
@@ -18,13 +19,16 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from channels_chat import append
+from channels_chat import inbound
+from channels_chat.adapter import KEY
 from channels_chat.models import ChatMessage, ChatSession, Sender, SurveyResponse, Widget
 from channels_chat.serialize import message_view
 from channels_chat.tokens import Visitor
 from hub import realtime
+from hub.access import can_see_ticket
+from hub.actions import ChannelUnavailable, do_record_survey, do_reply
 from hub.identity import InvalidIdentity, normalize_email
-from hub.models import Agent, InboundEvent, Message, Ticket, TicketStatus
+from hub.models import Agent, Message, Ticket, TicketStatus
 from hub.text import clean_text
 
 log = logging.getLogger(__name__)
@@ -38,8 +42,13 @@ class ChatError(ValueError):
         self.code = code
 
 
-def session_group(session: ChatSession) -> str:
-    return f"chat.session.{session.public_id}"
+def session_group(session: ChatSession | str) -> str:
+    """The channel-layer group of a session's sockets (the visitor's tabs, the agents' panes).
+
+    ``session``: the session, or its public id as text (what a one-statement append returns).
+    """
+    public_id = session.public_id if isinstance(session, ChatSession) else session
+    return f"chat.session.{public_id}"
 
 
 def push(group: str, payload: dict[str, Any]) -> None:
@@ -111,7 +120,7 @@ def post_visitor_message(
 
     Returns the message and whether it is new. The same client id again returns the first
     message with its original sequence, so a client resending after a lost ack sees one message.
-    The message, its sequence number and its InboundEvent are one statement (``append``).
+    The message, its sequence number and its inbound receipt are one statement (``inbound``).
     ``publish=False`` leaves the push to the session's group to the caller (the websocket
     consumer sends it from its own event loop); it is due only for a new message.
     """
@@ -136,14 +145,10 @@ def post_visitor_message(
         if message.file
         else None
     )
-    # The rest of the payload (contact, widget, ids) comes from the rows in the statement.
-    event = InboundEvent(
-        channel="chat", payload={"text": text, "sent_at": now.isoformat(), "attachment": attachment}, received_at=now
-    )
     try:
         # Inside a caller's transaction (an offline message) a savepoint keeps it usable.
         with transaction.atomic() if connection.in_atomic_block else nullcontext():
-            appended = append.visitor_message(message, session.pk, event)
+            appended = inbound.receive_message(message, session.pk, sent_at=now, attachment=attachment)
     except IntegrityError:
         appended = None  # the same client id from another tab or connection won the race
     if appended is None:
@@ -154,32 +159,14 @@ def post_visitor_message(
     message.pk, message.seq = appended.pk, appended.seq
     message._state.adding = False
     session.last_seq = message.seq
-    # Processing of the event is queued as a drain, as ``hub.pipeline.receive`` does.
-    transaction.on_commit(_queue_drain)
     if publish:
         push(session_group(session), message_event(session, message))
     return message, True
 
 
-def _queue_drain() -> None:
-    from hub.tasks import queue_drain
-
-    queue_drain()
-
-
 def message_event(session: ChatSession, message: ChatMessage) -> dict[str, Any]:
     """The group event for a new message on the log: the agents' panes tell chats apart by session."""
     return {"type": "chat.message", "session": str(session.public_id), "message": message_view(message)}
-
-
-def post_agent_message(session: ChatSession, hub_message: Message) -> ChatMessage | None:
-    """Append an agent's reply (already a hub Message) to the log; idempotent per hub message.
-
-    For a reply delivered later (the delivery task); ``append_reply`` does it inside the
-    reply's own transaction. None if the chat takes no reply now.
-    """
-    earlier = ChatMessage.objects.filter(session=session, client_id=f"hub:{hub_message.pk}").first()
-    return earlier if earlier is not None else append_reply(hub_message)
 
 
 def reply_from_pane(agent: Agent, ticket_id: int, *, text: str, client_id: str | None) -> Message | None:
@@ -190,43 +177,13 @@ def reply_from_pane(agent: Agent, ticket_id: int, *, text: str, client_id: str |
     ``do_reply`` then locks the ticket, stores the reply and puts it on the chat's log in one
     transaction (the chat is a local channel). Idempotent per ``client_id`` as ``do_reply``.
     """
-    from hub.access import can_see_ticket
-    from hub.actions import do_reply
-    from hub.actions.messages import ChannelUnavailable
-
     ticket = Ticket.objects.filter(pk=ticket_id).first()
     if ticket is None or not can_see_ticket(agent, ticket):
         return None
     try:
-        return do_reply(ticket, agent=agent, text=text, channel="chat", client_id=client_id)
+        return do_reply(ticket, agent=agent, text=text, channel=KEY, client_id=client_id)
     except ChannelUnavailable:
         return None
-
-
-def append_reply(hub_message: Message) -> ChatMessage | None:
-    """Put an agent's reply on the log of its ticket's chat and push it after commit.
-
-    None if the chat takes no reply (offline, ended, none). One statement (``append``).
-    """
-    agent = hub_message.author_agent
-    message = ChatMessage(
-        client_id=f"hub:{hub_message.pk}",
-        sender=Sender.AGENT,
-        agent_name=(agent.user.first_name or agent.name) if agent else hub_message.sender,
-        text=hub_message.text,
-        hub_message_id=hub_message.pk,
-        created_at=timezone.now(),
-    )
-    appended = append.agent_message(message, hub_message.ticket_id)
-    if appended is None:
-        return None
-    message.pk, message.seq = appended.pk, appended.seq
-    message._state.adding = False
-    push(
-        f"chat.session.{appended.public_id}",
-        {"type": "chat.message", "session": appended.public_id, "message": message_view(message)},
-    )
-    return message
 
 
 def messages_after(session: ChatSession, seq: int, limit: int = 500) -> list[ChatMessage]:
@@ -237,7 +194,7 @@ def ticket_id_for(session: ChatSession) -> int | None:
     """The hub ticket of this conversation, once the pipeline has threaded its first message."""
     if session.ticket_id is None:
         found = (
-            Message.objects.filter(channel="chat", thread_key=session.thread_key)
+            Message.objects.filter(channel=KEY, thread_key=session.thread_key)
             .order_by("-created_at", "-id")
             .values_list("ticket_id", flat=True)
             .first()
@@ -249,14 +206,10 @@ def ticket_id_for(session: ChatSession) -> int | None:
 
 
 def notify_agents(session: ChatSession, event: str, **data: Any) -> None:
-    """Tell the agents following the ticket (typing, read): the hub consumer forwards hub events."""
+    """Tell the agents following the ticket (typing, read); nobody before the ticket exists."""
     ticket_id = ticket_id_for(session)
-    if ticket_id is None:
-        return
-    push(
-        realtime.ticket_group(ticket_id),
-        {"type": "hub.event", "event": event, "ticket_id": ticket_id, "version": 0, **data},
-    )
+    if ticket_id is not None:
+        realtime.ticket_signal(ticket_id, event, **data)
 
 
 def mark_read_by_visitor(session: ChatSession, seq: int) -> None:
@@ -297,7 +250,11 @@ def request_transcript(session: ChatSession) -> None:
 
 
 def answer_survey(session: ChatSession, *, rating: int, comment: str = "") -> SurveyResponse:
-    """Store the CSAT answer on the ticket and end the conversation; a second answer is refused."""
+    """Store the CSAT answer on the ticket and end the conversation; a second answer is refused.
+
+    One answer per session, checked under the session's row lock; the ticket's timeline and
+    the agents hear of it through ``hub.actions.do_record_survey`` in the same transaction.
+    """
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise ChatError("invalid_rating")
     ticket_id = ticket_id_for(session)
@@ -312,11 +269,7 @@ def answer_survey(session: ChatSession, *, rating: int, comment: str = "") -> Su
         )
         locked.ended_at = timezone.now()
         locked.save(update_fields=["ended_at"])
-        ticket = Ticket.objects.get(pk=ticket_id)
-        from hub import events
-
-        events.survey_answered(ticket=ticket, rating=rating, comment=response.comment, channel="chat")
-        realtime.ticket_changed(ticket, "ticket.updated")
+        do_record_survey(ticket_id=ticket_id, rating=rating, comment=response.comment, channel=KEY)
         push(session_group(locked), {"type": "chat.status", "status": "ended"})
     return response
 

@@ -6,14 +6,25 @@ from datetime import datetime
 
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.db.models import Exists, QuerySet, Subquery, UUIDField
-from django.db.models.functions import Cast
+from django.db.models import Exists, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
-from channels_chat.actions import append_reply, post_agent_message
 from channels_chat.models import ChatSession
-from hub.adapters import DeliveryResult, InboundAttachment, Interaction, SenderIdentity, ThreadHints
-from hub.models import InboundEvent, Message, Ticket
+from hub import sql
+from hub.adapters import (
+    BaseAdapter,
+    Capabilities,
+    DeliveryResult,
+    InboundAttachment,
+    Interaction,
+    SenderIdentity,
+    Session,
+    ThreadHints,
+)
+from hub.models import IdentityKind, InboundEvent, Message, Ticket
+
+KEY = "chat"
 
 
 def _attachments(payload: dict[str, object]) -> tuple[InboundAttachment, ...]:
@@ -33,81 +44,121 @@ def identities(p: dict[str, object]) -> tuple[SenderIdentity, ...]:
     history by typing their address. Only the host's HMAC-signed identity joins.
     """
     widget, visitor = str(p["widget"]), str(p["visitor"])
-    found = [SenderIdentity("chat", f"{widget}:{visitor}", verified=True)]
+    found = [SenderIdentity(IdentityKind.CHAT, f"{widget}:{visitor}", verified=True)]
     if p.get("verified_email"):
-        found.append(SenderIdentity("email", str(p["verified_email"]), verified=True))
+        found.append(SenderIdentity(IdentityKind.EMAIL, str(p["verified_email"]), verified=True))
     if p.get("verified_user_id"):
-        found.append(SenderIdentity("external", f"{widget}:{p['verified_user_id']}", verified=True))
+        found.append(SenderIdentity(IdentityKind.EXTERNAL, f"{widget}:{p['verified_user_id']}", verified=True))
     claimed = str(p.get("email") or "")
     if claimed and claimed != p.get("verified_email"):
-        found.append(SenderIdentity("email", claimed, verified=False, joinable=False))
+        found.append(SenderIdentity(IdentityKind.EMAIL, claimed, verified=False, joinable=False))
     return tuple(found)
 
 
-class ChatAdapter:
-    key = "chat"
+def latest_chat_key(ticket_id: int) -> sql.SQL:
+    """SQL for the thread key of the ticket's latest chat message: the public id of its chat now.
+
+    A ticket may hold several chats (a visitor who comes back); the latest is the one an agent
+    talks to. One index walk (ticket, time); a scalar subquery in the chat's statements.
+    """
+    return sql.latest(
+        Message,
+        ["thread_key"],
+        match={"ticket": ticket_id, "channel": KEY},
+        where=(f"{sql.column(Message, 'thread_key')} <> ''", []),
+    )
+
+
+def latest_chat_id(ticket_id: int) -> str | None:
+    """The public id of the ticket's chat now (``latest_chat_key``, run on its own), None if it has none."""
+    latest, params = latest_chat_key(ticket_id)
+    with connection.cursor() as cursor:
+        cursor.execute(latest, params)
+        row = cursor.fetchone()
+    return str(row[0]) if row else None
+
+
+def chat_of_ticket(ticket_id: int, scope: QuerySet[Ticket] | None = None) -> ChatSession | None:
+    """The chat session of the ticket's latest chat message (``latest_chat_key``), or None.
+
+    With ``scope`` (the tickets someone may see), None unless the ticket is among them: one
+    query on PostgreSQL, the scope a condition of it.
+    """
+    latest, params = latest_chat_key(ticket_id)
+    if connection.vendor == "postgresql":
+        # The SQL is built from our models only (``hub.sql``); the ticket id is a parameter.
+        sessions = ChatSession.objects.filter(public_id=RawSQL(f"({latest})::uuid", params))  # noqa: S611
+        if scope is not None:
+            sessions = sessions.filter(Exists(scope.filter(pk=ticket_id)))
+        return sessions.first()
+    if scope is not None and not scope.filter(pk=ticket_id).exists():
+        return None
+    # Elsewhere a UUID is stored without dashes: the key is read first and compared as a value.
+    key = latest_chat_id(ticket_id)
+    return ChatSession.objects.filter(public_id=key).first() if key else None
+
+
+class ChatAdapter(BaseAdapter):
+    key = KEY
+    # A reply is a row on the visitor's log, written in the reply's transaction; an agent takes
+    # part in the live session; once the visitor has gone, replies go by email.
+    capabilities = Capabilities(local_delivery=True, sessions=True, fallback_reply_channel="email")
 
     def normalize(self, event: InboundEvent) -> Interaction:
         p = event.payload
         sent_at = p.get("sent_at")
+        offline = bool(p.get("offline"))
         return Interaction(
             channel=self.key,
             identities=identities(p),
             display_name=str(p.get("name") or ""),
-            subject=_("Chat") if not p.get("offline") else _("Offline message"),
+            subject=_("Chat") if not offline else _("Offline message"),
             text=str(p.get("text") or ""),
             attachments=_attachments(p),
             thread=ThreadHints(session=str(p["session"])),
             external_id=event.external_id,
             team_hint=str(p.get("team") or ""),
             language=str(p.get("language") or ""),
-            metadata={
-                "chat": {
-                    "session": p["session"],
-                    "seq": p.get("seq"),
-                    "widget": p["widget"],
-                    "offline": bool(p.get("offline")),
-                }
-            },
+            # A visitor in a live chat waits for an agent; an offline message is answered by
+            # email and must not take an agent's chat place.
+            wants_agent=not offline,
+            metadata={KEY: {"session": p["session"], "seq": p.get("seq"), "widget": p["widget"], "offline": offline}},
             received_at=datetime.fromisoformat(sent_at) if isinstance(sent_at, str) else None,
         )
 
-    def _session(self, ticket_id: int) -> ChatSession | None:
-        return self.session_of(ticket_id)
-
-    def session_of(self, ticket_id: int, scope: QuerySet[Ticket] | None = None) -> ChatSession | None:
-        """The chat of the ticket's latest chat message (a ticket may hold several chats).
-
-        With ``scope`` (the tickets someone may see), None unless the ticket is among them.
-        """
-        if scope is not None and connection.vendor != "postgresql" and not scope.filter(pk=ticket_id).exists():
+    def session_of(self, ticket_id: int) -> Session | None:
+        chat = chat_of_ticket(ticket_id)
+        if chat is None:
             return None
-        latest = (
-            Message.objects.filter(ticket_id=ticket_id, channel=self.key)
-            .exclude(thread_key="")
-            .order_by("-created_at", "-id")
-            .values_list("thread_key", flat=True)
+        reason = ""
+        if chat.offline:
+            reason = _("The visitor left a message while nobody was online.")
+        elif chat.ended_at is not None:
+            reason = _("The visitor has left the chat.")
+        return Session(
+            key=chat.thread_key,
+            ticket_id=ticket_id,
+            live=not reason,
+            reason=reason,
+            visitor_name=chat.name,
+            visitor_read_seq=chat.visitor_read_seq,
         )
-        if connection.vendor == "postgresql":
-            # One query: the thread key is the session's public id as text; the scope a condition.
-            sessions = ChatSession.objects.filter(public_id=Cast(Subquery(latest[:1]), UUIDField()))
-            if scope is not None:
-                sessions = sessions.filter(Exists(scope.filter(pk=ticket_id)))
-            return sessions.first()
-        key = latest.first()
-        return ChatSession.objects.filter(public_id=key).first() if key else None
 
     def send(self, message: Message) -> DeliveryResult:
-        session = self._session(message.ticket_id)
-        if session is None:
+        from channels_chat import outbound  # it reads KEY from here
+
+        chat = chat_of_ticket(message.ticket_id)
+        if chat is None:
             return DeliveryResult(ok=False, error="no chat session on this ticket", retryable=False)
-        if post_agent_message(session, message) is None:
+        if outbound.post_agent_message(chat, message) is None:
             return self._refused(message.ticket_id)
         return DeliveryResult(ok=True, external_id=f"out:{message.pk}")
 
     def send_in_transaction(self, message: Message) -> DeliveryResult:
         """Deliver within the reply's transaction: the chat log is a table of ours (``hub.delivery``)."""
-        if append_reply(message) is None:
+        from channels_chat import outbound  # it reads KEY from here
+
+        if outbound.append_reply(message) is None:
             return self._refused(message.ticket_id)
         return DeliveryResult(ok=True)
 
@@ -115,11 +166,11 @@ class ChatAdapter:
         return DeliveryResult(ok=False, error=self.can_reply(ticket_id)[1] or _("Chat ended"), retryable=False)
 
     def can_reply(self, ticket_id: int) -> tuple[bool, str]:
-        session = self._session(ticket_id)
-        if session is None:
+        chat = chat_of_ticket(ticket_id)
+        if chat is None:
             return False, _("No chat on this ticket")
-        if session.offline:
+        if chat.offline:
             return False, _("Left while offline: answer by email")
-        if session.ended_at is not None:
+        if chat.ended_at is not None:
             return False, _("Chat ended")
         return True, ""

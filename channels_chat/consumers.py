@@ -21,14 +21,16 @@ from django.conf import settings
 
 from channels_chat import actions
 from channels_chat.actions import ChatError, session_group
+from channels_chat.adapter import chat_of_ticket
 from channels_chat.models import ChatMessage, ChatSession, Widget
 from channels_chat.ordering import GAP_WAIT_SECONDS, InOrder
 from channels_chat.serialize import message_view
 from channels_chat.tokens import read_visitor_token
 from hub import realtime
-from hub.consumers import HubConsumer, db_hop
+from hub.access import agent_of, visible_tickets
 from hub.net import scope_ip
 from hub.ratelimit import allow, allow_all
+from hub.sockets import SocketConsumer, db_hop
 
 T = TypeVar("T")
 
@@ -64,7 +66,7 @@ def client_ip(scope: dict[str, Any]) -> str:
     return scope_ip(scope)
 
 
-class VisitorConsumer(HubConsumer):
+class VisitorConsumer(SocketConsumer):
     session: ChatSession | None = None
     ticket_group: str | None = None
     gap: asyncio.Task[None] | None = None
@@ -277,7 +279,7 @@ class VisitorConsumer(HubConsumer):
             await self.send_json({"type": "status", "status": "solved", "csat": True})
 
 
-class AgentChatConsumer(HubConsumer):
+class AgentChatConsumer(SocketConsumer):
     """The agent's chat pane: live log of followed chats, typing and read receipts to the visitor.
 
     Agent → server: follow {ticket_id}, typing {ticket_id, active}, read {ticket_id, seq},
@@ -288,8 +290,6 @@ class AgentChatConsumer(HubConsumer):
     sender: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
-        from hub.access import agent_of
-
         self.groups_joined = []
         user = self.scope.get("user")
         agent = await db(lambda: agent_of(user) if user is not None else None, AGENT_THREADS)()
@@ -322,12 +322,9 @@ class AgentChatConsumer(HubConsumer):
 
     def _session_for(self, ticket_id: object) -> ChatSession | None:
         """The chat of a ticket the agent may see (one query), else None."""
-        from channels_chat.adapter import ChatAdapter
-        from hub.access import visible_tickets
-
         if not isinstance(ticket_id, int):
             return None
-        return ChatAdapter().session_of(ticket_id, scope=visible_tickets(self.agent))
+        return chat_of_ticket(ticket_id, scope=visible_tickets(self.agent))
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):

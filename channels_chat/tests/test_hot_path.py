@@ -58,8 +58,8 @@ def test_both_ways_of_appending_write_the_same_message_and_event(
     """The ORM way is what SQLite (the embedded mode) takes; both must agree."""
     from channels_chat import append
 
-    real = append._one_statement
-    monkeypatch.setattr(append, "_one_statement", lambda wanted: one_statement if wanted is None else real(wanted))
+    real = append.use_one_statement
+    monkeypatch.setattr(append, "use_one_statement", lambda wanted: one_statement if wanted is None else real(wanted))
     _token, visitor = new_visitor_token(widget)
     session = actions.open_session(widget, visitor, language="de")
     actions.save_contact(session, name="Erika", email="erika@example.com")

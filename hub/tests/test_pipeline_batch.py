@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from channels_chat import append
+from channels_chat import inbound
 from channels_chat.actions import open_session
 from channels_chat.models import ChatMessage, ChatSession, Sender, Widget
 from channels_chat.tokens import new_visitor_token
@@ -229,7 +229,7 @@ def visitor_wrote(session: ChatSession, text: str) -> None:
     now = timezone.now()
     message = ChatMessage(session=session, client_id=text, sender=Sender.VISITOR, text=text, created_at=now)
     event = InboundEvent(channel="chat", payload={"text": text, "sent_at": now.isoformat()}, received_at=now)
-    assert append.visitor_message(message, session.pk, event) is not None
+    assert inbound.visitor_message(message, session.pk, event) is not None
 
 
 @pytest.mark.parametrize("per_session", [1, 5])
