@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import re
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# NUL and the other C0 controls but tab and line breaks, and the bidi embeddings and overrides
+# (LRE, RLE, PDF, LRO, RLO: U+202A-U+202E). An override turns the rest of its line around, so
+# "invoice<RLO>gpj.exe" reads "invoiceexe.jpg"; text that wants another direction has the
+# isolates and marks, which reorder nothing outside themselves and stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e]")
+# Every bidi formatting character: embeddings, overrides, isolates (U+2066-U+2069) and the
+# marks (LRM, RLM, ALM). None belongs in a file name, where the extension must read as it is.
+_BIDI = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _SPACE = re.compile(r"\s+")
 
 
 def clean_text(value: str) -> str:
-    """Drop NUL and other control characters: PostgreSQL rejects NUL in text columns."""
+    """Drop NUL and other control characters (PostgreSQL rejects NUL in text columns) and the
+    bidi embeddings and overrides, which make text display as something it is not."""
     return _CONTROL.sub("", value) if value else ""
+
+
+def clean_filename(value: str) -> str:
+    """A file name as stored, shown and offered for saving: ``clean_text`` without any bidi
+    formatting and without line breaks, so what the agent reads is the real name and extension."""
+    return _SPACE.sub(" ", _BIDI.sub("", clean_text(value))).strip()
 
 
 def preview(value: str, length: int) -> str:

@@ -5,14 +5,20 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from hub.models import Attachment, Message, TicketEvent
+from hub.text import clean_filename
 
 
 class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
+    filename = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Attachment
         fields = ("id", "filename", "content_type", "size", "sha256", "inline", "content_id", "download_url")
+
+    @extend_schema_field(serializers.CharField(help_text="Without bidi controls: the extension reads as it is."))
+    def get_filename(self, obj: Attachment) -> str:
+        return clean_filename(obj.filename) or "attachment"
 
     @extend_schema_field(serializers.URLField())
     def get_download_url(self, obj: Attachment) -> str:

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from hub.access import visible_tickets
 from hub.api.views.base import agent, schema_only
 from hub.models import Attachment
+from hub.text import clean_filename
 
 # Types a browser renders without running anything. Everything else (HTML, SVG, PDF, scripts,
 # office files) is served as a download of an opaque type, whatever the sender claimed.
@@ -40,7 +41,8 @@ class AttachmentDownloadView(generics.GenericAPIView[Attachment]):
         response = FileResponse(
             handle,
             as_attachment=not inline,
-            filename=attachment.filename,
+            # Stored before names were cleaned, a name may still carry a right-to-left override.
+            filename=clean_filename(attachment.filename) or "attachment",
             content_type=content_type if inline else "application/octet-stream",
         )
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
