@@ -311,5 +311,7 @@ CELERY_BEAT_SCHEDULE["email-poll-imap"] = {
 # --- Worker throughput -------------------------------------------------------------------------
 # Celery's Django fixup closes the database connection before and after every task unless this
 # is set: a new PostgreSQL backend (fork, authentication, cold catalog caches) for each inbound
-# message. Reused for this many tasks instead; CONN_MAX_AGE and the health checks still apply.
+# message. Reused for this many tasks instead; `hub.celery` runs Django's close_old_connections
+# around every task, so CONN_MAX_AGE and the health checks (a dead connection after a PostgreSQL
+# restart is replaced at the next task's first query) apply as they do around requests.
 CELERY_DB_REUSE_MAX = 1000

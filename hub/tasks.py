@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.db.models import Q
 from django.utils import timezone
 
@@ -14,8 +15,22 @@ from hub.pipeline import drain
 
 log = logging.getLogger(__name__)
 
+# A task that finds the database unreachable (a restart, a failover) is tried again with growing
+# pauses, about half an hour in all, instead of being lost: the work it claims is idempotent.
+# The connection it failed on is closed after it (``hub.celery``), so the retry reconnects.
+idempotent_task = shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=40,
+)
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+
+@idempotent_task
 def process_inbound(event_id: int) -> str:
     result = pipeline.process(event_id)
     if result.retry_in is not None:
@@ -32,7 +47,7 @@ def queue_drain() -> None:
     drain.kick(drain_inbound.delay, _eager())
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+@idempotent_task
 def drain_inbound() -> int:
     """Process received inbound events in batches until none is left (or queue a successor)."""
 
@@ -63,7 +78,7 @@ def sweep_inbound() -> int:
     return len(ids)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+@idempotent_task
 def deliver(message_id: int) -> str:
     from hub.delivery import deliver_message
 

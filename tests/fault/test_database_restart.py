@@ -1,0 +1,50 @@
+"""PostgreSQL restarts under a running hub: the web tier and the worker heal by themselves."""
+
+from __future__ import annotations
+
+import time
+
+from tests.fault.feed import hand_over, mail, post, stored
+from tests.fault.services import Hub, wait_until
+
+
+def stored_once(hub: Hub, message_id: str, timeout: float) -> int:
+    def found() -> int | None:
+        tickets = stored(hub, [message_id]).get(message_id, [])
+        assert len(tickets) <= 1, f"{message_id} stored {len(tickets)} times"
+        return tickets[0] if tickets else None
+
+    try:
+        return int(wait_until(found, f"message {message_id}", timeout))
+    except TimeoutError as error:
+        raise AssertionError(f"{error}\n{hub.describe()}") from None
+
+
+def test_mail_after_a_postgresql_restart_is_accepted_and_stored_within_seconds(hub: Hub) -> None:
+    before = mail("anna@kunde.example", "Vor dem Neustart", "<before-restart@kunde.example>")
+    hand_over(hub, before, "anna@kunde.example", "webhook")
+    stored_once(hub, "<before-restart@kunde.example>", 20)
+
+    hub.postgres.restart()
+    after = mail("anna@kunde.example", "Nach dem Neustart", "<after-restart@kunde.example>")
+
+    assert post(hub, after) == 202  # the web tier's first request after the restart
+    started = time.monotonic()
+    stored_once(hub, "<after-restart@kunde.example>", 15)
+    assert time.monotonic() - started < 15
+    assert "the connection is closed" not in hub.logs("worker")
+
+
+def test_a_drain_that_meets_postgresql_down_is_retried_once_it_is_back(hub: Hub) -> None:
+    hub.pause_worker()
+    try:
+        hand_over(hub, mail("ben@kunde.example", "Während der Wartung", "<maintenance@kunde.example>"), "", "webhook")
+        hub.postgres.stop()
+    finally:
+        hub.resume_worker()
+    try:
+        wait_until(lambda: "Retry in" in hub.logs("worker"), "retry of the failed drain", 20)
+    finally:
+        hub.postgres.start()
+
+    stored_once(hub, "<maintenance@kunde.example>", 30)
