@@ -47,6 +47,7 @@ def settle(event: InboundEvent, *, created: bool, wait_seconds: float = 30.0) ->
     work itself (a worker that picks up the queued drain finds it done and skips it).
     """
     if not created:
+        event.refresh_from_db(fields=["ticket_id"])  # the first delivery may have been processed since
         return Settled("duplicate", event.ticket_id, f"already received as event {event.pk}", event.pk)
     deadline = time.monotonic() + wait_seconds
     for _ in range(settings.INBOUND_MAX_ATTEMPTS * 50):
