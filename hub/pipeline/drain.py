@@ -24,11 +24,17 @@ fresh drain. If no mail follows, the beat sweep (``sweep_inbound``) picks the ev
 With eager tasks (tests, the embedded mode) the drain runs right there, so there is nothing to
 debounce; with a cache that other processes do not share, the flag would mislead them, so
 every receipt queues a drain (each one finds its events or nothing).
+
+Redis unreachable (a restart, a failover) when a receipt has committed: the mail is ours, and
+the receiver answers "accepted" as usual. ``kick`` logs that the drain is owed and a thread of
+this process queues it again every few seconds until Redis answers, then logs that it did; if
+the process ends first, the beat sweep finds the events still ``received``.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 
@@ -64,10 +70,78 @@ def forget() -> None:
 
 
 def kick(queue_drain: Callable[[], object], eager: bool) -> None:
-    """Queue a drain unless one is pending. Call it after the events' commit."""
-    cache = None if eager else _shared_cache()
-    if cache is None or cache.add(_flag(), "1", PENDING_SECONDS):
-        queue_drain()
+    """Queue a drain unless one is pending. Call it after the events' commit.
+
+    Never raises for an unreachable Redis or broker: the events are committed, so the drain is
+    owed, not lost (``_Owed``).
+    """
+    if eager:
+        queue_drain()  # runs the drain right here: its failures are the caller's to see
+        return
+    try:
+        cache = _shared_cache()
+        if cache is None or cache.add(_flag(), "1", PENDING_SECONDS):
+            queue_drain()
+    except Exception as exc:  # noqa: BLE001 - whatever the broker raises, the receipt stands
+        _owed.add(queue_drain, exc)
+
+
+class _Owed:
+    """Drains this process could not queue, queued again by one thread until the broker answers.
+
+    ``owed`` is taken under the lock before each attempt and set again by every failed kick, so
+    a receipt that fails while an attempt is under way is covered by the next one.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._owed = False
+        self._thread: threading.Thread | None = None
+        self.retry_seconds = 1.0
+
+    def add(self, queue_drain: Callable[[], object], exc: Exception) -> None:
+        with self._lock:
+            self._owed = True
+            if self._thread is not None:
+                return
+            self._thread = threading.Thread(
+                target=self._retry, args=(queue_drain, time.monotonic()), name="hub-owed-drain", daemon=True
+            )
+            self._thread.start()
+        log.warning(
+            "inbound events stored, but their drain could not be queued (%s: %s); "
+            "queueing it again until Redis answers (else the sweep takes them)",
+            type(exc).__name__,
+            str(exc).split("\n", 1)[0][:200],
+        )
+
+    def _retry(self, queue_drain: Callable[[], object], since: float) -> None:
+        delay = self.retry_seconds
+        while True:
+            time.sleep(delay)
+            with self._lock:
+                if not self._owed:
+                    self._thread = None
+                    return
+                self._owed = False
+            try:
+                cache = _shared_cache()
+                if cache is not None:
+                    cache.set(_flag(), "1", PENDING_SECONDS)
+                queue_drain()
+            except Exception:  # noqa: BLE001 - still unreachable: try again, less often
+                with self._lock:
+                    self._owed = True
+                delay = min(delay * 2, 30.0)
+                continue
+            delay = self.retry_seconds
+            log.warning(
+                "Redis answers again: the owed drain of inbound events is queued (after %.0f s)",
+                time.monotonic() - since,
+            )
+
+
+_owed = _Owed()
 
 
 def drain(queue_drain: Callable[[], object], retry: Callable[[int, float], object], eager: bool) -> int:

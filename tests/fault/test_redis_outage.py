@@ -1,0 +1,30 @@
+"""Redis goes away while mail comes in: what has committed is accepted, and processed once it is back."""
+
+from __future__ import annotations
+
+from tests.fault.feed import mail, post, smtp, stored
+from tests.fault.services import Hub, wait_until
+
+
+def test_mail_taken_while_redis_is_down_is_accepted_and_processed_once_redis_is_back(hub: Hub) -> None:
+    by_webhook = mail("carla@kunde.example", "Ohne Redis (API)", "<no-redis-api@kunde.example>")
+    by_smtp = mail("dora@kunde.example", "Ohne Redis (SMTP)", "<no-redis-smtp@kunde.example>")
+    hub.stop_redis()
+    try:
+        webhook_status = post(hub, by_webhook)
+        smtp_answer = smtp(hub, by_smtp, "dora@kunde.example")
+    finally:
+        hub.start_redis()
+
+    assert webhook_status == 202  # was 500: the receipt had committed
+    assert smtp_answer[0] == 250  # was 451: the sender would have sent it again
+    ids = ["<no-redis-api@kunde.example>", "<no-redis-smtp@kunde.example>"]
+    try:
+        found = wait_until(lambda: len(stored(hub, ids)) == 2 and stored(hub, ids), "both mails stored", 30)
+    except TimeoutError as error:
+        raise AssertionError(f"{error}\n{hub.describe()}") from None
+    assert all(len(tickets) == 1 for tickets in found.values())
+    for process in ("web", "smtp"):
+        log = hub.logs(process)
+        assert "drain could not be queued" in log
+        assert "Redis answers again: the owed drain of inbound events is queued" in log
