@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -10,24 +11,44 @@ from django.conf import settings
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
-from channels_web.models import WebForm
+from channels_web.models import SpamReason, WebForm
 
 STAMP_SALT = "channels_web.stamp"
 # Humans need a moment to fill a form; bots post at once. Stamps older than a day are stale.
 MIN_SECONDS, MAX_SECONDS = 2, 24 * 3600
-HONEYPOT = "website"
+# The honeypot's name must be one no browser fills in by itself: "website", "url", "company"
+# and the like are autofilled, and a person whose browser did so looked like a bot.
+HONEYPOT = "hp_leave_empty"
 
 
 def stamp(form: WebForm) -> str:
     return signing.dumps({"f": form.pk, "t": int(time.time())}, salt=STAMP_SALT)
 
 
-def stamp_ok(form: WebForm, value: str, min_seconds: int = MIN_SECONDS) -> bool:
+def stamp_problem(form: WebForm, value: str, min_seconds: int = MIN_SECONDS) -> str:
+    """Why the stamp looks like a bot's (a ``SpamReason``), or "" when it looks like a person's."""
     try:
         data = signing.loads(value, salt=STAMP_SALT, max_age=MAX_SECONDS)
-    except signing.BadSignature:
-        return False
-    return isinstance(data, dict) and data.get("f") == form.pk and time.time() - data.get("t", 0) >= min_seconds
+    except signing.BadSignature:  # forged, or a page left open for more than a day
+        return SpamReason.STAMP
+    if not isinstance(data, dict) or data.get("f") != form.pk:
+        return SpamReason.STAMP
+    age = time.time() - data.get("t", 0)
+    if age > MAX_SECONDS:
+        return SpamReason.STAMP
+    if age < min_seconds:
+        return SpamReason.TOO_FAST
+    return ""
+
+
+def spam_reason(form: WebForm, data: Mapping[str, Any]) -> str:
+    """Why a valid submission is suspected spam (a ``SpamReason``), or "" when it is not.
+
+    A suspicion is never a verdict: the submission is kept and marked for people to judge.
+    """
+    if str(data.get(HONEYPOT) or "").strip():
+        return SpamReason.HONEYPOT
+    return stamp_problem(form, str(data.get("stamp") or ""))
 
 
 def _field(spec: dict[str, Any]) -> forms.Field:
@@ -45,8 +66,14 @@ def _field(spec: dict[str, Any]) -> forms.Field:
     return forms.CharField(max_length=500, **options)
 
 
+class MultipleFileInput(forms.FileInput):
+    """A file input that takes several files: renders ``multiple`` and reads every file sent."""
+
+    allow_multiple_selected = True
+
+
 class MultipleFileField(forms.FileField):
-    widget = forms.ClearableFileInput
+    widget = MultipleFileInput
 
     def clean(self, data: Any, initial: Any = None) -> Any:
         files = data if isinstance(data, list | tuple) else [data] if data else []
@@ -59,15 +86,15 @@ def build_form(webform: WebForm, *args: Any, **kwargs: Any) -> forms.Form:
         if isinstance(spec, dict) and spec.get("name") and spec["name"] not in (HONEYPOT, "stamp", "attachments"):
             fields[str(spec["name"])] = _field(spec)
     if webform.allow_attachments:
-        widget = forms.ClearableFileInput(attrs={"allow_multiple_selected": True})
-        fields["attachments"] = MultipleFileField(label=_("Attachments"), required=False, widget=widget)
+        fields["attachments"] = MultipleFileField(label=_("Attachments"), required=False)
     # The honeypot: hidden from people (and from screen readers), filled in by naive bots.
     fields[HONEYPOT] = forms.CharField(
         required=False,
         label=_("Leave this field empty"),
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
-    fields["stamp"] = forms.CharField(widget=forms.HiddenInput)
+    # Not required: a submission without a stamp is still a person's message, only suspected.
+    fields["stamp"] = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def clean_attachments(self: forms.Form) -> list[Any]:
         files = self.cleaned_data.get("attachments") or []

@@ -44,8 +44,20 @@ class WebForm(models.Model):
         return self.name
 
 
+class SpamReason(models.TextChoices):
+    """Why a submission looks like a bot's. A suspicion only: the submission is kept and marked."""
+
+    HONEYPOT = "honeypot", _("the hidden field was filled in")
+    TOO_FAST = "too_fast", _("sent right after the page loaded")
+    STAMP = "stamp", _("the page was expired or altered")
+
+
 class FormSubmission(models.Model):
-    """One accepted submission; the ticket is made from its InboundEvent by the pipeline."""
+    """One accepted submission; the ticket is made from its InboundEvent by the pipeline.
+
+    Suspected spam is accepted like any other submission and marked with ``spam_reason``: its
+    ticket says so and no confirmation goes to an address a bot may have made up.
+    """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     form = models.ForeignKey(WebForm, on_delete=models.CASCADE, related_name="submissions")
@@ -53,6 +65,7 @@ class FormSubmission(models.Model):
     language = models.CharField(max_length=10, blank=True)
     values = models.JSONField(default=list)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    spam_reason = models.CharField(_("suspected spam"), max_length=20, blank=True, choices=SpamReason.choices)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 
-from channels_web.forms import HONEYPOT, build_form, stamp, stamp_ok
+from channels_web.forms import HONEYPOT, build_form, spam_reason, stamp
 from channels_web.inbound import submit
 from channels_web.models import WebForm
 from hub.net import request_ip
@@ -18,18 +18,20 @@ from hub.ratelimit import allow
 def _handle(request: HttpRequest, slug: str, *, embed: bool) -> HttpResponse:
     webform = get_object_or_404(WebForm, slug=slug, enabled=True)
     template = "channels_web/form.html"
-    context = {"webform": webform, "embed": embed}
+    context = {"webform": webform, "embed": embed, "honeypot": HONEYPOT}
     if request.method == "POST":
         form = build_form(webform, request.POST, request.FILES)
-        if request.POST.get(HONEYPOT) or not stamp_ok(webform, request.POST.get("stamp", "")):
-            # A bot: answer as if it worked, so it learns nothing, and store nothing.
-            return render(request, template, context | {"sent": True})
         if not allow("webform-ip", request_ip(request), settings.WEBFORM_RATE_PER_IP, 3600):
             return render(request, template, context | {"form": form, "limited": True}, status=429)
         if form.is_valid():
             data = dict(form.cleaned_data)
             files = data.pop("attachments", []) or []
-            submit(webform, data, files)
+            # The honeypot and the stamp only raise a suspicion: a person whose browser filled
+            # the trap, or who typed fast, must not lose their message. It is kept and marked.
+            reason = spam_reason(webform, data)
+            data.pop(HONEYPOT, None)
+            data.pop("stamp", None)
+            submit(webform, data, files, spam_reason=reason)
             return render(request, template, context | {"sent": True})
     else:
         form = build_form(webform, initial={"stamp": stamp(webform)})

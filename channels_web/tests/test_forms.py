@@ -7,8 +7,8 @@ from django.core import mail, signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from channels_web.forms import STAMP_SALT
-from channels_web.models import FormSubmission, WebForm
+from channels_web.forms import HONEYPOT, STAMP_SALT
+from channels_web.models import FormSubmission, SpamReason, WebForm
 from hub.models import Message, Team, Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -40,7 +40,7 @@ def filled(webform: WebForm, **extra: object) -> dict[str, object]:
         "order": "A-17",
         "message": "<script>alert(1)</script> Bitte um Rückruf",
         "stamp": aged,
-        "website": "",
+        HONEYPOT: "",
         **extra,
     }
 
@@ -74,16 +74,21 @@ def test_the_sender_gets_a_confirmation_marked_as_automatic(webform: WebForm) ->
     assert confirmation.delivery_status == "sent"
 
 
-def test_a_filled_honeypot_or_an_instant_post_is_dropped_silently(webform: WebForm) -> None:
+def test_a_filled_honeypot_or_an_instant_post_is_kept_and_marked_not_dropped(webform: WebForm) -> None:
     client = Client()
     fresh = signing.dumps({"f": webform.pk, "t": int(time.time())}, salt=STAMP_SALT)
 
-    bot = client.post("/forms/kontakt/", filled(webform, website="http://spam.example"))
+    bot = client.post("/forms/kontakt/", filled(webform, **{HONEYPOT: "http://spam.example"}))
     quick = client.post("/forms/kontakt/", filled(webform, stamp=fresh))
 
     assert bot.status_code == quick.status_code == 200
-    assert not FormSubmission.objects.exists()
-    assert not Ticket.objects.exists()
+    reasons = sorted(FormSubmission.objects.values_list("spam_reason", flat=True))
+    assert reasons == [SpamReason.HONEYPOT, SpamReason.TOO_FAST]
+    assert Ticket.objects.count() == 2
+    texts = sorted(Message.objects.filter(direction="in").values_list("text", flat=True))
+    assert texts[0].startswith("Spamverdacht: das versteckte Feld wurde ausgefüllt")
+    assert texts[1].startswith("Spamverdacht: direkt nach dem Laden der Seite abgeschickt")
+    # No confirmation to an address a bot may have made up.
     assert not mail.outbox
 
 
