@@ -10,11 +10,12 @@ from django.db.models import Exists, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
-from channels_chat.models import ChatSession
+from channels_chat.models import ChatMessage, ChatSession, Sender, Widget
 from hub import sql
 from hub.adapters import (
     BaseAdapter,
     Capabilities,
+    ContractSample,
     DeliveryResult,
     InboundAttachment,
     Interaction,
@@ -25,6 +26,9 @@ from hub.adapters import (
 from hub.models import IdentityKind, InboundEvent, Message, Ticket
 
 KEY = "chat"
+# The contract sample's own widget and session (``ChatAdapter.contract_sample``).
+SAMPLE_WIDGET = "contract-sample"
+SAMPLE_SESSION = "00000000-0000-4000-8000-00000000c4a7"
 
 
 def _attachments(payload: dict[str, object]) -> tuple[InboundAttachment, ...]:
@@ -164,6 +168,25 @@ class ChatAdapter(BaseAdapter):
 
     def _refused(self, ticket_id: int) -> DeliveryResult:
         return DeliveryResult(ok=False, error=self.can_reply(ticket_id)[1] or _("Chat ended"), retryable=False)
+
+    def contract_sample(self) -> ContractSample:
+        """A visitor's first message in a live chat, as ``inbound`` receives it, on a widget and
+        session of its own (made here, once: a second call gives the same sample)."""
+        from channels_chat.inbound import payload_of  # it reads KEY from here
+
+        widget, _new = Widget.objects.get_or_create(key=SAMPLE_WIDGET, defaults={"name": "Contract sample"})
+        session, _new = ChatSession.objects.get_or_create(
+            public_id=SAMPLE_SESSION,
+            defaults={"widget": widget, "visitor_id": "sample", "name": "Eva Muster", "language": "de", "last_seq": 1},
+        )
+        message, _new = ChatMessage.objects.get_or_create(
+            session=session, client_id="c1", defaults={"seq": 1, "sender": Sender.VISITOR, "text": "Ist jemand da?"}
+        )
+        payload = {"text": message.text, "sent_at": message.created_at.isoformat(), "attachment": None}
+        return ContractSample(
+            external_id=f"{widget.key}:{session.public_id}:{message.client_id}",
+            payload=payload | payload_of(session, widget, message),
+        )
 
     def can_reply(self, ticket_id: int) -> tuple[bool, str]:
         chat = chat_of_ticket(ticket_id)

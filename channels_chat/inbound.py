@@ -100,13 +100,13 @@ def _visitor_message_orm(message: ChatMessage, session_id: int, event: InboundEv
         message.save()
         widget = session.widget
         event.external_id = f"{widget.key}:{session.public_id}:{message.client_id}"
-        event.payload = event.payload | _payload(session, widget, message)
+        event.payload = event.payload | payload_of(session, widget, message)
         store_receipt(event)
     return append.Appended(message.pk, message.seq, str(session.public_id))
 
 
-def _payload(session: ChatSession, widget: Widget, message: ChatMessage) -> dict[str, Any]:
-    """What the one statement adds to the payload from the session's row, the same in Python."""
+def payload_of(session: ChatSession, widget: Widget, message: ChatMessage) -> dict[str, Any]:
+    """What the one statement adds to the receipt's payload from the session's row, in Python."""
     return {
         "widget": widget.key,
         "team": widget.team.slug if widget.team else "",

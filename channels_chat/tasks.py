@@ -15,7 +15,7 @@ from hub.actions import do_send_automatic
 log = logging.getLogger(__name__)
 
 # The transcript goes out on the chat's ticket: asked for before the pipeline has made it (the
-# first message seconds old), the task tries again a little later, for about ten minutes.
+# first message a moment old, the worker busy), the task tries again a little later, for ten minutes.
 TRANSCRIPT_RETRY_SECONDS = 30
 TRANSCRIPT_RETRIES = 20
 
@@ -39,8 +39,10 @@ def send_transcript(self: Task, session_id: int) -> str:
         return "no_address"
     ticket_id = ticket_id_for(session)
     if ticket_id is None:
-        if self.request.retries >= TRANSCRIPT_RETRIES:
-            log.warning("transcript of chat session %s not sent: the chat never became a ticket", session_id)
+        # In-process tasks (the embedded mode) ran the pipeline at the message's commit already:
+        # no ticket now means none is coming, and a retry would only raise into the request.
+        if self.request.is_eager or self.request.retries >= TRANSCRIPT_RETRIES:
+            log.warning("transcript of chat session %s not sent: the chat is no ticket", session_id)
             return "no_ticket"
         raise self.retry(countdown=TRANSCRIPT_RETRY_SECONDS)
     language = session.language[:2] if session.language[:2] in ("de", "en") else settings.LANGUAGE_CODE
