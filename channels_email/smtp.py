@@ -2,6 +2,11 @@
 
 The handler answers 250 only after the InboundEvent has committed, so a mail the sending
 server considers delivered is durably ours; processing runs afterwards on the workers.
+
+Whatever fails inside a transaction (PostgreSQL down at RCPT or DATA, anything unforeseen) is
+answered ``451 4.3.0`` with a fixed text: the sending server keeps the mail and tries again
+later, and the error's own text (a database's, with newlines that would break the exchange)
+goes to the log only.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from channels_email.inbound import accept
 from channels_email.models import Mailbox
 
 log = logging.getLogger(__name__)
+
+TEMPORARY_FAILURE = "451 4.3.0 Temporary failure, please retry"
 
 
 def _mailbox(address: str) -> Mailbox | None:
@@ -36,7 +43,11 @@ class InboundHandler:
         self.max_bytes = max_bytes
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]) -> str:
-        mailbox = await sync_to_async(_mailbox, thread_sensitive=False)(address)
+        try:
+            mailbox = await sync_to_async(_mailbox, thread_sensitive=False)(address)
+        except Exception:
+            log.exception("looking up the mailbox for an inbound mail to %r failed", address)
+            return TEMPORARY_FAILURE
         if mailbox is None:
             return "550 5.1.1 No such mailbox here"
         envelope.rcpt_tos.append(mailbox.address)
@@ -55,8 +66,13 @@ class InboundHandler:
             await sync_to_async(_store, thread_sensitive=False)(raw, list(envelope.rcpt_tos))
         except Exception:
             log.exception("storing an inbound mail failed")
-            return "451 4.3.0 Temporary failure, please retry"
+            return TEMPORARY_FAILURE
         return "250 2.0.0 Message accepted"
+
+    async def handle_exception(self, error: Exception) -> str:
+        """Any other failure during a session (aiosmtpd would answer 500 with the error's text)."""
+        log.error("inbound SMTP session failed: %s", type(error).__name__, exc_info=error)
+        return TEMPORARY_FAILURE
 
 
 def controller(host: str, port: int, max_bytes: int | None = None) -> Any:

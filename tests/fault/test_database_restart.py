@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from tests.fault.feed import hand_over, mail, post, stored
+from tests.fault.feed import hand_over, mail, post, smtp, stored
 from tests.fault.services import Hub, wait_until
 
 
@@ -48,3 +48,19 @@ def test_a_drain_that_meets_postgresql_down_is_retried_once_it_is_back(hub: Hub)
         hub.postgres.start()
 
     stored_once(hub, "<maintenance@kunde.example>", 30)
+
+
+def test_smtp_while_postgresql_is_down_answers_a_temporary_451_and_takes_the_mail_when_it_is_back(
+    hub: Hub,
+) -> None:
+    raw = mail("emil@kunde.example", "Während des Ausfalls", "<pg-down-smtp@kunde.example>")
+    hub.postgres.stop()
+    try:
+        answer = smtp(hub, raw, "emil@kunde.example")
+    finally:
+        hub.postgres.start()
+
+    assert answer == (451, "4.3.0 Temporary failure, please retry")  # was 500 with the database's text
+    assert hand_over(hub, raw, "emil@kunde.example", "smtp", timeout=30) <= 3  # the sender's retry
+    stored_once(hub, "<pg-down-smtp@kunde.example>", 20)
+    assert "Connection refused" in hub.logs("smtp")  # the cause, for the operator
