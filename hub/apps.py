@@ -6,3 +6,12 @@ class HubConfig(AppConfig):
     name = "hub"
     verbose_name = _("Service hub")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from hub import schedule
+
+        # Every process (web, worker, beat, runhub) knows every app's tasks, not only the worker.
+        schedule.import_task_modules()
+        # Re-queue what a lost task or a dead worker left behind (hub.tasks).
+        schedule.periodic("sweep-inbound", "hub.tasks.sweep_inbound", every_seconds=60)
+        schedule.periodic("sweep-deliveries", "hub.tasks.sweep_deliveries", every_seconds=60)

@@ -9,9 +9,11 @@ which is how Docker and Kubernetes hand out secrets.
 from __future__ import annotations
 
 import base64
+import importlib.util
 import ipaddress
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -222,3 +224,33 @@ class Env:
         else:
             config["CONN_HEALTH_CHECKS"] = True
         return config
+
+
+def app_settings(base_dir: Path, installed_apps: Iterable[str], env: Env, defined: Collection[str]) -> dict[str, Any]:
+    """The settings the project's own apps contribute, for the settings module to take in.
+
+    An app of this project (a package directly in ``base_dir``) may have a ``conf`` module with
+    ``settings(env) -> dict``: its settings, parsed from the environment as strictly as the
+    hub's. Read while the settings module runs, they are settings like any other from the first
+    import on (``settings.X``, ``override_settings``). A ``conf`` module therefore must not read
+    Django's settings. Third-party apps are not asked (django-filter has a ``conf`` of its own).
+    A name that two apps, or an app and ``defined`` (the settings module's own), both set is a
+    mistake that would otherwise pass silently, so it stops start-up.
+    """
+    found: dict[str, Any] = {}
+    owner: dict[str, str] = {}
+    for app in installed_apps:
+        package = app.split(".")[0]
+        spec = importlib.util.find_spec(package)
+        if spec is None or spec.origin is None or Path(spec.origin).parent != base_dir / package:
+            continue
+        if not (base_dir / package / "conf.py").is_file():
+            continue
+        contributed: dict[str, Any] = import_module(f"{package}.conf").settings(env)
+        for name, value in contributed.items():
+            if name in defined or name in found:
+                where = f"the app {owner[name]}" if name in owner else "the settings module"
+                raise SettingError(f"{name} is set by the app {package} and by {where}: keep one of them.")
+            found[name] = value
+            owner[name] = package
+    return found

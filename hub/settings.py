@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from hub.config import Env
+from hub.config import Env, app_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = Env(BASE_DIR)
@@ -88,6 +88,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Tests get a file of their own beside it, not an in-memory database: only a file takes
+    # writers from several threads (busy timeout, WAL) and other processes (runhub in a test),
+    # as the embedded hub does.
+    _db_file = Path(DATABASES["default"]["NAME"])
+    DATABASES["default"]["TEST"] = {"NAME": str(_db_file.with_name(f"test_{_db_file.name}"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker, channel layer, cache ----------------------------------------------------
@@ -102,10 +107,8 @@ CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BEAT_SCHEDULE = {
-    "sweep-inbound": {"task": "hub.tasks.sweep_inbound", "schedule": 60.0},
-    "sweep-deliveries": {"task": "hub.tasks.sweep_deliveries", "schedule": 60.0},
-}
+# Periodic tasks are registered by the apps themselves (hub.schedule); beat reads them there.
+CELERY_BEAT_SCHEDULER = "hub.schedule:BeatScheduler"
 
 if REDIS_URL:
     CHANNEL_LAYERS = {
@@ -173,6 +176,15 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# Failed sign-ins (agents' and admin's) and failed API or webhook tokens, per account and per
+# client address in a window: beyond, attempts are refused until the window ends
+# (hub.middleware.FailedAuthThrottleMiddleware). Successful sign-ins never count.
+AUTH_FAILURES_PER_ACCOUNT = env.int("AUTH_FAILURES_PER_ACCOUNT", default=10, min_value=1)
+AUTH_FAILURES_PER_ADDRESS = env.int("AUTH_FAILURES_PER_ADDRESS", default=30, min_value=1)
+AUTH_FAILURE_WINDOW_SECONDS = env.int("AUTH_FAILURE_WINDOW_SECONDS", default=900, min_value=60)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("hub.middleware.AgentLanguageMiddleware") + 1, "hub.middleware.FailedAuthThrottleMiddleware"
+)
 
 # --- Mail -------------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str(
@@ -236,26 +248,10 @@ DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=5, min_value=1)
 # A send still `sending` after this long lost its worker and is queued again (at least once).
 DELIVERY_STALLED_AFTER_SECONDS = env.int("DELIVERY_STALLED_AFTER_SECONDS", default=600, min_value=60)
 
-# --- Live chat and web forms (channels_chat, channels_web) --------------------------------------
-# Messages a chat visitor may send per minute, and all visitors behind one IP address together.
-CHAT_RATE_PER_VISITOR = env.int("CHAT_RATE_PER_VISITOR", default=30, min_value=1)
-CHAT_RATE_PER_IP = env.int("CHAT_RATE_PER_IP", default=120, min_value=1)
-# New chat sessions (and offline messages) per IP address and minute.
-CHAT_SESSIONS_PER_IP = env.int("CHAT_SESSIONS_PER_IP", default=20, min_value=1)
-CHAT_MAX_TEXT = env.int("CHAT_MAX_TEXT", default=5000, min_value=100)
-# Open chats an agent takes at once when their profile sets no capacity["chat"] (hub.routing).
-CHAT_DEFAULT_CAPACITY = env.int("CHAT_DEFAULT_CAPACITY", default=3, min_value=0)
-CHAT_MAX_ATTACHMENT_BYTES = env.int("CHAT_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024, min_value=1)
-CHAT_ATTACHMENT_TYPES = env.list(
-    "CHAT_ATTACHMENT_TYPES",
-    default=["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"],
-)
+# --- Client addresses (hub.net) -----------------------------------------------------------------
 # Reverse proxies (IP addresses or CIDR networks) whose X-Forwarded-For is believed when
 # rate limits look for the visitor's address (hub.net). Empty: the connecting address counts.
 TRUSTED_PROXIES = env.networks("TRUSTED_PROXIES")
-# Web form submissions per IP address and hour.
-WEBFORM_RATE_PER_IP = env.int("WEBFORM_RATE_PER_IP", default=10, min_value=1)
-WEBFORM_MAX_ATTACHMENT_BYTES = env.int("WEBFORM_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024, min_value=1)
 
 # --- Demo data --------------------------------------------------------------------------------
 # The password `seed_demo` gives the demo admin (and the other demo agents). Empty: generated
@@ -295,19 +291,6 @@ send held (409, with the newer messages) when the customer or a colleague wrote 
 # address per 24 h; more means a loop (two helpdesks answering each other) and stops there.
 AUTO_MESSAGE_LIMIT = env.int("AUTO_MESSAGE_LIMIT", default=3, min_value=0)
 
-# --- Email channel ----------------------------------------------------------------------------
-# How often beat polls the IMAP mailboxes, in seconds.
-EMAIL_IMAP_POLL_SECONDS = env.int("EMAIL_IMAP_POLL_SECONDS", default=60, min_value=5)
-# Mails fetched per mailbox and poll; the rest come on the next poll.
-EMAIL_IMAP_BATCH = env.int("EMAIL_IMAP_BATCH", default=200, min_value=1)
-# `smtp_inbound`: where the inbound SMTP server listens.
-EMAIL_SMTP_INBOUND_HOST = env.str("EMAIL_SMTP_INBOUND_HOST", default="127.0.0.1")
-EMAIL_SMTP_INBOUND_PORT = env.int("EMAIL_SMTP_INBOUND_PORT", default=2525, min_value=1, max_value=65535)
-CELERY_BEAT_SCHEDULE["email-poll-imap"] = {
-    "task": "channels_email.tasks.poll_mailboxes",
-    "schedule": float(EMAIL_IMAP_POLL_SECONDS),
-}
-
 # --- Worker throughput -------------------------------------------------------------------------
 # Celery's Django fixup closes the database connection before and after every task unless this
 # is set: a new PostgreSQL backend (fork, authentication, cold catalog caches) for each inbound
@@ -315,3 +298,9 @@ CELERY_BEAT_SCHEDULE["email-poll-imap"] = {
 # around every task, so CONN_MAX_AGE and the health checks (a dead connection after a PostgreSQL
 # restart is replaced at the next task's first query) apply as they do around requests.
 CELERY_DB_REUSE_MAX = 1000
+
+# --- Settings the apps contribute -------------------------------------------------------------
+# Each app of the project keeps its own settings in <app>/conf.py, parsed as strictly as these
+# (the email channel's IMAP poll, the chat's limits, the web forms'). Taken in here, last, so
+# they are settings like any other from the first import on.
+globals().update(app_settings(BASE_DIR, INSTALLED_APPS, env, defined=set(globals())))

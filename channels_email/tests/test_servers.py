@@ -5,12 +5,8 @@ from __future__ import annotations
 import imaplib
 import smtplib
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from email import message_from_bytes
-from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -235,26 +231,6 @@ def test_the_inbound_api_takes_raw_mail_with_the_mailbox_token_only(client, mail
 
     assert ok.status_code == 202 and again.status_code == 200 and again.json()["duplicate"]
     assert Message.objects.filter(external_id="<api1@kunde.de>").count() == 1
-
-
-@pytest.fixture
-def imap_server() -> Iterator[int]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "pymap"), "--host", "127.0.0.1", "--port", str(port), "--no-tls",
-         "dict", "--demo-user", "support", "--demo-password", "geheim"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield port
-    proc.terminate()
-    proc.wait(timeout=10)
 
 
 def test_imap_polling_fetches_only_new_mail_and_flags_it_after_the_event_is_stored(imap_server, team) -> None:

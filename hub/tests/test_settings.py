@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.config import Env, SettingError
+from hub.config import Env, SettingError, app_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SETUP = (
@@ -73,6 +73,14 @@ def test_the_defaults_start() -> None:
         ),
         ("LANGUAGE_CODE", "fr", "LANGUAGE_CODE='fr' is invalid: it must be one of de, en."),
         ("LOG_LEVEL", "verbose", "LOG_LEVEL='verbose' is invalid: it must be one of DEBUG, INFO, WARNING, ERROR."),
+        # Settings the apps contribute (<app>/conf.py) are parsed as strictly.
+        ("CHAT_MAX_TEXT", "50", "CHAT_MAX_TEXT='50' is invalid: it must be a whole number of at least 100."),
+        (
+            "EMAIL_IMAP_POLL_SECONDS",
+            "1",
+            "EMAIL_IMAP_POLL_SECONDS='1' is invalid: it must be a whole number of at least 5.",
+        ),
+        ("WEBFORM_RATE_PER_IP", "many", "WEBFORM_RATE_PER_IP='many' is invalid: it must be a whole number"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable_and_what_it_accepts(name: str, value: str, says: str) -> None:
@@ -141,3 +149,44 @@ def test_a_postgres_database_url_gives_health_checked_connections() -> None:
 
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert config["NAME"] == "hub" and config["CONN_MAX_AGE"] == 60 and config["CONN_HEALTH_CHECKS"]
+
+
+def test_the_apps_settings_are_settings_from_the_start() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings as s; print('CHAT', s.CHAT_MAX_TEXT)"],
+        cwd=ROOT,
+        env={"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "hub.settings", "SECRET_KEY": "x"}
+        | {"CHAT_MAX_TEXT": "777"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    # Read before django.setup(): no app has loaded yet, and the chat's setting is there.
+    assert result.returncode == 0, result.stderr
+    assert "CHAT 777" in result.stdout
+
+
+def app_package(base: Path, name: str, body: str) -> None:
+    (base / name).mkdir()
+    (base / name / "__init__.py").write_text("")
+    (base / name / "conf.py").write_text(f"def settings(env):\n    return {body}\n")
+
+
+def test_a_setting_two_apps_define_stops_start_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app_package(tmp_path, "first_app_x", "{'SHARED_X': env.int('SHARED_X', default=1)}")
+    app_package(tmp_path, "second_app_x", "{'SHARED_X': 2}")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    env = Env(tmp_path, {})
+
+    assert app_settings(tmp_path, ["first_app_x"], env, defined=set()) == {"SHARED_X": 1}
+    with pytest.raises(SettingError, match="SHARED_X is set by the app second_app_x and by the app first_app_x"):
+        app_settings(tmp_path, ["first_app_x", "second_app_x"], env, defined=set())
+    with pytest.raises(SettingError, match="SHARED_X is set by the app first_app_x and by the settings module"):
+        app_settings(tmp_path, ["first_app_x"], env, defined={"SHARED_X"})
+
+
+def test_only_the_projects_own_apps_are_asked_for_settings(tmp_path: Path) -> None:
+    # django-filter has a conf module of its own, which reads Django's settings.
+    assert app_settings(tmp_path, ["django_filters", "django.contrib.admin"], Env(tmp_path, {}), defined=set()) == {}

@@ -69,9 +69,10 @@ def test_sweeping_an_already_processed_event_adds_nothing(fake_channel: FakeChan
 
 def test_the_sweep_is_in_the_beat_schedule() -> None:
     from hub.celery import app
+    from hub.schedule import beat_schedule
 
     app.loader.import_default_modules()
-    entries = {entry["task"]: entry for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    entries = {entry["task"]: entry for entry in beat_schedule().values()}
 
     assert "hub.tasks.sweep_inbound" in entries
     assert "hub.tasks.sweep_inbound" in app.tasks

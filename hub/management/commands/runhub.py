@@ -1,9 +1,9 @@
 """Serve the whole hub from one process on embedded defaults (``make run``).
 
 The ASGI app (HTTP and websockets) runs under uvicorn. With Celery tasks executed in-process
-(no Redis), nothing else would run the periodic tasks of the beat schedule, so a small
-scheduler thread calls them here. With Redis configured, run a real worker and beat instead
-(``make run-services``).
+(no Redis), nothing else would run the periodic tasks the apps registered (``hub.schedule``,
+the same list beat runs), so a small scheduler thread calls them here. With Redis configured,
+run a real worker and beat instead (``make run-services``).
 """
 
 from __future__ import annotations
@@ -19,22 +19,26 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
+from hub import schedule
+
 log = logging.getLogger(__name__)
 
 
 def _run_schedule(stop: threading.Event) -> None:
-    schedule: dict[str, dict[str, Any]] = settings.CELERY_BEAT_SCHEDULE
-    next_run = {name: time.monotonic() + float(entry["schedule"]) for name, entry in schedule.items()}
+    """Run the periodic tasks every app registered (``hub.schedule``), as beat would."""
+    entries = schedule.entries()
+    log.info("periodic tasks: %s", ", ".join(f"{e.name} every {e.every:g} s" for e in entries) or "none")
+    next_run = {entry.name: time.monotonic() + entry.every for entry in entries}
     while not stop.wait(1.0):
         now = time.monotonic()
-        for name, entry in schedule.items():
-            if now < next_run[name]:
+        for entry in entries:
+            if now < next_run[entry.name]:
                 continue
-            next_run[name] = now + float(entry["schedule"])
+            next_run[entry.name] = now + entry.every
             try:
-                current_app.tasks[entry["task"]].apply()
+                current_app.tasks[entry.task].apply()
             except Exception:
-                log.exception("periodic task %s failed", name)
+                log.exception("periodic task %s failed", entry.name)
             finally:
                 close_old_connections()
 
