@@ -1,9 +1,24 @@
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import logging
+import math
 from collections.abc import Callable
+from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render, resolve_url
+from django.urls import NoReverseMatch, reverse
 from django.utils import translation
+from django.utils.translation import ngettext
+
+from hub.net import request_ip
+from hub.ratelimit import FailureLimit
+
+log = logging.getLogger(__name__)
 
 
 class AgentLanguageMiddleware:
@@ -26,3 +41,128 @@ class AgentLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
+
+
+# --- Failed sign-ins and tokens ----------------------------------------------------------------
+# Set on a sign-in request this middleware guards, so the failure signal counts only those.
+_GUARDED = "_hub_auth_guarded"
+
+
+def _login_limits() -> tuple[FailureLimit, FailureLimit]:
+    window = settings.AUTH_FAILURE_WINDOW_SECONDS
+    return (
+        FailureLimit("login-account", settings.AUTH_FAILURES_PER_ACCOUNT, window),
+        FailureLimit("login-ip", settings.AUTH_FAILURES_PER_ADDRESS, window),
+    )
+
+
+def _token_limit() -> FailureLimit:
+    return FailureLimit("token-ip", settings.AUTH_FAILURES_PER_ADDRESS, settings.AUTH_FAILURE_WINDOW_SECONDS)
+
+
+def _account(username: object) -> str:
+    """The cache key of an account name: one per person however it is spelled, of fixed length."""
+    return hashlib.sha256(str(username or "").strip().casefold().encode()).hexdigest()[:32]
+
+
+def _login_paths() -> set[str]:
+    paths = {resolve_url(settings.LOGIN_URL)}
+    with contextlib.suppress(NoReverseMatch):  # a project without the admin
+        paths.add(reverse("admin:login"))
+    return paths
+
+
+def _minutes(seconds: int) -> int:
+    return max(1, math.ceil(seconds / 60))
+
+
+class FailedAuthThrottleMiddleware:
+    """Sign-ins (the agents' and the admin's) and credentials in ``Authorization`` headers (API
+    and webhook tokens) are refused for a while after too many failures, by account and by
+    client address (``hub.net``: behind trusted proxies, the real client).
+
+    Only failures count: a wrong password (Django's ``user_login_failed``), a request with an
+    ``Authorization`` header answered 401. A refused attempt is not tried at all, so a password
+    or token cannot be guessed through the block, and it is logged.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.login_paths: set[str] | None = None
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self.login_paths is None:
+            self.login_paths = _login_paths()
+        if request.method == "POST" and request.path in self.login_paths:
+            return self._sign_in(request)
+        if "HTTP_AUTHORIZATION" in request.META:
+            return self._token(request)
+        return self.get_response(request)
+
+    def _sign_in(self, request: HttpRequest) -> HttpResponse:
+        ip = request_ip(request)
+        username = str(request.POST.get("username") or "")
+        by_account, by_ip = _login_limits()
+        for limit, key in ((by_account, _account(username)), (by_ip, ip)):
+            if limit.blocked(key):
+                log.warning(
+                    "sign-in refused: too many failures (%s) for %r from %s on %s",
+                    limit.scope,
+                    username[:150],
+                    ip,
+                    request.path,
+                )
+                minutes = _minutes(limit.retry_after())
+                response = render(
+                    request,
+                    # The agents' sign-in page answers for the admin's too: one place says why.
+                    "frontend/login.html",
+                    {"throttled_minutes": minutes, "next": request.POST.get("next", "")},
+                    status=429,
+                )
+                response["Retry-After"] = str(limit.retry_after())
+                return response
+        setattr(request, _GUARDED, ip)
+        return self.get_response(request)
+
+    def _token(self, request: HttpRequest) -> HttpResponse:
+        ip = request_ip(request)
+        limit = _token_limit()
+        if limit.blocked(ip):
+            log.warning("credentials refused: too many failed tokens from %s on %s", ip, request.path)
+            minutes = _minutes(limit.retry_after())
+            detail = ngettext(
+                "Too many failed attempts to authenticate from your address. Try again in %(minutes)d minute.",
+                "Too many failed attempts to authenticate from your address. Try again in %(minutes)d minutes.",
+                minutes,
+            ) % {"minutes": minutes}
+            return JsonResponse({"detail": detail}, status=429, headers={"Retry-After": str(limit.retry_after())})
+        response = self.get_response(request)
+        if response.status_code == 401:
+            failures = limit.record(ip)
+            log.info("token refused from %s on %s (%d failures in this window)", ip, request.path, failures)
+        return response
+
+
+def _count_failed_sign_in(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **_: Any
+) -> None:
+    ip = getattr(request, _GUARDED, None)
+    if request is None or ip is None:
+        return  # not a sign-in through the guarded pages (a management command, a test helper)
+    username = str(credentials.get("username") or "")
+    by_account, by_ip = _login_limits()
+    failures = by_account.record(_account(username))
+    by_ip.record(ip)
+    log.info("sign-in failed for %r from %s (%d failures of this account in this window)", username[:150], ip, failures)
+
+
+def _forget_failures(sender: Any, request: HttpRequest | None = None, user: Any = None, **_: Any) -> None:
+    # The account's owner got in: their earlier typos do not count against them any more. The
+    # address keeps its count, it may be shared with someone still guessing.
+    if user is not None and request is not None and getattr(request, _GUARDED, None) is not None:
+        _login_limits()[0].clear(_account(user.get_username()))
+
+
+user_login_failed.connect(_count_failed_sign_in, dispatch_uid="hub.middleware.count_failed_sign_in")
+user_logged_in.connect(_forget_failures, dispatch_uid="hub.middleware.forget_failures")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
@@ -46,3 +47,40 @@ def allow_all(limits: Sequence[tuple[str, str, int]], window: int = 60) -> bool:
         pipe.expire(name, window + 1)
     counts = pipe.execute()[0::2]
     return all(limit <= 0 or count <= limit for count, (_scope, _key, limit) in zip(counts, limits, strict=True))
+
+
+@dataclass(frozen=True)
+class FailureLimit:
+    """At most ``limit`` failures per key in a fixed window of ``window`` seconds.
+
+    Only failures count (a wrong password, a wrong token), recorded after they happened; a
+    success costs nothing, so people who sign in correctly are never blocked by it, however
+    many share an address. Checked before each attempt: a blocked key is not even tried.
+    """
+
+    scope: str
+    limit: int
+    window: int
+
+    def _name(self, key: str) -> str:
+        return f"rl:{self.scope}:{key}:{int(time.time() // self.window)}"
+
+    def blocked(self, key: str) -> bool:
+        return self.limit > 0 and int(cache.get(self._name(key)) or 0) >= self.limit
+
+    def record(self, key: str) -> int:
+        """Count one failure of ``key``; the failures so far in this window."""
+        name = self._name(key)
+        cache.add(name, 0, timeout=self.window + 1)
+        try:
+            return int(cache.incr(name))
+        except ValueError:  # expired between add and incr
+            cache.add(name, 1, timeout=self.window + 1)
+            return 1
+
+    def clear(self, key: str) -> None:
+        cache.delete(self._name(key))
+
+    def retry_after(self) -> int:
+        """Seconds until the current window ends."""
+        return self.window - int(time.time()) % self.window
