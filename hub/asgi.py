@@ -28,6 +28,6 @@ application = ProtocolTypeRouter(
     }
 )
 
-from hub.consumers import tune_gc_for_sockets  # noqa: E402
+from hub.sockets import tune_gc_for_sockets  # noqa: E402
 
 tune_gc_for_sockets()

@@ -17,7 +17,6 @@ from hub.access import agent_of
 from hub.models import Agent
 from hub.realtime import ALL_GROUP, agent_group, team_group, ticket_group
 from hub.sockets import SocketConsumer
-from hub.sockets import tune_gc_for_sockets as tune_gc_for_sockets  # imported from here by hub.asgi
 
 log = logging.getLogger(__name__)
 
