@@ -15,22 +15,22 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from hub.adapters import UnknownChannel, get_adapter
-from hub.models import Agent, Message, MessageKind, Priority, Ticket, TicketEvent, TicketStatus
+from hub.models import Agent, EventKind, Message, MessageKind, Priority, Ticket, TicketEvent, TicketStatus
 
 # Events that a message already shows (replied, note, threaded) are not repeated as lines.
 SHOWN_EVENTS = (
-    "created",
-    "routed",
-    "assigned",
-    "team_changed",
-    "status",
-    "priority",
-    "tags",
-    "delivery_failed",
-    "customer_merged",
-    "customer_unmerged",
-    "linked",
-    "message_moved",
+    EventKind.CREATED,
+    EventKind.ROUTED,
+    EventKind.ASSIGNED,
+    EventKind.TEAM_CHANGED,
+    EventKind.STATUS,
+    EventKind.PRIORITY,
+    EventKind.TAGS,
+    EventKind.DELIVERY_FAILED,
+    EventKind.CUSTOMER_MERGED,
+    EventKind.CUSTOMER_UNMERGED,
+    EventKind.LINKED,
+    EventKind.MESSAGE_MOVED,
 )
 
 # The e-mail iframe gets no scripts (sandbox without allow-scripts) and no remote loads: the
@@ -125,36 +125,36 @@ def describe(event: TicketEvent, names: dict[int, str]) -> str:
     """The sentence of a system event, in the agent's language."""
     who = names.get(event.actor_id or 0, "") if event.actor_id else ""
     d = event.data
-    if event.kind == "created":
+    if event.kind == EventKind.CREATED:
         return _("Ticket created")
-    if event.kind == "routed":
+    if event.kind == EventKind.ROUTED:
         return _("Routed to a team")
-    if event.kind == "assigned":
+    if event.kind == EventKind.ASSIGNED:
         target = names.get(d.get("assignee_id") or 0)
         if target:
             return _("%(who)s assigned to %(target)s") % {"who": who or _("System"), "target": target}
         return _("%(who)s removed the assignment") % {"who": who or _("System")}
-    if event.kind == "team_changed":
+    if event.kind == EventKind.TEAM_CHANGED:
         return _("%(who)s moved the ticket to another team") % {"who": who or _("System")}
-    if event.kind == "status":
+    if event.kind == EventKind.STATUS:
         return _("%(who)s set the status to %(status)s") % {
             "who": who or _("System"),
             "status": _status_label(d.get("status", "")),
         }
-    if event.kind == "priority":
+    if event.kind == EventKind.PRIORITY:
         return _("%(who)s set the priority to %(priority)s") % {
             "who": who or _("System"),
             "priority": _priority_label(d.get("priority")),
         }
-    if event.kind == "tags":
+    if event.kind == EventKind.TAGS:
         return _("%(who)s changed the tags") % {"who": who or _("System")}
-    if event.kind == "delivery_failed":
+    if event.kind == EventKind.DELIVERY_FAILED:
         return _("Delivery failed: %(error)s") % {"error": d.get("error", "")}
-    if event.kind in ("customer_merged", "customer_unmerged"):
-        return _("Customer records merged") if event.kind == "customer_merged" else _("Customer merge undone")
-    if event.kind == "linked":
+    if event.kind in (EventKind.CUSTOMER_MERGED, EventKind.CUSTOMER_UNMERGED):
+        return _("Customer records merged") if event.kind == EventKind.CUSTOMER_MERGED else _("Customer merge undone")
+    if event.kind == EventKind.LINKED:
         return _("Linked to ticket #%(id)s") % {"id": d.get("linked_ticket_id", "")}
-    if event.kind == "message_moved":
+    if event.kind == EventKind.MESSAGE_MOVED:
         return _("A message was moved here from ticket #%(id)s") % {"id": d.get("from_ticket_id", "")}
     return event.kind
 
@@ -227,7 +227,9 @@ def items(
             events = events.filter(created_at__gte=message_list[0].created_at)
     event_list = list(events.order_by("created_at", "pk"))
     agent_ids = {e.actor_id for e in event_list if e.actor_id}
-    agent_ids |= {e.data.get("assignee_id") for e in event_list if e.kind == "assigned" and e.data.get("assignee_id")}
+    agent_ids |= {
+        e.data.get("assignee_id") for e in event_list if e.kind == EventKind.ASSIGNED and e.data.get("assignee_id")
+    }
     names = {a.pk: a.name for a in Agent.objects.filter(pk__in=agent_ids).select_related("user")} if agent_ids else {}
     result = Items(Item("message", m.created_at, message=m) for m in message_list)
     result += [Item("event", e.created_at, event=e, text=describe(e, names)) for e in event_list]

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from hub.models import Agent, Ticket, TicketEvent
+from hub.models import Agent, EventKind, Ticket, TicketEvent
 
 _batch = threading.local()
 
@@ -32,7 +32,7 @@ def batched() -> Iterator[None]:
         TicketEvent.objects.bulk_create(pending)
 
 
-def _record(ticket: Ticket, kind: str, actor: Agent | None = None, **data: Any) -> TicketEvent:
+def _record(ticket: Ticket, kind: EventKind, actor: Agent | None = None, **data: Any) -> TicketEvent:
     pending: list[TicketEvent] | None = getattr(_batch, "pending", None)
     if pending is not None:
         event = TicketEvent(ticket=ticket, kind=kind, actor=actor, data=data)
@@ -42,68 +42,73 @@ def _record(ticket: Ticket, kind: str, actor: Agent | None = None, **data: Any) 
 
 
 def ticket_created(*, ticket: Ticket, channel: str, reason: str) -> TicketEvent:
-    return _record(ticket, "created", channel=channel, reason=reason)
+    return _record(ticket, EventKind.CREATED, channel=channel, reason=reason)
 
 
 def message_threaded(*, ticket: Ticket, message_id: int, reason: str) -> TicketEvent:
-    return _record(ticket, "threaded", message_id=message_id, reason=reason)
+    return _record(ticket, EventKind.THREADED, message_id=message_id, reason=reason)
 
 
 def routed(*, ticket: Ticket, team_id: int | None, rule: str) -> TicketEvent:
-    return _record(ticket, "routed", team_id=team_id, rule=rule)
+    return _record(ticket, EventKind.ROUTED, team_id=team_id, rule=rule)
 
 
 def assigned(*, ticket: Ticket, actor: Agent | None, assignee_id: int | None, previous_id: int | None) -> TicketEvent:
-    return _record(ticket, "assigned", actor, assignee_id=assignee_id, previous_id=previous_id)
+    return _record(ticket, EventKind.ASSIGNED, actor, assignee_id=assignee_id, previous_id=previous_id)
 
 
 def team_changed(*, ticket: Ticket, actor: Agent | None, team_id: int | None, previous_id: int | None) -> TicketEvent:
-    return _record(ticket, "team_changed", actor, team_id=team_id, previous_id=previous_id)
+    return _record(ticket, EventKind.TEAM_CHANGED, actor, team_id=team_id, previous_id=previous_id)
 
 
 def status_changed(*, ticket: Ticket, actor: Agent | None, status: str, previous: str) -> TicketEvent:
-    return _record(ticket, "status", actor, status=status, previous=previous)
+    return _record(ticket, EventKind.STATUS, actor, status=status, previous=previous)
 
 
 def priority_changed(*, ticket: Ticket, actor: Agent | None, priority: int, previous: int) -> TicketEvent:
-    return _record(ticket, "priority", actor, priority=priority, previous=previous)
+    return _record(ticket, EventKind.PRIORITY, actor, priority=priority, previous=previous)
 
 
 def tags_changed(*, ticket: Ticket, actor: Agent | None, added: list[str], removed: list[str]) -> TicketEvent:
-    return _record(ticket, "tags", actor, added=added, removed=removed)
+    return _record(ticket, EventKind.TAGS, actor, added=added, removed=removed)
 
 
 def replied(*, ticket: Ticket, actor: Agent | None, message_id: int, channel: str) -> TicketEvent:
-    return _record(ticket, "replied", actor, message_id=message_id, channel=channel)
+    return _record(ticket, EventKind.REPLIED, actor, message_id=message_id, channel=channel)
 
 
 def note_added(*, ticket: Ticket, actor: Agent | None, message_id: int) -> TicketEvent:
-    return _record(ticket, "note", actor, message_id=message_id)
+    return _record(ticket, EventKind.NOTE, actor, message_id=message_id)
 
 
 def delivery_failed(*, ticket: Ticket, message_id: int, error: str, final: bool) -> TicketEvent:
-    return _record(ticket, "delivery_failed", message_id=message_id, error=error, final=final)
+    return _record(ticket, EventKind.DELIVERY_FAILED, message_id=message_id, error=error, final=final)
 
 
 def customer_merged(*, ticket: Ticket, actor: Agent | None, source_id: int, target_id: int) -> TicketEvent:
-    return _record(ticket, "customer_merged", actor, source_id=source_id, target_id=target_id)
+    return _record(ticket, EventKind.CUSTOMER_MERGED, actor, source_id=source_id, target_id=target_id)
 
 
 def customer_unmerged(*, ticket: Ticket, actor: Agent | None, source_id: int, target_id: int) -> TicketEvent:
-    return _record(ticket, "customer_unmerged", actor, source_id=source_id, target_id=target_id)
+    return _record(ticket, EventKind.CUSTOMER_UNMERGED, actor, source_id=source_id, target_id=target_id)
 
 
 def ticket_linked(*, ticket: Ticket, linked_ticket_id: int, reason: str) -> TicketEvent:
-    return _record(ticket, "linked", linked_ticket_id=linked_ticket_id, reason=reason)
+    return _record(ticket, EventKind.LINKED, linked_ticket_id=linked_ticket_id, reason=reason)
 
 
 def message_moved(*, ticket: Ticket, actor: Agent | None, message_id: int, from_ticket_id: int) -> TicketEvent:
-    return _record(ticket, "message_moved", actor, message_id=message_id, from_ticket_id=from_ticket_id)
+    return _record(ticket, EventKind.MESSAGE_MOVED, actor, message_id=message_id, from_ticket_id=from_ticket_id)
 
 
 def survey_answered(*, ticket: Ticket, rating: int, comment: str, channel: str) -> TicketEvent:
-    return _record(ticket, "survey_answered", rating=rating, comment=comment, channel=channel)
+    return _record(ticket, EventKind.SURVEY_ANSWERED, rating=rating, comment=comment, channel=channel)
 
 
 def message_moved_out(*, ticket: Ticket, actor: Agent | None, message_id: int, to_ticket_id: int) -> TicketEvent:
-    return _record(ticket, "message_moved_out", actor, message_id=message_id, to_ticket_id=to_ticket_id)
+    return _record(ticket, EventKind.MESSAGE_MOVED_OUT, actor, message_id=message_id, to_ticket_id=to_ticket_id)
+
+
+def callback_due(*, ticket: Ticket, message_id: int, due_at: str, reason: str) -> TicketEvent:
+    """A missed call or a voicemail: the customer is to be called back by ``due_at`` (ISO 8601)."""
+    return _record(ticket, EventKind.CALLBACK_DUE, message_id=message_id, due_at=due_at, reason=reason)

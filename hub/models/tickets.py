@@ -119,13 +119,14 @@ class EventKind(models.TextChoices):
     MESSAGE_MOVED = "message_moved", _("Message moved here")
     MESSAGE_MOVED_OUT = "message_moved_out", _("Message moved away")
     SURVEY_ANSWERED = "survey_answered", _("Survey answered")
+    CALLBACK_DUE = "callback_due", _("Callback due")
 
 
 class TicketEvent(models.Model):
     """Append-only timeline of a ticket; written only through ``hub.events``."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, choices=EventKind.choices)
     actor = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

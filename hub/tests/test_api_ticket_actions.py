@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.models import DeliveryStatus, Direction, Message, MessageKind, Priority, Ticket, TicketStatus
+from hub.models import DeliveryStatus, Direction, EventKind, Message, MessageKind, Priority, Ticket, TicketStatus
 from hub.tests.factories import AgentFactory, MessageFactory, TicketFactory
 from hub.tests.fake_channel import FakeChannel
 
@@ -138,7 +138,7 @@ def test_assigning_and_unassigning_records_it_on_the_timeline(api_for, agent, ti
 
     assert assigned.json()["assignee"]["id"] == colleague.pk
     assert unassigned.json()["assignee"] is None
-    events = list(ticket.events.filter(kind="assigned").values_list("data", flat=True))
+    events = list(ticket.events.filter(kind=EventKind.ASSIGNED).values_list("data", flat=True))
     assert [e["assignee_id"] for e in events] == [colleague.pk, None]
 
 
@@ -170,7 +170,7 @@ def test_moving_a_ticket_to_another_team(api_for, agent, ticket, other_team):
     response = api_for(agent).post(url(ticket, "team"), {"team": other_team.pk}, format="json")
 
     assert response.json()["team"] == {"id": other_team.pk, "name": "Billing"}
-    assert ticket.events.get(kind="team_changed").data["team_id"] == other_team.pk
+    assert ticket.events.get(kind=EventKind.TEAM_CHANGED).data["team_id"] == other_team.pk
     # Moved out of the agent's teams and not theirs: it leaves their sight.
     assert api_for(agent).get(f"/api/v1/tickets/{ticket.pk}/").status_code == 404
 

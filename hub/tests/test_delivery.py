@@ -12,7 +12,7 @@ from hub import adapters
 from hub.actions import do_reply
 from hub.adapters import DeliveryResult
 from hub.delivery import deliver_message
-from hub.models import Agent, DeliveryStatus, Direction, Message, Team, Ticket, TicketEvent
+from hub.models import Agent, DeliveryStatus, Direction, EventKind, Message, Team, Ticket, TicketEvent
 from hub.tasks import deliver, sweep_deliveries
 from hub.tests.factories import MessageFactory, TicketFactory
 from hub.tests.fake_channel import FakeChannel
@@ -73,7 +73,7 @@ def test_a_failing_provider_is_retried_with_growing_backoff(
     message.refresh_from_db()
     assert message.delivery_attempts == 4 and message.delivery_status == DeliveryStatus.SENT
     assert message.delivery_error == ""
-    events = TicketEvent.objects.filter(ticket=ticket, kind="delivery_failed")
+    events = TicketEvent.objects.filter(ticket=ticket, kind=EventKind.DELIVERY_FAILED)
     assert [e.data["final"] for e in events] == [False, False, False]
 
 
@@ -89,7 +89,7 @@ def test_after_the_last_attempt_the_message_is_failed_with_the_reason_on_the_tim
     assert message.delivery_status == DeliveryStatus.FAILED
     assert message.delivery_attempts == 3
     assert "provider unreachable" in message.delivery_error
-    last = TicketEvent.objects.filter(ticket=ticket, kind="delivery_failed").last()
+    last = TicketEvent.objects.filter(ticket=ticket, kind=EventKind.DELIVERY_FAILED).last()
     assert last is not None and last.data["final"] is True
     assert "provider unreachable" in last.data["error"]
     assert fake_channel.sent == []
@@ -141,7 +141,7 @@ def test_a_message_on_a_channel_without_an_adapter_fails_with_the_reason(ticket:
 
     message.refresh_from_db()
     assert "pigeon" in message.delivery_error
-    assert TicketEvent.objects.get(ticket=ticket, kind="delivery_failed").data["final"] is True
+    assert TicketEvent.objects.get(ticket=ticket, kind=EventKind.DELIVERY_FAILED).data["final"] is True
 
 
 def test_a_send_whose_worker_died_midway_is_queued_again_by_the_sweep(

@@ -4,7 +4,7 @@ import pytest
 
 from hub.actions import do_merge_customers, do_undo_merge
 from hub.actions.customers import MergeError
-from hub.models import Agent, Customer, Identity, Message, Ticket, TicketEvent
+from hub.models import Agent, Customer, EventKind, Identity, Message, Ticket, TicketEvent
 from hub.pipeline import receive
 from hub.tests.factories import CustomerFactory, IdentityFactory, MessageFactory, TicketFactory
 from hub.tests.fake_channel import FakeChannel, payload
@@ -36,7 +36,7 @@ def test_merging_moves_identities_tickets_and_messages_to_the_target(pair, admin
     source.refresh_from_db()
     assert source.merged_into == target
     assert merge.merged_by == admin_agent.user
-    event = TicketEvent.objects.get(ticket=source_ticket, kind="customer_merged")
+    event = TicketEvent.objects.get(ticket=source_ticket, kind=EventKind.CUSTOMER_MERGED)
     assert event.actor == admin_agent
     assert event.data == {"source_id": source.pk, "target_id": target.pk}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.models import Agent, Message, Team, Ticket, TicketEvent, TicketStatus
+from hub.models import Agent, EventKind, Message, Team, Ticket, TicketEvent, TicketStatus
 from hub.pipeline import receive
 from hub.tests.factories import MessageFactory, TicketFactory
 from hub.tests.fake_channel import FakeChannel, payload
@@ -39,8 +39,8 @@ def test_a_message_split_off_opens_a_linked_ticket_for_the_same_customer(api_for
     ticket.refresh_from_db()
     assert ticket.message_count == 1
     assert ticket.last_message_preview == "Wo ist mein Paket?"
-    assert TicketEvent.objects.get(ticket=new, kind="linked").data["linked_ticket_id"] == ticket.pk
-    assert TicketEvent.objects.get(ticket=ticket, kind="message_moved_out").data["to_ticket_id"] == new.pk
+    assert TicketEvent.objects.get(ticket=new, kind=EventKind.LINKED).data["linked_ticket_id"] == ticket.pk
+    assert TicketEvent.objects.get(ticket=ticket, kind=EventKind.MESSAGE_MOVED_OUT).data["to_ticket_id"] == new.pk
 
 
 def test_a_message_moves_to_another_ticket_and_both_timelines_say_so(api_for, agent: Agent, team: Team, thread) -> None:
@@ -52,7 +52,7 @@ def test_a_message_moves_to_another_ticket_and_both_timelines_say_so(api_for, ag
     assert response.status_code == 200, response.content
     second.refresh_from_db()
     assert second.ticket_id == target.pk
-    moved = TicketEvent.objects.get(ticket=target, kind="message_moved")
+    moved = TicketEvent.objects.get(ticket=target, kind=EventKind.MESSAGE_MOVED)
     assert (moved.data["message_id"], moved.data["from_ticket_id"], moved.actor) == (second.pk, ticket.pk, agent)
     target.refresh_from_db()
     assert target.message_count == 1

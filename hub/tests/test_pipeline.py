@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
-from hub.models import InboundEvent, InboundState, Message, Ticket, TicketEvent
+from hub.models import EventKind, InboundEvent, InboundState, Message, Ticket, TicketEvent
 from hub.pipeline import process, receive
 from hub.tests.fake_channel import FakeChannel, payload
 
@@ -84,7 +84,7 @@ def test_a_reply_hint_threads_into_the_earlier_ticket(fake_channel: FakeChannel)
     second.refresh_from_db()
     assert second.outcome == "appended"
     assert second.ticket_id == first.ticket_id is not None
-    reason = TicketEvent.objects.filter(ticket_id=first.ticket_id, kind="threaded").last()
+    reason = TicketEvent.objects.filter(ticket_id=first.ticket_id, kind=EventKind.THREADED).last()
     assert reason is not None and "<a@x>" in reason.data["reason"]
 
 
@@ -97,5 +97,5 @@ def test_a_stranger_replying_to_a_thread_gets_a_new_linked_ticket(fake_channel: 
     assert other.outcome == "created"
     assert other.ticket_id != first.ticket_id
     assert other.ticket_id is not None
-    link = TicketEvent.objects.get(ticket_id=other.ticket_id, kind="linked")
+    link = TicketEvent.objects.get(ticket_id=other.ticket_id, kind=EventKind.LINKED)
     assert link.data["linked_ticket_id"] == first.ticket_id

@@ -19,7 +19,7 @@ from channels_chat.tokens import new_visitor_token
 from hub import adapters
 from hub.adapters import Interaction
 from hub.celery import app
-from hub.models import Customer, InboundEvent, InboundState, Message, Team, Ticket, TicketEvent, TicketStatus
+from hub.models import Customer, EventKind, InboundEvent, InboundState, Message, Team, Ticket, TicketEvent, TicketStatus
 from hub.pipeline import drain, process, process_batch, receive
 from hub.pipeline.enrich import history_summary
 from hub.tests.factories import CustomerFactory, IdentityFactory, TicketFactory
@@ -155,7 +155,7 @@ def test_a_reply_in_a_batch_reopens_its_solved_ticket_and_a_strangers_reply_gets
     assert solved.status == TicketStatus.OPEN and solved.message_count == 1
     stranger.refresh_from_db()
     assert stranger.outcome == "created" and stranger.ticket_id != solved.pk
-    link = TicketEvent.objects.get(ticket__inbound_events=stranger, kind="linked")
+    link = TicketEvent.objects.get(ticket__inbound_events=stranger, kind=EventKind.LINKED)
     assert link.data["linked_ticket_id"] == solved.pk
 
 
