@@ -18,14 +18,13 @@ from django.test import Client
 from channels_email.imap import poll_all
 from channels_email.inbound import ingest_now
 from channels_email.models import Mailbox, Security
-from channels_email.tests.test_servers import Capture, free_port, imap_server, mail
+from channels_email.tests.test_servers import Capture, free_port, mail
 from hub.actions import do_reply
 from hub.config import Env, SettingError
 from hub.crypto import UndecryptableSecret
 from hub.models import Agent, Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
-__all__ = ["imap_server"]  # a fixture, used by name
 
 KEY_OLD, KEY_NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 
