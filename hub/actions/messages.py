@@ -6,6 +6,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from hub import events, realtime
+from hub.actions.tickets import change_status
 from hub.adapters import get_adapter
 from hub.delivery import local_channel
 from hub.models import DeliveryStatus, Direction, Draft, Message, MessageKind, Ticket, TicketStatus
@@ -70,21 +71,6 @@ def _lock(ticket: Ticket, agent: Agent, client_id: str | None) -> Ticket:
     for locked in Ticket.objects.raw(sql, [client_id, agent.pk, ticket.pk]):
         return locked
     raise Ticket.DoesNotExist(f"no ticket {ticket.pk}")
-
-
-def _status_fields(ticket: Ticket, status: str, agent: Agent, now: datetime) -> list[str]:
-    """``do_set_status`` for a ticket the caller saves: in memory, its event, its realtime event."""
-    if status not in TicketStatus.values:
-        raise ValueError(f"unknown status {status!r}")
-    previous = ticket.status
-    ticket.status = status
-    if status in (TicketStatus.SOLVED, TicketStatus.CLOSED):
-        ticket.solved_at = ticket.solved_at or now
-    else:
-        ticket.solved_at = None
-    events.status_changed(ticket=ticket, actor=agent, status=status, previous=previous)
-    realtime.ticket_changed(ticket, "ticket.updated")
-    return ["status", "solved_at"]
 
 
 def do_reply(
@@ -183,7 +169,8 @@ def _reply_fields(ticket: Ticket, message: Message, agent: Agent, status: str | 
     events.replied(ticket=ticket, actor=agent, message_id=message.pk, channel=message.channel)
     new_status = status or (TicketStatus.OPEN if ticket.status == TicketStatus.NEW else None)
     if new_status and new_status != ticket.status:
-        fields += _status_fields(ticket, new_status, agent, now)
+        fields += change_status(ticket, new_status, actor=agent, now=now)
+        realtime.ticket_changed(ticket, "ticket.updated")
     return fields
 
 

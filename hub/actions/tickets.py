@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -45,20 +47,35 @@ def do_set_team(ticket: Ticket, team: Team | None, *, actor: Agent | None) -> Ti
     return ticket
 
 
-@transaction.atomic
-def do_set_status(ticket: Ticket, status: str, *, actor: Agent | None) -> Ticket:
+def change_status(ticket: Ticket, status: str, *, actor: Agent | None, now: datetime) -> list[str]:
+    """The one status transition: ``ticket`` moved to ``status`` in memory, with its timeline event.
+
+    Returns the fields the caller must save, in the transaction it records the event in (empty
+    when the status does not change: nothing is recorded). Solved and closed keep the first
+    time they were reached; any other status clears it. The caller holds the ticket's row (or
+    writes it with one UPDATE) and tells agents (``realtime``) with the version it saves.
+    ValueError for a status that does not exist.
+    """
     if status not in TicketStatus.values:
         raise ValueError(f"unknown status {status!r}")
     previous = ticket.status
     if previous == status:
-        return ticket
+        return []
     ticket.status = status
     if status in (TicketStatus.SOLVED, TicketStatus.CLOSED):
-        ticket.solved_at = ticket.solved_at or timezone.now()
+        ticket.solved_at = ticket.solved_at or now
     else:
         ticket.solved_at = None
-    _bump(ticket, "status", "solved_at")
     events.status_changed(ticket=ticket, actor=actor, status=status, previous=previous)
+    return ["status", "solved_at"]
+
+
+@transaction.atomic
+def do_set_status(ticket: Ticket, status: str, *, actor: Agent | None) -> Ticket:
+    fields = change_status(ticket, status, actor=actor, now=timezone.now())
+    if not fields:
+        return ticket
+    _bump(ticket, *fields)
     realtime.ticket_changed(ticket, "ticket.updated")
     return ticket
 
