@@ -21,12 +21,6 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/fault/" in item.nodeid:
-            item.add_marker(pytest.mark.fault)
-
-
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Hub]:
     why = missing()

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.fault.feed import hand_over, mail, post, smtp, stored
 from tests.fault.services import Hub, wait_until
+
+pytestmark = pytest.mark.fault
 
 
 def stored_once(hub: Hub, message_id: str, timeout: float) -> int:

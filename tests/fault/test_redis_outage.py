@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.fault.feed import mail, post, smtp, stored
 from tests.fault.services import Hub, wait_until
+
+pytestmark = pytest.mark.fault
 
 
 def test_mail_taken_while_redis_is_down_is_accepted_and_processed_once_redis_is_back(hub: Hub) -> None:
