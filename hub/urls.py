@@ -10,6 +10,8 @@ urlpatterns = [
     path("api/", include("hub.api.urls")),
     path("chat/", include("channels_chat.urls")),
     path("forms/", include("channels_web.urls")),
+    # The phone channel's webhooks (/phone/…) and its numbers' API (/api/v1/phone-numbers/).
+    path("", include("channels_phone.urls")),
     path("", include("frontend.urls")),
 ]
 # Media (attachments) are never served as public files: downloads go through views that check

@@ -2,6 +2,7 @@
 
 from hub.actions.automatic import do_send_automatic
 from hub.actions.customers import do_merge_customers, do_undo_merge
+from hub.actions.delivery_reports import do_record_call_report, do_record_delivery_report
 from hub.actions.identities import do_record_bounce, do_set_bouncing
 from hub.actions.inbound import do_retry_inbound
 from hub.actions.messages import ChannelUnavailable, SendConflict, do_add_note, do_reply, do_save_draft
@@ -18,6 +19,8 @@ __all__ = [
     "do_merge_customers",
     "do_move_message",
     "do_record_bounce",
+    "do_record_call_report",
+    "do_record_delivery_report",
     "do_record_survey",
     "do_reply",
     "do_retry_inbound",
