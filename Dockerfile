@@ -24,6 +24,6 @@ COPY manage.py ./
 RUN pip install . && mkdir -p /app/var /data/media && chown -R hub /app/var /data
 USER hub
 # collectstatic needs settings but no database or secret of the deployment.
-RUN SECRET_KEY=build-only python manage.py collectstatic --noinput
+RUN SECRET_KEY=build-only-collectstatic-never-serves-0123456789abcdef python manage.py collectstatic --noinput
 EXPOSE 8000 2525
 CMD ["uvicorn", "hub.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

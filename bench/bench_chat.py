@@ -423,7 +423,7 @@ def main() -> int:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret")
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-never-in-production-0123456789abcdef")
     django.setup()
     from django.core.management import call_command
 

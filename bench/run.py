@@ -54,7 +54,7 @@ def run_size(server: str, size: int) -> dict[str, Any]:
     env = dict(os.environ, DATABASE_URL=url)
     # Measure what production runs: no debug toolbar pages, no template debug bookkeeping.
     env["DEBUG"] = os.environ.get("BENCH_DEBUG", "false")
-    env.setdefault("SECRET_KEY", "bench-only-secret")
+    env.setdefault("SECRET_KEY", "bench-only-secret-never-in-production-0123456789abcdef")
     env.setdefault("LOG_LEVEL", "WARNING")
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
         out = Path(handle.name)

@@ -83,7 +83,12 @@ class Env:
         value = self._get(name, default, "a string")
         return default if value is None else value
 
-    def secret(self, name: _Str, default: Any = _MISSING) -> Any:
+    def secret(self, name: _Str, default: Any = _MISSING, *, min_length: _Int = 0) -> Any:
+        """A secret; with ``min_length``, one that long and not a few characters repeated.
+
+        A short or repetitive value is refused with the command that makes a good one; the
+        message never shows the value.
+        """
         accepts = f"a non-empty secret (or {name}_FILE naming a file that holds it)"
         value = self._get(name, default, accepts)
         if value is None:
@@ -94,6 +99,12 @@ class Env:
             return default
         if not value:
             raise self._bad(name, value, accepts)
+        if min_length and (len(value) < min_length or len(set(value)) < 5):
+            raise SettingError(
+                f"{name} is too weak ({len(value)} characters, {len(set(value))} different): it must be at least "
+                f"{min_length} random characters. Make one with: "
+                f'python -c "import secrets; print(secrets.token_urlsafe(50))"'
+            )
         return value
 
     def bool(self, name: _Str, default: Any = _MISSING) -> Any:

@@ -4,6 +4,7 @@ import contextlib
 import hashlib
 import logging
 import math
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -15,10 +16,79 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import ngettext
 
-from hub.net import request_ip
+from hub.net import is_trusted_proxy, request_ip
 from hub.ratelimit import FailureLimit
 
 log = logging.getLogger(__name__)
+
+
+class ForwardedProtoMiddleware:
+    """Drops X-Forwarded-Proto unless a proxy in TRUSTED_PROXIES sent the request.
+
+    SECURE_PROXY_SSL_HEADER makes Django believe that header, from anyone; a visitor must not
+    be able to call a plain http request https (skipping the redirect, getting secure cookies
+    over http). Without the header, the scheme is the server's own (uvicorn's, which reads the
+    header only from its own allowed proxies).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "HTTP_X_FORWARDED_PROTO" in request.META and not is_trusted_proxy(str(request.META.get("REMOTE_ADDR"))):
+            del request.META["HTTP_X_FORWARDED_PROTO"]
+        return self.get_response(request)
+
+
+def _csp(request: HttpRequest, nonce: str) -> dict[str, str]:
+    """The policy of an HTML page, directive by directive.
+
+    Scripts: the hub's own files, or an inline island carrying this response's nonce; no inline
+    handlers, no eval. Styles may be inline: the agents' avatars colour themselves with a style
+    attribute, htmx adds its indicator style, and the sandboxed e-mail frames (srcdoc documents,
+    which inherit this policy) keep the mail's own look. Images from the hub and data: URLs
+    only. Sockets back to the hub. Nothing may frame a page unless the view said who may.
+    """
+    socket = ("wss://" if request.is_secure() else "ws://") + request.get_host()
+    return {
+        "default-src": "'self'",
+        "script-src": f"'self' 'nonce-{nonce}'",
+        "style-src": "'self' 'unsafe-inline'",
+        "img-src": "'self' data: blob:",
+        "font-src": "'self'",
+        "connect-src": f"'self' {socket}",
+        "media-src": "'self'",
+        "object-src": "'none'",
+        "base-uri": "'none'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    }
+
+
+class ContentSecurityPolicyMiddleware:
+    """A strict Content-Security-Policy on every HTML response while DEBUG is off.
+
+    ``request.csp_nonce`` is this response's nonce: templates put it on an inline ``<script>``
+    (``nonce="{{ request.csp_nonce }}"``). A view that sets a policy of its own keeps its
+    directives; the ones it leaves out are added (the embeddable web form names the sites
+    that may frame it, and gets the rest from here). In DEBUG, Django's error pages run inline
+    scripts, so no policy is sent.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        nonce = secrets.token_urlsafe(18)
+        request.csp_nonce = nonce  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        if settings.DEBUG or not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        own = response.get("Content-Security-Policy", "")
+        named = {part.split()[0].lower() for part in own.split(";") if part.strip()}
+        added = [f"{name} {value}" for name, value in _csp(request, nonce).items() if name not in named]
+        response["Content-Security-Policy"] = "; ".join([p.strip() for p in own.split(";") if p.strip()] + added)
+        return response
 
 
 class AgentLanguageMiddleware:

@@ -47,6 +47,14 @@ def _trusted(address: IPAddress, networks: tuple[IPNetwork, ...]) -> bool:
     return any(address in network for network in networks)
 
 
+def is_trusted_proxy(remote: str) -> bool:
+    """Whether ``remote`` (the peer of a connection) is one of TRUSTED_PROXIES."""
+    if not settings.TRUSTED_PROXIES:
+        return False
+    peer = _address(remote)
+    return peer is not None and _trusted(peer, _networks(tuple(settings.TRUSTED_PROXIES)))
+
+
 def client_ip_from(remote: str, forwarded_for: str | None) -> str:
     """The client's address: ``remote`` (the peer of the connection) unless that is a trusted
     proxy, in which case X-Forwarded-For is walked from the right past trusted proxies.

@@ -17,7 +17,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = Env(BASE_DIR)
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.secret("SECRET_KEY", default="dev-insecure-key-change-me" if DEBUG else None)
+# Sessions, CSRF tokens, signed links and the key of secrets at rest hang on it: in production
+# a short or guessable key stops start-up (with the command that makes a good one).
+SECRET_KEY = env.secret(
+    "SECRET_KEY", default="dev-insecure-key-change-me" if DEBUG else None, min_length=0 if DEBUG else 50
+)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # The public base URL of the hub, used in mails, widget snippets and webhook callbacks.
@@ -170,12 +174,32 @@ MEDIA_URL = "media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=30 * 1024 * 1024)
 
 # --- Security ---------------------------------------------------------------------------------
+# A hub whose public address is https is only used over https: cookies never travel in clear
+# and browsers are told (HSTS) to ask for nothing else, a year long.
+_HTTPS = urlsplit(SITE_URL).scheme == "https"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env.int("HSTS_SECONDS", default=31536000 if _HTTPS and not DEBUG else 0, min_value=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("HSTS_PRELOAD", default=True)
+# Plain http answered with a redirect to https. Off unless set: behind a TLS proxy that does not
+# say so (X-Forwarded-Proto from TRUSTED_PROXIES) every request would look like http and loop.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container health check speaks http on loopback
+# Only the proxies in TRUSTED_PROXIES may say a request came in over https: the header is
+# dropped from anyone else's request first (hub.middleware.ForwardedProtoMiddleware).
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+MIDDLEWARE.insert(0, "hub.middleware.ForwardedProtoMiddleware")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# A strict Content-Security-Policy on every HTML page while DEBUG is off: scripts only from the
+# hub itself or with the page's nonce (hub.middleware.ContentSecurityPolicyMiddleware).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "hub.middleware.ContentSecurityPolicyMiddleware",
+)
 # Failed sign-ins (agents' and admin's) and failed API or webhook tokens, per account and per
 # client address in a window: beyond, attempts are refused until the window ends
 # (hub.middleware.FailedAuthThrottleMiddleware). Successful sign-ins never count.

@@ -15,6 +15,8 @@ import pytest
 from hub.config import Env, SettingError, app_settings
 
 ROOT = Path(__file__).resolve().parents[2]
+# Production refuses keys under 50 characters (see test_security_settings.py).
+LONG_KEY = "s3cret-for-this-test-" + "0123456789" * 4
 SETUP = (
     "import django; django.setup(); from django.conf import settings as s; "
     "print('SECRET', s.SECRET_KEY); print('DB', s.DATABASES['default']['ENGINE']); "
@@ -28,7 +30,7 @@ def start(**env: str) -> subprocess.CompletedProcess[str]:
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.environ.get("HOME", ""),
         "DJANGO_SETTINGS_MODULE": "hub.settings",
-        "SECRET_KEY": "s3cret-for-this-test",
+        "SECRET_KEY": LONG_KEY,
         "DATABASE_URL": "sqlite:///" + str(ROOT / "var" / "settings-test.sqlite3"),
     }
     merged = {k: v for k, v in (base | env).items() if v is not None}
@@ -106,12 +108,12 @@ def test_without_a_secret_key_production_start_up_stops() -> None:
 
 def test_a_secret_can_come_from_a_file(tmp_path: Path) -> None:
     secret = tmp_path / "secret_key"
-    secret.write_text("from-the-file\n")
+    secret.write_text(f"from-the-file-{LONG_KEY}\n")
 
     result = start(SECRET_KEY=None, SECRET_KEY_FILE=str(secret))  # type: ignore[arg-type]
 
     assert result.returncode == 0, result.stderr
-    assert "SECRET from-the-file" in result.stdout
+    assert f"SECRET from-the-file-{LONG_KEY}" in result.stdout
 
 
 def test_a_value_and_its_file_both_set_is_an_error(tmp_path: Path) -> None:
@@ -155,7 +157,7 @@ def test_the_apps_settings_are_settings_from_the_start() -> None:
     result = subprocess.run(
         [sys.executable, "-c", "from django.conf import settings as s; print('CHAT', s.CHAT_MAX_TEXT)"],
         cwd=ROOT,
-        env={"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "hub.settings", "SECRET_KEY": "x"}
+        env={"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "hub.settings", "SECRET_KEY": LONG_KEY}
         | {"CHAT_MAX_TEXT": "777"},
         capture_output=True,
         text=True,
