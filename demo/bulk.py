@@ -33,6 +33,7 @@ from hub.models import (
     Customer,
     DeliveryStatus,
     Direction,
+    EventKind,
     Identity,
     IdentityKind,
     Message,
@@ -43,7 +44,7 @@ from hub.models import (
     TicketEvent,
     TicketStatus,
 )
-from hub.models.tickets import OPEN_STATUSES
+from hub.pipeline.enrich import OPEN_LIMIT, RECENT_LIMIT, profile_fields, summarize
 from hub.text import preview
 
 CHANNELS = ("email", "chat", "web", "phone", "sms")
@@ -61,7 +62,6 @@ MESSAGE_COUNTS = (2, 2, 3, 3, 3, 4)
 # A new customer for about one ticket in three; the others come back.
 NEW_CUSTOMER_SHARE = 1 / 3
 SPAN = timedelta(days=365)
-OPEN = frozenset(s.value for s in OPEN_STATUSES)
 # Plain strings: psycopg's COPY would write an enum member by its name, not its value.
 IN, OUT = Direction.INBOUND.value, Direction.OUTBOUND.value
 MESSAGE, NOTE, CALL = MessageKind.MESSAGE.value, MessageKind.NOTE.value, MessageKind.CALL.value
@@ -86,9 +86,9 @@ class BulkReport:
 class _Past:
     """A customer's earlier tickets in this run, for the history summary."""
 
-    tickets: list[dict[str, Any]] = field(default_factory=list)
+    tickets: list[dict[str, Any]] = field(default_factory=list)  # rows as the history summary reads them
     lifetime: int = 0
-    last_contact: dict[str, str] = field(default_factory=dict)
+    last_contact: dict[str, datetime] = field(default_factory=dict)
 
 
 class _Staff:
@@ -327,10 +327,10 @@ class BulkSeeder:
 
         data = rows.events.json
         events = rows.events
-        events.add(tid, "created", None, data({"channel": channel, "reason": "new_conversation"}), at)
-        events.add(tid, "routed", None, data({"team_id": team_id, "rule": "channel_default"}), at)
+        events.add(tid, EventKind.CREATED.value, None, data({"channel": channel, "reason": "new_conversation"}), at)
+        events.add(tid, EventKind.ROUTED.value, None, data({"team_id": team_id, "rule": "channel_default"}), at)
         if assignee is not None:
-            events.add(tid, "assigned", None, data({"assignee_id": assignee, "previous_id": None}), at)
+            events.add(tid, EventKind.ASSIGNED.value, None, data({"assignee_id": assignee, "previous_id": None}), at)
         thread_key = chat_session_key(tid) if channel == "chat" else f"bulk-call-{tid}" if channel == "phone" else ""
         first_response = last_customer = None
         for index, (direction, kind, text, created) in enumerate(script):
@@ -359,20 +359,28 @@ class BulkSeeder:
             if inbound:
                 last_customer = created
                 events.add(
-                    tid, "threaded", None, data({"message_id": message_id, "reason": "new_conversation"}), created
+                    tid,
+                    EventKind.THREADED.value,
+                    None,
+                    data({"message_id": message_id, "reason": "new_conversation"}),
+                    created,
                 )
             elif kind == NOTE:
-                events.add(tid, "note", assignee or agent_id, data({"message_id": message_id}), created)
+                events.add(tid, EventKind.NOTE.value, assignee or agent_id, data({"message_id": message_id}), created)
             else:
                 first_response = first_response or created
                 events.add(
-                    tid, "replied", assignee or agent_id, data({"message_id": message_id, "channel": channel}), created
+                    tid,
+                    EventKind.REPLIED.value,
+                    assignee or agent_id,
+                    data({"message_id": message_id, "channel": channel}),
+                    created,
                 )
             message_id += 1
         version = 1 + len(script) + (assignee is not None)
         solved_at = None
         if status != NEW:
-            events.add(tid, "status", assignee, data({"status": status, "previous": "new"}), last_at)
+            events.add(tid, EventKind.STATUS.value, assignee, data({"status": status, "previous": "new"}), last_at)
             version += 1
             if status in (SOLVED, CLOSED):
                 solved_at = last_at
@@ -411,23 +419,25 @@ class BulkSeeder:
     def _history(
         past: _Past, tid: int, subject: str, status: str, channel: str, last_at: datetime, lang: str
     ) -> dict[str, Any]:
-        """What ``history_summary`` says for this ticket, from the customer's tickets so far."""
-        stamp = last_at.isoformat()
+        """What ``history_summary`` says for this ticket, from the customer's tickets so far.
+
+        Only their latest few are remembered: enough for both lists unless an open ticket
+        lies further back, which a million-ticket load can afford to leave out.
+        """
         past.lifetime += 1
-        past.last_contact[channel] = stamp
-        earlier = past.tickets
-        history = {
-            "open_tickets": [t for t in reversed(earlier) if t["status"] in OPEN][:10],
-            "recent_tickets": [t for t in reversed(earlier) if t["status"] not in OPEN][:5],
-            "last_contact": dict(past.last_contact),
-            "lifetime_tickets": past.lifetime,
-            "segment": "",
-            "key_account": False,
-            "organization": "",
-            "language": lang,
-        }
-        earlier.append({"id": tid, "subject": subject, "status": status, "channel": channel, "last_activity_at": stamp})
-        del earlier[:-15]
+        seen = past.last_contact.get(channel)
+        past.last_contact[channel] = last_at if seen is None else max(seen, last_at)
+        history = summarize(
+            past.tickets,
+            last_contact=past.last_contact,
+            lifetime=past.lifetime,
+            profile=profile_fields(segment="", key_account=False, organization="", language=lang),
+        )
+        past.tickets.append(
+            {"id": tid, "subject": subject, "status": status, "origin_channel": channel, "last_activity_at": last_at}
+        )
+        # Enough of the latest for both lists (``summarize`` lists at most OPEN_LIMIT + RECENT_LIMIT).
+        del past.tickets[: -(OPEN_LIMIT + RECENT_LIMIT)]
         return history
 
 

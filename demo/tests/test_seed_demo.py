@@ -194,3 +194,24 @@ def test_an_admin_with_another_password_is_left_alone_without_configuration(tmp_
 
     assert "left unchanged" in output.getvalue()
     assert Client().login(username="admin", password=PASSWORD)
+
+
+def test_a_bulk_customers_latest_ticket_has_the_history_the_pipeline_would_give_it() -> None:
+    from hub.pipeline.enrich import OPEN_LIMIT, RECENT_LIMIT, history_summary
+
+    seed()
+    seed_bulk(300, copy=False, chunk_size=300)
+    # The latest ticket of each returning customer: every other ticket of theirs came before it
+    # (and the seeder remembers a customer's latest OPEN_LIMIT + RECENT_LIMIT, so no more than that).
+    latest = (
+        Ticket.objects.values("customer")
+        .annotate(n=Count("pk"), top=Max("pk"))
+        .filter(n__gte=2, n__lte=OPEN_LIMIT + RECENT_LIMIT)
+        .values_list("top", flat=True)
+    )
+    tickets = list(Ticket.objects.filter(pk__in=list(latest)).select_related("customer__organization")[:40])
+    assert len(tickets) >= 10
+    about_tickets = ("open_tickets", "recent_tickets", "last_contact", "lifetime_tickets")
+    for ticket in tickets:
+        expected = history_summary(ticket.customer, ticket)
+        assert {k: ticket.history[k] for k in about_tickets} == {k: expected[k] for k in about_tickets}, ticket.pk

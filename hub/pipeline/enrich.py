@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,31 +17,45 @@ OPEN_LIMIT, RECENT_LIMIT = 10, 5
 
 
 def history_summary(customer: Customer, ticket: Ticket) -> dict[str, Any]:
-    """The customer's journey as the agent needs it beside the conversation.
+    """The customer's journey as the agent needs it beside the conversation (``summarize``).
 
-    Open tickets on every channel, the most recent others, the last contact per channel and
-    lifetime contacts. Three queries, bounded by LIMITs, so a customer with thousands of
-    tickets costs the same as one with two.
+    For one saved ticket outside a batch (demo data, tests): the batch's ``Histories`` for
+    this ticket alone. At most four queries, bounded by LIMITs, so a customer with thousands
+    of tickets costs the same as one with two.
     """
-    others = Ticket.objects.filter(customer=customer).exclude(pk=ticket.pk)
-    open_rows = list(
-        others.filter(status__in=OPEN_STATUSES).order_by("-last_activity_at").values(*_FIELDS)[:OPEN_LIMIT]
-    )
-    recent_rows = list(
-        others.exclude(status__in=OPEN_STATUSES).order_by("-last_activity_at").values(*_FIELDS)[:RECENT_LIMIT]
-    )
-    per_channel = (
-        Ticket.objects.filter(customer=customer)
-        .values("origin_channel")
-        .annotate(last=Max("last_activity_at"), n=Count("id"))
-    )
+    histories = Histories([(ticket, customer)], [])
+    histories.load()
+    summary = histories.summary(ticket)
+    assert summary is not None, "only a batch's unsaved tickets leave a summary waiting"
+    return summary
+
+
+def summarize(
+    others: Iterable[dict[str, Any]], *, last_contact: Mapping[str, datetime], lifetime: int, profile: dict[str, Any]
+) -> dict[str, Any]:
+    """The history summary stored on a ticket, in the one shape every writer uses.
+
+    ``others``: the customer's other tickets as rows of ``_FIELDS``, in any order (at least
+    the newest ``OPEN_LIMIT`` open and ``RECENT_LIMIT`` other ones); open tickets on every
+    channel and the most recent others are listed, newest activity first. ``last_contact``:
+    the latest activity per channel, this ticket's included. ``lifetime``: all the customer's
+    tickets. ``profile``: ``profile_fields``.
+    """
+    newest = _newest(list(others))
+    open_rows = [r for r in newest if r["status"] in OPEN_STATUSES][:OPEN_LIMIT]
+    other_rows = [r for r in newest if r["status"] not in OPEN_STATUSES][:RECENT_LIMIT]
     return {
         "open_tickets": [_brief(r) for r in open_rows],
-        "recent_tickets": [_brief(r) for r in recent_rows],
-        "last_contact": {row["origin_channel"]: row["last"].isoformat() for row in per_channel},
-        "lifetime_tickets": sum(row["n"] for row in per_channel),
-        **_profile(customer, ticket),
+        "recent_tickets": [_brief(r) for r in other_rows],
+        "last_contact": {channel: at.isoformat() for channel, at in last_contact.items()},
+        "lifetime_tickets": lifetime,
+        **profile,
     }
+
+
+def profile_fields(*, segment: str, key_account: bool, organization: str, language: str) -> dict[str, Any]:
+    """What the summary says about the customer besides their tickets."""
+    return {"segment": segment, "key_account": key_account, "organization": organization, "language": language}
 
 
 # One query reads this many of each customer's latest tickets; a customer with fewer (nearly
@@ -50,12 +65,12 @@ HISTORY_SCAN = 20
 
 def _profile(customer: Customer, ticket: Ticket) -> dict[str, Any]:
     org = customer.organization
-    return {
-        "segment": customer.segment,
-        "key_account": customer.vip or bool(org and org.key_account),
-        "organization": org.name if org else "",
-        "language": customer.language or ticket.language,
-    }
+    return profile_fields(
+        segment=customer.segment,
+        key_account=customer.vip or bool(org and org.key_account),
+        organization=org.name if org else "",
+        language=customer.language or ticket.language,
+    )
 
 
 def _brief(row: dict[str, Any]) -> dict[str, Any]:
@@ -190,24 +205,20 @@ class Histories:
             return None
         # The batch's tickets as they will be saved, in place of what the database holds of them.
         changed = {t.pk for t in mine} | {ticket.pk}
-        fresh = [_row(t) for t in mine if t is not ticket]
-        open_rows = [r for r in stored.open_rows if r["id"] not in changed]
-        open_rows += [r for r in fresh if r["status"] in OPEN_STATUSES]
-        other_rows = [r for r in stored.other_rows if r["id"] not in changed]
-        other_rows += [r for r in fresh if r["status"] not in OPEN_STATUSES]
+        others = [r for r in [*stored.open_rows, *stored.other_rows] if r["id"] not in changed]
+        others += [_row(t) for t in mine if t is not ticket]
         last_contact = dict(stored.last_contact)
         for t in [*mine, ticket]:
             seen = last_contact.get(t.origin_channel)
             if seen is None or t.last_activity_at > seen:
                 last_contact[t.origin_channel] = t.last_activity_at
-        return {
-            "open_tickets": [_brief(r) for r in _newest(open_rows)[:OPEN_LIMIT]],
-            "recent_tickets": [_brief(r) for r in _newest(other_rows)[:RECENT_LIMIT]],
-            "last_contact": {channel: at.isoformat() for channel, at in last_contact.items()},
+        return summarize(
+            others,
+            last_contact=last_contact,
             # Its stored tickets, its new ones, and this one if it is someone else's.
-            "lifetime_tickets": stored.count + self._new.get(customer.pk, 0) + (0 if ticket in mine else 1),
-            **_profile(customer, ticket),
-        }
+            lifetime=stored.count + self._new.get(customer.pk, 0) + (0 if ticket in mine else 1),
+            profile=_profile(customer, ticket),
+        )
 
 
 def _newest(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
