@@ -165,7 +165,7 @@ class Twilio:
 
     def post(self, path: str, params: dict[str, str], *, signature: str | None = None, **headers: str) -> Any:
         sig = self.signature(path, params) if signature is None else signature
-        extra = {"HTTP_X_TWILIO_SIGNATURE": sig} if sig else {}
+        extra: dict[str, Any] = {"HTTP_X_TWILIO_SIGNATURE": sig} if sig else {}
         extra.update(headers)
         return self.client.post(path, urlencode(params), content_type="application/x-www-form-urlencoded", **extra)
 
