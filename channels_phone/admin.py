@@ -7,12 +7,19 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from channels_phone.models import AgentLine, Call, OutboundText, PhoneNumber, Recording, SmsOptOut
 from hub.crypto import is_stored
 
 SECRETS = ("auth_token", "webhook_secret")
+
+
+def _formfield(field: Any, **kwargs: Any) -> Any:
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")  # Django 6's default, without its warning
+    return field.formfield(**kwargs)
 
 
 class PhoneNumberForm(forms.ModelForm):
@@ -30,6 +37,7 @@ class PhoneNumberForm(forms.ModelForm):
 
     class Meta:
         model = PhoneNumber
+        formfield_callback = _formfield
         fields = [
             "number", "name", "enabled", "provider", "account_sid", "auth_token_new", "auth_token_clear",
             "webhook_secret_new", "webhook_secret_clear", "team", "sms", "voicemail", "greeting",
