@@ -47,38 +47,38 @@ def _backoff(attempts: int) -> timedelta:
 def fetch(mms_id: int) -> str:
     """Fetch a text's media with the number's credentials and receive the text with them.
 
-    Claimed under a row lock (SKIP LOCKED: a second worker leaves it); a failed download is
-    tried again later (``next_attempt_at``) and given up after PHONE_FETCH_MAX_ATTEMPTS, when
-    the text is received without the media that could not be had (and says so).
+    The downloads run outside any transaction (they may take a while); the receipt is then
+    written under the row's lock, once (a second worker that fetched the same media finds it
+    done). A failed download is tried again later (``next_attempt_at``) and given up after
+    PHONE_FETCH_MAX_ATTEMPTS: the text is then received without the media that could not be
+    had, and says so.
     """
+    mms = InboundMms.objects.select_related("number__team").filter(pk=mms_id, state=FetchState.PENDING).first()
+    if mms is None:
+        return "skipped"
+    text = from_payload(mms.payload)
+    provider: Provider = providers.get(mms.provider)
+    files: list[Download] = []
+    missing: list[str] = []
+    error: ProviderError | None = None
+    for n, media in enumerate(text.media, 1):
+        try:
+            found = provider.fetch_media(mms.number, media)
+        except ProviderError as exc:
+            error = exc
+            missing.append(media.url)
+            continue
+        extension = found.content_type.split("/")[-1].split("+")[0] or "bin"
+        files.append(Download(found.content, found.content_type, f"{text.message_sid}-{n}.{extension}"))
     with transaction.atomic():
-        mms = (
-            InboundMms.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("number__team")
-            .filter(pk=mms_id, state=FetchState.PENDING)
-            .first()
-        )
-        if mms is None:
+        locked = InboundMms.objects.select_for_update().filter(pk=mms_id, state=FetchState.PENDING).first()
+        if locked is None:
             return "skipped"
-        text = from_payload(mms.payload)
-        provider: Provider = providers.get(mms.provider)
-        files: list[Download] = []
-        missing: list[str] = []
-        error: ProviderError | None = None
-        for n, media in enumerate(text.media, 1):
-            try:
-                found = provider.fetch_media(mms.number, media)
-            except ProviderError as exc:
-                error = exc
-                missing.append(media.url)
-                continue
-            extension = found.content_type.split("/")[-1].split("+")[0] or "bin"
-            files.append(Download(found.content, found.content_type, f"{text.message_sid}-{n}.{extension}"))
-        attempts = mms.attempts + 1
+        attempts = locked.attempts + 1
         if error is not None and error.retryable and attempts < settings.PHONE_FETCH_MAX_ATTEMPTS:
-            mms.attempts, mms.error = attempts, str(error)[:2000]
-            mms.next_attempt_at = timezone.now() + _backoff(attempts)
-            mms.save(update_fields=["attempts", "error", "next_attempt_at"])
+            locked.attempts, locked.error = attempts, str(error)[:2000]
+            locked.next_attempt_at = timezone.now() + _backoff(attempts)
+            locked.save(update_fields=["attempts", "error", "next_attempt_at"])
             log.warning("media of text %s not fetched (attempt %s): %s", text.message_sid, attempts, error)
             return "retry"
         if missing:
@@ -87,8 +87,8 @@ def fetch(mms_id: int) -> str:
                                 text.media)  # fmt: skip
             log.error("text %s received without %s media: %s", text.message_sid, len(missing), error)
         inbound.accept_text(mms.number, mms.provider, text, files)
-        mms.state, mms.attempts, mms.error = FetchState.DONE, attempts, str(error or "")[:2000]
-        mms.save(update_fields=["state", "attempts", "error"])
+        locked.state, locked.attempts, locked.error = FetchState.DONE, attempts, str(error or "")[:2000]
+        locked.save(update_fields=["state", "attempts", "error"])
     return "received"
 
 
@@ -137,9 +137,10 @@ def apply_report(sent_id: int, attempt: int = 1) -> str:
         external_id=numbers.external_id(sent.provider, sent.external_id) if sent.external_id else "",
     )
     if result == EARLY:
-        if attempt < EARLY_RETRIES:
-            from channels_phone.tasks import apply_text_report
+        from channels_phone.tasks import apply_text_report
 
+        # In-process tasks would run the countdown at once: the sweep takes it then.
+        if attempt < EARLY_RETRIES and not apply_text_report.app.conf.task_always_eager:
             again = (sent_id, attempt + 1)
             transaction.on_commit(lambda: apply_text_report.apply_async(again, countdown=5))
         return result

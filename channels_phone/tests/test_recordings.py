@@ -4,12 +4,15 @@ message, served only through the hub's access-checked view; transcripts when the
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from channels_phone.calls import sync
 from channels_phone.models import Call, FetchState, PhoneNumber, Recording
+from channels_phone.tasks import sweep
 from channels_phone.tests.conftest import ACCOUNT, CALLER, OUR_NUMBER, TOKEN, FakeProvider, Twilio, call_params, sid
 from channels_phone.tests.test_call_progress import STATUS, VOICE, status_params
 from hub.models import Agent, Attachment, Message, Team
@@ -170,3 +173,18 @@ def test_a_recording_callback_about_no_call_of_ours_is_refused(
     assert response.status_code == 403
     assert not Recording.objects.exists()
     assert not provider_api.seen
+
+
+def test_the_sweep_fetches_a_recording_whose_retry_is_due(
+    twilio: Twilio, provider_api: FakeProvider, voicemail: str
+) -> None:
+    recording_sid = sid("RE", 5)
+    provider_api.on("GET", recording_path(recording_sid), (500, {}, b""))
+    twilio.post(RECORDING, recording_params(voicemail, recording_sid))
+    provider_api.on("GET", recording_path(recording_sid), (200, {"Content-Type": "audio/mpeg"}, AUDIO))
+    Recording.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+
+    assert sweep() >= 1
+
+    assert Recording.objects.get().state == FetchState.DONE
+    assert Attachment.objects.count() == 1

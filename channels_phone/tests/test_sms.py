@@ -10,7 +10,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from channels_phone.models import PhoneNumber
+from channels_phone.models import InboundMms, PhoneNumber
 from channels_phone.tests.conftest import (
     ACCOUNT,
     CALLER,
@@ -23,6 +23,7 @@ from channels_phone.tests.conftest import (
     sms_params,
 )
 from channels_phone.tests.test_call_progress import VOICE
+from channels_phone.texts import fetch
 from hub.actions import ChannelUnavailable, do_record_delivery_report, do_reply
 from hub.adapters import get_adapter
 from hub.models import (
@@ -298,3 +299,25 @@ def test_the_threading_window_is_a_setting(twilio: Twilio, number: PhoneNumber) 
     Ticket.objects.filter(pk=first.pk).update(last_activity_at=timezone.now() - timedelta(days=2))
 
     assert sms_ticket(twilio, 32).pk != first.pk
+
+
+def test_mms_media_the_provider_cannot_give_yet_are_fetched_again_before_the_text_is_received(
+    twilio: Twilio, number: PhoneNumber, provider_api: FakeProvider
+) -> None:
+    media = f"/2010-04-01/Accounts/{ACCOUNT}/Messages/{sid('MM', 2)}/Media/{sid('ME', 2)}"
+    provider_api.on("GET", media, (503, {}, b""))
+    params = sms_params(
+        sid("MM", 2), "Foto", NumMedia="1", MediaUrl0=provider_api.url + media, MediaContentType0="image/png"
+    )
+
+    twilio.post(SMS, params)
+    twilio.post(SMS, params)
+    waiting = InboundMms.objects.get()
+    provider_api.on("GET", media, (200, {"Content-Type": "image/png"}, b"\x89PNG-photo"))
+    received = fetch(waiting.pk)
+
+    assert (waiting.state, waiting.attempts, waiting.next_attempt_at is not None) == ("pending", 1, True)
+    assert received == "received"
+    assert Attachment.objects.get().file.read() == b"\x89PNG-photo"
+    assert Message.objects.get(channel="sms").text == "Foto"
+    assert fetch(waiting.pk) == "skipped"
