@@ -1,4 +1,5 @@
-// Bundles the workspace islands (ts/main.ts) and vendors htmx from its npm package into
+// Bundles the workspace islands (ts/main.ts → app.js), the settings area's (ts/settings.ts →
+// settings.js) and vendors htmx from its npm package into
 // static/frontend/dist/, which Django's staticfiles serves. `node build.mjs --watch` rebuilds on change.
 import { copyFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -11,8 +12,8 @@ mkdirSync(out, { recursive: true });
 copyFileSync(join(here, "node_modules", "htmx.org", "dist", "htmx.min.js"), join(out, "htmx.min.js"));
 
 const options = {
-  entryPoints: [join(here, "ts", "main.ts")],
-  outfile: join(out, "app.js"),
+  entryPoints: { app: join(here, "ts", "main.ts"), settings: join(here, "ts", "settings.ts") },
+  outdir: out,
   bundle: true,
   format: "iife",
   target: ["es2020"],

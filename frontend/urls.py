@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from frontend.views import account, compose, controls, workspace
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("agent/t/<int:ticket_id>/draft/", compose.save_draft, name="agent_draft"),
     path("agent/t/<int:ticket_id>/update/", controls.update, name="agent_update"),
     path("agent/language/", account.set_language, name="agent_language"),
+    path("agent/settings/", include("frontend.settings.urls")),
 ]

@@ -12,10 +12,22 @@ from hub.models import Agent, Customer, Ticket
 
 
 def agent_of(user: AbstractBaseUser | AnonymousUser) -> Agent | None:
+    """The agent profile of a signed-in user, or None.
+
+    A Django superuser always has one: the operator who ran ``createsuperuser`` is the hub's
+    first administrator, so a missing profile is made (admin role) the first time it is asked
+    for. A deactivated agent has no profile as far as access goes.
+    """
     if not user.is_authenticated:
         return None
     # A user without a profile raises RelatedObjectDoesNotExist, an AttributeError.
     agent: Agent | None = getattr(user, "agent", None)
+    if agent is None and getattr(user, "is_superuser", False):
+        from hub.actions.people import do_ensure_superuser_profile
+
+        agent = do_ensure_superuser_profile(user)
+    if agent is not None and agent.deactivated_at is not None:
+        return None
     return agent
 
 
@@ -48,7 +60,11 @@ m2m_changed.connect(_team_ids_changed, sender=Agent.teams.through, dispatch_uid=
 
 
 def ticket_scope(agent: Agent) -> Q:
-    """Admins and leads see every ticket; an agent those of their teams and those assigned to them."""
+    """Admins and leads see every ticket; an agent those of their teams and those assigned to them.
+
+    A viewer sees what an agent of the same teams sees (nothing is ever assigned to them) and
+    changes nothing: see ``may_change``.
+    """
     if agent.sees_everything:
         return Q()
     return Q(team_id__in=team_ids(agent)) | Q(assignee_id=agent.pk)
@@ -69,6 +85,26 @@ def can_see_ticket(agent: Agent, ticket: Ticket) -> bool:
     if agent.sees_everything or ticket.assignee_id == agent.pk:
         return True
     return ticket.team_id is not None and ticket.team_id in team_ids(agent)
+
+
+def may_change(agent: Agent | None) -> bool:
+    """Whether ``agent`` may change anything: reply, note, assign, edit a customer, save a draft.
+
+    Viewers (read-only profiles for other departments) and deactivated agents may not. Every
+    view, viewset and socket that accepts a change asks this before calling ``hub.actions``.
+    """
+    return agent is not None and agent.can_change
+
+
+def can_change_ticket(agent: Agent, ticket: Ticket) -> bool:
+    return may_change(agent) and can_see_ticket(agent, ticket)
+
+
+def changeable_tickets(agent: Agent) -> QuerySet[Ticket]:
+    """The tickets ``agent`` may change: those it sees, or none for a viewer."""
+    if not may_change(agent):
+        return Ticket.objects.none()
+    return visible_tickets(agent)
 
 
 # The lists of a stored history summary that name other tickets (id, subject, status, ...).

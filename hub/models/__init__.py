@@ -1,13 +1,20 @@
+from hub.models.account import Account
+from hub.models.audit import AuditEntry
 from hub.models.automatic import AutomaticMessage
 from hub.models.customers import Customer, CustomerMerge, Identity, IdentityKind, Organization
 from hub.models.inbound import InboundEvent, InboundState
+from hub.models.invitations import Invitation
 from hub.models.messages import Attachment, DeliveryStatus, Direction, Message, MessageKind
-from hub.models.teams import Agent, ChannelSetting, Role, Team
+from hub.models.teams import Agent, ChannelSetting, Role, Skill, Team
 from hub.models.tickets import Draft, EventKind, Priority, Tag, Ticket, TicketEvent, TicketStatus
+from hub.models.tokens import ApiToken, Scope
 
 __all__ = [
+    "Account",
     "Agent",
+    "ApiToken",
     "Attachment",
+    "AuditEntry",
     "AutomaticMessage",
     "ChannelSetting",
     "Customer",
@@ -20,11 +27,14 @@ __all__ = [
     "IdentityKind",
     "InboundEvent",
     "InboundState",
+    "Invitation",
     "Message",
     "MessageKind",
     "Organization",
     "Priority",
     "Role",
+    "Scope",
+    "Skill",
     "Tag",
     "Team",
     "Ticket",

@@ -23,12 +23,35 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Admin")
     LEAD = "lead", _("Lead")
     AGENT = "agent", _("Agent")
+    # Other departments: read the tickets and customers of their teams, change nothing.
+    VIEWER = "viewer", _("Viewer")
 
 
 class Presence(models.TextChoices):
     ONLINE = "online", _("Online")
     AWAY = "away", _("Away")
     OFFLINE = "offline", _("Offline")
+
+
+class Skill(models.Model):
+    """A skill agents can have and routing can ask for; agents pick them from this list."""
+
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgentQuerySet(models.QuerySet["Agent"]):
+    def active(self) -> AgentQuerySet:
+        """People who can work tickets now: signed up, not deactivated, not an integration."""
+        return self.filter(user__is_active=True, deactivated_at__isnull=True, integration=False)
 
 
 class Agent(models.Model):
@@ -44,11 +67,20 @@ class Agent(models.Model):
         choices=settings.LANGUAGES,
         help_text=_("Empty: the browser's language."),
     )
-    skills = models.JSONField(default=list, blank=True)
+    # Names of ``Skill`` rows, e.g. ["billing", "returns"]; routing reads them.
+    skills = models.JSONField(_("skills"), default=list, blank=True)
+    # Languages the agent answers in (codes such as "de", "fr"), besides the interface language.
+    languages = models.JSONField(_("languages spoken"), default=list, blank=True)
     # Concurrent conversations per channel, e.g. {"chat": 3}; routing reads it.
-    capacity = models.JSONField(default=dict, blank=True)
-    presence = models.CharField(max_length=10, choices=Presence.choices, default=Presence.OFFLINE)
-    last_seen_at = models.DateTimeField(null=True, blank=True)
+    capacity = models.JSONField(_("capacity per channel"), default=dict, blank=True)
+    presence = models.CharField(_("presence"), max_length=10, choices=Presence.choices, default=Presence.OFFLINE)
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    # Set when an admin deactivates the agent: the login is switched off, the history stays.
+    deactivated_at = models.DateTimeField(_("deactivated"), null=True, blank=True)
+    # The profile an integration's API token acts as: never a person, never assigned tickets.
+    integration = models.BooleanField(_("integration"), default=False)
+
+    objects = AgentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("agent")
@@ -69,6 +101,23 @@ class Agent(models.Model):
     @property
     def sees_everything(self) -> bool:
         return self.role in (Role.ADMIN, Role.LEAD)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_viewer(self) -> bool:
+        return self.role == Role.VIEWER
+
+    @property
+    def is_active(self) -> bool:
+        return self.deactivated_at is None and self.user.is_active
+
+    @property
+    def can_change(self) -> bool:
+        """Whether this agent may change anything at all (tickets, customers, settings)."""
+        return self.role != Role.VIEWER and self.is_active
 
 
 class ChannelSetting(models.Model):

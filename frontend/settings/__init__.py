@@ -1,0 +1,1 @@
+"""The settings area admins run the hub from (``/agent/settings/``); see frontend/README.md."""

@@ -1,0 +1,1 @@
+"""Forms of the settings area: real fields with translated labels, validated on the server."""

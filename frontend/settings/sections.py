@@ -1,0 +1,22 @@
+"""The hub's own settings sections; channel apps register theirs in their ``ready()``."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from hub import settings_area as area
+
+
+def register_core_sections() -> None:
+    for section in (
+        area.Section(
+            key="account",
+            label=_("Account"),
+            group=area.ACCOUNT,
+            urls="frontend.settings.views.account",
+            icon="building",
+            order=10,
+            description=_("Company name, logo, default language and time zone."),
+        ),
+    ):
+        area.register(section)

@@ -1,0 +1,1 @@
+"""Views of the settings area, one module per section; each module ends with its ``urlpatterns``."""

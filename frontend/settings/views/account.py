@@ -1,0 +1,28 @@
+"""Settings → Account: company name, default language and time zone."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+
+from frontend.settings import feedback
+from frontend.settings.forms.account import AccountForm
+from hub import settings_area
+from hub.actions.account import do_update_account
+from hub.models import Account, Agent
+
+
+@settings_area.screen("account")
+def index(request: HttpRequest, agent: Agent) -> HttpResponse:
+    account = Account.current()
+    initial = {"name": account.name, "language": account.language, "time_zone": account.time_zone}
+    form = AccountForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changes = do_update_account(agent, **form.cleaned_data)
+        feedback.saved(request, changes, feedback.labels_of(form))
+        return redirect("settings:account:index")
+    return render(request, "frontend/settings/account.html", {"form": form, "account": account})
+
+
+urlpatterns = [path("", index, name="index")]

@@ -1,0 +1,68 @@
+"""Template helpers of the settings area: the section column, the rail's settings link, fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms, template
+from django.urls import NoReverseMatch, reverse
+
+from frontend import inbox
+from hub import settings_area
+from hub.access import agent_of
+from hub.models import Agent
+
+register = template.Library()
+
+
+def _agent(context: template.Context) -> Agent | None:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return agent_of(user) if user is not None else None
+
+
+@register.inclusion_tag("frontend/settings/_sections.html", takes_context=True)
+def settings_sections(context: template.Context) -> dict[str, Any]:
+    """The left column: the sections this agent may open, under their group headings."""
+    agent = _agent(context)
+    current = getattr(context.get("request"), "settings_section", None)
+    groups: list[tuple[str, list[tuple[settings_area.Section, str]]]] = []
+    for section in settings_area.visible_sections(agent):
+        try:
+            url = reverse(section.index_url_name)
+        except NoReverseMatch:
+            continue
+        label = str(settings_area.GROUPS[section.group])
+        if not groups or groups[-1][0] != label:
+            groups.append((label, []))
+        groups[-1][1].append((section, url))
+    return {"groups": groups, "current": current.key if current else ""}
+
+
+@register.inclusion_tag("frontend/regions/nav.html", takes_context=True)
+def settings_rail(context: template.Context) -> dict[str, Any]:
+    """The workspace's navigation rail on a settings page, with the same views and counts."""
+    agent = _agent(context)
+    views: list[tuple[inbox.View, int, str, str]] = []
+    if agent is not None:
+        counts = inbox.counts(agent)
+        for view in inbox.views_for(agent):
+            n = counts.get(view.key, 0)
+            views.append((view, n, inbox.count_label(n), reverse("agent_view", args=[view.key])))
+    return {"request": context.get("request"), "views": views, "view": None, "oob": False, "in_settings": True}
+
+
+@register.simple_tag(takes_context=True)
+def settings_url(context: template.Context) -> str:
+    """Where the rail's "Settings" link goes, or "" for an agent without any settings section."""
+    return reverse("settings:home") if settings_area.visible_sections(_agent(context)) else ""
+
+
+@register.filter
+def is_checkbox(field: forms.BoundField) -> bool:
+    return isinstance(field.field.widget, forms.CheckboxInput)
+
+
+@register.filter
+def is_multiple_checkbox(field: forms.BoundField) -> bool:
+    return isinstance(field.field.widget, forms.CheckboxSelectMultiple | forms.RadioSelect)

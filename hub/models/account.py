@@ -1,0 +1,47 @@
+"""The hub's own account: company name, logo, default language and time zone, first run."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# Kept small: the logo is served from the database to the workspace, the widget and the form.
+LOGO_MAX_BYTES = 256 * 1024
+LOGO_TYPES = ("image/png", "image/jpeg", "image/webp")
+
+
+class Account(models.Model):
+    """One row (pk 1): what the settings area's Account section edits.
+
+    ``setup_completed_at`` marks the end of the first run: until then a fresh install without
+    an administrator shows the setup page.
+    """
+
+    name = models.CharField(_("company name"), max_length=200, blank=True)
+    language = models.CharField(
+        _("default language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default=settings.TIME_ZONE)
+    logo = models.BinaryField(_("logo"), blank=True, default=b"", editable=False)
+    logo_type = models.CharField(max_length=40, blank=True, editable=False)
+    logo_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    setup_completed_at = models.DateTimeField(_("setup completed"), null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("account")
+
+    def __str__(self) -> str:
+        return self.name or str(_("Service Hub"))
+
+    @classmethod
+    def current(cls) -> Account:
+        """The account row, created with the defaults on first use."""
+        account, _created = cls.objects.get_or_create(pk=1)
+        return account
+
+    @property
+    def has_logo(self) -> bool:
+        return bool(self.logo_type)
