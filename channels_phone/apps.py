@@ -7,11 +7,18 @@ class PhoneChannelConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
         from channels_phone.adapter import PhoneAdapter, SmsAdapter
+        from channels_phone.models import PhoneNumber
+        from channels_phone.numbers import forget_numbers
         from hub import adapters, schedule
 
         # Two channels: calls (answered by calling back, or by SMS) and texts (docs/phone.md).
         adapters.register(PhoneAdapter())
         adapters.register(SmsAdapter())
+        # Webhooks keep our numbers for seconds; a change in this process drops them at once.
+        post_save.connect(forget_numbers, sender=PhoneNumber, dispatch_uid="channels_phone.forget_numbers.save")
+        post_delete.connect(forget_numbers, sender=PhoneNumber, dispatch_uid="channels_phone.forget_numbers.delete")
         # Calls whose message is behind, downloads due and delivery reports not shown yet.
         schedule.periodic("phone-sweep", "channels_phone.tasks.sweep", every_seconds=60)

@@ -58,10 +58,11 @@ def start(number: PhoneNumber, provider: str, started: CallStarted) -> tuple[Cal
         "from_number": started.from_number[:32],
         "to_number": started.to_number[:32],
     }
+    # A new call is the common case (and on the caller's line): the INSERT first, no SELECT.
     try:
         with transaction.atomic():
-            return Call.objects.get_or_create(provider=provider, call_sid=started.call_sid, defaults=defaults)
-    except IntegrityError:  # the same webhook twice at once
+            return Call.objects.create(provider=provider, call_sid=started.call_sid, **defaults), True
+    except IntegrityError:  # a replay, or the same webhook twice at once
         return Call.objects.get(provider=provider, call_sid=started.call_sid), False
 
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 import phonenumbers
 from django.conf import settings
 
 from channels_phone.models import PhoneNumber
+
+NUMBER_CACHE_SECONDS = 5.0
+_numbers: dict[str, tuple[float, PhoneNumber]] = {}
 
 # Numbers a text can reach: a German landline cannot, a mobile can; North American numbers
 # do not tell (FIXED_LINE_OR_MOBILE) and are tried.
@@ -45,14 +51,28 @@ def textable(value: str) -> bool:
 
 
 def ours(value: str, provider: str | None = None) -> PhoneNumber | None:
-    """Our enabled number ``value`` (of ``provider``, when given)."""
+    """Our enabled number ``value`` (of ``provider``, when given), with its team.
+
+    Every webhook needs it, for rows an admin changes a few times a year: kept per process for
+    a few seconds, dropped at once when a number is saved or deleted in this process
+    (``apps.py`` connects ``forget_numbers``). A number that is not ours is not kept.
+    """
     normalized = e164(value)
     if not normalized:
         return None
-    found = PhoneNumber.objects.enabled().filter(number=normalized).select_related("team")
-    if provider is not None:
-        found = found.filter(provider=provider)
-    return found.first()
+    now = time.monotonic()
+    hit = _numbers.get(normalized)
+    if hit is None or hit[0] <= now:
+        number = PhoneNumber.objects.enabled().filter(number=normalized).select_related("team").first()
+        if number is None:
+            return None
+        hit = _numbers[normalized] = (now + NUMBER_CACHE_SECONDS, number)
+    number = hit[1]
+    return number if provider is None or number.provider == provider else None
+
+
+def forget_numbers(**kwargs: Any) -> None:
+    _numbers.clear()
 
 
 def external_id(provider: str, sid: str) -> str:
