@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from frontend.settings import setup
 from frontend.views import account, compose, controls, workspace
 
 urlpatterns = [
@@ -19,4 +20,5 @@ urlpatterns = [
     path("agent/t/<int:ticket_id>/update/", controls.update, name="agent_update"),
     path("agent/language/", account.set_language, name="agent_language"),
     path("agent/settings/", include("frontend.settings.urls")),
+    path("setup/", setup.setup, name="setup"),
 ]

@@ -25,7 +25,7 @@ def agent_of(user: AbstractBaseUser | AnonymousUser) -> Agent | None:
     if agent is None and getattr(user, "is_superuser", False):
         from hub.actions.people import do_ensure_superuser_profile
 
-        agent = do_ensure_superuser_profile(user)
+        agent = do_ensure_superuser_profile(user)  # type: ignore[arg-type]
     if agent is not None and agent.deactivated_at is not None:
         return None
     return agent

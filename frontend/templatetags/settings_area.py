@@ -10,6 +10,7 @@ from django.urls import NoReverseMatch, reverse
 from frontend import inbox
 from hub import settings_area
 from hub.access import agent_of
+from hub.actions.setup import needs_setup
 from hub.models import Agent
 
 register = template.Library()
@@ -56,6 +57,12 @@ def settings_rail(context: template.Context) -> dict[str, Any]:
 def settings_url(context: template.Context) -> str:
     """Where the rail's "Settings" link goes, or "" for an agent without any settings section."""
     return reverse("settings:home") if settings_area.visible_sections(_agent(context)) else ""
+
+
+@register.simple_tag
+def setup_needed() -> bool:
+    """Whether the sign-in page should point to the one-time setup of a fresh install."""
+    return needs_setup()
 
 
 @register.filter

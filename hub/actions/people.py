@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from hub import audit
 from hub.models import Agent, Role
 
 
-def do_ensure_superuser_profile(user: AbstractBaseUser) -> Agent:
+def do_ensure_superuser_profile(user: User) -> Agent:
     """The agent profile of a Django superuser, made with the admin role if missing.
 
     Two first requests at once may both try: the second finds the profile the first made.
