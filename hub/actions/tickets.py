@@ -7,7 +7,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from hub import events, realtime
+from hub.actions.routing import do_run_rules
 from hub.models import Agent, Tag, Team, Ticket, TicketStatus
+from hub.models.routing import Trigger
 from hub.realtime import agent_group, team_group
 
 
@@ -32,6 +34,7 @@ def do_assign(ticket: Ticket, assignee: Agent | None, *, actor: Agent | None) ->
     events.assigned(ticket=ticket, actor=actor, assignee_id=ticket.assignee_id, previous_id=previous)
     # The previous assignee's list must drop the row too.
     realtime.ticket_changed(ticket, "ticket.updated", extra_groups=[agent_group(previous)] if previous else None)
+    do_run_rules(ticket=ticket, trigger=Trigger.ASSIGNEE_CHANGED)
     return ticket
 
 
@@ -77,6 +80,7 @@ def do_set_status(ticket: Ticket, status: str, *, actor: Agent | None) -> Ticket
         return ticket
     _bump(ticket, *fields)
     realtime.ticket_changed(ticket, "ticket.updated")
+    do_run_rules(ticket=ticket, trigger=Trigger.STATUS_CHANGED)
     return ticket
 
 

@@ -5,6 +5,7 @@ from hub.models.customers import Customer, CustomerMerge, Identity, IdentityKind
 from hub.models.inbound import InboundEvent, InboundState
 from hub.models.invitations import Invitation
 from hub.models.messages import Attachment, DeliveryStatus, Direction, Message, MessageKind
+from hub.models.routing import Match, RoutingRule, RuleSetVersion, Strategy, TeamRouting, TimerFiring, Trigger
 from hub.models.teams import Agent, ChannelSetting, Role, Skill, Team
 from hub.models.tickets import Draft, EventKind, Priority, Tag, Ticket, TicketEvent, TicketStatus
 from hub.models.tokens import ApiToken, Scope
@@ -28,16 +29,23 @@ __all__ = [
     "InboundEvent",
     "InboundState",
     "Invitation",
+    "Match",
     "Message",
     "MessageKind",
     "Organization",
     "Priority",
     "Role",
+    "RoutingRule",
+    "RuleSetVersion",
     "Scope",
     "Skill",
+    "Strategy",
     "Tag",
     "Team",
+    "TeamRouting",
     "Ticket",
     "TicketEvent",
     "TicketStatus",
+    "TimerFiring",
+    "Trigger",
 ]

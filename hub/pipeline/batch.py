@@ -142,7 +142,7 @@ class Item:
     linked_ticket_id: int | None = None
     message: Message | None = None
     reopened_from: str | None = None
-    route: routing.Decision | None = None  # for a ticket the event opens
+    route: routing.Decision | None = None  # the ticket's routing and the rules' changes
 
     @classmethod
     def of(cls, event: InboundEvent, interaction: Interaction) -> Item:
@@ -180,7 +180,7 @@ class Batch:
         self.new_customers: list[Customer] = []
         self.new_identities: list[Identity] = []
         self.new_tickets: list[Ticket] = []
-        self.router = routing.Router()
+        self.router = routing.Router(self.tickets)
         self.renamed: dict[int, Customer] = {}
         self.fields: dict[int, set[str]] = {}  # pk of an existing ticket → the fields to save
         # Every ticket that gets a message, first touched first, with the sender of its last one.
@@ -330,13 +330,17 @@ class Batch:
         if ticket is None:
             ticket = new_ticket(interaction, customer)
             # Team and agent are set before the INSERT: the row is written once, not updated.
-            item.route = self.router.decide(interaction)
+            item.route = self.router.decide(interaction, ticket=ticket, customer=customer)
             routing.apply(ticket, item.route)
             self.new_tickets.append(ticket)
             item.created = True
         message = new_message(ticket, interaction, customer, item.event)
         fields, item.reopened_from = take_message(ticket, message, interaction)
         set_language(ticket, customer)
+        if not item.created:  # the rules for a reply, in memory, saved with the ticket's other fields
+            trigger = routing.reply_trigger(reopened=item.reopened_from is not None)
+            item.route = self.router.decide(interaction, ticket=ticket, customer=customer, trigger=trigger)
+            fields = [*fields, *routing.apply(ticket, item.route)]
         if ticket.pk is not None:
             self.fields.setdefault(ticket.pk, set()).update([*fields, "history", "language"])
         item.customer, item.ticket, item.message = customer, ticket, message
@@ -417,6 +421,7 @@ class Batch:
             )
             for item in planned:
                 self._record(item)
+            self.router.flush()
             for ticket in later:
                 ticket.history = histories.summary(ticket) or {}
                 ticket.save(update_fields=["history"])
@@ -438,7 +443,7 @@ class Batch:
         if item.reopened_from is not None:
             events.status_changed(ticket=ticket, actor=None, status=ticket.status, previous=item.reopened_from)
         if item.route is not None:
-            routing.record(ticket, item.route)
+            self.router.record(ticket, item.route)
 
     def _notify(self, planned: list[Item]) -> None:
         """One realtime event per ticket (after commit): agents' clients fetch what changed."""
