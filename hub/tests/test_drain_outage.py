@@ -18,6 +18,8 @@ from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from hub.pipeline import drain
 
+pytestmark = pytest.mark.redis
+
 
 class Broker:
     """Celery's queue as the drain sees it: a call that queues, refusing while it is ``down``."""

@@ -292,6 +292,10 @@ def racing() -> Any:
     adapters.unregister("race")
 
 
+@pytest.mark.postgres(
+    "two workers inside the pipeline's transaction at the same moment: only PostgreSQL lets them overlap "
+    "(SQLite takes its write lock when a transaction begins)"
+)
 @pytest.mark.django_db(transaction=True)
 def test_two_first_contacts_from_one_new_address_processed_at_once_give_one_customer(racing) -> None:
     # Events written directly: receive() would process them one by one right away.
@@ -310,6 +314,10 @@ def test_two_first_contacts_from_one_new_address_processed_at_once_give_one_cust
     assert Message.objects.filter(author_customer=Customer.objects.get()).count() == 2
 
 
+@pytest.mark.postgres(
+    "two workers inside the pipeline's transaction at the same moment: only PostgreSQL lets them overlap "
+    "(SQLite takes its write lock when a transaction begins)"
+)
 @pytest.mark.django_db(transaction=True)
 def test_two_first_chat_messages_of_one_session_processed_at_once_give_one_ticket(racing) -> None:
     events = [

@@ -161,6 +161,7 @@ def blocked_on_a_lock() -> bool:
         return bool(cursor.fetchone()[0])
 
 
+@pytest.mark.postgres("watches the second routing wait for the agent rows' lock in pg_stat_activity")
 def test_two_chats_routed_at_the_same_moment_never_overfill_an_agent(team: Team) -> None:
     """The agent rows are locked while the load is counted: the second routing waits for the
     first to commit and then sees its chat."""

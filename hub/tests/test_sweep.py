@@ -137,6 +137,10 @@ def slow(db: None) -> Any:
     adapters.unregister(adapter.key)
 
 
+@pytest.mark.postgres(
+    "two workers inside the pipeline's transaction at the same moment: only PostgreSQL lets them overlap "
+    "(SQLite takes its write lock when a transaction begins)"
+)
 def test_one_mail_received_twice_by_two_doors_and_processed_at_once_gives_one_message(slow, caplog) -> None:
     # The same mail fetched by IMAP and pushed by a webhook: two receipts, one Message-ID.
     caplog.set_level(logging.INFO, logger="hub")
