@@ -15,8 +15,13 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hub
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
+# Then again on the embedded default (`make run`): SQLite, no Redis, tasks in-process. Its tests
+# get a file of their own (var/test-embedded/test_hub.sqlite3, one per xdist worker).
+EMBEDDED_TEST_DATABASE_URL ?= sqlite:///$(CURDIR)/var/test-embedded/hub.sqlite3
+EMBEDDED_TEST_MARKERS := not postgres and not redis and not browser and not worker and not fault
+EMBEDDED_TEST_WORKERS ?= 2
 
-.PHONY: install run run-services test test-fast lint format bench clean messages
+.PHONY: install run run-services test test-embedded test-fast lint format bench clean messages
 
 install: $(STAMP) assets
 
@@ -54,6 +59,13 @@ run-services: install
 test: install
 	@bash scripts/ensure-test-deps.sh
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest --create-db -q $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory test-embedded
+
+# The suite on the embedded default, less what needs PostgreSQL, Redis, a browser, a real worker
+# or the fault stack (markers in pyproject.toml).
+test-embedded: install
+	DATABASE_URL=$(EMBEDDED_TEST_DATABASE_URL) REDIS_URL= $(VENV)/bin/pytest --create-db -q \
+		-n $(EMBEDDED_TEST_WORKERS) -m "$(EMBEDDED_TEST_MARKERS)" $(PYTEST_ARGS)
 
 # Everything but the browser and real-worker tests, for a quick loop.
 test-fast: install

@@ -475,13 +475,14 @@ def _set_local_replica_role() -> None:
 
 
 def analyze() -> None:
-    """Fresh planner statistics: without them PostgreSQL plans the inbox for an empty table."""
+    """Fresh planner statistics: without them PostgreSQL plans the inbox for an empty table.
+
+    One table a statement, the form both PostgreSQL and SQLite take.
+    """
     tables = [m._meta.db_table for m in (Customer, Identity, Ticket, Ticket.tags.through, Message, TicketEvent)]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
-        elif connection.vendor == "sqlite":
-            cursor.execute("ANALYZE")
+        for table in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
 def seed_bulk(

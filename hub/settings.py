@@ -87,9 +87,17 @@ DATABASES = {
     "default": env.database("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'hub.sqlite3'}", conn_max_age=60)
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the web process read while the in-process worker writes.
+    # WAL lets the web process read while the in-process worker writes. Every transaction takes
+    # the write lock when it begins (IMMEDIATE), waiting up to the timeout for it: the threads
+    # of the one process (requests, eager tasks, runhub's scheduler) then run the pipeline's
+    # transactions one after the other, as PostgreSQL's row locks make its workers do, instead
+    # of failing with "database is locked" when a reader turns writer.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+        }
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # Tests get a file of their own beside it, not an in-memory database: only a file takes
