@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 from hub.api.views.attachments import AttachmentDownloadView
 from hub.api.views.customers import CustomerViewSet, MergeViewSet
 from hub.api.views.people import AgentViewSet, TeamViewSet
+from hub.api.views.routing import RoutingRuleViewSet
 from hub.api.views.tickets import TicketViewSet
 
 app_name = "api-v1"
@@ -14,6 +15,7 @@ router.register("customers", CustomerViewSet, basename="customer")
 router.register("merges", MergeViewSet, basename="merge")
 router.register("teams", TeamViewSet, basename="team")
 router.register("agents", AgentViewSet, basename="agent")
+router.register("routing-rules", RoutingRuleViewSet, basename="routing-rule")
 
 urlpatterns = [
     *router.urls,
