@@ -1,0 +1,67 @@
+"""Phone and SMS: inbound texts through the full pipeline (signed webhook to a visible ticket)
+with a real worker, and the voice webhook's answer time (it sits on the caller's line).
+
+The work runs in a process of its own (``bench/phone_driver.py``), as the email benchmark's.
+Targets: texts at least at the mail ingest rate; the voice webhook's p95 under 50 ms.
+
+Environment: ``BENCH_SMS_TEXTS`` (2000), ``BENCH_SMS_PACED`` (500), ``BENCH_SMS_RATE`` (50),
+``BENCH_SMS_FEEDERS`` (4), ``BENCH_VOICE_CALLS`` (200), ``BENCH_SMS_TIMEOUT`` (240),
+``BENCH_SMS_REDIS_URL`` (default ``REDIS_URL``, else the local Redis).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench.bench_email import TARGET_RATE
+from bench.harness import Context
+
+VOICE_TARGET_P95_MS = 50.0
+
+
+def _driver() -> dict[str, Any]:
+    env = dict(os.environ)
+    env["REDIS_URL"] = env.get("BENCH_SMS_REDIS_URL") or env.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    env["CELERY_TASK_ALWAYS_EAGER"] = "false"
+    env.setdefault("LOG_LEVEL", "WARNING")
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
+        out = Path(handle.name)
+    try:
+        subprocess.run([sys.executable, "-m", "bench.phone_driver", "--out", str(out)], env=env, check=True)
+        data: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+        return data
+    finally:
+        out.unlink(missing_ok=True)
+
+
+def run(ctx: Context) -> None:
+    data = _driver()
+    misses = []
+    for phase in data["phases"]:
+        label = phase["name"].split(",")[0]
+        note = (
+            f"{phase['processed']}/{phase['mails']} texts in {phase['seconds']} s; fed at {phase['feed_rate']}/s; "
+            f"webhook→visible median {phase['median_ms']} ms, p95 {phase['p95_ms']} ms; {phase.get('note') or ''}"
+        ).strip("; ")
+        ctx.record_value(f"phone: {phase['name']}, texts/s", phase["rate"], "texts/s", note=note)
+        if phase["median_ms"] is not None:
+            ctx.record_value(f"phone: {label}, webhook→visible p95", phase["p95_ms"], "ms")
+        if "as fast as" in phase["name"] and phase["rate"] < TARGET_RATE:
+            misses.append(f"inbound SMS {phase['rate']}/s < the mail target {TARGET_RATE:g}/s")
+    voice = data.get("voice")
+    if voice:
+        note = (
+            f"{voice['calls']} calls, median {voice['median_ms']} ms, max {voice['max_ms']} ms, "
+            f"CPU {voice['cpu_ms']} ms, {voice['queries']} q"
+        )
+        ctx.record_value("phone: voice webhook p95", voice["p95_ms"], "ms", note=note)
+        if voice["p95_ms"] >= VOICE_TARGET_P95_MS:
+            misses.append(f"voice webhook p95 {voice['p95_ms']} ms ≥ {VOICE_TARGET_P95_MS:g} ms")
+    if misses:
+        ctx.unavailable("phone: targets", "", "; ".join(misses), status="missed")
