@@ -103,10 +103,12 @@ class PhoneBench(Bench):
 
 
 def setup() -> None:
+    """The bench's number and three agents of its team online, each with a line to ring."""
+    from django.contrib.auth import get_user_model
+
     from channels_phone.models import AgentLine, PhoneNumber
-    from hub.models import Team
+    from hub.models import Agent, Team
     from hub.models.teams import Presence
-    from hub.tests.factories import AgentFactory
 
     team, _ = Team.objects.get_or_create(slug="support", defaults={"name": "Support"})
     PhoneNumber.objects.update_or_create(
@@ -114,11 +116,10 @@ def setup() -> None:
         defaults={"provider": "twilio", "account_sid": ACCOUNT, "auth_token": TOKEN, "team": team, "sms": True},
     )
     for n in range(3):
-        line = AgentLine.objects.filter(phone=f"+4930555{n:03d}1").select_related("agent").first()
-        agent = line.agent if line else AgentFactory.create(user__username=f"bench-phone-{n}", teams=[team])
-        agent.presence = Presence.ONLINE
-        agent.save(update_fields=["presence"])
-        AgentLine.objects.get_or_create(agent=agent, defaults={"phone": f"+4930555{n:03d}1"})
+        user, _ = get_user_model().objects.get_or_create(username=f"bench-phone-{n}")
+        agent, _ = Agent.objects.update_or_create(user=user, defaults={"presence": Presence.ONLINE})
+        agent.teams.add(team)
+        AgentLine.objects.update_or_create(agent=agent, defaults={"phone": f"+4930555{n:03d}1", "enabled": True})
 
 
 def voice(calls: int, run: str) -> dict[str, Any]:
