@@ -124,7 +124,8 @@ class PhoneAdapter(BaseAdapter):
 
 class SmsAdapter(BaseAdapter):
     key = SMS_KEY
-    capabilities = Capabilities(recipient_kind=IdentityKind.PHONE)
+    # A customer who texted STOP (or whose number takes no texts) is answered by email, if they have one.
+    capabilities = Capabilities(recipient_kind=IdentityKind.PHONE, fallback_reply_channel="email")
 
     def normalize(self, event: InboundEvent) -> Interaction:
         payload = event.payload

@@ -31,6 +31,8 @@ from hub.models import (
     Attachment,
     DeliveryStatus,
     EventKind,
+    Identity,
+    IdentityKind,
     InboundEvent,
     Message,
     Ticket,
@@ -321,3 +323,16 @@ def test_mms_media_the_provider_cannot_give_yet_are_fetched_again_before_the_tex
     assert Attachment.objects.get().file.read() == b"\x89PNG-photo"
     assert Message.objects.get(channel="sms").text == "Foto"
     assert fetch(waiting.pk) == "skipped"
+
+
+def test_a_customer_who_texted_stop_is_answered_by_email_if_they_have_an_address(
+    twilio: Twilio, number: PhoneNumber
+) -> None:
+    ticket = sms_ticket(twilio)
+    Identity.objects.create(customer=ticket.customer, kind=IdentityKind.EMAIL, value="lukas@kunde.example")
+    twilio.post(SMS, sms_params(sid("SM", 40), "STOP"))
+
+    route = reply_route(ticket)
+
+    assert (route.usable, route.channel, route.instead_of) == (True, "email", "sms")
+    assert route.recipient == "lukas@kunde.example"
