@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import django_filters as filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from hub.identity import InvalidIdentity, normalize_email, normalize_phone
 from hub.models import Customer, Identity, IdentityKind, Priority, Ticket, TicketStatus
@@ -28,6 +32,7 @@ class AgentRefField(forms.CharField):
             raise forms.ValidationError(_("Enter an agent id, 'me' or 'none'.")) from None
 
 
+@extend_schema_field({"type": "string", "pattern": "^([0-9]+|me|none)?$"})
 class AgentRefFilter(filters.CharFilter):
     field_class = AgentRefField
 
@@ -45,21 +50,78 @@ class TeamRefField(forms.CharField):
             raise forms.ValidationError(_("Enter a team id or 'none'.")) from None
 
 
+@extend_schema_field({"type": "string", "pattern": "^([0-9]+|none)?$"})
 class TeamRefFilter(filters.CharFilter):
     field_class = TeamRefField
 
 
-class TicketFilter(filters.FilterSet):
+class IdField(forms.IntegerField):
+    def clean(self, value: Any) -> Any:
+        if value == "":
+            # Given but empty: not "no filter", an id the client failed to send.
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().clean(value)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(filters.NumberFilter):
+    """An object's id: a whole number (NumberFilter takes decimals, and 1.5 is no id)."""
+
+    field_class = IdField
+
+
+class MomentField(IsoDateTimeField):
+    """An ISO 8601 date-time, answered in UTC.
+
+    Python accepts any UTC offset under a day (``+20:36``), PostgreSQL only up to ±15:59, so a
+    moment is turned into UTC here, where the database never sees the offset; a moment that
+    leaves the calendar doing so (year 1 at +01:00) is invalid input, not a server error.
+    """
+
+    def to_python(self, value: Any) -> datetime | None:
+        if value == "":
+            # Given but empty: not "no filter", a moment the client failed to send.
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError(_("Enter a date and time between the years 1 and 9999.")) from None
+
+
+class MomentFilter(filters.IsoDateTimeFilter):
+    field_class = MomentField
+
+
+class SingleValues(filters.FilterSet):
+    """A filter that takes one value refuses the parameter given twice (django-filter would
+    quietly use the last); filters of several values (status, priority) take repeats."""
+
+    def is_valid(self) -> bool:
+        valid: bool = super().is_valid()
+        getlist = getattr(self.data, "getlist", None)
+        if getlist is None:
+            return valid
+        for name, spec in self.filters.items():
+            if not isinstance(spec, filters.MultipleChoiceFilter) and len(getlist(name)) > 1:
+                self.form.add_error(name, _("Give this parameter once."))
+                valid = False
+        return valid
+
+
+class TicketFilter(SingleValues):
     status = filters.MultipleChoiceFilter(choices=TicketStatus.choices, help_text="Repeat for several statuses.")
     team = TeamRefFilter(method="filter_team", help_text="A team id, or `none` for tickets without a team.")
     assignee = AgentRefFilter(
         method="filter_assignee", help_text="An agent id, `me`, or `none` for unassigned tickets."
     )
     channel = filters.CharFilter(field_name="origin_channel", help_text="The channel the ticket came in on.")
-    customer = filters.NumberFilter(field_name="customer_id")
+    customer = IdFilter(field_name="customer_id")
     priority = filters.MultipleChoiceFilter(choices=Priority.choices, help_text="Repeat for several priorities.")
     tag = filters.CharFilter(method="filter_tag", help_text="Tickets carrying this tag.")
-    updated_since = filters.IsoDateTimeFilter(
+    updated_since = MomentFilter(
         field_name="updated_at", lookup_expr="gte", help_text="ISO 8601 date-time; tickets changed at or after it."
     )
 
@@ -145,7 +207,7 @@ def search_customers(queryset: QuerySet[Customer], value: str) -> QuerySet[Custo
     return queryset.alias(holder=Subquery(first)).filter(Q(display_name__icontains=value) | Q(holder__isnull=False))
 
 
-class CustomerFilter(filters.FilterSet):
+class CustomerFilter(SingleValues):
     q = filters.CharFilter(
         method="search",
         help_text="Part of the name or of an email address, phone number or other identity; "

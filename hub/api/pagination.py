@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import F, Model, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination, CursorPagination
@@ -17,6 +18,29 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
+
+# The paging parameters; each is given once or not at all.
+PAGING = ("cursor", "page_size", "order")
+
+
+def page_size(request: Request, name: str, default: int, maximum: int) -> int:
+    """The page size asked for in ``name``, between 1 and ``maximum``; ``default`` if not asked.
+
+    A value that is no whole number is refused (400, DRF's translated message), not quietly
+    replaced by the default: the client would page with a size it did not ask for. So is a
+    paging parameter given twice (which one would count?). Every page asks for its size first.
+    """
+    repeated = [p for p in PAGING if len(request.query_params.getlist(p)) > 1]
+    if repeated:
+        raise ValidationError({p: [_("Give this parameter once.")] for p in repeated})
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        size = int(serializers.IntegerField().run_validation(raw))
+    except ValidationError as exc:
+        raise ValidationError({name: exc.detail}) from exc
+    return max(1, min(size, maximum))
 
 
 class Cursor(CursorPagination):
@@ -27,6 +51,9 @@ class Cursor(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def get_page_size(self, request: Request) -> int:
+        return page_size(request, self.page_size_query_param, self.page_size, self.max_page_size)
+
 
 class NewestFirst(CursorPagination):
     """Cursor pagination on the primary key alone: unique, so DRF's single-field cursor is exact."""
@@ -35,6 +62,9 @@ class NewestFirst(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request: Request) -> int:
+        return page_size(request, self.page_size_query_param, self.page_size, self.max_page_size)
 
 
 class Keyset(BasePagination):
@@ -86,14 +116,7 @@ class Keyset(BasePagination):
         return direction, (when, pk)
 
     def get_page_size(self, request: Request) -> int:
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
-            return self.page_size
-        try:
-            size = int(raw)
-        except ValueError:
-            return self.page_size
-        return max(1, min(size, self.max_page_size))
+        return page_size(request, self.page_size_query_param, self.page_size, self.max_page_size)
 
     def newest_first(self, request: Request) -> bool:
         if self.order_query_param is None:

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from hub.api.views.attachments import AttachmentDownloadView
@@ -19,5 +19,6 @@ router.register("routing-rules", RoutingRuleViewSet, basename="routing-rule")
 
 urlpatterns = [
     *router.urls,
-    path("attachments/<int:pk>/download/", AttachmentDownloadView.as_view(), name="attachment-download"),
+    # Any id reaches the view, which answers one that is no number with a JSON 404.
+    re_path(r"^attachments/(?P<pk>[^/]+)/download/$", AttachmentDownloadView.as_view(), name="attachment-download"),
 ]

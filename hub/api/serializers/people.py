@@ -16,6 +16,8 @@ class AgentSerializer(serializers.ModelSerializer[Agent]):
     name = serializers.CharField(read_only=True)
     username = serializers.CharField(source="user.username", read_only=True)
     email = serializers.EmailField(source="user.email", read_only=True)
+    # Empty while the agent follows the hub's default language.
+    language = serializers.CharField(read_only=True, help_text="`de`, `en`, or empty for the hub's default.")
 
     class Meta:
         model = Agent

@@ -10,6 +10,7 @@ from rest_framework import generics
 from rest_framework.request import Request
 
 from hub.access import visible_tickets
+from hub.api.schema import HubAutoSchema
 from hub.api.views.base import agent, schema_only
 from hub.models import Attachment
 from hub.text import clean_filename
@@ -20,6 +21,8 @@ INLINE_SAFE = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "
 
 
 class AttachmentDownloadView(generics.GenericAPIView[Attachment]):
+    schema = HubAutoSchema()
+
     def get_queryset(self) -> QuerySet[Attachment]:
         if schema_only(self):
             return Attachment.objects.none()

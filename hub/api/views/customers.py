@@ -17,6 +17,7 @@ from hub.actions import do_merge_customers, do_undo_merge
 from hub.actions.customers import MergeError, MergeNotAllowed
 from hub.api.filters import CustomerFilter
 from hub.api.pagination import NewestFirst
+from hub.api.schema import LOOKUP, HubAutoSchema
 from hub.api.serializers.customers import (
     CustomerDetailSerializer,
     CustomerSerializer,
@@ -57,6 +58,8 @@ def timeline(customer: Customer, viewer: Agent) -> dict[str, Any]:
     retrieve=extend_schema(summary="One customer with identities and cross-channel timeline"),
 )
 class CustomerViewSet(viewsets.ReadOnlyModelViewSet[Customer]):
+    schema = HubAutoSchema()
+    lookup_value_regex = LOOKUP
     filterset_class = CustomerFilter
     pagination_class = NewestFirst
 
@@ -107,6 +110,8 @@ class CustomerViewSet(viewsets.ReadOnlyModelViewSet[Customer]):
     retrieve=extend_schema(summary="One customer merge"),
 )
 class MergeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[CustomerMerge]):
+    schema = HubAutoSchema()
+    lookup_value_regex = LOOKUP
     serializer_class = MergeSerializer
     pagination_class = NewestFirst
 

@@ -4,12 +4,15 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
+from hub.api.schema import LOOKUP, HubAutoSchema
 from hub.api.serializers.people import AgentSerializer, TeamSerializer
 from hub.models import Agent, Team
 
 
 @extend_schema_view(list=extend_schema(summary="All teams"), retrieve=extend_schema(summary="One team"))
 class TeamViewSet(viewsets.ReadOnlyModelViewSet[Team]):
+    schema = HubAutoSchema()
+    lookup_value_regex = LOOKUP
     serializer_class = TeamSerializer
     # Teams are few and every client wants all of them at once (filters, pickers).
     pagination_class = None
@@ -18,6 +21,8 @@ class TeamViewSet(viewsets.ReadOnlyModelViewSet[Team]):
 
 @extend_schema_view(list=extend_schema(summary="Active agents"), retrieve=extend_schema(summary="One agent"))
 class AgentViewSet(viewsets.ReadOnlyModelViewSet[Agent]):
+    schema = HubAutoSchema()
+    lookup_value_regex = LOOKUP
     serializer_class = AgentSerializer
     pagination_class = None  # the assignee picker lists them all
 

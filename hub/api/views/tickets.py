@@ -5,10 +5,11 @@ from typing import Any
 
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -33,6 +34,7 @@ from hub.actions import (
 from hub.adapters import UnknownChannel
 from hub.api.filters import TicketFilter
 from hub.api.pagination import ActivityKeyset, TimelineKeyset, timeline_link
+from hub.api.schema import LOOKUP, HubAutoSchema
 from hub.api.serializers.actions import (
     AssignInput,
     MoveInput,
@@ -99,6 +101,8 @@ def _fresh(ticket: Ticket) -> Ticket:
     ),
 )
 class TicketViewSet(viewsets.ReadOnlyModelViewSet[Ticket]):
+    schema = HubAutoSchema()
+    lookup_value_regex = LOOKUP
     filterset_class = TicketFilter
     pagination_class = ActivityKeyset
 
@@ -266,14 +270,19 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet[Ticket]):
         return self._ticket_response(ticket)
 
     def _message(self, ticket: Ticket, message_id: str) -> Message:
-        return get_object_or_404(Message, pk=int(message_id), ticket=ticket)
+        try:
+            pk = int(message_id)
+        except ValueError:
+            raise Http404 from None
+        return get_object_or_404(Message, pk=pk, ticket=ticket)
 
     @extend_schema(
         summary="Move a message to another ticket",
+        parameters=[OpenApiParameter("message_id", int, OpenApiParameter.PATH)],
         request=MoveInput,
         responses={200: TicketSerializer, 400: ErrorSerializer},
     )
-    @action(detail=True, methods=["post"], url_path=r"messages/(?P<message_id>\d+)/move")
+    @action(detail=True, methods=["post"], url_path=r"messages/(?P<message_id>[^/]+)/move")
     def move_message(self, request: Request, message_id: str, pk: str | None = None) -> Response:
         ticket = self.get_object()
         message = self._message(ticket, message_id)
@@ -286,10 +295,11 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet[Ticket]):
 
     @extend_schema(
         summary="Split a message off into a new ticket",
+        parameters=[OpenApiParameter("message_id", int, OpenApiParameter.PATH)],
         request=None,
         responses={201: TicketSerializer, 400: ErrorSerializer},
     )
-    @action(detail=True, methods=["post"], url_path=r"messages/(?P<message_id>\d+)/split")
+    @action(detail=True, methods=["post"], url_path=r"messages/(?P<message_id>[^/]+)/split")
     def split_message(self, request: Request, message_id: str, pk: str | None = None) -> Response:
         ticket = self.get_object()
         message = self._message(ticket, message_id)
