@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from frontend.settings import setup
-from frontend.views import account, compose, controls, workspace
+from frontend.views import account, compose, controls, presence, workspace
 
 urlpatterns = [
     path(
@@ -19,6 +19,8 @@ urlpatterns = [
     path("agent/t/<int:ticket_id>/draft/", compose.save_draft, name="agent_draft"),
     path("agent/t/<int:ticket_id>/update/", controls.update, name="agent_update"),
     path("agent/language/", account.set_language, name="agent_language"),
+    path("agent/presence/", presence.set_presence, name="agent_presence"),
+    path("agent/presence/seen/", presence.seen, name="agent_seen"),
     path("agent/settings/", include("frontend.settings.urls")),
     path("setup/", setup.setup, name="setup"),
 ]

@@ -1,10 +1,17 @@
-"""Celery tasks of routing: what matched rules do outside the pipeline, and the timer rules."""
+"""Celery tasks of routing: what matched rules do outside the pipeline, and presence.
+
+The periodic ones are registered with ``hub.schedule`` when this module is imported, which
+every process does while the hub app starts (``hub.schedule.import_task_modules`` imports
+``hub.tasks``, which imports the pipeline and routing).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from celery import shared_task
+
+from hub import schedule
 
 
 @shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)
@@ -13,3 +20,14 @@ def run_effects(ticket_id: int, effects: list[dict[str, Any]]) -> None:
     from hub.actions.routing import do_run_rule_effects
 
     do_run_rule_effects(ticket_id=ticket_id, effects=effects)
+
+
+@shared_task(ignore_result=True)
+def set_quiet_agents_away() -> int:
+    """Online agents whose workspace went quiet (closed, offline) are set away; their live chats handed back."""
+    from hub.actions.presence import do_set_quiet_agents_away
+
+    return do_set_quiet_agents_away()
+
+
+schedule.periodic("presence-away", "hub.routing.tasks.set_quiet_agents_away", every_seconds=60)

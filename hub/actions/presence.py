@@ -1,0 +1,121 @@
+"""Agents' presence: online, away or offline, set by themselves or after they went quiet.
+
+Only online agents are given tickets (``hub.routing.assignment``), and the chat widget shows
+itself available while an agent of its team is online. An agent who leaves "online" hands
+their live conversations (a chat whose visitor is still there) back: each goes to another
+online agent of its team with room, or to the team queue, with a routed event saying why.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from hub import events, realtime
+from hub.adapters import UnknownChannel, get_adapter, registered
+from hub.models import Agent, Ticket
+from hub.models.teams import Presence
+from hub.models.tickets import OPEN_STATUSES
+from hub.realtime import agent_group
+from hub.routing import assignment
+
+log = logging.getLogger(__name__)
+
+# Without a heartbeat for this long (the workspace sends one a minute while open), an online
+# agent is set away. ``PRESENCE_AWAY_AFTER_SECONDS`` overrides it.
+AWAY_AFTER = timedelta(minutes=5)
+
+
+def away_after() -> timedelta:
+    seconds = getattr(settings, "PRESENCE_AWAY_AFTER_SECONDS", None)
+    return timedelta(seconds=int(seconds)) if seconds else AWAY_AFTER
+
+
+def do_set_presence(agent: Agent, presence: str, *, reason: str = "") -> Agent:
+    """Set the agent's presence; leaving "online" hands their live conversations back.
+
+    Locking: the agent's row (``SELECT … FOR NO KEY UPDATE``, as routing locks it) in one
+    transaction; the hand-back in a second one, which locks the tickets and the agents who may
+    take them, so no lock on this agent is held while others are taken (no cycle with routing).
+    ValueError for an unknown presence.
+    """
+    if presence not in Presence.values:
+        raise ValueError(f"unknown presence {presence!r}")
+    with transaction.atomic():
+        locked = Agent.objects.select_for_update(no_key=True).select_related("user").get(pk=agent.pk)
+        previous = locked.presence
+        locked.presence = presence
+        locked.last_seen_at = timezone.now()
+        locked.save(update_fields=["presence", "last_seen_at"])
+        realtime.send_on_commit(
+            [agent_group(locked.pk)], {"type": "hub.event", "event": "presence", "presence": presence, "version": 0}
+        )
+    if previous == Presence.ONLINE and presence != Presence.ONLINE:
+        with transaction.atomic():
+            _hand_back(locked, reason or f"{locked.name} is {presence}")
+    agent.presence, agent.last_seen_at = locked.presence, locked.last_seen_at
+    return agent
+
+
+def do_seen(agent: Agent) -> None:
+    """The agent's workspace is open (its heartbeat): keeps an online agent from being set away."""
+    Agent.objects.filter(pk=agent.pk).update(last_seen_at=timezone.now())
+
+
+def do_set_quiet_agents_away() -> int:
+    """Set away every online agent whose workspace sent no heartbeat for ``away_after()``."""
+    cutoff = timezone.now() - away_after()
+    quiet = Agent.objects.filter(presence=Presence.ONLINE, last_seen_at__lt=cutoff).select_related("user")
+    count = 0
+    for agent in quiet:
+        do_set_presence(agent, Presence.AWAY, reason=f"{agent.name} went quiet: set away")
+        count += 1
+    if count:
+        log.info("presence: %s quiet agents set away", count)
+    return count
+
+
+def _session_channels() -> list[str]:
+    """The channels with live sessions (chat; calls later): only their tickets can be live."""
+    return [key for key in registered() if get_adapter(key).capabilities.sessions]
+
+
+def _live(ticket: Ticket) -> bool:
+    try:
+        session = get_adapter(ticket.origin_channel).session_of(ticket.pk)
+    except UnknownChannel:
+        return False
+    return session is not None and session.live
+
+
+def _hand_back(agent: Agent, why: str) -> None:
+    tickets = (
+        Ticket.objects.filter(assignee=agent, status__in=OPEN_STATUSES, origin_channel__in=_session_channels())
+        .select_for_update()
+        .order_by("pk")
+    )
+    pending: dict[str, Counter[int]] = {}
+    for ticket in [t for t in tickets if _live(t)]:
+        chosen = None
+        rule = f"{why}: back to the team queue"
+        if ticket.team_id is not None:
+            counts = pending.setdefault(ticket.origin_channel, Counter())
+            choice = assignment.pick(
+                ticket.team_id, ticket.origin_channel, strategy="least_loaded", live=True, pending=counts
+            )
+            if choice.agent is not None and choice.agent.pk != agent.pk:
+                chosen = choice.agent
+                counts[chosen.pk] += 1
+                rule = f"{why}: {choice.rule}"
+        Ticket.objects.filter(pk=ticket.pk).update(assignee=chosen, updated_at=timezone.now(), version=F("version") + 1)
+        ticket.assignee = chosen
+        ticket.refresh_from_db(fields=["version"])
+        events.routed(ticket=ticket, team_id=ticket.team_id, rule=rule)
+        events.assigned(ticket=ticket, actor=None, assignee_id=chosen.pk if chosen else None, previous_id=agent.pk)
+        realtime.ticket_changed(ticket, "ticket.updated", extra_groups=[agent_group(agent.pk)])
