@@ -1,4 +1,4 @@
-"""Celery tasks of routing: what matched rules do outside the pipeline, and presence.
+"""Celery tasks of routing: what matched rules do outside the pipeline, timers, and presence.
 
 The periodic ones are registered with ``hub.schedule`` when this module is imported, which
 every process does while the hub app starts (``hub.schedule.import_task_modules`` imports
@@ -30,4 +30,13 @@ def set_quiet_agents_away() -> int:
     return do_set_quiet_agents_away()
 
 
+@shared_task(ignore_result=True)
+def run_timers() -> int:
+    """Timer rules (no agent reply for N business minutes, waiting on the customer for N days)."""
+    from hub.routing.timers import run_due
+
+    return run_due()
+
+
 schedule.periodic("presence-away", "hub.routing.tasks.set_quiet_agents_away", every_seconds=60)
+schedule.periodic("routing-timers", "hub.routing.tasks.run_timers", every_seconds=60)
