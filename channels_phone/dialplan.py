@@ -7,6 +7,8 @@ markup. Which agents were rung is kept on the call, so a replayed request rings 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone, translation
@@ -20,13 +22,22 @@ from channels_phone.webhooks import public_url
 from hub.models import Agent
 from hub.models.teams import Presence
 
+ON_CALL_AT_MOST = timedelta(hours=4)
+
 
 def free_agents(team_id: int | None, rung: list[int], limit: int) -> list[tuple[Agent, AgentLine]]:
     """Online agents of the team with a line, not on a call and not rung yet, idle longest first
     (by the end of their latest call; never called first)."""
     if team_id is None or limit <= 0:
         return []
-    on_call = Call.objects.filter(answered_by=OuterRef("pk"), ended_at__isnull=True, status=CallState.IN_PROGRESS)
+    # On a call: one they took that has not ended. A call whose end never reached us (a lost
+    # callback) stops counting after a while, or its agent would never be rung again.
+    on_call = Call.objects.filter(
+        answered_by=OuterRef("pk"),
+        ended_at__isnull=True,
+        status=CallState.IN_PROGRESS,
+        started_at__gte=timezone.now() - ON_CALL_AT_MOST,
+    )
     last_call = (
         Call.objects.filter(answered_by=OuterRef("pk"), ended_at__isnull=False).order_by("-ended_at").values("ended_at")
     )

@@ -202,3 +202,17 @@ def test_an_agent_who_is_away_or_on_a_call_is_not_rung(
 
     assert [c.text for c in root.find("Dial")] == ["agent-anna"]  # type: ignore[union-attr]
     assert Call.objects.get(call_sid=sid("CA", 12)).dialed == [free.pk]
+
+
+def test_an_agent_whose_last_call_never_reported_its_end_is_rung_again_after_some_hours(
+    twilio: Twilio, number: PhoneNumber, team: Team, online_agent: Callable[..., Agent]
+) -> None:
+    agent = online_agent(team, phone="+4930222222")
+    Call.objects.create(
+        number=number, provider="twilio", call_sid=sid("CA", 903), from_number="+4930999", to_number=OUR_NUMBER,
+        status=CallState.IN_PROGRESS, answered_by=agent, started_at=timezone.now() - timedelta(hours=5),
+    )  # fmt: skip
+
+    root = twiml(twilio.post(VOICE, call_params(sid("CA", 13))))
+
+    assert [n.text for n in root.iter("Number")] == ["+4930222222"]
