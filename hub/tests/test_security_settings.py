@@ -146,6 +146,7 @@ def test_json_answers_need_no_page_policy(agent, api_for) -> None:
     assert "Content-Security-Policy" not in api_for(agent).get("/api/v1/tickets/")
 
 
+@pytest.mark.django_db
 def test_only_a_trusted_proxy_may_say_the_request_came_over_https(settings) -> None:
     settings.SECURE_SSL_REDIRECT = True
     settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
