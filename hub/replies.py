@@ -61,17 +61,25 @@ def route_on(ticket: Ticket, channel: str, *, with_recipient: bool = True) -> Re
 
 
 def reply_route(ticket: Ticket, *, with_recipient: bool = True) -> ReplyRoute:
-    """Where a reply to ``ticket`` goes now (``customer_channel``, or its fallback), and why not."""
+    """Where a reply to ``ticket`` goes now (``customer_channel``, or its fallbacks), and why not.
+
+    Fallbacks are followed as far as they go (a call from a landline: SMS cannot reach it, so
+    email), each channel once; the reason names every channel tried.
+    """
     channel = customer_channel(ticket)
     first = route_on(ticket, channel, with_recipient=with_recipient)
     if first.usable:
         return first
+    reasons = [first.reason]
+    tried = {channel}
     adapter = _adapter(channel)
     fallback = adapter.capabilities.fallback_reply_channel if adapter is not None else ""
-    if fallback and fallback != channel:
-        second = route_on(ticket, fallback, with_recipient=with_recipient)
-        if second.usable:
-            return ReplyRoute(fallback, True, "", second.recipient, instead_of=channel)
-        reason = _("%(first)s; %(fallback)s") % {"first": first.reason, "fallback": second.reason}
-        return ReplyRoute(channel, False, reason)
-    return first
+    while fallback and fallback not in tried:
+        tried.add(fallback)
+        route = route_on(ticket, fallback, with_recipient=with_recipient)
+        if route.usable:
+            return ReplyRoute(fallback, True, "", route.recipient, instead_of=channel)
+        reasons.append(route.reason)
+        next_adapter = _adapter(fallback)
+        fallback = next_adapter.capabilities.fallback_reply_channel if next_adapter is not None else ""
+    return ReplyRoute(channel, False, "; ".join(r for r in reasons if r))
