@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -20,7 +20,7 @@ class Refusing(BaseAdapter):
     """A channel that cannot answer now, and says where to go instead."""
 
     key: str = ""
-    capabilities: Capabilities = Capabilities()
+    capabilities: Capabilities = field(default_factory=Capabilities)
     why: str = ""
 
     def can_reply(self, ticket_id: int) -> tuple[bool, str]:
