@@ -18,5 +18,14 @@ def register_core_sections() -> None:
             order=10,
             description=_("Company name, logo, default language and time zone."),
         ),
+        area.Section(
+            key="routing",
+            label=_("Routing rules"),
+            group=area.ROUTING,
+            urls="frontend.settings.views.routing",
+            icon="list",
+            order=10,
+            description=_("Where new tickets and replies go, in the order the rules run, and how each team assigns."),
+        ),
     ):
         area.register(section)

@@ -1,0 +1,135 @@
+"""Settings → Routing rules as an admin uses it: build a rule in the form, try it, save it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from hub.models import Agent, RoutingRule, Team, TeamRouting, Ticket, TicketEvent
+from hub.pipeline import receive
+from hub.tests.factories import TicketFactory
+from hub.tests.fake_channel import FakeChannel, payload
+
+pytestmark = pytest.mark.django_db(transaction=True)
+URL = "/agent/settings/routing/"
+
+
+def form(**overrides: Any) -> dict[str, Any]:
+    """The builder's fields for "subject contains Rechnung → team Billing, priority high"."""
+    data = {
+        "name": "Rechnungen",
+        "enabled": "on",
+        "match": "all",
+        "triggers": ["ticket_created"],
+        "timer_kind": "",
+        "timer_amount": "",
+        "conditions": "1",
+        "cond-0-field": "subject",
+        "cond-0-op": "contains",
+        "cond-0-value": "Rechnung",
+        "actions": "2",
+        "act-0-type": "set_team",
+        "act-0-team": "billing",
+        "act-1-type": "set_priority",
+        "act-1-value": "high",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def admin(client_for: Any, admin_agent: Agent) -> Client:
+    admin_agent.language = "en"
+    admin_agent.save(update_fields=["language"])
+    client: Client = client_for(admin_agent)
+    return client
+
+
+def test_an_admin_builds_a_rule_tries_it_saves_it_and_the_next_mail_is_routed_by_it(
+    admin: Client, other_team: Team, fake_channel: FakeChannel
+) -> None:
+    invoice = TicketFactory.create(subject="Rechnung 12 fehlt")
+    TicketFactory.create(subject="Passwort vergessen")
+
+    page = admin.get(f"{URL}new/").content.decode()
+    assert 'name="cond-0-field"' not in page and 'name="add_condition"' in page  # no JSON box: rows
+    tried = admin.post(f"{URL}new/", {**form(), "dry_run": ""})
+    assert tried.status_code == 200
+    body = tried.content.decode()
+    assert "Dry run: nothing was changed" in body
+    assert f"#{invoice.pk}" in body and "team: Billing; priority: high" in body
+    assert not RoutingRule.objects.exists()
+    assert Ticket.objects.get(pk=invoice.pk).team is None
+
+    saved = admin.post(f"{URL}new/", {**form(), "save": ""})
+    assert saved.status_code == 302
+    rule = RoutingRule.objects.get()
+    assert rule.conditions == [{"field": "subject", "op": "contains", "value": "Rechnung"}]
+    assert rule.actions == [{"type": "set_team", "value": "billing"}, {"type": "set_priority", "value": 3}]
+
+    event, _ = receive("fake", "s-1", payload(subject="Rechnung 4711"))
+    event.refresh_from_db()
+    assert event.ticket_id is not None
+    ticket = Ticket.objects.get(pk=event.ticket_id)
+    assert (ticket.team, ticket.priority) == (other_team, 3)
+    assert TicketEvent.objects.filter(ticket=ticket, data__rule="rule «Rechnungen»: team Billing; priority high")
+
+
+def test_a_wrong_condition_is_shown_on_its_row_and_nothing_is_saved(admin: Client, other_team: Team) -> None:
+    answer = admin.post(f"{URL}new/", {**form(**{"cond-0-op": "matches", "cond-0-value": "(kaputt"}), "save": ""})
+
+    assert answer.status_code == 400
+    page = answer.content.decode()
+    assert "not a valid regular expression" in page
+    assert 'id="cond-0-error"' in page
+    assert not RoutingRule.objects.exists()
+
+
+def test_rows_are_added_and_removed_and_a_field_brings_its_own_choices(admin: Client, other_team: Team) -> None:
+    added = admin.post(f"{URL}new/", {**form(), "add_condition": ""}).content.decode()
+    assert 'name="cond-1-field"' in added
+
+    status = admin.post(f"{URL}new/", form(**{"cond-0-field": "ticket.status", "cond-0-op": "contains"}))
+    page = status.content.decode()
+    # The field changed: its operators and its values are offered, not typed.
+    assert '<option value="equals" selected>' in page
+    assert '<option value="pending"' in page
+
+    removed = admin.post(f"{URL}new/", {**form(), "remove_action": "1"}).content.decode()
+    assert 'name="act-1-type"' not in removed
+
+
+def test_rules_are_reordered_switched_off_and_a_team_given_round_robin(
+    admin: Client, admin_agent: Agent, team: Team
+) -> None:
+    first = RoutingRule.objects.create(name="Eins", position=0, triggers=["ticket_created"], actions=[{"type": "stop"}])
+    second = RoutingRule.objects.create(
+        name="Zwei", position=1, triggers=["ticket_created"], actions=[{"type": "stop"}]
+    )
+
+    admin.post(f"{URL}{second.pk}/move/", {"direction": "up"})
+    admin.post(f"{URL}{first.pk}/toggle/", {"enabled": "off"})
+    admin.post(f"{URL}teams/{team.pk}/", {"strategy": "round_robin"})
+
+    assert list(RoutingRule.objects.order_by("position").values_list("name", "enabled")) == [
+        ("Zwei", True),
+        ("Eins", False),
+    ]
+    assert TeamRouting.objects.get(team=team).strategy == "round_robin"
+    table = admin.get(URL).content.decode().split('id="rules"', 1)[1]
+    assert table.index("Zwei") < table.index("Eins")
+
+
+def test_the_screen_speaks_german(admin: Client, admin_agent: Agent) -> None:
+    admin_agent.language = "de"
+    admin_agent.save()
+    page = admin.post(f"{URL}new/", {**form(), "add_condition": ""}).content.decode()
+    assert "Bedingung hinzufügen" in page
+    assert ">Betreff</option>" in page
+    assert "ist einer von (durch Kommas getrennt)" in page
+
+
+def test_an_agent_who_is_no_admin_cannot_open_the_rules(client_for: Any, agent: Agent) -> None:
+    assert client_for(agent).get(URL).status_code == 403
