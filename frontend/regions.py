@@ -17,8 +17,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from frontend import inbox, timeline
-from hub.access import scoped_history, visible_tickets
+from hub.access import may_change, scoped_history, visible_tickets
 from hub.models import Agent, Direction, Draft, MessageKind, Priority, Role, Ticket, TicketStatus
+from hub.models.teams import ASSIGNABLE
 from hub.replies import reply_route
 
 
@@ -184,7 +185,8 @@ def assignee_choices(ticket: Ticket, agent: Agent) -> list[Agent]:
         scope |= Q(teams=ticket.team_id)
     if ticket.assignee_id is not None:
         scope |= Q(pk=ticket.assignee_id)
-    found = Agent.objects.filter(scope).select_related("user").distinct()
+    # Viewers, deactivated agents and integrations take no tickets; the current assignee stays.
+    found = Agent.objects.filter((scope & ASSIGNABLE) | Q(pk=ticket.assignee_id)).select_related("user").distinct()
     return sorted(found, key=lambda a: a.name.lower())
 
 
@@ -195,6 +197,7 @@ def header_context(ticket: Ticket, agent: Agent) -> dict[str, Any]:
         "priorities": Priority.choices,
         "assignees": assignee_choices(ticket, agent),
         "ticket_url": reverse("agent_permalink", args=[ticket.pk]),
+        "can_change": may_change(agent),
     }
 
 

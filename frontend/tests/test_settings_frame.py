@@ -102,7 +102,7 @@ def test_saving_the_account_says_what_changed_and_writes_the_audit_log() -> None
     account = Account.current()
     assert (account.name, account.language, account.time_zone) == ("Muster GmbH", "en", "Europe/Vienna")
     html = response.content.decode()
-    assert "Muster GmbH" in html and "Europe/Berlin → Europe/Vienna" in html
+    assert "Muster GmbH" in html and "Europe/Berlin → Europe/Vienna" in html and "Deutsch → English" in html
     entry = AuditEntry.objects.get()
     assert entry.actor == admin and entry.action == "account.updated"
     assert entry.changes["time_zone"] == ["Europe/Berlin", "Europe/Vienna"]

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from frontend import regions, timeline
 from frontend.auth import agent_required
+from frontend.views.guards import changes_allowed
 from hub.actions import ChannelUnavailable, SendConflict, do_add_note, do_reply, do_save_draft
 from hub.adapters import UnknownChannel
 from hub.models import Agent, Message
@@ -37,6 +38,7 @@ def _notice(request: HttpRequest, status: int, **ctx: object) -> HttpResponse:
 
 @require_POST
 @agent_required
+@changes_allowed
 def send(request: HttpRequest, agent: Agent, ticket_id: int) -> HttpResponse:
     """Send the composer's text. 200 clears the composer (client side, on ``hub:sent``); 409
     holds the send because others wrote since ``seen_message_id`` and shows what they wrote;
@@ -72,6 +74,7 @@ def send(request: HttpRequest, agent: Agent, ticket_id: int) -> HttpResponse:
 
 @require_POST
 @agent_required
+@changes_allowed
 def save_draft(request: HttpRequest, agent: Agent, ticket_id: int) -> HttpResponse:
     ticket = regions.get_ticket(agent, ticket_id)
     form = DraftForm(request.POST)

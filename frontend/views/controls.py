@@ -8,12 +8,14 @@ from django.views.decorators.http import require_POST
 
 from frontend import htmx, regions
 from frontend.auth import agent_required
+from frontend.views.guards import changes_allowed
 from hub.actions import do_assign, do_set_priority, do_set_status
 from hub.models import Agent, Priority, TicketStatus
 
 
 @require_POST
 @agent_required
+@changes_allowed
 def update(request: HttpRequest, agent: Agent, ticket_id: int) -> HttpResponse:
     """Apply the one field the agent changed and answer with the fresh header.
 

@@ -16,7 +16,7 @@ ACCOUNT_FIELDS = ("name", "language", "time_zone")
 def _shown(account: Account) -> dict[str, Any]:
     return {
         "name": account.name,
-        "language": account.get_language_display(),
+        "language": account.language,
         "time_zone": account.time_zone,
         "logo": f"{account.logo_type} ({len(account.logo)} bytes)" if account.has_logo else "",
     }

@@ -48,10 +48,18 @@ class Skill(models.Model):
         return self.name
 
 
+# People who can take tickets: signed up, not deactivated, not an integration, not a viewer.
+ASSIGNABLE = models.Q(user__is_active=True, deactivated_at__isnull=True, integration=False) & ~models.Q(role="viewer")
+
+
 class AgentQuerySet(models.QuerySet["Agent"]):
     def active(self) -> AgentQuerySet:
-        """People who can work tickets now: signed up, not deactivated, not an integration."""
+        """People who can work in the hub now: signed up, not deactivated, not an integration."""
         return self.filter(user__is_active=True, deactivated_at__isnull=True, integration=False)
+
+    def assignable(self) -> AgentQuerySet:
+        """Who may be given a ticket or a chat (pickers, routing): active, and not a viewer."""
+        return self.filter(ASSIGNABLE)
 
 
 class Agent(models.Model):

@@ -49,7 +49,7 @@ def free_port() -> int:
 
 def ensure_frontend_built() -> None:
     """The workspace islands and vendored htmx (``npm ci && npm run build`` in frontend/)."""
-    if DIST.exists():
+    if DIST.exists() and (DIST.parent / "settings.js").exists():
         return
     if not (FRONTEND / "node_modules").exists():
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=FRONTEND, check=True)

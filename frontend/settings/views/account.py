@@ -20,7 +20,7 @@ def index(request: HttpRequest, agent: Agent) -> HttpResponse:
     form = AccountForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         changes = do_update_account(agent, **form.cleaned_data)
-        feedback.saved(request, changes, feedback.labels_of(form))
+        feedback.saved(request, changes, form=form)
         return redirect("settings:account:index")
     return render(request, "frontend/settings/account.html", {"form": form, "account": account})
 
