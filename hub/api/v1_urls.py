@@ -1,9 +1,10 @@
-from django.urls import re_path
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from hub.api.views.attachments import AttachmentDownloadView
 from hub.api.views.customers import CustomerViewSet, MergeViewSet
 from hub.api.views.people import AgentViewSet, TeamViewSet
+from hub.api.views.presence import PresenceView
 from hub.api.views.routing import RoutingRuleViewSet
 from hub.api.views.tickets import TicketViewSet
 
@@ -19,6 +20,7 @@ router.register("routing-rules", RoutingRuleViewSet, basename="routing-rule")
 
 urlpatterns = [
     *router.urls,
+    path("presence/", PresenceView.as_view(), name="presence"),
     # Any id reaches the view, which answers one that is no number with a JSON 404.
     re_path(r"^attachments/(?P<pk>[^/]+)/download/$", AttachmentDownloadView.as_view(), name="attachment-download"),
 ]
