@@ -128,6 +128,9 @@ def describe(event: TicketEvent, names: dict[int, str]) -> str:
     if event.kind == EventKind.CREATED:
         return _("Ticket created")
     if event.kind == EventKind.ROUTED:
+        # Why the ticket is where it is, as routing wrote it ("rule «Rechnungen»: team Billing").
+        if d.get("rule"):
+            return _("Routed: %(why)s") % {"why": d["rule"]}
         return _("Routed to a team")
     if event.kind == EventKind.ASSIGNED:
         target = names.get(d.get("assignee_id") or 0)

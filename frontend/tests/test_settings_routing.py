@@ -133,3 +133,16 @@ def test_the_screen_speaks_german(admin: Client, admin_agent: Agent) -> None:
 
 def test_an_agent_who_is_no_admin_cannot_open_the_rules(client_for: Any, agent: Agent) -> None:
     assert client_for(agent).get(URL).status_code == 403
+
+
+def test_the_ticket_timeline_says_which_rule_routed_it_and_why(
+    admin: Client, other_team: Team, fake_channel: FakeChannel
+) -> None:
+    from frontend.timeline import describe
+
+    admin.post(f"{URL}new/", {**form(), "save": ""})
+    event, _ = receive("fake", "s-2", payload(subject="Rechnung 99"))
+    event.refresh_from_db()
+    routed = TicketEvent.objects.filter(ticket_id=event.ticket_id, kind="routed").order_by("id")
+
+    assert [describe(e, {}) for e in routed][-1] == "Routed: rule «Rechnungen»: team Billing; priority high"
