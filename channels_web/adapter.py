@@ -7,6 +7,7 @@ from datetime import datetime
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
+from hub.actions import do_set_tags
 from hub.adapters import (
     BaseAdapter,
     Capabilities,
@@ -19,6 +20,8 @@ from hub.adapters import (
 from hub.models import Direction, InboundEvent, Message
 
 KEY = "web"
+# The tag a suspected bot's submission gets on its ticket (honeypot, too fast, forged stamp).
+SPAM_TAG = "spam-suspected"
 
 
 class WebFormAdapter(BaseAdapter):
@@ -55,7 +58,11 @@ class WebFormAdapter(BaseAdapter):
             external_id=event.external_id,
             team_hint=str(p.get("team") or ""),
             language=str(p.get("language") or ""),
-            metadata={"form": {"slug": p.get("form"), "name": p.get("form_name")}, "fields": p.get("fields", [])},
+            metadata={
+                "form": {"slug": p.get("form"), "name": p.get("form_name")},
+                "fields": p.get("fields", []),
+                "spam_reason": str(p.get("spam_reason") or ""),
+            },
             received_at=datetime.fromisoformat(sent_at) if isinstance(sent_at, str) else None,
         )
 
@@ -88,5 +95,10 @@ class WebFormAdapter(BaseAdapter):
         from channels_web.tasks import send_confirmation
 
         for message in messages:
-            if message.direction == Direction.INBOUND and (message.external_id or "").startswith("form:"):
-                send_confirmation.delay_on_commit(message.pk)  # type: ignore[attr-defined]  # celery-types lacks it
+            if message.direction != Direction.INBOUND or not (message.external_id or "").startswith("form:"):
+                continue
+            if (message.metadata or {}).get("spam_reason"):
+                # Kept and shown, never dropped: the tag lets admins find and judge them.
+                do_set_tags(message.ticket, [*message.ticket.tags.values_list("name", flat=True), SPAM_TAG], actor=None)
+                continue
+            send_confirmation.delay_on_commit(message.pk)  # type: ignore[attr-defined]  # celery-types lacks it

@@ -11,5 +11,15 @@ class WebFormAdmin(admin.ModelAdmin):
 
 @admin.register(FormSubmission)
 class FormSubmissionAdmin(admin.ModelAdmin):
-    list_display = ("public_id", "form", "email", "created_at", "confirmation_sent_at")
-    readonly_fields = ("public_id", "form", "email", "values", "language", "confirmation_sent_at", "created_at")
+    list_display = ("public_id", "form", "email", "spam_reason", "created_at", "confirmation_sent_at")
+    list_filter = ("spam_reason", "form")
+    readonly_fields = (
+        "public_id",
+        "form",
+        "email",
+        "spam_reason",
+        "values",
+        "language",
+        "confirmation_sent_at",
+        "created_at",
+    )

@@ -18,15 +18,16 @@ def send_confirmation(message_id: int) -> str:
     the loop guard, and visible to agents in the ticket's timeline.
     """
     message = Message.objects.filter(pk=message_id).first()
-    if message is None or not (message.external_id or "").startswith("form:"):
+    external_id = (message.external_id or "") if message is not None else ""
+    if message is None or not external_id.startswith("form:"):
         return "skipped"
     submission = (
-        FormSubmission.objects.select_related("form")
-        .filter(public_id=message.external_id.removeprefix("form:"))
-        .first()
+        FormSubmission.objects.select_related("form").filter(public_id=external_id.removeprefix("form:")).first()
     )
     if submission is None or not submission.form.send_confirmation or not submission.email:
         return "skipped"
+    if submission.spam_reason:
+        return "suspected_spam"  # never mail an address a bot typed in
     language = submission.language[:2] if submission.language[:2] in ("de", "en") else settings.LANGUAGE_CODE
     with translation.override(language):
         body = render_to_string("channels_web/confirmation.txt", {"submission": submission, "form": submission.form})

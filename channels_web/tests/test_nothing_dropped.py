@@ -90,6 +90,7 @@ def test_a_post_within_two_seconds_of_loading_is_kept_as_suspected_spam(webform:
     assert message.text.startswith("Spamverdacht: direkt nach dem Laden der Seite abgeschickt")
     assert "Anbei die Fotos" in message.text
     assert message.ticket.customer.identities.get().value == "eva@example.de"
+    assert list(message.ticket.tags.values_list("name", flat=True)) == ["spam-suspected"]
     assert not mail.outbox
 
 

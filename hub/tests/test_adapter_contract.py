@@ -75,6 +75,7 @@ def test_a_ticket_of_the_channel_says_how_it_can_be_answered_and_a_reply_goes_ou
 ) -> None:
     event, _ = received(adapter)
     event.refresh_from_db()
+    assert event.ticket_id is not None, event.error
     ticket = Ticket.objects.get(pk=event.ticket_id)
     mail.outbox.clear()
 

@@ -219,7 +219,7 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet[Ticket]):
         """The channel ``reply`` uses without ``channel``: the customer's latest one, or its fallback
         (a chat the visitor left and a web form are answered by email); the workspace shows the same."""
         route = reply_route(self.get_object())
-        return Response(ReplyRouteSerializer(route).data)
+        return Response(ReplyRouteSerializer(route).data)  # type: ignore[arg-type]  # a dataclass, read as attributes
 
     @extend_schema(summary="Add an internal note", request=NoteInput, responses={201: MessageSerializer})
     @action(detail=True, methods=["post"])
