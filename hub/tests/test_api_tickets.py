@@ -498,3 +498,32 @@ def test_the_list_answers_exactly_what_the_documented_ticket_serializer_says(api
     assert body["results"][0]["tags"] == ["alpha", "mitte", "zeta"]
     assert body["results"][1]["id"] == bare.pk and body["results"][1]["team"] is None
     assert body["results"][2]["assignee"]["name"] == "nur.login"
+
+
+def test_a_call_recording_plays_inline_while_a_look_alike_svg_downloads(api_for, agent, team):
+    message = MessageFactory.create(ticket=TicketFactory.create(team=team))
+    recording = Attachment.objects.create(
+        message=message,
+        filename="anruf.mp3",
+        content_type="audio/mpeg",
+        size=3,
+        sha256="02" * 32,
+        file=ContentFile(b"ID3", name="anruf.mp3"),
+    )
+    svg = Attachment.objects.create(
+        message=message,
+        filename="bild.svg",
+        content_type="image/svg+xml",
+        size=5,
+        sha256="03" * 32,
+        file=ContentFile(b"<svg/>", name="bild.svg"),
+    )
+    client = api_for(agent)
+
+    played = client.get(f"/api/v1/attachments/{recording.pk}/download/")
+    saved = client.get(f"/api/v1/attachments/{svg.pk}/download/")
+
+    assert played["Content-Type"] == "audio/mpeg"
+    assert played["Content-Disposition"].startswith("inline;")
+    assert saved["Content-Type"] == "application/octet-stream"
+    assert saved["Content-Disposition"].startswith("attachment;")

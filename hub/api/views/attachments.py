@@ -17,7 +17,23 @@ from hub.text import clean_filename
 
 # Types a browser renders without running anything. Everything else (HTML, SVG, PDF, scripts,
 # office files) is served as a download of an opaque type, whatever the sender claimed.
-INLINE_SAFE = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "text/plain"})
+# Audio plays in the timeline's player (call recordings, voice messages); the browser decodes it
+# as media, never as a document, and the sandbox CSP below still applies.
+INLINE_SAFE = frozenset(
+    {
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "text/plain",
+        "audio/mpeg",
+        "audio/wav",
+        "audio/x-wav",
+        "audio/ogg",
+        "audio/webm",
+        "audio/mp4",
+    }
+)
 
 
 class AttachmentDownloadView(generics.GenericAPIView[Attachment]):
