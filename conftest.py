@@ -14,6 +14,18 @@ from hub.tests.factories import AgentFactory, TeamFactory
 from hub.tests.fake_channel import FakeChannel
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the hub's default language: a request or test that switched to
+    English must not leak it into the next test's translated strings."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def team(db: None) -> Team:
     return TeamFactory.create(name="Support", slug="support")

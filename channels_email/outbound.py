@@ -7,6 +7,7 @@ import smtplib
 from email.utils import formataddr
 
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.utils.translation import gettext as _
 
 from channels_email.models import Mailbox, Security
 from channels_email.sanitize import sanitize_html
@@ -42,9 +43,9 @@ def recipient_for(ticket: Ticket) -> tuple[str | None, str]:
     )
     address = next((c.strip().lower() for c in candidates if c and "@" in c), None)
     if address is None:
-        return None, "the customer has no email address"
+        return None, _("The customer has no email address")
     if Identity.objects.filter(kind=IdentityKind.EMAIL, value=address, bouncing=True).exists():
-        return address, f"mail to {address} bounces"
+        return address, _("Mail to %(address)s bounces") % {"address": address}
     return address, ""
 
 

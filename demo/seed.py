@@ -70,6 +70,10 @@ def thread_marker(thread: Thread) -> str:
     return f"demo:{thread.key}"
 
 
+# The demo hotline, on the test outbox: it calls and texts nobody.
+DEMO_NUMBER = "+4930901820900"
+
+
 @transaction.atomic
 def seed_demo(password: str) -> SeedReport:
     report = SeedReport()
@@ -80,6 +84,7 @@ def seed_demo(password: str) -> SeedReport:
     for channel, slug in CHANNEL_TEAMS.items():
         _, made = ChannelSetting.objects.get_or_create(channel=channel, defaults={"default_team": teams[slug]})
         report.add("channel settings", int(made))
+    _phone_number(teams["technik"], report)
     for name in TAGS:
         report.add("tags", int(Tag.objects.get_or_create(name=name)[1]))
     orgs = {}
@@ -107,6 +112,17 @@ def seed_demo(password: str) -> SeedReport:
         ticket.history = history_summary(ticket.customer, ticket)
         ticket.save(update_fields=["history"])
     return report
+
+
+def _phone_number(team: Team, report: SeedReport) -> None:
+    """A number on the test outbox, so replies on the demo's phone and SMS tickets go out (nowhere)."""
+    from channels_phone.models import PhoneNumber, ProviderKind
+
+    _, made = PhoneNumber.objects.get_or_create(
+        number=DEMO_NUMBER,
+        defaults={"name": "Hotline (Demo)", "provider": ProviderKind.OUTBOX, "team": team, "sms": True},
+    )
+    report.add("phone numbers", int(made))
 
 
 def _team(slug: str, name: str, report: SeedReport) -> Team:

@@ -137,7 +137,7 @@ def test_a_bounce_of_our_reply_lands_on_its_ticket_and_stops_further_replies(out
     assert reply.delivery_status == "failed" and "5.1.1" in reply.delivery_error
     from channels_email.adapter import EmailAdapter
 
-    assert EmailAdapter().can_reply(ticket.pk) == (False, "mail to max@kunde.de bounces")
+    assert EmailAdapter().can_reply(ticket.pk) == (False, "Mails an max@kunde.de kommen zurück")
 
 
 def test_new_tickets_are_acknowledged_once_and_never_to_automatic_mail(outbox, mailbox) -> None:

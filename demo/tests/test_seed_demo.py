@@ -215,3 +215,24 @@ def test_a_bulk_customers_latest_ticket_has_the_history_the_pipeline_would_give_
     for ticket in tickets:
         expected = history_summary(ticket.customer, ticket)
         assert {k: ticket.history[k] for k in about_tickets} == {k: expected[k] for k in about_tickets}, ticket.pk
+
+
+def test_every_demo_phone_and_sms_ticket_is_answered_or_says_why_not(django_capture_on_commit_callbacks) -> None:
+    from hub.actions import do_reply
+    from hub.replies import reply_route
+
+    seed()
+    agent = Agent.objects.get(user__username="max.mueller")
+    answered = 0
+    for ticket in Ticket.objects.filter(origin_channel__in=("phone", "sms")):
+        route = reply_route(ticket)
+        if not route.usable:
+            # A landline caller without an email address: the agent calls back.
+            assert "Keine Mobilnummer" in route.reason, (ticket, route.reason)
+            continue
+        with django_capture_on_commit_callbacks(execute=True):
+            reply = do_reply(ticket, agent=agent, text="Wir melden uns gleich.")
+        reply.refresh_from_db()
+        assert reply.delivery_status in ("sent", "delivered"), (ticket, reply.delivery_error)
+        answered += 1
+    assert answered >= 2

@@ -71,4 +71,4 @@ def test_with_no_way_to_answer_the_reason_names_every_channel_tried(landline: No
 
     assert (route.channel, route.usable) == ("t-call", False)
     assert route.reason.startswith("Calls take no replies; Not a mobile number; ")
-    assert "no email address" in route.reason
+    assert "keine E-Mail-Adresse" in route.reason
