@@ -56,5 +56,14 @@ def register_core_sections() -> None:
             order=10,
             description=_("Where new tickets and replies go, in the order the rules run, and how each team assigns."),
         ),
+        area.Section(
+            key="external-lookup",
+            label=_("External lookup"),
+            group=area.INTEGRATIONS,
+            urls="frontend.settings.views.lookup",
+            icon="key",
+            order=50,
+            description=_("Your CRM or shop asked about each customer who writes; its answer beside the ticket."),
+        ),
     ):
         area.register(section)

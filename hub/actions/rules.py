@@ -11,7 +11,7 @@ from typing import Any
 from django.db import transaction
 
 from hub import audit
-from hub.models import Agent, RoutingRule, Team, TeamRouting
+from hub.models import Agent, ExternalLookup, RoutingRule, Team, TeamRouting
 from hub.models.routing import rules_changed
 from hub.routing.schema import RuleSpec
 
@@ -103,3 +103,21 @@ def do_set_team_routing(
     after = {"strategy": routing.strategy, "business_hours": routing.business_hours}
     audit.record(actor, "team.routing_updated", target=team, label=team.name, changes=audit.diff(before, after))
     return routing
+
+
+@transaction.atomic
+def do_save_external_lookup(*, actor: Agent, values: dict[str, Any]) -> ExternalLookup:
+    """Set up the external lookup (one connector); an empty ``auth_value`` keeps the stored one."""
+    lookup = ExternalLookup.objects.select_for_update().order_by("pk").first() or ExternalLookup()
+    before = {k: getattr(lookup, k) for k in values if k != "auth_value"}
+    for key, value in values.items():
+        if key == "auth_value" and not value:
+            continue
+        setattr(lookup, key, value)
+    lookup.save()
+    after = {k: getattr(lookup, k) for k in values if k != "auth_value"}
+    changes = audit.diff(before, after)
+    if values.get("auth_value"):
+        changes["auth_value"] = ["…", "…"]  # changed, never shown
+    audit.record(actor, "external_lookup.updated", target=lookup, label=lookup.url_template, changes=changes)
+    return lookup

@@ -5,7 +5,16 @@ from hub.models.customers import Customer, CustomerMerge, Identity, IdentityKind
 from hub.models.inbound import InboundEvent, InboundState
 from hub.models.invitations import Invitation
 from hub.models.messages import Attachment, DeliveryStatus, Direction, Message, MessageKind
-from hub.models.routing import Match, RoutingRule, RuleSetVersion, Strategy, TeamRouting, TimerFiring, Trigger
+from hub.models.routing import (
+    ExternalLookup,
+    Match,
+    RoutingRule,
+    RuleSetVersion,
+    Strategy,
+    TeamRouting,
+    TimerFiring,
+    Trigger,
+)
 from hub.models.teams import Agent, ChannelSetting, Role, Skill, Team
 from hub.models.tickets import Draft, EventKind, Priority, Tag, Ticket, TicketEvent, TicketStatus
 from hub.models.tokens import ApiToken, Scope
@@ -24,6 +33,7 @@ __all__ = [
     "Direction",
     "Draft",
     "EventKind",
+    "ExternalLookup",
     "Identity",
     "IdentityKind",
     "InboundEvent",

@@ -15,6 +15,7 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hub.crypto import EncryptedTextField
 from hub.models.teams import Agent, Team
 from hub.models.tickets import Ticket
 
@@ -90,6 +91,31 @@ class TeamRouting(models.Model):
         return f"{self.team} ({self.strategy})"
 
 
+class ExternalLookup(models.Model):
+    """The company's CRM or shop, asked about each customer (one connector; ``hub.routing.lookup``).
+
+    Its JSON answer is shown beside the ticket and read by rule conditions as ``external.<field>``.
+    Asked by a task after the pipeline's commit, never by the pipeline itself: a connector that
+    is slow or down never delays or fails a message.
+    """
+
+    enabled = models.BooleanField(_("enabled"), default=False)
+    # https://crm.example/api/customers?email={email}: {email}, {phone}, {customer_id} are filled in.
+    url_template = models.CharField(_("URL"), max_length=500)
+    auth_header = models.CharField(_("authentication header"), max_length=100, blank=True)
+    auth_value = EncryptedTextField(_("authentication value"), blank=True)
+    timeout_ms = models.PositiveIntegerField(_("timeout (ms)"), default=2000)
+    ttl_seconds = models.PositiveIntegerField(_("keep answers for (s)"), default=900)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("external lookup")
+        verbose_name_plural = _("external lookups")
+
+    def __str__(self) -> str:
+        return self.url_template
+
+
 class RuleSetVersion(models.Model):
     """One row whose token is new whenever rules (or the teams they name) change.
 
@@ -143,7 +169,7 @@ def _changed(**_kwargs: Any) -> None:
     rules_changed()
 
 
-for _model in (RoutingRule, TeamRouting, Team):
+for _model in (RoutingRule, TeamRouting, Team, ExternalLookup):
     post_save.connect(_changed, sender=_model, dispatch_uid=f"rules-changed-save-{_model.__name__}")
     post_delete.connect(_changed, sender=_model, dispatch_uid=f"rules-changed-delete-{_model.__name__}")
 # Rules hold the agents they assign to; an agent's other changes (presence) do not concern them.

@@ -32,11 +32,11 @@ from hub import events
 from hub.adapters import Interaction
 from hub.models import Agent, ChannelSetting, Customer, Strategy, Team, Ticket, TicketStatus
 from hub.models.routing import Trigger
-from hub.routing import assignment, cache
+from hub.routing import assignment, cache, lookup
 from hub.routing.engine import Compiled, Outcome, RuleSet, Triggers
 from hub.routing.facts import Facts
 from hub.routing.tags import TagChanges, write_tags
-from hub.routing.tasks import run_effects
+from hub.routing.tasks import refresh_external, run_effects
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,8 @@ class Router:
         self._tags: dict[int, frozenset[str]] = {}
         self._tag_changes = TagChanges()
         self._effects: list[tuple[Ticket, list[dict[str, Any]]]] = []
+        self._external: dict[int, dict[str, Any]] = {}  # customer id → the lookup's kept answer
+        self._writers: set[int] = set()  # customers to ask the external lookup about after commit
 
     @property
     def rules(self) -> RuleSet:
@@ -103,6 +105,14 @@ class Router:
             self._tags.update({pk: frozenset(names) for pk, names in found.items()})
         return self._tags[ticket.pk]
 
+    def _external_of(self, customer: Customer | None) -> dict[str, Any]:
+        """What the external lookup answered about the customer (kept from an earlier message)."""
+        if customer is None or customer.pk is None:
+            return {}
+        if customer.pk not in self._external:
+            self._external[customer.pk] = lookup.cached(customer.pk).data or {}
+        return self._external[customer.pk]
+
     def facts(self, ticket: Ticket, customer: Customer | None, interaction: Interaction | None) -> Facts:
         rules = self.rules
         return Facts(
@@ -110,6 +120,7 @@ class Router:
             customer=customer,
             interaction=interaction,
             tags=self._tags_of(ticket),
+            external=self._external_of(customer) if rules.reads_external else None,
             team_slug=rules.slug_of,
             inside_hours=lambda team_id, at: rules.hours_of(team_id).inside(at or timezone.now()),
         )
@@ -230,6 +241,8 @@ class Router:
     def record(self, ticket: Ticket, decision: Decision) -> None:
         """The timeline events of ``decision`` on the saved ticket; its tags wait for ``flush``."""
         _record_events(ticket, decision)
+        if self._rules is not None and self._rules.lookup_enabled:
+            self._writers.add(ticket.customer_id)
         self._tag_changes.note(ticket, decision.outcome)
         if decision.outcome.effects:
             self._effects.append((ticket, decision.outcome.effects))
@@ -241,6 +254,10 @@ class Router:
         for ticket, effects in self._effects:
             queue_effects(ticket.pk, effects)
         self._effects = []
+        if self._writers:
+            writers = sorted(self._writers)
+            transaction.on_commit(lambda: refresh_external.delay(writers))
+            self._writers = set()
 
 
 def reply_trigger(*, reopened: bool) -> Triggers:

@@ -16,7 +16,7 @@ from typing import Any
 
 import regex
 
-from hub.models import Agent, Priority, RoutingRule, Team, TicketStatus
+from hub.models import Agent, ExternalLookup, Priority, RoutingRule, Team, TicketStatus
 from hub.routing.facts import Facts
 from hub.routing.hours import ALWAYS, BusinessHours
 from hub.routing.schema import (
@@ -199,6 +199,8 @@ class RuleSet:
                 self.by_trigger.setdefault(trigger, []).append(rule)
         self.timed = [rule for rule in rules if rule.timer is not None]
         self.reads_tags = any("ticket.tags" in r.fields for r in rules)
+        self.reads_external = any(f.startswith("external.") for r in rules for f in r.fields)
+        self.lookup_enabled = False  # an external lookup is set up: ask it about who writes
         self._combined: dict[tuple[str, ...], list[Compiled]] = {}
 
     @classmethod
@@ -224,7 +226,9 @@ class RuleSet:
                 log.error("routing rule %s %r is invalid and skipped: %s", row.pk, row.name, exc)
                 continue
             rules.append(Compiled.of(spec, row.pk))
-        return cls.build(rules)
+        rule_set = cls.build(rules)
+        rule_set.lookup_enabled = ExternalLookup.objects.filter(enabled=True).exists()
+        return rule_set
 
     @classmethod
     def build(cls, rules: list[Compiled]) -> RuleSet:

@@ -23,6 +23,14 @@ def run_effects(ticket_id: int, effects: list[dict[str, Any]]) -> None:
 
 
 @shared_task(ignore_result=True)
+def refresh_external(customer_ids: list[int]) -> int:
+    """Ask the external lookup about customers who just wrote (after the pipeline's commit)."""
+    from hub.routing.lookup import refresh
+
+    return sum(1 for pk in customer_ids if refresh(pk).data is not None)
+
+
+@shared_task(ignore_result=True)
 def set_quiet_agents_away() -> int:
     """Online agents whose workspace went quiet (closed, offline) are set away; their live chats handed back."""
     from hub.actions.presence import do_set_quiet_agents_away
