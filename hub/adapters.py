@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from hub.text import clean_text
+
 if TYPE_CHECKING:
     from hub.models import InboundEvent, Message
 
@@ -69,6 +71,12 @@ class Interaction:
     wants_agent: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
     received_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        # Names and subjects reach customers' records, the inbox and the timeline from every
+        # channel: control characters and bidi overrides are dropped once, here, for all.
+        object.__setattr__(self, "display_name", clean_text(self.display_name))
+        object.__setattr__(self, "subject", clean_text(self.subject))
 
 
 @dataclass(frozen=True)

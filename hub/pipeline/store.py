@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from hub.adapters import InboundAttachment, Interaction, UnknownChannel, get_adapter
 from hub.models import Attachment, Customer, Direction, InboundEvent, Message, Ticket, TicketStatus
-from hub.text import clean_text, preview
+from hub.text import clean_filename, clean_text, preview
 
 REOPENING = (TicketStatus.PENDING, TicketStatus.SOLVED, TicketStatus.ON_HOLD)
 
@@ -32,7 +32,7 @@ def _attachment(message: Message, item: InboundAttachment) -> Attachment:
     digest = hashlib.sha256(item.content).hexdigest()
     attachment = Attachment(
         message=message,
-        filename=clean_text(item.filename)[:255] or "attachment",
+        filename=clean_filename(item.filename)[:255] or "attachment",
         content_type=item.content_type[:255] or "application/octet-stream",
         size=len(item.content),
         sha256=digest,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.base import ContentFile
 
-from hub.models import Attachment, Ticket
+from hub.models import Attachment, Message, Ticket
 from hub.pipeline import receive
 from hub.tests.factories import AttachmentFactory, MessageFactory, TicketFactory
 from hub.tests.fake_channel import FakeChannel, payload
@@ -101,3 +101,20 @@ def test_a_name_sent_through_the_web_form_is_stored_without_an_override(team) ->
     )
 
     assert Ticket.objects.get().customer.display_name == "Eva retsuM"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_senders_name_and_a_file_name_with_bidi_isolates_are_stored_plain(fake_channel: FakeChannel) -> None:
+    receive(
+        "fake",
+        "m-9",
+        payload(
+            name=f"Bank{DISGUISED}",
+            attachments=[{"filename": f"bild{RLI}exe.{PDI}gpj", "content_type": "image/jpeg", "content": "MZ"}],
+        ),
+    )
+
+    message = Message.objects.get(external_id="m-9")
+    assert "\u202e" not in message.ticket.customer.display_name
+    assert "\u202e" not in message.sender
+    assert message.attachments.get().filename == "bildexe.gpj"
