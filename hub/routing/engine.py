@@ -85,16 +85,16 @@ def compile_condition(condition: Condition, rule: str) -> Test:
         return lambda f: bool(wanted & f.get(name))
     if op == "in":
         options = {_fold(v) for v in value}
-        return lambda f: _fold(f.get(name)) in options
+        return lambda f: f.folded(name) in options
     folded = _fold(value)
     if op == "equals":
-        return lambda f: _fold(f.get(name)) == folded
+        return lambda f: f.folded(name) == folded
     if op == "not_equals":
-        return lambda f: _fold(f.get(name)) != folded
+        return lambda f: f.folded(name) != folded
     if op == "contains":
-        return lambda f: isinstance(v := f.get(name), str) and folded in v.casefold()
+        return lambda f: isinstance(v := f.folded(name), str) and folded in v
     if op == "not_contains":
-        return lambda f: not (isinstance(v := f.get(name), str) and folded in v.casefold())
+        return lambda f: not (isinstance(v := f.folded(name), str) and folded in v)
     if op == "gt":
         return lambda f: isinstance(v := f.get(name), int | float) and v > value
     if op == "lt":
@@ -122,7 +122,10 @@ class Compiled:
             id=pk,
             name=spec.name,
             match_all=spec.match == "all",
-            tests=[compile_condition(c, spec.name) for c in spec.conditions],
+            # Patterns last: they cost the most, and an earlier test often decides the rule.
+            tests=sorted(
+                (compile_condition(c, spec.name) for c in spec.conditions), key=lambda t: isinstance(t, PatternTest)
+            ),
             actions=spec.actions,
             stop=spec.stop or any(a.type is ActionType.STOP for a in spec.actions),
             triggers=frozenset(str(t) for t in spec.triggers),
@@ -131,11 +134,16 @@ class Compiled:
         )
 
     def matches(self, facts: Facts) -> bool:
-        if not self.tests:
-            return True
+        # Plain loops: this runs for every rule on every message (all()/any() cost a generator).
         if self.match_all:
-            return all(test(facts) for test in self.tests)
-        return any(test(facts) for test in self.tests)
+            for test in self.tests:  # noqa: SIM110 - see above
+                if not test(facts):
+                    return False
+            return True
+        for test in self.tests:
+            if test(facts):
+                return True
+        return not self.tests
 
 
 @dataclass

@@ -66,19 +66,29 @@ class Facts:
         self._inside_hours = inside_hours
         self.external = external or {}
         self._values: dict[str, Any] = {}
+        self._folded: dict[str, Any] = {}
 
     def get(self, name: str) -> Any:
         if name not in self._values:
             self._values[name] = self._read(name)
         return self._values[name]
 
+    def folded(self, name: str) -> Any:
+        """``get``, case-folded when a text: once per message, however many rules compare it."""
+        if name not in self._folded:
+            value = self.get(name)
+            self._folded[name] = value.casefold() if isinstance(value, str) else value
+        return self._folded[name]
+
     def set(self, name: str, value: Any) -> None:
         self._values[name] = value
+        self._folded.pop(name, None)
 
     def move_to_team(self, team_id: int | None, slug: str) -> None:
         self.team_id = team_id
-        self._values["ticket.team"] = slug
+        self.set("ticket.team", slug)
         self._values.pop("business_hours", None)
+        self._folded.pop("business_hours", None)
 
     def _read(self, name: str) -> Any:
         t, c, i = self.ticket, self.customer, self.interaction
