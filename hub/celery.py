@@ -4,7 +4,7 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import task_postrun, task_prerun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
 
@@ -33,3 +33,32 @@ def tidy_database_connections(sender: Any = None, **kwargs: Any) -> None:
     if any(conn.in_atomic_block for conn in connections.all(initialized_only=True)):
         return
     close_old_connections()
+
+
+@worker_init.connect
+def survive_broker_restarts(**kwargs: Any) -> None:
+    """Keep the worker alive when Redis restarts while it holds unacknowledged tasks.
+
+    With late acks a worker always holds some. When its Redis connection breaks, Celery closes
+    the connection, and kombu's Redis channel, asked to put the held tasks back or to ack one
+    that finished meanwhile, builds a new client from a connection that is gone: an
+    AttributeError that Celery does not take for a connection error, so the worker stopped for
+    good ("Unrecoverable error") on a mere Redis restart. Raised as the connection error it is,
+    Celery logs it and reconnects. A held task that cannot go back is not lost: its events stay
+    ``received`` and the sweep hands them to the next drain.
+    """
+    from kombu.transport import redis as transport
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    channel: Any = transport.Channel  # kombu's private method, typed loosely on purpose
+    original = channel._connparams
+    if getattr(original, "closed_connection_guard", False):
+        return
+
+    def _connparams(self: Any, asynchronous: bool = False) -> Any:
+        if self.connection.client is None:
+            raise RedisConnectionError("the broker connection was closed")
+        return original(self, asynchronous=asynchronous)
+
+    _connparams.closed_connection_guard = True  # type: ignore[attr-defined]
+    channel._connparams = _connparams

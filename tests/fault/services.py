@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.chat_procs import Proc, Servers, free_port
+from bench.chat_procs import Proc, Servers, free_port, process_tree
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "fault-suite-only-" + "k" * 48
@@ -307,6 +307,21 @@ class Hub:
         time.sleep(down_for)
         self.start_redis()
 
+    def pool_pids(self) -> list[int]:
+        """The worker's pool processes (the ones that run tasks), without its main process."""
+        main = self.proc("worker").popen.pid
+        return [pid for pid in process_tree([main]) if pid != main]
+
+    def pause_pool(self) -> None:
+        """The worker still takes tasks from Redis, but holds them: none finishes or is acked."""
+        for pid in self.pool_pids():
+            os.kill(pid, signal.SIGSTOP)
+
+    def resume_pool(self) -> None:
+        for pid in self.pool_pids():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+
     def pause_worker(self) -> None:
         os.killpg(self.proc("worker").popen.pid, signal.SIGSTOP)
 
@@ -359,8 +374,10 @@ def start_hub() -> Hub:
 
 
 def remove(hub: Hub) -> None:
+    """Stop everything; the directory with the logs stays when ``FAULT_KEEP_LOGS`` is set."""
     hub.stop()
-    shutil.rmtree(hub.base, ignore_errors=True)
+    if not os.environ.get("FAULT_KEEP_LOGS"):
+        shutil.rmtree(hub.base, ignore_errors=True)
 
 
 # Run by ``manage.py shell -c`` in the hub's environment: a team, a mailbox with its inbound

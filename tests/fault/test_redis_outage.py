@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.fault.feed import mail, post, smtp, stored
@@ -32,3 +34,27 @@ def test_mail_taken_while_redis_is_down_is_accepted_and_processed_once_redis_is_
         log = hub.logs(process)
         assert "drain could not be queued" in log
         assert "Redis answers again: the owed drain of inbound events is queued" in log
+
+
+def test_the_worker_survives_a_redis_restart_while_it_holds_a_task_and_goes_on_with_the_mail(hub: Hub) -> None:
+    worker = hub.proc("worker")
+    held = "<held-during-restart@kunde.example>"
+    received = worker.tail(100_000).count("Task hub.tasks.drain_inbound[")
+    hub.pause_pool()
+    try:
+        assert post(hub, mail("fritz@kunde.example", "Festgehalten", held)) == 202
+        wait_until(lambda: worker.tail(100_000).count("Task hub.tasks.drain_inbound[") > received, "a drain taken", 20)
+        hub.restart_redis()
+    finally:
+        hub.resume_pool()
+    time.sleep(3)
+
+    assert worker.popen.poll() is None, f"the worker stopped:\n{worker.tail(60)}"  # it stopped for good before
+    assert "Unrecoverable error" not in worker.tail(100_000)
+    after = "<after-redis-restart@kunde.example>"
+    assert post(hub, mail("fritz@kunde.example", "Danach", after)) == 202
+    try:
+        wait_until(lambda: len(stored(hub, [held, after])) == 2, "both mails stored by the same worker", 30)
+    except TimeoutError as error:
+        raise AssertionError(f"{error}\n{hub.describe()}") from None
+    assert worker.popen.poll() is None
