@@ -1,39 +1,60 @@
 """The inbound SMTP server (``manage.py smtp_inbound``): mail for our mailboxes, 550 for the rest.
 
 The handler answers 250 only after the InboundEvent has committed, so a mail the sending
-server considers delivered is durably ours; processing runs afterwards on the workers.
+server considers delivered is durably ours; processing runs afterwards on the workers. RCPT
+looks the mailbox up once, DATA writes the receipt: one query each, nothing else on the way.
 
-Whatever fails inside a transaction (PostgreSQL down at RCPT or DATA, anything unforeseen) is
-answered ``451 4.3.0`` with a fixed text: the sending server keeps the mail and tries again
-later, and the error's own text (a database's, with newlines that would break the exchange)
-goes to the log only.
+Whatever fails inside a transaction (PostgreSQL down or out of connections at RCPT or DATA,
+this process's connection pool busy for its whole timeout, anything unforeseen) is answered
+``451 4.3.0`` with a fixed text: the sending server keeps the mail and tries again later, and
+the error's own text (a database's, with newlines that would break the exchange) goes to the
+log only. The receipt is one INSERT: it is written whole or not at all, and a retry of a mail
+whose receipt did commit is recognized as a redelivery.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 
 from channels_email.inbound import accept
 from channels_email.models import Mailbox
+from hub.pools import is_unavailable
 
 log = logging.getLogger(__name__)
 
 TEMPORARY_FAILURE = "451 4.3.0 Temporary failure, please retry"
 
+T = TypeVar("T")
 
-def _mailbox(address: str) -> Mailbox | None:
+
+def _with_connection(fn: Callable[..., T], *args: Any) -> T:
+    """``fn`` on this thread's database connection, given back (to the pool) when it returns.
+
+    A connection kept by an idle executor thread is one another thread waits for.
+    """
     close_old_connections()
-    return Mailbox.for_address(address)
+    try:
+        return fn(*args)
+    finally:
+        close_old_connections()
 
 
-def _store(raw: bytes, recipients: list[str]) -> None:
-    close_old_connections()
-    mailbox = Mailbox.for_address(recipients[0]) if recipients else None
+def _store(raw: bytes, mailbox: Mailbox | None) -> None:
     accept(raw, mailbox=mailbox or Mailbox.default(), source="smtp")
+
+
+def _failed(what: str, error: BaseException) -> str:
+    if is_unavailable(error):
+        # Expected under load or during maintenance: the cause, without a traceback.
+        log.warning("%s: the database is unavailable (%s: %s); answered 451", what, type(error).__name__, error)
+    else:
+        log.error("%s failed", what, exc_info=error)
+    return TEMPORARY_FAILURE
 
 
 class InboundHandler:
@@ -44,13 +65,14 @@ class InboundHandler:
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]) -> str:
         try:
-            mailbox = await sync_to_async(_mailbox, thread_sensitive=False)(address)
-        except Exception:
-            log.exception("looking up the mailbox for an inbound mail to %r failed", address)
-            return TEMPORARY_FAILURE
+            mailbox = await sync_to_async(_with_connection, thread_sensitive=False)(Mailbox.for_address, address)
+        except Exception as error:  # noqa: BLE001 - every failure is a temporary one for the sender
+            return _failed(f"looking up the mailbox for an inbound mail to {address!r}", error)
         if mailbox is None:
             return "550 5.1.1 No such mailbox here"
         envelope.rcpt_tos.append(mailbox.address)
+        if getattr(envelope, "hub_mailbox", None) is None:
+            envelope.hub_mailbox = mailbox  # the first recipient's mailbox takes the mail
         limit = self.max_bytes or mailbox.max_message_bytes
         envelope.hub_limit = min(getattr(envelope, "hub_limit", limit), limit)
         return "250 OK"
@@ -63,10 +85,11 @@ class InboundHandler:
         if len(raw) > limit:
             return "552 5.3.4 Message too big for this mailbox"
         try:
-            await sync_to_async(_store, thread_sensitive=False)(raw, list(envelope.rcpt_tos))
-        except Exception:
-            log.exception("storing an inbound mail failed")
-            return TEMPORARY_FAILURE
+            await sync_to_async(_with_connection, thread_sensitive=False)(
+                _store, raw, getattr(envelope, "hub_mailbox", None)
+            )
+        except Exception as error:  # noqa: BLE001 - every failure is a temporary one for the sender
+            return _failed("storing an inbound mail", error)
         return "250 2.0.0 Message accepted"
 
     async def handle_exception(self, error: Exception) -> str:

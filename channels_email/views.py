@@ -2,11 +2,19 @@
 
 Authenticated by the mailbox's inbound token (``Authorization: Bearer <token>``); the token
 names the mailbox. CSRF does not apply: no cookie is involved, the token is the credential.
+
+The view writes the durable receipt and answers, nothing else: one query for the mailbox, one
+INSERT for the receipt (processing is queued after it, on the workers). When the database
+cannot take the mail now (PostgreSQL refusing connections, this process's connection pool
+busy for its whole timeout), it answers 503 with ``Retry-After``: providers and MTA pipes retry,
+and the receipt, a single INSERT, was written whole or not at all (a retry of one that did
+commit is a redelivery: 200, ``duplicate``).
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -14,6 +22,12 @@ from django.views.decorators.http import require_POST
 
 from channels_email.inbound import accept
 from channels_email.models import Mailbox
+from hub.pools import is_unavailable
+
+log = logging.getLogger(__name__)
+
+# Seconds a sender is asked to wait before it tries again when the database is unavailable.
+RETRY_AFTER_SECONDS = 30
 
 
 def _mailbox(request: HttpRequest) -> Mailbox | None:
@@ -28,10 +42,22 @@ def _mailbox(request: HttpRequest) -> Mailbox | None:
     return None
 
 
+def _unavailable(error: Exception) -> JsonResponse:
+    log.warning("inbound mail answered 503: the database is unavailable (%s: %s)", type(error).__name__, error)
+    response = JsonResponse({"error": "the hub cannot take mail right now; try again later"}, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 @csrf_exempt
 @require_POST
 def inbound(request: HttpRequest) -> JsonResponse:
-    mailbox = _mailbox(request)
+    try:
+        mailbox = _mailbox(request)
+    except Exception as error:
+        if is_unavailable(error):
+            return _unavailable(error)
+        raise
     if mailbox is None:
         return JsonResponse({"error": "a valid mailbox token is required"}, status=401)
     raw = request.body
@@ -39,5 +65,10 @@ def inbound(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": "the body must be a raw RFC 822 mail"}, status=400)
     if len(raw) > mailbox.max_message_bytes:
         return JsonResponse({"error": "the mail is larger than this mailbox accepts"}, status=413)
-    event, created = accept(raw, mailbox=mailbox, source="api")
+    try:
+        event, created = accept(raw, mailbox=mailbox, source="api")
+    except Exception as error:
+        if is_unavailable(error):
+            return _unavailable(error)
+        raise
     return JsonResponse({"event": event.pk, "duplicate": not created}, status=202 if created else 200)

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import atexit
 import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun, worker_init
+from celery.signals import task_postrun, task_prerun, worker_init, worker_process_shutdown
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
 
@@ -20,9 +21,10 @@ def tidy_database_connections(sender: Any = None, **kwargs: Any) -> None:
 
     Celery's Django fixup keeps connections across tasks (``CELERY_DB_REUSE_MAX``) but never
     asks whether they still work, so after a PostgreSQL restart every task failed on the dead
-    connection until the worker was restarted. Before a task this arms the health check (one
-    ``SELECT 1`` at the task's first query; a dead connection is replaced there); after it, a
-    connection that raised and no longer answers is closed, and one past ``CONN_MAX_AGE`` too.
+    connection until the worker was restarted. With PostgreSQL's pool (``hub.pools``) this
+    gives the task's connection back to the pool after the task, and the pool checks it before
+    the next task gets it: a dead connection is replaced there. Without a pool (SQLite) it arms
+    Django's health check before a task and closes a broken connection after it.
     Not for eager tasks: they run inside the caller's request and transaction.
     """
     from django.db import close_old_connections, connections
@@ -33,6 +35,20 @@ def tidy_database_connections(sender: Any = None, **kwargs: Any) -> None:
     if any(conn.in_atomic_block for conn in connections.all(initialized_only=True)):
         return
     close_old_connections()
+
+
+def close_database_pools(**kwargs: Any) -> None:
+    """Close the process's PostgreSQL pool as it ends (``hub.pools``): every process imports this module.
+
+    A Celery pool child ends without running ``atexit``, hence the signal as well.
+    """
+    from hub.pools import close_database_pools as close
+
+    close()
+
+
+atexit.register(close_database_pools)
+worker_process_shutdown.connect(close_database_pools)
 
 
 @worker_init.connect

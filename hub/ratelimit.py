@@ -1,4 +1,7 @@
-"""Fixed-window rate limits in the shared cache (Redis in production), for public entry points."""
+"""Fixed-window rate limits in the shared cache (Redis in production), for public entry points.
+
+Each check is one round trip on the process's pooled Redis connection (``hub.pools``).
+"""
 
 from __future__ import annotations
 
@@ -13,20 +16,41 @@ from django.core.cache.backends.redis import RedisCache
 def allow(scope: str, key: str, limit: int, window: int = 60) -> bool:
     """Count one hit of ``key`` in ``scope``; False once ``limit`` hits fell into this window.
 
-    One INCR per hit: the window's key is created with its expiry by ``add`` (a no-op when it
-    exists), so concurrent processes count into the same key without a race.
+    One round trip with Redis (``allow_all`` of one limit: INCR and EXPIRE, pipelined), on the
+    process's pooled connection (``hub.pools``), so concurrent processes count into the same key
+    without a race.
     """
     if limit <= 0:
         return True
-    bucket = int(time.time() // window)
-    name = f"rl:{scope}:{key}:{bucket}"
+    return allow_all([(scope, key, limit)], window)
+
+
+def _redis() -> RedisCache | None:
+    backend = caches["default"]
+    return backend if isinstance(backend, RedisCache) else None
+
+
+def _count(name: str, window: int) -> int:
+    """Add one to the counter ``name`` that lives ``window`` seconds; the count, without Redis.
+
+    The window's key is created with its expiry by ``add`` (a no-op when it exists).
+    """
     cache.add(name, 0, timeout=window + 1)
     try:
-        count = cache.incr(name)
+        return int(cache.incr(name))
     except ValueError:  # expired between add and incr
         cache.add(name, 1, timeout=window + 1)
-        count = 1
-    return count <= limit
+        return 1
+
+
+def _incr_all(backend: RedisCache, names: Sequence[str], window: int) -> list[int]:
+    keys = [backend.make_and_validate_key(name) for name in names]
+    # Django's RedisCache has no pipeline of its own; its client is the redis-py one.
+    pipe = backend._cache.get_client(keys[0], write=True).pipeline(transaction=False)
+    for key in keys:
+        pipe.incr(key)
+        pipe.expire(key, window + 1)
+    return [int(count) for count in pipe.execute()[0::2]]
 
 
 def allow_all(limits: Sequence[tuple[str, str, int]], window: int = 60) -> bool:
@@ -35,18 +59,14 @@ def allow_all(limits: Sequence[tuple[str, str, int]], window: int = 60) -> bool:
     With Redis, one round trip for all of them (INCR and EXPIRE each, pipelined) instead of two
     per limit: the chat checks two limits on every message. The keys and counts are ``allow``'s.
     """
-    backend = caches["default"]
-    if not isinstance(backend, RedisCache):
-        return all([allow(scope, key, limit, window) for scope, key, limit in limits])
+    limits = [(scope, key, limit) for scope, key, limit in limits if limit > 0]
+    if not limits:
+        return True
     bucket = int(time.time() // window)
-    keys = [backend.make_and_validate_key(f"rl:{scope}:{key}:{bucket}") for scope, key, _limit in limits]
-    # Django's RedisCache has no pipeline of its own; its client is the redis-py one.
-    pipe = backend._cache.get_client(keys[0], write=True).pipeline(transaction=False)
-    for name in keys:
-        pipe.incr(name)
-        pipe.expire(name, window + 1)
-    counts = pipe.execute()[0::2]
-    return all(limit <= 0 or count <= limit for count, (_scope, _key, limit) in zip(counts, limits, strict=True))
+    names = [f"rl:{scope}:{key}:{bucket}" for scope, key, _limit in limits]
+    backend = _redis()
+    counts = [_count(name, window) for name in names] if backend is None else _incr_all(backend, names, window)
+    return all(count <= limit for count, (_scope, _key, limit) in zip(counts, limits, strict=True))
 
 
 @dataclass(frozen=True)
@@ -69,14 +89,12 @@ class FailureLimit:
         return self.limit > 0 and int(cache.get(self._name(key)) or 0) >= self.limit
 
     def record(self, key: str) -> int:
-        """Count one failure of ``key``; the failures so far in this window."""
+        """Count one failure of ``key``; the failures so far in this window (one round trip)."""
         name = self._name(key)
-        cache.add(name, 0, timeout=self.window + 1)
-        try:
-            return int(cache.incr(name))
-        except ValueError:  # expired between add and incr
-            cache.add(name, 1, timeout=self.window + 1)
-            return 1
+        backend = _redis()
+        if backend is None:
+            return _count(name, self.window)
+        return _incr_all(backend, [name], self.window)[0]
 
     def clear(self, key: str) -> None:
         cache.delete(self._name(key))

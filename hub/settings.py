@@ -83,9 +83,32 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env.str("DATABASE_URL", default="")
-DATABASES = {
-    "default": env.database("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'hub.sqlite3'}", conn_max_age=60)
-}
+DATABASES = {"default": env.database("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'hub.sqlite3'}")}
+# PostgreSQL connections come from a pool per process (hub.pools): at most this many at once.
+# A web process runs a request, a socket's database hop or a task per connection it holds; one
+# that finds them all busy waits up to DATABASE_POOL_TIMEOUT seconds, then the front doors
+# answer "try again later" (HTTP 503, SMTP 451). Add up every process's size (web workers,
+# Celery pool children, the SMTP server, beat) against PostgreSQL's max_connections.
+DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=8, min_value=1, max_value=200)
+DATABASE_POOL_TIMEOUT = env.int("DATABASE_POOL_TIMEOUT", default=5, min_value=1, max_value=120)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "name": "hub",
+        "min_size": 1,
+        "max_size": DATABASE_POOL_SIZE,
+        "timeout": DATABASE_POOL_TIMEOUT,
+        # Connections beyond min_size that stayed unused this long are closed: a burst's extra
+        # connections do not stay open all day.
+        "max_idle": 120,
+        # PostgreSQL unreachable: the pool retries with a backoff that doubles, and starts over
+        # after this long, so a connection is back within seconds of the server, not a minute.
+        "reconnect_timeout": 10,
+    }
+    # A pooled connection is given back when a request or task ends (Django "closes" it); the
+    # pool rejects persistent connections. With CONN_HEALTH_CHECKS (env.database) the pool
+    # checks a connection before handing it out: one that a PostgreSQL restart ended is
+    # replaced before anyone uses it.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while the in-process worker writes. Every transaction takes
     # the write lock when it begins (IMMEDIATE), waiting up to the timeout for it: the threads
@@ -133,7 +156,8 @@ if REDIS_URL:
             "CONFIG": {"hosts": [REDIS_URL], "prefix": f"hub{urlsplit(REDIS_URL).path.strip('/') or '0'}"},
         }
     }
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # One Redis connection pool per process and server (hub.pools), not one per request.
+    CACHES = {"default": {"BACKEND": "hub.pools.PooledRedisCache", "LOCATION": REDIS_URL}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -325,11 +349,12 @@ AUTO_MESSAGE_LIMIT = env.int("AUTO_MESSAGE_LIMIT", default=3, min_value=0)
 
 # --- Worker throughput -------------------------------------------------------------------------
 # Celery's Django fixup closes the database connection before and after every task unless this
-# is set: a new PostgreSQL backend (fork, authentication, cold catalog caches) for each inbound
-# message. Reused for this many tasks instead; `hub.celery` runs Django's close_old_connections
-# around every task, so CONN_MAX_AGE and the health checks (a dead connection after a PostgreSQL
-# restart is replaced at the next task's first query) apply as they do around requests.
-CELERY_DB_REUSE_MAX = 1000
+# is set, and with a pool it closes the whole pool every 2 × this many tasks. Connections come
+# from the process's pool instead (hub.pools): `hub.celery` runs Django's close_old_connections
+# around every task, which gives the task's connection back to the pool after it, and the pool
+# checks a connection before the next task gets it (a dead one after a PostgreSQL restart is
+# replaced there). The pool itself is never thrown away for this.
+CELERY_DB_REUSE_MAX = 1_000_000_000
 
 # --- Settings the apps contribute -------------------------------------------------------------
 # Each app of the project keeps its own settings in <app>/conf.py, parsed as strictly as these

@@ -105,11 +105,13 @@ def tidy_connections() -> None:
 
     Django's version makes the next query of every kept connection start with a ``SELECT 1``
     (CONN_HEALTH_CHECKS): fine once per HTTP request, a second round trip per chat message
-    here. Only a connection past its age, with errors, or left in a transaction is closed and
-    checked; a connection the database dropped fails one query and is replaced on the next.
+    here. A connection past its age, with errors, or left in a transaction is closed (and
+    checked); with PostgreSQL's pool (``hub.pools``) every connection is past its age at once
+    (``CONN_MAX_AGE`` 0), so closing gives it back to the pool, which checks it (an empty
+    query) before it hands it out again.
     """
     for conn in connections.all(initialized_only=True):
-        if conn.connection is None:
+        if conn.connection is None or conn.in_atomic_block:
             continue
         expired = conn.close_at is not None and time.monotonic() >= conn.close_at
         if expired or conn.errors_occurred or conn.get_autocommit() != conn.settings_dict["AUTOCOMMIT"]:
@@ -119,7 +121,12 @@ def tidy_connections() -> None:
 class _DatabaseHop(SyncToAsync):
     def thread_handler(self, loop: Any, *args: Any, **kwargs: Any) -> Any:
         tidy_connections()
-        return super().thread_handler(loop, *args, **kwargs)
+        try:
+            return super().thread_handler(loop, *args, **kwargs)
+        finally:
+            # Given back after the call, not before the next one: a pooled connection held by
+            # an idle thread is one the others wait for.
+            tidy_connections()
 
 
 def db_hop(fn: Callable[..., T], executor: ThreadPoolExecutor) -> Callable[..., Awaitable[T]]:
