@@ -8,6 +8,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Max
 
+from hub import sql
 from hub.models import Customer, Ticket
 from hub.models.tickets import OPEN_STATUSES
 
@@ -100,21 +101,19 @@ def latest_rows(
     if not limits:
         return found
     if connection.vendor == "postgresql":
-        table = Ticket._meta.db_table
-        columns = ", ".join(_FIELDS)
-        status = ""
-        params: list[Any] = [list(limits), list(limits.values())]
+        where: sql.SQL = ("", [])
         if statuses:
-            status = f"AND {'NOT ' if other_statuses else ''}status = ANY(%s) "
-            params.append(list(statuses))
-        sql = (
-            f"SELECT t.customer_id, {', '.join('t.' + f for f in _FIELDS)} "  # noqa: S608 - names from the model
-            "FROM unnest(%s::bigint[], %s::int[]) AS c(id, n) CROSS JOIN LATERAL ("
-            f"SELECT customer_id, {columns} FROM {table} WHERE customer_id = c.id {status}"
-            "ORDER BY last_activity_at DESC LIMIT c.n) AS t"
+            where = (f"{'NOT ' if other_statuses else ''}{sql.column(Ticket, 'status')} = ANY(%s)", [list(statuses)])
+        statement, params = sql.latest_per_key(
+            Ticket,
+            ("customer", *_FIELDS),
+            keys={"customer": list(limits)},
+            limit=list(limits.values()),
+            where=where,
+            order_by=("-last_activity_at",),
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(statement, params)
             for customer_id, *values in cursor.fetchall():
                 found[customer_id].append(dict(zip(_FIELDS, values, strict=True)))
         return found
