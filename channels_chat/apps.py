@@ -11,3 +11,7 @@ class ChatChannelConfig(AppConfig):
         from hub.adapters import register
 
         register(ChatAdapter())
+        # Settings → Chat widgets in the settings area (hub.settings_area).
+        from channels_chat.settings_views import register_settings
+
+        register_settings()

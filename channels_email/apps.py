@@ -22,3 +22,7 @@ class EmailChannelConfig(AppConfig):
         # Mailboxes with IMAP configured are fetched by this task in every process that runs
         # periodic tasks: beat, or runhub's own scheduler.
         schedule.periodic("email-poll-imap", "channels_email.tasks.poll_mailboxes", settings.EMAIL_IMAP_POLL_SECONDS)
+        # Settings → Mailboxes in the settings area (hub.settings_area).
+        from channels_email.settings_views import register_settings
+
+        register_settings()

@@ -11,3 +11,7 @@ class WebChannelConfig(AppConfig):
         from hub.adapters import register
 
         register(WebFormAdapter())
+        # Settings → Web forms in the settings area (hub.settings_area).
+        from channels_web.settings_views import register_settings
+
+        register_settings()

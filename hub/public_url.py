@@ -26,3 +26,21 @@ def public_base(request: HttpRequest | None = None) -> str:
 
 def absolute(path: str, request: HttpRequest | None = None) -> str:
     return public_base(request) + path
+
+
+def normalize_origin(text: str) -> str | None:
+    """``https://Shop.Example.com/path`` → ``https://shop.example.com``; None if it is no web origin."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(text.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname.lower()
+    if ":" in host:  # an IPv6 address keeps its brackets
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    default = {"http": 80, "https": 443}[parts.scheme]
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")

@@ -6,7 +6,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 
-from frontend.settings import feedback
 from frontend.settings.forms.account import AccountForm
 from hub import settings_area
 from hub.actions.account import do_update_account
@@ -20,7 +19,7 @@ def index(request: HttpRequest, agent: Agent) -> HttpResponse:
     form = AccountForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         changes = do_update_account(agent, **form.cleaned_data)
-        feedback.saved(request, changes, form=form)
+        settings_area.saved(request, changes, form=form)
         return redirect("settings:account:index")
     return render(request, "frontend/settings/account.html", {"form": form, "account": account})
 

@@ -11,7 +11,6 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from frontend.settings import feedback
 from frontend.settings.forms.people import AgentForm, InviteForm
 from frontend.settings.mail import invitation_sender
 from hub import settings_area
@@ -123,7 +122,7 @@ def detail(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
         except PeopleError as error:
             form.add_error("role", str(error))
         else:
-            feedback.saved(request, changes, form=form)
+            settings_area.saved(request, changes, form=form)
             return redirect("settings:agents:detail", pk=subject.pk)
     return render(
         request,

@@ -9,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 
-from frontend.settings import feedback
 from frontend.settings.forms.people import TeamForm
 from hub import settings_area
 from hub.access import team_ids
@@ -52,7 +51,7 @@ def edit(request: HttpRequest, agent: Agent, pk: int | None = None) -> HttpRespo
     form = TeamForm(request.POST or None, team=team, initial=initial)
     if request.method == "POST" and form.is_valid():
         team, changes = do_save_team(agent, team, name=form.cleaned_data["name"], members=form.cleaned_data["members"])
-        feedback.saved(request, changes, form=form)
+        settings_area.saved(request, changes, form=form)
         return redirect("settings:teams:detail", pk=team.pk)
     return render(request, "frontend/settings/teams/edit.html", {"team": team, "form": form})
 

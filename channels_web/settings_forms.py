@@ -1,0 +1,146 @@
+"""Forms of Settings → Web forms: the form's page settings and the field builder."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from channels_web.models import WebForm
+from hub.models import Team
+from hub.public_url import normalize_origin
+
+FIELD_TYPES = [
+    ("text", _("Text")),
+    ("email", _("Email address")),
+    ("textarea", _("Long text")),
+    ("select", _("Choice from a list")),
+    ("checkbox", _("Checkbox")),
+]
+# Fields with a meaning: the sender's address, the ticket's subject and its message.
+SPECIAL = {"email", "subject", "message"}
+
+
+class TeamChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Team) -> str:
+        return obj.name
+
+
+class OriginsField(forms.CharField):
+    widget = forms.Textarea(attrs={"rows": 3, "placeholder": "https://shop.example.com"})
+
+    def prepare_value(self, value: Any) -> Any:
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def clean(self, value: Any) -> list[str]:
+        text = super().clean(value) or ""
+        found: list[str] = []
+        for line in text.splitlines():
+            if not line.strip():
+                continue
+            origin = normalize_origin(line)
+            if origin is None:
+                raise forms.ValidationError(
+                    _("“%(line)s” is not a web address like https://shop.example.com."), params={"line": line.strip()}
+                )
+            if origin not in found:
+                found.append(origin)
+        return found
+
+
+class WebFormForm(forms.ModelForm):
+    team = TeamChoice(label=_("Team"), queryset=Team.objects.all(), required=False, empty_label=_("No team"))
+    allowed_origins = OriginsField(
+        label=_("Sites that may embed the form"),
+        required=False,
+        help_text=_("One address per line. The hosted page works without this; embedding needs it."),
+    )
+
+    class Meta:
+        model = WebForm
+        fields = [
+            "name", "slug", "team", "enabled", "title", "intro", "allow_attachments", "send_confirmation",
+            "allowed_origins",
+        ]  # fmt: skip
+        labels = {
+            "name": _("Name"),
+            "slug": _("Address"),
+            "enabled": _("Enabled"),
+            "title": _("Title"),
+            "intro": _("Introduction"),
+            "allow_attachments": _("Allow attachments"),
+            "send_confirmation": _("Send a confirmation mail"),
+        }
+        help_texts = {
+            "name": _("For you; visitors see the title."),
+            "slug": _("The last part of the form's address: letters, digits and hyphens."),
+        }
+        widgets = {"intro": forms.Textarea(attrs={"rows": 3})}
+
+
+class FormFieldForm(forms.Form):
+    name = forms.SlugField(label=_("Key"), max_length=40, help_text=_("email, subject and message fill the ticket"))
+    label = forms.CharField(label=_("Label (German)"), max_length=100)
+    label_en = forms.CharField(label=_("Label (English)"), max_length=100, required=False)
+    type = forms.ChoiceField(label=_("Type"), choices=FIELD_TYPES)
+    required = forms.BooleanField(label=_("Required"), required=False)
+    choices = forms.CharField(label=_("Choices"), max_length=500, required=False, help_text=_("Comma-separated"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("type") == "select" and not [c for c in str(data.get("choices", "")).split(",") if c.strip()]:
+            self.add_error("choices", _("A list needs choices, separated by commas."))
+        if data.get("name") == "email" and data.get("type") not in (None, "email"):
+            self.add_error("type", _("The field “email” must be an email address."))
+        return data
+
+
+class BaseFieldFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        names = [f.cleaned_data["name"] for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        if len(names) != len(set(names)):
+            raise forms.ValidationError(_("Each key may appear once."))
+        if "email" not in names:
+            raise forms.ValidationError(_("The form needs a field “email”: replies go to that address."))
+
+    def fields_list(self) -> list[dict[str, Any]]:
+        rows = [f for f in self.ordered_forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        found: list[dict[str, Any]] = []
+        for form in rows:
+            data = form.cleaned_data
+            spec: dict[str, Any] = {
+                "name": data["name"],
+                "label": data["label"],
+                "type": data["type"],
+                "required": bool(data["required"]),
+            }
+            if data.get("label_en"):
+                spec["label_en"] = data["label_en"]
+            if data["type"] == "select":
+                spec["choices"] = [c.strip() for c in data["choices"].split(",") if c.strip()]
+            found.append(spec)
+        return found
+
+
+FieldFormSet = forms.formset_factory(
+    FormFieldForm, formset=BaseFieldFormSet, extra=1, can_order=True, can_delete=True, max_num=30
+)
+
+
+def fields_initial(webform: WebForm) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": f.get("name"),
+            "label": f.get("label", ""),
+            "label_en": f.get("label_en", ""),
+            "type": f.get("type", "text"),
+            "required": bool(f.get("required")),
+            "choices": ", ".join(str(c) for c in f.get("choices", [])),
+            "ORDER": i + 1,
+        }
+        for i, f in enumerate(webform.fields or [])
+        if isinstance(f, dict)
+    ]

@@ -1,0 +1,124 @@
+"""Settings → Web forms: the list, a form's page with its field builder, links and live preview.
+
+Registered by the app in ``ready()`` and drawn in the settings area's frame. Forms are switched
+off rather than deleted: their submissions belong to tickets.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET
+
+from channels_web.forms import HONEYPOT, build_form
+from channels_web.models import WebForm, default_fields
+from channels_web.settings_actions import do_save_webform, shown
+from channels_web.settings_forms import BaseFieldFormSet, FieldFormSet, WebFormForm, fields_initial
+from hub import settings_area
+from hub.models import Agent
+from hub.public_url import absolute
+
+KEY = "web-forms"
+
+
+def register_settings() -> None:
+    settings_area.register(
+        settings_area.Section(
+            key=KEY,
+            label=gettext_lazy("Web forms"),
+            group=settings_area.CHANNELS,
+            urls="channels_web.settings_urls",
+            icon="form",
+            order=30,
+            description=gettext_lazy("Contact forms: hosted by the hub or embedded in your website."),
+        )
+    )
+
+
+def _get(pk: int) -> WebForm:
+    webform = WebForm.objects.select_related("team").filter(pk=pk).first()
+    if webform is None:
+        raise Http404("no such form")
+    return webform
+
+
+def links(webform: WebForm, request: HttpRequest) -> dict[str, str]:
+    hosted = absolute(reverse("webform", args=[webform.slug]), request)
+    embed = absolute(reverse("webform-embed", args=[webform.slug]), request)
+    frame = (
+        f'<iframe src="{embed}" title="{webform.title}" style="width:100%;min-height:640px;border:0" '
+        'loading="lazy"></iframe>'
+    )
+    return {"hosted": hosted, "embed": embed, "frame": frame}
+
+
+@settings_area.screen(KEY)
+def index(request: HttpRequest, agent: Agent) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    status = request.GET.get("status", "")
+    rows = WebForm.objects.select_related("team").order_by("name")
+    if q:
+        rows = rows.filter(Q(name__icontains=q) | Q(title__icontains=q) | Q(slug__icontains=q))
+    if status in ("enabled", "disabled"):
+        rows = rows.filter(enabled=status == "enabled")
+    return render(request, "channels_web/settings/index.html", {"forms": rows, "q": q, "status": status})
+
+
+@settings_area.screen(KEY)
+def edit(request: HttpRequest, agent: Agent, pk: int | None = None) -> HttpResponse:
+    webform = _get(pk) if pk is not None else WebForm(fields=default_fields())
+    before = shown(webform) if pk is not None else None
+    data = request.POST if request.method == "POST" else None
+    form = WebFormForm(data, instance=webform)
+    fields = cast(
+        BaseFieldFormSet, FieldFormSet(data, initial=None if data else fields_initial(webform), prefix="fields")
+    )
+    if request.method == "POST" and form.is_valid() and fields.is_valid():
+        webform = form.save(commit=False)
+        webform.fields = fields.fields_list()
+        changes = do_save_webform(agent, webform, before=before)
+        settings_area.saved(request, changes, {"fields": gettext_lazy("Fields")}, form=form)
+        return redirect("settings:web-forms:detail", pk=webform.pk)
+    preview_url = reverse("settings:web-forms:preview", args=[pk]) if pk else reverse("settings:web-forms:preview_new")
+    return render(
+        request,
+        "channels_web/settings/edit.html",
+        {
+            "form": form,
+            "fields": fields,
+            "webform": webform if pk is not None else None,
+            "links": links(webform, request) if pk is not None else None,
+            "preview_url": preview_url,
+        },
+    )
+
+
+def _previewed(request: HttpRequest, webform: WebForm) -> WebForm:
+    """The form as the settings page describes it now (the query), else as saved."""
+    query = request.GET
+    if "fields-TOTAL_FORMS" in query:
+        formset = cast(BaseFieldFormSet, FieldFormSet(query, prefix="fields"))
+        if formset.is_valid():
+            webform.fields = formset.fields_list()
+    for name in ("title", "intro"):
+        if name in query:
+            setattr(webform, name, query[name])
+    webform.allow_attachments = "allow_attachments" in query if "title" in query else webform.allow_attachments
+    return webform
+
+
+@require_GET
+@xframe_options_sameorigin
+@settings_area.screen(KEY)
+def preview(request: HttpRequest, agent: Agent, pk: int | None = None) -> HttpResponse:
+    webform = _previewed(request, _get(pk) if pk is not None else WebForm(fields=default_fields(), title=""))
+    context: dict[str, Any] = {"webform": webform, "embed": True, "honeypot": HONEYPOT, "form": build_form(webform)}
+    response = render(request, "channels_web/form.html", context)
+    response["Content-Security-Policy"] = "frame-ancestors 'self'"
+    return response
