@@ -143,6 +143,34 @@ def test_the_ticket_timeline_says_which_rule_routed_it_and_why(
     admin.post(f"{URL}new/", {**form(), "save": ""})
     event, _ = receive("fake", "s-2", payload(subject="Rechnung 99"))
     event.refresh_from_db()
+    assert event.ticket_id is not None
     routed = TicketEvent.objects.filter(ticket_id=event.ticket_id, kind="routed").order_by("id")
 
     assert [describe(e, {}) for e in routed][-1] == "Routed: rule «Rechnungen»: team Billing; priority high"
+
+
+def test_a_teams_business_hours_are_set_per_day_and_a_wrong_span_is_shown_on_its_day(admin: Client, team: Team) -> None:
+    url = f"{URL}teams/{team.pk}/"
+    days = {
+        "mon": "09:00-12:00, 13:00-17:00",
+        "tue": "09:00-17:00",
+        "wed": "",
+        "thu": "",
+        "fri": "",
+        "sat": "",
+        "sun": "",
+    }
+
+    bad = admin.post(url, {"strategy": "least_loaded", "timezone": "Europe/Berlin", **days, "fri": "17:00-09:00"})
+    saved = admin.post(url, {"strategy": "least_loaded", "timezone": "Europe/Berlin", **days})
+
+    assert bad.status_code == 400 and "ends before it starts" in bad.content.decode()
+    assert saved.status_code == 302
+    routing = TeamRouting.objects.get(team=team)
+    assert routing.strategy == "least_loaded"
+    assert routing.business_hours == {
+        "timezone": "Europe/Berlin",
+        "days": {"mon": [["09:00", "12:00"], ["13:00", "17:00"]], "tue": [["09:00", "17:00"]]},
+    }
+    page = admin.get(url).content.decode()
+    assert 'value="09:00-12:00, 13:00-17:00"' in page

@@ -311,3 +311,54 @@ def choices() -> dict[str, Any]:
         "list_actions": [str(t) for t in LIST_ACTIONS],
         "text_actions": [str(t) for t in TEXT_ACTIONS],
     }
+
+
+DAY_LABELS: dict[str, str | Promise] = {
+    "mon": _("Monday"),
+    "tue": _("Tuesday"),
+    "wed": _("Wednesday"),
+    "thu": _("Thursday"),
+    "fri": _("Friday"),
+    "sat": _("Saturday"),
+    "sun": _("Sunday"),
+}
+
+
+def hours_text(spans: list[list[str]]) -> str:
+    """``[["09:00", "12:00"], ["13:00", "17:00"]]`` as the form shows it: ``09:00-12:00, 13:00-17:00``."""
+    return ", ".join(f"{start}-{end}" for start, end in spans)
+
+
+def parse_hours(timezone: str, days: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The business hours as stored, and the problems per day (or ``timezone``); no spans: always open."""
+    from pydantic import ValidationError
+
+    from hub.routing.hours import BusinessHours
+
+    problems: dict[str, str] = {}
+    spans: dict[str, list[list[str]]] = {}
+    for day, text in days.items():
+        for part in _names(text):
+            start, _sep, end = part.partition("-")
+            if not _sep:
+                problems[day] = str(_("Write spans as 09:00-17:00, separated by commas."))
+                break
+            spans.setdefault(day, []).append([start.strip(), end.strip()])
+    if problems:
+        return {}, problems
+    if not spans:
+        return {}, {}
+    value = {"timezone": timezone, "days": spans}
+    try:
+        BusinessHours.model_validate(value)
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = [str(p) for p in error["loc"]]
+            message = str(error["msg"]).removeprefix("Value error, ")
+            named = message.split(":", 1)[0]  # "fri: 17:00–09:00 ends before it starts"
+            key = next((p for p in where if p in DAY_LABELS), "timezone" if "timezone" in where else "days")
+            if key == "days" and named in DAY_LABELS:
+                key, message = named, message.split(":", 1)[1].strip()
+            problems[key] = message
+        return {}, problems
+    return value, {}

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 
-from frontend.settings.forms.routing import RuleDraft, choices
+from frontend.settings.forms.account import time_zones
+from frontend.settings.forms.routing import DAY_LABELS, RuleDraft, choices, hours_text, parse_hours
 from hub import settings_area
 from hub.actions.rules import (
     do_delete_rule,
@@ -144,19 +145,46 @@ def delete(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
     return redirect(f"settings:{KEY}:index")
 
 
-@require_POST
 @settings_area.screen(KEY)
 def team(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
+    """A team's assignment strategy and business hours (the index's inline form posts the strategy only)."""
     found = Team.objects.filter(pk=pk).first()
     if found is None:
         raise Http404("no such team")
-    strategy = request.POST.get("strategy", "")
-    if strategy not in Strategy.values:
-        messages.error(request, _("Choose how the team's tickets are assigned."))
-        return redirect(f"settings:{KEY}:index")
-    do_set_team_routing(actor=agent, team=found, strategy=strategy)
-    messages.success(request, _("Assignment of team “%(name)s” saved.") % {"name": found.name})
-    return redirect(f"settings:{KEY}:index")
+    current = TeamRouting.objects.filter(team=found).first()
+    stored = current.business_hours if current is not None and current.business_hours else {}
+    zone = request.POST.get("timezone") or stored.get("timezone") or "Europe/Berlin"
+    days = {
+        day: request.POST.get(day, "") if request.method == "POST" else hours_text(stored.get("days", {}).get(day, []))
+        for day in DAY_LABELS
+    }
+    strategy = request.POST.get("strategy") or (current.strategy if current is not None else Strategy.MANUAL)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if strategy not in Strategy.values:
+            messages.error(request, _("Choose how the team's tickets are assigned."))
+            return redirect(f"settings:{KEY}:index")
+        hours: dict[str, Any] | None = None
+        if "timezone" in request.POST:
+            hours, errors = parse_hours(zone, days)
+        if not errors:
+            do_set_team_routing(actor=agent, team=found, strategy=strategy, business_hours=hours)
+            messages.success(request, _("Assignment of team “%(name)s” saved.") % {"name": found.name})
+            return redirect(f"settings:{KEY}:index")
+    return render(
+        request,
+        "frontend/settings/routing/team.html",
+        {
+            "team": found,
+            "strategy": strategy,
+            "strategies": Strategy.choices,
+            "timezone": zone,
+            "time_zones": time_zones(),
+            "days": [(day, label, days[day], errors.get(day, "")) for day, label in DAY_LABELS.items()],
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
 
 
 urlpatterns = [
