@@ -230,6 +230,9 @@ def saved(
     if not changes:
         messages.info(request, gettext("Nothing changed."))
         return
+    if all(old in (None, "", [], {}) for old, _new in changes.values()):
+        messages.success(request, gettext("Created."))
+        return
     labels = dict(labels or {})
     choices: dict[str, dict[str, Any]] = {}
     if form is not None:
