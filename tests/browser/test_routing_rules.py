@@ -67,5 +67,6 @@ def test_an_admin_builds_a_rule_dry_runs_it_saves_it_and_the_next_mail_is_routed
 
     event, _ = receive("fake", "browser-1", payload(subject="Rechnung 4711"))
     event.refresh_from_db()
+    assert event.ticket_id is not None
     ticket = Ticket.objects.get(pk=event.ticket_id)
     assert (ticket.team, ticket.priority) == (billing, 3)
