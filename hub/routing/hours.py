@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, field_validator
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -27,7 +28,7 @@ class BusinessHours(BaseModel):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
+            raise ValueError(_("unknown time zone %(zone)r") % {"zone": value}) from None
         return value
 
     @field_validator("days")
@@ -35,10 +36,13 @@ class BusinessHours(BaseModel):
     def _spans(cls, value: dict[str, tuple[tuple[time, time], ...]]) -> dict[str, tuple[tuple[time, time], ...]]:
         for day, spans in value.items():
             if day not in DAYS:
-                raise ValueError(f"unknown day {day!r}; days are {', '.join(DAYS)}")
+                raise ValueError(_("unknown day %(day)r; days are %(days)s") % {"day": day, "days": ", ".join(DAYS)})
             for start, end in spans:
                 if end <= start:
-                    raise ValueError(f"{day}: {start:%H:%M}–{end:%H:%M} ends before it starts")
+                    raise ValueError(
+                        _("%(day)s: %(start)s–%(end)s ends before it starts")
+                        % {"day": day, "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
+                    )
         return value
 
     @property
@@ -65,7 +69,7 @@ class BusinessHours(BaseModel):
         left = timedelta(minutes=minutes)
         local = start.astimezone(ZoneInfo(self.timezone))
         day = local
-        for _ in range(366 * 2):  # a week without hours is skipped; two years bound a bad config
+        for _day in range(366 * 2):  # a week without hours is skipped; two years bound a bad config
             for span_start, span_end in self._spans_on(day):
                 begin = max(span_start, local)
                 if begin >= span_end:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from hub.models import Agent, Team
 from hub.routing.schema import ActionType, Notify, RuleSpec
 
@@ -27,14 +29,14 @@ def missing_references(specs: list[RuleSpec]) -> dict[str, list[str]]:
         for i, action in enumerate(spec.actions):
             where = f"{prefix}actions.{i}"
             if action.type is ActionType.SET_TEAM and action.value not in teams:
-                found.setdefault(where, []).append(f"no team with the slug {action.value!r}")
+                found.setdefault(where, []).append(_("no team with the slug %(slug)r") % {"slug": action.value})
             elif action.type is ActionType.ASSIGN and action.value != "team" and action.value not in agents:
-                found.setdefault(where, []).append(f"no agent with the id {action.value}")
+                found.setdefault(where, []).append(_("no agent with the id %(id)s") % {"id": action.value})
             elif action.type is ActionType.NOTIFY and isinstance(action.value, Notify):
                 for slug in action.value.teams:
                     if slug not in teams:
-                        found.setdefault(where, []).append(f"no team with the slug {slug!r}")
+                        found.setdefault(where, []).append(_("no team with the slug %(slug)r") % {"slug": slug})
                 for pk in action.value.agents:
                     if pk not in agents:
-                        found.setdefault(where, []).append(f"no agent with the id {pk}")
+                        found.setdefault(where, []).append(_("no agent with the id %(id)s") % {"id": pk})
     return found

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 import regex
+from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hub.models.routing import Match, Trigger
@@ -79,7 +80,7 @@ PRIORITIES = {str(p.name).lower(): int(p.value) for p in Priority}
 def field_kind(name: str) -> Kind | None:
     if name in FIELDS:
         return FIELDS[name][0]
-    for prefix, (kind, _) in PREFIXES.items():
+    for prefix, (kind, _help) in PREFIXES.items():
         if name.startswith(prefix) and len(name) > len(prefix):
             return kind
     return None
@@ -92,17 +93,18 @@ def _priority(value: Any) -> int:
         number = int(value)
         if number in Priority.values:
             return number
-    raise ValueError(f"not a priority: {value!r} (one of {', '.join(PRIORITIES)})")
+    choices = ", ".join(PRIORITIES)
+    raise ValueError(_("not a priority: %(value)r (one of %(choices)s)") % {"value": value, "choices": choices})
 
 
 def compile_pattern(pattern: str) -> regex.Pattern[str]:
     """The compiled pattern (case-insensitive), or ValueError saying what is wrong with it."""
     if len(pattern) > MAX_PATTERN:
-        raise ValueError(f"the regular expression is longer than {MAX_PATTERN} characters")
+        raise ValueError(_("the regular expression is longer than %(n)s characters") % {"n": MAX_PATTERN})
     try:
         return regex.compile(pattern, regex.IGNORECASE | regex.V0)
     except regex.error as exc:
-        raise ValueError(f"not a valid regular expression: {exc}") from None
+        raise ValueError(_("not a valid regular expression: %(error)s") % {"error": exc}) from None
 
 
 class Condition(BaseModel):
@@ -116,12 +118,15 @@ class Condition(BaseModel):
     def _fits(self) -> Condition:
         kind = field_kind(self.field)
         if kind is None:
-            raise ValueError(f"unknown field {self.field!r}")
+            raise ValueError(_("unknown field %(field)r") % {"field": self.field})
         if self.op not in OPS[kind]:
-            raise ValueError(f"{self.field} cannot be tested with {self.op!r}; use one of {', '.join(OPS[kind])}")
+            raise ValueError(
+                _("%(field)s cannot be tested with %(op)r; use one of %(ops)s")
+                % {"field": self.field, "op": self.op, "ops": ", ".join(OPS[kind])}
+            )
         values = self.value if self.op == "in" else [self.value]
         if self.op == "in" and (not isinstance(self.value, list) or not self.value):
-            raise ValueError("'in' takes a non-empty list of values")
+            raise ValueError(_("'in' takes a non-empty list of values"))
         for value in values:
             self._check(kind, value)
         return self
@@ -129,17 +134,25 @@ class Condition(BaseModel):
     def _check(self, kind: Kind, value: Any) -> None:
         if kind is Kind.BOOL:
             if not isinstance(value, bool):
-                raise ValueError(f"{self.field} is true or false, not {value!r}")
+                raise ValueError(_("%(field)s is true or false, not %(value)r") % {"field": self.field, "value": value})
         elif kind is Kind.NUMBER:
             if self.field == "ticket.priority":
                 _priority(value)
             elif isinstance(value, bool) or not isinstance(value, int | float):
-                raise ValueError(f"{self.field} is compared with a number, not {value!r}")
+                raise ValueError(
+                    _("%(field)s is compared with a number, not %(value)r") % {"field": self.field, "value": value}
+                )
         elif kind is Kind.CHOICE:
             if value not in CHOICES[self.field]:
-                raise ValueError(f"{self.field} is one of {', '.join(CHOICES[self.field])}, not {value!r}")
+                raise ValueError(
+                    _("%(field)s is one of %(choices)s, not %(value)r")
+                    % {"field": self.field, "choices": ", ".join(CHOICES[self.field]), "value": value}
+                )
         elif not isinstance(value, str) or (not value and self.op in ("contains", "not_contains", "matches")):
-            raise ValueError(f"{self.field} {self.op} needs a non-empty text, not {value!r}")
+            raise ValueError(
+                _("%(field)s %(op)s needs a non-empty text, not %(value)r")
+                % {"field": self.field, "op": self.op, "value": value}
+            )
         elif self.op == "matches":
             compile_pattern(value)
 
@@ -186,7 +199,7 @@ class Notify(BaseModel):
     @model_validator(mode="after")
     def _someone(self) -> Notify:
         if not self.agents and not self.teams:
-            raise ValueError("notify names no agent and no team")
+            raise ValueError(_("notify names no agent and no team"))
         return self
 
 
@@ -201,29 +214,32 @@ class Action(BaseModel):
         t, v = self.type, self.value
         if t in (ActionType.SET_TEAM, ActionType.SET_SLA_POLICY, ActionType.ADD_NOTE):
             if not isinstance(v, str) or not v.strip():
-                raise ValueError(f"{t} needs a non-empty text value")
+                raise ValueError(_("%(action)s needs a non-empty text value") % {"action": t})
         elif t is ActionType.ASSIGN:
             if v != "team" and (isinstance(v, bool) or not isinstance(v, int) or v <= 0):
-                raise ValueError('assign takes an agent\'s id or "team"')
+                raise ValueError(_('assign takes an agent\'s id or "team"'))
         elif t is ActionType.SET_PRIORITY:
             object.__setattr__(self, "value", _priority(v))
         elif t in (ActionType.ADD_TAGS, ActionType.REMOVE_TAGS, ActionType.REQUIRE_SKILLS):
             names = [v] if isinstance(v, str) else v
             if not isinstance(names, list) or not names or not all(isinstance(n, str) and n.strip() for n in names):
-                raise ValueError(f"{t} takes a list of names")
+                raise ValueError(_("%(action)s takes a list of names") % {"action": t})
             object.__setattr__(self, "value", tuple(n.strip().lower()[:64] for n in names))
         elif t is ActionType.SET_STATUS:
             if v not in TicketStatus.values:
-                raise ValueError(f"set_status takes one of {', '.join(TicketStatus.values)}, not {v!r}")
+                raise ValueError(
+                    _("set_status takes one of %(choices)s, not %(value)r")
+                    % {"choices": ", ".join(TicketStatus.values), "value": v}
+                )
         elif t is ActionType.AUTO_REPLY:
             if not isinstance(v, dict) or not any(isinstance(v.get(lang), str) and v[lang].strip() for lang in v):
-                raise ValueError('auto_reply takes {"de": text, "en": text, …} with at least one text')
+                raise ValueError(_('auto_reply takes {"de": text, "en": text, …} with at least one text'))
             if not all(isinstance(text, str) for text in v.values()):
-                raise ValueError("auto_reply's texts must be texts")
+                raise ValueError(_("auto_reply's texts must be texts"))
         elif t is ActionType.NOTIFY:
             object.__setattr__(self, "value", Notify.model_validate(v if isinstance(v, dict) else {}))
         elif v not in (None, "", True):
-            raise ValueError(f"{t} takes no value")
+            raise ValueError(_("%(action)s takes no value") % {"action": t})
         return self
 
 
@@ -237,9 +253,9 @@ class Timer(BaseModel):
     @model_validator(mode="after")
     def _span(self) -> Timer:
         if self.kind == "no_agent_reply" and self.minutes is None:
-            raise ValueError("no_agent_reply takes minutes (business minutes)")
+            raise ValueError(_("no_agent_reply takes minutes (business minutes)"))
         if self.kind == "waiting_on_customer" and self.days is None:
-            raise ValueError("waiting_on_customer takes days")
+            raise ValueError(_("waiting_on_customer takes days"))
         return self
 
 
@@ -265,7 +281,7 @@ class RuleSpec(BaseModel):
     @model_validator(mode="after")
     def _runs(self) -> RuleSpec:
         if not self.triggers and self.timer is None:
-            raise ValueError("the rule never runs: give it a trigger or a timer")
+            raise ValueError(_("the rule never runs: give it a trigger or a timer"))
         return self
 
 

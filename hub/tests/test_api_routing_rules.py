@@ -14,6 +14,18 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/routing-rules/"
 
 
+@pytest.fixture
+def api_for(api_for: Any) -> Any:
+    """The API answers in the client's language; these tests read the English messages."""
+
+    def make(agent: Agent) -> Any:
+        client = api_for(agent)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        return client
+
+    return make
+
+
 def rechnungen(**overrides: Any) -> dict[str, Any]:
     return {
         "name": "Rechnungen",

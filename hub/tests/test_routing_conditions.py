@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 import pytest
+from django.utils import translation
 from pydantic import ValidationError
 
 from hub.adapters import Interaction, SenderIdentity
@@ -14,6 +15,13 @@ from hub.routing.engine import Compiled, RuleSet, compile_condition
 from hub.routing.facts import Facts
 from hub.routing.hours import BusinessHours
 from hub.routing.schema import Action, Condition, RuleSpec, problems
+
+
+@pytest.fixture(autouse=True)
+def english() -> Any:
+    """The schema's messages are in the language of the request; these tests read the English ones."""
+    with translation.override("en"):
+        yield
 
 
 def facts(**overrides: Any) -> Facts:
@@ -198,3 +206,16 @@ def test_two_hundred_rules_are_evaluated_well_over_five_thousand_times_a_second(
         rules.run("ticket_created", facts())
         count += 1
     assert count / (time.perf_counter() - started) > 1000  # the benchmark asks 5,000/s; CI is shared
+
+
+def test_the_schema_names_the_problem_in_german_for_a_german_admin() -> None:
+    with translation.override("de"), pytest.raises(ValidationError) as caught:
+        RuleSpec.model_validate(
+            {
+                "name": "x",
+                "triggers": ["ticket_created"],
+                "conditions": [{"field": "subjekt", "op": "contains", "value": "x"}],
+                "actions": [{"type": "stop"}],
+            }
+        )
+    assert problems(caught.value)["conditions.0"] == ["unbekanntes Feld 'subjekt'"]
