@@ -65,5 +65,14 @@ def register_core_sections() -> None:
             order=50,
             description=_("Your CRM or shop asked about each customer who writes; its answer beside the ticket."),
         ),
+        area.Section(
+            key="api-tokens",
+            label=_("API tokens"),
+            group=area.INTEGRATIONS,
+            urls="frontend.settings.views.tokens",
+            icon="key",
+            order=10,
+            description=_("Tokens for the REST API, per agent or integration, with a scope and an expiry."),
+        ),
     ):
         area.register(section)

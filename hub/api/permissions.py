@@ -6,6 +6,18 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 from hub.access import agent_of, may_change
+from hub.models import ApiToken, Scope
+
+
+def token_allows(request: Request, view: Any) -> bool:
+    """A hub API token's scope covers this request: reading needs ``read``, anything else
+    ``write``, and a view that says ``token_scope = "admin"`` needs ``admin``. Sessions and other
+    credentials are not limited here."""
+    token = request.auth
+    if not isinstance(token, ApiToken):
+        return True
+    needed = getattr(view, "token_scope", None) or (Scope.READ if request.method in SAFE_METHODS else Scope.WRITE)
+    return token.allows(needed)
 
 
 class IsAgent(BasePermission):
@@ -23,6 +35,9 @@ class IsAgent(BasePermission):
             return False
         if request.method not in SAFE_METHODS and not may_change(agent):
             self.message = "This account may only read (viewer role)."
+            return False
+        if not token_allows(request, view):
+            self.message = "This token's scope does not allow this request."
             return False
         request.agent = agent  # type: ignore[attr-defined]
         return True

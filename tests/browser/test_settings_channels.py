@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from channels_chat.models import Widget
 from channels_email.tests.conftest import IMAP_USER, free_port
-from channels_email.tests.conftest import imap_server as imap_server  # noqa: PLC0414 - the fixture
+from channels_email.tests.conftest import imap_server as imap_server
 from hub.models import Role, Team
 from hub.tests.factories import AgentFactory
 from tests.browser import widget_fixtures
@@ -89,9 +89,7 @@ def refuse(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: 
     return AuthResult(success=isinstance(auth_data, LoginPassword) and auth_data.password == b"richtig", handled=False)
 
 
-def test_a_mailbox_connection_test_reports_wrong_passwords_as_the_servers_answered(
-    new_page, imap_server: int
-) -> None:
+def test_a_mailbox_connection_test_reports_wrong_passwords_as_the_servers_answered(new_page, imap_server: int) -> None:
     smtp_port = free_port()
     smtp = Controller(Capture(), hostname="127.0.0.1", port=smtp_port, authenticator=refuse, auth_require_tls=False)
     smtp.start()
