@@ -6,7 +6,6 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.db.models import Q
 from django.utils import timezone
 
 from hub import pipeline
@@ -59,23 +58,33 @@ def drain_inbound() -> int:
 
 @shared_task(ignore_result=True)
 def sweep_inbound() -> int:
-    """Re-queue events whose drain or task was lost: still `received` after a while, or failed and due.
+    """Hand back events whose drain or task was lost: still `received` after a while, or failed and due.
 
-    Processing is idempotent, so re-queueing an event whose task is merely slow costs one
-    skipped claim, never a second message.
+    Stuck `received` events go back to the drain, which takes them oldest first in batches, so
+    they keep their arrival order (``drain.hand_back``); failed events that are due are retried
+    one by one, as their backoff says. Processing is idempotent: handing back an event whose
+    drain is merely slow costs a skipped claim, never a second message. Returns how many.
     """
     now = timezone.now()
     stuck_before = now - timedelta(seconds=settings.INBOUND_STUCK_AFTER_SECONDS)
-    due = InboundEvent.objects.filter(
-        Q(state=InboundState.RECEIVED, received_at__lt=stuck_before)
-        | Q(state=InboundState.FAILED, next_attempt_at__lte=now)
-    ).values_list("pk", flat=True)[:1000]
-    ids = list(due)
-    for event_id in ids:
+    stuck = len(
+        InboundEvent.objects.filter(state=InboundState.RECEIVED, received_at__lt=stuck_before).values_list(
+            "pk", flat=True
+        )[:1000]
+    )
+    if stuck:
+        log.warning("sweep handed %s inbound events stuck in received back to the drain", stuck)
+        drain.hand_back(drain_inbound.delay, _eager())
+    due = list(
+        InboundEvent.objects.filter(state=InboundState.FAILED, next_attempt_at__lte=now)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:1000]
+    )
+    for event_id in due:
         process_inbound.delay(event_id)
-    if ids:
-        log.warning("sweep re-queued %s inbound events", len(ids))
-    return len(ids)
+    if due:
+        log.warning("sweep re-queued %s failed inbound events that are due", len(due))
+    return stuck + len(due)
 
 
 @idempotent_task

@@ -177,6 +177,8 @@ class Batch:
         self.tickets: dict[int, Ticket] = {}  # by pk, locked
         self.messages: dict[tuple[str, str], Message] = {}  # by (channel, external id): loaded and planned
         self.sessions: dict[tuple[str, str], Message | None] = {}
+        # (channel, Message-ID) → the latest reply that came before that message (thread.awaits).
+        self.awaited: dict[tuple[str, str], Message] = {}
         self.new_customers: list[Customer] = []
         self.new_identities: list[Identity] = []
         self.new_tickets: list[Ticket] = []
@@ -217,6 +219,7 @@ class Batch:
             for message in Message.objects.filter(reduce(or_, clauses)).only(*_MESSAGE_FIELDS):
                 self.messages[(message.channel, message.external_id or "")] = message
                 ticket_ids.add(message.ticket_id)
+        self._load_awaited(ticket_ids)
         sessions = {
             (i.interaction.channel, i.interaction.thread.session) for i in self.items if i.interaction.thread.session
         }
@@ -229,12 +232,32 @@ class Batch:
                 message.ticket = self.tickets[message.ticket_id]
             else:  # deleted meanwhile
                 del self.messages[key]
+        for key, message in list(self.awaited.items()):
+            if message.ticket_id in self.tickets:
+                message.ticket = self.tickets[message.ticket_id]
+            else:
+                del self.awaited[key]
         for key in sessions:
             self.sessions[key] = None
             found = latest.get(key)
             if found is not None and found.ticket_id in self.tickets:
                 found.ticket = self.tickets[found.ticket_id]
                 self.sessions[key] = found
+
+    def _load_awaited(self, ticket_ids: set[int | None]) -> None:
+        """Replies stored before the message they answer, for the batch's mail (one query)."""
+        wanted: dict[str, set[str]] = {}
+        for item in self.items:
+            interaction = item.interaction
+            if not interaction.thread.session:  # a session's messages are threaded by it
+                ids = (interaction.external_id, *interaction.thread.message_ids)
+                wanted.setdefault(interaction.channel, set()).update(mid[:200] for mid in ids if mid)
+        clauses = [Q(channel=channel, thread_key__in=sorted(ids)) for channel, ids in wanted.items() if ids]
+        if clauses:
+            earlier = Message.objects.filter(reduce(or_, clauses)).only(*_MESSAGE_FIELDS, "thread_key")
+            for message in earlier.order_by("created_at", "id"):
+                self.awaited[(message.channel, message.thread_key)] = message  # the latest stays
+                ticket_ids.add(message.ticket_id)
 
     def _lock_tickets(self, pks: set[int]) -> None:
         """Lock and load tickets (in id order, the same in every worker) not held yet."""
@@ -302,6 +325,10 @@ class Batch:
                 candidates.append(found)
         return max(candidates, key=lambda t: t.last_activity_at, default=None)
 
+    def awaiting(self, channel: str, message_ids: tuple[str, ...]) -> Message | None:
+        found = [m for m in (self.awaited.get((channel, mid[:200])) for mid in message_ids) if m is not None]
+        return max(found, key=lambda m: m.created_at, default=None)
+
     def takes_part(self, ticket: Ticket, customer: Customer) -> bool:
         if self._owns(customer, ticket) or id(customer) in self._authors.get(id(ticket), ()):
             return True
@@ -349,6 +376,9 @@ class Batch:
             self.messages[(message.channel, message.external_id)] = message
         if message.thread_key:
             self.sessions[(message.channel, message.thread_key)] = message
+        elif decision.awaits:
+            message.thread_key = decision.awaits
+            self.awaited[(message.channel, decision.awaits)] = message
         self._authors.setdefault(id(ticket), set()).add(id(customer))
         self.touched[id(ticket)] = (ticket, customer)
 

@@ -86,6 +86,23 @@ def kick(queue_drain: Callable[[], object], eager: bool) -> None:
         _owed.add(queue_drain, exc)
 
 
+def hand_back(queue_drain: Callable[[], object], eager: bool) -> None:
+    """Queue a drain for events that waited too long (the sweep), whatever the flag says.
+
+    The flag may belong to a drain that was lost (a worker killed mid-task), so it is set anew
+    rather than asked. The drain takes the events oldest first, in batches that decide in
+    arrival order: re-queued mail keeps its order, which tasks per event running side by side
+    did not (a reply stored before the mail it answers became a ticket of its own).
+    """
+    if eager:
+        queue_drain()
+        return
+    cache = _shared_cache()
+    if cache is not None:
+        cache.set(_flag(), "1", PENDING_SECONDS)
+    queue_drain()
+
+
 class _Owed:
     """Drains this process could not queue, queued again by one thread until the broker answers.
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -16,6 +16,9 @@ class ThreadDecision:
     reason: str
     # A ticket the interaction refers to but must not join (closed, or another customer's).
     linked_ticket_id: int | None = None
+    # The message it replies to when that is not here (yet): kept as the new message's thread
+    # key, so that message joins this conversation if it comes after its reply (``awaiting``).
+    awaits: str = ""
 
 
 class Lookups(Protocol):
@@ -32,6 +35,10 @@ class Lookups(Protocol):
 
     def takes_part(self, ticket: Ticket, customer: Customer) -> bool: ...
 
+    def awaiting(self, channel: str, message_ids: tuple[str, ...]) -> Message | None:
+        """The latest message that came before the one it replies to, one of ``message_ids``."""
+        ...
+
 
 def _join(ticket: Ticket, customer: Customer, reason: str, lookups: Lookups) -> ThreadDecision:
     if not lookups.takes_part(ticket, customer):
@@ -45,6 +52,15 @@ def _join(ticket: Ticket, customer: Customer, reason: str, lookups: Lookups) -> 
 
 def thread(interaction: Interaction, customer: Customer, lookups: Lookups) -> ThreadDecision:
     """Decide which ticket an interaction belongs to; the reason is recorded on the ticket."""
+    decision = _decide(interaction, customer, lookups)
+    hints = interaction.thread
+    unanswered = hints.message_ids and not hints.session
+    if unanswered and lookups.latest_message(interaction.channel, hints.message_ids) is None:
+        return replace(decision, awaits=hints.message_ids[0][:200])
+    return decision
+
+
+def _decide(interaction: Interaction, customer: Customer, lookups: Lookups) -> ThreadDecision:
     hints = interaction.thread
     channel = interaction.channel
     if hints.message_ids:
@@ -59,6 +75,17 @@ def thread(interaction: Interaction, customer: Customer, lookups: Lookups) -> Th
         earlier = lookups.latest_in_session(channel, hints.session)
         if earlier is not None:
             return _join(earlier.ticket, customer, f"continues {channel} session {hints.session}", lookups)
+    else:
+        # Mail can overtake mail (and a retried one comes late): a reply stored before the
+        # message it answers waits for it, and the message, or another reply to it, joins it.
+        own = (interaction.external_id[:200],) if interaction.external_id else ()
+        first = lookups.awaiting(channel, own + hints.message_ids)
+        if first is not None:
+            if first.thread_key in own:
+                reason = f"message {first.external_id}, which came first, replies to it"
+            else:
+                reason = f"replies to {first.thread_key}, as message {first.external_id} does, which came first"
+            return _join(first.ticket, customer, reason, lookups)
     if hints.reopen_within_days is not None:
         since = timezone.now() - timedelta(days=hints.reopen_within_days)
         recent = lookups.recent_ticket(customer, channel, since)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from datetime import timedelta
@@ -9,12 +10,15 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.utils import timezone
+from redis import Redis
 
 from hub import adapters
+from hub.celery import app
 from hub.models import InboundEvent, InboundState, Message, Ticket
-from hub.pipeline import process, receive
+from hub.pipeline import drain, process, receive
 from hub.tasks import sweep_inbound
 from hub.tests.fake_channel import FakeChannel, payload
 
@@ -33,16 +37,44 @@ def stored(external_id: str, *, state: str = InboundState.RECEIVED, age: int = 0
     )
 
 
-def test_the_sweep_processes_events_stuck_in_received(fake_channel: FakeChannel) -> None:
+def test_the_sweep_hands_events_stuck_in_received_back_to_the_drain(fake_channel: FakeChannel) -> None:
     stuck = stored("stuck", age=settings.INBOUND_STUCK_AFTER_SECONDS + 5)
-    fresh = stored("fresh", age=1)  # its task is probably just queued: leave it
+    fresh = stored("fresh", age=1)  # its own drain may be queued: only the stuck one counts
 
     assert sweep_inbound() == 1
 
     stuck.refresh_from_db()
     fresh.refresh_from_db()
     assert stuck.state == InboundState.PROCESSED and stuck.ticket_id is not None
-    assert fresh.state == InboundState.RECEIVED
+    # The drain takes every received event, oldest first; the fresh one's drain finds nothing.
+    assert fresh.state == InboundState.PROCESSED
+    assert stuck.message.pk < fresh.message.pk
+
+
+@pytest.mark.redis
+def test_stuck_events_go_back_as_one_drain_not_as_tasks_that_could_overtake_each_other(
+    fake_channel: FakeChannel,
+) -> None:
+    # A parent mail and two replies to it, all stuck: tasks per event run side by side on the
+    # worker's processes, and a reply stored before its parent became a ticket of its own.
+    received_at = timezone.now() - timedelta(seconds=settings.INBOUND_STUCK_AFTER_SECONDS + 5)
+    for external_id, replies_to in (("<p@x>", []), ("<r1@x>", ["<p@x>"]), ("<r2@x>", ["<p@x>"])):
+        fields = payload(message_id=external_id, in_reply_to=replies_to)
+        InboundEvent.objects.create(channel="fake", external_id=external_id, payload=fields, received_at=received_at)
+    broker = Redis.from_url(settings.CELERY_BROKER_URL)
+    queued_before = broker.lrange("celery", 0, -1)
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False  # the sweep queues as it does on a worker
+    try:
+        assert sweep_inbound() == 3
+    finally:
+        app.conf.task_always_eager = eager
+        sent = broker.lrange("celery", 0, -1)[len(queued_before) :]
+        for body in sent:
+            broker.lrem("celery", 1, body)
+        caches["default"].delete(drain._flag())
+
+    assert [json.loads(body)["headers"]["task"] for body in sent] == ["hub.tasks.drain_inbound"]
 
 
 def test_the_sweep_retries_failed_events_that_are_due_and_no_others(fake_channel: FakeChannel) -> None:

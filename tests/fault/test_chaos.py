@@ -1,7 +1,8 @@
 """Mail keeps coming while the worker is killed, Redis restarts and PostgreSQL restarts.
 
 Conversations of a parent mail and replies (In-Reply-To, References) come in by the webhook and
-by SMTP, each reply only after its parent was accepted, as people write them. During the feed the
+by SMTP, each reply after its parent was accepted, as people write them, except in a few whose
+reply overtook its parent on the way (handed over first). During the feed the
 worker is killed with SIGKILL (and started again, as a supervisor would), Redis is restarted
 (without persistence: its queue and flags are lost) and PostgreSQL is restarted. Nothing else
 is touched. In the end every mail is stored exactly once, each conversation is one ticket of its
@@ -55,6 +56,14 @@ def corpus(seed: int) -> list[Mail]:
             start,
         )
         mails.append(parent)
+        if n % 6 == 5:  # the reply overtakes its parent: the parent comes after it
+            reply_id = f"<c{n}-1.{seed}@chaos.example>"
+            text = "Nachtrag, vor der Anfrage da"
+            raw = mail(sender, f"Re: Anliegen {n}", reply_id, replies_to=parent_id, text=text)
+            reply = Mail(n, reply_id, sender, raw, rng.choice(["webhook", "smtp"]), start)
+            parent.at, parent.parent = start + rng.uniform(0.5, 3.0), reply
+            mails.append(reply)
+            continue
         previous = parent
         for r in range(1, rng.choice([2, 3])):
             reply_id = f"<c{n}-{r}.{seed}@chaos.example>"
