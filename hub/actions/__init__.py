@@ -6,6 +6,16 @@ from hub.actions.delivery_reports import do_record_call_report, do_record_delive
 from hub.actions.identities import do_record_bounce, do_set_bouncing
 from hub.actions.inbound import do_retry_inbound
 from hub.actions.messages import ChannelUnavailable, SendConflict, do_add_note, do_reply, do_save_draft
+from hub.actions.presence import do_set_presence
+from hub.actions.routing import do_run_rules
+from hub.actions.rules import (
+    do_delete_rule,
+    do_reorder_rules,
+    do_save_external_lookup,
+    do_save_rule,
+    do_set_rule_enabled,
+    do_set_team_routing,
+)
 from hub.actions.split import MoveError, do_move_message, do_split_message
 from hub.actions.surveys import do_record_survey
 from hub.actions.tickets import do_assign, do_set_priority, do_set_status, do_set_tags, do_set_team
@@ -16,21 +26,29 @@ __all__ = [
     "SendConflict",
     "do_add_note",
     "do_assign",
+    "do_delete_rule",
     "do_merge_customers",
     "do_move_message",
     "do_record_bounce",
     "do_record_call_report",
     "do_record_delivery_report",
     "do_record_survey",
+    "do_reorder_rules",
     "do_reply",
     "do_retry_inbound",
+    "do_run_rules",
     "do_save_draft",
+    "do_save_external_lookup",
+    "do_save_rule",
     "do_send_automatic",
     "do_set_bouncing",
+    "do_set_presence",
     "do_set_priority",
+    "do_set_rule_enabled",
     "do_set_status",
     "do_set_tags",
     "do_set_team",
+    "do_set_team_routing",
     "do_split_message",
     "do_undo_merge",
 ]

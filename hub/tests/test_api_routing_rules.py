@@ -46,7 +46,7 @@ def test_an_admin_creates_a_rule_and_reads_it_back_in_order(api_for: Any, admin_
     assert (first.json()["position"], second.json()["position"]) == (0, 1)
     listed = api.get(URL).json()
     assert [r["name"] for r in listed] == ["Rechnungen", "Mahnungen"]
-    assert listed[0]["actions"][1] == {"type": "set_priority", "value": "high"}
+    assert listed[0]["actions"][1] == {"type": "set_priority", "value": 3}  # stored normalized: high is 3
 
 
 @pytest.mark.parametrize(
@@ -135,3 +135,15 @@ def test_a_dry_run_of_an_invalid_draft_names_the_rule_and_condition(api_for: Any
 
     assert answer.status_code == 400
     assert "ticket.status is one of" in answer.json()["rules"]["0.conditions.0"][0]
+
+
+def test_every_change_to_the_rules_is_in_the_audit_log(api_for: Any, admin_agent: Agent, other_team: Team) -> None:
+    from hub.models import AuditEntry
+
+    api = api_for(admin_agent)
+    pk = api.post(URL, rechnungen(), format="json").json()["id"]
+    api.patch(f"{URL}{pk}/", {"name": "Rechnungen und Mahnungen"}, format="json")
+    api.delete(f"{URL}{pk}/")
+
+    actions = list(AuditEntry.objects.order_by("id").values_list("action", flat=True))
+    assert actions[-3:] == ["routing_rule.created", "routing_rule.updated", "routing_rule.deleted"]

@@ -1,4 +1,8 @@
-"""Routing rules over the API: admins list, create, change, delete, reorder and dry-run them."""
+"""Routing rules over the API: admins list, create, change, delete, reorder and dry-run them.
+
+Thin: the serializer validates (naming each problem's place), ``hub.actions.rules`` saves and
+logs the change.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +17,11 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from hub.actions.rules import do_delete_rule, do_reorder_rules, do_save_rule
 from hub.api.permissions import IsAgent
 from hub.api.serializers.routing import DryRunSerializer, OrderSerializer, RoutingRuleSerializer
+from hub.api.views.base import agent
 from hub.models import Role, RoutingRule
-from hub.models.routing import rules_changed
 from hub.routing.dry_run import dry_run
 from hub.routing.schema import RuleSpec
 
@@ -48,12 +53,34 @@ class RoutingRuleViewSet(viewsets.ModelViewSet[RoutingRule]):
     def get_queryset(self) -> QuerySet[RoutingRule]:
         return RoutingRule.objects.order_by("position", "id")
 
+    def _spec(self, serializer: RoutingRuleSerializer, instance: RoutingRule | None) -> RuleSpec:
+        fields = ("name", "enabled", "match", "conditions", "actions", "stop", "triggers", "timer")
+        data = {f: getattr(instance, f) for f in fields if instance is not None}
+        data.update({f: v for f, v in serializer.validated_data.items() if f in fields})
+        return RuleSpec.model_validate(data)  # validated by the serializer already
+
+    def _place(self, rule: RoutingRule, serializer: RoutingRuleSerializer) -> None:
+        position = serializer.validated_data.get("position")
+        if position is not None and position != rule.position:
+            rule.position = position
+            rule.save(update_fields=["position", "updated_at"])
+
     def perform_create(self, serializer: RoutingRuleSerializer) -> None:  # type: ignore[override]
-        if "position" not in serializer.validated_data:
-            last = RoutingRule.objects.order_by("-position").values_list("position", flat=True).first()
-            serializer.save(position=(last + 1) if last is not None else 0)
-        else:
-            serializer.save()
+        with transaction.atomic():
+            rule = do_save_rule(actor=agent(self.request), spec=self._spec(serializer, None))
+            self._place(rule, serializer)
+        serializer.instance = rule
+
+    def perform_update(self, serializer: RoutingRuleSerializer) -> None:  # type: ignore[override]
+        instance = serializer.instance
+        assert isinstance(instance, RoutingRule)
+        with transaction.atomic():
+            rule = do_save_rule(actor=agent(self.request), spec=self._spec(serializer, instance), rule=instance)
+            self._place(rule, serializer)
+        serializer.instance = rule
+
+    def perform_destroy(self, instance: RoutingRule) -> None:
+        do_delete_rule(actor=agent(self.request), rule=instance)
 
     @extend_schema(
         summary="Put the rules in a new order",
@@ -64,19 +91,11 @@ class RoutingRuleViewSet(viewsets.ModelViewSet[RoutingRule]):
     def reorder(self, request: Request) -> Response:
         body = OrderSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        order: list[int] = body.validated_data["order"]
-        with transaction.atomic():
-            rules = {rule.pk: rule for rule in RoutingRule.objects.select_for_update().order_by("pk")}
-            if sorted(order) != sorted(rules) or len(set(order)) != len(order):
-                return Response(
-                    {"order": ["name every rule's id once: " + ", ".join(str(pk) for pk in sorted(rules))]},
-                    status=status.HTTP_400_BAD_REQUEST,
-                )
-            for position, pk in enumerate(order):
-                rules[pk].position = position
-            RoutingRule.objects.bulk_update(list(rules.values()), ["position"])
-            rules_changed()  # bulk_update sends no signal
-        return Response(RoutingRuleSerializer(sorted(rules.values(), key=lambda r: r.position), many=True).data)
+        try:
+            rules = do_reorder_rules(actor=agent(request), order=body.validated_data["order"])
+        except ValueError as exc:
+            return Response({"order": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(RoutingRuleSerializer(rules, many=True).data)
 
     @extend_schema(
         summary="Try draft rules on the latest tickets without changing anything",
