@@ -38,8 +38,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from hub import audit
 from hub.access import agent_of
 from hub.models import Agent, Role
+from hub.net import request_ip
 
 # The groups of the section column, in the order UX.md (section 11) lists them.
 ACCOUNT = "account"
@@ -176,7 +178,9 @@ def screen(key: str) -> Callable[[SettingsView], SettingsView]:
                 return denied(request, agent, _("You may look at these settings but not change them."))
             request.settings_section = section  # type: ignore[attr-defined]
             request.settings_can_edit = can_edit  # type: ignore[attr-defined]
-            return view(request, agent, *args, **kwargs)
+            # Audit entries written while the view runs carry the client's address.
+            with audit.client_address(request_ip(request)):
+                return view(request, agent, *args, **kwargs)
 
         wrapper.settings_section_key = key  # type: ignore[attr-defined]
         return wrapper

@@ -74,5 +74,14 @@ def register_core_sections() -> None:
             order=10,
             description=_("Tokens for the REST API, per agent or integration, with a scope and an expiry."),
         ),
+        area.Section(
+            key="audit-log",
+            label=_("Audit log"),
+            group=area.SECURITY,
+            urls="frontend.settings.views.audit",
+            icon="list",
+            order=90,
+            description=_("Who changed which setting or did something sensitive, when, and from what to what."),
+        ),
     ):
         area.register(section)

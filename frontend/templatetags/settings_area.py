@@ -6,12 +6,13 @@ from typing import Any
 
 from django import forms, template
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext
 
 from frontend import inbox
-from hub import settings_area
+from hub import audit, settings_area
 from hub.access import agent_of
 from hub.actions.setup import needs_setup
-from hub.models import Agent
+from hub.models import Agent, AuditEntry, Role
 
 register = template.Library()
 
@@ -73,3 +74,36 @@ def is_checkbox(field: forms.BoundField) -> bool:
 @register.filter
 def is_multiple_checkbox(field: forms.BoundField) -> bool:
     return isinstance(field.field.widget, forms.CheckboxSelectMultiple | forms.RadioSelect)
+
+
+def _shown(field: str, value: Any) -> str:
+    if value is None or value in ("", [], {}):
+        return "—"
+    if field == "role" and value in Role.values:
+        return str(Role(value).label)
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, list):
+        return ", ".join(_shown(field, v) for v in value) or "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_shown(field, v)}" for k, v in value.items())
+    return str(value)
+
+
+@register.filter
+def audit_changes(entry: AuditEntry) -> list[tuple[str, str, str | None]]:
+    """(field, before, after) per change; a fact that is no change has ``after`` None."""
+    rows: list[tuple[str, str, str | None]] = []
+    for field, value in (entry.changes or {}).items():
+        # Most keys are model fields whose verbose names are translated ("time zone").
+        name = gettext(field.replace("_", " "))
+        if isinstance(value, list) and len(value) == 2:
+            rows.append((name, _shown(field, value[0]), _shown(field, value[1])))
+        else:
+            rows.append((name, _shown(field, value), None))
+    return rows
+
+
+@register.filter
+def audit_action(action: str) -> str:
+    return str(audit.label_of(action))

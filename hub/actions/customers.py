@@ -5,7 +5,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from hub import events, realtime
+from hub import audit, events, realtime
 from hub.access import ticket_scope
 from hub.models import Agent, Customer, CustomerMerge, Identity, Message, Ticket
 
@@ -82,6 +82,12 @@ def do_merge_customers(source: Customer, target: Customer, *, actor: Agent | Non
     for ticket in Ticket.objects.filter(pk__in=ticket_ids):
         events.customer_merged(ticket=ticket, actor=actor, source_id=source.pk, target_id=target.pk)
         realtime.ticket_changed(ticket, "ticket.updated")
+    audit.record(
+        actor,
+        "customer.merged",
+        target=target,
+        changes={"merged": [f"#{source.pk} {source}", f"#{target.pk} {target}"], "tickets": len(ticket_ids)},
+    )
     return merge
 
 
@@ -117,4 +123,10 @@ def do_undo_merge(merge: CustomerMerge, *, actor: Agent | None) -> Customer:
     for ticket in Ticket.objects.filter(pk__in=returning):
         events.customer_unmerged(ticket=ticket, actor=actor, source_id=source.pk, target_id=target.pk)
         realtime.ticket_changed(ticket, "ticket.updated")
+    audit.record(
+        actor,
+        "customer.merge_undone",
+        target=source,
+        changes={"merged": [f"#{source.pk} {source}", f"#{target.pk} {target}"], "tickets": len(returning)},
+    )
     return source
