@@ -15,3 +15,7 @@ class HubConfig(AppConfig):
         # Re-queue what a lost task or a dead worker left behind (hub.tasks).
         schedule.periodic("sweep-inbound", "hub.tasks.sweep_inbound", every_seconds=60)
         schedule.periodic("sweep-deliveries", "hub.tasks.sweep_deliveries", every_seconds=60)
+        # Routing's timers (no reply for N business minutes …) and presence going away when quiet.
+        from hub.routing.tasks import register_periodic
+
+        register_periodic()

@@ -355,6 +355,10 @@ AUTO_MESSAGE_LIMIT = env.int("AUTO_MESSAGE_LIMIT", default=3, min_value=0)
 # checks a connection before the next task gets it (a dead one after a PostgreSQL restart is
 # replaced there). The pool itself is never thrown away for this.
 CELERY_DB_REUSE_MAX = 1_000_000_000
+# --- Presence --------------------------------------------------------------------------------
+# An online agent whose open workspace sent no heartbeat for this long is set away.
+PRESENCE_AWAY_AFTER_SECONDS = env.int("PRESENCE_AWAY_AFTER_SECONDS", default=300, min_value=60)
+
 
 # --- Settings the apps contribute -------------------------------------------------------------
 # Each app of the project keeps its own settings in <app>/conf.py, parsed as strictly as these

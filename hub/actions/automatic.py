@@ -22,7 +22,12 @@ log = logging.getLogger(__name__)
 
 # RFC 3834: an answer to a customer's message is "auto-replied"; anything else the hub sends on
 # its own (a transcript asked for in the widget) is "auto-generated".
+# A routing rule's automatic answer (kind ``rule-<id>``) answers a customer's message too.
 REPLY_KINDS = frozenset({"acknowledgement", "confirmation"})
+
+
+def _is_reply(kind: str) -> bool:
+    return kind in REPLY_KINDS or kind.startswith("rule-")
 
 
 def do_send_automatic(
@@ -81,7 +86,7 @@ def do_send_automatic(
                 delivery_status=DeliveryStatus.QUEUED,
                 metadata={
                     "automatic": kind,
-                    "auto_submitted": "auto-replied" if kind in REPLY_KINDS else "auto-generated",
+                    "auto_submitted": "auto-replied" if _is_reply(kind) else "auto-generated",
                     "to": [address],
                     "subject": subject,
                 },

@@ -27,14 +27,10 @@ from hub.routing import assignment
 
 log = logging.getLogger(__name__)
 
-# Without a heartbeat for this long (the workspace sends one a minute while open), an online
-# agent is set away. ``PRESENCE_AWAY_AFTER_SECONDS`` overrides it.
-AWAY_AFTER = timedelta(minutes=5)
-
-
 def away_after() -> timedelta:
-    seconds = getattr(settings, "PRESENCE_AWAY_AFTER_SECONDS", None)
-    return timedelta(seconds=int(seconds)) if seconds else AWAY_AFTER
+    """Without a heartbeat for this long (the workspace sends one a minute while open), an online
+    agent is set away (``PRESENCE_AWAY_AFTER_SECONDS``)."""
+    return timedelta(seconds=settings.PRESENCE_AWAY_AFTER_SECONDS)
 
 
 def do_set_presence(agent: Agent, presence: str, *, reason: str = "") -> Agent:

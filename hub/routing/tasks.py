@@ -46,5 +46,7 @@ def run_timers() -> int:
     return run_due()
 
 
-schedule.periodic("presence-away", "hub.routing.tasks.set_quiet_agents_away", every_seconds=60)
-schedule.periodic("routing-timers", "hub.routing.tasks.run_timers", every_seconds=60)
+def register_periodic() -> None:
+    """Called by the hub's ``ready()``: every process knows these, as it knows the sweeps."""
+    schedule.periodic("presence-away", "hub.routing.tasks.set_quiet_agents_away", every_seconds=60)
+    schedule.periodic("routing-timers", "hub.routing.tasks.run_timers", every_seconds=60)
