@@ -16,6 +16,7 @@ from imap_tools.mailbox import BaseMailBox
 
 from channels_email.inbound import accept
 from channels_email.models import Mailbox, Security
+from hub.pools import is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +70,32 @@ def poll(mailbox: Mailbox) -> int:
 
 
 def poll_all() -> int:
+    """Poll every mailbox with IMAP; how many new events were written.
+
+    The database unavailable (PostgreSQL refusing connections, this process's pool busy for
+    its whole timeout) ends the round: the mail stays on the server, unflagged, for the next
+    poll, and nothing is recorded on the mailboxes, which could not be written either.
+    """
     total = 0
-    for mailbox in Mailbox.objects.enabled().exclude(imap_host=""):
+    try:
+        mailboxes = list(Mailbox.objects.enabled().exclude(imap_host=""))
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        log.warning("IMAP poll skipped: the database is unavailable (%s: %s)", type(exc).__name__, exc)
+        return 0
+    for mailbox in mailboxes:
         try:
             total += poll(mailbox)
         except Exception as exc:
+            if is_unavailable(exc):
+                log.warning(
+                    "IMAP poll of %s stopped: the database is unavailable (%s: %s); the mail stays on the server",
+                    mailbox.address,
+                    type(exc).__name__,
+                    exc,
+                )
+                return total
             log.exception("polling %s failed", mailbox.address)
             Mailbox.objects.filter(pk=mailbox.pk).update(
                 imap_last_error=str(exc)[:2000], imap_last_poll_at=timezone.now()
