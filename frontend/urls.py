@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from frontend.settings import invite, setup
+from frontend.settings import invite, logo, setup
 from frontend.views import account, compose, controls, presence, workspace
 
 urlpatterns = [
@@ -24,4 +24,5 @@ urlpatterns = [
     path("agent/settings/", include("frontend.settings.urls")),
     path("setup/", setup.setup, name="setup"),
     path("invite/<str:token>/", invite.accept, name="accept_invitation"),
+    path("brand/logo", logo.logo, name="brand_logo"),
 ]

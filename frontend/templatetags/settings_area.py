@@ -9,7 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext
 
 from frontend import inbox
-from hub import audit, settings_area
+from hub import audit, branding, settings_area
 from hub.access import agent_of
 from hub.actions.setup import needs_setup
 from hub.models import Agent, AuditEntry, Role
@@ -58,6 +58,12 @@ def settings_rail(context: template.Context) -> dict[str, Any]:
 def settings_url(context: template.Context) -> str:
     """Where the rail's "Settings" link goes, or "" for an agent without any settings section."""
     return reverse("settings:home") if settings_area.visible_sections(_agent(context)) else ""
+
+
+@register.simple_tag
+def brand() -> branding.Brand:
+    """The company's name and logo for the rail and the sign-in page."""
+    return branding.brand()
 
 
 @register.simple_tag

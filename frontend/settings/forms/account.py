@@ -7,6 +7,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from hub.models.account import LOGO_MAX_BYTES
+
 
 @cache
 def time_zones() -> list[tuple[str, str]]:
@@ -27,3 +29,33 @@ class AccountForm(forms.Form):
         help_text=_("For agents who chose none and visitors whose browser asks for no language we speak."),
     )
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zones)
+    logo = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+        help_text=_("PNG, JPEG or WebP, at most 256 KB; shown about 28 pixels high."),
+    )
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+
+    def clean_logo(self) -> tuple[bytes, str] | None:
+        upload = self.cleaned_data.get("logo")
+        if not upload:
+            return None
+        if upload.size > LOGO_MAX_BYTES:
+            raise forms.ValidationError(_("The logo may be at most 256 KB."))
+        data = upload.read()
+        kind = logo_type(data)
+        if kind is None:
+            raise forms.ValidationError(_("Upload a PNG, JPEG or WebP image."))
+        return data, kind
+
+
+def logo_type(data: bytes) -> str | None:
+    """The image type by its first bytes, never by the name or the browser's claim."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None

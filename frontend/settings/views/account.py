@@ -16,9 +16,14 @@ from hub.models import Account, Agent
 def index(request: HttpRequest, agent: Agent) -> HttpResponse:
     account = Account.current()
     initial = {"name": account.name, "language": account.language, "time_zone": account.time_zone}
-    form = AccountForm(request.POST or None, initial=initial)
+    form = AccountForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        changes = do_update_account(agent, **form.cleaned_data)
+        values = {k: form.cleaned_data[k] for k in ("name", "language", "time_zone")}
+        if form.cleaned_data["logo"]:
+            values["logo"] = form.cleaned_data["logo"]
+        elif form.cleaned_data["remove_logo"]:
+            values["logo"] = None
+        changes = do_update_account(agent, **values)
         settings_area.saved(request, changes, form=form)
         return redirect("settings:account:index")
     return render(request, "frontend/settings/account.html", {"form": form, "account": account})
