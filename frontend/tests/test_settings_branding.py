@@ -7,15 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from frontend.tests.settings_helpers import agent, client_for
-from hub import branding
 from hub.models import Account, AuditEntry, Role
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_brand() -> None:
-    branding.forget()
 
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from hub import audit, branding
+from hub import audit
 from hub.models import Account, Agent
 
 ACCOUNT_FIELDS = ("name", "language", "time_zone")
@@ -39,7 +39,4 @@ def do_update_account(actor: Agent | None, **values: Any) -> dict[str, list[Any]
     if changes:
         account.save()
         audit.record(actor, "account.updated", target=account, changes=changes)
-        # Now for this process, and again once committed (a page read in between cached the old one).
-        branding.forget()
-        transaction.on_commit(branding.forget)
     return changes

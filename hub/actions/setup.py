@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from hub import audit, branding
+from hub import audit
 from hub.models import Account, Agent, Role
 
 
@@ -58,5 +58,4 @@ def do_first_run(
         target=account,
         changes={"admin": [None, username], "company": [None, company], "time_zone": [None, time_zone]},
     )
-    transaction.on_commit(branding.forget)
     return agent
