@@ -19,7 +19,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from hub.access import team_ids, visible_tickets
-from hub.models import Agent, Draft, Identity, Ticket
+from hub.models import Agent, DeliveryStatus, Draft, Identity, Message, Ticket
 from hub.models.tickets import OPEN_STATUSES
 
 PAGE_SIZE = 50
@@ -164,6 +164,8 @@ class ListTicket(NamedTuple):
     assignee_last_name: str | None
     assignee_username: str | None
     has_draft: bool
+    # A reply on the ticket that the hub gave up delivering (hub.delivery): the row says so.
+    failed_delivery: bool
 
     @property
     def customer_label(self) -> str:
@@ -183,6 +185,9 @@ def _row_columns(agent: Agent) -> tuple[list[str], dict[str, Any]]:
         # CASE is evaluated lazily: the subquery runs only for the rare customer without a name.
         "customer_address": Case(When(customer__display_name="", then=Subquery(first_address)), default=None),
         "has_draft": Exists(Draft.objects.filter(agent_id=agent.pk, ticket_id=OuterRef("pk"))),
+        "failed_delivery": Exists(
+            Message.objects.filter(ticket_id=OuterRef("pk"), delivery_status=DeliveryStatus.FAILED)
+        ),
     }
     columns = [
         "pk",
@@ -202,6 +207,7 @@ def _row_columns(agent: Agent) -> tuple[list[str], dict[str, Any]]:
         "assignee__user__last_name",
         "assignee__user__username",
         "has_draft",
+        "failed_delivery",
     ]
     return columns, annotations
 

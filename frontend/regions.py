@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from frontend import inbox, timeline
 from hub.access import may_change, scoped_history, visible_tickets
-from hub.models import Agent, Direction, Draft, MessageKind, Priority, Role, Ticket, TicketStatus
+from hub.models import Agent, DeliveryStatus, Direction, Draft, MessageKind, Priority, Role, Ticket, TicketStatus
 from hub.models.teams import ASSIGNABLE
 from hub.replies import reply_route
 
@@ -67,6 +67,8 @@ def rows_html(page: inbox.Page, view_key: str, open_id: int | None) -> SafeStrin
         f'<span class="row-draft" title="{draft_label}"><svg class="icon" aria-hidden="true">'
         f'<use href="#i-draft"/></svg><span class="sr-only">{draft_label}</span></span>'
     )
+    undelivered_label = escape(_("Reply not delivered"))
+    undelivered = f'<span class="chip delivery-failed">{undelivered_label}</span>'
     current = 'aria-current="page"'
     channels: dict[str, tuple[str, str, str]] = {}
     assignees: dict[str, str] = {}
@@ -124,6 +126,7 @@ def rows_html(page: inbox.Page, view_key: str, open_id: int | None) -> SafeStrin
             f'    <span class="row-bottom">\n'
             f'      <span class="row-preview">{prefix}{escape(t.last_message_preview)}</span>\n'
             f"      {draft if t.has_draft else ''}\n"
+            f"      {undelivered if t.failed_delivery else ''}\n"
             f"      {chip}\n"
             f'      <span class="chip status-{escape(status)}">{statuses.get(status) or escape(status)}</span>\n'
             f"      {avatar}\n"
@@ -198,6 +201,11 @@ def header_context(ticket: Ticket, agent: Agent) -> dict[str, Any]:
         "assignees": assignee_choices(ticket, agent),
         "ticket_url": reverse("agent_permalink", args=[ticket.pk]),
         "can_change": may_change(agent),
+        # The latest reply the hub gave up delivering, for the header to point at.
+        "failed_delivery": ticket.messages.filter(delivery_status=DeliveryStatus.FAILED)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first(),
     }
 
 

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from frontend.settings import invite, logo, setup
-from frontend.views import account, compose, controls, presence, workspace
+from frontend.views import account, compose, controls, delivery, presence, workspace
 
 urlpatterns = [
     path(
@@ -18,6 +18,7 @@ urlpatterns = [
     path("agent/t/<int:ticket_id>/send/", compose.send, name="agent_send"),
     path("agent/t/<int:ticket_id>/draft/", compose.save_draft, name="agent_draft"),
     path("agent/t/<int:ticket_id>/update/", controls.update, name="agent_update"),
+    path("agent/t/<int:ticket_id>/m/<int:message_id>/resend/", delivery.resend, name="agent_resend"),
     path("agent/language/", account.set_language, name="agent_language"),
     path("agent/presence/", presence.set_presence, name="agent_presence"),
     path("agent/presence/seen/", presence.seen, name="agent_seen"),

@@ -300,7 +300,15 @@ LOGGING = {
 # --- Identity ---------------------------------------------------------------------------------
 # Phone numbers written without a country code are read as numbers of this region.
 PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="DE")
-DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=5, min_value=1)
+
+# --- Outbound delivery (hub.delivery) -----------------------------------------------------------
+# A send that fails for a reason a retry can fix (the provider down, a timeout) is tried again
+# after DELIVERY_RETRY_FIRST_SECONDS, the pause doubling up to DELIVERY_RETRY_MAX_SECONDS, until
+# DELIVERY_MAX_ATTEMPTS attempts: with the defaults for about half a day (30 s, 1 min, 2 min, …
+# then hourly). Then the message is failed for good, and an agent may send it again.
+DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=20, min_value=1)
+DELIVERY_RETRY_FIRST_SECONDS = env.int("DELIVERY_RETRY_FIRST_SECONDS", default=30, min_value=1)
+DELIVERY_RETRY_MAX_SECONDS = env.int("DELIVERY_RETRY_MAX_SECONDS", default=3600, min_value=1)
 # A send still `sending` after this long lost its worker and is queued again (at least once).
 DELIVERY_STALLED_AFTER_SECONDS = env.int("DELIVERY_STALLED_AFTER_SECONDS", default=600, min_value=60)
 

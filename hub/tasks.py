@@ -89,10 +89,10 @@ def sweep_inbound() -> int:
 
 @idempotent_task
 def deliver(message_id: int) -> str:
-    from hub.delivery import deliver_message
+    from hub.delivery import COUNTDOWN_LIMIT, deliver_message
 
     result = deliver_message(message_id)
-    if result.retry_in is not None:
+    if result.retry_in is not None and result.retry_in <= COUNTDOWN_LIMIT:
         deliver.apply_async((message_id,), countdown=result.retry_in)
     return result.outcome
 

@@ -2,6 +2,7 @@
 
 from hub.actions.automatic import do_send_automatic
 from hub.actions.customers import do_merge_customers, do_undo_merge
+from hub.actions.delivery import ResendError, do_resend
 from hub.actions.delivery_reports import do_record_call_report, do_record_delivery_report
 from hub.actions.identities import do_record_bounce, do_set_bouncing
 from hub.actions.inbound import do_retry_inbound
@@ -23,6 +24,7 @@ from hub.actions.tickets import do_assign, do_set_priority, do_set_status, do_se
 __all__ = [
     "ChannelUnavailable",
     "MoveError",
+    "ResendError",
     "SendConflict",
     "do_add_note",
     "do_assign",
@@ -35,6 +37,7 @@ __all__ = [
     "do_record_survey",
     "do_reorder_rules",
     "do_reply",
+    "do_resend",
     "do_retry_inbound",
     "do_run_rules",
     "do_save_draft",

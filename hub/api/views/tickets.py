@@ -20,11 +20,13 @@ from hub.access import visible_tickets
 from hub.actions import (
     ChannelUnavailable,
     MoveError,
+    ResendError,
     SendConflict,
     do_add_note,
     do_assign,
     do_move_message,
     do_reply,
+    do_resend,
     do_set_priority,
     do_set_status,
     do_set_tags,
@@ -292,6 +294,30 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet[Ticket]):
         except MoveError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         return self._ticket_response(target)
+
+    @extend_schema(
+        summary="Send again a reply whose delivery failed for good",
+        description=(
+            "A reply the hub gave up delivering (`delivery_status` `failed`, after its retries or an error no "
+            "retry could fix) is queued again with a fresh round of attempts; it keeps its id. 409 when the "
+            "message is not failed (sent meanwhile, still being retried) or is no reply to the customer."
+        ),
+        parameters=[OpenApiParameter("message_id", int, OpenApiParameter.PATH)],
+        request=None,
+        responses={
+            200: MessageSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="The message is not failed; nothing was queued."),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path=r"messages/(?P<message_id>[^/]+)/resend")
+    def resend_message(self, request: Request, message_id: str, pk: str | None = None) -> Response:
+        ticket = self.get_object()
+        message = self._message(ticket, message_id)
+        try:
+            message = do_resend(message_id=message.pk, agent=agent(request))
+        except ResendError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(MessageSerializer(message, context=self.get_serializer_context()).data)
 
     @extend_schema(
         summary="Split a message off into a new ticket",
