@@ -36,7 +36,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "channels",
@@ -259,8 +258,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="support@example.com"
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Token first: an integration without credentials gets 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        # Tokens first: an integration without credentials gets 401 with WWW-Authenticate. Only
+        # the hub's hashed tokens (hub.tokens): the database never holds a usable token.
+        "hub.api.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["hub.api.permissions.IsAgent"],
@@ -337,8 +337,9 @@ SPECTACULAR_SETTINGS["REDOC_DIST"] = "SIDECAR"
 SPECTACULAR_SETTINGS["SCHEMA_PATH_PREFIX"] = r"/api/v[0-9]+"
 SPECTACULAR_SETTINGS["DESCRIPTION"] = """Tickets, customers, teams and agents of the omnichannel service hub.
 
-**Authentication.** Integrations send `Authorization: Token <key>`; an admin prints a key with
-`python manage.py create_api_token USERNAME`. The agent UI uses its login session, and then every
+**Authentication.** Integrations send `Authorization: Bearer hub_…`: a token an admin makes in
+Settings → API tokens (or with `python manage.py create_api_token USERNAME`), with a scope (read,
+write, admin) and an expiry, shown once and stored only as a digest. The agent UI uses its login session, and then every
 POST needs the CSRF token (`X-CSRFToken` header). Every answer is limited to what that agent may
 see: objects outside it answer 404.
 

@@ -5,9 +5,9 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from hub.models import ApiToken
 from hub.tests.factories import TicketFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ def token_for(username: str, *args: str) -> str:
 def test_an_integration_reads_tickets_with_the_token_the_command_prints(agent, team):
     ticket = TicketFactory.create(team=team)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(agent.user.username)}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(agent.user.username)}")
 
     response = client.get(URL)
 
@@ -32,13 +32,18 @@ def test_an_integration_reads_tickets_with_the_token_the_command_prints(agent, t
     assert [row["id"] for row in response.json()["results"]] == [ticket.pk]
 
 
-def test_the_command_prints_the_same_token_until_it_is_rotated(agent):
+def test_the_command_prints_a_token_the_database_cannot_give_back_and_rotate_revokes_the_old(agent):
     first = token_for(agent.user.username)
-
-    assert token_for(agent.user.username) == first
     rotated = token_for(agent.user.username, "--rotate")
-    assert rotated != first
-    assert Token.objects.get(user=agent.user).key == rotated
+
+    assert first.startswith("hub_") and rotated != first
+    stored = ApiToken.objects.filter(agent=agent)
+    assert not any(first in str(value) for row in stored.values() for value in row.values())
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {first}")
+    assert client.get(URL).status_code == 401
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {rotated}")
+    assert client.get(URL).status_code == 200
 
 
 def test_the_command_refuses_unknown_users_and_users_without_an_agent_profile(db):
@@ -54,12 +59,12 @@ def test_a_request_without_credentials_is_refused_and_told_to_authenticate(db):
     response = APIClient().get(URL)
 
     assert response.status_code == 401
-    assert response.headers["WWW-Authenticate"] == "Token"
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="api"'
 
 
 def test_a_wrong_token_is_refused(agent):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION="Token 0123456789abcdef0123456789abcdef01234567")
+    client.credentials(HTTP_AUTHORIZATION="Bearer hub_0123456789abcdef0123456789abcdef01234567")
 
     response = client.get(URL)
 

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
+from hub.actions.tokens import do_create_token
 from hub.models import Agent, Role
 from hub.tests.factories import AgentFactory
 
@@ -116,15 +117,13 @@ def test_a_correct_sign_in_forgives_the_accounts_earlier_typos() -> None:
 
 
 def test_wrong_api_tokens_are_limited_by_address_and_then_even_a_valid_one_waits(agent: Agent, caplog) -> None:
-    from rest_framework.authtoken.models import Token
-
-    valid = Token.objects.create(user=agent.user).key
+    valid = do_create_token(None, name="integration", agent=agent, scope="read", expires_at=None)[1]
     guesser = APIClient(REMOTE_ADDR=OFFICE)
     for n in range(5):
-        guesser.credentials(HTTP_AUTHORIZATION=f"Token wrong{n}")
+        guesser.credentials(HTTP_AUTHORIZATION=f"Bearer hub_wrong{n}")
         assert guesser.get("/api/v1/tickets/").status_code == 401
 
-    guesser.credentials(HTTP_AUTHORIZATION=f"Token {valid}")
+    guesser.credentials(HTTP_AUTHORIZATION=f"Bearer {valid}")
     with caplog.at_level(logging.WARNING, logger="hub.middleware"):
         refused = guesser.get("/api/v1/tickets/", HTTP_ACCEPT_LANGUAGE="en")
 
@@ -132,15 +131,14 @@ def test_wrong_api_tokens_are_limited_by_address_and_then_even_a_valid_one_waits
     assert refused.json()["detail"].startswith("Too many failed attempts to authenticate from your address.")
     assert any("too many failed tokens" in r.getMessage() for r in caplog.records)
     elsewhere = APIClient(REMOTE_ADDR="192.0.2.99")
-    elsewhere.credentials(HTTP_AUTHORIZATION=f"Token {valid}")
+    elsewhere.credentials(HTTP_AUTHORIZATION=f"Bearer {valid}")
     assert elsewhere.get("/api/v1/tickets/").status_code == 200
 
 
 def test_valid_tokens_used_all_day_never_count(agent: Agent) -> None:
-    from rest_framework.authtoken.models import Token
-
+    token = do_create_token(None, name="integration", agent=agent, scope="read", expires_at=None)[1]
     client = APIClient(REMOTE_ADDR=OFFICE)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=agent.user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
 
     assert {client.get("/api/v1/tickets/").status_code for _ in range(8)} == {200}
 
