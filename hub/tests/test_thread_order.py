@@ -20,10 +20,12 @@ PARENT = "<anfrage@kunde.example>"
 
 
 def mail(external_id: str, *, sender: str = "max@kunde.example", replies_to: str = "", text: str = "") -> InboundEvent:
-    fields = {"message_id": external_id, "text": text or external_id}
-    if replies_to:
-        fields["in_reply_to"] = [replies_to]
-    event, created = receive("fake", external_id, payload(email=sender, **fields))
+    replies = [replies_to] if replies_to else []
+    event, created = receive(
+        "fake",
+        external_id,
+        payload(email=sender, text=text or external_id, message_id=external_id, in_reply_to=replies),
+    )
     assert created
     return event
 
@@ -82,8 +84,8 @@ def test_a_reply_and_the_message_it_answers_in_one_batch_in_the_wrong_order_give
 ) -> None:
     # Written as the door writes them, drained together: the reply has the older receipt.
     for external_id, replies_to in (("<antwort@kunde.example>", PARENT), (PARENT, "")):
-        fields = {"message_id": external_id, **({"in_reply_to": [replies_to]} if replies_to else {})}
-        InboundEvent.objects.create(channel="fake", external_id=external_id, payload=payload(**fields))
+        fields = payload(message_id=external_id, in_reply_to=[replies_to] if replies_to else [])
+        InboundEvent.objects.create(channel="fake", external_id=external_id, payload=fields)
 
     assert process_batch().claimed == 2
 
