@@ -25,7 +25,7 @@ from channels_chat.models import ChatMessage, ChatSession, Sender, SurveyRespons
 from channels_chat.serialize import message_view
 from channels_chat.tokens import Visitor
 from hub import realtime
-from hub.access import can_see_ticket
+from hub.access import can_change_ticket
 from hub.actions import ChannelUnavailable, do_record_survey, do_reply
 from hub.identity import InvalidIdentity, normalize_email
 from hub.models import Agent, Message, Ticket, TicketStatus
@@ -172,13 +172,13 @@ def message_event(session: ChatSession, message: ChatMessage) -> dict[str, Any]:
 def reply_from_pane(agent: Agent, ticket_id: int, *, text: str, client_id: str | None) -> Message | None:
     """An agent's reply from the chat pane: a hub Message delivered to the chat, or None.
 
-    None if the agent may not see the ticket, or it has no chat that takes replies (the pane
+    None if the agent may not change the ticket (a viewer), or it has no chat that takes replies (the pane
     closes it). The access check is on the ticket's row, with the agent's teams in memory;
     ``do_reply`` then locks the ticket, stores the reply and puts it on the chat's log in one
     transaction (the chat is a local channel). Idempotent per ``client_id`` as ``do_reply``.
     """
     ticket = Ticket.objects.filter(pk=ticket_id).first()
-    if ticket is None or not can_see_ticket(agent, ticket):
+    if ticket is None or not can_change_ticket(agent, ticket):
         return None
     try:
         return do_reply(ticket, agent=agent, text=text, channel=KEY, client_id=client_id)

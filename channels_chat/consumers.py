@@ -27,7 +27,7 @@ from channels_chat.ordering import GAP_WAIT_SECONDS, InOrder
 from channels_chat.serialize import message_view
 from channels_chat.tokens import read_visitor_token
 from hub import realtime
-from hub.access import agent_of, visible_tickets
+from hub.access import agent_of, may_change, visible_tickets
 from hub.net import scope_ip
 from hub.ratelimit import allow, allow_all
 from hub.sockets import SocketConsumer, db_hop
@@ -279,6 +279,10 @@ class VisitorConsumer(SocketConsumer):
             await self.send_json({"type": "status", "status": "solved", "csat": True})
 
 
+# What an agent's pane sends that the visitor sees: refused for read-only profiles.
+CHANGES = frozenset({"send", "typing", "read"})
+
+
 class AgentChatConsumer(SocketConsumer):
     """The agent's chat pane: live log of followed chats, typing and read receipts to the visitor.
 
@@ -330,6 +334,10 @@ class AgentChatConsumer(SocketConsumer):
         if not isinstance(content, dict):
             return
         ticket_id = content.get("ticket_id")
+        if content.get("type") in CHANGES and not may_change(self.agent):
+            # A viewer follows chats but never writes, types or marks anything read.
+            await self.send_json({"type": "error", "code": "read_only", "ticket_id": ticket_id})
+            return
         if content.get("type") == "send":
             self.outbox.put_nowait(content)
             return

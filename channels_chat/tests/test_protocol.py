@@ -12,7 +12,7 @@ from channels_chat.models import ChatMessage, ChatSession, Widget
 from channels_chat.tests.conftest import ORIGIN, receive_until
 from channels_chat.tokens import Visitor, new_visitor_token, visitor_token
 from hub.actions import do_reply
-from hub.models import Agent, Message, Ticket
+from hub.models import Agent, Message, Role, Ticket
 from hub.tests.factories import AgentFactory, TeamFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -266,3 +266,31 @@ async def test_a_visitor_over_the_rate_limit_is_told_so_and_nothing_is_stored(
 
     assert frames[-1]["code"] == "rate_limited"
     assert await database_sync_to_async(ChatMessage.objects.count)() == 3
+
+
+async def test_a_viewer_follows_a_chat_but_cannot_write_type_or_mark_it_read(
+    widget: Widget, visitor, team, connect
+) -> None:
+    viewer = await database_sync_to_async(AgentFactory.create)(teams=[team], role=Role.VIEWER)
+    ws = await connect(widget, visitor[0])
+    await send(ws, "Hallo")
+    await receive_until(ws, "message")
+    ticket = await database_sync_to_async(Ticket.objects.get)()
+    pane = WebsocketCommunicator(AgentChatConsumer.as_asgi(), "/ws/chat/agent/")
+    pane.scope["user"] = await database_sync_to_async(lambda: viewer.user)()
+    assert (await pane.connect())[0]
+    await pane.send_json_to({"type": "follow", "ticket_id": ticket.pk})
+    assert [m["text"] for m in (await pane.receive_json_from(timeout=5))["messages"]] == ["Hallo"]
+
+    for frame in (
+        {"type": "send", "ticket_id": ticket.pk, "client_id": "v1", "text": "Darf ich?"},
+        {"type": "typing", "ticket_id": ticket.pk, "active": True},
+        {"type": "read", "ticket_id": ticket.pk, "seq": 1},
+    ):
+        await pane.send_json_to(frame)
+        refused = await pane.receive_json_from(timeout=5)
+        assert (refused["type"], refused["code"]) == ("error", "read_only")
+
+    assert await ws.receive_nothing(timeout=0.3)
+    assert not await database_sync_to_async(Message.objects.filter(direction="out").exists)()
+    await pane.disconnect()
