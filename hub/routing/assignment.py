@@ -46,9 +46,9 @@ def agent_skills(agent: Agent) -> set[str]:
 def _lock_online(team_id: int, only: Iterable[int] | None) -> list[Agent]:
     """The online agents that may take it, locked in id order (see ``capacity.pick_agent``)."""
     if only is not None:
-        query = Agent.objects.filter(pk__in=list(only), presence=Presence.ONLINE)
+        query = Agent.objects.assignable().filter(pk__in=list(only), presence=Presence.ONLINE)
     else:
-        query = Agent.objects.filter(teams=team_id, presence=Presence.ONLINE)
+        query = Agent.objects.assignable().filter(teams=team_id, presence=Presence.ONLINE)
     return list(query.select_for_update(no_key=True, of=("self",)).order_by("pk"))
 
 

@@ -81,7 +81,8 @@ def pick_agent(team_id: int, channel: str, pending: Mapping[int, int] | None = N
     agents earlier in this transaction and not yet saved, which count as their load too.
     """
     agents = list(
-        Agent.objects.filter(teams=team_id, presence=Presence.ONLINE)
+        Agent.objects.assignable()
+        .filter(teams=team_id, presence=Presence.ONLINE)
         .select_for_update(no_key=True, of=("self",))
         .order_by("pk")
     )

@@ -13,7 +13,7 @@ from django.utils import timezone
 from channels_chat import actions
 from channels_chat.models import Widget
 from channels_chat.tokens import new_visitor_token
-from hub.models import Agent, Team, Ticket, TicketStatus
+from hub.models import Agent, Role, Team, Ticket, TicketStatus
 from hub.models.teams import Presence
 from hub.pipeline import receive
 from hub.routing.capacity import pick_agent
@@ -89,6 +89,18 @@ def test_agents_who_are_away_or_offline_or_in_another_team_get_no_chats(
 
     assert ticket.assignee is None
     assert ticket.team == team
+    assert "no agent of the team is online" in routing_rule(ticket)
+
+
+def test_online_viewers_and_deactivated_agents_get_no_chats(widget: Widget, team: Team) -> None:
+    online(team, role=Role.VIEWER)
+    gone = online(team)
+    gone.user.is_active = False
+    gone.user.save(update_fields=["is_active"])
+
+    ticket = new_chat(widget)
+
+    assert ticket.assignee is None
     assert "no agent of the team is online" in routing_rule(ticket)
 
 
