@@ -118,3 +118,25 @@ def test_a_senders_name_and_a_file_name_with_bidi_isolates_are_stored_plain(fake
     assert "\u202e" not in message.ticket.customer.display_name
     assert "\u202e" not in message.sender
     assert message.attachments.get().filename == "bildexe.gpj"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_names_stored_before_the_cleaning_lose_their_overrides_when_migrating() -> None:
+    from importlib import import_module
+
+    from django.apps import apps as live_apps
+
+    ticket = TicketFactory.create(subject=f"Rechnung {DISGUISED}")
+    attachment = AttachmentFactory.create(filename=f"bild{RLI}exe.{PDI}gpj")
+    Ticket.objects.filter(pk=ticket.pk).update(subject=f"Rechnung {DISGUISED}")  # as stored long ago
+    Attachment.objects.filter(pk=attachment.pk).update(filename=f"bild{RLI}exe.{PDI}gpj")
+    ticket.customer.__class__.objects.filter(pk=ticket.customer_id).update(display_name=f"Bank{RLO}knaB")
+
+    import_module("hub.migrations.0011_clean_stored_bidi").clean(live_apps, None)
+
+    ticket.refresh_from_db()
+    attachment.refresh_from_db()
+    ticket.customer.refresh_from_db()
+    assert ticket.subject == "Rechnung invoicegpj.exe"
+    assert attachment.filename == "bildexe.gpj"
+    assert ticket.customer.display_name == "BankknaB"
