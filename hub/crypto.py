@@ -112,6 +112,20 @@ class EncryptedTextField(models.TextField):
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
         return Ciphertext(value) if value else value
 
+    def value_to_string(self, obj: models.Model) -> str:
+        # Serialization (dumpdata, fixtures) writes the token as stored, never the plain text.
+        return str(obj.__dict__.get(self.attname) or "")
+
+    def to_python(self, value: Any) -> Any:
+        # A serialized token read back (loaddata) stays the token it was, not encrypted twice.
+        if isinstance(value, str) and value and not isinstance(value, Ciphertext):
+            try:
+                decrypt(value)
+            except UndecryptableSecret:
+                return value
+            return Ciphertext(value)
+        return value
+
     def formfield(self, **kwargs: Any) -> Any:
         # A form made from the model must not send the secret to the browser either.
         defaults: dict[str, Any] = {"form_class": forms.CharField, "widget": forms.PasswordInput(render_value=False)}

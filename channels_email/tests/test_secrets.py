@@ -236,3 +236,20 @@ def test_any_form_made_from_the_model_leaves_the_password_out_of_the_page() -> N
     form = forms.modelform_factory(Mailbox, fields=["address", "smtp_password"])(instance=box)
 
     assert "geheim" not in str(form) and 'type="password"' in str(form)
+
+
+def test_dumpdata_writes_passwords_encrypted_and_loaddata_brings_them_back_unchanged(tmp_path) -> None:
+    from django.core.management import call_command
+
+    box = Mailbox.objects.create(address="dump@hub.example", smtp_password="geheim-smtp", imap_password="geheim-imap")
+    out = io.StringIO()
+
+    call_command("dumpdata", "channels_email.mailbox", stdout=out)
+
+    assert "geheim" not in out.getvalue()
+    dump = tmp_path / "mailboxes.json"
+    dump.write_text(out.getvalue())
+    Mailbox.objects.filter(pk=box.pk).delete()
+    call_command("loaddata", str(dump), stdout=io.StringIO())
+    restored = Mailbox.objects.get(address="dump@hub.example")
+    assert (restored.smtp_password, restored.imap_password) == ("geheim-smtp", "geheim-imap")
