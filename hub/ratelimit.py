@@ -5,12 +5,15 @@ Each check is one round trip on the process's pooled Redis connection (``hub.poo
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
+
+log = logging.getLogger(__name__)
 
 
 def allow(scope: str, key: str, limit: int, window: int = 60) -> bool:
@@ -85,19 +88,33 @@ class FailureLimit:
     def _name(self, key: str) -> str:
         return f"rl:{self.scope}:{key}:{int(time.time() // self.window)}"
 
+    # Failure limits fail open: while the cache (Redis) is down, a webhook's mail and an agent's
+    # sign-in must still go through; the outage is logged, not turned into a 500.
+
     def blocked(self, key: str) -> bool:
-        return self.limit > 0 and int(cache.get(self._name(key)) or 0) >= self.limit
+        try:
+            return self.limit > 0 and int(cache.get(self._name(key)) or 0) >= self.limit
+        except Exception:  # any cache failure: not blocked, and say so
+            log.warning("failure limit %s not checked: the cache is unavailable", self.scope, exc_info=True)
+            return False
 
     def record(self, key: str) -> int:
         """Count one failure of ``key``; the failures so far in this window (one round trip)."""
         name = self._name(key)
-        backend = _redis()
-        if backend is None:
-            return _count(name, self.window)
-        return _incr_all(backend, [name], self.window)[0]
+        try:
+            backend = _redis()
+            if backend is None:
+                return _count(name, self.window)
+            return _incr_all(backend, [name], self.window)[0]
+        except Exception:  # any cache failure: uncounted, and say so
+            log.warning("failure of %s not counted: the cache is unavailable", self.scope, exc_info=True)
+            return 0
 
     def clear(self, key: str) -> None:
-        cache.delete(self._name(key))
+        try:
+            cache.delete(self._name(key))
+        except Exception:  # nothing to clear without the cache
+            log.warning("failures of %s not cleared: the cache is unavailable", self.scope, exc_info=True)
 
     def retry_after(self) -> int:
         """Seconds until the current window ends."""
