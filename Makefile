@@ -69,7 +69,7 @@ test-embedded: install
 
 # Everything but the browser and real-worker tests, for a quick loop.
 test-fast: install
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest -q -m "not browser and not worker" $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest -q -m "not browser and not worker and not fault" $(PYTEST_ARGS)
 
 # Ruff, mypy, the import rules between hub, channel apps and frontend (pyproject.toml,
 # tool.importlinter), and no model change without its migration.

@@ -88,7 +88,7 @@ def test_the_preview_follows_the_unsaved_values_and_may_be_framed_by_the_hub_onl
     widget = Widget.objects.create(name="Shop", brand_colour="#111111")
     query = form(brand_colour="#22aa44", greeting_de="Moin!", lang="de")
 
-    response = signed_in(admin).get(f"/agent/settings/chat-widgets/{widget.pk}/preview/", query)
+    response = signed_in(admin).get(f"/agent/settings/chat-widgets/{widget.pk}/preview/", query)  # type: ignore[arg-type]
 
     html = response.content.decode()
     assert "#22aa44" in html and "Moin!" in html and "E-Mail *" in html

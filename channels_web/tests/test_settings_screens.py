@@ -98,7 +98,7 @@ def test_a_form_without_an_email_field_or_a_list_without_choices_is_refused(admi
 def test_the_preview_shows_unsaved_fields(admin) -> None:
     client = signed_in(admin)
 
-    response = client.get("/agent/settings/web-forms/new/preview/", form(**{"fields-1-label": "Anliegen"}))
+    response = client.get("/agent/settings/web-forms/new/preview/", form(**{"fields-1-label": "Anliegen"}))  # type: ignore[arg-type]
 
     html = response.content.decode()
     assert "Anliegen" in html and "Schreiben Sie uns" in html

@@ -27,6 +27,7 @@ from hub.routing import assignment
 
 log = logging.getLogger(__name__)
 
+
 def away_after() -> timedelta:
     """Without a heartbeat for this long (the workspace sends one a minute while open), an online
     agent is set away (``PRESENCE_AWAY_AFTER_SECONDS``)."""

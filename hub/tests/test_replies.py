@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from hub import adapters
-from hub.adapters import BaseAdapter, Capabilities
+from hub.adapters import BaseAdapter, Capabilities, DeliveryResult, Interaction
+from hub.models import InboundEvent, Message
 from hub.replies import reply_route
 from hub.tests.factories import CustomerFactory, IdentityFactory, TicketFactory
 
@@ -25,6 +26,12 @@ class Refusing(BaseAdapter):
 
     def can_reply(self, ticket_id: int) -> tuple[bool, str]:
         return False, self.why
+
+    def normalize(self, event: InboundEvent) -> Interaction:
+        raise NotImplementedError("routing of replies only")
+
+    def send(self, message: Message) -> DeliveryResult:
+        return DeliveryResult(ok=False, error=self.why, retryable=False)
 
 
 @pytest.fixture

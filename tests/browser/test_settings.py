@@ -86,11 +86,12 @@ def test_a_viewer_finds_no_control_to_change_anything(new_page, team: Team) -> N
 
     # Forged requests from the viewer's own session are refused too.
     token = page.evaluate("JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRFToken']")
-    for url, form in (
+    forged: list[tuple[str, dict[str, str | float | bool]]] = [
         (f"/agent/t/{ticket.pk}/send/", {"text": "Hallo", "mode": "reply", "client_id": "abcdefgh1234"}),
         (f"/agent/t/{ticket.pk}/update/", {"status": "solved"}),
         ("/agent/settings/account/", {"name": "X", "language": "de", "time_zone": "UTC"}),
-    ):
+    ]
+    for url, form in forged:
         response = page.request.post(url, form=form, headers={"X-CSRFToken": token})
         assert response.status == 403, url
     api = page.request.post(f"/api/v1/tickets/{ticket.pk}/notes/", data={"text": "x"}, headers={"X-CSRFToken": token})
