@@ -48,7 +48,8 @@ class Message(models.Model):
     quoted_text = models.TextField(blank=True)
     # Provider id (Message-ID, chat message id, call SID); unique per channel where set.
     external_id = models.CharField(max_length=998, null=True, blank=True)
-    # A channel's conversation key (chat session, call SID) that later messages thread by.
+    # A channel's conversation key (chat session, call SID) that later messages thread by; for a
+    # mail that arrived before the one it answers, that parent's Message-ID, which it waits for.
     thread_key = models.CharField(max_length=200, blank=True, db_index=True)
     # The agent client's idempotency key for a send: a retried request gives the same message.
     client_id = models.CharField(max_length=64, null=True, blank=True)
