@@ -133,3 +133,25 @@ def latest_per_key(
     )
     sql = f"SELECT m.* FROM unnest({', '.join(arrays)}) AS k({', '.join(aliases)}) CROSS JOIN LATERAL ({inner}) AS m"
     return sql, params + inner_params
+
+
+def update_from_arrays(model: type[models.Model], rows: Sequence[models.Model], fields: Sequence[str]) -> SQL:
+    """``UPDATE <table> SET f = v.f, … FROM unnest(<one array per column>) AS v WHERE pk = v.pk``
+    (PostgreSQL): ``fields`` of many rows in one statement, each row its own values."""
+    meta = model._meta
+    pk = meta.pk
+    assert pk is not None
+    columns: list[models.Field[Any, Any]] = [pk]
+    for name in fields:
+        field = meta.get_field(name)
+        assert isinstance(field, models.Field)
+        columns.append(field)
+    params: list[Any] = [[c.get_db_prep_save(getattr(row, c.attname), connection) for row in rows] for c in columns]
+    arrays = ", ".join(f"%s::{c.rel_db_type(connection)}[]" for c in columns)
+    names = [connection.ops.quote_name(str(c.column)) for c in columns]
+    sets = ", ".join(f"{name} = v.{name}" for name in names[1:])
+    sql = (
+        f"UPDATE {table(model)} AS t SET {sets} FROM unnest({arrays}) AS v({', '.join(names)}) "
+        f"WHERE t.{names[0]} = v.{names[0]}"
+    )
+    return sql, params

@@ -22,12 +22,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import reduce
 from operator import or_
-from typing import Any
 
-from django.db import connection, models
+from django.db import connection
 from django.db.models import Q
 
-from hub import events, realtime, routing
+from hub import events, realtime, routing, sql
 from hub.adapters import Interaction
 from hub.models import (
     Attachment,
@@ -62,25 +61,9 @@ def update_rows(rows: list[Ticket], fields: list[str]) -> None:
         for row in rows:
             row.save(update_fields=fields)
         return
-    meta = Ticket._meta
-    qn = connection.ops.quote_name
-    pk = meta.pk
-    assert pk is not None
-    columns: list[models.Field[Any, Any]] = [pk]
-    for name in fields:
-        field = meta.get_field(name)
-        assert isinstance(field, models.Field)
-        columns.append(field)
-    params = [[c.get_db_prep_save(getattr(row, c.attname), connection) for row in rows] for c in columns]
-    arrays = ", ".join(f"%s::{c.rel_db_type(connection)}[]" for c in columns)
-    names = [qn(str(c.column)) for c in columns]
-    sets = ", ".join(f"{name} = v.{name}" for name in names[1:])
-    sql = (
-        f"UPDATE {qn(meta.db_table)} AS t SET {sets} FROM unnest({arrays}) AS v({', '.join(names)}) "  # noqa: S608
-        f"WHERE t.{names[0]} = v.{names[0]}"
-    )
+    statement, params = sql.update_from_arrays(Ticket, rows, fields)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(statement, params)
 
 
 # What threading and duplicate checks read of an earlier message.
@@ -109,21 +92,12 @@ def _latest_in_sessions(sessions: set[tuple[str, str]]) -> dict[tuple[str, str],
             if earlier is not None:
                 found[(channel, session)] = earlier
         return found
-    qn = connection.ops.quote_name
-
-    def column(name: str) -> str:
-        field = Message._meta.get_field(name)
-        assert isinstance(field, models.Field)
-        return qn(str(field.column))
-
-    columns = ", ".join(column(name) for name in (*_MESSAGE_FIELDS, "thread_key"))
-    sql = (
-        f"SELECT m.* FROM unnest(%s::text[], %s::text[]) AS k(channel, session) "  # noqa: S608
-        f"CROSS JOIN LATERAL (SELECT {columns} FROM {qn(Message._meta.db_table)} "
-        f"WHERE {column('channel')} = k.channel AND {column('thread_key')} = k.session "
-        f"ORDER BY {column('created_at')} DESC, {column('id')} DESC LIMIT 1) AS m"
+    statement, params = sql.latest_per_key(
+        Message,
+        (*_MESSAGE_FIELDS, "thread_key"),
+        keys={"channel": [c for c, _ in ordered], "thread_key": [s for _, s in ordered]},
     )
-    rows = Message.objects.raw(sql, [[c for c, _ in ordered], [s for _, s in ordered]])
+    rows = Message.objects.raw(statement, params)
     return {(message.channel, message.thread_key): message for message in rows}
 
 
