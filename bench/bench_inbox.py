@@ -52,4 +52,4 @@ def run(ctx: Context) -> None:
             except Exception as exc:  # noqa: BLE001 - reported in the table, the run goes on
                 ctx.unavailable(case, role, f"{type(exc).__name__}: {exc}", status="error")
                 continue
-            ctx.measure(case, role, url, note=f"messages: {ctx.message_counts.get(name, '?')}")
+            ctx.measure(case, role, url, target_ms=TARGET_MS, note=f"messages: {ctx.message_counts.get(name, '?')}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -12,10 +13,26 @@ import nh3
 from django.db.models import F
 from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
 from django.urls import reverse
+from django.utils import formats
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.timezone import localtime
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from hub.adapters import UnknownChannel, get_adapter
-from hub.models import Agent, EventKind, Message, MessageKind, Priority, Ticket, TicketEvent, TicketStatus
+from hub.models import (
+    Agent,
+    DeliveryStatus,
+    EventKind,
+    Message,
+    MessageKind,
+    Priority,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+)
 
 # Events that a message already shows (replied, note, threaded) are not repeated as lines.
 SHOWN_EVENTS = (
@@ -68,6 +85,41 @@ def _inline_images(message: Message) -> str:
     return _CID_SRC.sub(swap, message.html)
 
 
+def _label(channel: str) -> str:
+    # Imported here: regions imports this module.
+    from frontend.regions import channel_label
+
+    return _per_language(("channel", channel), lambda: channel_label(channel))
+
+
+def _status(value: str) -> str:
+    # What Message.get_delivery_status_display says: the choice's label, else the value itself.
+    return _per_language(("status", value), lambda: str(dict(DeliveryStatus.choices).get(value, value)))
+
+
+_labels: dict[tuple[str, str, str], str] = {}
+
+
+def _per_language(key: tuple[str, str], make: Callable[[], str]) -> str:
+    """A translated label, kept per language: looking it up again cost more than the rest of a line."""
+    full = (get_language() or "", *key)
+    found = _labels.get(full)
+    if found is None:
+        found = _labels[full] = make()
+    return found
+
+
+@dataclass(frozen=True)
+class Meta:
+    icon: str
+    channel: str
+    sender: str
+    iso: str
+    title: str
+    short: str
+    status: str
+
+
 @dataclass(frozen=True)
 class Item:
     kind: str  # "message" or "event"
@@ -75,6 +127,7 @@ class Item:
     message: Message | None = None
     event: TicketEvent | None = None
     text: str = ""  # the sentence of a system event
+    customer: str = ""  # who wrote a customer's message that names nobody
 
     @property
     def dom_id(self) -> str:
@@ -98,6 +151,51 @@ class Item:
         if m.channel == "email":
             return "email"
         return "bubble"
+
+    @cached_property
+    def meta(self) -> Meta:
+        """The message's header line, formatted once in Python (``timeline/_meta.html``).
+
+        In the template, three date formats, the channel's name and the delivery status cost
+        about 0.4 ms a message on a busy page's deep context: a fifth of a 300-message ticket's
+        page. The strings are the template filters' own (``date:'c'``, the default localized
+        format, ``SHORT_DATETIME_FORMAT``), in the active language and time zone.
+        """
+        from frontend.templatetags.workspace import ICONS  # the tags import regions, which imports this
+
+        assert self.message is not None
+        m = self.message
+        local = localtime(m.created_at)
+        sender = m.author_agent.name if m.author_agent_id is not None and m.author_agent is not None else m.sender
+        return Meta(
+            icon=ICONS.get(m.channel, "chat"),
+            channel=_label(m.channel),
+            sender=sender or self.customer or str(m.ticket.customer),
+            iso=local.isoformat(),
+            title=formats.localize(local),
+            short=formats.date_format(local, "SHORT_DATETIME_FORMAT"),
+            status=_status(m.delivery_status),
+        )
+
+    @cached_property
+    def meta_html(self) -> SafeString:
+        """The header line's icon, channel, direction, sender and time; the delivery state is the template's."""
+        assert self.message is not None
+        meta = self.meta
+        return format_html(
+            '<svg class="icon" aria-hidden="true"><use href="#i-{}"/></svg>\n'
+            '  <span class="sr-only">{},</span>\n'
+            '  <span class="direction sr-only">{}</span>\n'
+            '  <bdi class="sender">{}</bdi>\n'
+            '  <time datetime="{}" title="{}">{}</time>',
+            meta.icon,
+            meta.channel,
+            _("received") if self.message.direction == "in" else _("sent"),
+            meta.sender,
+            meta.iso,
+            meta.title,
+            meta.short,
+        )
 
     @property
     def email_doc(self) -> str:
@@ -234,7 +332,8 @@ def items(
         e.data.get("assignee_id") for e in event_list if e.kind == EventKind.ASSIGNED and e.data.get("assignee_id")
     }
     names = {a.pk: a.name for a in Agent.objects.filter(pk__in=agent_ids).select_related("user")} if agent_ids else {}
-    result = Items(Item("message", m.created_at, message=m) for m in message_list)
+    customer = str(ticket.customer)
+    result = Items(Item("message", m.created_at, message=m, customer=customer) for m in message_list)
     result += [Item("event", e.created_at, event=e, text=describe(e, names)) for e in event_list]
     result.sort(key=lambda i: (i.at, 0 if i.kind == "event" else 1))
     result.older = older

@@ -166,9 +166,10 @@ def sessions_opened(dsn: str, database: str) -> int:
     return int(row[0]) if row else 0
 
 
-def connected(dsn: str, database: str) -> int:
+def connected(dsn: str, database: str, application: str) -> int:
     with psycopg.connect(dsn, autocommit=True) as conn:
-        row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [database]).fetchone()
+        sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND application_name = %s"
+        row = conn.execute(sql, [database, application]).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -182,7 +183,9 @@ def test_the_web_tier_reuses_pooled_connections_across_500_webhook_posts(tmp_pat
     mailbox = Mailbox.objects.create(address="pool@hub.example", name="Pool")
     auth = f"{db['USER'] or 'postgres'}:{db['PASSWORD']}" if db["PASSWORD"] else (db["USER"] or "postgres")
     host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-    url = f"postgres://{auth}@{host}/{db['NAME']}"
+    # The web tier's connections carry a name of their own: the test's own are not counted.
+    application = f"pool-test-{os.getpid()}"
+    url = f"postgres://{auth}@{host}/{db['NAME']}?application_name={application}"
     admin = f"postgresql://{auth}@{host}/postgres"
     pool_size = 3
     port = free_port()
@@ -234,7 +237,7 @@ def test_the_web_tier_reuses_pooled_connections_across_500_webhook_posts(tmp_pat
             for start_at in range(20, 520, 100):
                 statuses = list(executor.map(post, range(start_at, start_at + 100)))
                 assert set(statuses) == {202}
-                peak = max(peak, connected(admin, db["NAME"]))
+                peak = max(peak, connected(admin, db["NAME"], application))
         opened = sessions_opened(admin, db["NAME"]) - before
         redis_opened = connections_received(private_redis) - redis_before - 1
     finally:
@@ -245,7 +248,7 @@ def test_the_web_tier_reuses_pooled_connections_across_500_webhook_posts(tmp_pat
     # sessions counter also counts this test's own probes (one per sample).
     probes = 2 * 5 + 1
     assert opened - probes <= 2 * pool_size, log.read_text()[-3000:]
-    assert peak <= 2 * pool_size + 2  # + this test's connection and the probe itself
+    assert 0 < peak <= 2 * pool_size
     # The failed-token guard reads Redis on every POST, each receipt sets the drain flag and
     # queues a drain: all of it on each process's few pooled connections (was one per POST).
     assert redis_opened <= 2 * 8, redis_opened
