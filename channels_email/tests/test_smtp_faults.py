@@ -6,12 +6,22 @@ import asyncio
 import logging
 import smtplib
 import socket
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from django.db import OperationalError
 
 from channels_email.smtp import InboundHandler, controller
+
+
+def run(coroutine: Coroutine[Any, Any, str]) -> str:
+    """The handler's answer, from a loop of its own on another thread: whatever an earlier test
+    left running on this one, the SMTP server runs its handler on a thread of its own too."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result(timeout=10)
 
 
 def free_port() -> int:
@@ -33,7 +43,7 @@ def test_an_unforeseen_failure_in_a_session_is_a_temporary_451_with_a_fixed_text
     error = OperationalError('connection to server at "127.0.0.1", port 5432 failed: Connection refused\n\tIs the')
     caplog.set_level(logging.ERROR, "channels_email.smtp")
 
-    answer = asyncio.run(InboundHandler().handle_exception(error))
+    answer = run(InboundHandler().handle_exception(error))
 
     assert answer == "451 4.3.0 Temporary failure, please retry"
     assert "OperationalError" in caplog.text and "Connection refused" in caplog.text  # the log has it all
@@ -62,7 +72,7 @@ def test_the_mailbox_lookup_failing_at_rcpt_is_answered_451(caplog: pytest.LogCa
 
     # No database access is allowed in this test (no django_db mark): the lookup raises, as it
     # does with PostgreSQL down.
-    answer = asyncio.run(handler.handle_RCPT(None, None, envelope, "support@hub.example", []))
+    answer = run(handler.handle_RCPT(None, None, envelope, "support@hub.example", []))
 
     assert answer == "451 4.3.0 Temporary failure, please retry"
     assert envelope.rcpt_tos == []
