@@ -47,7 +47,7 @@ def test_the_database_never_holds_a_usable_token(agent: Agent) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM hub_apitoken")
         stored = " ".join(str(v) for v in cursor.fetchone())
-        cursor.execute("SELECT changes::text, target_label FROM hub_auditentry")
+        cursor.execute("SELECT CAST(changes AS TEXT), target_label FROM hub_auditentry")
         logged = " ".join(str(v) for row in cursor.fetchall() for v in row)
     secret = token.rsplit("_", 1)[1]
     assert token not in stored and secret not in stored and secret not in logged
