@@ -12,11 +12,12 @@ from urllib.parse import unquote
 import nh3
 from django.db.models import F
 from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
+from django.template.defaultfilters import filesizeformat, linebreaksbr
 from django.urls import reverse
 from django.utils import formats
 from django.utils.functional import cached_property
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -109,6 +110,27 @@ def _per_language(key: tuple[str, str], make: Callable[[], str]) -> str:
     return found
 
 
+def _delivery_needs_template(message: Message) -> bool:
+    """A reply whose delivery failed (the resend button) or waits for a retry (its time)."""
+    if message.direction != "out" or message.kind != MessageKind.MESSAGE:
+        return False
+    status = message.delivery_status
+    return status == DeliveryStatus.FAILED or (status == DeliveryStatus.QUEUED and message.delivery_next_at is not None)
+
+
+def _attachments_html(message: Message) -> SafeString | str:
+    """``timeline/_attachments.html``: the message's files (prefetched with the timeline)."""
+    files = list(message.attachments.all())
+    if not files:
+        return ""
+    rows = format_html_join(
+        "",
+        '<li><a href="{}" download><bdi>{}</bdi></a> <span class="muted">({})</span></li>',
+        ((reverse("api-v1:attachment-download", args=[a.pk]), a.filename, filesizeformat(a.size)) for a in files),
+    )
+    return format_html('<ul class="attachments" aria-label="{}">{}</ul>', _("Attachments"), rows)
+
+
 @dataclass(frozen=True)
 class Meta:
     icon: str
@@ -128,6 +150,7 @@ class Item:
     event: TicketEvent | None = None
     text: str = ""  # the sentence of a system event
     customer: str = ""  # who wrote a customer's message that names nobody
+    fresh: bool = False  # on a page of older items, loaded into the page later
 
     @property
     def dom_id(self) -> str:
@@ -195,6 +218,61 @@ class Item:
             meta.iso,
             meta.title,
             meta.short,
+        )
+
+    @cached_property
+    def html(self) -> SafeString | None:
+        """The item drawn in Python, or None where the template draws it (``timeline_items.html``).
+
+        A mail card is what a long ticket is made of, and through its three templates
+        (``email.html``, ``_meta.html``, ``_attachments.html``) it cost about 0.4 ms: most of
+        a 300-message ticket's page. The markup is those templates', which still draw the
+        other kinds of items and a reply whose delivery failed or waits (its resend button
+        and retry time need the agent and the request).
+        """
+        m = self.message
+        if m is None or self.style != "email" or _delivery_needs_template(m):
+            return None
+        announce = ""
+        if m.direction == "in":
+            said = _("New message from %(name)s") % {"name": m.sender or self.customer}
+            announce = format_html(' data-announce="{}"', said)
+        subject = format_html('<div class="email-subject"><bdi>{}</bdi></div>', m.subject) if m.subject else ""
+        if m.html:
+            body = format_html(
+                '<iframe class="email-body" sandbox="allow-same-origin" referrerpolicy="no-referrer" '
+                'loading="lazy" title="{}" srcdoc="{}"></iframe>',
+                _("Email content"),
+                self.email_doc,
+            )
+        else:
+            body = format_html('<div class="email-text">{}</div>', linebreaksbr(m.text, autoescape=True))
+        quoted = ""
+        if m.quoted_text:
+            quoted = format_html(
+                '<details class="quoted"><summary aria-label="{}">…</summary>'
+                '<div class="quoted-text">{}</div></details>',
+                _("Show quoted text"),
+                linebreaksbr(m.quoted_text, autoescape=True),
+            )
+        delivery = ""
+        if m.direction == "out" and m.kind == MessageKind.MESSAGE:
+            delivery = format_html('<span class="delivery delivery-{}">{}</span>', m.delivery_status, self.meta.status)
+        return format_html(
+            '<article id="m-{}" class="item email {}" data-message-id="{}"{}{}>\n'
+            '  <header class="email-head"><span class="meta">\n  {}\n  {}\n</span>{}</header>\n'
+            "  {}\n  {}\n  {}\n</article>\n",
+            m.pk,
+            m.direction,
+            m.pk,
+            mark_safe(" data-fresh") if self.fresh else "",
+            announce,
+            self.meta_html,
+            delivery,
+            subject,
+            body,
+            quoted,
+            _attachments_html(m),
         )
 
     @property
@@ -332,8 +410,8 @@ def items(
         e.data.get("assignee_id") for e in event_list if e.kind == EventKind.ASSIGNED and e.data.get("assignee_id")
     }
     names = {a.pk: a.name for a in Agent.objects.filter(pk__in=agent_ids).select_related("user")} if agent_ids else {}
-    customer = str(ticket.customer)
-    result = Items(Item("message", m.created_at, message=m, customer=customer) for m in message_list)
+    customer, fresh = str(ticket.customer), before_message is not None
+    result = Items(Item("message", m.created_at, message=m, customer=customer, fresh=fresh) for m in message_list)
     result += [Item("event", e.created_at, event=e, text=describe(e, names)) for e in event_list]
     result.sort(key=lambda i: (i.at, 0 if i.kind == "event" else 1))
     result.older = older
