@@ -252,3 +252,66 @@ def test_the_web_tier_reuses_pooled_connections_across_500_webhook_posts(tmp_pat
     # The failed-token guard reads Redis on every POST, each receipt sets the drain flag and
     # queues a drain: all of it on each process's few pooled connections (was one per POST).
     assert redis_opened <= 2 * 8, redis_opened
+
+
+@pytest.mark.worker
+@pytest.mark.postgres(reason="Django's connection pool is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_a_celery_worker_reuses_pooled_connections_across_200_tasks(tmp_path: Path, private_redis: str) -> None:
+    from celery import Celery
+
+    db = connection.settings_dict
+    auth = f"{db['USER'] or 'postgres'}:{db['PASSWORD']}" if db["PASSWORD"] else (db["USER"] or "postgres")
+    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    admin = f"postgresql://{auth}@{host}/postgres"
+    pool_size = 2
+    env = os.environ | {
+        "DATABASE_URL": f"postgres://{auth}@{host}/{db['NAME']}",
+        "DATABASE_POOL_SIZE": str(pool_size),
+        "REDIS_URL": private_redis,  # its broker: nobody else's worker takes these tasks
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "LOG_LEVEL": "INFO",
+    }
+    log = tmp_path / "worker.log"
+    with log.open("wb") as out:
+        worker = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "celery", "-A", "hub", "worker", "--pool=prefork", "--concurrency=2"),
+                *("--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"),
+                *("-n", f"pool-test-{os.getpid()}@%h"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    sender = Celery(broker=private_redis)
+    try:
+        deadline = time.monotonic() + 60
+        while "ready." not in log.read_text(errors="replace"):
+            assert worker.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.2)
+        for _ in range(10):  # warm: both pool children have opened their pools
+            sender.send_task("hub.tasks.sweep_inbound")
+        time.sleep(2)
+        before = sessions_opened(admin, db["NAME"])
+        for _ in range(200):
+            sender.send_task("hub.tasks.sweep_inbound")
+
+        def finished() -> int:
+            return log.read_text(errors="replace").count("hub.tasks.sweep_inbound[")
+
+        deadline = time.monotonic() + 120
+        while finished() < 2 * 210:  # "received" and "succeeded" for each
+            assert worker.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.2)
+        opened = sessions_opened(admin, db["NAME"]) - before
+    finally:
+        sender.close()
+        os.killpg(worker.pid, 15)
+        worker.wait(timeout=60)
+
+    # Two pool children, each at most pool_size connections, kept across the tasks (plus this
+    # test's own probe); PostgreSQL health checks and all.
+    assert opened - 1 <= 2 * pool_size, log.read_text()[-3000:]
