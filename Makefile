@@ -21,7 +21,7 @@ EMBEDDED_TEST_DATABASE_URL ?= sqlite:///$(CURDIR)/var/test-embedded/hub.sqlite3
 EMBEDDED_TEST_MARKERS := not postgres and not redis and not browser and not worker and not fault
 EMBEDDED_TEST_WORKERS ?= 2
 
-.PHONY: install run run-services test test-embedded test-fast lint format bench clean messages
+.PHONY: install run run-services test test-embedded test-fast lint format bench bench-compare clean messages
 
 install: $(STAMP) assets
 
@@ -90,6 +90,12 @@ messages: $(STAMP)
 
 bench: install
 	DEBUG=true $(PY) -m bench.run
+
+# The same generated mails through django-helpdesk (installed into var/helpdesk-venv on first
+# use) and through the hub's front doors, on the benchmark's 10k database; prints the ratio.
+BENCH_COMPARE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hub_bench10k
+bench-compare: install
+	DATABASE_URL=$(BENCH_COMPARE_DATABASE_URL) $(PY) -m bench.helpdesk_compare
 
 clean:
 	rm -rf var/ frontend/static/frontend/dist frontend/node_modules frontend/widget/node_modules

@@ -473,6 +473,7 @@ def main() -> int:
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-never-in-production-0123456789abcdef")
     # This process only reads the database and writes the mailbox: no Redis of its own needed.
     os.environ["REDIS_URL"] = ""
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
