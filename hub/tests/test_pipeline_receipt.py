@@ -12,7 +12,7 @@ from hub.tests.fake_channel import FakeChannel, payload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="a data-modifying CTE")
+postgresql_only = pytest.mark.postgres(reason="a data-modifying CTE")
 
 
 def write_in_one_statement(event: InboundEvent, ref: str) -> list[int]:

@@ -160,9 +160,7 @@ def test_a_rule_can_assign_a_named_agent_or_hand_the_ticket_to_the_teams_strateg
     assert complaint.events.filter(kind=EventKind.ASSIGNED).count() == 1
 
 
-@pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="worker processes share a PostgreSQL database"
-)
+@pytest.mark.postgres(reason="worker processes share a PostgreSQL database")
 def test_parallel_workers_never_put_an_agent_over_capacity_nor_assign_a_ticket_twice(
     fake_channel: FakeChannel, team: Team
 ) -> None:

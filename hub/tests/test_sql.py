@@ -14,7 +14,7 @@ from hub.tests.factories import CustomerFactory, MessageFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 
-postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="LATERAL and unnest are PostgreSQL's")
+postgresql_only = pytest.mark.postgres(reason="LATERAL and unnest are PostgreSQL's")
 
 
 def run(statement: sql.SQL) -> list[tuple]:
