@@ -77,9 +77,7 @@ class Message(models.Model):
                 condition=models.Q(delivery_status__in=["queued", "sending"]),
             ),
             # The inbox row's "reply not delivered": a few rows, read per ticket of a page.
-            models.Index(
-                fields=["ticket"], name="message_failed_ticket", condition=models.Q(delivery_status="failed")
-            ),
+            models.Index(fields=["ticket"], name="message_failed_ticket", condition=models.Q(delivery_status="failed")),
         ]
         constraints = [
             models.UniqueConstraint(
