@@ -22,6 +22,7 @@ without running ``atexit``, at ``worker_process_shutdown``.
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 from typing import Any
 
@@ -49,13 +50,19 @@ class PooledRedisCache(RedisCache):
 
 
 def close_database_pools(**_signal: Any) -> None:
-    """Close this process's PostgreSQL pools: their connections end now, not at the server's timeout."""
+    """Close this process's PostgreSQL pools: their connections end now, not at the server's timeout.
+
+    Only pools that were opened: a process that never reached the database (a start-up that
+    stopped on a bad setting, SQLite) has nothing to close and reads no settings here.
+    """
+    backend = sys.modules.get("django.db.backends.postgresql.base")
+    pools: dict[str, Any] = getattr(getattr(backend, "DatabaseWrapper", None), "_connection_pools", {})
+    if not pools:
+        return
     from django.db import connections
 
-    for alias in connections:
+    for alias in list(pools):
         conn: Any = connections[alias]  # PostgreSQL's wrapper: close_pool
-        if getattr(conn, "_connection_pools", {}).get(alias) is None:
-            continue  # never opened here
         with contextlib.suppress(Exception):
             conn.close()
         with contextlib.suppress(Exception):
