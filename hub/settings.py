@@ -356,6 +356,10 @@ send held (409, with the newer messages) when the customer or a colleague wrote 
 # address per 24 h; more means a loop (two helpdesks answering each other) and stops there.
 AUTO_MESSAGE_LIMIT = env.int("AUTO_MESSAGE_LIMIT", default=3, min_value=0)
 
+# --- Presence --------------------------------------------------------------------------------
+# An online agent whose open workspace sent no heartbeat for this long is set away.
+PRESENCE_AWAY_AFTER_SECONDS = env.int("PRESENCE_AWAY_AFTER_SECONDS", default=300, min_value=60)
+
 # --- Worker throughput -------------------------------------------------------------------------
 # Celery's Django fixup closes the database connection before and after every task unless this
 # is set, and with a pool it closes the whole pool every 2 × this many tasks. Connections come
@@ -364,10 +368,6 @@ AUTO_MESSAGE_LIMIT = env.int("AUTO_MESSAGE_LIMIT", default=3, min_value=0)
 # checks a connection before the next task gets it (a dead one after a PostgreSQL restart is
 # replaced there). The pool itself is never thrown away for this.
 CELERY_DB_REUSE_MAX = 1_000_000_000
-# --- Presence --------------------------------------------------------------------------------
-# An online agent whose open workspace sent no heartbeat for this long is set away.
-PRESENCE_AWAY_AFTER_SECONDS = env.int("PRESENCE_AWAY_AFTER_SECONDS", default=300, min_value=60)
-
 
 # --- Settings the apps contribute -------------------------------------------------------------
 # Each app of the project keeps its own settings in <app>/conf.py, parsed as strictly as these
