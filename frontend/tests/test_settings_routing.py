@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from hub.models import Agent, RoutingRule, Team, TeamRouting, Ticket, TicketEvent
+from hub.models import Agent, BusinessCalendar, RoutingRule, Team, TeamRouting, Ticket, TicketEvent
 from hub.pipeline import receive
 from hub.tests.factories import TicketFactory
 from hub.tests.fake_channel import FakeChannel, payload
@@ -149,28 +149,21 @@ def test_the_ticket_timeline_says_which_rule_routed_it_and_why(
     assert [describe(e, {}) for e in routed][-1] == "Routed: rule «Rechnungen»: team Billing; priority high"
 
 
-def test_a_teams_business_hours_are_set_per_day_and_a_wrong_span_is_shown_on_its_day(admin: Client, team: Team) -> None:
+def test_a_teams_calendar_is_chosen_on_its_routing_screen_and_the_strategy_form_keeps_it(
+    admin: Client, team: Team
+) -> None:
     url = f"{URL}teams/{team.pk}/"
-    days = {
-        "mon": "09:00-12:00, 13:00-17:00",
-        "tue": "09:00-17:00",
-        "wed": "",
-        "thu": "",
-        "fri": "",
-        "sat": "",
-        "sun": "",
-    }
+    office = BusinessCalendar.objects.create(name="Büro Berlin", hours={"mon": [["09:00", "17:00"]]})
 
-    bad = admin.post(url, {"strategy": "least_loaded", "timezone": "Europe/Berlin", **days, "fri": "17:00-09:00"})
-    saved = admin.post(url, {"strategy": "least_loaded", "timezone": "Europe/Berlin", **days})
+    saved = admin.post(url, {"strategy": "least_loaded", "calendar": str(office.pk)})
+    inline = admin.post(url, {"strategy": "round_robin"})  # the index's inline form: strategy only
 
-    assert bad.status_code == 400 and "ends before it starts" in bad.content.decode()
-    assert saved.status_code == 302
-    routing = TeamRouting.objects.get(team=team)
-    assert routing.strategy == "least_loaded"
-    assert routing.business_hours == {
-        "timezone": "Europe/Berlin",
-        "days": {"mon": [["09:00", "12:00"], ["13:00", "17:00"]], "tue": [["09:00", "17:00"]]},
-    }
+    assert saved.status_code == 302 and inline.status_code == 302
+    team.refresh_from_db()
+    assert team.calendar == office
+    assert TeamRouting.objects.get(team=team).strategy == "round_robin"
     page = admin.get(url).content.decode()
-    assert 'value="09:00-12:00, 13:00-17:00"' in page
+    assert f'<option value="{office.pk}" selected>Büro Berlin</option>' in page
+    admin.post(url, {"strategy": "round_robin", "calendar": ""})
+    team.refresh_from_db()
+    assert team.calendar is None

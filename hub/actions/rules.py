@@ -11,7 +11,7 @@ from typing import Any
 from django.db import transaction
 
 from hub import audit
-from hub.models import Agent, ExternalLookup, RoutingRule, Team, TeamRouting
+from hub.models import Agent, BusinessCalendar, ExternalLookup, RoutingRule, Team, TeamRouting
 from hub.models.routing import rules_changed
 from hub.routing.schema import RuleSpec
 
@@ -89,18 +89,23 @@ def do_move_rule(*, actor: Agent, rule: RoutingRule, by: int) -> list[RoutingRul
     return do_reorder_rules(actor=actor, order=order)
 
 
+# ``calendar=KEEP``: leave the team's calendar as it is (the inline strategy form sends none).
+KEEP: Any = object()
+
+
 @transaction.atomic
 def do_set_team_routing(
-    *, actor: Agent, team: Team, strategy: str, business_hours: dict[str, Any] | None = None
+    *, actor: Agent, team: Team, strategy: str, calendar: BusinessCalendar | None = KEEP
 ) -> TeamRouting:
-    """A team's assignment strategy (and business hours, when given; validated by the caller)."""
+    """A team's assignment strategy, and its business calendar when given (None: always open)."""
     routing, _ = TeamRouting.objects.select_for_update().get_or_create(team=team)
-    before = {"strategy": routing.strategy, "business_hours": routing.business_hours}
+    before = {"strategy": routing.strategy, "calendar": str(team.calendar or "")}
     routing.strategy = strategy
-    if business_hours is not None:
-        routing.business_hours = business_hours
     routing.save()
-    after = {"strategy": routing.strategy, "business_hours": routing.business_hours}
+    if calendar is not KEEP and team.calendar_id != (calendar.pk if calendar else None):
+        team.calendar = calendar
+        team.save(update_fields=["calendar"])
+    after = {"strategy": routing.strategy, "calendar": str(team.calendar or "")}
     audit.record(actor, "team.routing_updated", target=team, label=team.name, changes=audit.diff(before, after))
     return routing
 

@@ -1,6 +1,7 @@
 from hub.models.account import Account
 from hub.models.audit import AuditEntry
 from hub.models.automatic import AutomaticMessage
+from hub.models.calendars import BusinessCalendar
 from hub.models.customers import Customer, CustomerMerge, Identity, IdentityKind, Organization
 from hub.models.inbound import InboundEvent, InboundState
 from hub.models.invitations import Invitation
@@ -26,6 +27,7 @@ __all__ = [
     "Attachment",
     "AuditEntry",
     "AutomaticMessage",
+    "BusinessCalendar",
     "ChannelSetting",
     "Customer",
     "CustomerMerge",

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hub.crypto import EncryptedTextField
+from hub.models.calendars import BusinessCalendar
 from hub.models.teams import Agent, Team
 from hub.models.tickets import Ticket
 
@@ -74,14 +75,12 @@ class Strategy(models.TextChoices):
 
 
 class TeamRouting(models.Model):
-    """How a team's tickets are assigned, and its business hours (absent: manual, always open)."""
+    """How a team's tickets are assigned (absent: manual). Its hours are ``Team.calendar``."""
 
     team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="routing", primary_key=True)
     strategy = models.CharField(_("assignment"), max_length=20, choices=Strategy.choices, default=Strategy.MANUAL)
     # Round robin: the agent who got the team's latest ticket; the next one in id order is next.
     last_assigned = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    # {"timezone": "Europe/Berlin", "days": {"mon": [["09:00", "17:00"]], …}} (hub.routing.hours)
-    business_hours = models.JSONField(_("business hours"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("team routing")
@@ -169,7 +168,7 @@ def _changed(**_kwargs: Any) -> None:
     rules_changed()
 
 
-for _model in (RoutingRule, TeamRouting, Team, ExternalLookup):
+for _model in (RoutingRule, TeamRouting, Team, ExternalLookup, BusinessCalendar):
     post_save.connect(_changed, sender=_model, dispatch_uid=f"rules-changed-save-{_model.__name__}")
     post_delete.connect(_changed, sender=_model, dispatch_uid=f"rules-changed-delete-{_model.__name__}")
 # Rules hold the agents they assign to; an agent's other changes (presence) do not concern them.

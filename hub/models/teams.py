@@ -8,6 +8,16 @@ from django.utils.translation import gettext_lazy as _
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(unique=True)
+    # Its business hours: SLA clocks, routing timers, chat and phone hours count by it. None:
+    # always open (every minute counts).
+    calendar = models.ForeignKey(
+        "hub.BusinessCalendar",
+        verbose_name=_("business hours"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="teams",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -16,9 +16,9 @@ from typing import Any
 
 import regex
 
+from hub.business_time import ALWAYS, Calendar
 from hub.models import Agent, ExternalLookup, Priority, RoutingRule, Team, TicketStatus
 from hub.routing.facts import Facts
-from hub.routing.hours import ALWAYS, BusinessHours
 from hub.routing.schema import (
     MATCH_TIMEOUT,
     Action,
@@ -191,7 +191,7 @@ class RuleSet:
         rules: list[Compiled],
         teams: dict[str, Team],
         agents: dict[int, Agent],
-        hours: dict[int, BusinessHours] | None = None,
+        hours: dict[int, Calendar] | None = None,
         slugs: dict[int, str] | None = None,
         strategies: dict[int, str] | None = None,
     ) -> None:
@@ -241,22 +241,19 @@ class RuleSet:
     @classmethod
     def build(cls, rules: list[Compiled]) -> RuleSet:
         """Resolve the teams and agents the rules name; every team's strategy and hours."""
+        from hub import calendars
         from hub.models import TeamRouting
-        from hub.routing.hours import parse
 
         slugs = {str(a.value) for r in rules for a in r.actions if a.type is ActionType.SET_TEAM}
         ids = {int(a.value) for r in rules for a in r.actions if a.type is ActionType.ASSIGN and a.value != "team"}
         teams = {t.slug: t for t in Team.objects.filter(slug__in=sorted(slugs))} if slugs else {}
         agents = {a.pk: a for a in Agent.objects.filter(pk__in=sorted(ids))} if ids else {}
-        hours: dict[int, BusinessHours] = {}
-        strategies: dict[int, str] = {}
-        for row in TeamRouting.objects.values("team_id", "strategy", "business_hours"):
-            strategies[row["team_id"]] = row["strategy"]
-            try:
-                if row["business_hours"]:
-                    hours[row["team_id"]] = parse(row["business_hours"])
-            except ValueError as exc:
-                log.error("business hours of team %s are invalid and ignored: %s", row["team_id"], exc)
+        strategies = dict(TeamRouting.objects.values_list("team_id", "strategy"))
+        # Every team's calendar (a broken one is logged and counts as always open).
+        hours = {
+            team.pk: calendars.of(team.calendar)
+            for team in Team.objects.exclude(calendar=None).select_related("calendar")
+        }
         if any(_needs_teams(r) for r in rules):
             team_slugs = dict(Team.objects.values_list("pk", "slug"))
         else:
@@ -272,7 +269,7 @@ class RuleSet:
             self._combined[trigger] = [rule for rule in self.rules if rule.triggers & wanted]
         return self._combined[trigger]
 
-    def hours_of(self, team_id: int | None) -> BusinessHours:
+    def hours_of(self, team_id: int | None) -> Calendar:
         return self.hours.get(team_id, ALWAYS) if team_id is not None else ALWAYS
 
     def slug_of(self, team_id: int | None) -> str:

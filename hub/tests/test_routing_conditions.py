@@ -10,10 +10,10 @@ from django.utils import translation
 from pydantic import ValidationError
 
 from hub.adapters import Interaction, SenderIdentity
+from hub.business_time import build
 from hub.models import Customer, Organization, Ticket
 from hub.routing.engine import Compiled, RuleSet, compile_condition
 from hub.routing.facts import Facts
-from hub.routing.hours import BusinessHours
 from hub.routing.schema import Action, Condition, RuleSpec, problems
 
 
@@ -102,7 +102,7 @@ def test_conditions_about_the_customer_do_not_hold_when_there_is_no_customer() -
 
 
 def test_business_hours_say_outside_at_night_and_count_minutes_only_while_open() -> None:
-    hours = BusinessHours.model_validate({"timezone": "Europe/Berlin", "days": {"mon": [["09:00", "17:00"]]}})
+    hours = build("Europe/Berlin", {"mon": [["09:00", "17:00"]]})
     from datetime import UTC, datetime
 
     monday_night = datetime(2026, 12, 7, 22, 0, tzinfo=UTC)  # a Monday, 23:00 in Berlin

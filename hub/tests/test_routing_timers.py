@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from hub import schedule
-from hub.models import Direction, EventKind, RoutingRule, Team, TeamRouting, Ticket, TicketStatus
+from hub.models import BusinessCalendar, Direction, EventKind, RoutingRule, Team, Ticket, TicketStatus
 from hub.routing.timers import run_due
 from hub.tests.factories import TicketFactory
 
@@ -73,13 +73,10 @@ def test_an_answered_ticket_is_not_escalated(team: Team) -> None:
 
 
 def test_business_minutes_stop_counting_when_the_team_has_closed(team: Team) -> None:
-    TeamRouting.objects.create(
-        team=team,
-        business_hours={
-            "timezone": "Europe/Berlin",
-            "days": {"mon": [["09:00", "17:00"]], "tue": [["09:00", "17:00"]]},
-        },
+    team.calendar = BusinessCalendar.objects.create(
+        name="Büro", time_zone="Europe/Berlin", hours={"mon": [["09:00", "17:00"]], "tue": [["09:00", "17:00"]]}
     )
+    team.save()
     timer_rule("Eskalation", {"kind": "no_agent_reply", "minutes": 30}, [{"type": "set_priority", "value": "high"}])
     evening = datetime(2026, 12, 7, 15, 50, tzinfo=UTC)  # 16:50 in Berlin: ten minutes left on Monday
     waiting(team, since=evening)

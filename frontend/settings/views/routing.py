@@ -12,17 +12,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 
-from frontend.settings.forms.account import time_zones
-from frontend.settings.forms.routing import DAY_LABELS, RuleDraft, choices, hours_text, parse_hours
+from frontend.settings.forms.routing import RuleDraft, choices
 from hub import settings_area
 from hub.actions.rules import (
+    KEEP,
     do_delete_rule,
     do_move_rule,
     do_save_rule,
     do_set_rule_enabled,
     do_set_team_routing,
 )
-from hub.models import Agent, RoutingRule, Strategy, Team, TeamRouting, Trigger
+from hub.models import Agent, BusinessCalendar, RoutingRule, Strategy, Team, TeamRouting, Trigger
 from hub.routing.dry_run import dry_run
 from hub.routing.references import missing_references
 from hub.routing.schema import RuleSpec, problems
@@ -147,43 +147,28 @@ def delete(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
 
 @settings_area.screen(KEY)
 def team(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
-    """A team's assignment strategy and business hours (the index's inline form posts the strategy only)."""
-    found = Team.objects.filter(pk=pk).first()
+    """A team's assignment strategy and business calendar (the index's inline form posts the strategy only)."""
+    found = Team.objects.select_related("calendar").filter(pk=pk).first()
     if found is None:
         raise Http404("no such team")
     current = TeamRouting.objects.filter(team=found).first()
-    stored = current.business_hours if current is not None and current.business_hours else {}
-    zone = request.POST.get("timezone") or stored.get("timezone") or "Europe/Berlin"
-    days = {
-        day: request.POST.get(day, "") if request.method == "POST" else hours_text(stored.get("days", {}).get(day, []))
-        for day in DAY_LABELS
-    }
     strategy = request.POST.get("strategy") or (current.strategy if current is not None else Strategy.MANUAL)
-    errors: dict[str, str] = {}
+    calendars = list(BusinessCalendar.objects.order_by("name"))
     if request.method == "POST":
         if strategy not in Strategy.values:
             messages.error(request, _("Choose how the team's tickets are assigned."))
             return redirect(f"settings:{KEY}:index")
-        hours: dict[str, Any] | None = None
-        if "timezone" in request.POST:
-            hours, errors = parse_hours(zone, days)
-        if not errors:
-            do_set_team_routing(actor=agent, team=found, strategy=strategy, business_hours=hours)
-            messages.success(request, _("Assignment of team “%(name)s” saved.") % {"name": found.name})
-            return redirect(f"settings:{KEY}:index")
+        chosen: Any = KEEP
+        if "calendar" in request.POST:
+            wanted = request.POST["calendar"]
+            chosen = next((c for c in calendars if str(c.pk) == wanted), None)
+        do_set_team_routing(actor=agent, team=found, strategy=strategy, calendar=chosen)
+        messages.success(request, _("Assignment of team “%(name)s” saved.") % {"name": found.name})
+        return redirect(f"settings:{KEY}:index")
     return render(
         request,
         "frontend/settings/routing/team.html",
-        {
-            "team": found,
-            "strategy": strategy,
-            "strategies": Strategy.choices,
-            "timezone": zone,
-            "time_zones": time_zones(),
-            "days": [(day, label, days[day], errors.get(day, "")) for day, label in DAY_LABELS.items()],
-            "errors": errors,
-        },
-        status=400 if errors else 200,
+        {"team": found, "strategy": strategy, "strategies": Strategy.choices, "calendars": calendars},
     )
 
 
