@@ -16,6 +16,7 @@ from hub.models.routing import (
     TimerFiring,
     Trigger,
 )
+from hub.models.sla import SlaClock, SlaPolicy, SlaState, SlaTarget
 from hub.models.teams import Agent, ChannelSetting, Role, Skill, Team
 from hub.models.tickets import Draft, EventKind, Priority, Tag, Ticket, TicketEvent, TicketStatus
 from hub.models.tokens import ApiToken, Scope
@@ -51,6 +52,10 @@ __all__ = [
     "RuleSetVersion",
     "Scope",
     "Skill",
+    "SlaClock",
+    "SlaPolicy",
+    "SlaState",
+    "SlaTarget",
     "Strategy",
     "Tag",
     "Team",

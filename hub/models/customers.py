@@ -14,6 +14,16 @@ class Organization(models.Model):
     key_account_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The service level contracted with this organization: it applies to its customers' tickets
+    # before any other policy.
+    sla_policy = models.ForeignKey(
+        "hub.SlaPolicy",
+        verbose_name=_("SLA policy"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="organizations",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

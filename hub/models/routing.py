@@ -34,6 +34,9 @@ class Trigger(models.TextChoices):
     TICKET_REOPENED = "ticket_reopened", _("Ticket reopened")
     ASSIGNEE_CHANGED = "assignee_changed", _("Assignee changed")
     STATUS_CHANGED = "status_changed", _("Status changed")
+    # Raised once per clock by the SLA beat (``hub.sla``), in business time.
+    SLA_WARNING = "sla_warning", _("SLA at risk")
+    SLA_BREACHED = "sla_breached", _("SLA breached")
 
 
 class RoutingRule(models.Model):

@@ -56,6 +56,17 @@ class Ticket(models.Model):
     solved_at = models.DateTimeField(null=True, blank=True)
     first_response_due = models.DateTimeField(null=True, blank=True)
     resolution_due = models.DateTimeField(null=True, blank=True)
+    # Service level (``hub.sla``): the policy measuring this ticket (chosen when it was created,
+    # by a routing rule, or the organization's contract), and, kept with its clocks
+    # (``SlaClock``), the earliest due time of a running clock and the worst state of them all,
+    # for the inbox's "due soonest" order and its "SLA at risk" view; ``sla_check_at`` is the next
+    # moment a clock warns or breaches, which the beat job finds by index.
+    sla_policy = models.ForeignKey(
+        "hub.SlaPolicy", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    sla_state = models.CharField(max_length=10, blank=True)
+    sla_check_at = models.DateTimeField(null=True, blank=True)
 
     # Denormalized for the inbox list, so a page of rows costs no query per row.
     last_message_preview = models.CharField(max_length=200, blank=True)
@@ -85,6 +96,12 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "-last_activity_at", "-id"], name="ticket_open_assignee", condition=_OPEN),
             # Covers the per-view counts, so they are answered from the index alone.
             models.Index(fields=["team", "assignee", "id"], name="ticket_open_scope", condition=_OPEN),
+            # The SLA beat's pass: only tickets with a clock about to warn or breach.
+            models.Index(
+                fields=["sla_check_at"], name="ticket_sla_check", condition=models.Q(sla_check_at__isnull=False)
+            ),
+            # "Due soonest" and "SLA at risk" over open tickets.
+            models.Index(fields=["sla_due_at", "id"], name="ticket_open_sla_due", condition=_OPEN),
         ]
 
     def __str__(self) -> str:
@@ -120,6 +137,9 @@ class EventKind(models.TextChoices):
     MESSAGE_MOVED_OUT = "message_moved_out", _("Message moved away")
     SURVEY_ANSWERED = "survey_answered", _("Survey answered")
     CALLBACK_DUE = "callback_due", _("Callback due")
+    SLA_WARNING = "sla_warning", _("SLA at risk")
+    SLA_BREACHED = "sla_breached", _("SLA breached")
+    SLA_POLICY = "sla_policy", _("SLA policy set")
 
 
 class TicketEvent(models.Model):
