@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channels_web.models import WebForm
 from hub.models import Team
-from hub.public_url import normalize_origin
+from hub.settings_forms import OriginsField, TeamChoice
 
 FIELD_TYPES = [
     ("text", _("Text")),
@@ -20,33 +20,6 @@ FIELD_TYPES = [
 ]
 # Fields with a meaning: the sender's address, the ticket's subject and its message.
 SPECIAL = {"email", "subject", "message"}
-
-
-class TeamChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Team) -> str:
-        return obj.name
-
-
-class OriginsField(forms.CharField):
-    widget = forms.Textarea(attrs={"rows": 3, "placeholder": "https://shop.example.com"})
-
-    def prepare_value(self, value: Any) -> Any:
-        return "\n".join(value) if isinstance(value, list) else value
-
-    def clean(self, value: Any) -> list[str]:
-        text = super().clean(value) or ""
-        found: list[str] = []
-        for line in text.splitlines():
-            if not line.strip():
-                continue
-            origin = normalize_origin(line)
-            if origin is None:
-                raise forms.ValidationError(
-                    _("“%(line)s” is not a web address like https://shop.example.com."), params={"line": line.strip()}
-                )
-            if origin not in found:
-                found.append(origin)
-        return found
 
 
 class WebFormForm(forms.ModelForm):
