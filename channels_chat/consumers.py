@@ -1,7 +1,8 @@
 """Websocket protocol of the widget (visitors) and of the agent's chat pane.
 
 Visitor → server: resume {after}, message {client_id, text}, typing {active}, read {seq},
-contact {name, email}, transcript, csat {rating, comment}.
+contact {name, email}, transcript, csat {rating, comment}. Messages, contact details and
+transcripts are rate-limited: over a limit, the answer is error {code: rate_limited}.
 Server → visitor: message {seq, client_id, from, text, agent, attachment, at}, ack {client_id, seq},
 synced {last_seq, agent_read_seq, csat}, typing {active, name}, read {by, seq}, status {status, csat},
 error {code, client_id}.
@@ -28,7 +29,7 @@ from channels_chat.serialize import message_view
 from channels_chat.tokens import read_visitor_token
 from hub import realtime
 from hub.access import agent_of, may_change, visible_tickets
-from hub.net import scope_ip
+from hub.net import rate_key, scope_ip
 from hub.ratelimit import allow, allow_all
 from hub.sockets import SocketConsumer, db_hop
 
@@ -62,17 +63,20 @@ def header(scope: dict[str, Any], name: bytes) -> str:
     return ""
 
 
-def client_ip(scope: dict[str, Any]) -> str:
-    return scope_ip(scope)
+def address_key(scope: dict[str, Any]) -> str:
+    """What limits by address count for this socket's client (``hub.net.rate_key``)."""
+    return rate_key(scope_ip(scope))
 
 
 class VisitorConsumer(SocketConsumer):
     session: ChatSession | None = None
     ticket_group: str | None = None
+    address = ""
     gap: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         self.session = None
+        self.address = address_key(self.scope)
         self.order = InOrder(0)
         # Held while deciding and sending message frames, so the log goes out in order (``ordering``).
         self.sending = asyncio.Lock()
@@ -104,7 +108,7 @@ class VisitorConsumer(SocketConsumer):
         visitor = read_visitor_token(token, widget.key)
         if visitor is None:
             return 4401
-        if not allow_all([("chat-connect-ip", client_ip(self.scope), settings.CHAT_SESSIONS_PER_IP * 5)]):
+        if not allow("chat-connect-ip", self.address, settings.CHAT_SESSIONS_PER_IP * 5):
             return 4429
         session = actions.open_session(widget, visitor, language=language)
         return session, actions.ticket_id_for(session)
@@ -172,14 +176,16 @@ class VisitorConsumer(SocketConsumer):
 
     async def _message(self, content: dict[str, Any]) -> None:
         assert self.session is not None
-        session, ip, known = self.session, client_ip(self.scope), self.ticket_group is not None
+        session, address, known = self.session, self.address, self.ticket_group is not None
 
         def post() -> tuple[ChatMessage, bool, int | None]:
             # Limits and message in one hop to the thread (the cache calls block): one round trip
-            # to Redis for both limits, one statement to the database (``append``).
+            # to Redis for both limits, one statement to the database (``append``). The visitor's
+            # limit comes first: a message it refuses takes nothing from the address's budget, so
+            # one visitor flooding does not silence everyone else behind that address.
             limits = [
                 ("chat-visitor", session.visitor_id, settings.CHAT_RATE_PER_VISITOR),
-                ("chat-ip", ip, settings.CHAT_RATE_PER_IP),
+                ("chat-ip", address, settings.CHAT_RATE_PER_IP),
             ]
             if not allow_all(limits):
                 raise ChatError("rate_limited")
@@ -216,16 +222,28 @@ class VisitorConsumer(SocketConsumer):
 
     async def _contact(self, content: dict[str, Any]) -> None:
         assert self.session is not None
-        await db(actions.save_contact)(
-            self.session, name=str(content.get("name") or ""), email=str(content.get("email") or "")
-        )
+        session, name, email = self.session, str(content.get("name") or ""), str(content.get("email") or "")
+
+        def save() -> None:
+            # Each save is a write to the session: limited like messages, checked in the same hop.
+            if not allow("chat-contact", session.visitor_id, settings.CHAT_CONTACT_RATE_PER_VISITOR):
+                raise ChatError("rate_limited")
+            actions.save_contact(session, name=name, email=email)
+
+        await db(save)()
         await self.send_json({"type": "contact_saved"})
 
     async def _transcript(self, content: dict[str, Any]) -> None:
         assert self.session is not None
-        if not allow("chat-transcript", self.session.visitor_id, 3, 3600):
-            raise ChatError("rate_limited")
-        await db(actions.request_transcript)(self.session)
+        session = self.session
+
+        def request() -> None:
+            # The limit's cache call blocks: made on the thread, never on the socket's event loop.
+            if not allow("chat-transcript", session.visitor_id, 3, 3600):
+                raise ChatError("rate_limited")
+            actions.request_transcript(session)
+
+        await db(request)()
         await self.send_json({"type": "transcript_requested"})
 
     async def _csat(self, content: dict[str, Any]) -> None:

@@ -15,6 +15,12 @@ from channels_chat.tokens import file_token
 
 
 def message_view(message: ChatMessage) -> dict[str, Any]:
+    """One message as the widget and the agents' pane show it.
+
+    An attachment's link is signed here, each time a conversation is loaded (resume, poll,
+    the pane's history) or a message pushed: links expire (``CHAT_FILE_LINK_MAX_AGE_SECONDS``),
+    so a view of the conversation must never be served from a copy made earlier.
+    """
     data: dict[str, Any] = {
         "type": "message",
         "seq": message.seq,

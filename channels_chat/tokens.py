@@ -7,6 +7,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core import signing
 
 from channels_chat.models import ChatMessage, Widget
@@ -56,13 +57,25 @@ def verify_identity(widget: Widget, value: str, signature: str) -> bool:
     return hmac.compare_digest(identity_hash(widget, value), signature.strip().lower())
 
 
+class FileLinkExpired(Exception):
+    """A file link we signed, older than ``CHAT_FILE_LINK_MAX_AGE_SECONDS``."""
+
+
 def file_token(message: ChatMessage) -> str:
+    """The signed part of a link to the message's file; it carries its time of signing."""
     return signing.dumps({"m": message.pk, "s": str(message.session.public_id)}, salt=FILE_SALT, compress=False)
 
 
 def read_file_token(token: str) -> tuple[int, str] | None:
+    """(message id, session id) of a link we signed, None for anything else.
+
+    Raises ``FileLinkExpired`` for a genuine link that is too old: a link copied out of a chat
+    must not open the file forever, and its holder deserves to be told why it no longer works.
+    """
     try:
-        data = signing.loads(token, salt=FILE_SALT)
+        data = signing.loads(token, salt=FILE_SALT, max_age=settings.CHAT_FILE_LINK_MAX_AGE_SECONDS)
+    except signing.SignatureExpired:
+        raise FileLinkExpired from None
     except signing.BadSignature:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("m"), int) or not isinstance(data.get("s"), str):

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
+from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 
 from channels_chat import actions
@@ -23,10 +24,17 @@ from channels_chat.actions import ChatError
 from channels_chat.availability import is_online
 from channels_chat.models import ChatMessage, ChatSession, Widget
 from channels_chat.serialize import message_view, session_view
-from channels_chat.tokens import Visitor, new_visitor_token, read_file_token, read_visitor_token, verify_identity
+from channels_chat.tokens import (
+    FileLinkExpired,
+    Visitor,
+    new_visitor_token,
+    read_file_token,
+    read_visitor_token,
+    verify_identity,
+)
 from hub.identity import InvalidIdentity, normalize_email
-from hub.net import request_ip
-from hub.ratelimit import allow
+from hub.net import rate_key, request_ip
+from hub.ratelimit import allow, allow_all
 
 View = Callable[..., HttpResponse]
 # Types a browser would run or render in our origin: always served as downloads.
@@ -34,7 +42,8 @@ INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
 
 def _ip(request: HttpRequest) -> str:
-    return request_ip(request)
+    """What limits by address count for this request's client (``hub.net.rate_key``)."""
+    return rate_key(request_ip(request))
 
 
 def _cors(response: HttpResponse, origin: str) -> HttpResponse:
@@ -153,9 +162,12 @@ def _session(widget: Widget, visitor: Visitor, data: dict[str, Any] | None = Non
 
 
 def _limit(request: HttpRequest, visitor: Visitor) -> None:
-    if not allow("chat-visitor", visitor.visitor_id, settings.CHAT_RATE_PER_VISITOR) or not allow(
-        "chat-ip", _ip(request), settings.CHAT_RATE_PER_IP
-    ):
+    """The websocket's limits on messages, counted in the same keys (``consumers``)."""
+    limits = [
+        ("chat-visitor", visitor.visitor_id, settings.CHAT_RATE_PER_VISITOR),
+        ("chat-ip", _ip(request), settings.CHAT_RATE_PER_IP),
+    ]
+    if not allow_all(limits):
         raise ChatError("rate_limited")
 
 
@@ -193,6 +205,8 @@ def messages(request: HttpRequest, widget: Widget, visitor: Visitor) -> HttpResp
 
 @widget_endpoint()
 def contact(request: HttpRequest, widget: Widget, visitor: Visitor) -> HttpResponse:
+    if not allow("chat-contact", visitor.visitor_id, settings.CHAT_CONTACT_RATE_PER_VISITOR):
+        raise ChatError("rate_limited")
     data = _json(request)
     session = _session(widget, visitor, data)
     actions.save_contact(session, name=str(data.get("name") or ""), email=str(data.get("email") or ""))
@@ -246,8 +260,14 @@ def csat(request: HttpRequest, widget: Widget, visitor: Visitor) -> HttpResponse
 
 
 def download(request: HttpRequest, token: str) -> HttpResponseBase:
-    """A chat attachment by its signed link; anything but plain images is served as a download."""
-    found = read_file_token(token)
+    """A chat attachment by its signed link; anything but plain images is served as a download.
+
+    An expired link is answered 410 with a page that says how to get a fresh one.
+    """
+    try:
+        found = read_file_token(token)
+    except FileLinkExpired:
+        return render(request, "channels_chat/file_link_expired.html", status=410)
     if found is None:
         raise Http404
     message = ChatMessage.objects.filter(pk=found[0], session__public_id=found[1]).exclude(file="").first()

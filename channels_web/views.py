@@ -11,7 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from channels_web.forms import HONEYPOT, build_form, spam_reason, stamp
 from channels_web.inbound import submit
 from channels_web.models import WebForm
-from hub.net import request_ip
+from hub.net import rate_key, request_ip
 from hub.ratelimit import allow
 
 
@@ -21,7 +21,7 @@ def _handle(request: HttpRequest, slug: str, *, embed: bool) -> HttpResponse:
     context = {"webform": webform, "embed": embed, "honeypot": HONEYPOT}
     if request.method == "POST":
         form = build_form(webform, request.POST, request.FILES)
-        if not allow("webform-ip", request_ip(request), settings.WEBFORM_RATE_PER_IP, 3600):
+        if not allow("webform-ip", rate_key(request_ip(request)), settings.WEBFORM_RATE_PER_IP, 3600):
             return render(request, template, context | {"form": form, "limited": True}, status=429)
         if form.is_valid():
             data = dict(form.cleaned_data)

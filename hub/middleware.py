@@ -16,7 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import ngettext
 
-from hub.net import is_trusted_proxy, request_ip
+from hub.net import is_trusted_proxy, rate_key, request_ip
 from hub.ratelimit import FailureLimit
 
 log = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ def _minutes(seconds: int) -> int:
 class FailedAuthThrottleMiddleware:
     """Sign-ins (the agents' and the admin's) and credentials in ``Authorization`` headers (API
     and webhook tokens) are refused for a while after too many failures, by account and by
-    client address (``hub.net``: behind trusted proxies, the real client).
+    client address (``hub.net``: behind trusted proxies, the real client; an IPv6 client's /64).
 
     Only failures count: a wrong password (Django's ``user_login_failed``), a request with an
     ``Authorization`` header answered 401. A refused attempt is not tried at all, so a password
@@ -173,7 +173,7 @@ class FailedAuthThrottleMiddleware:
         ip = request_ip(request)
         username = str(request.POST.get("username") or "")
         by_account, by_ip = _login_limits()
-        for limit, key in ((by_account, _account(username)), (by_ip, ip)):
+        for limit, key in ((by_account, _account(username)), (by_ip, rate_key(ip))):
             if limit.blocked(key):
                 log.warning(
                     "sign-in refused: too many failures (%s) for %r from %s on %s",
@@ -198,7 +198,7 @@ class FailedAuthThrottleMiddleware:
     def _token(self, request: HttpRequest) -> HttpResponse:
         ip = request_ip(request)
         limit = _token_limit()
-        if limit.blocked(ip):
+        if limit.blocked(rate_key(ip)):
             log.warning("credentials refused: too many failed tokens from %s on %s", ip, request.path)
             minutes = _minutes(limit.retry_after())
             detail = ngettext(
@@ -209,7 +209,7 @@ class FailedAuthThrottleMiddleware:
             return JsonResponse({"detail": detail}, status=429, headers={"Retry-After": str(limit.retry_after())})
         response = self.get_response(request)
         if response.status_code == 401:
-            failures = limit.record(ip)
+            failures = limit.record(rate_key(ip))
             log.info("token refused from %s on %s (%d failures in this window)", ip, request.path, failures)
         return response
 
@@ -223,7 +223,7 @@ def _count_failed_sign_in(
     username = str(credentials.get("username") or "")
     by_account, by_ip = _login_limits()
     failures = by_account.record(_account(username))
-    by_ip.record(ip)
+    by_ip.record(rate_key(ip))
     log.info("sign-in failed for %r from %s (%d failures of this account in this window)", username[:150], ip, failures)
 
 

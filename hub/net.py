@@ -5,6 +5,8 @@ visitors together. X-Forwarded-For names the real client, but anyone can send th
 it is believed only as far as it was written by proxies listed in TRUSTED_PROXIES. Each
 trusted proxy appends the address it saw, so the header is read from the right, skipping
 trusted proxies; the first address that is not one is the client.
+
+Limits by address count ``rate_key`` of the client's address, not the address itself.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 # Hops read from the right; a longer header is an attempt to make us work, not a real chain.
 MAX_HOPS = 20
+# An IPv6 host is given a whole /64 (its provider's smallest unit, where SLAAC and privacy
+# extensions pick addresses at will), so one visitor has 2**64 addresses to rotate through.
+IPV6_RATE_PREFIX = 64
 
 
 @cache
@@ -93,3 +98,17 @@ def scope_ip(scope: dict[str, Any]) -> str:
     # Repeated headers are one comma-separated list (RFC 9110), in the order they came.
     forwarded = ",".join(v.decode("latin1") for k, v in scope.get("headers", ()) if k == b"x-forwarded-for")
     return client_ip_from(remote, forwarded or None)
+
+
+def rate_key(ip: str) -> str:
+    """What a limit by client address counts: an IPv4 address itself, an IPv6 address's /64.
+
+    Counted one by one, IPv6 addresses would let one visitor take a fresh address for every
+    request. Anything that is not an address (``unknown``) is its own key.
+    """
+    address = _address(ip)
+    if address is None:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((address, IPV6_RATE_PREFIX), strict=False))
+    return str(address)

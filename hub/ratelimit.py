@@ -1,10 +1,12 @@
 """Fixed-window rate limits in the shared cache (Redis in production), for public entry points.
 
-Each check is one round trip on the process's pooled Redis connection (``hub.pools``).
+Each check is one round trip on the process's pooled Redis connection (``hub.pools``). Limits
+by client address take ``hub.net.rate_key`` of it (an IPv6 client's /64), never the raw address.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Sequence
@@ -12,16 +14,31 @@ from dataclasses import dataclass
 
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import NoScriptError
 
 log = logging.getLogger(__name__)
+
+# Counts the hit in each key (KEYS, in order) up to the first whose count passed its limit
+# (ARGV[2..]), each key living ARGV[1] seconds: a hit refused by one limit is not counted by the
+# limits after it. One script is atomic, so concurrent processes never see half of it.
+_COUNT_IN_ORDER = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCR', key)
+  if count == 1 then redis.call('EXPIRE', key, ARGV[1]) end
+  counts[i] = count
+  if count > tonumber(ARGV[i + 1]) then break end
+end
+return counts
+"""
+_COUNT_IN_ORDER_SHA = hashlib.sha1(_COUNT_IN_ORDER.encode(), usedforsecurity=False).hexdigest()
 
 
 def allow(scope: str, key: str, limit: int, window: int = 60) -> bool:
     """Count one hit of ``key`` in ``scope``; False once ``limit`` hits fell into this window.
 
-    One round trip with Redis (``allow_all`` of one limit: INCR and EXPIRE, pipelined), on the
-    process's pooled connection (``hub.pools``), so concurrent processes count into the same key
-    without a race.
+    One round trip with Redis (``allow_all`` of one limit), on the process's pooled connection
+    (``hub.pools``), so concurrent processes count into the same key without a race.
     """
     if limit <= 0:
         return True
@@ -56,20 +73,48 @@ def _incr_all(backend: RedisCache, names: Sequence[str], window: int) -> list[in
     return [int(count) for count in pipe.execute()[0::2]]
 
 
-def allow_all(limits: Sequence[tuple[str, str, int]], window: int = 60) -> bool:
-    """``allow`` for each (scope, key, limit), counting a hit in every one: True if all allow.
+def _count_in_order(backend: RedisCache, names: Sequence[str], limits: Sequence[int], window: int) -> list[int]:
+    """``_COUNT_IN_ORDER`` in one round trip (EVALSHA; the script's text once per Redis start)."""
+    keys = [backend.make_and_validate_key(name) for name in names]
+    client = backend._cache.get_client(keys[0], write=True)
+    args = [window + 1, *limits]
+    try:
+        counts = client.evalsha(_COUNT_IN_ORDER_SHA, len(keys), *keys, *args)
+    except NoScriptError:  # a Redis that has not seen the script yet (started, restarted, flushed)
+        counts = client.eval(_COUNT_IN_ORDER, len(keys), *keys, *args)
+    return [int(count) for count in counts]
 
-    With Redis, one round trip for all of them (INCR and EXPIRE each, pipelined) instead of two
-    per limit: the chat checks two limits on every message. The keys and counts are ``allow``'s.
+
+def allow_all(limits: Sequence[tuple[str, str, int]], window: int = 60) -> bool:
+    """``allow`` for each (scope, key, limit) in order: True if all allow.
+
+    A hit refused by one limit is not counted by the limits after it. Put the narrow limit (a
+    visitor) before the shared one (everyone behind the visitor's address): a visitor who floods
+    is stopped by their own limit and leaves the shared budget to the others, who would otherwise
+    be refused until the window ends. A hit refused by a later limit still counts in the earlier
+    ones (it was an attempt of that visitor).
+
+    With Redis, one round trip for all of them (a script: INCR, and EXPIRE on a window's first
+    hit) instead of two per limit: the chat checks two limits on every message. The keys and
+    counts are ``allow``'s.
     """
     limits = [(scope, key, limit) for scope, key, limit in limits if limit > 0]
     if not limits:
         return True
     bucket = int(time.time() // window)
     names = [f"rl:{scope}:{key}:{bucket}" for scope, key, _limit in limits]
+    ceilings = [limit for _scope, _key, limit in limits]
     backend = _redis()
-    counts = [_count(name, window) for name in names] if backend is None else _incr_all(backend, names, window)
-    return all(count <= limit for count, (_scope, _key, limit) in zip(counts, limits, strict=True))
+    if backend is not None:
+        counts = _count_in_order(backend, names, ceilings, window)
+    else:
+        counts = []
+        for name, limit in zip(names, ceilings, strict=True):
+            counts.append(_count(name, window))
+            if counts[-1] > limit:
+                break
+    # Fewer counts than limits: counting stopped at a limit that refused the hit.
+    return len(counts) == len(limits) and all(count <= limit for count, limit in zip(counts, ceilings, strict=True))
 
 
 @dataclass(frozen=True)

@@ -41,11 +41,14 @@ async def connect() -> AsyncIterator[Connect]:
     opened: list[WebsocketCommunicator] = []
 
     async def open_socket(
-        widget: Widget, token: str, origin: str = ORIGIN, expect: bool = True
+        widget: Widget, token: str, origin: str = ORIGIN, expect: bool = True, peer: str | None = None
     ) -> WebsocketCommunicator:
         communicator = WebsocketCommunicator(
             application, f"/ws/chat/visitor/{widget.key}/?token={token}", headers=[(b"origin", origin.encode())]
         )
+        if peer is not None:
+            # The server fills in the client's address; the test communicator leaves it out.
+            communicator.scope["client"] = (peer, 40000)
         connected, code = await communicator.connect(timeout=5)
         assert connected is expect, f"connect gave {connected}, {code}"
         if connected:

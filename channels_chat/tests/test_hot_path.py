@@ -179,6 +179,7 @@ def test_both_rate_limits_count_in_one_go_and_with_the_single_check(settings) ->
     limits = [("test-visitor", "v1", 3), ("test-ip", "10.0.0.1", 5)]
 
     assert [allow_all(limits) for _ in range(3)] == [True, True, True]
-    assert allow_all(limits) is False  # the visitor's fourth
-    assert allow("test-ip", "10.0.0.1", 5) is True  # the address's fifth hit
+    assert allow_all(limits) is False  # the visitor's fourth, not counted for the address
+    assert allow("test-ip", "10.0.0.1", 5) is True  # the address's fourth hit
+    assert allow_all([("test-ip", "10.0.0.1", 5)]) is True
     assert allow_all([("test-ip", "10.0.0.1", 5)]) is False

@@ -18,7 +18,7 @@ from channels_web.forms import STAMP_SALT
 from channels_web.models import WebForm
 from hub.config import Env, SettingError
 from hub.models import Team, Ticket
-from hub.net import client_ip_from, scope_ip
+from hub.net import client_ip_from, rate_key, scope_ip
 
 PROXY = "10.0.0.5"
 
@@ -59,6 +59,21 @@ def test_a_websocket_scope_reads_repeated_forwarded_headers_in_order(settings) -
 
     assert scope_ip(scope) == "7.7.7.7"
     assert scope_ip({"client": ("203.0.113.9", 1), "headers": scope["headers"]}) == "203.0.113.9"
+
+
+@pytest.mark.parametrize(
+    ("client", "key"),
+    [
+        ("203.0.113.9", "203.0.113.9"),
+        ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2::1", "2001:db8:1:2::/64"),  # the same household, another privacy address
+        ("2001:db8:1:3::1", "2001:db8:1:3::/64"),  # the next /64: someone else
+        ("::ffff:198.51.100.1", "198.51.100.1"),
+        ("unknown", "unknown"),
+    ],
+)
+def test_limits_count_an_ipv4_client_by_its_address_and_an_ipv6_client_by_its_64(client: str, key: str) -> None:
+    assert rate_key(client) == key
 
 
 def test_trusted_proxies_are_parsed_strictly() -> None:
@@ -120,6 +135,34 @@ def test_without_trusted_proxies_everyone_behind_the_proxy_shares_one_limit(webf
     assert codes == [200, 200, 429]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_visitor_rotating_ipv6_addresses_within_their_64_shares_one_web_form_limit(
+    webform: WebForm, settings
+) -> None:
+    settings.WEBFORM_RATE_PER_IP = 2
+
+    codes = [submit(webform, f"2001:db8:5:6::{n + 1:x}") for n in range(3)]
+    neighbour = submit(webform, "2001:db8:5:7::1")
+
+    assert codes == [200, 200, 429]
+    assert neighbour == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_password_guesses_from_rotating_ipv6_addresses_are_counted_for_their_64(settings) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.AUTH_FAILURES_PER_ADDRESS = 3
+    settings.AUTH_FAILURES_PER_ACCOUNT = 100
+
+    def sign_in(username: str, address: str) -> int:
+        return Client().post("/login/", {"username": username, "password": "falsch"}, REMOTE_ADDR=address).status_code
+
+    guesses = [sign_in(f"nobody{n}", f"2001:db8:9:9::{n + 1:x}") for n in range(4)]
+
+    assert guesses == [200, 200, 200, 429]
+    assert sign_in("nobody9", "2001:db8:9:a::1") == 200
+
+
 # --- chat widget (HTTP and websocket) ---------------------------------------------------------
 
 
@@ -179,3 +222,41 @@ async def test_websocket_connections_are_limited_per_real_visitor_not_per_proxy(
     assert first == [True] * 5 + [False]
     assert other is True
     assert spoofed == [True] * 5 + [False]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_websocket_connections_from_rotating_ipv6_addresses_share_their_64s_limit(
+    widget: Widget, settings
+) -> None:
+    settings.CHAT_SESSIONS_PER_IP = 1  # five connections per address and minute
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    token = new_visitor_token(widget)[0]
+
+    rotating = [await _connect(widget, token, PROXY, f"2001:db8:7:7::{n + 1:x}") for n in range(6)]
+    neighbour = await _connect(widget, token, PROXY, "2001:db8:7:8::1")
+
+    assert rotating == [True] * 5 + [False]
+    assert neighbour is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_wrong_webhook_tokens_from_rotating_ipv6_addresses_are_counted_for_their_64(settings) -> None:
+    settings.AUTH_FAILURES_PER_ADDRESS = 3
+
+    def post(address: str) -> int:
+        return (
+            Client(REMOTE_ADDR=address)
+            .post(
+                "/api/v1/channels/email/inbound",
+                b"Subject: x\r\n\r\nx",
+                content_type="message/rfc822",
+                HTTP_AUTHORIZATION="Bearer falsch",
+            )
+            .status_code
+        )
+
+    guesses = [post(f"2001:db8:c:c::{n + 1:x}") for n in range(4)]
+
+    assert guesses == [401, 401, 401, 429]
+    assert post("2001:db8:c:d::1") == 401
