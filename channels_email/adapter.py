@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext as _
-
 from channels_email.autoreply import BOUNCE, Bounce
 from channels_email.mailboxes import cached_mailbox
 from channels_email.models import Mailbox
@@ -129,20 +127,18 @@ class EmailAdapter(BaseAdapter):
         return send(message)
 
     def recipient(self, ticket_id: int) -> str:
-        from channels_email.outbound import recipient_for
-
-        ticket = Ticket.objects.filter(pk=ticket_id).first()
-        address = recipient_for(ticket)[0] if ticket is not None else None
-        return address or ""
+        return self.reach(ticket_id)[2]
 
     def can_reply(self, ticket_id: int) -> tuple[bool, str]:
+        usable, reason, _recipient = self.reach(ticket_id)
+        return usable, reason
+
+    def reach(self, ticket_id: int) -> tuple[bool, str, str]:
         from channels_email.outbound import recipient_for
 
-        ticket = Ticket.objects.filter(pk=ticket_id).first()
-        if ticket is None:
-            return False, _("No such ticket")
-        address, problem = recipient_for(ticket)
-        return (address is not None and not problem), problem
+        address, problem = recipient_for(ticket_id)
+        usable = address is not None and not problem
+        return usable, problem, address if usable and address else ""
 
     def contract_sample(self) -> ContractSample:
         mailbox = Mailbox.default()

@@ -21,7 +21,7 @@ KEY = "email"
 MAX_REFERENCES = 20
 
 
-def _latest_inbound(ticket: Ticket) -> Message | None:
+def _latest_inbound(ticket: Ticket | int) -> Message | None:
     return (
         Message.objects.filter(ticket=ticket, channel=KEY, direction=Direction.INBOUND)
         .exclude(metadata__has_key="automatic")
@@ -30,21 +30,33 @@ def _latest_inbound(ticket: Ticket) -> Message | None:
     )
 
 
-def recipient_for(ticket: Ticket) -> tuple[str | None, str]:
-    """The address a reply goes to, and why there is none (or why it must not be used)."""
+def recipient_for(ticket: Ticket | int) -> tuple[str | None, str]:
+    """The address a reply goes to, and why there is none (or why it must not be used).
+
+    Two queries: the customer's latest mail (its Reply-To and From come first) and the
+    customer's addresses with whether they bounce; a third only when the reply goes to an
+    address the customer has no identity for (a Reply-To elsewhere), to see if it bounces.
+    """
     latest = _latest_inbound(ticket)
     candidates: list[str] = []
     if latest is not None:
         candidates += [*(latest.metadata.get("reply_to") or []), latest.metadata.get("from") or ""]
-    candidates += list(
-        Identity.objects.filter(customer_id=ticket.customer_id, kind=IdentityKind.EMAIL)
+    ticket_id = ticket.pk if isinstance(ticket, Ticket) else ticket
+    known = dict(
+        Identity.objects.filter(customer__tickets=ticket_id, kind=IdentityKind.EMAIL)
         .order_by("bouncing", "-created_at")
-        .values_list("value", flat=True)
+        .values_list("value", "bouncing")
     )
+    candidates += list(known)
     address = next((c.strip().lower() for c in candidates if c and "@" in c), None)
     if address is None:
         return None, _("The customer has no email address")
-    if Identity.objects.filter(kind=IdentityKind.EMAIL, value=address, bouncing=True).exists():
+    bouncing = (
+        known[address]
+        if address in known
+        else Identity.objects.filter(kind=IdentityKind.EMAIL, value=address, bouncing=True).exists()
+    )
+    if bouncing:
         return address, _("Mail to %(address)s bounces") % {"address": address}
     return address, ""
 

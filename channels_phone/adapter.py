@@ -175,6 +175,15 @@ class SmsAdapter(BaseAdapter):
         ticket = Ticket.objects.filter(pk=ticket_id).first()
         return route_for(ticket).to if ticket is not None else ""
 
+    def reach(self, ticket_id: int) -> tuple[bool, str, str]:
+        from channels_phone.outbound import route_for
+
+        ticket = Ticket.objects.filter(pk=ticket_id).first()
+        if ticket is None:
+            return False, _("No such ticket"), ""
+        route = route_for(ticket)  # one reading serves both answers
+        return not route.problem, route.problem, route.to if not route.problem else ""
+
     def contract_sample(self) -> ContractSample:
         number = _sample_number()
         payload = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from hub.text import clean_text
 
@@ -34,6 +34,17 @@ class InboundAttachment:
     content: bytes
     inline: bool = False
     content_id: str = ""
+    # A big file the channel wrote to disk rather than memory (a mail's 20 MB attachment): a
+    # temporary file holding all of it, ``content`` then empty. The pipeline streams it into
+    # storage; the file goes when it is closed or collected.
+    spooled: IO[bytes] | None = None
+
+    @property
+    def size(self) -> int:
+        if self.spooled is None:
+            return len(self.content)
+        self.spooled.seek(0, 2)
+        return self.spooled.tell()
 
 
 @dataclass(frozen=True)
@@ -160,6 +171,14 @@ class ChannelAdapter(Protocol):
         """Whom a reply on this channel reaches (an address, a number), "" if nobody in particular."""
         ...
 
+    def reach(self, ticket_id: int) -> tuple[bool, str, str]:
+        """``can_reply`` and, when it can, ``recipient`` in one answer: (usable, why not, whom).
+
+        The ticket page and the reply ask both; a channel whose two answers read the same rows
+        answers them in one pass (``BaseAdapter`` asks the two in turn).
+        """
+        ...
+
     def session_of(self, ticket_id: int) -> Session | None:
         """The ticket's latest live session on this channel; only for ``capabilities.sessions``."""
         ...
@@ -186,6 +205,10 @@ class BaseAdapter:
 
     def recipient(self, ticket_id: int) -> str:
         return ""
+
+    def reach(self, ticket_id: int) -> tuple[bool, str, str]:
+        usable, reason = self.can_reply(ticket_id)  # type: ignore[attr-defined]  # every adapter has it
+        return usable, reason, self.recipient(ticket_id) if usable else ""
 
     def session_of(self, ticket_id: int) -> Session | None:
         return None

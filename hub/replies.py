@@ -44,20 +44,18 @@ def _adapter(channel: str) -> ChannelAdapter | None:
         return None
 
 
-def _on(adapter: ChannelAdapter, ticket: Ticket) -> tuple[bool, str]:
-    if not adapter.capabilities.replies:
-        return False, adapter.can_reply(ticket.pk)[1] or _("This channel takes no replies")
-    return adapter.can_reply(ticket.pk)
-
-
 def route_on(ticket: Ticket, channel: str, *, with_recipient: bool = True) -> ReplyRoute:
     """Whether a reply on ``channel`` (chosen by the agent) can go out now (and to whom)."""
     adapter = _adapter(channel)
     if adapter is None:
         return ReplyRoute(channel, False, _("This channel is not set up"))
-    usable, reason = _on(adapter, ticket)
-    recipient = adapter.recipient(ticket.pk) if usable and with_recipient else ""
-    return ReplyRoute(channel, usable, reason, recipient)
+    if not adapter.capabilities.replies:
+        return ReplyRoute(channel, False, adapter.can_reply(ticket.pk)[1] or _("This channel takes no replies"))
+    if not with_recipient:
+        usable, reason = adapter.can_reply(ticket.pk)
+        return ReplyRoute(channel, usable, reason)
+    usable, reason, recipient = adapter.reach(ticket.pk)
+    return ReplyRoute(channel, usable, reason, recipient if usable else "")
 
 
 def reply_route(ticket: Ticket, *, with_recipient: bool = True) -> ReplyRoute:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
+from pytest_django import DjangoAssertNumQueries
 
 from hub import adapters
 from hub.adapters import BaseAdapter, Capabilities, DeliveryResult, Interaction
@@ -79,3 +80,30 @@ def test_with_no_way_to_answer_the_reason_names_every_channel_tried(landline: No
     assert (route.channel, route.usable) == ("t-call", False)
     assert route.reason.startswith("Calls take no replies; Not a mobile number; ")
     assert "keine E-Mail-Adresse" in route.reason
+
+
+def test_where_an_email_reply_goes_and_why_not_is_answered_in_three_queries(
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    # The ticket page asks this on every load: the customer's channel, their latest mail, their
+    # addresses (with whether they bounce); not the eight reads of asking twice.
+    customer = CustomerFactory.create()
+    IdentityFactory.create(customer=customer, value="eva@kunde.example")
+    IdentityFactory.create(customer=customer, value="eva.alt@kunde.example", bouncing=True)
+    ticket = TicketFactory.create(customer=customer, origin_channel="email")
+
+    with django_assert_num_queries(3):
+        route = reply_route(ticket)
+
+    assert (route.channel, route.usable, route.recipient) == ("email", True, "eva@kunde.example")
+
+
+def test_a_reply_to_an_address_that_bounces_is_refused_with_the_reason() -> None:
+    customer = CustomerFactory.create()
+    IdentityFactory.create(customer=customer, value="eva@kunde.example", bouncing=True)
+    ticket = TicketFactory.create(customer=customer, origin_channel="email")
+
+    route = reply_route(ticket)
+
+    assert not route.usable and route.recipient == ""
+    assert "eva@kunde.example" in route.reason
