@@ -13,13 +13,13 @@ from typing import Any, NamedTuple
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, When
-from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.http import Http404
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from hub.access import team_ids, visible_tickets
-from hub.models import Agent, DeliveryStatus, Draft, Identity, Message, Ticket
+from hub.models import Agent, DeliveryStatus, Draft, Identity, Message, SlaState, Ticket
 from hub.models.tickets import OPEN_STATUSES
 
 PAGE_SIZE = 50
@@ -28,6 +28,15 @@ PAGE_SIZE = 50
 COUNT_CAP = 1000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
+# The orders a list can have, part of its URL (``?sort=due``). "activity": newest activity
+# first. "due": open tickets with a running SLA clock by their earliest due time, then the
+# tickets without one, oldest first.
+ACTIVITY = "activity"
+DUE = "due"
+SORTS: dict[str, str | Promise] = {ACTIVITY: _("Newest activity"), DUE: _("Due soonest")}
+# Ticket.sla_state values an agent must act on now.
+AT_RISK = (SlaState.WARNING, SlaState.BREACHED)
+
 
 @dataclass(frozen=True)
 class View:
@@ -35,6 +44,7 @@ class View:
     label: str | Promise
     empty: str | Promise
     admins_only: bool = False
+    sort: str = ACTIVITY
 
 
 VIEWS: dict[str, View] = {
@@ -44,8 +54,14 @@ VIEWS: dict[str, View] = {
         View("unassigned", _("Unassigned"), _("All done. Every ticket has an owner.")),
         View("teams", _("My teams"), _("All done. Your teams have nothing open.")),
         View("all", _("All open"), _("All done. Nothing is open."), admins_only=True),
+        View("at_risk", _("SLA at risk"), _("All done. No ticket is at risk or overdue."), sort=DUE),
     )
 }
+
+
+def sort_of(view: View, value: str | None) -> str:
+    """The list's order: the one asked for if it exists, else the view's own."""
+    return value if value in SORTS else view.sort
 
 
 def views_for(agent: Agent) -> list[View]:
@@ -66,6 +82,8 @@ def _membership(agent: Agent, key: str) -> Q:
         return Q(assignee__isnull=True)
     if key == "teams":
         return Q(team_id__in=team_ids(agent))
+    if key == "at_risk":
+        return Q(sla_state__in=AT_RISK)
     return Q()
 
 
@@ -166,6 +184,9 @@ class ListTicket(NamedTuple):
     has_draft: bool
     # A reply on the ticket that the hub gave up delivering (hub.delivery): the row says so.
     failed_delivery: bool
+    # Kept on the ticket by the SLA engine: its earliest running due time and worst state.
+    sla_due_at: datetime | None
+    sla_state: str
 
     @property
     def customer_label(self) -> str:
@@ -208,6 +229,8 @@ def _row_columns(agent: Agent) -> tuple[list[str], dict[str, Any]]:
         "assignee__user__username",
         "has_draft",
         "failed_delivery",
+        "sla_due_at",
+        "sla_state",
     ]
     return columns, annotations
 
@@ -218,8 +241,16 @@ class Page:
     older: str | None  # cursor for the next (older) page
 
 
-def page(agent: Agent, key: str, before: str | None = None, size: int = PAGE_SIZE) -> Page:
-    """One page of a view, newest activity first, in one query; a deep page costs what the first costs."""
+def page(agent: Agent, key: str, before: str | None = None, size: int | None = None, sort: str = ACTIVITY) -> Page:
+    """One page of a view in the given order; a deep page costs what the first costs."""
+    size = size or PAGE_SIZE  # read when called, so a test can make pages small
+    if sort == DUE:
+        return _due_page(agent, key, before, size)
+    return _activity_page(agent, key, before, size)
+
+
+def _activity_page(agent: Agent, key: str, before: str | None, size: int) -> Page:
+    """Newest activity first, in one query."""
     qs = view_tickets(agent, key)
     cursor = decode_cursor(before) if before else None
     if cursor is not None:
@@ -232,6 +263,42 @@ def page(agent: Agent, key: str, before: str | None = None, size: int = PAGE_SIZ
     rows = [ListTicket._make(row) for row in found]
     older = encode_cursor(rows[size - 1].last_activity_at, rows[size - 1].pk) if len(rows) > size else None
     return Page(rows=rows[:size], older=older)
+
+
+# "Due soonest" pages in two stretches, each one range of the open tickets' (sla_due_at, id)
+# index: the tickets with a due time, soonest first (cursor "d<micros>.<id>"), then those
+# without, by number (cursor "n<id>"). A page that spans the seam costs a second query.
+def _due_page(agent: Agent, key: str, before: str | None, size: int) -> Page:
+    qs = view_tickets(agent, key)
+    columns, annotations = _row_columns(agent)
+    rows: list[ListTicket] = []
+    due_cursor = decode_cursor(before[1:]) if before and before.startswith("d") else None
+    after_pk = _int_or_none(before[1:]) if before and before.startswith("n") else None
+    if after_pk is None:
+        due = qs.filter(sla_due_at__isnull=False)
+        if due_cursor is not None:
+            due = due.filter(TupleGreaterThan(Tuple(F("sla_due_at"), F("id")), due_cursor))
+        found = due.annotate(**annotations).order_by("sla_due_at", "pk").values_list(*columns)[: size + 1]
+        rows = [ListTicket._make(row) for row in found]
+        last_due = rows[size - 1].sla_due_at if len(rows) > size else None
+        if last_due is not None:
+            return Page(rows=rows[:size], older="d" + encode_cursor(last_due, rows[size - 1].pk))
+        after_pk = 0
+    rest = qs.filter(sla_due_at__isnull=True, pk__gt=after_pk).annotate(**annotations).order_by("pk")
+    rows += [ListTicket._make(row) for row in rest.values_list(*columns)[: size + 1 - len(rows)]]
+    if len(rows) <= size:
+        return Page(rows=rows, older=None)
+    last = rows[size - 1]
+    # The seam: the last row shown may still be one with a due time; the next page then starts
+    # at the first ticket without one.
+    return Page(rows=rows[:size], older=f"n{last.pk if last.sla_due_at is None else 0}")
+
+
+def _int_or_none(value: str) -> int | None:
+    try:
+        return int(value)
+    except ValueError:
+        return None
 
 
 def best_view_for(agent: Agent, ticket: Ticket) -> str:

@@ -16,7 +16,7 @@ from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from frontend import inbox, timeline
+from frontend import inbox, sla, timeline
 from hub.access import may_change, scoped_history, visible_tickets
 from hub.models import Agent, DeliveryStatus, Direction, Draft, MessageKind, Priority, Role, Ticket, TicketStatus
 from hub.models.teams import ASSIGNABLE
@@ -45,7 +45,7 @@ def get_ticket(agent: Agent, ticket_id: int) -> Ticket:
         raise Http404("no such ticket") from None
 
 
-def rows_html(page: inbox.Page, view_key: str, open_id: int | None) -> SafeString:
+def rows_html(page: inbox.Page, view_key: str, open_id: int | None, query: str = "") -> SafeString:
     """The list's rows as HTML, escaped here rather than by the template engine.
 
     A row is one f-string: resolving some twenty variables per row through the template
@@ -57,6 +57,8 @@ def rows_html(page: inbox.Page, view_key: str, open_id: int | None) -> SafeStrin
 
     # One reverse for the page; a row's URL differs only in its id.
     url_head, url_tail = (escape(part) for part in reverse("agent_ticket", args=[view_key, 0]).rsplit("/0/", 1))
+    # The list's order travels with the ticket's URL, so a reload shows the same list.
+    url_tail += escape(query)
     statuses = {value: escape(str(label)) for value, label in TicketStatus.choices}
     priorities = {value: escape(str(label)) for value, label in Priority.choices}
     no_subject = escape(_("(no subject)"))
@@ -75,6 +77,7 @@ def rows_html(page: inbox.Page, view_key: str, open_id: int | None) -> SafeStrin
     dates: dict[date, str] = {}
     zone = timezone.get_current_timezone()
     now = timezone.now()
+    sla_chips = sla.RowChips(now)
     parts: list[str] = []
     for t in page.rows:
         pk = t.pk
@@ -110,6 +113,7 @@ def rows_html(page: inbox.Page, view_key: str, open_id: int | None) -> SafeStrin
             f'<span class="chip prio-{priority}">{priorities.get(priority, priority)}</span>' if priority >= 3 else ""
         )
         subject = escape(t.subject) if t.subject else no_subject
+        sla_chip = sla_chips.html(t.sla_due_at, t.sla_state) if t.sla_due_at or t.sla_state else ""
         parts.append(
             f'<li class="{classes}" data-ticket-id="{pk}">\n'
             f'  <a id="row-{pk}" class="row-link" href="{url}"\n'
@@ -127,6 +131,7 @@ def rows_html(page: inbox.Page, view_key: str, open_id: int | None) -> SafeStrin
             f'      <span class="row-preview">{prefix}{escape(t.last_message_preview)}</span>\n'
             f"      {draft if t.has_draft else ''}\n"
             f"      {undelivered if t.failed_delivery else ''}\n"
+            f"      {sla_chip}\n"
             f"      {chip}\n"
             f'      <span class="chip status-{escape(status)}">{statuses.get(status) or escape(status)}</span>\n'
             f"      {avatar}\n"
@@ -137,25 +142,38 @@ def rows_html(page: inbox.Page, view_key: str, open_id: int | None) -> SafeStrin
     return mark_safe("".join(parts))  # noqa: S308 - every interpolated text is escaped above
 
 
-def list_context(agent: Agent, view_key: str, before: str | None, open_id: int | None) -> dict[str, Any]:
+def list_context(
+    agent: Agent, view_key: str, before: str | None, open_id: int | None, sort: str | None = None
+) -> dict[str, Any]:
     view = inbox.get_view(agent, view_key)
-    page = inbox.page(agent, view_key, before)
+    sort = inbox.sort_of(view, sort)
+    page = inbox.page(agent, view_key, before, sort=sort)
     counts = inbox.counts(agent)
     # One reverse for all views: their URLs differ only in the key.
     url_head, url_tail = reverse("agent_view", args=["-"]).rsplit("/-/", 1)
     list_url = f"{url_head}/{view_key}/{url_tail}"
+    # The view's own order needs no parameter; another one is part of every URL of the list.
+    sort_query = "" if sort == view.sort else f"sort={sort}"
+    sorted_url = f"{list_url}?{sort_query}" if sort_query else list_url
+    page_url = f"{list_url}?{sort_query}&" if sort_query else f"{list_url}?"
     return {
         "view": view,
         "views": [
             (v, counts.get(v.key, 0), inbox.count_label(counts.get(v.key, 0)), f"{url_head}/{v.key}/{url_tail}")
             for v in inbox.views_for(agent)
         ],
-        "view_url": list_url,
+        "view_url": sorted_url,
+        "page_url": page_url,
+        "sort": sort,
+        "sorts": [
+            (key, label, list_url if key == view.sort else f"{list_url}?sort={key}", key == sort)
+            for key, label in inbox.SORTS.items()
+        ],
         "count": inbox.count_label(counts.get(view_key, 0)),
         "page": page,
-        "rows_html": rows_html(page, view_key, open_id),
+        "rows_html": rows_html(page, view_key, open_id, f"?{sort_query}" if sort_query else ""),
         "before": before or "",
-        "list_url": list_url + (f"?before={before}" if before else ""),
+        "list_url": f"{page_url}before={before}" if before else sorted_url,
         "open_id": open_id,
     }
 
@@ -201,6 +219,7 @@ def header_context(ticket: Ticket, agent: Agent) -> dict[str, Any]:
         "assignees": assignee_choices(ticket, agent),
         "ticket_url": reverse("agent_permalink", args=[ticket.pk]),
         "can_change": may_change(agent),
+        "sla_clocks": sla.clocks(ticket),
         # The latest reply the hub gave up delivering, for the header to point at.
         "failed_delivery": ticket.messages.filter(delivery_status=DeliveryStatus.FAILED)
         .order_by("-pk")

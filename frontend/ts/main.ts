@@ -5,6 +5,7 @@ import { byId, openTicketId, refresh } from "./dom";
 import { installChatPane, syncChatPane } from "./chatpane";
 import { applyMode, installComposer } from "./composer";
 import { LiveSocket } from "./live";
+import { installSla } from "./sla";
 import { installTimeline, markTimelineSeen, scrollToEnd, sizeEmailFrames, updateSeen } from "./timeline";
 
 const LIST_SCROLL = ".rows";
@@ -44,6 +45,7 @@ function start(): void {
   installChatPane();
   installTimeline();
   installComposer();
+  installSla();
 
   document.body.addEventListener("htmx:beforeSwap", (e) => {
     const detail = (e as CustomEvent<HtmxBeforeSwapDetail>).detail;
