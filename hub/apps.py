@@ -19,3 +19,7 @@ class HubConfig(AppConfig):
         from hub.routing.tasks import register_periodic
 
         register_periodic()
+        # SLA warnings and breaches, once each, in business time (hub.sla.beat).
+        from hub.sla.tasks import register_periodic as register_sla
+
+        register_sla()

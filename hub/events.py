@@ -112,3 +112,20 @@ def message_moved_out(*, ticket: Ticket, actor: Agent | None, message_id: int, t
 def callback_due(*, ticket: Ticket, message_id: int, due_at: str, reason: str) -> TicketEvent:
     """A missed call or a voicemail: the customer is to be called back by ``due_at`` (ISO 8601)."""
     return _record(ticket, EventKind.CALLBACK_DUE, message_id=message_id, due_at=due_at, reason=reason)
+
+
+def sla_policy_set(
+    *, ticket: Ticket, actor: Agent | None, policy_id: int | None, name: str, reason: str
+) -> TicketEvent:
+    """The ticket is measured by another SLA policy (``name`` empty: none), and why."""
+    return _record(ticket, EventKind.SLA_POLICY, actor, policy_id=policy_id, name=name, reason=reason)
+
+
+def sla_warning(*, ticket: Ticket, target: str, due_at: str) -> TicketEvent:
+    """A clock of ``target`` passed its warning point; it is due at ``due_at`` (ISO 8601)."""
+    return _record(ticket, EventKind.SLA_WARNING, target=target, due_at=due_at)
+
+
+def sla_breached(*, ticket: Ticket, target: str, due_at: str) -> TicketEvent:
+    """A clock of ``target`` passed its due time ``due_at`` (ISO 8601) unmet."""
+    return _record(ticket, EventKind.SLA_BREACHED, target=target, due_at=due_at)

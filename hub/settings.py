@@ -360,6 +360,11 @@ AUTO_MESSAGE_LIMIT = env.int("AUTO_MESSAGE_LIMIT", default=3, min_value=0)
 # An online agent whose open workspace sent no heartbeat for this long is set away.
 PRESENCE_AWAY_AFTER_SECONDS = env.int("PRESENCE_AWAY_AFTER_SECONDS", default=300, min_value=60)
 
+# --- Service levels (hub.sla) ------------------------------------------------------------------
+# A clock warns ("at risk") once this share of its target has passed, in the business time of its
+# policy's calendar (80: with a 60-minute target, after 48 business minutes); 100: never warns.
+SLA_WARNING_AT_PERCENT = env.int("SLA_WARNING_AT_PERCENT", default=80, min_value=1, max_value=100)
+
 # --- Worker throughput -------------------------------------------------------------------------
 # Celery's Django fixup closes the database connection before and after every task unless this
 # is set, and with a pool it closes the whole pool every 2 × this many tasks. Connections come

@@ -13,6 +13,7 @@ from hub.models import DeliveryStatus, Direction, Draft, Message, MessageKind, T
 from hub.models.teams import Agent
 from hub.pipeline.store import touch_ticket, touched_fields
 from hub.replies import reply_route, route_on
+from hub.sla import hooks as sla
 from hub.text import clean_text
 
 
@@ -133,8 +134,11 @@ def do_reply(
                 metadata=metadata or {},
                 created_at=now,
             )
+            previous_status = ticket.status
             with events.batched():
                 fields = _reply_fields(ticket, message, agent, status, now)
+            # A public reply meets first and next response (none, no query, without a policy).
+            fields += sla.replied(ticket, at=now, previous_status=previous_status)
             ticket.save(update_fields=fields)
             if ticket.has_draft:  # type: ignore[attr-defined]
                 Draft.objects.filter(ticket=ticket, agent=agent).delete()

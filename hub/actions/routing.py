@@ -22,6 +22,11 @@ from hub.models import Agent, Direction, Message, MessageKind, Team, Ticket
 from hub.models.messages import DeliveryStatus
 from hub.realtime import agent_group, team_group
 from hub.routing.engine import Compiled
+from hub.sla import hooks as sla
+from hub.sla.clocks import TICKET_FIELDS
+
+# The ticket's SLA fields the rules may move, copied back to the caller's ticket.
+SLA_FIELDS = ("sla_policy_id", "sla_policy_fixed", *TICKET_FIELDS)
 
 log = logging.getLogger(__name__)
 _state = threading.local()
@@ -60,8 +65,10 @@ def do_run_rules(*, ticket: Ticket, trigger: str, rules: list[Compiled] | None =
         decision = router.decide_existing(locked, locked.customer, None, trigger, rules)
         if not decision.outcome.hits:
             return None
-        previous_assignee, previous_team = locked.assignee_id, locked.team_id
+        previous_assignee, previous_team, previous_status = locked.assignee_id, locked.team_id, locked.status
         fields = routing.apply(locked, decision)
+        # Their status, priority, team and SLA policy reach the ticket's SLA clocks.
+        fields += sla.after_rules(locked, decision.outcome, changed=fields, previous_status=previous_status)
         if fields:
             locked.updated_at = timezone.now()
             Ticket.objects.filter(pk=locked.pk).update(
@@ -78,7 +85,7 @@ def do_run_rules(*, ticket: Ticket, trigger: str, rules: list[Compiled] | None =
         if previous_team and previous_team != locked.team_id:
             extra.append(team_group(previous_team))
         realtime.ticket_changed(locked, "ticket.updated", extra_groups=extra or None)
-        for name in ("team_id", "assignee_id", "status", "priority", "solved_at", "version", "updated_at"):
+        for name in ("team_id", "assignee_id", "status", "priority", "solved_at", "version", "updated_at", *SLA_FIELDS):
             setattr(ticket, name, getattr(locked, name))
     return decision
 

@@ -38,7 +38,8 @@ def do_save_sla_policy(*, actor: Agent | None, policy: SlaPolicy | None, values:
     """
     values = dict(values)
     name = values["name"]
-    if SlaPolicy.objects.filter(name__iexact=name).exclude(pk=policy.pk if policy else None).exists():
+    others = SlaPolicy.objects.filter(name__iexact=name)
+    if (others.exclude(pk=policy.pk) if policy is not None else others).exists():
         raise ValueError(f"another SLA policy is called {name!r}")
     if values.get("position") is None:
         if policy is None:

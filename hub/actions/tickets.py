@@ -11,6 +11,7 @@ from hub.actions.routing import do_run_rules
 from hub.models import Agent, Tag, Team, Ticket, TicketStatus
 from hub.models.routing import Trigger
 from hub.realtime import agent_group, team_group
+from hub.sla import hooks as sla
 
 
 def _bump(ticket: Ticket, *fields: str) -> None:
@@ -44,7 +45,8 @@ def do_set_team(ticket: Ticket, team: Team | None, *, actor: Agent | None) -> Ti
     if previous == (team.pk if team else None):
         return ticket
     ticket.team = team
-    _bump(ticket, "team_id")
+    # A policy may apply by team: chosen again, the clocks keep the time they used.
+    _bump(ticket, "team_id", *sla.rechoose(ticket, at=timezone.now(), actor=actor, why="team changed"))
     events.team_changed(ticket=ticket, actor=actor, team_id=ticket.team_id, previous_id=previous)
     realtime.ticket_changed(ticket, "ticket.updated", extra_groups=[team_group(previous)] if previous else None)
     return ticket
@@ -75,10 +77,12 @@ def change_status(ticket: Ticket, status: str, *, actor: Agent | None, now: date
 
 @transaction.atomic
 def do_set_status(ticket: Ticket, status: str, *, actor: Agent | None) -> Ticket:
-    fields = change_status(ticket, status, actor=actor, now=timezone.now())
+    previous, now = ticket.status, timezone.now()
+    fields = change_status(ticket, status, actor=actor, now=now)
     if not fields:
         return ticket
-    _bump(ticket, *fields)
+    # Pending and on hold pause the SLA clocks, solved meets them, reopened resumes resolution.
+    _bump(ticket, *fields, *sla.status_changed(ticket, previous=previous, at=now))
     realtime.ticket_changed(ticket, "ticket.updated")
     do_run_rules(ticket=ticket, trigger=Trigger.STATUS_CHANGED)
     return ticket
@@ -90,7 +94,8 @@ def do_set_priority(ticket: Ticket, priority: int, *, actor: Agent | None) -> Ti
     if previous == priority:
         return ticket
     ticket.priority = priority
-    _bump(ticket, "priority")
+    # The SLA targets are per priority (and a policy may apply by it): due times move.
+    _bump(ticket, "priority", *sla.rechoose(ticket, at=timezone.now(), actor=actor, why="priority changed"))
     events.priority_changed(ticket=ticket, actor=actor, priority=priority, previous=previous)
     realtime.ticket_changed(ticket, "ticket.updated")
     return ticket

@@ -72,6 +72,9 @@ class SlaClock(models.Model):
     target = models.CharField(max_length=20, choices=SlaTarget.choices)
     state = models.CharField(max_length=10, choices=SlaState.choices, default=SlaState.OK)
     started_at = models.DateTimeField(default=timezone.now)
+    # The target in business minutes, as the policy gave it when the clock started (or its
+    # priority last changed): the warning's lead time and a change of target are counted from it.
+    minutes = models.PositiveIntegerField(default=0)
     due_at = models.DateTimeField(null=True, blank=True)
     warn_at = models.DateTimeField(null=True, blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)

@@ -64,6 +64,9 @@ class Ticket(models.Model):
     sla_policy = models.ForeignKey(
         "hub.SlaPolicy", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
     )
+    # Set by a routing rule or an agent: kept when the ticket's priority or team changes, which
+    # otherwise choose its policy again by the policies' conditions.
+    sla_policy_fixed = models.BooleanField(default=False)
     sla_due_at = models.DateTimeField(null=True, blank=True)
     sla_state = models.CharField(max_length=10, blank=True)
     sla_check_at = models.DateTimeField(null=True, blank=True)

@@ -49,6 +49,7 @@ from hub.pipeline.identify import (
 )
 from hub.pipeline.store import new_attachments, new_message, new_ticket, take_message, tell_channels
 from hub.pipeline.thread import thread
+from hub.sla.hooks import BatchClocks
 
 
 def update_rows(rows: list[Ticket], fields: list[str]) -> None:
@@ -157,6 +158,7 @@ class Batch:
         self.new_identities: list[Identity] = []
         self.new_tickets: list[Ticket] = []
         self.router = routing.Router(self.tickets)
+        self.sla = BatchClocks(self.router)  # the SLA clocks of the batch's tickets
         self.renamed: dict[int, Customer] = {}
         self.fields: dict[int, set[str]] = {}  # pk of an existing ticket → the fields to save
         # Every ticket that gets a message, first touched first, with the sender of its last one.
@@ -336,6 +338,7 @@ class Batch:
             self.new_tickets.append(ticket)
             item.created = True
         message = new_message(ticket, interaction, customer, item.event)
+        status_before = ticket.status
         fields, item.reopened_from = take_message(ticket, message, interaction)
         set_language(ticket, customer)
         if not item.created:  # the rules for a reply, in memory, saved with the ticket's other fields
@@ -344,6 +347,14 @@ class Batch:
             fields = [*fields, *routing.apply(ticket, item.route)]
         if ticket.pk is not None:
             self.fields.setdefault(ticket.pk, set()).update([*fields, "history", "language"])
+        self.sla.note(
+            ticket,
+            customer,
+            message,
+            created=item.created,
+            status_before=status_before,
+            outcome=item.route.outcome if item.route is not None else None,
+        )
         item.customer, item.ticket, item.message = customer, ticket, message
         item.reason, item.linked_ticket_id = decision.reason, decision.linked_ticket_id
         if message.external_id:
@@ -412,6 +423,9 @@ class Batch:
                     later.append(ticket)
                 else:
                     ticket.history = history
+            # SLA clocks decided in memory: new tickets go in with their due times.
+            for pk, names in self.sla.decide().items():
+                self.fields.setdefault(pk, set()).update(names)
             Ticket.objects.bulk_create(self.new_tickets)
             messages = [item.message for item in planned if item.message is not None]
             Message.objects.bulk_create(messages)
@@ -426,6 +440,7 @@ class Batch:
             for item in planned:
                 self._record(item)
             self.router.flush()
+            self.sla.write()
             for ticket in later:
                 ticket.history = histories.summary(ticket) or {}
                 ticket.save(update_fields=["history"])

@@ -334,8 +334,14 @@ class RuleSet:
                     outcome.status = TicketStatus.CLOSED
                     facts.set("ticket.status", TicketStatus.CLOSED.value)
             elif t is ActionType.SET_SLA_POLICY:
-                outcome.sla_policy = str(v)
-                changes["SLA policy"] = str(v)
+                from hub.sla.choose import for_rules
+
+                policy = for_rules(self).named(str(v))
+                if policy is None:
+                    changes["SLA policy"] = f"{v} (no such policy: unchanged)"
+                    continue
+                outcome.sla_policy = str(policy.id)
+                changes["SLA policy"] = policy.name
             elif t is ActionType.REQUIRE_SKILLS:
                 outcome.skills.update(v)
                 changes["skills"] = ", ".join(sorted(v))

@@ -180,7 +180,7 @@ ACTION_HELP: dict[ActionType, str] = {
     ActionType.ADD_TAGS: "value: a list of tag names",
     ActionType.REMOVE_TAGS: "value: a list of tag names",
     ActionType.SET_STATUS: "value: a ticket status",
-    ActionType.SET_SLA_POLICY: "value: the name of an SLA policy (recorded until SLA policies exist)",
+    ActionType.SET_SLA_POLICY: "value: an SLA policy's name (or id): it measures the ticket from now on",
     ActionType.REQUIRE_SKILLS: "value: skills an agent must have for the skills strategy",
     ActionType.AUTO_REPLY: 'value: {"de": text, "en": text, "subject": optional}: in the customer\'s language',
     ActionType.ADD_NOTE: "value: the note's text",

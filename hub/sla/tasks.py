@@ -1,0 +1,20 @@
+"""The SLA beat's Celery task, registered to run every minute (``register_periodic``)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from hub import schedule
+
+
+@shared_task(ignore_result=True)
+def run_beat() -> int:
+    """Raise the SLA warnings and breaches that are due (``hub.sla.beat``)."""
+    from hub.sla.beat import run
+
+    return run()
+
+
+def register_periodic() -> None:
+    """Called by the hub's ``ready()``: beat and ``runhub`` run the pass every minute."""
+    schedule.periodic("sla-beat", "hub.sla.tasks.run_beat", every_seconds=60)
