@@ -4,9 +4,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from channels_email.models import Mailbox
+from channels_email.settings_actions import do_rotate_inbound_token
+from hub.access import agent_of
 from hub.crypto import is_stored
 
 SECRETS = ("imap_password", "smtp_password")
@@ -32,7 +37,7 @@ class MailboxForm(forms.ModelForm):
             "imap_host", "imap_port", "imap_security", "imap_user", "imap_password_new", "imap_password_clear",
             "imap_folder", "imap_move_to",
             "smtp_host", "smtp_port", "smtp_security", "smtp_user", "smtp_password_new", "smtp_password_clear",
-            "inbound_token", "max_message_bytes",
+            "max_message_bytes",
             "auto_acknowledge", "acknowledgement_subject", "acknowledgement_text",
         ]  # fmt: skip
 
@@ -65,4 +70,24 @@ class MailboxAdmin(admin.ModelAdmin):
     form = MailboxForm
     list_display = ("address", "name", "enabled", "is_default", "default_team", "imap_host", "imap_last_poll_at")
     list_filter = ("enabled",)
-    readonly_fields = ("imap_uidvalidity", "imap_last_uid", "imap_last_poll_at", "imap_last_error")
+    readonly_fields = ("inbound_token", "imap_uidvalidity", "imap_last_uid", "imap_last_poll_at", "imap_last_error")
+    actions = ("rotate_inbound_tokens",)
+
+    @admin.display(description=_("inbound token"))
+    def inbound_token(self, obj: Mailbox) -> str:
+        # Only a digest is stored: whether there is a token is all there is to show.
+        return str(_("set (shown only when made)") if obj.inbound_token_digest else _("none"))
+
+    @admin.action(description=_("Make new inbound tokens (the current ones stop working)"), permissions=["change"])
+    def rotate_inbound_tokens(self, request: HttpRequest, queryset: QuerySet[Mailbox]) -> TemplateResponse:
+        actor = agent_of(request.user)
+        made = [(mailbox, do_rotate_inbound_token(actor, mailbox)) for mailbox in queryset.order_by("address")]
+        # Shown in this response only, like the settings screen's: nothing keeps the tokens.
+        response = TemplateResponse(
+            request,
+            "admin/channels_email/mailbox/tokens.html",
+            {**self.admin_site.each_context(request), "title": _("New inbound tokens"), "made": made,
+             "opts": self.model._meta},
+        )  # fmt: skip
+        response["Cache-Control"] = "no-store"
+        return response

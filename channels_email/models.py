@@ -18,6 +18,7 @@ class Security(models.TextChoices):
 
 
 def new_token() -> str:
+    """A mailbox's inbound token: 256 random bits, shown once; only its digest is kept."""
     return secrets.token_urlsafe(32)
 
 
@@ -62,8 +63,13 @@ class Mailbox(models.Model):
     smtp_user = models.CharField(_("SMTP user"), max_length=255, blank=True)
     smtp_password = EncryptedTextField(_("SMTP password"), blank=True)
 
-    # Bearer token of POST /api/v1/channels/email/inbound for MTA pipes and parse services.
-    inbound_token = models.CharField(_("inbound token"), max_length=64, unique=True, default=new_token)
+    # The SHA-256 digest (hub.tokens.digest) of the bearer token of POST
+    # /api/v1/channels/email/inbound, for MTA pipes and parse services; None: no token yet.
+    # The token itself is shown once when made (settings_actions.do_rotate_inbound_token) and
+    # never stored, so a copy of the database (or a dumpdata) opens no mailbox.
+    inbound_token_digest = models.CharField(
+        _("inbound token (digest)"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
     max_message_bytes = models.PositiveIntegerField(_("maximum mail size (bytes)"), default=25 * 1024 * 1024)
 
     auto_acknowledge = models.BooleanField(_("acknowledge new tickets automatically"), default=False)

@@ -7,8 +7,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from channels_email.models import Mailbox
-from hub import audit
+from channels_email.models import Mailbox, new_token
+from hub import audit, tokens
 from hub.models import Agent
 
 SHOWN = (
@@ -21,6 +21,7 @@ SHOWN = (
 audit.describe("mailbox.created", _("Mailbox created"))
 audit.describe("mailbox.updated", _("Mailbox changed"))
 audit.describe("mailbox.deleted", _("Mailbox deleted"))
+audit.describe("mailbox.token_rotated", _("Mailbox inbound token made anew"))
 
 
 def _shown(mailbox: Mailbox) -> dict[str, Any]:
@@ -55,3 +56,25 @@ def do_save_mailbox(
 def do_delete_mailbox(actor: Agent | None, mailbox: Mailbox) -> None:
     audit.record(actor, "mailbox.deleted", target=mailbox)
     mailbox.delete()
+
+
+@transaction.atomic
+def do_rotate_inbound_token(actor: Agent | None, mailbox: Mailbox) -> str:
+    """Give ``mailbox`` a new inbound token and return it: the only time it exists in plain text.
+
+    Only its digest is stored, so the caller shows it once (settings screen, admin action,
+    ``manage.py mailbox_token``) and keeps it nowhere; the previous token stops working when
+    this commits. Locks the mailbox row, so two rotations at once leave the later one's token.
+    """
+    row = Mailbox.objects.select_for_update().only("pk", "address", "inbound_token_digest").get(pk=mailbox.pk)
+    token = new_token()
+    had = row.inbound_token_digest is not None
+    row.inbound_token_digest = mailbox.inbound_token_digest = tokens.digest(token)
+    row.save(update_fields=["inbound_token_digest"])
+    audit.record(
+        actor,
+        "mailbox.token_rotated",
+        target=row,
+        changes={"inbound_token": [audit.SECRET if had else None, audit.SECRET]},
+    )
+    return token

@@ -10,5 +10,6 @@ urlpatterns = [
     path("new/check/", views.check, name="check_new"),
     path("<int:pk>/", views.edit, name="detail"),
     path("<int:pk>/check/", views.check, name="check"),
+    path("<int:pk>/token/", views.token, name="token"),
     path("<int:pk>/delete/", views.delete, name="delete"),
 ]

@@ -1,4 +1,5 @@
-"""Settings → Mailboxes: the list, a mailbox's page with its connection test, deleting one.
+"""Settings → Mailboxes: the list, a mailbox's page with its connection test, its inbound
+token (made anew and shown once), deleting one.
 
 Registered by the app (``register_settings`` in ``ready()``) and drawn in the settings area's
 frame; the hub and the frontend never import this module.
@@ -12,16 +13,19 @@ from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from channels_email import connection_check
 from channels_email.models import Mailbox
-from channels_email.settings_actions import do_delete_mailbox, do_save_mailbox
+from channels_email.settings_actions import do_delete_mailbox, do_rotate_inbound_token, do_save_mailbox
 from channels_email.settings_forms import CheckForm, MailboxForm
 from hub import settings_area
 from hub.models import Agent
+from hub.public_url import absolute
 
 KEY = "mailboxes"
 
@@ -101,8 +105,25 @@ def edit(request: HttpRequest, agent: Agent, pk: int | None = None) -> HttpRespo
         request,
         "channels_email/settings/edit.html",
         {"form": form, "mailbox": before, "check_form": CheckForm(initial={"send_to": agent.user.email}),
-         "providers": PROVIDERS},
+         "providers": PROVIDERS, "inbound_url": absolute(reverse("channels_email:inbound"), request)},
     )  # fmt: skip
+
+
+@never_cache
+@settings_area.screen(KEY)
+def token(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
+    """Asks once (the current token stops working), then makes a new token and shows it in this
+    response only: no redirect, no session, nothing that keeps it."""
+    mailbox = _get(pk)
+    if request.method == "POST":
+        plain = do_rotate_inbound_token(agent, mailbox)
+        url = absolute(reverse("channels_email:inbound"), request)
+        response = render(
+            request, "channels_email/settings/token_created.html", {"mailbox": mailbox, "token": plain, "url": url}
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+    return render(request, "channels_email/settings/token.html", {"mailbox": mailbox})
 
 
 @require_POST

@@ -21,6 +21,7 @@ from django.db import connection
 
 from channels_email.imap import poll_all
 from channels_email.models import Mailbox, Security
+from channels_email.settings_actions import do_rotate_inbound_token
 from channels_email.smtp import InboundHandler
 from channels_email.tests.test_servers import mail
 from hub.models import InboundEvent, Message
@@ -75,7 +76,7 @@ def test_with_the_pool_exhausted_every_door_says_later_and_every_mail_arrives_on
         imap_password="geheim",
         imap_folder="INBOX",
     )
-    token = box.inbound_token
+    token = do_rotate_inbound_token(None, box)
     imap = imaplib.IMAP4("127.0.0.1", imap_server)
     imap.login("support", "geheim")
     imap.append("INBOX", None, None, mail("ida@kunde.de", "Per IMAP", "<bp-imap@kunde.de>"))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -18,6 +20,7 @@ from django.test import Client
 from channels_email.imap import poll_all
 from channels_email.inbound import ingest_now
 from channels_email.models import Mailbox, Security
+from channels_email.settings_actions import do_rotate_inbound_token
 from channels_email.tests.test_servers import Capture, free_port, mail
 from hub.actions import do_reply
 from hub.config import Env, SettingError
@@ -206,10 +209,13 @@ def test_the_migration_encrypts_existing_plaintext_and_going_back_restores_it() 
         )
     try:
         executor = MigrationExecutor(connection)
-        executor.migrate([("channels_email", "0002_encrypt_mailbox_passwords")])
-        pk = Mailbox.objects.get(address="alt@hub.example").pk
+        at = [("channels_email", "0002_encrypt_mailbox_passwords")]
+        executor.migrate(at)
+        # The model as it was then: later migrations add and rename columns.
+        Then = executor.loader.project_state(at).apps.get_model("channels_email", "Mailbox")
+        pk = Then.objects.get(address="alt@hub.example").pk
         assert stored(pk)[0].startswith("gAAAAA") and stored(pk)[1] == ""
-        assert Mailbox.objects.get(pk=pk).imap_password == "alt-imap"
+        assert Then.objects.get(pk=pk).imap_password == "alt-imap"
 
         executor = MigrationExecutor(connection)
         executor.migrate([("channels_email", "0001_initial")])
@@ -253,3 +259,31 @@ def test_dumpdata_writes_passwords_encrypted_and_loaddata_brings_them_back_uncha
     call_command("loaddata", str(dump), stdout=io.StringIO())
     restored = Mailbox.objects.get(address="dump@hub.example")
     assert (restored.smtp_password, restored.imap_password) == ("geheim-smtp", "geheim-imap")
+
+
+def test_dumpdata_prints_no_usable_inbound_token_and_a_restored_mailbox_keeps_its_token(tmp_path) -> None:
+    box = Mailbox.objects.create(address="dump@hub.example")
+    token = do_rotate_inbound_token(None, box)
+    out = io.StringIO()
+
+    call_command("dumpdata", "channels_email.mailbox", stdout=out)
+
+    dumped = json.loads(out.getvalue())[0]["fields"]
+    assert token not in out.getvalue()
+    # What the dump holds instead opens nothing: presented as a token, it is refused.
+    kept = [value for value in dumped.values() if isinstance(value, str) and len(value) == 64]
+    assert kept == [dumped["inbound_token_digest"]]
+    raw = mail("max@kunde.de", "Per API", "<dump1@kunde.de>")
+    assert post_inbound(raw, kept[0]).status_code == 401
+
+    dump = tmp_path / "mailboxes.json"
+    dump.write_text(out.getvalue())
+    Mailbox.objects.filter(pk=box.pk).delete()
+    call_command("loaddata", str(dump), stdout=io.StringIO())
+    assert post_inbound(raw, token).status_code == 202
+
+
+def post_inbound(raw: bytes, token: str) -> Any:
+    return Client().post(
+        "/api/v1/channels/email/inbound", raw, content_type="message/rfc822", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )

@@ -13,6 +13,7 @@ from aiosmtpd.controller import Controller
 
 from channels_email.inbound import ingest_now
 from channels_email.models import Mailbox, Security
+from channels_email.settings_actions import do_rotate_inbound_token
 from channels_email.smtp import InboundHandler, controller
 from hub.actions import do_reply
 from hub.models import AutomaticMessage, Identity, InboundEvent, Message, Ticket
@@ -226,8 +227,9 @@ def test_the_inbound_api_takes_raw_mail_with_the_mailbox_token_only(client, mail
 
     assert client.post(url, raw, content_type="message/rfc822").status_code == 401
     assert client.post(url, raw, content_type="message/rfc822", HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
-    ok = client.post(url, raw, content_type="message/rfc822", HTTP_AUTHORIZATION=f"Bearer {mailbox.inbound_token}")
-    again = client.post(url, raw, content_type="message/rfc822", HTTP_AUTHORIZATION=f"Bearer {mailbox.inbound_token}")
+    token = do_rotate_inbound_token(None, mailbox)
+    ok = client.post(url, raw, content_type="message/rfc822", HTTP_AUTHORIZATION=f"Bearer {token}")
+    again = client.post(url, raw, content_type="message/rfc822", HTTP_AUTHORIZATION=f"Bearer {token}")
 
     assert ok.status_code == 202 and again.status_code == 200 and again.json()["duplicate"]
     assert Message.objects.filter(external_id="<api1@kunde.de>").count() == 1

@@ -187,9 +187,11 @@ def connected(dsn: str, database: str, application: str) -> int:
 @pytest.mark.django_db(transaction=True)
 def test_the_web_tier_reuses_pooled_connections_across_500_webhook_posts(tmp_path: Path, private_redis: str) -> None:
     from channels_email.models import Mailbox
+    from channels_email.settings_actions import do_rotate_inbound_token
 
     db = connection.settings_dict
     mailbox = Mailbox.objects.create(address="pool@hub.example", name="Pool")
+    token = do_rotate_inbound_token(None, mailbox)
     auth = f"{db['USER'] or 'postgres'}:{db['PASSWORD']}" if db["PASSWORD"] else (db["USER"] or "postgres")
     host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
     # The web tier's connections carry a name of their own: the test's own are not counted.
@@ -231,7 +233,7 @@ def test_the_web_tier_reuses_pooled_connections_across_500_webhook_posts(tmp_pat
             request = urllib.request.Request(
                 f"http://127.0.0.1:{port}/api/v1/channels/email/inbound",
                 data=raw,
-                headers={"Authorization": f"Bearer {mailbox.inbound_token}"},
+                headers={"Authorization": f"Bearer {token}"},
                 method="POST",
             )
             with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback

@@ -380,12 +380,14 @@ def remove(hub: Hub) -> None:
         shutil.rmtree(hub.base, ignore_errors=True)
 
 
-# Run by ``manage.py shell -c`` in the hub's environment: a team, a mailbox with its inbound
-# token (printed last) and an agent with an API token.
+# Run by ``manage.py shell -c`` in the hub's environment: a team and a mailbox with a new
+# inbound token (printed last). Only its digest is stored: the token exists once, as the
+# action that makes it returns it.
 SEED = """
 from channels_email.models import Mailbox
+from channels_email.settings_actions import do_rotate_inbound_token
 from hub.models import Team
 team, _ = Team.objects.get_or_create(slug="support", defaults={{"name": "Support"}})
 mailbox = Mailbox.objects.create(address="{address}", name="Support", is_default=True, default_team=team)
-print(mailbox.inbound_token)
+print(do_rotate_inbound_token(None, mailbox))
 """

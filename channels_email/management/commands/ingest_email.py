@@ -59,7 +59,7 @@ class Command(BaseCommand):
                 if "@" not in address:
                     raise CommandError(f"--mailbox {address!r} is not an email address")
                 mailbox = Mailbox.objects.create(address=address, name=address)
-                self.stderr.write(f"created mailbox {address}")
+                self.stderr.write(f"created mailbox {address} (no inbound token: rotate_inbound_token makes one)")
         else:
             mailbox = Mailbox.default()
         files: list[str] = options["files"]
