@@ -1,9 +1,19 @@
 # One image for web, worker, beat and smtp-inbound; the command picks the role.
+
+# The agent UI (esbuild, into frontend/static/frontend/dist/) and the chat widget (Vite, into
+# channels_chat/static/chatwidget/), built as `make assets` builds them. Both outputs are
+# git-ignored and kept out of the build context (.dockerignore): the image has only what this
+# stage made, so a clean clone builds the same image as a working copy.
 FROM node:20-bookworm-slim AS assets
 WORKDIR /src
+# The lock files first: the dependencies are a layer of their own, rebuilt only when they change.
+COPY frontend/package.json frontend/package-lock.json frontend/
+COPY frontend/widget/package.json frontend/widget/package-lock.json frontend/widget/
+RUN cd frontend && npm ci --no-audit --no-fund
+RUN cd frontend/widget && npm ci --no-audit --no-fund
 COPY frontend/ frontend/
-RUN if [ -f frontend/package.json ]; then cd frontend && npm ci --no-audit --no-fund && npm run build; fi \
- && if [ -f frontend/widget/package.json ]; then cd frontend/widget && npm ci --no-audit --no-fund && npm run build; fi
+RUN cd frontend && npm run build
+RUN cd frontend/widget && npm run build
 
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
@@ -18,7 +28,8 @@ COPY channels_phone/ channels_phone/
 COPY channels_web/ channels_web/
 COPY demo/ demo/
 COPY frontend/ frontend/
-COPY --from=assets /src/frontend/static/ frontend/static/
+COPY --from=assets /src/frontend/static/frontend/dist/ frontend/static/frontend/dist/
+COPY --from=assets /src/channels_chat/static/chatwidget/ channels_chat/static/chatwidget/
 COPY locale/ locale/
 COPY manage.py ./
 RUN pip install . && mkdir -p /app/var /data/media && chown -R hub /app/var /data

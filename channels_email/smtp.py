@@ -10,15 +10,21 @@ this process's connection pool busy for its whole timeout, anything unforeseen) 
 the error's own text (a database's, with newlines that would break the exchange) goes to the
 log only. The receipt is one INSERT: it is written whole or not at all, and a retry of a mail
 whose receipt did commit is recognized as a redelivery.
+
+With a certificate configured (``EMAIL_SMTP_INBOUND_TLS_CERT`` and ``_KEY``) the server offers
+STARTTLS, so sending servers that can encrypt do; ``EMAIL_SMTP_INBOUND_REQUIRE_TLS`` refuses
+mail from those that do not.
 """
 
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import close_old_connections
 
 from channels_email.inbound import accept
@@ -98,10 +104,30 @@ class InboundHandler:
         return TEMPORARY_FAILURE
 
 
+def tls_context() -> ssl.SSLContext | None:
+    """The server side of STARTTLS from the configured certificate and key; None: no STARTTLS.
+
+    Read once when the server starts (a renewed certificate takes a restart). Sending servers
+    are not asked for certificates of their own, as on any public MX.
+    """
+    if not settings.EMAIL_SMTP_INBOUND_TLS_CERT:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(settings.EMAIL_SMTP_INBOUND_TLS_CERT, settings.EMAIL_SMTP_INBOUND_TLS_KEY)
+    return context
+
+
 def controller(host: str, port: int, max_bytes: int | None = None) -> Any:
+    """The server for the configured mailboxes, with STARTTLS when a certificate is configured."""
     from aiosmtpd.controller import Controller
 
+    tls = tls_context()
     # data_size_limit lets the server refuse oversized mail at the protocol level too.
     return Controller(
-        InboundHandler(max_bytes), hostname=host, port=port, data_size_limit=max_bytes or 50 * 1024 * 1024
+        InboundHandler(max_bytes),
+        hostname=host,
+        port=port,
+        data_size_limit=max_bytes or 50 * 1024 * 1024,
+        tls_context=tls,
+        require_starttls=tls is not None and settings.EMAIL_SMTP_INBOUND_REQUIRE_TLS,
     )

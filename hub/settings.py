@@ -222,6 +222,9 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container health check speaks htt
 # dropped from anyone else's request first (hub.middleware.ForwardedProtoMiddleware).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 MIDDLEWARE.insert(0, "hub.middleware.ForwardedProtoMiddleware")
+# The container health check asks http://localhost:8000/healthz from inside, a host ALLOWED_HOSTS
+# need not list: a loopback request for it is answered before any host check (hub.health).
+MIDDLEWARE.insert(0, "hub.health.LoopbackHealthMiddleware")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"

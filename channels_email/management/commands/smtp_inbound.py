@@ -8,7 +8,7 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from channels_email.smtp import controller
 
@@ -21,9 +21,16 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=settings.EMAIL_SMTP_INBOUND_PORT)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        server = controller(options["host"], options["port"])
+        try:
+            server = controller(options["host"], options["port"])
+        except OSError as exc:  # ssl.SSLError too: a certificate or key that cannot be read or used
+            raise CommandError(f"the STARTTLS certificate cannot be used: {exc}") from exc
         server.start()
-        self.stdout.write(f"SMTP inbound listening on {options['host']}:{options['port']}")
+        if settings.EMAIL_SMTP_INBOUND_TLS_CERT:
+            tls = "required" if settings.EMAIL_SMTP_INBOUND_REQUIRE_TLS else "offered"
+            self.stdout.write(f"SMTP inbound listening on {options['host']}:{options['port']} (STARTTLS {tls})")
+        else:
+            self.stdout.write(f"SMTP inbound listening on {options['host']}:{options['port']} (no STARTTLS)")
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
