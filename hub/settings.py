@@ -183,6 +183,9 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = env.choice("LANGUAGE_CODE", default="de", choices=["de", "en"])
 LANGUAGES = [("de", "Deutsch"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The languages the worker tells apart in customers' messages (ISO 639-1): each one more costs
+# memory and time, and a language left out is read as the closest one listed.
+DETECT_LANGUAGES = env.list("DETECT_LANGUAGES", default=["de", "en", "fr", "it", "es", "nl", "pl", "tr"])
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Berlin")
 USE_I18N = True
 USE_TZ = True

@@ -57,6 +57,18 @@ def register_core_sections() -> None:
             description=_("Where new tickets and replies go, in the order the rules run, and how each team assigns."),
         ),
         area.Section(
+            key="business-hours",
+            label=_("Business hours"),
+            group=area.ROUTING,
+            urls="frontend.settings.views.calendars",
+            icon="clock",
+            order=20,
+            leads=area.LeadAccess.VIEW,
+            description=_(
+                "When teams work: weekly hours, holidays and closures; SLAs, timers, chat and phone count by them."
+            ),
+        ),
+        area.Section(
             key="external-lookup",
             label=_("External lookup"),
             group=area.INTEGRATIONS,

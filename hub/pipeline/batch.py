@@ -18,6 +18,7 @@ events one by one, so one bad event never takes the others with it.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from functools import reduce
@@ -26,7 +27,7 @@ from operator import or_
 from django.db import connection
 from django.db.models import Q
 
-from hub import events, realtime, routing, sql
+from hub import events, realtime, routing, sql, textsignals
 from hub.adapters import Interaction
 from hub.models import (
     Attachment,
@@ -121,7 +122,15 @@ class Item:
 
     @classmethod
     def of(cls, event: InboundEvent, interaction: Interaction) -> Item:
-        """Raises when the interaction names no usable identity (nothing is changed yet)."""
+        """Raises when the interaction names no usable identity (nothing is changed yet).
+
+        A customer's message whose channel declared no language gets the detected one: the
+        new ticket, a new customer and the routing rules (``language``) all read it.
+        """
+        if not interaction.language and not interaction.automatic:
+            detected = textsignals.detect_language(interaction.subject, interaction.text)
+            if detected:
+                interaction = dataclasses.replace(interaction, language=detected)
         return cls(event, interaction, normalized_identities(interaction))
 
     @property
@@ -341,12 +350,15 @@ class Batch:
         status_before = ticket.status
         fields, item.reopened_from = take_message(ticket, message, interaction)
         set_language(ticket, customer)
+        mood = None if interaction.automatic else textsignals.frustration(interaction.text)
+        if mood is not None:  # the latest customer message's; rules read it as ``sentiment``
+            ticket.sentiment = mood
         if not item.created:  # the rules for a reply, in memory, saved with the ticket's other fields
             trigger = routing.reply_trigger(reopened=item.reopened_from is not None)
             item.route = self.router.decide(interaction, ticket=ticket, customer=customer, trigger=trigger)
             fields = [*fields, *routing.apply(ticket, item.route)]
         if ticket.pk is not None:
-            self.fields.setdefault(ticket.pk, set()).update([*fields, "history", "language"])
+            self.fields.setdefault(ticket.pk, set()).update([*fields, "history", "language", "sentiment"])
         self.sla.note(
             ticket,
             customer,
