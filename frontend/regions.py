@@ -17,8 +17,20 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from frontend import inbox, sla, timeline
+from hub import settings_area
 from hub.access import may_change, scoped_history, visible_tickets
-from hub.models import Agent, DeliveryStatus, Direction, Draft, MessageKind, Priority, Role, Ticket, TicketStatus
+from hub.models import (
+    Agent,
+    DeliveryStatus,
+    Direction,
+    Draft,
+    MessageKind,
+    Organization,
+    Priority,
+    Role,
+    Ticket,
+    TicketStatus,
+)
 from hub.models.teams import ASSIGNABLE
 from hub.replies import reply_route
 
@@ -39,7 +51,9 @@ def get_ticket(agent: Agent, ticket_id: int) -> Ticket:
     """The ticket if the agent may see it; 404 otherwise, so ids outside scope reveal nothing."""
     try:
         return (
-            visible_tickets(agent).select_related("customer__organization", "assignee__user", "team").get(pk=ticket_id)
+            visible_tickets(agent)
+            .select_related("customer__organization__sla_policy", "assignee__user", "team")
+            .get(pk=ticket_id)
         )
     except Ticket.DoesNotExist:
         raise Http404("no such ticket") from None
@@ -279,6 +293,19 @@ def customer_context(ticket: Ticket, agent: Agent) -> dict[str, Any]:
         "lifetime": history.get("lifetime_tickets"),
         "organization": customer.organization.name if customer.organization else history.get("organization", ""),
         "key_account": customer.is_key_account,
+        **_contract(customer.organization, agent),
+    }
+
+
+def _contract(organization: Organization | None, agent: Agent) -> dict[str, Any]:
+    """The SLA policy contracted with the customer's organization, and for those who may change
+    it (admins, leads) where."""
+    if organization is None:
+        return {"sla_contract": "", "contract_url": ""}
+    may = settings_area.may_edit(agent, settings_area.get("organizations"))
+    return {
+        "sla_contract": organization.sla_policy.name if organization.sla_policy else "",
+        "contract_url": reverse("settings:organizations:detail", args=[organization.pk]) if may else "",
     }
 
 

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from frontend.settings import invite, logo, setup
-from frontend.views import account, compose, controls, delivery, presence, workspace
+from frontend.views import account, compose, controls, delivery, presence, reports, workspace
 
 urlpatterns = [
     path(
@@ -19,6 +19,7 @@ urlpatterns = [
     path("agent/t/<int:ticket_id>/draft/", compose.save_draft, name="agent_draft"),
     path("agent/t/<int:ticket_id>/update/", controls.update, name="agent_update"),
     path("agent/t/<int:ticket_id>/m/<int:message_id>/resend/", delivery.resend, name="agent_resend"),
+    path("agent/reports/sla/", reports.sla_report, name="agent_sla_report"),
     path("agent/language/", account.set_language, name="agent_language"),
     path("agent/presence/", presence.set_presence, name="agent_presence"),
     path("agent/presence/seen/", presence.seen, name="agent_seen"),

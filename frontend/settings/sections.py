@@ -69,6 +69,28 @@ def register_core_sections() -> None:
             ),
         ),
         area.Section(
+            key="sla-policies",
+            label=_("SLA policies"),
+            group=area.ROUTING,
+            urls="frontend.settings.views.sla",
+            icon="list",
+            order=30,
+            leads=area.LeadAccess.VIEW,
+            description=_(
+                "Response and resolution targets per priority, in business hours, and which tickets they measure."
+            ),
+        ),
+        area.Section(
+            key="organizations",
+            label=_("Organizations"),
+            group=area.ROUTING,
+            urls="frontend.settings.views.organizations",
+            icon="building",
+            order=40,
+            leads=area.LeadAccess.EDIT,
+            description=_("The SLA policy contracted with each customer organization."),
+        ),
+        area.Section(
             key="external-lookup",
             label=_("External lookup"),
             group=area.INTEGRATIONS,
