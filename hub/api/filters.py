@@ -14,7 +14,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from hub.identity import InvalidIdentity, normalize_email, normalize_phone
-from hub.models import Customer, Identity, IdentityKind, Priority, Ticket, TicketStatus
+from hub.models import Customer, Identity, IdentityKind, Priority, SlaState, Ticket, TicketStatus
+from hub.models.tickets import OPEN_STATUSES
 
 
 class AgentRefField(forms.CharField):
@@ -124,6 +125,18 @@ class TicketFilter(SingleValues):
     updated_since = MomentFilter(
         field_name="updated_at", lookup_expr="gte", help_text="ISO 8601 date-time; tickets changed at or after it."
     )
+    sla_state = filters.MultipleChoiceFilter(
+        choices=SlaState.choices,
+        help_text="The ticket's SLA state: the worst of its running targets (breached, warning, ok), else paused "
+        "or met. Repeat for several.",
+    )
+    ordering = filters.ChoiceFilter(
+        choices=[("-last_activity_at", "-last_activity_at"), ("sla_due_at", "sla_due_at")],
+        method="filter_ordering",
+        empty_label=None,
+        help_text="`-last_activity_at` (the default: newest activity first) or `sla_due_at`: the open tickets with "
+        "a running SLA target, the one due soonest (or most overdue) first.",
+    )
 
     class Meta:
         model = Ticket
@@ -145,6 +158,12 @@ class TicketFilter(SingleValues):
             agent = getattr(self.request, "agent", None)
             return queryset.filter(assignee_id=agent.pk if agent else None)
         return queryset.filter(assignee_id=int(value))
+
+    def filter_ordering(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        # The order itself is the pagination's (``SlaDueKeyset``): only tickets with a due time.
+        if value == "sla_due_at":
+            return queryset.filter(status__in=OPEN_STATUSES, sla_due_at__isnull=False)
+        return queryset
 
     def filter_tag(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         if not value:

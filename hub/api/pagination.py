@@ -229,6 +229,20 @@ class ActivityKeyset(Keyset):
     field = "last_activity_at"
 
 
+class SlaDueKeyset(Keyset):
+    """Tickets by the earliest due time of their running SLA targets, soonest (or most overdue) first.
+
+    Only tickets with a running target have one (``TicketFilter``'s ``ordering=sla_due_at``
+    narrows the list to them), so the keys are never null; the open tickets' (sla_due_at, id)
+    index serves the range scan.
+    """
+
+    field = "sla_due_at"
+
+    def newest_first(self, request: Request) -> bool:
+        return False
+
+
 class TimelineKeyset(Keyset):
     """A ticket's messages or events by time, newest first or (``?order=oldest``) oldest first."""
 

@@ -2,11 +2,11 @@ from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from hub.api.views.attachments import AttachmentDownloadView
-from hub.api.views.calendars import BusinessCalendarViewSet
 from hub.api.views.customers import CustomerViewSet, MergeViewSet
 from hub.api.views.people import AgentViewSet, TeamViewSet
 from hub.api.views.presence import PresenceView
 from hub.api.views.routing import RoutingRuleViewSet
+from hub.api.views.sla import SlaPolicyViewSet
 from hub.api.views.tickets import TicketViewSet
 
 app_name = "api-v1"
@@ -18,7 +18,7 @@ router.register("merges", MergeViewSet, basename="merge")
 router.register("teams", TeamViewSet, basename="team")
 router.register("agents", AgentViewSet, basename="agent")
 router.register("routing-rules", RoutingRuleViewSet, basename="routing-rule")
-router.register("calendars", BusinessCalendarViewSet, basename="calendar")
+router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
 
 urlpatterns = [
     *router.urls,

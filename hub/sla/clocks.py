@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, Exists, OuterRef, Value, When
 from django.utils import timezone
 
 from hub import events
@@ -295,6 +296,8 @@ class Clocks:
             t.sla_state = min((c.state for c in running), key=lambda s: _RANK[SlaState(s)])
         elif any(c.state == SlaState.PAUSED for c in clocks):
             t.sla_state = SlaState.PAUSED
+        elif any(c.state == SlaState.BREACHED for c in clocks):  # stopped unmet: it stays breached
+            t.sla_state = SlaState.BREACHED
         elif clocks:
             t.sla_state = SlaState.MET
         else:
@@ -402,7 +405,20 @@ def forget_policy(policy_id: int) -> None:
     from hub.models.tickets import OPEN_STATUSES
 
     measured = Ticket.objects.filter(sla_policy_id=policy_id)
-    SlaClock.objects.filter(ticket__in=measured.values("pk")).exclude(state=SlaState.MET).delete()
+    SlaClock.objects.filter(ticket__in=measured.values("pk"), breached_at=None).exclude(state=SlaState.MET).delete()
+    # Breached clocks stay too, stopped: reports count the breach.
+    SlaClock.objects.filter(ticket__in=measured.values("pk")).exclude(state=SlaState.MET).update(
+        state=SlaState.BREACHED, due_at=None, warn_at=None, paused_at=None
+    )
+    kept = SlaClock.objects.filter(ticket=OuterRef("pk"))
     measured.filter(status__in=OPEN_STATUSES).update(
-        sla_due_at=None, sla_check_at=None, sla_state="", first_response_due=None, resolution_due=None
+        sla_due_at=None,
+        sla_check_at=None,
+        sla_state=Case(
+            When(Exists(kept.filter(state=SlaState.BREACHED)), then=Value(SlaState.BREACHED)),
+            When(Exists(kept), then=Value(SlaState.MET)),
+            default=Value(""),
+        ),
+        first_response_due=None,
+        resolution_due=None,
     )

@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from hub.access import scoped_history
 from hub.api.serializers.messages import MessageSerializer, TicketEventSerializer
+from hub.api.serializers.sla import TicketSlaSerializer, clocks_by_ticket, sla_json
 from hub.api.views.base import agent
 from hub.models import Agent, Customer, Tag, Team, Ticket
 
@@ -46,6 +47,7 @@ class TicketSerializer(serializers.ModelSerializer[Ticket]):
     team = TeamRefSerializer(read_only=True, allow_null=True)
     assignee = AgentRefSerializer(read_only=True, allow_null=True)
     tags = serializers.SlugRelatedField[Tag](many=True, read_only=True, slug_field="name")
+    sla = serializers.SerializerMethodField()
 
     class Meta:
         model = Ticket
@@ -70,6 +72,7 @@ class TicketSerializer(serializers.ModelSerializer[Ticket]):
             "solved_at",
             "first_response_due",
             "resolution_due",
+            "sla",
             "last_message_preview",
             "last_message_channel",
             "last_message_direction",
@@ -78,6 +81,18 @@ class TicketSerializer(serializers.ModelSerializer[Ticket]):
             "version",
         )
         read_only_fields = fields
+
+    @extend_schema_field(TicketSlaSerializer)
+    def get_sla(self, obj: Ticket) -> dict[str, Any]:
+        # The clocks and the policy come with the ticket (prefetch_related, select_related).
+        policy = obj.sla_policy if obj.sla_policy_id is not None else None
+        return sla_json(
+            policy_id=obj.sla_policy_id,
+            policy_name=policy.name if policy is not None else "",
+            state=obj.sla_state,
+            due_at=obj.sla_due_at,
+            clocks=obj.sla_clocks.all(),
+        )
 
 
 # What ``ticket_rows`` reads per ticket, with ``.values()``; tags come in one more query.
@@ -105,6 +120,10 @@ LIST_COLUMNS = (
     "solved_at",
     "first_response_due",
     "resolution_due",
+    "sla_policy_id",
+    "sla_policy__name",
+    "sla_state",
+    "sla_due_at",
     "last_message_preview",
     "last_message_channel",
     "last_message_direction",
@@ -138,6 +157,8 @@ def ticket_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         )
         for ticket_id, name in tagged:
             tags.setdefault(ticket_id, []).append(name)
+    # One more query for the SLA clocks, when a ticket of the page has any.
+    clocks = clocks_by_ticket([row["id"] for row in rows if row["sla_state"] or row["sla_policy_id"]])
     zone = timezone.get_current_timezone()
     result = []
     for row in rows:
@@ -176,6 +197,13 @@ def ticket_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 "solved_at": _moment(row["solved_at"], zone),
                 "first_response_due": _moment(row["first_response_due"], zone),
                 "resolution_due": _moment(row["resolution_due"], zone),
+                "sla": sla_json(
+                    policy_id=row["sla_policy_id"],
+                    policy_name=row["sla_policy__name"],
+                    state=row["sla_state"],
+                    due_at=row["sla_due_at"],
+                    clocks=clocks.get(pk, ()),
+                ),
                 "last_message_preview": row["last_message_preview"],
                 "last_message_channel": row["last_message_channel"],
                 "last_message_direction": row["last_message_direction"],
