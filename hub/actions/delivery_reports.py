@@ -18,6 +18,7 @@ from hub import events, realtime
 from hub.adapters import InboundAttachment
 from hub.models import Agent, Attachment, DeliveryStatus, Direction, Message, MessageKind, Ticket
 from hub.pipeline.store import new_attachments
+from hub.sla import hooks as sla
 
 # How far along a delivery is; a report never moves a message back. Delivered and failed are final.
 _RANK: dict[str, int] = {
@@ -106,6 +107,8 @@ def do_record_call_report(
         ticket = Ticket.objects.select_for_update(no_key=True).defer("history").get(pk=ticket_id)
         message = Message.objects.select_for_update().get(pk=message_id)
         metadata = dict(message.metadata or {})
+        # Reports repeat; the first that names who answered is the response.
+        answered_now = answered_by is not None and not metadata.get("answered_by")
         metadata.update(details)
         fields = ["metadata"]
         if transcript is not None and transcript.strip():
@@ -116,6 +119,12 @@ def do_record_call_report(
             Attachment.objects.bulk_create(new_attachments(message, (recording,)))
             metadata["recording"] = True
         ticket_fields: list[str] = []
+        # The SLA: an answered call responds; a missed one is to be called back when the
+        # response is due (the channel's own default without a policy).
+        sla_fields, response_due = sla.call_reported(ticket, answered=answered_now, at=timezone.now())
+        ticket_fields += sla_fields
+        if callback_due_at is not None and response_due is not None:
+            callback_due_at = response_due
         if answered_by is not None and ticket.assignee_id is None:
             ticket.assignee = answered_by
             ticket_fields.append("assignee")

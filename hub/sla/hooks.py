@@ -235,3 +235,23 @@ class BatchClocks:
             _record_switch(ticket, policy, reason)
         self.switched = []
         save(self.ledgers.values())
+
+
+# -- calls (hub.actions.delivery_reports) -------------------------------------------------------
+
+
+def call_reported(ticket: Ticket, *, answered: bool, at: datetime) -> tuple[list[str], datetime | None]:
+    """A call's report on the locked ticket: an answered call is a response (it meets first and
+    next response, as a public reply does); for a missed call or a voicemail, the due time of the
+    response the caller waits for, which is when they are to be called back (the policy's first
+    response target, or its next response on a ticket answered before). The ticket's fields to
+    save, and that due time (None: no policy measures the ticket's response)."""
+    if ticket.sla_policy_id is None:
+        return [], None
+    ledger = _ledger(ticket, policies_now())
+    if answered:
+        ledger.agent_replied(at)
+        save([ledger])
+        return ledger.summarize(), None
+    waiting = [c.due_at for t, c in ledger.by_target.items() if t != "resolution" and c.due_at is not None]
+    return [], min(waiting, default=None)
