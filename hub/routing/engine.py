@@ -46,14 +46,64 @@ def _fold(value: Any) -> Any:
     return value.casefold() if isinstance(value, str) else value
 
 
+# Patterns a union could change the meaning of: backreferences (their group numbers shift) and
+# inline flags (``(?x)`` inside an alternation would apply to every other pattern).
+_NOT_UNITABLE = regex.compile(r"\\[1-9]|\\g<|\(\?P=|\(\?(?!P<|:|=|!|<=|<!|>)")
+
+
+class PatternGate:
+    """Every ``matches`` pattern of the rule set on one field, searched as one alternation.
+
+    Most messages match none of a rule set's patterns; then one search answers for all of them
+    and each pattern test says no without its own search. When the union finds something (or
+    runs out of time), each test searches as before. Patterns ``_NOT_UNITABLE`` get no gate.
+    """
+
+    def __init__(self, name: str, union: regex.Pattern[str]) -> None:
+        self.name, self.union = name, union
+
+    @classmethod
+    def over(cls, tests: list[PatternTest]) -> None:
+        """Give the unitable ``tests`` of each field a shared gate (two or more per field)."""
+        by_field: dict[str, list[PatternTest]] = {}
+        for test in tests:
+            if not _NOT_UNITABLE.search(test.pattern.pattern):
+                by_field.setdefault(test.name, []).append(test)
+        for name, group in by_field.items():
+            if len(group) < 2:
+                continue
+            try:
+                union = regex.compile("|".join(f"(?:{t.pattern.pattern})" for t in group), regex.IGNORECASE | regex.V0)
+            except regex.error:  # e.g. two patterns naming a group alike
+                continue
+            gate = cls(name, union)
+            for test in group:
+                test.gate = gate
+
+    def possible(self, facts: Facts) -> bool:
+        """Whether any pattern of the gate can match this message's field (once per message)."""
+        known = facts.gates.get(self.name)
+        if known is None:
+            value = facts.get(self.name)
+            try:
+                known = isinstance(value, str) and self.union.search(value, timeout=MATCH_TIMEOUT) is not None
+            except TimeoutError:
+                known = True  # each pattern decides alone, within its own limit
+            facts.gates[self.name] = known
+        return known
+
+
 class PatternTest:
     """A ``matches`` condition: a search bounded by ``MATCH_TIMEOUT``, skipped after repeated timeouts."""
 
     def __init__(self, name: str, pattern: regex.Pattern[str], rule: str) -> None:
         self.name, self.pattern, self.rule = name, pattern, rule
         self.timeouts = 0
+        self.gate: PatternGate | None = None
 
     def __call__(self, facts: Facts) -> bool:
+        if self.gate is not None and not self.gate.possible(facts):
+            return False
         value = facts.get(self.name)
         if not isinstance(value, str) or self.timeouts >= TIMEOUTS_BEFORE_SKIPPING:
             return False
@@ -206,6 +256,7 @@ class RuleSet:
             for trigger in rule.triggers:
                 self.by_trigger.setdefault(trigger, []).append(rule)
         self.timed = [rule for rule in rules if rule.timer is not None]
+        PatternGate.over([test for rule in rules for test in rule.tests if isinstance(test, PatternTest)])
         self.reads_tags = any("ticket.tags" in r.fields for r in rules)
         self.reads_external = any(f.startswith("external.") for r in rules for f in r.fields)
         self.lookup_enabled = False  # an external lookup is set up: ask it about who writes

@@ -67,22 +67,31 @@ class Facts:
         self.external = external or {}
         self._values: dict[str, Any] = {}
         self._folded: dict[str, Any] = {}
+        # Per field: whether any of the rule set's patterns can match it (``engine.PatternGate``).
+        self.gates: dict[str, bool] = {}
 
+    # One dictionary lookup when known (every rule after the first that reads a field): these
+    # run for every condition of every rule on every message.
     def get(self, name: str) -> Any:
-        if name not in self._values:
-            self._values[name] = self._read(name)
-        return self._values[name]
+        try:
+            return self._values[name]
+        except KeyError:
+            value = self._values[name] = self._read(name)
+            return value
 
     def folded(self, name: str) -> Any:
         """``get``, case-folded when a text: once per message, however many rules compare it."""
-        if name not in self._folded:
+        try:
+            return self._folded[name]
+        except KeyError:
             value = self.get(name)
-            self._folded[name] = value.casefold() if isinstance(value, str) else value
-        return self._folded[name]
+            folded = self._folded[name] = value.casefold() if isinstance(value, str) else value
+            return folded
 
     def set(self, name: str, value: Any) -> None:
         self._values[name] = value
         self._folded.pop(name, None)
+        self.gates.pop(name, None)
 
     def move_to_team(self, team_id: int | None, slug: str) -> None:
         self.team_id = team_id

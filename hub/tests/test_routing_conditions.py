@@ -191,3 +191,42 @@ def test_the_schema_names_the_problem_in_german_for_a_german_admin() -> None:
             }
         )
     assert problems(caught.value)["conditions.0"] == ["unbekanntes Feld 'subjekt'"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ihre Bestellung 4711 ist unterwegs",
+        "abab wiederholt",
+        "Paket ist unterwegs",
+        "nichts davon",
+        "RECHNUNG   12",
+        "",
+    ],
+)
+def test_patterns_searched_together_answer_exactly_as_each_pattern_alone(text: str) -> None:
+    # The rule set searches all patterns of a field as one alternation first; backreferences
+    # and inline flags, which an alternation would change, are searched alone.
+    patterns = [r"(bestell)ung\s+\d+", r"(ab)\1", r"(?x) r e c h n u n g \s+ \d+", r"^$", r"ist unterwegs", r"zzz"]
+    specs = [
+        RuleSpec.model_validate(
+            {
+                "name": f"P{n}",
+                "triggers": ["ticket_created"],
+                "conditions": [{"field": "body", "op": "matches", "value": p}],
+                "actions": [{"type": "add_tags", "value": ["x"]}],
+            }
+        )
+        for n, p in enumerate(patterns)
+    ]
+    together = RuleSet([Compiled.of(spec, n) for n, spec in enumerate(specs)], {}, {})
+    alone = [RuleSet([Compiled.of(spec, n)], {}, {}) for n, spec in enumerate(specs)]
+
+    def on(rules: RuleSet) -> list[str]:
+        message = Interaction(
+            channel="email", identities=(SenderIdentity(kind="email", value="a@b.example"),), text=text
+        )
+        bare = Facts(ticket=Ticket(origin_channel="email"), customer=None, interaction=message, tags=frozenset())
+        return [hit.name for hit in rules.run("ticket_created", bare).hits]
+
+    assert on(together) == [name for rules in alone for name in on(rules)]
