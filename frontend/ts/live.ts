@@ -4,12 +4,15 @@
  * reconnect and when the tab becomes visible again. */
 
 import { announce, byId, openTicketId, reconnectDelay, refresh } from "./dom";
+import { showNotice } from "./notices";
 
 interface HubEvent {
   type: string;
   ticket_id: number;
   version: number;
   message_id?: number;
+  rule?: string;
+  subject?: string;
 }
 
 interface HubBatch {
@@ -108,6 +111,10 @@ export class LiveSocket {
     if (this.seen.includes(key)) return;
     this.seen.push(key);
     if (this.seen.length > 200) this.seen.shift();
+    if (event.type === "ticket.notice") {
+      showNotice(event);
+      return;
+    }
 
     this.refreshListSoon();
     if (event.ticket_id !== openTicketId()) return;

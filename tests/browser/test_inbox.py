@@ -335,3 +335,30 @@ def test_the_draft_keeps_its_text_and_focus_when_a_colleague_reassigns_the_ticke
     expect(page.locator("#ticket-title")).to_contain_text("Lieferung fehlt")
     expect(box).to_have_value("Halb geschrieben")
     expect(box).to_be_focused()
+
+
+def test_a_rule_that_notifies_an_agent_shows_them_a_notice_linking_the_ticket(
+    new_page, agent: Agent, team: Team, fake_channel: FakeChannel
+) -> None:
+    from hub.models import RoutingRule
+
+    RoutingRule.objects.create(
+        name="Großkunde",
+        triggers=["ticket_created"],
+        conditions=[{"field": "from", "op": "contains", "value": "@mueller.example"}],
+        actions=[{"type": "notify", "value": {"agents": [agent.pk]}}],
+    )
+    page = new_page(agent)
+    page.goto("/")
+    live(page)
+
+    ticket = incoming("einkauf@mueller.example", "Bitte dringend zurückrufen", "m-n1", subject="Rahmenvertrag <2027>")
+
+    notice = page.locator("#rule-notices .rule-notice")
+    expect(notice).to_have_count(1)
+    expect(notice.locator("a")).to_have_text(f"Regel „Großkunde“ bittet Sie, Ticket #{ticket.pk} anzusehen")
+    expect(notice.locator("a")).to_have_attribute("href", f"/agent/t/{ticket.pk}/")
+    # The subject is shown as text: its angle brackets are not markup.
+    expect(notice.locator(".rule-notice-subject")).to_have_text("Rahmenvertrag <2027>")
+    notice.get_by_role("button", name="Schließen").click()
+    expect(notice).to_have_count(0)
