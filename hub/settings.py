@@ -370,6 +370,8 @@ PRESENCE_AWAY_AFTER_SECONDS = env.int("PRESENCE_AWAY_AFTER_SECONDS", default=300
 # A clock warns ("at risk") once this share of its target has passed, in the business time of its
 # policy's calendar (80: with a 60-minute target, after 48 business minutes); 100: never warns.
 SLA_WARNING_AT_PERCENT = env.int("SLA_WARNING_AT_PERCENT", default=80, min_value=1, max_value=100)
+# How often the beat looks for warnings and breaches that are due (seconds).
+SLA_BEAT_SECONDS = env.int("SLA_BEAT_SECONDS", default=60, min_value=1, max_value=3600)
 
 # --- Worker throughput -------------------------------------------------------------------------
 # Celery's Django fixup closes the database connection before and after every task unless this

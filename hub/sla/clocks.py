@@ -302,7 +302,7 @@ class Clocks:
             t.sla_state = SlaState.MET
         else:
             t.sla_state = ""
-        checks = [c.warn_at for c in running if c.warned_at is None and c.warn_at is not None]
+        checks = [c.warn_at for c in running if c.warned_at is None and c.breached_at is None and c.warn_at]
         checks += [c.due_at for c in running if c.breached_at is None and c.due_at is not None]
         t.sla_check_at = min(checks, default=None)
         first, resolution = self.by_target.get(FIRST), self.by_target.get(RESOLUTION)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
 from hub import schedule
 
@@ -16,5 +17,5 @@ def run_beat() -> int:
 
 
 def register_periodic() -> None:
-    """Called by the hub's ``ready()``: beat and ``runhub`` run the pass every minute."""
-    schedule.periodic("sla-beat", "hub.sla.tasks.run_beat", every_seconds=60)
+    """Called by the hub's ``ready()``: beat and ``runhub`` run the pass every ``SLA_BEAT_SECONDS``."""
+    schedule.periodic("sla-beat", "hub.sla.tasks.run_beat", every_seconds=settings.SLA_BEAT_SECONDS)
