@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from channels_chat.models import ChatMessage, ChatSession, SurveyResponse, TeamSchedule, Widget
+from channels_chat.models import ChatMessage, ChatSession, SurveyResponse, Widget
 
 
 @admin.register(Widget)
@@ -26,11 +26,6 @@ class WidgetAdmin(admin.ModelAdmin):
         from django.conf import settings
 
         return f'<script src="{settings.SITE_URL}/static/chatwidget/widget.js" data-widget="{obj.key}" async></script>'
-
-
-@admin.register(TeamSchedule)
-class TeamScheduleAdmin(admin.ModelAdmin):
-    list_display = ("team", "timezone")
 
 
 class ChatMessageInline(admin.TabularInline):

@@ -61,25 +61,6 @@ class Widget(models.Model):
         return bool(origin) and origin in {o.rstrip("/").lower() for o in self.allowed_origins}
 
 
-class TeamSchedule(models.Model):
-    """A team's weekly chat hours until the routing work brings calendars with holidays.
-
-    ``hours`` maps weekday numbers (0 = Monday) to lists of [start, end] times, e.g.
-    {"0": [["09:00", "17:00"]]}. A team without a schedule is always open.
-    """
-
-    team = models.OneToOneField("hub.Team", on_delete=models.CASCADE, related_name="chat_schedule")
-    timezone = models.CharField(_("time zone"), max_length=64, default="Europe/Berlin")
-    hours = models.JSONField(_("weekly hours"), default=dict, blank=True)
-
-    class Meta:
-        verbose_name = _("chat hours")
-        verbose_name_plural = _("chat hours")
-
-    def __str__(self) -> str:
-        return str(self.team)
-
-
 class ChatSession(models.Model):
     """One conversation of one visitor on one widget; its public id is the hub thread key."""
 

@@ -41,7 +41,7 @@ class PhoneNumberForm(forms.ModelForm):
         fields = [
             "number", "name", "enabled", "provider", "account_sid", "auth_token_new", "auth_token_clear",
             "webhook_secret_new", "webhook_secret_clear", "team", "sms", "voicemail", "greeting",
-            "greeting_audio_url", "language", "business_hours", "time_zone",
+            "greeting_audio_url", "language", "calendar",
         ]  # fmt: skip
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -1,7 +1,8 @@
 """``/api/v1/phone-numbers/``: admins configure the numbers; secrets are write-only.
 
 A number is given as ``{"number": "+4930…", "provider": "twilio", "account_sid": "AC…",
-"auth_token": "…", "team": "<team slug>", "sms": true, "voicemail": true}``. The answer says
+"auth_token": "…", "team": "<team slug>", "sms": true, "voicemail": true}``; ``calendar`` (a
+business calendar's id) gives it hours of its own, ``null`` (the default) its team's. The answer says
 whether a token and a webhook secret are stored (``auth_token_set``), never what they are. On
 an update, an omitted secret keeps the stored one and an empty one removes it.
 """
@@ -11,16 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from pydantic import ValidationError as SchemaError
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from channels_phone import hours, numbers
+from channels_phone import numbers
 from channels_phone.models import PhoneNumber, ProviderKind
 from hub.access import agent_of
 from hub.crypto import is_stored
-from hub.models import Role, Team
+from hub.models import BusinessCalendar, Role, Team
 
 SECRETS = ("auth_token", "webhook_secret")
 TOKEN_FIELD, SECRET_FIELD = SECRETS
@@ -39,14 +39,6 @@ def validate_number(value: str) -> str:
     if not normalized:
         raise serializers.ValidationError(f"{value!r} is not a valid phone number (E.164, e.g. +4930123456)")
     return normalized
-
-
-def validate_hours(value: Any) -> dict[str, Any]:
-    try:
-        hours.parse(value)
-    except SchemaError as exc:
-        raise serializers.ValidationError(f"not a weekly schedule: {exc.errors()[0]['msg']}") from exc
-    return dict(value or {})
 
 
 def check_credentials(provider: str, sid: str, token_set: bool, secret_set: bool) -> dict[str, str]:
@@ -72,14 +64,19 @@ class PhoneNumberSerializer(serializers.ModelSerializer[PhoneNumber]):
     webhook_secret = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=500)
     auth_token_set = serializers.SerializerMethodField()
     webhook_secret_set = serializers.SerializerMethodField()
-    business_hours = serializers.JSONField(required=False)
+    calendar = serializers.PrimaryKeyRelatedField(
+        queryset=BusinessCalendar.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="A business calendar's id: the number's own hours. Null: its team's hours.",
+    )
 
     class Meta:
         model = PhoneNumber
         fields = [
             "id", "number", "name", "enabled", "provider", "account_sid", "auth_token", "auth_token_set",
             "webhook_secret", "webhook_secret_set", "team", "sms", "voicemail", "greeting", "greeting_audio_url",
-            "language", "business_hours", "time_zone", "created_at",
+            "language", "calendar", "created_at",
         ]  # fmt: skip
         read_only_fields = ["id", "created_at"]
 
@@ -88,9 +85,6 @@ class PhoneNumberSerializer(serializers.ModelSerializer[PhoneNumber]):
 
     def get_webhook_secret_set(self, obj: PhoneNumber) -> bool:
         return is_stored(obj, "webhook_secret")
-
-    def validate_business_hours(self, value: Any) -> dict[str, Any]:
-        return validate_hours(value)
 
     def validate_number(self, value: str) -> str:
         normalized = validate_number(value)

@@ -17,7 +17,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from pydantic import ValidationError
 
 from channels_phone import hours, numbers, providers
 from channels_phone.adapter import KEY
@@ -172,12 +171,8 @@ def outcome(call: Call, recorded: bool) -> str:
 
 
 def callback_due(number: PhoneNumber, ended: datetime) -> datetime:
-    """When a missed caller is to be called back: PHONE_CALLBACK_MINUTES of opening time later."""
-    try:
-        schedule = hours.parse(number.business_hours)
-    except ValidationError:
-        schedule = hours.WeeklyHours()
-    return hours.add_open_minutes(schedule, ended, hours.zone(number.time_zone), settings.PHONE_CALLBACK_MINUTES)
+    """When a missed caller is to be called back: PHONE_CALLBACK_MINUTES of the number's business time later."""
+    return hours.callback_due(number, ended)
 
 
 def _backoff(attempts: int) -> timedelta:

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from pydantic import ValidationError
 
 from channels_phone import hours
 from channels_phone.models import AgentLine, Call, CallState, PhoneNumber
@@ -54,11 +53,8 @@ def free_agents(team_id: int | None, rung: list[int], limit: int) -> list[tuple[
 
 
 def is_open(number: PhoneNumber) -> bool:
-    try:
-        schedule = hours.parse(number.business_hours)
-    except ValidationError:
-        return True  # a broken schedule must not send every caller to the voicemail
-    return hours.is_open(schedule, timezone.now(), hours.zone(number.time_zone))
+    """Inside the number's business hours (its own calendar, else its team's) now."""
+    return hours.is_open(number)
 
 
 def _language(number: PhoneNumber) -> str:

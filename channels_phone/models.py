@@ -46,10 +46,17 @@ class PhoneNumber(models.Model):
         _("greeting audio"), blank=True, help_text=_("Played instead of the spoken greeting.")
     )
     language = models.CharField(_("language"), max_length=10, default="de-DE", help_text=_("Voice of the greeting."))
-    # A weekly schedule until the SLA issue brings calendars: {"mon": [["08:00", "17:00"]], …};
-    # empty: always open. Validated by channels_phone.hours.WeeklyHours.
-    business_hours = models.JSONField(_("business hours"), default=dict, blank=True)
-    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, help_text=_("Empty: the hub's."))
+    # When calls are taken (outside: the voicemail) and callbacks fall due: the team's business
+    # hours, unless the number has its own (a hotline open longer than its team works).
+    calendar = models.ForeignKey(
+        "hub.BusinessCalendar",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="phone_numbers",
+        verbose_name=_("business hours"),
+        help_text=_("Empty: the team's business hours."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = PhoneNumberQuerySet.as_manager()

@@ -51,7 +51,7 @@ def textable(value: str) -> bool:
 
 
 def ours(value: str, provider: str | None = None) -> PhoneNumber | None:
-    """Our enabled number ``value`` (of ``provider``, when given), with its team.
+    """Our enabled number ``value`` (of ``provider``, when given), with its team and business hours.
 
     Every webhook needs it, for rows an admin changes a few times a year: kept per process for
     a few seconds, dropped at once when a number is saved or deleted in this process
@@ -63,7 +63,9 @@ def ours(value: str, provider: str | None = None) -> PhoneNumber | None:
     now = time.monotonic()
     hit = _numbers.get(normalized)
     if hit is None or hit[0] <= now:
-        number = PhoneNumber.objects.enabled().filter(number=normalized).select_related("team").first()
+        number = (
+            PhoneNumber.objects.enabled().filter(number=normalized).select_related("team__calendar", "calendar").first()
+        )
         if number is None:
             return None
         hit = _numbers[normalized] = (now + NUMBER_CACHE_SECONDS, number)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from channels_phone.models import Call, PhoneNumber
 from channels_phone.tests.conftest import ACCOUNT, CALLER, OUR_NUMBER, Twilio, call_params, sid
-from hub.models import Agent, EventKind, Message, Team, Ticket, TicketEvent
+from hub.models import Agent, BusinessCalendar, EventKind, Message, Team, Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -110,7 +110,9 @@ def test_a_missed_call_puts_a_callback_due_on_the_timeline_once(twilio: Twilio, 
 
 
 def test_a_callback_falls_due_in_opening_time(twilio: Twilio, number: PhoneNumber) -> None:
-    number.business_hours = {"mon": [["08:00", "09:00"]]}
+    number.calendar = BusinessCalendar.objects.create(
+        name="Hotline", time_zone=timezone.get_current_timezone_name(), hours={"mon": [["08:00", "09:00"]]}
+    )
     number.save()
     call_sid = sid("CA", 22)
     twilio.post(VOICE, call_params(call_sid))

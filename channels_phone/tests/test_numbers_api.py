@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from channels_phone.models import PhoneNumber
 from channels_phone.tests.conftest import ACCOUNT, TOKEN
-from hub.models import Agent, Role, Team
+from hub.models import Agent, BusinessCalendar, Role, Team
 from hub.tests.factories import AgentFactory
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +72,7 @@ def test_an_update_without_the_token_keeps_it_and_an_empty_one_is_refused_for_tw
         ({"number": "12"}, "number"),
         ({"account_sid": "XX123"}, "account_sid"),
         ({"team": "nobody"}, "team"),
-        ({"business_hours": {"mon": [["18:00", "08:00"]]}}, "business_hours"),
+        ({"calendar": 999999}, "calendar"),
         ({"provider": "generic"}, "webhook_secret"),
     ],
 )
@@ -84,6 +84,21 @@ def test_a_number_that_would_not_work_is_refused_with_the_field_and_why(
     assert response.status_code == 400
     assert field in response.json()
     assert not PhoneNumber.objects.exists()
+
+
+def test_a_number_takes_hours_of_its_own_and_gives_them_back_for_its_team_s(
+    api_for: Callable[[Agent], APIClient], admin_agent: Agent, team: Team
+) -> None:
+    client = api_for(admin_agent)
+    hotline = BusinessCalendar.objects.create(name="Hotline", hours={"mon": [["07:00", "22:00"]]})
+    created = client.post(URL, {**TWILIO, "calendar": hotline.pk}, format="json")
+
+    assert created.status_code == 201, created.json()
+    assert created.json()["calendar"] == hotline.pk
+    assert PhoneNumber.objects.get().calendar == hotline
+    reset = client.patch(f"{URL}{created.json()['id']}/", {"calendar": None}, format="json")
+    assert reset.status_code == 200 and reset.json()["calendar"] is None
+    assert PhoneNumber.objects.get().calendar is None
 
 
 def test_agents_and_leads_may_not_see_or_configure_numbers(

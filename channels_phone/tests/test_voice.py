@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import override_settings
@@ -14,7 +15,18 @@ from twilio.request_validator import RequestValidator
 
 from channels_phone.models import Call, CallState, PhoneNumber
 from channels_phone.tests.conftest import CALLER, OUR_NUMBER, Twilio, call_params, sid
-from hub.models import Agent, Customer, Identity, IdentityKind, InboundEvent, Message, MessageKind, Team, Ticket
+from hub.models import (
+    Agent,
+    BusinessCalendar,
+    Customer,
+    Identity,
+    IdentityKind,
+    InboundEvent,
+    Message,
+    MessageKind,
+    Team,
+    Ticket,
+)
 from hub.models.teams import Presence
 from hub.tests.factories import CustomerFactory
 
@@ -87,14 +99,47 @@ def test_outside_business_hours_the_caller_hears_that_we_are_closed_and_reaches_
     twilio: Twilio, number: PhoneNumber, team: Team, online_agent: Callable[..., Agent]
 ) -> None:
     online_agent(team, phone="+4930222222")
-    number.business_hours = {"sun": [["00:00", "00:01"]]}
-    number.save()
+    team.calendar = BusinessCalendar.objects.create(name="Support", hours={"sun": [["00:00", "00:01"]]})
+    team.save()
 
     root = twiml(twilio.post(VOICE, call_params(sid("CA", 4))))
 
     assert root[0].text == "Wir sind gerade nicht erreichbar."
     assert "Record" in [child.tag for child in root]
     assert root.find("Dial") is None
+
+
+def test_on_a_holiday_of_the_team_s_calendar_the_caller_reaches_the_voicemail_though_an_agent_is_free(
+    twilio: Twilio, number: PhoneNumber, team: Team, online_agent: Callable[..., Agent]
+) -> None:
+    online_agent(team, phone="+4930222222")
+    today = timezone.now().astimezone(ZoneInfo("Europe/Berlin")).date().isoformat()
+    every_day = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    team.calendar = BusinessCalendar.objects.create(
+        name="Support", time_zone="Europe/Berlin", hours=every_day, holidays=[{"date": today, "name": "Betriebsfeier"}]
+    )
+    team.save()
+
+    root = twiml(twilio.post(VOICE, call_params(sid("CA", 40))))
+
+    assert root[0].text == "Wir sind gerade nicht erreichbar."
+    assert root.find("Dial") is None and root.find("Record") is not None
+    assert Call.objects.get().voicemail
+
+
+def test_a_number_with_hours_of_its_own_takes_calls_when_its_team_is_closed(
+    twilio: Twilio, number: PhoneNumber, team: Team, online_agent: Callable[..., Agent]
+) -> None:
+    online_agent(team, phone="+4930222222")
+    team.calendar = BusinessCalendar.objects.create(name="Support", hours={"sun": [["00:00", "00:01"]]})
+    team.save()
+    every_day = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    number.calendar = BusinessCalendar.objects.create(name="Hotline", hours=every_day)
+    number.save()
+
+    root = twiml(twilio.post(VOICE, call_params(sid("CA", 41))))
+
+    assert root.find("Dial") is not None
 
 
 def test_without_voicemail_the_caller_is_told_to_call_again(twilio: Twilio, number: PhoneNumber) -> None:

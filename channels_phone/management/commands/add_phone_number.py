@@ -30,7 +30,7 @@ FIELDS = {
     "voicemail": "voicemail",
     "greeting": "greeting",
     "language": "language",
-    "time_zone": "time_zone",
+    "calendar": "calendar",
     "enabled": "enabled",
 }
 
@@ -51,7 +51,7 @@ class Command(BaseCommand):
         parser.add_argument("--enabled", action=BooleanOptionalAction, default=None)
         parser.add_argument("--greeting")
         parser.add_argument("--language", help="the greeting's voice, e.g. de-DE")
-        parser.add_argument("--time-zone", dest="time_zone")
+        parser.add_argument("--calendar", help="a business calendar's id for hours of its own; '' for its team's")
 
     def handle(self, *args: Any, **options: Any) -> None:
         data: dict[str, Any] = {"number": options["number"]}
