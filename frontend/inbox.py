@@ -270,7 +270,6 @@ def _activity_page(agent: Agent, key: str, before: str | None, size: int) -> Pag
 # without, by number (cursor "n<id>"). A page that spans the seam costs a second query.
 def _due_page(agent: Agent, key: str, before: str | None, size: int) -> Page:
     qs = view_tickets(agent, key)
-    columns, annotations = _row_columns(agent)
     rows: list[ListTicket] = []
     due_cursor = decode_cursor(before[1:]) if before and before.startswith("d") else None
     after_pk = _int_or_none(before[1:]) if before and before.startswith("n") else None
@@ -278,20 +277,32 @@ def _due_page(agent: Agent, key: str, before: str | None, size: int) -> Page:
         due = qs.filter(sla_due_at__isnull=False)
         if due_cursor is not None:
             due = due.filter(TupleGreaterThan(Tuple(F("sla_due_at"), F("id")), due_cursor))
-        found = due.annotate(**annotations).order_by("sla_due_at", "pk").values_list(*columns)[: size + 1]
-        rows = [ListTicket._make(row) for row in found]
+        rows = _rows(agent, due.order_by("sla_due_at", "pk"), size + 1)
         last_due = rows[size - 1].sla_due_at if len(rows) > size else None
         if last_due is not None:
             return Page(rows=rows[:size], older="d" + encode_cursor(last_due, rows[size - 1].pk))
         after_pk = 0
-    rest = qs.filter(sla_due_at__isnull=True, pk__gt=after_pk).annotate(**annotations).order_by("pk")
-    rows += [ListTicket._make(row) for row in rest.values_list(*columns)[: size + 1 - len(rows)]]
+    rows += _rows(agent, qs.filter(sla_due_at__isnull=True, pk__gt=after_pk).order_by("pk"), size + 1 - len(rows))
     if len(rows) <= size:
         return Page(rows=rows, older=None)
     last = rows[size - 1]
     # The seam: the last row shown may still be one with a due time; the next page then starts
     # at the first ticket without one.
     return Page(rows=rows[:size], older=f"n{last.pk if last.sla_due_at is None else 0}")
+
+
+def _rows(agent: Agent, ordered: QuerySet[Ticket], limit: int) -> list[ListTicket]:
+    """The rows of the first ``limit`` tickets of ``ordered``, in one query.
+
+    The ids are chosen in a subquery of their own: only open tickets have a due time, and the
+    planner, taking status and due time for independent, expected a handful of matches and
+    sorted every later ticket instead of walking the (sla_due_at, id) index; alone, the ids
+    are an index-only scan that stops after ``limit`` entries.
+    """
+    columns, annotations = _row_columns(agent)
+    order = ordered.query.order_by
+    chosen = Ticket.objects.filter(pk__in=ordered.values("pk")[:limit])
+    return [ListTicket._make(row) for row in chosen.annotate(**annotations).order_by(*order).values_list(*columns)]
 
 
 def _int_or_none(value: str) -> int | None:

@@ -130,6 +130,9 @@ class Clock:
             return _("met late") if self.late else _("met")
         if self.running and self.left is not None:
             return countdown(self.left)
+        if self.state == SlaState.BREACHED:
+            # Stopped unmet (the policy no longer measures this target): the miss stays.
+            return _("missed")
         if self.state == SlaState.PAUSED or self.remaining is not None:
             if self.remaining is None:
                 return _("paused")

@@ -178,3 +178,13 @@ def test_the_page_carries_the_countdown_words_for_the_island(agent: Agent, team:
     assert words is not None
     assert '"due": "due in %(time)s"' in words.group(1)
     assert '"min": "%(n)d min"' in words.group(1)
+
+
+def test_a_breached_clock_that_stopped_says_the_target_was_missed(agent: Agent, team: Team, client_for) -> None:
+    ticket = TicketFactory.create(team=team, assignee=agent)
+    clock(ticket, SlaTarget.FIRST_RESPONSE, SlaState.BREACHED, breached_at=timezone.now() - timedelta(hours=1))
+
+    chip = clock_html(header(client_for, english(agent), ticket), "first_response")
+
+    assert 'class="sla-clock sla-breached"' in chip and ">missed<" in chip
+    assert "data-sla-left" not in chip
