@@ -1,15 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from frontend.settings import invite, logo, setup
-from frontend.views import account, compose, controls, delivery, presence, reports, workspace
+from frontend.settings import invite, logo, setup, two_factor
+from frontend.views import account, compose, controls, delivery, presence, reports, signin, workspace
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(template_name="frontend/login.html", redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("login/", signin.SignInView.as_view(), name="login"),
+    path("login/code/", signin.code, name="login_code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", workspace.home, name="home"),
     path("agent/v/<str:view>/", workspace.view_page, name="agent_view"),
@@ -23,6 +20,10 @@ urlpatterns = [
     path("agent/language/", account.set_language, name="agent_language"),
     path("agent/presence/", presence.set_presence, name="agent_presence"),
     path("agent/presence/seen/", presence.seen, name="agent_seen"),
+    path("agent/two-factor/", two_factor.index, name="two_factor"),
+    path("agent/two-factor/begin/", two_factor.begin, name="two_factor_begin"),
+    path("agent/two-factor/confirm/", two_factor.confirm, name="two_factor_confirm"),
+    path("agent/two-factor/disable/", two_factor.disable, name="two_factor_disable"),
     path("agent/settings/", include("frontend.settings.urls")),
     path("setup/", setup.setup, name="setup"),
     path("invite/<str:token>/", invite.accept, name="accept_invitation"),

@@ -14,6 +14,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
+from hub.two_factor import VerifiedSocketMiddleware  # noqa: E402
 from hub.websocket_routes import public_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -22,7 +23,13 @@ application = ProtocolTypeRouter(
         "websocket": URLRouter(
             [
                 *public_websocket_urlpatterns,
-                re_path(r"^", AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))),
+                re_path(
+                    r"^",
+                    AllowedHostsOriginValidator(
+                        # A session that owes its second factor is anonymous here too (hub.two_factor).
+                        AuthMiddlewareStack(VerifiedSocketMiddleware(URLRouter(websocket_urlpatterns)))
+                    ),
+                ),
             ]
         ),
     }

@@ -9,13 +9,16 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import BACKEND_SESSION_KEY, logout
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render, resolve_url
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
+from hub import two_factor
 from hub.net import is_trusted_proxy, rate_key, request_ip
 from hub.ratelimit import FailureLimit
 
@@ -236,3 +239,66 @@ def _forget_failures(sender: Any, request: HttpRequest | None = None, user: Any 
 
 user_login_failed.connect(_count_failed_sign_in, dispatch_uid="hub.middleware.count_failed_sign_in")
 user_logged_in.connect(_forget_failures, dispatch_uid="hub.middleware.forget_failures")
+
+
+# --- Two-factor sign-in -------------------------------------------------------------------------
+
+
+def _go(request: HttpRequest, url: str) -> HttpResponse:
+    """A redirect the way the asking page can follow it (htmx swaps nothing, it navigates)."""
+    if request.headers.get("HX-Request") == "true":
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+class TwoFactorMiddleware:
+    """Every page of a session that owes its second factor leads to the code; every page of an
+    admin who must set one up (``Account.require_two_factor_for_admins``) leads to the setup.
+
+    A session logged in with the password alone while its user has an authenticator app (the
+    Django admin's own sign-in, or a session from before the app was added) is logged out and
+    left waiting for the code (``hub.two_factor.await_code``), whatever path it asked for: the
+    workspace, the settings, the API by session, the Django admin. API tokens are a factor of
+    their own: a request with a token and no session is anonymous here and passes. Sits after
+    ``OTPMiddleware`` (``is_verified``) and the language and message middlewares (its pages and
+    notices speak the agent's language).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self._open: tuple[set[str], tuple[str, ...]] | None = None
+
+    def _paths(self) -> tuple[set[str], tuple[str, ...]]:
+        """(paths that never wait, prefixes an admin who must set up may still open)."""
+        if self._open is None:
+            always = {reverse(name) for name in ("login", "logout", two_factor.CODE_URL)}
+            setup = (reverse(two_factor.SETUP_URL), reverse("agent_language"), reverse("brand_logo"))
+            self._open = always, setup
+        return self._open
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Only the session's user counts here: an API token (``Authorization``) is checked by the
+        # API's own authentication, after this, and a request with one but no session passes.
+        # A header must not excuse a session: the workspace never reads it.
+        user = request.user
+        if not user.is_authenticated:
+            return self.get_response(request)
+        always, setup = self._paths()
+        if request.path in always:
+            return self.get_response(request)
+        # OTPMiddleware installed it: the session gave a code from this user's app.
+        if getattr(user, "is_verified", lambda: False)():
+            return self.get_response(request)
+        if two_factor.has_two_factor(user):
+            backend = str(request.session.get(BACKEND_SESSION_KEY) or settings.AUTHENTICATION_BACKENDS[0])
+            target = request.get_full_path() if request.method == "GET" else ""
+            logout(request)
+            two_factor.await_code(request.session, user, backend, target)
+            log.info("session of %s owes its second factor: sent to the code", user.pk)
+            return _go(request, reverse(two_factor.CODE_URL))
+        if request.path.startswith(setup) or not two_factor.must_have_two_factor(getattr(user, "agent", None)):
+            return self.get_response(request)
+        messages.warning(request, gettext("Administrators must use two-factor sign-in here. Set it up to go on."))
+        return _go(request, reverse(two_factor.SETUP_URL))

@@ -39,6 +39,10 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "channels",
+    # Two-factor sign-in (TOTP apps, one-time recovery codes): hub.two_factor.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "hub",
     "channels_email",
     "channels_chat",
@@ -55,8 +59,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
     "hub.middleware.AgentLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A session with a second factor to give gives it before anything else; admins who must have
+    # one set it up first (hub.two_factor).
+    "hub.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -246,6 +255,9 @@ AUTH_FAILURE_WINDOW_SECONDS = env.int("AUTH_FAILURE_WINDOW_SECONDS", default=900
 MIDDLEWARE.insert(
     MIDDLEWARE.index("hub.middleware.AgentLanguageMiddleware") + 1, "hub.middleware.FailedAuthThrottleMiddleware"
 )
+# Wrong two-factor codes per account in the same window (hub.two_factor): fewer than passwords, a
+# code has only a million values. Besides this, django-otp delays each app after a wrong code.
+TWO_FACTOR_FAILURES_PER_ACCOUNT = env.int("TWO_FACTOR_FAILURES_PER_ACCOUNT", default=5, min_value=1)
 
 # --- Mail -------------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str(

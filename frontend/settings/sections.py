@@ -109,6 +109,15 @@ def register_core_sections() -> None:
             description=_("Tokens for the REST API, per agent or integration, with a scope and an expiry."),
         ),
         area.Section(
+            key="security",
+            label=_("Security"),
+            group=area.SECURITY,
+            urls="frontend.settings.views.security",
+            icon="key",
+            order=10,
+            description=_("Two-factor sign-in: who uses it, and whether administrators must."),
+        ),
+        area.Section(
             key="audit-log",
             label=_("Audit log"),
             group=area.SECURITY,

@@ -38,7 +38,11 @@ def settings_sections(context: template.Context) -> dict[str, Any]:
         if not groups or groups[-1][0] != label:
             groups.append((label, []))
         groups[-1][1].append((section, url))
-    return {"groups": groups, "current": current.key if current else ""}
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    # Every agent's own page, whatever their role: above the hub's sections.
+    own = [(gettext("Two-factor sign-in"), reverse("two_factor"), bool(match and match.url_name == "two_factor"))]
+    return {"groups": groups, "current": current.key if current else "", "own": own}
 
 
 @register.inclusion_tag("frontend/regions/nav.html", takes_context=True)
@@ -56,8 +60,12 @@ def settings_rail(context: template.Context) -> dict[str, Any]:
 
 @register.simple_tag(takes_context=True)
 def settings_url(context: template.Context) -> str:
-    """Where the rail's "Settings" link goes, or "" for an agent without any settings section."""
-    return reverse("settings:home") if settings_area.visible_sections(_agent(context)) else ""
+    """Where the rail's "Settings" link goes: the hub's settings, or, for an agent who may open
+    none of them, their own (two-factor sign-in)."""
+    agent = _agent(context)
+    if agent is None:
+        return ""
+    return reverse("settings:home") if settings_area.visible_sections(agent) else reverse("two_factor")
 
 
 @register.simple_tag

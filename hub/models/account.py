@@ -27,6 +27,11 @@ class Account(models.Model):
     logo_type = models.CharField(max_length=40, blank=True, editable=False)
     logo_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
     setup_completed_at = models.DateTimeField(_("setup completed"), null=True, blank=True, editable=False)
+    # Admins without an authenticator app are sent to set one up before anything else
+    # (hub.two_factor, hub.middleware.TwoFactorMiddleware). Others may add one when they like.
+    require_two_factor_for_admins = models.BooleanField(
+        _("require two-factor sign-in for administrators"), default=False
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
