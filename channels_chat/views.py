@@ -32,8 +32,10 @@ from channels_chat.tokens import (
     read_visitor_token,
     verify_identity,
 )
+from hub import branding
 from hub.identity import InvalidIdentity, normalize_email
 from hub.net import rate_key, request_ip
+from hub.public_url import absolute
 from hub.ratelimit import allow, allow_all
 
 View = Callable[..., HttpResponse]
@@ -113,6 +115,13 @@ def _verified(widget: Widget, identity: Any) -> tuple[str, str]:
     return email, user_id
 
 
+def _brand(request: HttpRequest) -> dict[str, str]:
+    """The company's name and the absolute address of its logo ("" without one): the widget runs
+    on the customer's site, so a path alone would point there."""
+    brand = branding.brand()
+    return {"name": brand.name, "logo": absolute(brand.logo_url, request) if brand.logo_url else ""}
+
+
 @widget_endpoint(visitor=False)
 def start(request: HttpRequest, widget: Widget, _visitor: None) -> HttpResponse:
     """Settings, availability and the visitor's token (a new one unless theirs is still valid)."""
@@ -140,6 +149,8 @@ def start(request: HttpRequest, widget: Widget, _visitor: None) -> HttpResponse:
             "widget": {
                 "name": widget.name,
                 "colour": widget.brand_colour,
+                # The company's name and logo for the widget's header (Settings → Account).
+                "brand": _brand(request),
                 "greeting": {"de": widget.greeting_de, "en": widget.greeting_en},
                 "team": widget.team.name if widget.team else "",
                 "prechat_fields": widget.prechat_fields,

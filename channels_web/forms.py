@@ -51,16 +51,35 @@ def spam_reason(form: WebForm, data: Mapping[str, Any]) -> str:
     return stamp_problem(form, str(data.get("stamp") or ""))
 
 
-def _field(spec: dict[str, Any]) -> forms.Field:
+def label_of(spec: dict[str, Any], language: str) -> str:
+    """A field's label in ``language`` (English when it has one, else the German)."""
+    english = str(spec.get("label_en") or "").strip() if language == "en" else ""
+    return english or str(spec.get("label") or spec["name"])
+
+
+def _choices(spec: dict[str, Any], language: str) -> list[tuple[str, str]]:
+    """(value, label) of a list: the value is the German choice, what agents read on the ticket;
+    English visitors read the English one when each choice has one."""
+    values = [str(c) for c in spec.get("choices", [])]
+    english = [str(c) for c in spec.get("choices_en", [])]
+    labels = english if language == "en" and len(english) == len(values) else values
+    return [("", "—"), *zip(values, labels, strict=True)]
+
+
+def value_label(spec: dict[str, Any], value: str, language: str) -> str:
+    """A submitted value as the visitor chose it: a list's choice in their language."""
+    return dict(_choices(spec, language)).get(value, value) if spec.get("type") == "select" else value
+
+
+def _field(spec: dict[str, Any], language: str) -> forms.Field:
     kind = spec.get("type", "text")
-    options: dict[str, Any] = {"label": spec.get("label") or spec["name"], "required": bool(spec.get("required"))}
+    options: dict[str, Any] = {"label": label_of(spec, language), "required": bool(spec.get("required"))}
     if kind == "email":
         return forms.EmailField(max_length=320, **options)
     if kind == "textarea":
         return forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=20000, **options)
     if kind == "select":
-        choices = [("", "—")] + [(str(c), str(c)) for c in spec.get("choices", [])]
-        return forms.ChoiceField(choices=choices, **options)
+        return forms.ChoiceField(choices=_choices(spec, language), **options)
     if kind == "checkbox":
         return forms.BooleanField(**options)
     return forms.CharField(max_length=500, **options)
@@ -80,11 +99,13 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(f, initial) for f in files]
 
 
-def build_form(webform: WebForm, *args: Any, **kwargs: Any) -> forms.Form:
+def build_form(webform: WebForm, *args: Any, language: str = "de", **kwargs: Any) -> forms.Form:
+    """The visitor's form with its labels in ``language`` (``channels_web.language``); build and
+    validate it with that language active, so its messages speak it too."""
     fields: dict[str, forms.Field] = {}
     for spec in webform.fields:
         if isinstance(spec, dict) and spec.get("name") and spec["name"] not in (HONEYPOT, "stamp", "attachments"):
-            fields[str(spec["name"])] = _field(spec)
+            fields[str(spec["name"])] = _field(spec, language)
     if webform.allow_attachments:
         fields["attachments"] = MultipleFileField(label=_("Attachments"), required=False)
     # The honeypot: hidden from people (and from screen readers), filled in by naive bots.

@@ -12,7 +12,8 @@ from hub import audit
 from hub.models import Agent
 
 SHOWN = (
-    "name", "slug", "enabled", "title", "intro", "allow_attachments", "send_confirmation", "allowed_origins", "fields",
+    "name", "slug", "enabled", "language", "title", "title_en", "intro", "intro_en", "brand_colour",
+    "allow_attachments", "send_confirmation", "allowed_origins", "fields",
 )  # fmt: skip
 
 audit.describe("webform.created", _("Web form created"))

@@ -12,14 +12,17 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext_lazy
+from django.utils import translation
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
-from channels_web.forms import HONEYPOT, build_form
-from channels_web.models import WebForm, default_fields
+from channels_web.forms import build_form
+from channels_web.language import english_missing, missing_english, page_language
+from channels_web.models import FormLanguage, WebForm, default_fields
 from channels_web.settings_actions import do_save_webform, shown
 from channels_web.settings_forms import BaseFieldFormSet, FieldFormSet, WebFormForm, fields_initial
+from channels_web.views import any_required, page_context
 from hub import settings_area
 from hub.models import Agent
 from hub.public_url import absolute
@@ -80,6 +83,8 @@ def edit(request: HttpRequest, agent: Agent, pk: int | None = None) -> HttpRespo
         BaseFieldFormSet, FieldFormSet(data, initial=None if data else fields_initial(webform), prefix="fields")
     )
     if request.method == "POST" and form.is_valid() and fields.is_valid():
+        _needs_english(form, fields.fields_list())
+    if request.method == "POST" and form.is_valid() and fields.is_valid():
         webform = form.save(commit=False)
         webform.fields = fields.fields_list()
         changes = do_save_webform(agent, webform, before=before)
@@ -95,8 +100,29 @@ def edit(request: HttpRequest, agent: Agent, pk: int | None = None) -> HttpRespo
             "webform": webform if pk is not None else None,
             "links": links(webform, request) if pk is not None else None,
             "preview_url": preview_url,
+            "english_missing": english_missing(webform) if pk is not None else [],
         },
     )
+
+
+def _needs_english(form: WebFormForm, fields: list[dict[str, Any]]) -> None:
+    """A page that is always English needs every text in English: refused with what is missing."""
+    data = form.cleaned_data
+    if data.get("language") != FormLanguage.ENGLISH:
+        return
+    missing = missing_english(
+        title=data.get("title") or "",
+        title_en=data.get("title_en") or "",
+        intro=data.get("intro") or "",
+        intro_en=data.get("intro_en") or "",
+        fields=fields,
+    )
+    if missing:
+        form.add_error(
+            "language",
+            gettext("An English page needs every text in English. Missing: %(missing)s")
+            % {"missing": ", ".join(missing)},
+        )
 
 
 def _previewed(request: HttpRequest, webform: WebForm) -> WebForm:
@@ -106,9 +132,11 @@ def _previewed(request: HttpRequest, webform: WebForm) -> WebForm:
         formset = cast(BaseFieldFormSet, FieldFormSet(query, prefix="fields"))
         if formset.is_valid():
             webform.fields = formset.fields_list()
-    for name in ("title", "intro"):
+    for name in ("title", "intro", "title_en", "intro_en", "brand_colour"):
         if name in query:
             setattr(webform, name, query[name])
+    if query.get("language") in FormLanguage.values:
+        webform.language = query["language"]
     webform.allow_attachments = "allow_attachments" in query if "title" in query else webform.allow_attachments
     return webform
 
@@ -118,7 +146,11 @@ def _previewed(request: HttpRequest, webform: WebForm) -> WebForm:
 @settings_area.screen(KEY)
 def preview(request: HttpRequest, agent: Agent, pk: int | None = None) -> HttpResponse:
     webform = _previewed(request, _get(pk) if pk is not None else WebForm(fields=default_fields(), title=""))
-    context: dict[str, Any] = {"webform": webform, "embed": True, "honeypot": HONEYPOT, "form": build_form(webform)}
-    response = render(request, "channels_web/form.html", context)
+    # "The visitor's language" previews in the agent's own.
+    language = page_language(webform, translation.get_language() or "")
+    with translation.override(language):
+        form = build_form(webform, language=language)
+        context = page_context(webform, language, embed=True) | {"form": form, "any_required": any_required(form)}
+        response = render(request, "channels_web/form.html", context)
     response["Content-Security-Policy"] = "frame-ancestors 'self'"
     return response

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from channels_web.forms import label_of, value_label
+from channels_web.language import title_of
 from channels_web.models import FormSubmission
 from hub.actions import do_send_automatic
 from hub.models import Message
@@ -29,9 +31,20 @@ def send_confirmation(message_id: int) -> str:
     if submission.spam_reason:
         return "suspected_spam"  # never mail an address a bot typed in
     language = submission.language[:2] if submission.language[:2] in ("de", "en") else settings.LANGUAGE_CODE
+    # The mail speaks the language the form's page spoke, its labels and title included.
+    specs = {f.get("name"): f for f in submission.form.fields or [] if isinstance(f, dict)}
+    items = [
+        {"label": label_of(spec, language), "value": value_label(spec, v["value"], language)}
+        if (spec := specs.get(v.get("name")))
+        else v
+        for v in submission.values
+    ]
+    title = title_of(submission.form, language)[0]
     with translation.override(language):
-        body = render_to_string("channels_web/confirmation.txt", {"submission": submission, "form": submission.form})
-        subject = translation.gettext("We received your message: %(title)s") % {"title": submission.form.title}
+        body = render_to_string(
+            "channels_web/confirmation.txt", {"submission": submission, "items": items, "title": title}
+        )
+        subject = translation.gettext("We received your message: %(title)s") % {"title": title}
     sent = do_send_automatic(
         ticket_id=message.ticket_id,
         kind="confirmation",

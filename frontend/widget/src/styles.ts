@@ -12,7 +12,10 @@ button{font:inherit;cursor:pointer}
 .panel{position:absolute;right:0;bottom:70px;width:min(370px,calc(100vw - 40px));height:min(560px,calc(100vh - 110px));background:#fff;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.3);display:flex;flex-direction:column;overflow:hidden}
 .panel[hidden]{display:none}
 header{background:${colour};color:#fff;padding:12px 14px;display:flex;align-items:center;gap:8px}
-header h2{font-size:16px;margin:0;flex:1}
+header h2{font-size:16px;margin:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+header .titles{flex:1;min-width:0}
+header .sub{display:block;font-size:12px;opacity:.85;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+header .logo{width:28px;height:28px;border-radius:6px;object-fit:contain;background:#fff;flex:none}
 header button{background:transparent;border:0;color:#fff;padding:4px 6px;border-radius:4px}
 .log{list-style:none;margin:0;padding:12px;overflow-y:auto;flex:1;display:flex;flex-direction:column;gap:6px}
 .msg{max-width:80%;padding:7px 11px;border-radius:12px;white-space:pre-wrap;word-wrap:break-word}

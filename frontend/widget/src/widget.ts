@@ -54,6 +54,9 @@ const style = h("style");
 const launcher = h("button", { class: "launcher", "aria-label": t.open, "aria-expanded": "false", "aria-controls": "hc-panel" });
 launcher.innerHTML = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16v12H7l-3 3z"/></svg>';
 const heading = h("h2", { id: "hc-title", text: t.title });
+// The company's logo and name (Settings → Account) head the panel; the team answering is under it.
+const logo = h("img", { class: "logo", alt: "", width: "28", height: "28", hidden: true });
+const subtitle = h("span", { class: "sub", hidden: true });
 const transcriptBtn = h("button", { type: "button", text: t.transcript, hidden: true });
 const closeBtn = h("button", { type: "button", "aria-label": t.close, text: "✕" });
 const log = h("ol", { class: "log", role: "log", "aria-live": "polite", "aria-label": t.title });
@@ -63,7 +66,7 @@ const text = h("textarea", { "aria-label": t.message, placeholder: t.placeholder
 const file = h("input", { type: "file", "aria-label": t.attach });
 const composer = h("form", { class: "composer" }, text, h("label", { class: "file", title: t.attach }, "📎", file), h("button", { class: "send", type: "submit", text: t.send }));
 const panel = h("section", { class: "panel", id: "hc-panel", role: "dialog", "aria-labelledby": "hc-title", hidden: true },
-  h("header", {}, heading, transcriptBtn, closeBtn), notice, log, typing, composer);
+  h("header", {}, logo, h("div", { class: "titles" }, heading, subtitle), transcriptBtn, closeBtn), notice, log, typing, composer);
 root.append(style, panel, launcher);
 
 function say(key: Key | string): void {
@@ -313,11 +316,24 @@ closeBtn.addEventListener("click", () => toggle(false));
 panel.addEventListener("keydown", (e) => { if (e.key === "Escape") toggle(false); });
 
 // ---- Start --------------------------------------------------------------------------------------------
+function brandHeader(brand: { name?: string; logo?: string }, team: string): void {
+  heading.textContent = brand.name || team;
+  if (brand.name && team && team !== brand.name) {
+    subtitle.textContent = team;
+    subtitle.hidden = false;
+  }
+  // Only an http(s) address of the hub: never a javascript: or data: URL from a tampered answer.
+  if (brand.logo && /^https?:\/\//.test(brand.logo)) {
+    logo.src = brand.logo;
+    logo.hidden = false;
+  }
+}
+
 async function start(): Promise<void> {
   const r = await api("start", { token: saved("token"), lang, identity: cfg.identity });
   save("token", r.token);
   style.textContent = css(r.widget.colour);
-  heading.textContent = r.widget.team || r.widget.name;
+  brandHeader(r.widget.brand || {}, r.widget.team || r.widget.name);
   const greeting = r.widget.greeting[lang] || r.widget.greeting.de || t.greeting;
   log.append(h("li", { class: "msg system", text: greeting }));
   document.body.append(host);
