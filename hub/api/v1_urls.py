@@ -17,8 +17,10 @@ router.register("customers", CustomerViewSet, basename="customer")
 router.register("merges", MergeViewSet, basename="merge")
 router.register("teams", TeamViewSet, basename="team")
 router.register("agents", AgentViewSet, basename="agent")
-router.register("routing-rules", RoutingRuleViewSet, basename="routing-rule")
+# The path the routing issue names; a slash, not a dash: rules are one part of routing.
+router.register("routing/rules", RoutingRuleViewSet, basename="routing-rule")
 router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
+router.register("calendars", BusinessCalendarViewSet, basename="calendar")
 
 urlpatterns = [
     *router.urls,

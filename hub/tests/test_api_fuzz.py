@@ -72,13 +72,30 @@ def token(db: None) -> str:
 
 # The schema as the hub serves it (no database needed to build it).
 # The operations of hub.api's views, which document their errors (hub.api.schema). Other apps'
-# endpoints under /api/v1/ (phone numbers, routing rules) join once their views use
-# HubAutoSchema too.
-HUB_API = r"^/api/v1/(tickets|customers|merges|teams|agents|attachments|calendars)/"
+# endpoints under /api/v1/ (phone numbers) join once their views use HubAutoSchema too.
+HUB_API = r"^/api/v1/(tickets|customers|merges|teams|agents|attachments|calendars|sla-policies|routing/rules|presence)/"
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application).include(path_regex=HUB_API)
 # Bodies whose validity no JSON schema can state (a calendar's span ends after it starts, its spans
 # do not overlap, its holiday region exists): schema-valid ones may rightly be refused with a 400.
 SEMANTIC_BODIES = {("POST", "/api/v1/calendars/")}
+# An SLA policy's targets name known targets and priorities, and at least one; its conditions fields
+# a policy may test: schema-valid bodies may be refused with a 400 as well.
+SEMANTIC_BODIES |= {
+    ("POST", "/api/v1/sla-policies/"),
+    ("PUT", "/api/v1/sla-policies/{id}/"),
+    ("PATCH", "/api/v1/sla-policies/{id}/"),
+    ("POST", "/api/v1/sla-policies/reorder/"),
+}
+# A rule runs on a trigger or a timer, its conditions name fields with operators that fit them,
+# its actions name teams and agents that exist, a reorder names every rule once, a dry run needs
+# rules to try: JSON schema cannot say so.
+SEMANTIC_BODIES |= {
+    ("POST", "/api/v1/routing/rules/"),
+    ("PUT", "/api/v1/routing/rules/{id}/"),
+    ("PATCH", "/api/v1/routing/rules/{id}/"),
+    ("POST", "/api/v1/routing/rules/reorder/"),
+    ("POST", "/api/v1/routing/rules/dry-run/"),
+}
 
 
 @schema.parametrize()

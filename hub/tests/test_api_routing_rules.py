@@ -11,7 +11,7 @@ from hub.tests.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
 
-URL = "/api/v1/routing-rules/"
+URL = "/api/v1/routing/rules/"
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hub.actions.presence import do_set_presence
+from hub.api.schema import HubAutoSchema
 from hub.api.views.base import agent
 from hub.models.teams import Presence
 
@@ -20,11 +21,12 @@ class PresenceSerializer(serializers.Serializer[Any]):
         choices=Presence.choices,
         help_text="Only online agents get new chats and tickets; leaving online hands live chats back.",
     )
-    last_seen_at = serializers.DateTimeField(read_only=True)
+    last_seen_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
 class PresenceView(APIView):
     serializer_class = PresenceSerializer
+    schema = HubAutoSchema()
 
     @extend_schema(summary="My presence", responses=PresenceSerializer)
     def get(self, request: Request) -> Response:

@@ -13,12 +13,14 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from hub.actions.rules import do_delete_rule, do_reorder_rules, do_save_rule
 from hub.api.permissions import IsAgent
+from hub.api.schema import LOOKUP, HubAutoSchema
 from hub.api.serializers.routing import DryRunSerializer, OrderSerializer, RoutingRuleSerializer
 from hub.api.views.base import agent
 from hub.models import Role, RoutingRule
@@ -47,6 +49,9 @@ class IsAdmin(BasePermission):
 class RoutingRuleViewSet(viewsets.ModelViewSet[RoutingRule]):
     permission_classes = [IsAgent, IsAdmin]
     serializer_class = RoutingRuleSerializer
+    schema = HubAutoSchema()
+    lookup_value_regex = LOOKUP
+    parser_classes = [JSONParser]  # conditions and actions are nested: they have no form encoding
     pagination_class = None  # an ordered list that admins see whole
     queryset = RoutingRule.objects.order_by("position", "id")
 
