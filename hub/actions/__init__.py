@@ -1,7 +1,7 @@
 """The only functions that change state. Views, viewsets, tasks and commands call these."""
 
 from hub.actions.automatic import do_send_automatic
-from hub.actions.customers import do_merge_customers, do_undo_merge
+from hub.actions.customers import do_merge_customers, do_undo_merge, do_update_customer
 from hub.actions.delivery import ResendError, do_resend
 from hub.actions.delivery_reports import do_record_call_report, do_record_delivery_report
 from hub.actions.identities import do_record_bounce, do_set_bouncing
@@ -30,6 +30,7 @@ __all__ = [
     "do_assign",
     "do_delete_rule",
     "do_merge_customers",
+    "do_update_customer",
     "do_move_message",
     "do_record_bounce",
     "do_record_call_report",

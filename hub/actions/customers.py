@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -130,3 +132,30 @@ def do_undo_merge(merge: CustomerMerge, *, actor: Agent | None) -> Customer:
         changes={"merged": [f"#{source.pk} {source}", f"#{target.pk} {target}"], "tickets": len(returning)},
     )
     return source
+
+
+# What agents may change of a customer's own fields (merges and identities have their own actions).
+EDITABLE = ("display_name", "language", "timezone", "segment", "vip")
+
+
+@transaction.atomic
+def do_update_customer(customer: Customer, *, actor: Agent | None, changes: dict[str, Any]) -> Customer:
+    """Change a customer's fields and attributes (``hub.customer_attributes``), audited.
+
+    ``changes`` holds fields of ``EDITABLE`` and optionally ``attributes`` (merged into the
+    stored ones; a None value removes one). Raises ``ValueError`` for wrong attributes.
+    """
+    from hub.customer_attributes import merged
+
+    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    before = {field: getattr(locked, field) for field in (*EDITABLE, "attributes")}
+    for field in EDITABLE:
+        if field in changes:
+            setattr(locked, field, changes[field])
+    if "attributes" in changes:
+        locked.attributes = merged(locked.attributes, changes["attributes"])
+    after = {field: getattr(locked, field) for field in (*EDITABLE, "attributes")}
+    if after != before:
+        locked.save()
+        audit.record(actor, "customer.updated", target=locked, label=str(locked), changes=audit.diff(before, after))
+    return locked

@@ -43,6 +43,10 @@ class Customer(models.Model):
     timezone = models.CharField(_("time zone"), max_length=64, blank=True)
     segment = models.CharField(_("segment"), max_length=40, blank=True)
     vip = models.BooleanField(_("VIP"), default=False)
+    # The company's own facts about the customer (contract number, plan, region …): names of
+    # lower-case letters, digits and _, values texts, numbers or yes/no (``hub.customer_attributes``).
+    # Shown beside the conversation; routing rules read them as ``customer.attributes.<name>``.
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
     # Set when this customer was merged into another; its identities and tickets moved there.
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"

@@ -37,6 +37,7 @@ class CustomerSerializer(serializers.ModelSerializer[Customer]):
             "timezone",
             "segment",
             "vip",
+            "attributes",
             "is_key_account",
             "merged_into",
             "identities",
@@ -44,6 +45,34 @@ class CustomerSerializer(serializers.ModelSerializer[Customer]):
             "updated_at",
         )
         read_only_fields = fields
+
+
+class CustomerUpdateSerializer(serializers.Serializer[Customer]):
+    """What agents may change of a customer: each field optional; ``attributes`` are merged."""
+
+    display_name = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    language = serializers.CharField(max_length=10, allow_blank=True, required=False)
+    timezone = serializers.CharField(max_length=64, allow_blank=True, required=False)
+    segment = serializers.CharField(max_length=40, allow_blank=True, required=False)
+    vip = serializers.BooleanField(required=False)
+    attributes = serializers.DictField(
+        required=False,
+        help_text=(
+            "The company's own facts about the customer, merged into the stored ones: names of "
+            "lower-case letters, digits and _ (at most 40), values texts (at most 500 characters), "
+            'numbers or true/false; null removes one. Example: {"plan": "gold", "contract_no": 4711}. '
+            "Routing rules read them as customer.attributes.<name>."
+        ),
+    )
+
+    def validate_attributes(self, value: dict[str, Any]) -> dict[str, Any]:
+        from hub.customer_attributes import merged
+
+        try:
+            merged({}, value)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+        return value
 
 
 class TimelineTicketSerializer(serializers.ModelSerializer[Ticket]):

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from hub.access import visible_customers, visible_tickets
-from hub.actions import do_merge_customers, do_undo_merge
+from hub.actions import do_merge_customers, do_undo_merge, do_update_customer
 from hub.actions.customers import MergeError, MergeNotAllowed
 from hub.api.filters import CustomerFilter
 from hub.api.pagination import NewestFirst
@@ -21,6 +21,7 @@ from hub.api.schema import LOOKUP, HubAutoSchema
 from hub.api.serializers.customers import (
     CustomerDetailSerializer,
     CustomerSerializer,
+    CustomerUpdateSerializer,
     MergeInput,
     MergeSerializer,
 )
@@ -79,6 +80,21 @@ class CustomerViewSet(viewsets.ReadOnlyModelViewSet[Customer]):
         customer = self.get_object()
         context = {**self.get_serializer_context(), "timeline": timeline(customer, agent(request))}
         return Response(CustomerDetailSerializer(customer, context=context).data)
+
+    @extend_schema(
+        summary="Change a customer's name, language, segment, VIP flag or custom attributes",
+        request=CustomerUpdateSerializer,
+        responses={200: CustomerSerializer},
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        customer = self.get_object()
+        body = CustomerUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            changed = do_update_customer(customer, actor=agent(request), changes=dict(body.validated_data))
+        except ValueError as exc:  # attributes that together pass a limit
+            return Response({"attributes": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(CustomerSerializer(changed, context=self.get_serializer_context()).data)
 
     @extend_schema(
         summary="Merge this customer into another",
