@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from channels_chat.models import ChatMessage, ChatSession, SurveyResponse, Widget
 
@@ -21,7 +22,7 @@ class WidgetAdmin(admin.ModelAdmin):
         "enabled",
     )
 
-    @admin.display(description="Snippet")
+    @admin.display(description=_("Snippet"))
     def snippet(self, obj: Widget) -> str:
         from django.conf import settings
 

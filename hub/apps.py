@@ -8,7 +8,10 @@ class HubConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from hub import schedule
+        from hub import admin_labels, schedule
+
+        # Fields labelled by their bare names speak German in the admin too (hub.admin_labels).
+        admin_labels.translate_field_names()
 
         # Every process (web, worker, beat, runhub) knows every app's tasks, not only the worker.
         schedule.import_task_modules()

@@ -258,6 +258,9 @@ MIDDLEWARE.insert(
 # Wrong two-factor codes per account in the same window (hub.two_factor): fewer than passwords, a
 # code has only a million values. Besides this, django-otp delays each app after a wrong code.
 TWO_FACTOR_FAILURES_PER_ACCOUNT = env.int("TWO_FACTOR_FAILURES_PER_ACCOUNT", default=5, min_value=1)
+# The Django admin never shows an agent's TOTP key or its QR code: whoever can open the admin
+# must not be able to copy someone's second factor.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Mail -------------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str(

@@ -9,8 +9,13 @@ import re
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
+from django.contrib import admin
 from django.test import Client
+from django.utils.translation import override
+
+from hub.admin_labels import own_app_labels
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 _ENTRY = re.compile(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d\])?) (".*")$')
@@ -83,3 +88,75 @@ def test_an_agent_switches_the_language_in_the_workspace(agent, client_for) -> N
     evil = client.post("/agent/language/", {"language": "de", "next": "https://evil.example/"})
     agent.refresh_from_db()
     assert (evil["Location"], agent.language) == ("/", "de")
+
+
+# Words that are the same in German and English, or names that stay as they are.
+SAME_IN_BOTH = {
+    "ID", "Admin", "Agent", "System", "Online", "Offline", "Normal", "VIP", "URL", "SSL/TLS", "STARTTLS",
+    "Deutsch", "English", "Administration", "Name", "Team", "Status", "E-Mail", "Code", "Logo",
+}  # fmt: skip
+
+
+def _english_and_german(text: object) -> tuple[str, str]:
+    with override("en"):
+        english = str(text)
+    with override("de"):
+        german = str(text)
+    return english, german
+
+
+def admin_labels() -> list[tuple[str, str]]:
+    """(where, text) of every label the Django admin shows for the project's own models: their
+    names, their fields' labels, help texts and choices, and the fieldsets and columns of their
+    admin pages."""
+    own = own_app_labels()
+    found: list[tuple[str, str]] = []
+    for model in apps.get_models():
+        meta = model._meta
+        if meta.app_label not in own:
+            continue
+        where = f"{meta.app_label}.{model.__name__}"
+        found += [(where, meta.verbose_name), (f"{where} (plural)", meta.verbose_name_plural)]
+        for field in [*meta.local_fields, *meta.local_many_to_many]:
+            found.append((f"{where}.{field.name}", field.verbose_name))
+            if field.help_text:
+                found.append((f"{where}.{field.name} help", field.help_text))
+            found += [(f"{where}.{field.name}={value}", label) for value, label in field.flatchoices]
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label not in own:
+            continue
+        where = f"admin {model._meta.app_label}.{model.__name__}"
+        found += [(f"{where} fieldset", name) for name, _options in model_admin.fieldsets or [] if name]
+        for column in [*model_admin.list_display, *model_admin.readonly_fields]:
+            function = column if callable(column) else getattr(model_admin, str(column), None)
+            if description := getattr(function, "short_description", None):
+                found.append((f"{where} column {column}", description))
+    return found
+
+
+def test_every_label_of_the_admin_for_our_models_is_in_german() -> None:
+    labels = admin_labels()
+    assert len(labels) > 300  # every model of every app, not an empty walk
+
+    untranslated = [
+        f"{where}: {english}"
+        for where, text in labels
+        for english, german in [_english_and_german(text)]
+        if english == german and english not in SAME_IN_BOTH
+    ]
+
+    assert untranslated == []
+
+
+@pytest.mark.django_db
+def test_a_field_named_but_not_labelled_speaks_german_in_the_admin() -> None:
+    from hub.models import Role
+    from hub.tests.factories import AgentFactory
+
+    operator = AgentFactory.create(role=Role.ADMIN, language="de", user__is_staff=True, user__is_superuser=True)
+    client = Client()
+    client.force_login(operator.user)
+
+    page = client.get("/admin/channels_email/mailbox/add/").content.decode()
+
+    assert "IMAP-UIDVALIDITY" in page and "Imap uidvalidity" not in page
