@@ -87,6 +87,12 @@ class SlaClock(models.Model):
         verbose_name = _("SLA clock")
         verbose_name_plural = _("SLA clocks")
         constraints = [models.UniqueConstraint(fields=["ticket", "target"], name="slaclock_one_per_target")]
+        # The leads' report: clocks breached today.
+        indexes = [
+            models.Index(
+                fields=["breached_at"], name="slaclock_breached", condition=models.Q(breached_at__isnull=False)
+            )
+        ]
 
     def __str__(self) -> str:
         return f"#{self.ticket_id} {self.target} {self.state}"

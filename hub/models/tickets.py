@@ -105,6 +105,12 @@ class Ticket(models.Model):
             ),
             # "Due soonest" and "SLA at risk" over open tickets.
             models.Index(fields=["sla_due_at", "id"], name="ticket_open_sla_due", condition=_OPEN),
+            # The "SLA at risk" view and its count: a small share of the open tickets, by scope.
+            models.Index(
+                fields=["team", "assignee", "id"],
+                name="ticket_open_sla_risk",
+                condition=_OPEN & models.Q(sla_state__in=["warning", "breached"]),
+            ),
         ]
 
     def __str__(self) -> str:
