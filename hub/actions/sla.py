@@ -106,8 +106,9 @@ def do_set_organization_sla_policy(
     *, actor: Agent | None, organization: Organization, policy: SlaPolicy | None
 ) -> Organization:
     """The policy contracted with an organization (None: none). It measures its customers'
-    tickets before any other policy: from their next change on (a message, a reply, a status);
-    a policy a rule or an agent set on a ticket stays. Locking: the organization's row."""
+    tickets before any other policy: their open tickets are measured by it after the commit (a
+    task, one ticket at a time); a policy a rule or an agent set on a ticket stays. Locking: the
+    organization's row."""
     previous = organization.sla_policy
     if organization.sla_policy_id == (policy.pk if policy else None):
         return organization
@@ -120,6 +121,10 @@ def do_set_organization_sla_policy(
         label=organization.name,
         changes=audit.diff({"sla_policy": str(previous or "")}, {"sla_policy": str(policy or "")}),
     )
+    from hub.sla.tasks import apply_contract
+
+    pk = organization.pk
+    transaction.on_commit(lambda: apply_contract.delay(pk))
     return organization
 
 

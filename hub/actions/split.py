@@ -14,6 +14,7 @@ from django.utils import timezone
 from hub import events, realtime
 from hub.models import Agent, Direction, Message, MessageKind, Ticket, TicketStatus
 from hub.pipeline.store import LIST_FIELDS, show_last_message
+from hub.sla import hooks as sla
 
 
 class MoveError(ValueError):
@@ -78,5 +79,7 @@ def do_split_message(message: Message, *, actor: Agent | None) -> Ticket:
     events.ticket_linked(ticket=ticket, linked_ticket_id=source.pk, reason=reason)
     events.ticket_linked(ticket=source, linked_ticket_id=ticket.pk, reason=f"message {message.pk} split off")
     do_move_message(message, ticket, actor=actor)
+    # Measured by the policy a new ticket of the customer would get: a customer's message waits.
+    sla.split_off(ticket, at=message.created_at, customer_waits=message.direction == Direction.INBOUND, actor=actor)
     realtime.ticket_changed(ticket, "ticket.created")
     return ticket

@@ -46,7 +46,7 @@ def do_set_team(ticket: Ticket, team: Team | None, *, actor: Agent | None) -> Ti
         return ticket
     ticket.team = team
     # A policy may apply by team: chosen again, the clocks keep the time they used.
-    _bump(ticket, "team_id", *sla.rechoose(ticket, at=timezone.now(), actor=actor, why="team changed"))
+    _bump(ticket, "team_id", *sla.rechoose(ticket, at=timezone.now(), actor=actor, why="team changed", retarget=False))
     events.team_changed(ticket=ticket, actor=actor, team_id=ticket.team_id, previous_id=previous)
     realtime.ticket_changed(ticket, "ticket.updated", extra_groups=[team_group(previous)] if previous else None)
     return ticket

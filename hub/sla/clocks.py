@@ -376,7 +376,9 @@ def set_policy(ticket: Ticket, policy: SlaPolicy | None, *, actor: Agent | None)
     from hub.sla.hooks import policies_now, save_ticket
 
     with transaction.atomic():
-        locked = Ticket.objects.select_for_update().select_related("customer__organization").get(pk=ticket.pk)
+        locked = (
+            Ticket.objects.select_for_update(of=("self",)).select_related("customer__organization").get(pk=ticket.pk)
+        )
         policies = policies_now()
         now = timezone.now()
         ledger = Clocks(locked, load([locked])[locked.pk], policies.get(locked.sla_policy_id))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -89,9 +90,10 @@ def status_changed(ticket: Ticket, *, previous: str, at: datetime) -> list[str]:
     return ledger.summarize()
 
 
-def rechoose(ticket: Ticket, *, at: datetime, actor: Agent | None, why: str) -> list[str]:
-    """The ticket's priority or team changed (in memory, locked): its policy is chosen again
-    (unless a rule or an agent fixed it) and its clocks get their new targets. Fields to save."""
+def rechoose(ticket: Ticket, *, at: datetime, actor: Agent | None, why: str, retarget: bool = True) -> list[str]:
+    """The ticket's priority or team changed (in memory): its policy is chosen again (unless a
+    rule or an agent fixed it) and, with ``retarget`` (a new priority), its clocks get their new
+    targets. The ticket's row is locked here. Fields to save."""
     policies = policies_now()
     if not policies and ticket.sla_policy_id is None:
         return []
@@ -102,8 +104,10 @@ def rechoose(ticket: Ticket, *, at: datetime, actor: Agent | None, why: str) -> 
     if policy is not ledger.policy:
         fields = switch(ledger, policy, at=at)
         _record_switch(ticket, policy, f"{why}: {reason}" if reason else why, actor)
-    else:
+    elif retarget:
         ledger.retarget(policy, at)
+    else:
+        return []
     save([ledger])
     return [*fields, *ledger.summarize()]
 
@@ -136,6 +140,49 @@ def after_rules(ticket: Ticket, outcome: Outcome, *, changed: list[str], previou
             ledger.retarget(policy, at)
     save([ledger])
     return [*fields, *ledger.summarize()]
+
+
+def split_off(ticket: Ticket, *, at: datetime, customer_waits: bool, actor: Agent | None) -> None:
+    """A ticket split off an existing one (saved, locked in the caller's transaction): its policy
+    is chosen as for a new ticket, and when it holds a customer's message (``at``), first
+    response and resolution run from that message."""
+    policies = policies_now()
+    if not policies:
+        return
+    customer = Customer.objects.select_related("organization").filter(pk=ticket.customer_id).first()
+    policy, reason = policies.choose(ticket, customer)
+    if policy is None:
+        return
+    ledger = Clocks(ticket, [], policy)
+    ticket.sla_policy_id = policy.id
+    if customer_waits:
+        ledger.created(at)
+    _record_switch(ticket, policy, reason, actor)
+    save_ticket(ledger, ["sla_policy_id"])
+
+
+def apply_contract(organization_id: int) -> int:
+    """Choose the policy again for the open tickets of an organization's customers (those no rule
+    or agent fixed), each in its own transaction with its row locked; how many changed."""
+    from hub.models.tickets import OPEN_STATUSES
+
+    pks = Ticket.objects.filter(
+        customer__organization_id=organization_id, status__in=OPEN_STATUSES, sla_policy_fixed=False
+    ).values_list("pk", flat=True)
+    changed = 0
+    for pk in list(pks.order_by("pk")):
+        with transaction.atomic():
+            ticket = Ticket.objects.select_for_update().defer("history").filter(pk=pk).first()
+            if ticket is None:
+                continue
+            before = ticket.sla_policy_id
+            fields = rechoose(ticket, at=timezone.now(), actor=None, why="contract changed", retarget=False)
+            if fields:
+                ticket.updated_at = timezone.now()
+                values = {_column(name): getattr(ticket, _column(name)) for name in fields}
+                Ticket.objects.filter(pk=pk).update(version=F("version") + 1, updated_at=ticket.updated_at, **values)
+                changed += ticket.sla_policy_id != before
+    return changed
 
 
 # -- the pipeline's batch (hub.pipeline.batch) --------------------------------------------------
