@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hub import audit
@@ -40,7 +41,7 @@ def do_save_sla_policy(*, actor: Agent | None, policy: SlaPolicy | None, values:
     name = values["name"]
     others = SlaPolicy.objects.filter(name__iexact=name)
     if (others.exclude(pk=policy.pk) if policy is not None else others).exists():
-        raise ValueError(f"another SLA policy is called {name!r}")
+        raise ValueError(gettext("another SLA policy is called %(name)r") % {"name": name})
     if values.get("position") is None:
         if policy is None:
             last = SlaPolicy.objects.aggregate(last=Max("position"))["last"]

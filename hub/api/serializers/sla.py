@@ -7,6 +7,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from hub.models import BusinessCalendar, Organization, SlaClock, SlaPolicy, SlaState, SlaTarget
@@ -49,12 +50,12 @@ class SlaPolicySerializer(serializers.ModelSerializer[SlaPolicy]):
     def validate_name(self, value: str) -> str:
         name = value.strip()
         if not name:
-            raise serializers.ValidationError("the policy needs a name")
+            raise serializers.ValidationError(_("the policy needs a name"))
         others = SlaPolicy.objects.filter(name__iexact=name)
         if self.instance is not None:
             others = others.exclude(pk=self.instance.pk)
         if others.exists():
-            raise serializers.ValidationError(f"another SLA policy is called {name!r}")
+            raise serializers.ValidationError(_("another SLA policy is called %(name)r") % {"name": name})
         return name
 
     def validate_targets(self, value: Any) -> dict[str, dict[str, int]]:
