@@ -364,6 +364,7 @@ class Batch:
             customer,
             message,
             created=item.created,
+            automatic=bool(interaction.automatic),
             status_before=status_before,
             outcome=item.route.outcome if item.route is not None else None,
         )

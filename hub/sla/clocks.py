@@ -353,8 +353,8 @@ def policy_reason(policy: Policy | None, reason: str) -> str:
     return f"{policy.name}: {reason}" if policy is not None and reason else reason
 
 
-def switch(ledger: Clocks, policy: Policy | None, *, at: datetime, fixed: bool | None = None) -> list[str]:
-    """Measure the ledger's ticket by ``policy`` from ``at``; the ticket's fields that changed."""
+def assign(ledger: Clocks, policy: Policy | None, *, fixed: bool | None = None) -> list[str]:
+    """Set the policy on the ledger and its ticket, changing no clock; the ticket's fields."""
     ticket = ledger.ticket
     fields = []
     pk = policy.id if policy is not None else None
@@ -364,6 +364,15 @@ def switch(ledger: Clocks, policy: Policy | None, *, at: datetime, fixed: bool |
     if fixed is not None:
         ticket.sla_policy_fixed = fixed
         fields.append("sla_policy_fixed")
+    ledger.policy = policy
+    return fields
+
+
+def switch(ledger: Clocks, policy: Policy | None, *, at: datetime, fixed: bool | None = None) -> list[str]:
+    """Measure the ledger's ticket by ``policy`` from ``at``; the ticket's fields that changed."""
+    before = ledger.policy
+    fields = assign(ledger, policy, fixed=fixed)
+    ledger.policy = before  # ``retarget`` counts the time used on the calendar of the old one
     if policy is None:
         ledger.stop()
     else:

@@ -21,7 +21,7 @@ from hub import events
 from hub.models import Agent, Customer, Message, Ticket
 from hub.sla import choose
 from hub.sla.choose import Policies, Policy
-from hub.sla.clocks import Clocks, load, save, switch
+from hub.sla.clocks import Clocks, assign, load, save, switch
 
 if TYPE_CHECKING:
     from hub.routing import Router
@@ -194,7 +194,9 @@ class _Step:
     customer: Customer
     message: Message
     created: bool
+    automatic: bool  # an auto-reply or a bounce: nobody waits for an answer to it
     status_before: str
+    status_after: str
     outcome: Outcome | None
 
 
@@ -215,10 +217,13 @@ class BatchClocks:
         message: Message,
         *,
         created: bool,
+        automatic: bool = False,
         status_before: str,
         outcome: Outcome | None,
     ) -> None:
-        self.steps.append(_Step(ticket, customer, message, created, status_before, outcome))
+        """One message of the batch, after threading and routing changed its ticket in memory."""
+        step = _Step(ticket, customer, message, created, automatic, status_before, ticket.status, outcome)
+        self.steps.append(step)
 
     def decide(self) -> dict[int, list[str]]:
         """Every noted message applied to its ticket's clocks; the fields to save per existing
@@ -261,18 +266,19 @@ class BatchClocks:
             policy, reason, fixed = ledger.policy, "", None
         fields: list[str] = []
         if step.created:
-            fields = switch(ledger, policy, at=now, fixed=fixed)
+            fields = assign(ledger, policy, fixed=fixed)
             if policy is not None:
                 self.switched.append((ticket, policy, reason))
                 ledger.created(at)
             return fields
-        ledger.status_changed(step.status_before, ticket.status, now)
+        ledger.status_changed(step.status_before, step.status_after, now)
         if policy is not ledger.policy or (fixed and not ticket.sla_policy_fixed):
             fields = switch(ledger, policy, at=now, fixed=fixed)
             self.switched.append((ticket, policy, reason))
         elif outcome is not None and outcome.priority is not None:
             ledger.retarget(policy, now)
-        ledger.customer_wrote(at, now)
+        if not step.automatic:
+            ledger.customer_wrote(at, now)
         return fields
 
     def write(self) -> None:

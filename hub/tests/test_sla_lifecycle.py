@@ -261,3 +261,20 @@ def test_a_note_does_not_meet_the_first_response(mailbox: Mailbox, agent: Agent)
     do_add_note(ticket, agent=agent, text="Intern: Lager fragen")
 
     assert clocks(ticket)["first_response"].state == SlaState.OK
+
+
+def test_an_out_of_office_reply_from_the_customer_starts_no_next_response(mailbox: Mailbox, agent: Agent) -> None:
+    policy()
+    ticket = write(mailbox, "<i1@kunde.de>")
+    do_reply(ticket, agent=agent, text="Wir melden uns.")
+
+    write(
+        mailbox,
+        "<i2@kunde.de>",
+        "Abwesenheitsnotiz: Re: Lieferung fehlt",
+        body="Ich bin bis Montag nicht im Büro.",
+        extra=answer_to(ticket) + "Auto-Submitted: auto-replied\r\n",
+    )
+
+    assert "next_response" not in clocks(ticket)
+    assert ticket.messages.count() == 3  # stored on the ticket all the same
