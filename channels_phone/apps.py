@@ -28,3 +28,7 @@ class PhoneChannelConfig(AppConfig):
             post_delete.connect(forget_numbers, sender=model, dispatch_uid=f"channels_phone.forget_numbers.{name}.del")
         # Calls whose message is behind, downloads due and delivery reports not shown yet.
         schedule.periodic("phone-sweep", "channels_phone.tasks.sweep", every_seconds=60)
+        # Settings → Phone numbers in the settings area (hub.settings_area).
+        from channels_phone.settings_views import register_settings
+
+        register_settings()
