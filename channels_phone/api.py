@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from channels_phone import numbers
 from channels_phone.models import PhoneNumber, ProviderKind
 from hub.access import agent_of
+from hub.api.schema import LOOKUP, HubAutoSchema
 from hub.crypto import is_stored
 from hub.models import BusinessCalendar, Role, Team
 
@@ -119,6 +120,8 @@ class PhoneNumberSerializer(serializers.ModelSerializer[PhoneNumber]):
 class PhoneNumberViewSet(viewsets.ModelViewSet[PhoneNumber]):
     serializer_class = PhoneNumberSerializer
     permission_classes = [IsAdmin]
+    schema = HubAutoSchema()
+    lookup_value_regex = LOOKUP
     pagination_class = None
 
     def get_queryset(self) -> QuerySet[PhoneNumber]:

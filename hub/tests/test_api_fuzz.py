@@ -17,6 +17,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from channels_phone.models import PhoneNumber
 from hub.actions.tokens import do_create_token
 from hub.models import Agent, Role
 from hub.tests.factories import AgentFactory, CustomerFactory, IdentityFactory, MessageFactory, TicketFactory
@@ -61,19 +62,24 @@ def wsgi_requests(db: None, settings: Any) -> Iterator[None]:
 
 @pytest.fixture
 def token(db: None) -> str:
-    """An admin's token, and something to find: tickets, a customer, a message."""
+    """An admin's token, and something to find: tickets, a customer, a message, a phone number."""
     admin = AgentFactory.create(role=Role.ADMIN)
     customer = CustomerFactory.create()
     IdentityFactory.create(customer=customer)
     for _ in range(2):
         MessageFactory.create(ticket=TicketFactory.create(customer=customer))
+    # A number, so that its list answers a row to check against the schema.
+    PhoneNumber.objects.create(number="+4930901820", provider="twilio", account_sid="AC1", auth_token="secret")
     return do_create_token(None, name="schema fuzz", agent=admin, scope="admin", expires_at=None)[1]
 
 
 # The schema as the hub serves it (no database needed to build it).
-# The operations of hub.api's views, which document their errors (hub.api.schema). Other apps'
-# endpoints under /api/v1/ (phone numbers) join once their views use HubAutoSchema too.
-HUB_API = r"^/api/v1/(tickets|customers|merges|teams|agents|attachments|calendars|sla-policies|routing/rules|presence)/"
+# The operations of hub.api's views and of the channels' endpoints under /api/v1/ (phone
+# numbers), which document their errors (hub.api.schema).
+HUB_API = (
+    r"^/api/v1/(tickets|customers|merges|teams|agents|attachments|calendars|sla-policies|routing/rules|presence"
+    r"|phone-numbers)/"
+)
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application).include(path_regex=HUB_API)
 # Bodies whose validity no JSON schema can state (a calendar's span ends after it starts, its spans
 # do not overlap, its holiday region exists): schema-valid ones may rightly be refused with a 400.
@@ -95,6 +101,13 @@ SEMANTIC_BODIES |= {
     ("PATCH", "/api/v1/routing/rules/{id}/"),
     ("POST", "/api/v1/routing/rules/reorder/"),
     ("POST", "/api/v1/routing/rules/dry-run/"),
+}
+# A phone number is a valid one and not configured yet, and its provider's credentials are all
+# there (a Twilio Account SID starts with AC): phonenumbers and the provider decide, not a schema.
+SEMANTIC_BODIES |= {
+    ("POST", "/api/v1/phone-numbers/"),
+    ("PUT", "/api/v1/phone-numbers/{id}/"),
+    ("PATCH", "/api/v1/phone-numbers/{id}/"),
 }
 
 
