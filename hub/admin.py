@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from hub import admin_two_factor
 from hub.actions.inbound import RETRYABLE, do_retry_inbound
 from hub.models import (
     Agent,
@@ -300,3 +301,7 @@ class InboundEventAdmin(BigTableAdmin):
         else:
             self.message_user(request, _("Only quarantined or failed events can be retried."), messages.WARNING)
         return HttpResponseRedirect(reverse("admin:hub_inboundevent_change", args=[event_id]))
+
+
+# The two-factor devices, with German section titles and without the agents' keys.
+admin_two_factor.register()

@@ -27,18 +27,33 @@ def own_app_labels() -> set[str]:
     return found
 
 
+# Installed apps whose models the hub brings into the Django admin: the two-factor devices.
+ADDED_APPS = {"otp_totp", "otp_static"}
+
+
+def admin_app_labels() -> set[str]:
+    """The apps whose admin pages the hub answers for: its own and the ones it added."""
+    return own_app_labels() | ADDED_APPS
+
+
 def translate_field_names() -> None:
-    labels = own_app_labels()
+    labels = admin_app_labels()
     for model in apps.get_models():
         meta = model._meta
         if meta.app_label not in labels:
             continue
-        # A model without a Meta verbose name is named after its class ("timer firing", and "s").
-        # (A plain str only: once wrapped it is lazy, so a second call changes nothing.)
-        if "verbose_name" not in meta.original_attrs and isinstance(meta.verbose_name, str):
+        # A model without a Meta verbose name is named after its class ("timer firing", and "s"),
+        # a plain string, as are django-otp's declared names. (Plain strings only: once wrapped a
+        # name is lazy, so a second call changes nothing.)
+        if isinstance(meta.verbose_name, str):
             if "verbose_name_plural" not in meta.original_attrs:
                 meta.verbose_name_plural = gettext_lazy(f"{meta.verbose_name}s")
             meta.verbose_name = gettext_lazy(meta.verbose_name)
+        if isinstance(meta.verbose_name_plural, str):
+            meta.verbose_name_plural = gettext_lazy(meta.verbose_name_plural)
         for field in [*model._meta.local_fields, *model._meta.local_many_to_many]:
             if getattr(field, "_verbose_name", "") is None and isinstance(field.verbose_name, str):
                 field.verbose_name = gettext_lazy(field.verbose_name)
+            # A help text given as a plain string (django-otp's) is handed to gettext too.
+            if field.help_text and isinstance(field.help_text, str):
+                field.help_text = gettext_lazy(field.help_text)

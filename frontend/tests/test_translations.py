@@ -12,10 +12,11 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
-from django.test import Client
+from django.contrib.auth.models import AnonymousUser
+from django.test import Client, RequestFactory
 from django.utils.translation import override
 
-from hub.admin_labels import own_app_labels
+from hub.admin_labels import admin_app_labels
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 _ENTRY = re.compile(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d\])?) (".*")$')
@@ -93,7 +94,7 @@ def test_an_agent_switches_the_language_in_the_workspace(agent, client_for) -> N
 # Words that are the same in German and English, or names that stay as they are.
 SAME_IN_BOTH = {
     "ID", "Admin", "Agent", "System", "Online", "Offline", "Normal", "VIP", "URL", "SSL/TLS", "STARTTLS",
-    "Deutsch", "English", "Administration", "Name", "Team", "Status", "E-Mail", "Code", "Logo",
+    "Deutsch", "English", "Administration", "Name", "Team", "Status", "E-Mail", "Code", "Logo", "6", "8",
 }  # fmt: skip
 
 
@@ -105,12 +106,14 @@ def _english_and_german(text: object) -> tuple[str, str]:
     return english, german
 
 
-def admin_labels() -> list[tuple[str, str]]:
-    """(where, text) of every label the Django admin shows for the project's own models: their
-    names, their fields' labels, help texts and choices, and the fieldsets and columns of their
-    admin pages."""
-    own = own_app_labels()
-    found: list[tuple[str, str]] = []
+def admin_labels() -> list[tuple[str, object]]:
+    """(where, text) of every label the Django admin shows for the project's own models and the
+    two-factor devices it added: their names, their fields' labels, help texts and choices, and
+    the sections and columns of their admin pages."""
+    own = admin_app_labels()
+    request = RequestFactory().get("/admin/")
+    request.user = AnonymousUser()
+    found: list[tuple[str, object]] = []
     for model in apps.get_models():
         meta = model._meta
         if meta.app_label not in own:
@@ -126,7 +129,8 @@ def admin_labels() -> list[tuple[str, str]]:
         if model._meta.app_label not in own:
             continue
         where = f"admin {model._meta.app_label}.{model.__name__}"
-        found += [(f"{where} fieldset", name) for name, _options in model_admin.fieldsets or [] if name]
+        sections = model_admin.get_fieldsets(request)
+        found += [(f"{where} section", name) for name, _options in sections if name]
         for column in [*model_admin.list_display, *model_admin.readonly_fields]:
             function = column if callable(column) else getattr(model_admin, str(column), None)
             if description := getattr(function, "short_description", None):

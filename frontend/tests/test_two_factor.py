@@ -332,3 +332,17 @@ def test_a_header_does_not_excuse_a_session_that_owes_its_code() -> None:
     asked = client.get("/agent/v/mine/", HTTP_AUTHORIZATION="Bearer hub_made_up")
 
     assert asked.status_code == 302 and asked["Location"] == "/login/code/"
+
+
+def test_the_django_admin_lists_an_agents_app_but_never_shows_its_key() -> None:
+    root = person("root", role=Role.ADMIN, is_staff=True, is_superuser=True)
+    anna = person()
+    device = with_app(anna)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(root.user)
+
+    listed = client.get("/admin/otp_totp/totpdevice/")
+    page = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/").content.decode()
+
+    assert listed.status_code == 200 and "anna" in listed.content.decode()
+    assert device.key not in page and "qrcode" not in page.lower()

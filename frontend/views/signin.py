@@ -38,6 +38,8 @@ class SignInView(LoginView):
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = form.get_user()
+        # Whoever waited for a code in this browser before is forgotten: the password decides anew.
+        self.request.session.pop(two_factor.PENDING, None)
         if not two_factor.has_two_factor(user):
             return super().form_valid(form)
         backend = getattr(user, "backend", None) or settings.AUTHENTICATION_BACKENDS[0]
