@@ -49,6 +49,7 @@ SHOWN_EVENTS = (
     EventKind.CUSTOMER_UNMERGED,
     EventKind.LINKED,
     EventKind.MESSAGE_MOVED,
+    EventKind.CALLBACK_DUE,
 )
 
 # The e-mail iframe gets no scripts (sandbox without allow-scripts) and no remote loads: the
@@ -335,7 +336,24 @@ def describe(event: TicketEvent, names: dict[int, str]) -> str:
         return _("Linked to ticket #%(id)s") % {"id": d.get("linked_ticket_id", "")}
     if event.kind == EventKind.MESSAGE_MOVED:
         return _("A message was moved here from ticket #%(id)s") % {"id": d.get("from_ticket_id", "")}
+    if event.kind == EventKind.CALLBACK_DUE:
+        return _callback_due(d)
     return event.kind
+
+
+def _callback_due(data: dict[str, Any]) -> str:
+    """The sentence "Callback due by 04.12.2026 09:30" (the active time zone), after why: missed, voicemail."""
+    try:
+        due = datetime.fromisoformat(str(data.get("due_at")))
+    except ValueError:
+        return _("Callback due")
+    # Written with its offset by the phone channel; a naive time is shown as it is rather than fail.
+    when = formats.date_format(localtime(due) if due.tzinfo else due, "SHORT_DATETIME_FORMAT")
+    if data.get("reason") == "voicemail":
+        return _("Voicemail left: callback due by %(when)s") % {"when": when}
+    if data.get("reason") == "missed":
+        return _("Missed call: callback due by %(when)s") % {"when": when}
+    return _("Callback due by %(when)s") % {"when": when}
 
 
 # A ticket opens at its latest messages; older ones come a page at a time ("load older"), so a
