@@ -2,6 +2,7 @@ from hub.models.account import Account
 from hub.models.audit import AuditEntry
 from hub.models.automatic import AutomaticMessage
 from hub.models.calendars import BusinessCalendar
+from hub.models.canned import CannedReply, CannedScope
 from hub.models.customers import Customer, CustomerMerge, Identity, IdentityKind, Organization
 from hub.models.inbound import InboundEvent, InboundState
 from hub.models.invitations import Invitation
@@ -29,6 +30,8 @@ __all__ = [
     "AuditEntry",
     "AutomaticMessage",
     "BusinessCalendar",
+    "CannedReply",
+    "CannedScope",
     "ChannelSetting",
     "Customer",
     "CustomerMerge",
