@@ -1,6 +1,7 @@
 // Bundles the workspace islands (ts/main.ts → app.js), the settings area's (ts/settings.ts →
-// settings.js) and vendors htmx from its npm package into
-// static/frontend/dist/, which Django's staticfiles serves. `node build.mjs --watch` rebuilds on change.
+// settings.js), the search field's on every page (ts/search.ts → search.js) and vendors htmx
+// from its npm package into static/frontend/dist/, which Django's staticfiles serves.
+// `node build.mjs --watch` rebuilds on change.
 import { copyFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,7 +13,11 @@ mkdirSync(out, { recursive: true });
 copyFileSync(join(here, "node_modules", "htmx.org", "dist", "htmx.min.js"), join(out, "htmx.min.js"));
 
 const options = {
-  entryPoints: { app: join(here, "ts", "main.ts"), settings: join(here, "ts", "settings.ts") },
+  entryPoints: {
+    app: join(here, "ts", "main.ts"),
+    settings: join(here, "ts", "settings.ts"),
+    search: join(here, "ts", "search.ts"),
+  },
   outdir: out,
   bundle: true,
   format: "iife",

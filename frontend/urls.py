@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from frontend.settings import invite, logo, setup, two_factor
 from frontend.views import account, compose, controls, delivery, presence, reports, signin, workspace
+from frontend.views.search import search_page
 
 urlpatterns = [
     path("login/", signin.SignInView.as_view(), name="login"),
@@ -17,6 +18,7 @@ urlpatterns = [
     path("agent/t/<int:ticket_id>/update/", controls.update, name="agent_update"),
     path("agent/t/<int:ticket_id>/m/<int:message_id>/resend/", delivery.resend, name="agent_resend"),
     path("agent/reports/sla/", reports.sla_report, name="agent_sla_report"),
+    path("agent/search/", search_page, name="agent_search"),
     path("agent/language/", account.set_language, name="agent_language"),
     path("agent/presence/", presence.set_presence, name="agent_presence"),
     path("agent/presence/seen/", presence.seen, name="agent_seen"),

@@ -7,15 +7,19 @@ from typing import Any
 
 import django_filters as filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
 
-from hub.identity import InvalidIdentity, normalize_email, normalize_phone
-from hub.models import Customer, Identity, IdentityKind, Priority, SlaState, Ticket, TicketStatus
+from hub.models import Customer, Priority, SlaState, Ticket, TicketStatus
 from hub.models.tickets import OPEN_STATUSES
+from hub.search import Query, SearchError, parse, search_customers_by_query, search_tickets
+from hub.search.customers import exact_identities, organizations_matching, search_customers
+
+__all__ = ["CustomerFilter", "TicketFilter", "exact_identities", "search_customers"]
 
 
 class AgentRefField(forms.CharField):
@@ -96,6 +100,30 @@ class MomentFilter(filters.IsoDateTimeFilter):
     field_class = MomentField
 
 
+class SearchField(forms.CharField):
+    """A search as agents type it (``hub.search.query``): returned taken apart, or None if blank."""
+
+    def clean(self, value: Any) -> Any:
+        value = super().clean(value)
+        if value is None or not value.strip():
+            return None
+        return parse(value)
+
+
+# The syntax, once for both lists' documentation.
+SEARCH_HELP = (
+    'Words (all must match, in any form: German and English stems), `"a phrase"`, `-word` to exclude, '
+    "`a OR b`, and filters written inline: `status:open`, `channel:chat`, `from:anna@example.com`, `tag:vip`, "
+    "`team:billing`, `assignee:me`, `before:2024-05-31`, `after:7d`, `org:`, `customer:<id>`, `#<ticket number>`; "
+    "`-status:closed` excludes. The same filter twice means either value."
+)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class SearchFilter(filters.CharFilter):
+    field_class = SearchField
+
+
 class SingleValues(filters.FilterSet):
     """A filter that takes one value refuses the parameter given twice (django-filter would
     quietly use the last); filters of several values (status, priority) take repeats."""
@@ -129,6 +157,10 @@ class TicketFilter(SingleValues):
         choices=SlaState.choices,
         help_text="The ticket's SLA state: the worst of its running targets (breached, warning, ok), else paused "
         "or met. Repeat for several.",
+    )
+    q = SearchFilter(
+        method="search",
+        help_text=f"Search the tickets' number, subject and every message and note. {SEARCH_HELP}",
     )
     ordering = filters.ChoiceFilter(
         choices=[("-last_activity_at", "-last_activity_at"), ("sla_due_at", "sla_due_at")],
@@ -165,6 +197,14 @@ class TicketFilter(SingleValues):
             return queryset.filter(status__in=OPEN_STATUSES, sla_due_at__isnull=False)
         return queryset
 
+    def search(self, queryset: QuerySet[Ticket], name: str, value: Query | None) -> QuerySet[Ticket]:
+        if value is None or value.empty:
+            return queryset
+        try:
+            return search_tickets(queryset, value, self.request.agent)
+        except SearchError as exc:
+            raise ValidationError({"q": [str(exc)]}) from exc
+
     def filter_tag(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         if not value:
             return queryset
@@ -173,70 +213,27 @@ class TicketFilter(SingleValues):
         return queryset.filter(Exists(tagged))
 
 
-# Up to this many matching customers a search collects them all through the trigram indexes
-# (cost grows with the matches); past it a term is common ("müller", "gmail") and walking down
-# the newest customers meets a page of matches sooner (cost grows with 1 / share of matches).
-SEARCH_CANDIDATES = 2000
-
-
-def exact_identities(value: str) -> Q | None:
-    """The identity ``value`` names exactly, if it is a whole email address or phone number.
-
-    Identities are stored normalized (lower-case mail, E.164 phone), so "Anna@Beispiel.DE" or
-    "030 1234567" is one probe of the unique (kind, value) index.
-    """
-    try:
-        if "@" in value:
-            return Q(kind=IdentityKind.EMAIL, value=normalize_email(value))
-        # Letters would be read as a vanity number ("0800-FLOWERS"); nobody searches that way.
-        if not any(c.isalpha() for c in value):
-            return Q(kind=IdentityKind.PHONE, value=normalize_phone(value))
-    except InvalidIdentity:
-        pass
-    return None
-
-
-def search_customers(queryset: QuerySet[Customer], value: str) -> QuerySet[Customer]:
-    """``queryset`` narrowed to the customers ``value`` finds, after at most two small queries.
-
-    1. A whole email address or phone number finds its owner through the unique identity
-       index, and only them: someone typing "max@example.com" means Max, not "xmax@…".
-    2. Anything else matches part of the name or of any identity, ignoring case. PostgreSQL
-       answers each of the two from its trigram index (migration 0005), but not the two
-       joined by OR, which walks every customer. So the ids matching either are collected
-       first, each through its index, and the page is read by id.
-    3. A term with more than SEARCH_CANDIDATES matches is common, and the walk down the newest
-       customers is the quick way to a page: it stops after one.
-    """
-    exact = exact_identities(value)
-    if exact is not None:
-        owners = list(Identity.objects.filter(exact).values_list("customer_id", flat=True))
-        if owners:
-            return queryset.filter(pk__in=owners)
-    names = Customer.objects.filter(display_name__icontains=value).values_list("pk", flat=True)
-    holders = Identity.objects.filter(value__icontains=value).values_list("customer_id", flat=True)
-    # UNION ALL under a LIMIT stops as soon as it has enough, however common the term.
-    candidates = set(names.union(holders, all=True)[: SEARCH_CANDIDATES + 1])
-    if len(candidates) <= SEARCH_CANDIDATES:
-        return queryset.filter(pk__in=sorted(candidates))
-    # A scalar subquery rather than EXISTS: PostgreSQL turns an EXISTS under OR into a hashed
-    # subplan that first reads every matching identity (a quarter of them for "example.de");
-    # this probes each walked customer's own two or three identities instead.
-    first = Identity.objects.filter(customer_id=OuterRef("pk"), value__icontains=value).values("pk")[:1]
-    return queryset.alias(holder=Subquery(first)).filter(Q(display_name__icontains=value) | Q(holder__isnull=False))
-
-
 class CustomerFilter(SingleValues):
-    q = filters.CharFilter(
+    q = SearchFilter(
         method="search",
         help_text="Part of the name or of an email address, phone number or other identity; "
-        "a whole email address or phone number (any spelling, e.g. 030 1234567) finds its owner alone.",
+        "a whole email address or phone number (any spelling, e.g. 030 1234567) finds its owner alone. "
+        '`"a phrase"`, `-word` and `a OR b` work as in the ticket search, and `org:` (an organization\'s id or '
+        "part of its name); the ticket filters (`status:` …) are refused here.",
     )
 
     class Meta:
         model = Customer
         fields: list[str] = []
 
-    def search(self, queryset: QuerySet[Customer], name: str, value: str) -> QuerySet[Customer]:
-        value = value.strip()
-        return search_customers(queryset, value) if value else queryset
+    def search(self, queryset: QuerySet[Customer], name: str, value: Query | None) -> QuerySet[Customer]:
+        if value is None or value.empty:
+            return queryset
+        others = sorted({f.name for f in value.filters if f.name != "org"})
+        if others or value.numbers:
+            names = ", ".join(f"{n}:" for n in others) or "#"
+            raise ValidationError({"q": [_("These filters find tickets, not customers: %(names)s") % {"names": names}]})
+        for org in value.filters:
+            condition = Q(organization_id__in=organizations_matching(org.values))
+            queryset = queryset.exclude(condition) if org.negated else queryset.filter(condition)
+        return search_customers_by_query(queryset, value) if value.has_text else queryset

@@ -17,6 +17,7 @@ from hub.models.routing import (
     TimerFiring,
     Trigger,
 )
+from hub.models.search import TicketSearch
 from hub.models.sla import SlaClock, SlaPolicy, SlaState, SlaTarget
 from hub.models.teams import Agent, ChannelSetting, Role, Skill, Team
 from hub.models.tickets import Draft, EventKind, Priority, Tag, Ticket, TicketEvent, TicketStatus
@@ -65,6 +66,7 @@ __all__ = [
     "TeamRouting",
     "Ticket",
     "TicketEvent",
+    "TicketSearch",
     "TicketStatus",
     "TimerFiring",
     "Trigger",

@@ -90,7 +90,7 @@ class TestSearch:
 
         rare = walk("jana")
         # Past SEARCH_CANDIDATES matches the search takes its other road; the answer is the same.
-        monkeypatch.setattr("hub.api.filters.SEARCH_CANDIDATES", 2)
+        monkeypatch.setattr("hub.search.customers.SEARCH_CANDIDATES", 2)
         common = walk("jana")
 
         expected = sorted((c.pk for c in by_name + by_mail), reverse=True)
@@ -103,7 +103,7 @@ class TestSearch:
         client = api_for(agent)
 
         assert ids(client.get(URL, {"q": "jana"})) == [ours.pk]
-        monkeypatch.setattr("hub.api.filters.SEARCH_CANDIDATES", 0)
+        monkeypatch.setattr("hub.search.customers.SEARCH_CANDIDATES", 0)
         assert ids(client.get(URL, {"q": "jana"})) == [ours.pk]
 
 
