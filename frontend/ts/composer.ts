@@ -2,6 +2,7 @@
  * the draft when the agent moves on, and what happens after a send, a 409 or an error. */
 
 import { byId, csrfToken, newClientId, refresh } from "./dom";
+import { installSmsCount, updateSmsCount } from "./smscount";
 import { dropPending, showPending } from "./timeline";
 
 let dirty = false;
@@ -26,6 +27,7 @@ function applyMode(): void {
   composer.classList.toggle("mode-note", current === "note");
   composer.classList.toggle("mode-reply", current !== "note");
   text.placeholder = (current === "note" ? text.dataset.placeholderNote : text.dataset.placeholderReply) ?? "";
+  updateSmsCount();
 }
 
 /** Save the draft now (before the composer leaves the page), surviving the page going away. */
@@ -115,6 +117,7 @@ export function installComposer(): void {
     if (clientId) clientId.value = newClientId();
     const status = byId("composer-status");
     if (status) status.textContent = "";
+    updateSmsCount();
     refresh("timeline");
     refresh("ticket-header");
     refresh("list");
@@ -127,6 +130,7 @@ export function installComposer(): void {
   });
 
   window.addEventListener("pagehide", flushDraft);
+  installSmsCount();
   applyMode();
 }
 
