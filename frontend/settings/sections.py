@@ -91,6 +91,16 @@ def register_core_sections() -> None:
             description=_("The SLA policy contracted with each customer organization."),
         ),
         area.Section(
+            key="canned-replies",
+            label=_("Canned replies"),
+            group=area.CONTENT,
+            urls="frontend.settings.views.canned",
+            icon="list",
+            order=10,
+            leads=area.LeadAccess.EDIT,
+            description=_("Saved answers agents insert with / or :: in the composer, in German and English."),
+        ),
+        area.Section(
             key="external-lookup",
             label=_("External lookup"),
             group=area.INTEGRATIONS,

@@ -2,6 +2,7 @@
  * chat pane of a live chat. */
 
 import { byId, openTicketId, refresh } from "./dom";
+import "./canned";
 import { installChatPane, syncChatPane } from "./chatpane";
 import { applyMode, installComposer } from "./composer";
 import { LiveSocket } from "./live";

@@ -33,8 +33,8 @@ class CannedReply(models.Model):
     # {"de": "Hallo {{customer.first_name}}, …", "en": "Hi {{customer.first_name}}, …"}
     texts = models.JSONField(_("texts"), default=dict)
     usage_count = models.PositiveIntegerField(_("used"), default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("canned reply")
