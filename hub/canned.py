@@ -97,7 +97,7 @@ def folded(text: str) -> tuple[str, str]:
     return _plain(lowered.translate(_UMLAUTS)), _plain(lowered)
 
 
-def _rank(reply: CannedReply, query: str) -> int | None:
+def match_rank(reply: CannedReply, query: str) -> int | None:
     """0 best; None: no match."""
     if not query:
         return 3
@@ -125,7 +125,7 @@ def search(agent: Agent, query: str, *, limit: int = SEARCH_LIMIT) -> list[Canne
     query = query.strip()[:80]
     ranked: list[tuple[int, int, str, CannedReply]] = []
     for reply in usable_by(agent).select_related("team"):
-        rank = _rank(reply, query)
+        rank = match_rank(reply, query)
         if rank is not None:
             ranked.append((rank, -reply.usage_count, reply.title.casefold(), reply))
     ranked.sort(key=lambda row: row[:3])
