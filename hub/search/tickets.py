@@ -1,28 +1,41 @@
 """Tickets a query finds, within a queryset the caller scoped (``hub.access.visible_tickets``).
 
 The filters are ordinary conditions on the ticket. The text is PostgreSQL full-text search on
-``hub_ticketsearch`` (German and English stems, see ``hub.models.search``), in one of two plans,
-chosen by how many tickets of the whole hub match:
+``hub_ticketsearch`` (German and English stems, see ``hub.models.search``). A page of results
+is the newest matching tickets, and no one plan is fast for every word: reading all matches off
+the GIN index costs what the matches number (an absent word nothing, "danke" at a million
+tickets a third of them, 60 ms before a row is read); walking the list's index newest first
+and checking each ticket costs (page / share of tickets matching), nothing for "danke" and the
+whole table for a word nobody wrote. PostgreSQL's own choice under ORDER BY … LIMIT is the walk
+whenever it expects more than a handful of matches, and its expectation of an absent word or
+of "Rechnung -Rabatt" is thousands. So the plan is chosen here, in three steps:
 
-- **Few** (at most ``CANDIDATES``; an absent term, a rare one, an order number): their ids come
-  off the GIN index first, capped, and the page is those tickets read by id and sorted. The ids
-  are handed over twice, as the ticket's and as its search row's: PostgreSQL takes the two
-  conditions for independent and expects a handful of rows, so it reads them by id. Given once,
-  a few thousand ids looked to it like a share of the table that walking the activity index
-  would meet soon, and for ids far down that index (an old order number) the walk read the
-  whole table: seconds at a million tickets, where reading them by id takes milliseconds.
-- **Many** (a common word): the page walks the list's own index, newest first, and each ticket
-  it meets is checked against its search row (a correlated subquery, which PostgreSQL runs per
-  row and cannot turn into reading every match first); a common word fills a page after a few
-  dozen rows.
+1. **Estimate** each word's (or OR-group's) matches from the planner's statistics of the
+   search words (one EXPLAIN, no rows read). If even the rarest is common (more than
+   ``GIN_ROWS``), the result is common: walk (3).
+2. **Candidates**: read the ids of the matches off the GIN index, at most ``CANDIDATES`` + 1
+   (``hub_search_candidates`` keeps PostgreSQL on the index). If there are at most
+   ``CANDIDATES``, the page is those tickets, read by id and sorted. The ids are given twice,
+   as the ticket's and as its search row's: PostgreSQL takes the two conditions for
+   independent and expects a handful of rows, so it reads them by id. Given once, a few
+   thousand ids looked to it like a share of the table the walk would meet soon, and for old
+   ids (an old order number) the walk read the whole table: seconds, where reading by id takes
+   milliseconds. An excluded word common enough to be costly on the index is checked per row.
+3. **Walk**: the page walks the list's own index (whatever the filters and order choose), and
+   each ticket met is checked against its search row in a correlated subquery, which
+   PostgreSQL runs per row and cannot turn into reading every match first.
 
-So the cost is bounded by ``CANDIDATES`` reads for rare words and by (page size / share of
-tickets matching) for common ones. SQLite (the embedded default) has no search rows: there the
-text is a case-insensitive substring of the subject or of a message (no stemming).
+Step 2's cost is bounded by the postings of a word under ``GIN_ROWS`` and by ``CANDIDATES``
+reads; step 3's by (page / share), which a word matching more than ``CANDIDATES`` tickets keeps
+small. bench/bench_search.py measures absent, rare, common words and phrases at a million.
+
+SQLite (the embedded default) has no search rows: there the text is a case-insensitive
+substring of the subject or of a message (no stemming).
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import date, datetime, time
 from functools import reduce
@@ -31,15 +44,23 @@ from operator import and_, or_
 from django.db import connections
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
+from django.db.models.lookups import IsNull
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hub.models import Agent, Customer, Identity, Message, MessageKind, Team, Ticket, TicketSearch
+from hub.search import customers
 from hub.search.customers import exact_identities, organizations_matching
 from hub.search.query import Atom, Filter, Query, channel_value, date_value, status_value
 
 # Matches up to this many tickets are read by id; more, and the list's index is walked instead.
 CANDIDATES = 5000
+# Words the planner expects in at most this many tickets are read off the GIN index at once (a
+# few milliseconds); above it, a sample of the newest tickets decides between index and walk.
+GIN_ROWS = 30_000
+SAMPLE = 1000
+# Matches in the sample that make a walk short: a share of 1 % fills a page in about 2,500 rows.
+SAMPLE_COMMON = 10
 
 
 class SearchError(ValueError):
@@ -75,30 +96,40 @@ def tsquery_sql(query: Query, *, positive_only: bool = False) -> tuple[str, list
     return "(" + " && ".join(sql for sql, _ in parts) + ")", [p for _, params in parts for p in params]
 
 
+def _estimates(db: str, words: list[str]) -> dict[str, float]:
+    """The planner's expected matches of each word, from its statistics; one EXPLAIN, no rows read."""
+    selects = ["SELECT 1 FROM hub_ticketsearch WHERE document @@ hub_search_word(%s)"] * len(words)
+    with connections[db].cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + " UNION ALL ".join(selects), words)
+        raw = cursor.fetchone()[0]
+    plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
+    nodes = plan["Plans"] if len(words) > 1 else [plan]
+    return {word: float(node["Plan Rows"]) for word, node in zip(words, nodes, strict=True)}
+
+
+def _rarest_clause(db: str, query: Query) -> float:
+    """How many tickets the rarest clause matches at most, as the planner expects.
+
+    A phrase matches at most what its rarest word does (the planner multiplies its words'
+    shares, which real phrases, whose words go together, make far too small); an OR-group at
+    most the sum of its parts.
+    """
+    words = sorted({w for clause in query.clauses for atom in clause for w in atom.text.split()})
+    found = _estimates(db, words)
+    return min(sum(min(found[w] for w in atom.text.split()) for atom in clause) for clause in query.clauses)
+
+
 def _candidates(db: str, tsquery: tuple[str, list[str]]) -> list[int] | None:
     """The ids of the tickets matching, if there are at most CANDIDATES of them; else None."""
     sql, params = tsquery
     with connections[db].cursor() as cursor:
-        # Built from fixed SQL fragments; the words travel as parameters.
-        cursor.execute(
-            f"SELECT ticket_id FROM hub_ticketsearch WHERE document @@ {sql} LIMIT %s",  # noqa: S608
-            [*params, CANDIDATES + 1],
-        )
+        cursor.execute(f"SELECT hub_search_candidates({sql}, %s)", [*params, CANDIDATES + 1])
         ids = [row[0] for row in cursor.fetchall()]
     return ids if len(ids) <= CANDIDATES else None
 
 
-def _text_postgres(queryset: QuerySet[Ticket], query: Query) -> QuerySet[Ticket]:
-    tsquery = tsquery_sql(query)
-    assert tsquery is not None
-    number = query.lone_number
-    ids = _candidates(queryset.db, tsquery) if query.clauses else None
-    if ids is not None:
-        if number is not None:
-            ids.append(number)
-        if not ids:
-            return queryset.none()
-        return queryset.filter(pk__in=ids, search_row__ticket_id__in=ids)
+def _matching(queryset: QuerySet[Ticket], tsquery: tuple[str, list[str]], name: str) -> QuerySet[Ticket]:
+    """``queryset`` with a per-row check of each ticket's search row against ``tsquery``."""
     sql, params = tsquery
     hit = (
         TicketSearch.objects.filter(ticket_id=OuterRef("pk"))
@@ -106,10 +137,48 @@ def _text_postgres(queryset: QuerySet[Ticket], query: Query) -> QuerySet[Ticket]
         .annotate(hit=RawSQL(f"document @@ {sql}", params, output_field=BooleanField()))  # noqa: S611
         .values("hit")
     )
-    found = Q(text_hit=True)
+    return queryset.alias(**{name: Subquery(hit, output_field=BooleanField())})
+
+
+def _common_among_recent(db: str, tsquery: tuple[str, list[str]]) -> bool:
+    """Whether the query matches at least SAMPLE_COMMON of the SAMPLE newest tickets.
+
+    The newest tickets are where a walk starts: this measures its length (page / share)
+    directly, whatever the words' correlation (the planner multiplies their shares: "Rechnung
+    Passwort" is thousands to it and nothing in fact). A SAMPLE-row walk itself.
+    """
+    sql, params = tsquery
+    statement = (
+        "SELECT count(*) FROM (SELECT id FROM hub_ticket ORDER BY last_activity_at DESC, id DESC LIMIT %s) AS recent"
+        " JOIN hub_ticketsearch s ON s.ticket_id = recent.id"
+    )
+    with connections[db].cursor() as cursor:
+        # Fixed fragments (tsquery_sql); the words travel as parameters.
+        cursor.execute(f"{statement} WHERE s.document @@ {sql}", [SAMPLE, *params])
+        return int(cursor.fetchone()[0]) >= SAMPLE_COMMON
+
+
+def _text_postgres(queryset: QuerySet[Ticket], query: Query) -> QuerySet[Ticket]:
+    full = tsquery_sql(query)
+    assert full is not None
+    number = query.lone_number
+    db = queryset.db
+    condition = Q(text_hit=True) | Q(pk=number) if number is not None else Q(text_hit=True)
+    walk = _matching(queryset, full, "text_hit").filter(condition)
+    if not query.clauses:  # only exclusions: most tickets match
+        return walk
+    if _rarest_clause(db, query) > GIN_ROWS and _common_among_recent(db, full):
+        return walk
+    # The whole query, exclusions too: the index reads an excluded word's postings only where
+    # the wanted words' are (its "fast scan"), so "Rechnung -Rabatt" costs what "Rechnung" does.
+    ids = _candidates(db, full)
+    if ids is None:  # more than CANDIDATES, though not among the newest: walk all the same
+        return walk
     if number is not None:
-        found |= Q(pk=number)
-    return queryset.alias(text_hit=Subquery(hit, output_field=BooleanField())).filter(found)
+        ids.append(number)
+    if not ids:
+        return queryset.none()
+    return queryset.filter(pk__in=ids, search_row__ticket_id__in=ids)
 
 
 # -- the text elsewhere -------------------------------------------------------------------
@@ -154,13 +223,26 @@ def _channel(values: tuple[str, ...], agent: Agent) -> Q:
 
 
 def _customers_by_text(value: str) -> Q:
-    """Tickets of customers this address, number, name or part of one names."""
+    """Tickets of the customers this address, number, name or part of one names.
+
+    Like the customer search (``hub.search.customers``): a whole address or number is one
+    probe; a part of one collects the customers by the trigram indexes, up to
+    SEARCH_CANDIDATES. Their ids are given twice (the ticket's customer and the customer
+    itself), so PostgreSQL reads those customers' tickets rather than walking the newest
+    tickets, which for a rare name is the whole table. More matching customers ("anna"): each
+    ticket walked is checked, by name and by a scalar subquery on its customer's identities
+    (an EXISTS would first read every matching identity).
+    """
     exact = exact_identities(value)
     if exact is not None:
         return Q(customer_id__in=Identity.objects.filter(exact).values("customer_id"))
-    return Q(customer_id__in=Customer.objects.filter(display_name__icontains=value).values("pk")) | Q(
-        customer_id__in=Identity.objects.filter(value__icontains=value).values("customer_id")
-    )
+    names = Customer.objects.filter(display_name__icontains=value).values_list("pk", flat=True)
+    holders = Identity.objects.filter(value__icontains=value).values_list("customer_id", flat=True)
+    candidates = sorted(set(names.union(holders, all=True)[: customers.SEARCH_CANDIDATES + 1]))
+    if len(candidates) <= customers.SEARCH_CANDIDATES:
+        return Q(customer_id__in=candidates, customer__pk__in=candidates)
+    holder = Identity.objects.filter(customer_id=OuterRef("customer_id"), value__icontains=value).values("pk")[:1]
+    return Q(customer__display_name__icontains=value) | Q(IsNull(Subquery(holder), False))
 
 
 def _from(values: tuple[str, ...], agent: Agent) -> Q:
