@@ -2,7 +2,19 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from frontend.settings import invite, logo, setup, two_factor
-from frontend.views import account, canned, compose, controls, delivery, presence, reports, signin, workspace
+from frontend.views import (
+    account,
+    body,
+    calllog,
+    canned,
+    compose,
+    controls,
+    delivery,
+    presence,
+    reports,
+    signin,
+    workspace,
+)
 from frontend.views.search import search_page
 
 urlpatterns = [
@@ -16,6 +28,7 @@ urlpatterns = [
     path("agent/t/<int:ticket_id>/send/", compose.send, name="agent_send"),
     path("agent/t/<int:ticket_id>/draft/", compose.save_draft, name="agent_draft"),
     path("agent/t/<int:ticket_id>/update/", controls.update, name="agent_update"),
+    path("agent/t/<int:ticket_id>/call-log/", calllog.log_call, name="agent_log_call"),
     path("agent/t/<int:ticket_id>/canned/", canned.matches, name="agent_canned"),
     path("agent/t/<int:ticket_id>/canned/<int:reply_id>/used/", canned.used, name="agent_canned_used"),
     path("agent/t/<int:ticket_id>/m/<int:message_id>/resend/", delivery.resend, name="agent_resend"),
