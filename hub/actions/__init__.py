@@ -30,7 +30,6 @@ __all__ = [
     "do_assign",
     "do_delete_rule",
     "do_merge_customers",
-    "do_update_customer",
     "do_move_message",
     "do_record_bounce",
     "do_record_call_report",
@@ -55,4 +54,5 @@ __all__ = [
     "do_set_team_routing",
     "do_split_message",
     "do_undo_merge",
+    "do_update_customer",
 ]

@@ -17,8 +17,8 @@ LUNCH = {day: [["08:00", "12:00"], ["13:00", "17:00"]] for day in ("mon", "tue",
 ALL_DAY = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 
-def berlin(*args: int) -> datetime:
-    return datetime(*args, tzinfo=BERLIN)  # type: ignore[misc]
+def berlin(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=BERLIN)
 
 
 def test_minutes_after_closing_time_on_friday_are_counted_from_monday_morning() -> None:
