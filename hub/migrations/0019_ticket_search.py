@@ -304,13 +304,16 @@ class Migration(migrations.Migration):
                         related_name="search_row",
                         serialize=False,
                         to="hub.ticket",
+                        verbose_name="ticket",
                     ),
                 ),
-                ("document", django.contrib.postgres.search.SearchVectorField()),
-                ("size", models.PositiveIntegerField(default=0)),
-                ("stale", models.BooleanField(db_default=False, default=False)),
+                ("document", django.contrib.postgres.search.SearchVectorField(verbose_name="search words")),
+                ("size", models.PositiveIntegerField(default=0, verbose_name="characters taken in")),
+                ("stale", models.BooleanField(db_default=False, default=False, verbose_name="out of date")),
             ],
             options={
+                "verbose_name": "search words of a ticket",
+                "verbose_name_plural": "search words of tickets",
                 "indexes": [
                     models.Index(condition=models.Q(("stale", True)), fields=["ticket"], name="ticketsearch_stale")
                 ],

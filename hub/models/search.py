@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from hub.models.tickets import Ticket
 
@@ -27,18 +28,21 @@ class TicketSearch(models.Model):
     # the row with its ticket (ON DELETE CASCADE), which Django 5.2 cannot declare.
     ticket = models.OneToOneField(
         Ticket,
+        verbose_name=_("ticket"),
         primary_key=True,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
         related_name="search_row",
     )
-    document = SearchVectorField()
-    size = models.PositiveIntegerField(default=0)
+    document = SearchVectorField(_("search words"))
+    size = models.PositiveIntegerField(_("characters taken in"), default=0)
     # Set by the triggers when a moved, changed or deleted message (or a new subject) leaves the
     # document behind; the end of that statement builds the marked documents again.
-    stale = models.BooleanField(default=False, db_default=False)
+    stale = models.BooleanField(_("out of date"), default=False, db_default=False)
 
     class Meta:
+        verbose_name = _("search words of a ticket")
+        verbose_name_plural = _("search words of tickets")
         indexes = [models.Index(fields=["ticket"], name="ticketsearch_stale", condition=models.Q(stale=True))]
 
     def __str__(self) -> str:
