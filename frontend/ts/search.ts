@@ -27,3 +27,16 @@ document.addEventListener("keydown", (e) => {
   input.focus();
   input.select();
 });
+
+/** The rail's view links swap #workspace in place. On a page without one (search results,
+ * settings, reports) htmx would find no target and the click would do nothing: there they are
+ * plain links. Runs before htmx starts (this script comes first in the page). */
+function plainRailLinks(): void {
+  if (document.getElementById("workspace")) return;
+  document.querySelectorAll<HTMLElement>("#nav [hx-target='#workspace']").forEach((link) => {
+    for (const name of ["hx-get", "hx-target", "hx-swap", "hx-push-url"]) link.removeAttribute(name);
+  });
+}
+
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", plainRailLinks);
+else plainRailLinks();
