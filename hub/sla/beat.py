@@ -138,7 +138,7 @@ def check(pks: list[int], now: datetime) -> int:
     rules = cache.current()
     with transaction.atomic(), realtime.collected():
         tickets = list(
-            Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+            Ticket.objects.select_for_update(skip_locked=True, no_key=True, of=("self",))
             .filter(pk__in=pks, sla_check_at__lte=now)
             .defer("history")
             .order_by("pk")

@@ -386,7 +386,9 @@ def set_policy(ticket: Ticket, policy: SlaPolicy | None, *, actor: Agent | None)
 
     with transaction.atomic():
         locked = (
-            Ticket.objects.select_for_update(of=("self",)).select_related("customer__organization").get(pk=ticket.pk)
+            Ticket.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("customer__organization")
+            .get(pk=ticket.pk)
         )
         policies = policies_now()
         now = timezone.now()

@@ -61,7 +61,7 @@ def _ledger(ticket: Ticket, policies: Policies, *, lock: bool = False) -> Clocks
     """The ticket's clocks; ``lock``: take the ticket's row first, for callers that hold none
     (the beat locks it before its clocks too, so neither overwrites the other's claim)."""
     if lock:
-        Ticket.objects.select_for_update().filter(pk=ticket.pk).values_list("pk", flat=True).first()
+        Ticket.objects.select_for_update(no_key=True).filter(pk=ticket.pk).values_list("pk", flat=True).first()
     return Clocks(ticket, load([ticket])[ticket.pk], policies.get(ticket.sla_policy_id))
 
 
@@ -172,7 +172,7 @@ def apply_contract(organization_id: int) -> int:
     changed = 0
     for pk in list(pks.order_by("pk")):
         with transaction.atomic():
-            ticket = Ticket.objects.select_for_update().defer("history").filter(pk=pk).first()
+            ticket = Ticket.objects.select_for_update(no_key=True).defer("history").filter(pk=pk).first()
             if ticket is None:
                 continue
             before = ticket.sla_policy_id
