@@ -33,13 +33,14 @@ import django.contrib.postgres.search
 import django.db.models.deletion
 from django.db import migrations, models
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
-from django.db.migrations.state import StateApps
+from django.db.migrations.state import ProjectState, StateApps
 
 # Characters of a ticket's message text its document takes in (see the module docstring).
 LIMIT = 100_000
 BATCH = 2_000
 
 INSTALL = """
+ALTER TABLE hub_ticketsearch DROP CONSTRAINT IF EXISTS hub_ticketsearch_ticket_fk;
 ALTER TABLE hub_ticketsearch
     ADD CONSTRAINT hub_ticketsearch_ticket_fk
     FOREIGN KEY (ticket_id) REFERENCES hub_ticket (id) ON DELETE CASCADE;
@@ -170,6 +171,15 @@ CREATE OR REPLACE FUNCTION hub_search_rebuild_stale() RETURNS trigger
     END
     $$;
 
+-- Dropped first: an interrupted migration runs again from the start.
+DROP TRIGGER IF EXISTS hub_search_tickets_added ON hub_ticket;
+DROP TRIGGER IF EXISTS hub_search_subject_changed ON hub_ticket;
+DROP TRIGGER IF EXISTS hub_search_subject_rebuild ON hub_ticket;
+DROP TRIGGER IF EXISTS hub_search_messages_added ON hub_message;
+DROP TRIGGER IF EXISTS hub_search_message_changed ON hub_message;
+DROP TRIGGER IF EXISTS hub_search_message_rebuild ON hub_message;
+DROP TRIGGER IF EXISTS hub_search_message_deleted ON hub_message;
+DROP TRIGGER IF EXISTS hub_search_message_deleted_rebuild ON hub_message;
 CREATE TRIGGER hub_search_tickets_added
     AFTER INSERT ON hub_ticket REFERENCING NEW TABLE AS added
     FOR EACH STATEMENT EXECUTE FUNCTION hub_search_tickets_added();
@@ -225,6 +235,18 @@ ALTER TABLE hub_ticketsearch DROP CONSTRAINT IF EXISTS hub_ticketsearch_ticket_f
 """
 
 INDEX = "ticketsearch_document"
+
+
+class CreateModelIfMissing(migrations.CreateModel):
+    """CreateModel that leaves the table be if an interrupted run of this migration made it."""
+
+    def database_forwards(
+        self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, from_state: ProjectState, to_state: ProjectState
+    ) -> None:
+        model = to_state.apps.get_model(app_label, self.name)
+        if model._meta.db_table in schema_editor.connection.introspection.table_names():
+            return
+        super().database_forwards(app_label, schema_editor, from_state, to_state)
 
 
 def install(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
@@ -292,7 +314,9 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.CreateModel(
+        # The table only if it is not there: the migration is not atomic, and one interrupted
+        # while filling in must be able to run again from the start.
+        CreateModelIfMissing(
             name="TicketSearch",
             fields=[
                 (

@@ -58,9 +58,9 @@ CANDIDATES = 5000
 # Words the planner expects in at most this many tickets are read off the GIN index at once (a
 # few milliseconds); above it, a sample of the newest tickets decides between index and walk.
 GIN_ROWS = 30_000
-SAMPLE = 1000
+SAMPLE = 300
 # Matches in the sample that make a walk short: a share of 1 % fills a page in about 2,500 rows.
-SAMPLE_COMMON = 10
+SAMPLE_COMMON = 3
 
 
 class SearchError(ValueError):
@@ -103,7 +103,9 @@ def _estimates(db: str, words: list[str]) -> dict[str, float]:
         cursor.execute("EXPLAIN (FORMAT JSON) " + " UNION ALL ".join(selects), words)
         raw = cursor.fetchone()[0]
     plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
-    nodes = plan["Plans"] if len(words) > 1 else [plan]
+    nodes = plan.get("Plans", []) if len(words) > 1 else [plan]
+    if len(nodes) != len(words):  # a plan of another shape: the whole's estimate for each word
+        nodes = [plan] * len(words)
     return {word: float(node["Plan Rows"]) for word, node in zip(words, nodes, strict=True)}
 
 
@@ -140,22 +142,24 @@ def _matching(queryset: QuerySet[Ticket], tsquery: tuple[str, list[str]], name: 
     return queryset.alias(**{name: Subquery(hit, output_field=BooleanField())})
 
 
-def _common_among_recent(db: str, tsquery: tuple[str, list[str]]) -> bool:
-    """Whether the query matches at least SAMPLE_COMMON of the SAMPLE newest tickets.
+def _common_among_recent(queryset: QuerySet[Ticket], tsquery: tuple[str, list[str]]) -> bool:
+    """Whether the query matches at least SAMPLE_COMMON of the SAMPLE newest tickets of ``queryset``.
 
-    The newest tickets are where a walk starts: this measures its length (page / share)
-    directly, whatever the words' correlation (the planner multiplies their shares: "Rechnung
-    Passwort" is thousands to it and nothing in fact). A SAMPLE-row walk itself.
+    Those tickets (in the agent's scope, under the query's filters) are where the walk starts:
+    this measures its length (page / share) directly, whatever the words' correlation (the
+    planner multiplies their shares: "Rechnung Passwort" is thousands to it and nothing in
+    fact) and whatever the filters hold ("Rechnung -Rabatt" may be common among new mail and
+    absent from the solved tickets). A SAMPLE-row walk itself.
     """
     sql, params = tsquery
-    statement = (
-        "SELECT count(*) FROM (SELECT id FROM hub_ticket ORDER BY last_activity_at DESC, id DESC LIMIT %s) AS recent"
-        " JOIN hub_ticketsearch s ON s.ticket_id = recent.id"
+    newest = queryset.order_by("-last_activity_at", "-pk").values("pk")[:SAMPLE]
+    hits = (
+        TicketSearch.objects.filter(ticket_id__in=newest)
+        # Fixed SQL fragments (tsquery_sql); the words travel as parameters.
+        .annotate(hit=RawSQL(f"document @@ {sql}", params, output_field=BooleanField()))  # noqa: S611
+        .filter(hit=True)
     )
-    with connections[db].cursor() as cursor:
-        # Fixed fragments (tsquery_sql); the words travel as parameters.
-        cursor.execute(f"{statement} WHERE s.document @@ {sql}", [SAMPLE, *params])
-        return int(cursor.fetchone()[0]) >= SAMPLE_COMMON
+    return hits.count() >= SAMPLE_COMMON
 
 
 def _text_postgres(queryset: QuerySet[Ticket], query: Query) -> QuerySet[Ticket]:
@@ -167,7 +171,7 @@ def _text_postgres(queryset: QuerySet[Ticket], query: Query) -> QuerySet[Ticket]
     walk = _matching(queryset, full, "text_hit").filter(condition)
     if not query.clauses:  # only exclusions: most tickets match
         return walk
-    if _rarest_clause(db, query) > GIN_ROWS and _common_among_recent(db, full):
+    if _rarest_clause(db, query) > GIN_ROWS and _common_among_recent(queryset, full):
         return walk
     # The whole query, exclusions too: the index reads an excluded word's postings only where
     # the wanted words' are (its "fast scan"), so "Rechnung -Rabatt" costs what "Rechnung" does.
