@@ -166,5 +166,5 @@ def test_the_query_count_does_not_grow_with_the_results(lead, client_for):
 def test_an_empty_search_shows_how_to_search(lead, client_for):
     html = page(client_for(lead), "")
 
-    assert "So suchen Sie" in html and "<details class=\"search-syntax\" open>" in html
+    assert "So suchen Sie" in html and '<details class="search-syntax" open>' in html
     assert ticket_ids(html) == []

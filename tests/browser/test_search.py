@@ -29,9 +29,7 @@ def test_slash_focuses_search_enter_shows_grouped_results_and_a_click_opens_the_
     org = OrganizationFactory.create(name="Kaffeerösterei Brandt")
     customer = CustomerFactory.create(display_name="Erika Brandt", organization=org)
     IdentityFactory.create(customer=customer, value="erika@brandt.example")
-    solved = TicketFactory.create(
-        team=team, customer=customer, subject="Maschine tropft", status=TicketStatus.SOLVED
-    )
+    solved = TicketFactory.create(team=team, customer=customer, subject="Maschine tropft", status=TicketStatus.SOLVED)
     MessageFactory.create(ticket=solved, text="Die Kaffeemaschine von Brandt tropft seit Montag.")
     hidden = TicketFactory.create(team=other_team, subject="Brandt intern")
     TicketFactory.create(team=team, assignee=agent, subject="Etwas anderes")
