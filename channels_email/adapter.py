@@ -85,7 +85,7 @@ class EmailAdapter(BaseAdapter):
 
     def normalize(self, event: InboundEvent) -> Interaction:
         raw = bytes(event.raw or b"")
-        if not raw.strip():
+        if not raw or raw.isspace():  # not raw.strip(): that copies a 20 MB mail to look at it
             raise ValueError("the mail is empty")
         mail = parse_mail(raw)
         mailbox = cached_mailbox(event.payload.get("mailbox", "")) or Mailbox.default()

@@ -5,6 +5,12 @@ never raises on malformed headers; header values are decoded here (``charsets``)
 survives what ``policy.default`` rejects. Nothing in this module raises on bad input: a part
 that cannot be decoded is kept as an attachment of raw bytes, a charset that lies is
 decoded through a fallback chain, and structure is walked to a bounded depth.
+
+Big mail is read in pieces: the parser is fed a megabyte at a time, big base64 and
+quoted-printable parts are decoded a megabyte at a time, and an attachment bigger than
+``SPOOL_BYTES`` is decoded into a temporary file that the pipeline streams into storage. The
+stdlib's ``parsebytes`` and ``get_payload(decode=True)`` had held a 26 MB mail (a 19 MB
+attachment) seven times over: 200 MB at the peak, which the worker process then kept.
 """
 
 from __future__ import annotations
@@ -12,14 +18,18 @@ from __future__ import annotations
 import binascii
 import hashlib
 import re
-from dataclasses import dataclass, field
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from email.feedparser import BytesFeedParser
 from email.message import Message as MimeMessage
-from email.parser import BytesHeaderParser, BytesParser
+from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import Any
+from typing import IO, Any
 
+from django.conf import settings
 from mailparser_reply import EmailReplyParser
 
 from channels_email.autoreply import Classification, classify
@@ -27,6 +37,7 @@ from channels_email.charsets import decode_bytes, decode_header, raw_header, raw
 from channels_email.sanitize import html_to_text, sanitize_html
 from channels_email.thread_signals import normalize_message_id, thread_ids
 from channels_email.tnef import expand as expand_tnef
+from channels_email.tnef import is_tnef
 from hub.adapters import InboundAttachment
 from hub.text import clean_text
 
@@ -35,6 +46,15 @@ MAX_PARTS = 500
 # The quote splitter is regex-heavy; past this size a body is shown whole, unsplit.
 REPLY_SPLIT_LIMIT = 200_000
 _REPLY_PARSER = EmailReplyParser(languages=["de", "en"])
+# The mail goes to the parser, and into the fingerprint, this many bytes at a time.
+FEED_BYTES = 1 << 20
+# A part's payload is decoded this many characters at a time (a multiple of 4, for base64)...
+DECODE_CHARS = 1 << 20
+# ... when it is longer than this; a small one the stdlib decodes, as it always did.
+DECODE_IN_PIECES_OVER = 64 * 1024
+# An attachment that decodes to more than this goes to a temporary file rather than memory.
+SPOOL_BYTES = 1 << 20
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
 _NOREPLY = re.compile(r"^(no-?reply|do-?not-?reply|donotreply|noreply-[^@]*|mailer|wordpress)@", re.IGNORECASE)
 _UUENCODE = re.compile(r"^begin [0-7]{3,4} ([^\r\n]+)\r?\n(.*?)^`?\r?\nend\s*$", re.MULTILINE | re.DOTALL)
 # Headers worth keeping with the message for agents and for later decisions.
@@ -130,7 +150,89 @@ def _filename(part: MimeMessage) -> str:
     return clean_text(name).strip()[:255]
 
 
-def _payload_bytes(part: MimeMessage) -> bytes:
+def _base64_pieces(payload: str) -> Iterator[bytes]:
+    """``payload`` decoded a piece at a time; ValueError where it is anything but clean base64."""
+    carry = ""
+    for start in range(0, len(payload), DECODE_CHARS):
+        piece = carry + "".join(payload[start : start + DECODE_CHARS].split())
+        whole = len(piece) - len(piece) % 4
+        carry = piece[whole:]
+        if whole:
+            yield binascii.a2b_base64(piece[:whole], strict_mode=True)
+    if carry:
+        raise ValueError("base64 that does not end on a whole group")
+
+
+def _qp_pieces(payload: str) -> Iterator[bytes]:
+    """``payload`` decoded a piece at a time, each ending at a line break (quoted-printable is per line)."""
+    start = 0
+    while start < len(payload):
+        end = payload.find("\n", start + DECODE_CHARS)
+        end = len(payload) if end < 0 else end + 1
+        yield binascii.a2b_qp(payload[start:end])
+        start = end
+
+
+def _pieces(part: MimeMessage) -> Iterator[bytes] | None:
+    """The decoded payload of a big part, a piece at a time; None where the stdlib decodes it.
+
+    What ``get_payload(decode=True)`` gives, without its copies: the payload encoded to bytes,
+    checked for surrogates by another encoding, split into lines and joined again (base64).
+    The pieces raise ValueError where the payload is not clean (non-ASCII in base64, a group
+    cut short): the caller then leaves it to the stdlib, which decodes what it can.
+    """
+    payload = getattr(part, "_payload", None)  # the stdlib's own attribute: get_payload() copies it
+    if not isinstance(payload, str) or len(payload) <= DECODE_IN_PIECES_OVER:
+        return None
+    cte = str(part.get("content-transfer-encoding", "")).lower()
+    if cte == "base64":
+        return _base64_pieces(payload)
+    if cte == "quoted-printable":
+        return _qp_pieces(payload)
+    if cte in ("", "7bit", "8bit", "binary"):
+        return _unencoded_pieces(payload)
+    return None
+
+
+def _unencoded_pieces(payload: str) -> Iterator[bytes]:
+    # The parser made these characters of bytes (surrogateescape): these are the bytes.
+    yield payload.encode("ascii", "surrogateescape")
+
+
+def _spool(pieces: Iterator[bytes]) -> IO[bytes]:
+    # Where Django spools big uploads too; nameless, so nothing is left behind when a worker dies.
+    spooled = tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR)  # noqa: SIM115 - the attachment owns it
+    try:
+        for piece in pieces:
+            spooled.write(piece)
+    except BaseException:
+        spooled.close()
+        raise
+    spooled.seek(0)
+    return spooled
+
+
+def _content(part: MimeMessage) -> tuple[bytes, IO[bytes] | None]:
+    """An attachment's decoded bytes, or a temporary file holding them when they are big."""
+    pieces = _pieces(part)
+    payload = getattr(part, "_payload", None)
+    if pieces is not None and isinstance(payload, str) and len(payload) * 3 // 4 > SPOOL_BYTES:
+        try:
+            spooled = _spool(pieces)
+        except ValueError:
+            return _payload_bytes(part, whole=True), None
+        part.set_payload("")  # decoded: the encoded copy need not wait for the rest of the mail
+        return b"", spooled
+    return _payload_bytes(part), None
+
+
+def _payload_bytes(part: MimeMessage, whole: bool = False) -> bytes:
+    pieces = None if whole else _pieces(part)
+    if pieces is not None:
+        try:
+            return b"".join(pieces)
+        except ValueError:
+            pass  # not clean: the stdlib decodes what it can
     try:
         data = part.get_payload(decode=True)
     except Exception:  # noqa: BLE001 - broken base64 or uuencode: keep what the part holds
@@ -171,11 +273,19 @@ class _Walk:
     defects: list[str] = field(default_factory=list)
 
 
-def _attach(walk: _Walk, part: MimeMessage, content: bytes, ctype: str, name: str = "") -> None:
+def _attach(
+    walk: _Walk, part: MimeMessage, content: bytes, ctype: str, name: str = "", spooled: IO[bytes] | None = None
+) -> None:
     name = name or _filename(part) or f"attachment-{len(walk.attachments) + 1}{_extension_for(ctype)}"
     content_id = normalize_message_id(raw_header(part, "Content-ID")).strip("<>")
     maybe_inline = bool(content_id) and ctype.startswith("image/") and _disposition(part) != "attachment"
-    walk.attachments.append((InboundAttachment(name, ctype, content, False, content_id), maybe_inline))
+    if spooled is not None and is_tnef(InboundAttachment(name, ctype, spooled.read(4))):
+        # A winmail.dat is unpacked from memory (tnef.expand); it is read back for that.
+        spooled.seek(0)
+        content, spooled = spooled.read(), None
+    elif spooled is not None:
+        spooled.seek(0)
+    walk.attachments.append((InboundAttachment(name, ctype, content, False, content_id, spooled), maybe_inline))
 
 
 def _leaf(walk: _Walk, part: MimeMessage) -> None:
@@ -187,14 +297,15 @@ def _leaf(walk: _Walk, part: MimeMessage) -> None:
         text = decode_bytes(_payload_bytes(part), part.get_content_charset())
         (walk.texts if ctype == "text/plain" else walk.htmls).append(text)
         return
-    content = _payload_bytes(part)
-    if not content and not filename:
+    # A multipart whose boundary never occurs is one body of text (RFC 2046 preamble).
+    text_body = (ctype == "text/plain" or part.get_content_maintype() == "multipart") and not is_attachment
+    content, spooled = (_payload_bytes(part), None) if text_body else _content(part)
+    if not content and spooled is None and not filename:
         return
-    if (ctype == "text/plain" or part.get_content_maintype() == "multipart") and not is_attachment:
-        # A multipart whose boundary never occurs is one body of text (RFC 2046 preamble).
+    if text_body:
         walk.texts.append(decode_bytes(content, part.get_content_charset()))
         return
-    _attach(walk, part, content, ctype, filename)
+    _attach(walk, part, content, ctype, filename, spooled)
 
 
 def _walk(walk: _Walk, part: MimeMessage, depth: int = 0) -> None:
@@ -293,10 +404,40 @@ def _fix_header_names(raw: bytes) -> bytes:
     return _OBS_NAME.sub(rb"\1:", head) + rest
 
 
+def _pieces_of(raw: bytes, start: int = 0) -> Iterator[bytes]:
+    view = memoryview(raw)
+    for at in range(start, len(view), FEED_BYTES):
+        yield bytes(view[at : at + FEED_BYTES])
+
+
+def _message(raw: bytes) -> MimeMessage:
+    """``raw`` parsed as ``BytesParser.parsebytes`` would, without NULs, fed a piece at a time.
+
+    ``parsebytes`` first makes the whole mail one string and then a StringIO of it, at four
+    bytes a character. The header block (up to its blank line) is read whole, so that
+    ``_fix_header_names`` sees all of it.
+    """
+    parser = BytesFeedParser(policy=compat32)
+    pieces = _pieces_of(raw)
+    head = bytearray()
+    for piece in pieces:
+        searched = max(len(head) - 3, 0)  # the blank line may start in the piece before
+        head += piece.replace(b"\x00", b"")
+        if _HEADER_END.search(head, searched):
+            break
+    parser.feed(_fix_header_names(bytes(head)))
+    del head
+    for piece in pieces:
+        parser.feed(piece.replace(b"\x00", b""))
+    return parser.close()
+
+
 def parse_mail(raw: bytes) -> ParsedMail:
-    """Parse one RFC 822 mail. Never raises on malformed input (it may on a non-bytes argument)."""
-    raw = _fix_header_names(raw.replace(b"\x00", b""))
-    msg = BytesParser(policy=compat32).parsebytes(raw)
+    """Parse one RFC 822 mail. Never raises on malformed input (it may on a non-bytes argument).
+
+    Attachments bigger than ``SPOOL_BYTES`` come as temporary files (``InboundAttachment.spooled``).
+    """
+    msg = _message(raw)
     sender, reply_to = _sender(msg)
     subject = clean_text(decode_header(raw_header(msg, "Subject")))
     walk = _Walk()
@@ -314,10 +455,8 @@ def parse_mail(raw: bytes) -> ParsedMail:
     new_text, quoted = split_reply(text)
 
     referenced = set(re.findall(r'src="cid:([^"]+)"', html))
-    attachments = [
-        InboundAttachment(a.filename, a.content_type, a.content, maybe and a.content_id in referenced, a.content_id)
-        for a, maybe in walk.attachments
-    ] + uuencoded
+    attachments = [replace(a, inline=maybe and a.content_id in referenced) for a, maybe in walk.attachments]
+    attachments += uuencoded
 
     headers = {}
     for name in KEPT_HEADERS:
@@ -370,12 +509,36 @@ def envelope(raw: bytes) -> Envelope:
     not the trace headers every relay adds, so the same mail fetched by IMAP and delivered by
     SMTP gives the same hash when it has no Message-ID.
     """
-    head = BytesHeaderParser(policy=compat32).parsebytes(raw)
+    split = _HEADER_END.search(raw)
+    # The header block alone: the parser would have read the whole body too, as one string.
+    head = BytesHeaderParser(policy=compat32).parsebytes(raw[: split.end()] if split else raw)
     message_id = normalize_message_id(recover_bytes(raw_header(head, "Message-ID")))
-    split = re.search(rb"\r?\n\r?\n", raw)
-    body = raw[split.end() :] if split else b""
     digest = hashlib.sha256()
     for name in ("From", "To", "Cc", "Date", "Subject"):
         digest.update(name.encode() + b":" + raw_header(head, name).strip().encode("utf-8", "surrogateescape") + b"\n")
-    digest.update(body.replace(b"\r\n", b"\n").rstrip())
+    if split:
+        _digest_body(digest, raw, split.end())
     return Envelope(message_id=message_id, fingerprint=digest.hexdigest())
+
+
+def _digest_body(digest: Any, raw: bytes, start: int) -> None:
+    """Hash ``raw[start:]`` with CRLF as LF and without trailing whitespace, a piece at a time.
+
+    The same hash as ``raw[start:].replace(b"\\r\\n", b"\\n").rstrip()``, which made three copies of
+    the body: a CR that ends a piece waits for the next, and trailing whitespace is hashed only
+    once something follows it.
+    """
+    pending = b""  # whitespace at the end so far: hashed only if more than whitespace follows
+    cr = b""
+    for piece in _pieces_of(raw, start):
+        piece = cr + piece
+        cr = b"\r" if piece.endswith(b"\r") else b""
+        piece = piece[:-1] if cr else piece
+        piece = piece.replace(b"\r\n", b"\n")
+        kept = piece.rstrip()
+        if kept:
+            digest.update(pending)
+            digest.update(kept)
+            pending = piece[len(kept) :]
+        else:
+            pending += piece

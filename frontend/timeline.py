@@ -23,6 +23,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from hub.adapters import UnknownChannel, get_adapter
+from hub.bodies import Body, body_of, with_heads
 from hub.models import (
     Agent,
     DeliveryStatus,
@@ -69,22 +70,50 @@ _EMAIL_DOC = (
 _CID_SRC = re.compile(r'src="cid:([^"]*)"', re.IGNORECASE)
 
 
-def _inline_images(message: Message) -> str:
-    """The message HTML with ``cid:`` images pointing at their scoped attachment download.
+def inline_images(message: Message, html: str) -> str:
+    """``html`` (the message's) with ``cid:`` images pointing at their scoped attachment download.
 
     Only the message's own attachments are candidates (prefetched with the timeline), and the
     download view checks the agent's scope, so a mail cannot reach another ticket's files.
     Unknown ids become an empty src rather than a remote request.
     """
-    if "cid:" not in message.html.lower():
-        return message.html
+    if "cid:" not in html.lower():
+        return html
     by_cid = {a.content_id.strip("<>"): a.pk for a in message.attachments.all() if a.content_id}
 
     def swap(match: re.Match[str]) -> str:
         pk = by_cid.get(unquote(match.group(1)).strip("<>"))
         return f'src="{reverse("api-v1:attachment-download", args=[pk])}"' if pk else 'src=""'
 
-    return _CID_SRC.sub(swap, message.html)
+    return _CID_SRC.sub(swap, html)
+
+
+def mail_document(message: Message, html: str) -> str:
+    """The document of a mail's sandboxed frame: its HTML, with its inline images, sanitized again.
+
+    Stored HTML is sanitized on the way in; cleaning again costs little and means a bug
+    upstream never becomes script in an agent's browser.
+    """
+    return _EMAIL_DOC.format(body=nh3.clean(inline_images(message, html)))
+
+
+def _cut_notice(message: Message, body: Body, style: str) -> SafeString | str:
+    """What part of a long body a card shows, and the way to all of it (every kind of card draws this)."""
+    parts = [body.html if style == "email" and body.html.total else body.text]
+    if style == "email":
+        parts.append(body.quoted_text)
+    if not any(p.cut for p in parts):
+        return ""
+    said = _("Message shortened: showing %(shown)s of %(total)s.") % {
+        "shown": filesizeformat(sum(p.kept for p in parts)),
+        "total": filesizeformat(sum(p.total for p in parts)),
+    }
+    return format_html(
+        '<p class="body-cut" role="note">{} <a href="{}" target="_blank" rel="noopener">{}</a></p>',
+        said,
+        reverse("agent_message_body", args=[message.ticket_id, message.pk]),
+        _("Show all"),
+    )
 
 
 def _label(channel: str) -> str:
@@ -159,6 +188,18 @@ class Item:
             return f"m-{self.message.pk}"
         assert self.event is not None
         return f"e-{self.event.pk}"
+
+    @cached_property
+    def body(self) -> Body:
+        """The message's text, HTML and quoted text as the card shows them: cut past the display limit."""
+        assert self.message is not None
+        return body_of(self.message)
+
+    @cached_property
+    def cut_notice(self) -> SafeString | str:
+        """ "Message shortened … Show all" under a body cut past the display limit; else nothing."""
+        assert self.message is not None
+        return _cut_notice(self.message, self.body, self.style)
 
     @property
     def style(self) -> str:
@@ -239,7 +280,8 @@ class Item:
             said = _("New message from %(name)s") % {"name": m.sender or self.customer}
             announce = format_html(' data-announce="{}"', said)
         subject = format_html('<div class="email-subject"><bdi>{}</bdi></div>', m.subject) if m.subject else ""
-        if m.html:
+        shown = self.body
+        if shown.html.total:
             body = format_html(
                 '<iframe class="email-body" sandbox="allow-same-origin" referrerpolicy="no-referrer" '
                 'loading="lazy" title="{}" srcdoc="{}"></iframe>',
@@ -247,14 +289,14 @@ class Item:
                 self.email_doc,
             )
         else:
-            body = format_html('<div class="email-text">{}</div>', linebreaksbr(m.text, autoescape=True))
+            body = format_html('<div class="email-text">{}</div>', linebreaksbr(shown.text.shown, autoescape=True))
         quoted = ""
-        if m.quoted_text:
+        if shown.quoted_text.total:
             quoted = format_html(
                 '<details class="quoted"><summary aria-label="{}">…</summary>'
                 '<div class="quoted-text">{}</div></details>',
                 _("Show quoted text"),
-                linebreaksbr(m.quoted_text, autoescape=True),
+                linebreaksbr(shown.quoted_text.shown, autoescape=True),
             )
         delivery = ""
         if m.direction == "out" and m.kind == MessageKind.MESSAGE:
@@ -262,7 +304,7 @@ class Item:
         return format_html(
             '<article id="m-{}" class="item email {}" data-message-id="{}"{}{}>\n'
             '  <header class="email-head"><span class="meta">\n  {}\n  {}\n</span>{}</header>\n'
-            "  {}\n  {}\n  {}\n</article>\n",
+            "  {}\n  {}\n  {}\n  {}\n</article>\n",
             m.pk,
             m.direction,
             m.pk,
@@ -273,15 +315,14 @@ class Item:
             subject,
             body,
             quoted,
+            self.cut_notice,
             _attachments_html(m),
         )
 
     @property
     def email_doc(self) -> str:
         assert self.message is not None
-        # Stored HTML is sanitized on the way in; cleaning again costs little and means a bug
-        # upstream never becomes script in an agent's browser.
-        return _EMAIL_DOC.format(body=nh3.clean(_inline_images(self.message)))
+        return mail_document(self.message, self.body.html.shown)
 
 
 def _status_label(value: str) -> str:
@@ -398,7 +439,8 @@ def items(
     At most five queries whatever the length: the message to page before, messages, their
     attachments, events, and the names of the agents the events mention.
     """
-    messages = ticket.messages.select_related("author_agent__user").prefetch_related("attachments")
+    # Each body's head and length, not the body: a 20 MB mail costs the page its display limit.
+    messages = with_heads(ticket.messages.select_related("author_agent__user").prefetch_related("attachments"))
     events = ticket.events.filter(kind__in=SHOWN_EVENTS)
     older: int | None = None
     if after_message is not None or after_event is not None or only_message is not None:

@@ -32,6 +32,7 @@ urlpatterns = [
     path("agent/t/<int:ticket_id>/canned/", canned.matches, name="agent_canned"),
     path("agent/t/<int:ticket_id>/canned/<int:reply_id>/used/", canned.used, name="agent_canned_used"),
     path("agent/t/<int:ticket_id>/m/<int:message_id>/resend/", delivery.resend, name="agent_resend"),
+    path("agent/t/<int:ticket_id>/m/<int:message_id>/body/", body.message_body, name="agent_message_body"),
     path("agent/reports/sla/", reports.sla_report, name="agent_sla_report"),
     path("agent/search/", search_page, name="agent_search"),
     path("agent/language/", account.set_language, name="agent_language"),

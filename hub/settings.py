@@ -150,6 +150,10 @@ CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A worker child whose peak resident memory passed this many KB is replaced by a fresh one once its
+# task is done (Celery's worker_max_memory_per_child; 0: never): Python keeps what a big mail made
+# it take, and one 20 MB mail had left a child holding 776 MB for good. Per child of the pool.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD_KB", default=400_000, min_value=0)
 # Periodic tasks are registered by the apps themselves (hub.schedule); beat reads them there.
 CELERY_BEAT_SCHEDULER = "hub.schedule:BeatScheduler"
 
@@ -174,6 +178,12 @@ else:
 INBOUND_MAX_ATTEMPTS = env.int("INBOUND_MAX_ATTEMPTS", default=3, min_value=1)
 # An event still `received` after this long has lost its task (broker flushed, worker died).
 INBOUND_STUCK_AFTER_SECONDS = env.int("INBOUND_STUCK_AFTER_SECONDS", default=300, min_value=1)
+
+# --- Message display ---------------------------------------------------------------------------
+# A message body (text, HTML, quoted history) longer than this many characters is shown cut on
+# the ticket page and in the API, with its size and a link to the whole body: a 20 MB mail had
+# made its ticket page 20-41 MB.
+MESSAGE_DISPLAY_LIMIT_CHARS = env.int("MESSAGE_DISPLAY_LIMIT_CHARS", default=100_000, min_value=1_000)
 
 # --- Secrets at rest (hub.crypto) -------------------------------------------------------------
 # Fernet keys for encrypted model fields (mailbox passwords): the first encrypts, all decrypt.

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import hashlib
 
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
@@ -27,15 +27,28 @@ def new_ticket(interaction: Interaction, customer: Customer) -> Ticket:
     )
 
 
+def _digest(item: InboundAttachment) -> str:
+    if item.spooled is None:
+        return hashlib.sha256(item.content).hexdigest()
+    digest, spooled = hashlib.sha256(), item.spooled
+    spooled.seek(0)
+    while piece := spooled.read(1 << 20):
+        digest.update(piece)
+    return digest.hexdigest()
+
+
 def _attachment(message: Message, item: InboundAttachment) -> Attachment:
-    """An unsaved Attachment whose file is in storage: written now, or the same bytes found."""
-    digest = hashlib.sha256(item.content).hexdigest()
+    """An unsaved Attachment whose file is in storage: written now, or the same bytes found.
+
+    A spooled attachment (``InboundAttachment.spooled``) is hashed and stored in pieces, so a
+    20 MB file never has to be in memory at all.
+    """
     attachment = Attachment(
         message=message,
         filename=clean_filename(item.filename)[:255] or "attachment",
         content_type=item.content_type[:255] or "application/octet-stream",
-        size=len(item.content),
-        sha256=digest,
+        size=item.size,
+        sha256=_digest(item),
         inline=item.inline,
         content_id=item.content_id[:255],
     )
@@ -46,7 +59,8 @@ def _attachment(message: Message, item: InboundAttachment) -> Attachment:
     if default_storage.exists(name):
         attachment.file.name = name
     else:
-        attachment.file.save(item.filename or "attachment", ContentFile(item.content), save=False)
+        content = ContentFile(item.content) if item.spooled is None else File(item.spooled, name="attachment")
+        attachment.file.save(item.filename or "attachment", content, save=False)
     return attachment
 
 

@@ -51,12 +51,14 @@ from hub.api.serializers.actions import (
 )
 from hub.api.serializers.messages import (
     ErrorSerializer,
+    MessageBodySerializer,
     MessageSerializer,
     SendConflictSerializer,
     TicketEventSerializer,
 )
 from hub.api.serializers.tickets import LIST_COLUMNS, TicketDetailSerializer, TicketSerializer, Window, ticket_rows
 from hub.api.views.base import agent, schema_only
+from hub.bodies import with_heads
 from hub.models import Message, Tag, Ticket, TicketEvent
 from hub.replies import reply_route
 
@@ -146,7 +148,7 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet[Ticket]):
         context = {
             **self.get_serializer_context(),
             "messages": _window(
-                ticket.messages.prefetch_related("attachments"),
+                with_heads(ticket.messages.prefetch_related("attachments")),
                 getattr(ticket, "messages_total", 0),
                 request,
                 reverse("api-v1:ticket-messages", args=[ticket.pk]),
@@ -174,9 +176,20 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet[Ticket]):
     @action(detail=True, methods=["get"], pagination_class=TimelineKeyset, filter_backends=[])
     def messages(self, request: Request, pk: str | None = None) -> Response:
         ticket = self.get_object()
-        page = self._timeline_page(Message.objects.filter(ticket=ticket).prefetch_related("attachments"))
+        page = self._timeline_page(with_heads(Message.objects.filter(ticket=ticket).prefetch_related("attachments")))
         data = MessageSerializer(page, many=True, context=self.get_serializer_context()).data
         return self.get_paginated_response(data)
+
+    @extend_schema(
+        summary="A message's whole text and HTML, uncut",
+        description="Lists and the ticket's detail cut a body past the display limit (`body_cut`); this is all of it.",
+        parameters=[OpenApiParameter("message_id", int, OpenApiParameter.PATH)],
+        responses=MessageBodySerializer,
+    )
+    @action(detail=True, methods=["get"], url_path=r"messages/(?P<message_id>[^/]+)/body", filter_backends=[])
+    def message_body(self, request: Request, message_id: str, pk: str | None = None) -> Response:
+        message = self._message(self.get_object(), message_id)
+        return Response(MessageBodySerializer(message, context=self.get_serializer_context()).data)
 
     @extend_schema(
         summary="The ticket's events, a page at a time",

@@ -1,0 +1,42 @@
+"""The whole body of one message: "Show all" under a body the timeline shows cut (``hub.bodies``)."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+
+from frontend import regions, timeline
+from frontend.auth import agent_required
+from hub.models import Agent, Message
+
+# The mail's own document, as in its frame on the ticket page: no scripts (a sandbox without
+# allow-scripts), nothing loaded from elsewhere, inline styles for the mail's look.
+_HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; sandbox allow-same-origin"
+_TEXT_POLICY = "default-src 'none'; sandbox"
+
+
+@require_GET
+@agent_required
+def message_body(request: HttpRequest, agent: Agent, ticket_id: int, message_id: int) -> HttpResponse:
+    """The message's whole HTML as a sanitized page of its own, else its whole text (and quoted text).
+
+    Scoped like the ticket page: a ticket or message outside the agent's tickets answers 404.
+    Served as its own document rather than into the workspace, so a 20 MB body weighs on this
+    one tab only, when asked for.
+    """
+    ticket = regions.get_ticket(agent, ticket_id)
+    message = Message.objects.filter(pk=message_id, ticket=ticket).prefetch_related("attachments").first()
+    if message is None:
+        raise Http404("no such message")
+    if message.html:
+        response = HttpResponse(timeline.mail_document(message, message.html), content_type="text/html; charset=utf-8")
+        response["Content-Security-Policy"] = _HTML_POLICY
+        name = f"message-{message.pk}.html"
+    else:
+        text = f"{message.text}\n\n{message.quoted_text}" if message.quoted_text else message.text
+        response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+        response["Content-Security-Policy"] = _TEXT_POLICY
+        name = f"message-{message.pk}.txt"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
