@@ -81,7 +81,8 @@ def test_a_viewer_finds_no_control_to_change_anything(new_page, team: Team) -> N
     expect(page.get_by_text("Wo ist mein Paket?")).to_be_visible()
     expect(page.locator("#composer textarea")).to_have_count(0)
     expect(page.locator("#ticket-header select")).to_have_count(0)
-    expect(page.get_by_role("link", name="Einstellungen")).to_have_count(0)
+    # "Settings" leads a viewer only to their own sign-in (two-factor), no section of the hub's.
+    expect(page.get_by_role("link", name="Einstellungen")).to_have_attribute("href", "/agent/two-factor/")
     page.screenshot(path=str(SHOTS / "settings-viewer.png"))
 
     # Forged requests from the viewer's own session are refused too.
