@@ -2,6 +2,7 @@ from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from hub.api.views.attachments import AttachmentDownloadView
+from hub.api.views.calendars import BusinessCalendarViewSet
 from hub.api.views.customers import CustomerViewSet, MergeViewSet
 from hub.api.views.people import AgentViewSet, TeamViewSet
 from hub.api.views.presence import PresenceView
