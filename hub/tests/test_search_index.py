@@ -6,6 +6,8 @@ reads the messages themselves (test_search_tickets.py covers that).
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -168,7 +170,7 @@ def test_a_ticket_made_before_the_index_is_built_whole_by_its_next_message(admin
 
 
 def test_mails_taken_in_as_one_batch_are_found_by_their_words(admin, fake_channel):
-    mails = [
+    mails: list[tuple[str, str, dict[str, Any]]] = [
         ("m-1", "kunde@example.de", {"subject": "Heizung kalt", "text": "Kein Warmwasser", "message_id": "<a@x>"}),
         ("m-2", "kunde@example.de", {"text": "Auch die Heizkörper", "in_reply_to": ["<a@x>"]}),
         ("m-3", "andere@example.de", {"subject": "Fenster", "text": "Das Fenster klemmt"}),
