@@ -39,10 +39,13 @@ def test_a_lead_sees_per_team_tickets_at_risk_now_and_breached_today(client_for)
     TeamFactory.create(name="Grün", slug="green")
     red, blue = TeamFactory.create(name="Rot", slug="red"), TeamFactory.create(name="Blau", slug="blue")
     now = timezone.now()
+    # Moments earlier today wherever the clock stands (the suite may run just after midnight).
+    midnight = now.astimezone(BERLIN).replace(hour=0, minute=0, second=0, microsecond=0)
+    earlier = midnight + (now - midnight) / 2
     TicketFactory.create(team=red, sla_state=SlaState.WARNING, sla_due_at=now + timedelta(minutes=5))
-    late_red = TicketFactory.create(team=red, sla_state=SlaState.BREACHED, sla_due_at=now - timedelta(minutes=5))
-    breached(late_red, now - timedelta(minutes=5))
-    breached(late_red, now - timedelta(minutes=1), SlaTarget.RESOLUTION)  # one ticket, counted once
+    late_red = TicketFactory.create(team=red, sla_state=SlaState.BREACHED, sla_due_at=earlier)
+    breached(late_red, earlier)
+    breached(late_red, earlier + (now - earlier) / 2, SlaTarget.RESOLUTION)  # one ticket, counted once
     TicketFactory.create(team=red, sla_state=SlaState.OK, sla_due_at=now + timedelta(hours=3))
     TicketFactory.create(team=red, status=TicketStatus.SOLVED, sla_state=SlaState.BREACHED)
     # Solved since, met late: still breached today, no longer at risk.
@@ -51,8 +54,8 @@ def test_a_lead_sees_per_team_tickets_at_risk_now_and_breached_today(client_for)
         ticket=solved,
         target=SlaTarget.FIRST_RESPONSE,
         state=SlaState.MET,
-        breached_at=now - timedelta(minutes=30),
-        met_at=now - timedelta(minutes=10),
+        breached_at=earlier,
+        met_at=earlier + (now - earlier) / 2,
     )
     lead = AgentFactory.create(role=Role.LEAD)
     lead.language = "en"
