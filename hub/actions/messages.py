@@ -24,22 +24,37 @@ class SendConflict(Exception):
         super().__init__(f"{len(newer)} newer message(s) on the ticket")
         self.newer = newer
 
+    @property
+    def answered(self) -> list[Message]:
+        """Those the customer got: replies by others and automatic messages."""
+        return [m for m in self.newer if m.direction == Direction.OUTBOUND and m.kind != MessageKind.NOTE]
+
 
 class ChannelUnavailable(ValueError):
     pass
 
 
-def _check_conflict(ticket: Ticket, agent: Agent, seen_message_id: int | None) -> None:
-    if seen_message_id is None:
-        return
-    newer = list(
-        Message.objects.filter(ticket=ticket, pk__gt=seen_message_id)
-        .exclude(kind=MessageKind.SYSTEM)
-        .exclude(author_agent=agent)
-        .order_by("pk")
-    )
+def _check_conflict(
+    ticket: Ticket, agent: Agent, seen_message_id: int | None, after_message_id: int | None = None
+) -> None:
+    """SendConflict with what the agent should read first: messages and notes by others newer
+    than ``seen_message_id``, and what the customer got from someone else (another agent's
+    reply, an automatic message) since the agent started writing (``after_message_id``),
+    whether or not their timeline showed it meanwhile."""
+    newer: dict[int, Message] = {}
+    if seen_message_id is not None:
+        others = Message.objects.filter(ticket=ticket, pk__gt=seen_message_id).exclude(kind=MessageKind.SYSTEM)
+        newer.update((m.pk, m) for m in others.exclude(author_agent=agent))
+    if after_message_id is not None:
+        answered = Message.objects.filter(
+            ticket=ticket,
+            pk__gt=after_message_id,
+            direction=Direction.OUTBOUND,
+            kind__in=[MessageKind.MESSAGE, MessageKind.SYSTEM],
+        )
+        newer.update((m.pk, m) for m in answered.exclude(author_agent=agent))
     if newer:
-        raise SendConflict(newer)
+        raise SendConflict([newer[pk] for pk in sorted(newer)])
 
 
 def _existing(ticket: Ticket, client_id: str | None) -> Message | None:
@@ -83,6 +98,7 @@ def do_reply(
     channel: str | None = None,
     client_id: str | None = None,
     seen_message_id: int | None = None,
+    after_message_id: int | None = None,
     status: str | None = None,
     metadata: dict[str, object] | None = None,
 ) -> Message:
@@ -90,7 +106,9 @@ def do_reply(
     runs after commit. ChannelUnavailable, with the reason for the agent, when it cannot go out.
 
     Idempotent per ``client_id``: the same key again returns the first message. With
-    ``seen_message_id`` the send is held with SendConflict if others wrote since.
+    ``seen_message_id`` the send is held with SendConflict if others wrote since; with
+    ``after_message_id`` (the newest message when the agent started writing) if the customer
+    was answered since by someone else, even though the agent may have seen it.
 
     A channel whose delivery is a write of our own (``hub.delivery.LocalChannel``, the chat)
     delivers in this transaction instead: the reply is stored delivered, or not at all
@@ -117,7 +135,7 @@ def do_reply(
             ticket = _lock(ticket, agent, client_id)
             if ticket.earlier_id is not None:  # type: ignore[attr-defined]
                 return Message.objects.get(pk=ticket.earlier_id)  # type: ignore[attr-defined]
-            _check_conflict(ticket, agent, seen_message_id)
+            _check_conflict(ticket, agent, seen_message_id, after_message_id)
             now = timezone.now()
             message = Message.objects.create(
                 ticket=ticket,

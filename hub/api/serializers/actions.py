@@ -37,6 +37,17 @@ class ReplyInput(serializers.Serializer[None]):
         default=None,
         help_text="The newest message the agent has seen; newer ones from others hold the send (409).",
     )
+    after_message_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=0,
+        help_text=(
+            "The newest message when the agent started writing. If the customer has been answered"
+            " since by someone else (another agent's reply or an automatic message), the send is held"
+            " (409, with those messages), even if the agent has seen them meanwhile. Notes never hold it."
+        ),
+    )
     status = serializers.ChoiceField(choices=TicketStatus.choices, required=False, allow_null=True, default=None)
 
     def validate_html(self, value: str) -> str:

@@ -218,7 +218,14 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet[Ticket]):
             201: MessageSerializer,
             200: OpenApiResponse(MessageSerializer, description="The same client_id again: the first message."),
             400: OpenApiResponse(ErrorSerializer, description="Invalid input, or the channel cannot send now."),
-            409: OpenApiResponse(SendConflictSerializer, description="Newer messages arrived; the send is held."),
+            409: OpenApiResponse(
+                SendConflictSerializer,
+                description=(
+                    "Held, nothing was sent: messages newer than `seen_message_id`, or replies to the"
+                    " customer by others since `after_message_id`, listed in `newer`. Send again"
+                    " without them (or with the newest id) to send anyway."
+                ),
+            ),
         },
     )
     @action(detail=True, methods=["post"])
@@ -232,7 +239,10 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet[Ticket]):
             newer = Message.objects.filter(pk__in=[m.pk for m in conflict.newer]).order_by("pk")
             context = self.get_serializer_context()
             newer_data = MessageSerializer(newer.prefetch_related("attachments"), many=True, context=context).data
-            detail = _("Newer messages arrived since you last looked; nothing was sent.")
+            if conflict.answered:
+                detail = _("The customer was answered by someone else since you started writing; nothing was sent.")
+            else:
+                detail = _("Newer messages arrived since you last looked; nothing was sent.")
             return Response({"detail": detail, "newer": newer_data}, status=status.HTTP_409_CONFLICT)
         except (ChannelUnavailable, UnknownChannel) as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
