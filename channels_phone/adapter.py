@@ -114,8 +114,11 @@ class PhoneAdapter(BaseAdapter):
 
     def on_stored(self, messages: list[Message]) -> None:
         """The call's later reports (status, recording) may have come before the pipeline stored
-        it: bring the new message up to date after the commit."""
+        it: bring the new message up to date after the commit. A new inbound call pops up."""
+        from channels_phone import popup
         from channels_phone.tasks import sync_call
+
+        popup.after_stored(messages)
 
         sids = [str(m.metadata.get("call_sid")) for m in messages if m.kind == MessageKind.CALL]
         for call_id in Call.objects.filter(call_sid__in=sids).values_list("pk", flat=True):

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from channels_phone import hours, numbers, providers
+from channels_phone import hours, numbers, popup, providers
 from channels_phone.adapter import KEY
 from channels_phone.models import (
     FINAL_CALL_STATES,
@@ -108,6 +108,8 @@ def record_progress(call_id: int, progress: CallProgress) -> bool:
                 fields += ["answered_by", "answered_at"]
         if not fields:
             return False
+        if "answered_by" in fields or ("status" in fields and call.is_final):
+            popup.over(call)
         bump(call)
         call.save(update_fields=[*fields, "version", "updated_at"])
     return True
@@ -120,6 +122,7 @@ def record_answered(call_id: int, agent: Agent | None) -> None:
         if call.answered_by_id is not None or agent is None:
             return
         call.answered_by, call.answered_at = agent, timezone.now()
+        popup.over(call)
         bump(call)
         call.save(update_fields=["answered_by", "answered_at", "version", "updated_at"])
 

@@ -55,7 +55,8 @@ class AgentConsumer(SocketConsumer):
 
     def _groups(self, agent: Agent) -> list[str]:
         if agent.sees_everything:
-            return [ALL_GROUP]
+            # Their own group too: what is for them alone (a call ringing on their team's number).
+            return [ALL_GROUP, agent_group(agent.pk)]
         return [agent_group(agent.pk)] + [team_group(t) for t in agent.teams.values_list("pk", flat=True)]
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
