@@ -24,6 +24,7 @@ from hub.models import (
     DeliveryStatus,
     Direction,
     Draft,
+    Message,
     MessageKind,
     Organization,
     Priority,
@@ -270,12 +271,19 @@ def composer_context(ticket: Ticket, agent: Agent, items: list[timeline.Item]) -
     if not target.usable:
         mode = "note"
     seen = max((i.message.pk for i in items if i.message is not None), default=0)
+    # Where this text began (the send check's ``after_message_id``): a draft began before what
+    # came after its last save, which the agent may be reading only now.
+    began = seen
+    if draft is not None and draft.text:
+        before = Message.objects.filter(ticket=ticket, created_at__lte=draft.updated_at).order_by("-pk")
+        began = before.values_list("pk", flat=True).first() or 0
     return {
         "draft_text": draft.text if draft else "",
         "mode": mode,
         "reply": target,
         "client_id": uuid.uuid4().hex,
         "seen_message_id": seen,
+        "after_message_id": began,
     }
 
 

@@ -1,7 +1,7 @@
 /** The composer: Ctrl/⌘+Enter sends (Enter stays a newline), the reply/note switch, keeping
  * the draft when the agent moves on, and what happens after a send, a 409 or an error. */
 
-import { byId, csrfToken, newClientId, refresh } from "./dom";
+import { announce, byId, csrfToken, maxData, newClientId, refresh } from "./dom";
 import { installSmsCount, updateSmsCount } from "./smscount";
 import { dropPending, showPending } from "./timeline";
 
@@ -47,6 +47,11 @@ export function flushDraft(): void {
   });
 }
 
+function setHidden(name: string, value: number): void {
+  const input = form()?.querySelector<HTMLInputElement>(`input[name=${name}]`);
+  if (input && value > 0) input.value = String(value);
+}
+
 export function installComposer(): void {
   document.body.addEventListener("keydown", (e) => {
     const target = e.target as Element | null;
@@ -59,6 +64,16 @@ export function installComposer(): void {
 
   document.body.addEventListener("input", (e) => {
     if ((e.target as Element | null)?.id === "composer-text") dirty = true;
+  });
+
+  // A new text begins with its first character: what the timeline shows then is what the agent
+  // answers; a reply to the customer by someone else after that holds the send (after_message_id),
+  // even once the timeline shows it.
+  document.body.addEventListener("beforeinput", (e) => {
+    const text = e.target as HTMLTextAreaElement | null;
+    if (text?.id !== "composer-text" || text.value !== "") return;
+    const timeline = byId("timeline");
+    if (timeline) setHidden("after_message_id", maxData(timeline, "messageId"));
   });
 
   document.body.addEventListener("change", (e) => {
@@ -103,6 +118,27 @@ export function installComposer(): void {
     const seen = form()?.querySelector<HTMLInputElement>("input[name=seen_message_id]");
     if (newest && seen) seen.value = newest;
     refresh("timeline");
+    // Held: said once in the live region, and the agent's next step is one key away.
+    announce(detail.target.querySelector("#conflict-title")?.textContent?.trim() ?? "");
+    detail.target.querySelector<HTMLButtonElement>("button[name=force]")?.focus();
+  });
+
+  // "Edit my reply" keeps the text and takes what was shown as read; "Discard my reply" drops it.
+  document.body.addEventListener("click", (e) => {
+    const button = (e.target as Element | null)?.closest<HTMLButtonElement>("#composer-notice [data-conflict]");
+    const notice = byId("composer-notice");
+    const text = textarea();
+    if (!button || !notice || !text) return;
+    const newest = Number(notice.querySelector<HTMLElement>("[data-conflict-newest]")?.dataset.conflictNewest ?? 0);
+    setHidden("after_message_id", newest);
+    notice.replaceChildren();
+    if (button.dataset.conflict === "discard") {
+      text.value = "";
+      updateSmsCount();
+      htmx.trigger(text, "draft:save");
+      text.dispatchEvent(new CustomEvent("composer:discarded", { bubbles: true }));
+    }
+    text.focus();
   });
 
   document.body.addEventListener("hub:sent", () => {

@@ -23,6 +23,8 @@ class SendForm(forms.Form):
     mode = forms.ChoiceField(choices=[("reply", "reply"), ("note", "note")])
     client_id = forms.RegexField(regex=r"^[A-Za-z0-9_-]{8,64}$")
     seen_message_id = forms.IntegerField(required=False, min_value=0)
+    # The newest message when the agent began this text: replies by others since hold the send.
+    after_message_id = forms.IntegerField(required=False, min_value=0)
     force = forms.BooleanField(required=False)
 
 
@@ -41,7 +43,8 @@ def _notice(request: HttpRequest, status: int, **ctx: object) -> HttpResponse:
 @changes_allowed
 def send(request: HttpRequest, agent: Agent, ticket_id: int) -> HttpResponse:
     """Send the composer's text. 200 clears the composer (client side, on ``hub:sent``); 409
-    holds the send because others wrote since ``seen_message_id`` and shows what they wrote;
+    holds the send because others wrote since ``seen_message_id``, or answered the customer
+    since the agent began (``after_message_id``), and shows what they wrote with "Send anyway";
     the text and the draft stay untouched on every error."""
     ticket = regions.get_ticket(agent, ticket_id)
     form = SendForm(request.POST)
@@ -60,11 +63,16 @@ def send(request: HttpRequest, agent: Agent, ticket_id: int) -> HttpResponse:
                 text=data["text"],
                 client_id=data["client_id"],
                 seen_message_id=None if data["force"] else data["seen_message_id"],
+                after_message_id=None if data["force"] else data["after_message_id"],
             )
     except SendConflict as conflict:
         newer = [timeline.Item("message", m.created_at, message=m) for m in conflict.newer]
         newest = max(m.pk for m in conflict.newer)
-        return _notice(request, 409, conflict=newer, newest=newest, ticket=ticket)
+        answered = conflict.answered
+        # Who answered the customer meanwhile: colleagues by name, automatic messages as such.
+        names = list(dict.fromkeys(m.author_agent.name for m in answered if m.author_agent is not None))
+        automatic = any(m.author_agent is None for m in answered)
+        return _notice(request, 409, conflict=newer, newest=newest, ticket=ticket, names=names, automatic=automatic)
     except (ChannelUnavailable, UnknownChannel) as exc:
         return _notice(request, 422, error=_("This channel cannot be used now: %(reason)s") % {"reason": exc})
     response = _notice(request, 200)
