@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 
+from frontend.settings import ordered
 from frontend.settings.forms.routing import RuleDraft, choices
 from hub import settings_area
 from hub.actions.rules import (
@@ -110,14 +111,7 @@ def _form(
     return render(request, "frontend/settings/routing/rule.html", context, status=status)
 
 
-@settings_area.screen(KEY)
-def new(request: HttpRequest, agent: Agent) -> HttpResponse:
-    return _edit(request, agent, None)
-
-
-@settings_area.screen(KEY)
-def edit(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
-    return _edit(request, agent, _rule(pk))
+new, edit = ordered.editor_screens(KEY, _rule, _edit)
 
 
 @require_POST
@@ -129,11 +123,7 @@ def toggle(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
     return redirect(f"settings:{KEY}:index")
 
 
-@require_POST
-@settings_area.screen(KEY)
-def move(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
-    do_move_rule(actor=agent, rule=_rule(pk), by=-1 if request.POST.get("direction") == "up" else 1)
-    return redirect(f"settings:{KEY}:index")
+move = ordered.move_screen(KEY, _rule, lambda agent, rule, by: do_move_rule(actor=agent, rule=rule, by=by))
 
 
 @require_POST
@@ -173,11 +163,6 @@ def team(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
 
 
 urlpatterns = [
-    path("", index, name="index"),
-    path("new/", new, name="new"),
-    path("<int:pk>/", edit, name="edit"),
-    path("<int:pk>/toggle/", toggle, name="toggle"),
-    path("<int:pk>/move/", move, name="move"),
-    path("<int:pk>/delete/", delete, name="delete"),
+    *ordered.urls(index=index, new=new, edit=edit, toggle=toggle, move=move, delete=delete),
     path("teams/<int:pk>/", team, name="team"),
 ]

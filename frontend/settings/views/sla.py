@@ -13,10 +13,10 @@ from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from frontend.settings import ordered
 from frontend.settings.forms.sla import PolicyDraft, condition_fields, format_duration, priorities, summary
 from hub import settings_area
 from hub.actions.sla import do_delete_sla_policy, do_move_sla_policy, do_save_sla_policy
@@ -117,14 +117,7 @@ def _form(request: HttpRequest, draft: PolicyDraft, policy: SlaPolicy | None, *,
     return render(request, "frontend/settings/sla/edit.html", context, status=status)
 
 
-@settings_area.screen(KEY)
-def new(request: HttpRequest, agent: Agent) -> HttpResponse:
-    return _edit(request, agent, None)
-
-
-@settings_area.screen(KEY)
-def edit(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
-    return _edit(request, agent, _policy(pk))
+new, edit = ordered.editor_screens(KEY, _policy, _edit)
 
 
 @require_POST
@@ -151,11 +144,9 @@ def toggle(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
     return redirect(f"settings:{KEY}:index")
 
 
-@require_POST
-@settings_area.screen(KEY)
-def move(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
-    do_move_sla_policy(actor=agent, policy=_policy(pk), by=-1 if request.POST.get("direction") == "up" else 1)
-    return redirect(f"settings:{KEY}:index")
+move = ordered.move_screen(
+    KEY, _policy, lambda agent, policy, by: do_move_sla_policy(actor=agent, policy=policy, by=by)
+)
 
 
 @settings_area.screen(KEY)
@@ -175,11 +166,4 @@ def delete(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
     return render(request, "frontend/settings/sla/delete.html", context)
 
 
-urlpatterns = [
-    path("", index, name="index"),
-    path("new/", new, name="new"),
-    path("<int:pk>/", edit, name="edit"),
-    path("<int:pk>/toggle/", toggle, name="toggle"),
-    path("<int:pk>/move/", move, name="move"),
-    path("<int:pk>/delete/", delete, name="delete"),
-]
+urlpatterns = ordered.urls(index=index, new=new, edit=edit, toggle=toggle, move=move, delete=delete)
