@@ -4,7 +4,8 @@
 by ``DATABASE_POOL_SIZE``). A request, a task or a socket's database hop takes a connection
 from the pool and gives it back when it ends (``CONN_MAX_AGE`` is 0: "closing" a pooled
 connection returns it); the pool checks a connection before handing it out
-(``CONN_HEALTH_CHECKS``), so one that died with a PostgreSQL restart is replaced, not used.
+(``CONN_HEALTH_CHECKS``), so one that died with a PostgreSQL restart is replaced, not used;
+the first dead one makes it replace all the others at once (``hub.postgresql``).
 Under ASGI every request runs in a context of its own, where ``CONN_MAX_AGE`` had kept nothing:
 every request had opened (and left behind) a connection of its own.
 

@@ -117,6 +117,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # checks a connection before handing it out: one that a PostgreSQL restart ended is
     # replaced before anyone uses it.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Django's backend, whose pool replaces all connections a restart ended at once (hub.postgresql).
+    DATABASES["default"]["ENGINE"] = "hub.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while the in-process worker writes. Every transaction takes
     # the write lock when it begins (IMMEDIATE), waiting up to the timeout for it: the threads

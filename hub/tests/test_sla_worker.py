@@ -37,7 +37,7 @@ TIMEOUT = 60.0
 
 def _env() -> dict[str, str]:
     db = connection.settings_dict
-    assert db["ENGINE"] == "django.db.backends.postgresql", "the worker test needs DATABASE_URL=postgres://…"
+    assert connection.vendor == "postgresql", "the worker test needs DATABASE_URL=postgres://…"
     assert settings.REDIS_URL, "the worker test needs REDIS_URL (the real broker)"
     user = db["USER"] or "postgres"
     auth = f"{user}:{db['PASSWORD']}" if db["PASSWORD"] else user

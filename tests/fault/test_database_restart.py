@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -32,7 +33,8 @@ def test_mail_after_a_postgresql_restart_is_accepted_and_stored_within_seconds(h
     hub.postgres.restart()
     after = mail("anna@kunde.example", "Nach dem Neustart", "<after-restart@kunde.example>")
 
-    assert post(hub, after) == 202  # the web tier's first request after the restart
+    status = post(hub, after)  # the web tier's first request after the restart
+    assert status == 202, f"the first request after the restart answered {status}\n{hub.describe()}"
     started = time.monotonic()
     stored_once(hub, "<after-restart@kunde.example>", 15)
     assert time.monotonic() - started < 15
@@ -68,3 +70,18 @@ def test_smtp_while_postgresql_is_down_answers_a_temporary_451_and_takes_the_mai
     assert hand_over(hub, raw, "emil@kunde.example", "smtp", timeout=30) <= 3  # the sender's retry
     stored_once(hub, "<pg-down-smtp@kunde.example>", 20)
     assert "Connection refused" in hub.logs("smtp")  # the cause, for the operator
+
+
+def test_the_first_mail_after_a_restart_is_accepted_even_when_the_pool_held_many_connections(hub: Hub) -> None:
+    # A burst leaves the web process's pool with several idle connections, and a restart ends
+    # them all: the pool must not spend its whole wait checking dead ones one by one.
+    burst = [mail("carla@kunde.example", f"Ansturm {n}", f"<burst-{n}@kunde.example>") for n in range(16)]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        assert set(pool.map(lambda raw: post(hub, raw), burst)) == {202}
+
+    hub.postgres.restart()
+    after = mail("carla@kunde.example", "Nach dem Ansturm", "<after-burst@kunde.example>")
+
+    status = post(hub, after)
+    assert status == 202, f"the first request after the restart answered {status}\n{hub.describe()}"
+    stored_once(hub, "<after-burst@kunde.example>", 15)

@@ -1,0 +1,45 @@
+"""Django's PostgreSQL backend, with a pool that drops every dead connection at the first it meets.
+
+A PostgreSQL restart ends every connection a pool holds. The pool checks a connection before it
+hands it out (CONN_HEALTH_CHECKS) and, when one is dead, waits before the next try with a delay
+that doubles: 1, 2, 4 s... A web process that a burst had left with a handful of idle
+connections spent its whole DATABASE_POOL_TIMEOUT checking them one by one, and the first mail
+after the restart was answered 503. Here the first dead connection makes the pool check all of
+its idle ones at once (a dead one fails at once) and open new ones, so the wait is one delay.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+from django.db.backends.postgresql import base
+
+__all__ = ["DatabaseWrapper"]
+
+_swept: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _sweeping(pool: Any) -> None:
+    check = pool._check  # psycopg_pool keeps its check callback here (None: no checks)
+    if check is None:
+        return
+
+    def check_or_sweep(conn: Any) -> None:
+        try:
+            check(conn)
+        except Exception:
+            pool.check()  # the other idle connections: tested now, the dead replaced
+            raise
+
+    pool._check = check_or_sweep
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    @property
+    def pool(self) -> Any:
+        pool = super().pool
+        if pool is not None and pool not in _swept:
+            _swept.add(pool)
+            _sweeping(pool)
+        return pool
