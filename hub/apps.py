@@ -26,3 +26,7 @@ class HubConfig(AppConfig):
         from hub.sla.tasks import register_periodic as register_sla
 
         register_sla()
+        # Snoozed tickets come back when their time is up (hub.actions.snooze).
+        from hub.snooze import register_periodic as register_snooze
+
+        register_snooze()

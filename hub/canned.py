@@ -46,15 +46,21 @@ SEARCH_LIMIT = 10
 # --- Who may use and manage which -------------------------------------------------------------
 
 
-def usable_by(agent: Agent) -> QuerySet[CannedReply]:
-    """The replies ``agent`` may use: their own, their teams', everyone's. Nobody else's."""
-    if not agent.can_change:
-        return CannedReply.objects.none()
-    return CannedReply.objects.filter(
+def scoped_to(agent: Agent) -> Q:
+    """Their own, their teams', everyone's: what ``agent`` may use of a scoped kind (canned
+    replies, macros). Callers refuse viewers first."""
+    return (
         Q(scope=CannedScope.GLOBAL)
         | Q(scope=CannedScope.TEAM, team_id__in=team_ids(agent))
         | Q(scope=CannedScope.PERSONAL, owner=agent)
     )
+
+
+def usable_by(agent: Agent) -> QuerySet[CannedReply]:
+    """The replies ``agent`` may use: their own, their teams', everyone's. Nobody else's."""
+    if not agent.can_change:
+        return CannedReply.objects.none()
+    return CannedReply.objects.filter(scoped_to(agent))
 
 
 def manages_shared(agent: Agent) -> bool:

@@ -85,11 +85,13 @@ def send_on_commit(groups: list[str], payload: dict[str, Any]) -> None:
 
 
 @contextmanager
-def collected() -> Iterator[None]:
+def collected(*, coalesce: bool = False) -> Iterator[None]:
     """Events sent inside go out together after commit, in order: one hop to the sender, not one each.
 
     For a caller inside a transaction that sends several (an agent's reply: the ticket's
-    event and the chat's message). Nothing is sent if the block raises.
+    event and the chat's message). Nothing is sent if the block raises. With ``coalesce``
+    the same event of the same ticket (a macro's status, priority and tags) goes out once,
+    with the last version, to every group any of them named.
     """
     if getattr(_collecting, "sends", None) is not None:
         yield  # already collecting: the outer block sends them
@@ -100,8 +102,21 @@ def collected() -> Iterator[None]:
         yield
     finally:
         _collecting.sends = None
+    if coalesce:
+        sends = _coalesced(sends)
     if sends:
         transaction.on_commit(lambda: _send(sends))
+
+
+def _coalesced(sends: Sends) -> Sends:
+    merged: dict[tuple[Any, ...], tuple[list[str], dict[str, Any]]] = {}
+    for groups, payload in sends:
+        key = (payload.get("event"), payload.get("ticket_id"), payload.get("message_id"), payload.get("version") == 0)
+        if key in merged:
+            kept_groups, _kept = merged.pop(key)
+            groups = [*kept_groups, *groups]
+        merged[key] = (list(dict.fromkeys(groups)), payload)
+    return list(merged.values())
 
 
 async def _send_all(layer: BaseChannelLayer, sends: Sends) -> None:

@@ -6,6 +6,7 @@ from hub.models.canned import CannedReply, CannedScope
 from hub.models.customers import Customer, CustomerMerge, Identity, IdentityKind, Organization
 from hub.models.inbound import InboundEvent, InboundState
 from hub.models.invitations import Invitation
+from hub.models.macros import AssignTo, Macro, TicketSnooze
 from hub.models.messages import Attachment, DeliveryStatus, Direction, Message, MessageKind
 from hub.models.routing import (
     ExternalLookup,
@@ -27,6 +28,7 @@ __all__ = [
     "Account",
     "Agent",
     "ApiToken",
+    "AssignTo",
     "Attachment",
     "AuditEntry",
     "AutomaticMessage",
@@ -46,6 +48,7 @@ __all__ = [
     "InboundEvent",
     "InboundState",
     "Invitation",
+    "Macro",
     "Match",
     "Message",
     "MessageKind",
@@ -67,6 +70,7 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "TicketSearch",
+    "TicketSnooze",
     "TicketStatus",
     "TimerFiring",
     "Trigger",

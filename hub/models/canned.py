@@ -23,6 +23,15 @@ class CannedScope(models.TextChoices):
     GLOBAL = "global", _("Everyone")
 
 
+# Exactly the owner the scope names: a personal reply has an agent, a team reply a team, a
+# global one neither, so no query can miss or double-count one. Macros are scoped the same way.
+SCOPE_OWNER = (
+    models.Q(scope="personal", owner__isnull=False, team__isnull=True)
+    | models.Q(scope="team", owner__isnull=True, team__isnull=False)
+    | models.Q(scope="global", owner__isnull=True, team__isnull=True)
+)
+
+
 class CannedReply(models.Model):
     title = models.CharField(_("title"), max_length=120)
     # Lower-case letters, digits, "-" and "_" (``hub.canned.SHORTCUT``); typed after "/" or "::".
@@ -41,16 +50,7 @@ class CannedReply(models.Model):
         verbose_name_plural = _("canned replies")
         ordering = ["title", "pk"]
         constraints = [
-            # Exactly the owner the scope names: a personal reply has an agent, a team reply a
-            # team, a global one neither, so no query can miss or double-count one.
-            models.CheckConstraint(
-                condition=(
-                    models.Q(scope="personal", owner__isnull=False, team__isnull=True)
-                    | models.Q(scope="team", owner__isnull=True, team__isnull=False)
-                    | models.Q(scope="global", owner__isnull=True, team__isnull=True)
-                ),
-                name="canned_reply_scope_owner",
-            ),
+            models.CheckConstraint(condition=SCOPE_OWNER, name="canned_reply_scope_owner"),
             # A shortcut means one reply wherever it is typed within its owner's scope.
             models.UniqueConstraint(
                 fields=["owner", "shortcut"],
