@@ -13,6 +13,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 
+from hub import collision
 from hub.access import agent_of
 from hub.models import Agent
 from hub.realtime import ALL_GROUP, agent_group, team_group, ticket_group
@@ -31,6 +32,7 @@ class AgentConsumer(SocketConsumer):
 
     groups_joined: list[str]
     _feed: CoalescedFeed
+    _presence: collision.SocketPresence | None = None
 
     async def connect(self) -> None:
         self.groups_joined = []
@@ -44,6 +46,10 @@ class AgentConsumer(SocketConsumer):
         for name in names:
             await self.channel_layer.group_add(name, self.channel_name)
         self.groups_joined = names
+        name = await database_sync_to_async(lambda: agent.name)()
+        self._presence = collision.SocketPresence(
+            layer=self.channel_layer, connection=self.channel_name, agent_id=agent.pk, name=name, follow=self._follow
+        )
         await self.accept()
 
     async def _send_text(self, text: str) -> None:
@@ -64,9 +70,20 @@ class AgentConsumer(SocketConsumer):
         # scope while open; the ticket is checked against their scope first.
         if isinstance(content, dict) and content.get("type") == "follow":
             ticket_id = content.get("ticket_id")
-            if isinstance(ticket_id, int) and await database_sync_to_async(self._may_follow)(ticket_id):
-                await self.channel_layer.group_add(ticket_group(ticket_id), self.channel_name)
-                self.groups_joined.append(ticket_group(ticket_id))
+            if isinstance(ticket_id, int):
+                await self._follow(ticket_id)
+        elif isinstance(content, dict) and self._presence is not None:
+            # Viewing and typing (hub.collision): the ticket is followed, so checked, first.
+            await self._presence.handle(content)
+
+    async def _follow(self, ticket_id: int) -> bool:
+        if ticket_group(ticket_id) in self.groups_joined:
+            return True
+        if not await database_sync_to_async(self._may_follow)(ticket_id):
+            return False
+        await self.channel_layer.group_add(ticket_group(ticket_id), self.channel_name)
+        self.groups_joined.append(ticket_group(ticket_id))
+        return True
 
     def _may_follow(self, ticket_id: int) -> bool:
         from hub.access import visible_tickets
@@ -76,12 +93,16 @@ class AgentConsumer(SocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         self._feed.close()
+        if self._presence is not None:
+            await self._presence.close()
         for name in self.groups_joined:
             await self.channel_layer.group_discard(name, self.channel_name)
 
     async def hub_event(self, event: dict[str, Any]) -> None:
         # Every event reaching us came through a group this agent joined for their scope
         # (connect, follow): a batch holds only such events, each checked as it came.
+        if event.get("event") == collision.EVENT:
+            event = collision.others_only(event, self.agent_id)
         await self._feed.add(event)
 
 

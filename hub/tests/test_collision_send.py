@@ -87,7 +87,7 @@ def test_the_api_answers_409_with_the_colleagues_reply_and_sends_nothing(api_for
     body = response.json()
     assert [m["id"] for m in body["newer"]] == [theirs.pk]
     assert body["newer"][0]["text"] == "Ist heute rausgegangen."
-    assert "answered by someone else" in body["detail"]
+    assert body["detail"].startswith("Jemand anderes hat dem Kunden geantwortet")
     assert replies(ticket) == ["Ist heute rausgegangen."]
 
 
