@@ -168,7 +168,8 @@ def record_transcript(call: Call, recording_sid: str, transcription_sid: str, te
 def outcome(call: Call, recorded: bool) -> str:
     if call.answered_by_id is not None:
         return ANSWERED
-    if not call.is_final:
+    if not call.is_final or call.direction == "out":
+        # A call we placed that the customer did not take is no missed call to call back.
         return str(call.status)
     return VOICEMAIL if recorded else MISSED
 

@@ -1,4 +1,5 @@
-"""The phone channel's URLs: the providers' webhooks and the admins' REST API for numbers.
+"""The phone channel's URLs: the providers' webhooks, the agents' click-to-call and the admins'
+REST API for numbers.
 
 Included by the hub at the root, so both keep the paths the providers and clients know.
 """
@@ -6,7 +7,7 @@ Included by the hub at the root, so both keep the paths the providers and client
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from channels_phone import api, views
+from channels_phone import api, click_to_call, views
 
 app_name = "channels_phone"
 
@@ -20,5 +21,8 @@ urlpatterns = [
     path("phone/<str:provider>/recording/", views.recording, name="recording"),
     path("phone/<str:provider>/sms/", views.sms, name="sms"),
     path("phone/<str:provider>/sms-status/", views.sms_status, name="sms-status"),
+    path("phone/<str:provider>/connect/", click_to_call.connect, name="connect"),
+    path("phone/<str:provider>/call-status/", click_to_call.call_status, name="call-status"),
+    path("phone/tickets/<int:ticket_id>/call/", click_to_call.place, name="click-to-call"),
     *router.urls,
 ]

@@ -215,3 +215,10 @@ class Provider(Protocol):
     def fetch_media(self, number: PhoneNumber, media: Media) -> Download:
         """One MMS media file, with the number's credentials; raises ProviderError."""
         ...
+
+    def start_call(self, number: PhoneNumber, agent: Target, customer: str, answer_url: str, status_url: str) -> Sent:
+        """Click-to-call: ring the agent's line (``agent``) from ``number`` and, once they answer,
+        connect ``customer`` with ``number`` as caller id. ``answer_url`` is asked what to do when
+        the agent answers (providers that connect by themselves ignore it); the call's progress
+        goes to ``status_url``. Returns the call's id; raises ProviderError."""
+        ...

@@ -18,6 +18,11 @@ failed, canceled; duration), ``recording`` (callId, recordingId, url, duration),
 ``transcription`` (callId, recordingId, transcriptionId, text), ``sms`` (id, from, to, text,
 mediaUrl0…, mediaType0…), ``smsStatus`` (id, status: queued, sent, delivered, failed;
 errorCode, errorMessage).
+
+REST (HTTP Basic with the number's token id and token, JSON): a text is ``POST /sessions/sms``
+(smsId, recipient, message, callbackUrl), a click-to-call ``POST /sessions/calls`` (caller: the
+agent's phone, rung first; callee: the customer; callerId: our number; callbackUrl); both answer
+with the new id (``id`` or ``sessionId``).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from xml.etree.ElementTree import Element, SubElement, tostring
 
+import requests
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -50,6 +56,7 @@ from channels_phone.providers.base import (
     RecordingReady,
     Say,
     Sent,
+    Target,
     TextReceived,
     TextStatus,
     TranscriptReady,
@@ -248,15 +255,28 @@ class GenericProvider:
 
     def send_text(self, number: PhoneNumber, to: str, text: str, status_url: str) -> Sent:
         body = {"smsId": number.number, "recipient": to, "message": text, "callbackUrl": status_url}
-        response = http.call("POST", f"{_api()}/sessions/sms", json=body, auth=self._auth(number))
+        return Sent(self._posted_id(http.call("POST", f"{_api()}/sessions/sms", json=body, auth=self._auth(number))))
+
+    def start_call(self, number: PhoneNumber, agent: Target, customer: str, answer_url: str, status_url: str) -> Sent:
+        # The provider rings the caller (the agent's phone) and then the callee by itself: no
+        # answer URL. Progress (``answer`` once the customer takes it, ``hangup``) goes to
+        # ``callbackUrl``, signed like every webhook.
+        if not agent.phone:
+            raise ProviderError("the agent's line has no phone number (browser clients need Twilio)", retryable=False)
+        body = {"caller": agent.phone, "callee": customer, "callerId": number.number, "callbackUrl": status_url}
+        return Sent(self._posted_id(http.call("POST", f"{_api()}/sessions/calls", json=body, auth=self._auth(number))))
+
+    @staticmethod
+    def _posted_id(response: requests.Response) -> str:
+        """The id the provider gave what was posted (``id``, or a call's ``sessionId``)."""
         try:
             data = response.json() if response.content else {}
         except ValueError:
             data = {}
-        sent_id = str(data.get("id") or "") if isinstance(data, dict) else ""
-        if not sent_id:
-            raise ProviderError("the provider accepted the text but named no id")
-        return Sent(sent_id)
+        found = str(data.get("id") or data.get("sessionId") or "") if isinstance(data, dict) else ""
+        if not found:
+            raise ProviderError("the provider accepted the request but named no id")
+        return found
 
     def fetch_recording(self, number: PhoneNumber, recording: RecordingReady) -> Download:
         if not http.under(recording.url, _api()):

@@ -20,6 +20,7 @@ from channels_phone.providers.base import (
     ProviderError,
     RecordingReady,
     Sent,
+    Target,
     TextReceived,
     TextStatus,
     TranscriptReady,
@@ -93,3 +94,6 @@ class OutboxProvider:
 
     def fetch_media(self, number: PhoneNumber, media: Media) -> Download:
         raise ProviderError("the test outbox has no media", retryable=False)
+
+    def start_call(self, number: PhoneNumber, agent: Target, customer: str, answer_url: str, status_url: str) -> Sent:
+        raise ProviderError("the test outbox places no calls", retryable=False)

@@ -36,6 +36,7 @@ from channels_phone.providers.base import (
     RecordingReady,
     Say,
     Sent,
+    Target,
     TextReceived,
     TextStatus,
     TranscriptReady,
@@ -61,6 +62,8 @@ TEXT_STATES = {
     "failed": "failed",
     "canceled": "failed",
 }
+# The progress of a call we place, reported to its status URL (Twilio's default is "completed" only).
+STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
 CALL_STATES = {"queued", "initiated", "ringing", "in-progress", "completed", "busy", "no-answer", "failed", "canceled"}
 
 
@@ -247,6 +250,26 @@ class TwilioProvider:
         sid = str(body.get("sid") or "") if isinstance(body, dict) else ""
         if not sid:
             raise ProviderError("the provider accepted the text but named no message SID")
+        return Sent(sid)
+
+    def start_call(self, number: PhoneNumber, agent: Target, customer: str, answer_url: str, status_url: str) -> Sent:
+        # Twilio rings ``To`` (the agent) and asks ``Url`` once it is answered: that answer dials the customer.
+        auth = self._auth(number)
+        if not agent.phone and not agent.client:
+            raise ProviderError("the agent's line has no phone or browser client", retryable=False)
+        to = agent.phone or f"client:{agent.client}"
+        url = f"{_api()}/{API_VERSION}/Accounts/{auth[0]}/Calls.json"
+        data = {
+            "To": to,
+            "From": number.number,
+            "Url": answer_url,
+            "StatusCallback": status_url,
+            "StatusCallbackEvent": STATUS_EVENTS,
+        }
+        body = http.call("POST", url, data=data, auth=auth).json()
+        sid = str(body.get("sid") or "") if isinstance(body, dict) else ""
+        if not sid:
+            raise ProviderError("the provider accepted the call but named no call SID")
         return Sent(sid)
 
     def fetch_recording(self, number: PhoneNumber, recording: RecordingReady) -> Download:
