@@ -4,6 +4,7 @@
  * reconnect and when the tab becomes visible again. */
 
 import { announce, byId, openTicketId, reconnectDelay, refresh } from "./dom";
+import { type CallEvent, onCallEvent } from "./callpop";
 import { showNotice } from "./notices";
 
 interface HubEvent {
@@ -111,6 +112,10 @@ export class LiveSocket {
     if (this.seen.includes(key)) return;
     this.seen.push(key);
     if (this.seen.length > 200) this.seen.shift();
+    if (event.type.startsWith("call.")) {
+      onCallEvent(event as unknown as CallEvent);
+      return;
+    }
     if (event.type === "ticket.notice") {
       showNotice(event);
       return;

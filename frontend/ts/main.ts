@@ -3,6 +3,7 @@
 
 import { byId, openTicketId, refresh } from "./dom";
 import "./canned";
+import { installCallPop } from "./callpop";
 import { installChatPane, syncChatPane } from "./chatpane";
 import { applyMode, installComposer } from "./composer";
 import { LiveSocket } from "./live";
@@ -47,6 +48,7 @@ function start(): void {
   installTimeline();
   installComposer();
   installSla();
+  installCallPop();
 
   document.body.addEventListener("htmx:beforeSwap", (e) => {
     const detail = (e as CustomEvent<HtmxBeforeSwapDetail>).detail;

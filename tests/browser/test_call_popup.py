@@ -1,0 +1,108 @@
+"""The live caller pop-up in a real browser: a call from a known number, posted as Twilio's signed
+voice webhook, pops up in the agent's workspace with the customer's name; one click opens the
+call's ticket; it closes when the call is answered, and Escape dismisses it."""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connections
+from django.test import Client
+from playwright.sync_api import Page, expect
+
+from channels_phone.models import PhoneNumber, ProviderKind
+from channels_phone.tests.conftest import (
+    ACCOUNT,
+    CALLER,
+    OUR_NUMBER,
+    TOKEN,
+    Twilio,
+    call_params,
+    sid,
+    site,  # noqa: F401  (autouse: the webhooks' public URL, numbers forgotten)
+)
+from hub.models import Agent, Identity, IdentityKind, Message, Team, TicketStatus
+from hub.models.teams import Presence
+from hub.tests.factories import AgentFactory, CustomerFactory, TicketFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path(__file__).resolve().parents[2] / "test-results"
+VOICE, DIAL = "/phone/twilio/voice/", "/phone/twilio/dial/"
+
+
+@pytest.fixture
+def on_duty(team: Team) -> Agent:
+    twilio = ProviderKind.TWILIO
+    PhoneNumber.objects.create(number=OUR_NUMBER, provider=twilio, account_sid=ACCOUNT, auth_token=TOKEN, team=team)
+    return AgentFactory.create(teams=[team], presence=Presence.ONLINE, language="de")
+
+
+def webhook(path: str, params: dict[str, str]) -> None:
+    """Twilio posts its signed webhook, in a thread of its own as a web worker would (this thread
+    runs Playwright's event loop, where the pipeline's on-commit push may not run)."""
+
+    def run() -> Any:
+        try:
+            return Twilio(Client()).post(path, params)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(1) as pool:
+        response = pool.submit(run).result()
+    assert response.status_code == 200, response.content
+
+
+def workspace(page: Page) -> None:
+    page.goto("/agent/v/teams/")
+    expect(page.locator("body")).to_have_attribute("data-live", "open")
+
+
+def test_a_call_from_a_known_number_pops_up_in_the_agents_workspace_and_opens_the_ticket(
+    new_page, team: Team, on_duty: Agent
+) -> None:
+    customer = CustomerFactory.create(display_name="Peter Braun", segment="Premium", language="de")
+    Identity.objects.create(customer=customer, kind=IdentityKind.PHONE, value=CALLER)
+    older = TicketFactory.create(customer=customer, team=team, subject="Lieferung fehlt", status=TicketStatus.OPEN)
+    page = new_page(on_duty)
+    workspace(page)
+
+    webhook(VOICE, call_params(sid("CA", 1)))
+
+    pop = page.get_by_role("region", name="Eingehende Anrufe").locator(".call-pop")
+    expect(pop).to_have_count(1)
+    expect(pop).to_contain_text("Peter Braun")
+    expect(pop).to_contain_text("+49 1512 3456789")
+    expect(pop).to_contain_text("Premium")
+    expect(pop.get_by_role("link", name=f"#{older.pk} Lieferung fehlt")).to_be_visible()
+    expect(pop.get_by_role("button", name="Schließen")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "call-popup.png"))
+    ticket_id = Message.objects.get(channel="phone", external_id=sid("CA", 1)).ticket_id
+
+    pop.get_by_role("link", name=f"Ticket #{ticket_id} öffnen").click()
+
+    expect(page).to_have_url(re.compile(rf"/t/{ticket_id}/$"))
+    expect(page.locator("#ticket")).to_have_attribute("data-ticket-id", str(ticket_id))
+
+
+def test_the_pop_up_goes_when_the_call_is_answered_and_escape_dismisses_the_next(
+    new_page, team: Team, on_duty: Agent
+) -> None:
+    page = new_page(on_duty)
+    workspace(page)
+    pops = page.locator("#call-pops .call-pop")
+
+    webhook(VOICE, call_params(sid("CA", 2)))
+    expect(pops).to_contain_text("Unbekannter Anrufer")
+    answered = {"CallSid": sid("CA", 2), "DialCallStatus": "completed", "DialCallSid": sid("CA", 0xD1A1)}
+    webhook(f"{DIAL}?agent={on_duty.pk}", {**call_params(sid("CA", 2), "in-progress"), **answered})
+    expect(pops).to_have_count(0)
+
+    webhook(VOICE, call_params(sid("CA", 3), From="+4915199999999", Caller="+4915199999999"))
+    expect(pops).to_have_count(1)
+    page.locator("body").press("Escape")
+    expect(pops).to_have_count(0)
