@@ -15,7 +15,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from channels_phone.models import Call, PhoneNumber
-from channels_phone.tests.conftest import ACCOUNT, CALLER, OUR_NUMBER, Twilio, call_params, sid
+from channels_phone.tests.conftest import ACCOUNT, CALLER, OUR_NUMBER, Generic, Twilio, call_params, sid
 from hub import realtime
 from hub.models import Agent, Customer, Identity, IdentityKind, Message, Role, Team, Ticket, TicketStatus
 from hub.models.teams import Presence
@@ -192,6 +192,30 @@ async def test_a_call_that_ended_before_its_ticket_was_made_does_not_pop_up(
     await database_sync_to_async(twilio.post)(STATUS, status_params(sid("CA", 6), "completed"))
 
     assert await hears_nothing(layer, feed, "call.ringing")
+
+
+async def test_a_call_over_the_generic_provider_pops_up_and_its_hangup_closes_it(
+    generic_provider: Generic, generic_number: PhoneNumber, team: Team
+) -> None:
+    agent = await database_sync_to_async(online)(team)
+    layer, feed = await heard(agent)
+    new_call = {
+        "event": "newCall",
+        "direction": "in",
+        "callId": "8f4e-call",
+        "from": CALLER,
+        "to": generic_number.number,
+    }
+
+    await database_sync_to_async(generic_provider.post)("/phone/generic/voice/", new_call)
+    popped = await next_event(layer, feed)
+    await database_sync_to_async(generic_provider.post)(
+        "/phone/generic/status/", {"event": "hangup", "callId": "8f4e-call", "cause": "cancel"}
+    )
+
+    assert (popped["event"], popped["caller"], popped["known"]) == ("call.ringing", "+49 1512 3456789", False)
+    closed = await next_event(layer, feed)
+    assert (closed["event"], closed["call"]) == ("call.over", popped["call"])
 
 
 def _session_cookie(agent: Agent) -> str:
