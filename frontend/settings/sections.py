@@ -47,6 +47,8 @@ def register_core_sections() -> None:
             _("The SLA policy contracted with each customer organization.")),
         _section("canned-replies", _("Canned replies"), area.CONTENT, "canned", "list", 10, EDIT,
             _("Saved answers agents insert with / or :: in the composer, in German and English.")),
+        _section("macros", _("Macros"), area.CONTENT, "macros", "list", 20, EDIT,
+            _("Status, priority, team, assignee, tags, snooze and a reply, applied to a ticket in one step.")),
         _section("external-lookup", _("External lookup"), area.INTEGRATIONS, "lookup", "key", 50, NONE,
             _("Your CRM or shop asked about each customer who writes; its answer beside the ticket.")),
         _section("api-tokens", _("API tokens"), area.INTEGRATIONS, "tokens", "key", 10, NONE,

@@ -7,6 +7,7 @@ import { installCallPop } from "./callpop";
 import { installChatPane, syncChatPane } from "./chatpane";
 import { applyMode, installComposer } from "./composer";
 import { LiveSocket } from "./live";
+import "./macros";
 import { installSla } from "./sla";
 import { installTimeline, markTimelineSeen, scrollToEnd, sizeEmailFrames, updateSeen } from "./timeline";
 

@@ -79,12 +79,13 @@ def _tags(names: Iterable[str]) -> list[str]:
 
 
 def _shown(macro: Macro) -> dict[str, Any]:
+    """The macro for the audit log and the settings' "saved" line, by its settings' field names."""
     return {
         "title": macro.title,
         "scope": macro.scope,
         "team": macro.team.name if macro.team_id and macro.team else None,
-        "status": macro.set_status or None,
-        "priority": macro.set_priority,
+        "set_status": macro.set_status or None,
+        "set_priority": macro.set_priority,
         "set_team": macro.set_team.name if macro.set_team_id and macro.set_team else None,
         "assign": macro.assign or None,
         "assignee": macro.assignee.name if macro.assignee_id and macro.assignee else None,

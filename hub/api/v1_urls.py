@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
+from hub.api.macros import ApplyToTicketView, MacroViewSet
 from hub.api.views.attachments import AttachmentDownloadView
 from hub.api.views.calendars import BusinessCalendarViewSet
 from hub.api.views.customers import CustomerViewSet, MergeViewSet
@@ -22,10 +23,16 @@ router.register("agents", AgentViewSet, basename="agent")
 router.register("routing/rules", RoutingRuleViewSet, basename="routing-rule")
 router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
 router.register("calendars", BusinessCalendarViewSet, basename="calendar")
+router.register("macros", MacroViewSet, basename="macro")
 
 urlpatterns = [
     *router.urls,
     path("presence/", PresenceView.as_view(), name="presence"),
+    re_path(
+        r"^tickets/(?P<pk>[^/]+)/macros/(?P<macro_id>[^/]+)/apply/$",
+        ApplyToTicketView.as_view(),
+        name="ticket-macro-apply",
+    ),
     # Any id reaches the view, which answers one that is no number with a JSON 404.
     re_path(r"^attachments/(?P<pk>[^/]+)/download/$", AttachmentDownloadView.as_view(), name="attachment-download"),
 ]

@@ -27,22 +27,30 @@ from hub.net import request_ip
 KEY = "canned-replies"
 
 
-def screen(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def own_or_shared_screen(key: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """``settings_area.screen`` for a section every agent may open: admins and leads for the
-    shared replies, agents for their own. Viewers change nothing and are sent away."""
-    guarded = settings_area.screen(KEY)(view)
+    shared items (canned replies, macros), agents for their own. Viewers change nothing and
+    are sent away."""
 
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        agent = agent_of(request.user) if request.user.is_authenticated else None
-        if agent is None or canned.manages_shared(agent) or not agent.can_change:
-            return guarded(request, *args, **kwargs)
-        request.settings_section = settings_area.get(KEY)  # type: ignore[attr-defined]
-        request.settings_can_edit = True  # type: ignore[attr-defined]
-        with audit.client_address(request_ip(request)):
-            return view(request, agent, *args, **kwargs)
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        guarded = settings_area.screen(key)(view)
 
-    return wrapper
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            agent = agent_of(request.user) if request.user.is_authenticated else None
+            if agent is None or canned.manages_shared(agent) or not agent.can_change:
+                return guarded(request, *args, **kwargs)
+            request.settings_section = settings_area.get(key)  # type: ignore[attr-defined]
+            request.settings_can_edit = True  # type: ignore[attr-defined]
+            with audit.client_address(request_ip(request)):
+                return view(request, agent, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+screen = own_or_shared_screen(KEY)
 
 
 def _get(agent: Agent, pk: int) -> CannedReply:
