@@ -5,6 +5,7 @@
 
 import { announce, byId, openTicketId, reconnectDelay, refresh } from "./dom";
 import { type CallEvent, onCallEvent } from "./callpop";
+import { onViewers, sayViewing, type ViewersEvent } from "./collision";
 import { showNotice } from "./notices";
 
 interface HubEvent {
@@ -50,6 +51,13 @@ export class LiveSocket {
     this.followed.add(ticketId);
   }
 
+  /** A message to the server (viewing and typing: collision.ts); false while disconnected. */
+  send(message: object): boolean {
+    if (!this.isOpen()) return false;
+    this.ws?.send(JSON.stringify(message));
+    return true;
+  }
+
   private isOpen(): boolean {
     return this.ws?.readyState === WebSocket.OPEN;
   }
@@ -62,6 +70,7 @@ export class LiveSocket {
       this.followed.clear();
       setPaused(false);
       this.follow(openTicketId());
+      sayViewing();
       if (this.connectedBefore) this.catchUp();
       this.connectedBefore = true;
     });
@@ -114,6 +123,10 @@ export class LiveSocket {
     if (this.seen.length > 200) this.seen.shift();
     if (event.type.startsWith("call.")) {
       onCallEvent(event as unknown as CallEvent);
+      return;
+    }
+    if (event.type === "ticket.viewers") {
+      onViewers(event as unknown as ViewersEvent);
       return;
     }
     if (event.type === "ticket.notice") {

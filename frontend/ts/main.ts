@@ -5,6 +5,7 @@ import { byId, openTicketId, refresh } from "./dom";
 import "./canned";
 import { installCallPop } from "./callpop";
 import { installChatPane, syncChatPane } from "./chatpane";
+import { installCollision, sayViewing } from "./collision";
 import { applyMode, installComposer } from "./composer";
 import { LiveSocket } from "./live";
 import "./macros";
@@ -33,6 +34,7 @@ function onTicketShown(socket: LiveSocket, focus: boolean): void {
   sizeEmailFrames();
   scrollToEnd();
   socket.follow(openTicketId());
+  sayViewing();
   syncChatPane();
   const title = byId("ticket")?.dataset.title;
   if (title) document.title = title;
@@ -48,6 +50,7 @@ function start(): void {
   installChatPane();
   installTimeline();
   installComposer();
+  installCollision(socket);
   installSla();
   installCallPop();
 
