@@ -1,0 +1,60 @@
+"""Macros in a real browser: the ticket header's "Macros" button lists the agent's macros,
+typing filters them, and applying one changes the ticket and puts its reply into the composer."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from hub.models import Agent, CannedReply, CannedScope, Macro, Priority, Team, Ticket, TicketStatus
+from hub.tests.factories import CustomerFactory, MessageFactory, TicketFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_applying_a_macro_sets_status_and_priority_adds_a_tag_and_puts_the_canned_reply_into_the_composer(
+    new_page, agent: Agent, team: Team
+) -> None:
+    customer = CustomerFactory.create(display_name="Jana Schmidt", language="de")
+    ticket = TicketFactory.create(
+        team=team, assignee=agent, customer=customer, subject="Paket fehlt", status=TicketStatus.OPEN
+    )
+    MessageFactory.create(ticket=ticket, text="Wo bleibt mein Paket?")
+    reply = CannedReply.objects.create(
+        scope=CannedScope.GLOBAL,
+        title="Versand nachfragen",
+        texts={"de": "Hallo {{customer.first_name}}, wir fragen beim Versand nach.", "en": "Hi"},
+    )
+    Macro.objects.create(
+        title="Versand nachfragen",
+        scope=CannedScope.GLOBAL,
+        set_status=TicketStatus.PENDING,
+        set_priority=Priority.HIGH,
+        add_tags=["versand"],
+        reply=reply,
+    )
+    Macro.objects.create(title="Spam schließen", scope=CannedScope.GLOBAL, set_status=TicketStatus.CLOSED)
+    page: Page = new_page(agent)
+    page.goto(f"/agent/v/mine/t/{ticket.pk}/")
+    text = page.locator("#composer-text")
+    text.fill("Guten Tag!")
+
+    page.get_by_role("button", name="Makros").click()
+    search = page.get_by_role("combobox", name="Makros filtern")
+    expect(search).to_be_focused()
+    listbox = page.get_by_role("listbox", name="Makros")
+    expect(listbox.get_by_role("option")).to_have_count(2)
+    search.press_sequentially("versand")
+    expect(listbox.get_by_role("option")).to_have_count(1)
+    expect(listbox.get_by_role("option").first).to_contain_text("Priorität: Hoch")
+    search.press("Enter")
+
+    expect(listbox).to_be_hidden()
+    expect(text).to_have_value("Guten Tag!\n\nHallo Jana, wir fragen beim Versand nach.")
+    header = page.locator("#ticket-header")
+    expect(header.locator(".chip.status-pending")).to_be_visible()
+    expect(header.locator("select[name=priority]")).to_have_value(str(Priority.HIGH.value))
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    assert (ticket.status, ticket.priority) == (TicketStatus.PENDING, Priority.HIGH)
+    assert list(ticket.tags.values_list("name", flat=True)) == ["versand"]
+    assert not ticket.messages.filter(author_agent=agent).exists()
