@@ -79,7 +79,13 @@ function menu(): HTMLElement {
   const list = document.createElement("ul");
   list.id = LIST_ID;
   list.setAttribute("role", "listbox");
-  Object.assign(list.style, { listStyle: "none", margin: "6px 0 0", padding: "0", maxHeight: "16rem", overflowY: "auto" });
+  Object.assign(list.style, {
+    listStyle: "none",
+    margin: "6px 0 0",
+    padding: "0",
+    maxHeight: "16rem",
+    overflowY: "auto",
+  });
   list.addEventListener("mousedown", (e) => {
     e.preventDefault();
     const option = (e.target as Element).closest<HTMLElement>("[role=option]");
@@ -203,7 +209,7 @@ function onKeydown(e: KeyboardEvent): void {
 }
 
 /** The rendered reply after what the agent had written, in reply mode, saved as the draft. */
-function intoComposer(draft: string, missing: string[]): void {
+function intoComposer(draft: string, warnings: string[]): void {
   const area = byId<HTMLTextAreaElement>("composer-text");
   if (!area) return;
   const reply = document.querySelector<HTMLInputElement>("#composer-form input[name=mode][value=reply]");
@@ -216,12 +222,16 @@ function intoComposer(draft: string, missing: string[]): void {
   area.setSelectionRange(area.value.length, area.value.length);
   area.dispatchEvent(new Event("input", { bubbles: true }));
   const notice = byId("composer-notice");
-  if (notice && missing.length) {
-    const line = document.createElement("p");
-    line.className = "notice notice-warning";
-    line.setAttribute("role", "status");
-    line.textContent = text("missing", "{names}").replace("{names}", missing.map((n) => `{{${n}}}`).join(", "));
-    notice.replaceChildren(line);
+  if (notice && warnings.length) {
+    notice.replaceChildren(
+      ...warnings.map((warning) => {
+        const line = document.createElement("p");
+        line.className = "notice notice-warning";
+        line.setAttribute("role", "status");
+        line.textContent = warning;
+        return line;
+      }),
+    );
   }
 }
 
@@ -245,11 +255,16 @@ async function apply(macro: Macro | undefined): Promise<void> {
     announce(text("failed"));
     return;
   }
-  if (applied.draft) intoComposer(applied.draft, [...applied.unknown, ...applied.empty]);
+  const warnings: string[] = [];
+  const missing = [...applied.unknown, ...applied.empty];
+  if (applied.not_sent) warnings.push(text("notSent", "{reason}").replace("{reason}", applied.not_sent));
+  if (missing.length) {
+    warnings.push(text("missing", "{names}").replace("{names}", missing.map((n) => `{{${n}}}`).join(", ")));
+  }
+  if (applied.draft) intoComposer(applied.draft, warnings);
   refresh("ticket-header");
   refresh("timeline");
-  const done = text("applied", "{title}").replace("{title}", macro.title);
-  announce(applied.not_sent ? `${done} ${text("notSent", "{reason}").replace("{reason}", applied.not_sent)}` : done);
+  announce([text("applied", "{title}").replace("{title}", macro.title), ...warnings].join(" "));
 }
 
 export function installMacros(): void {

@@ -210,7 +210,7 @@ class Applied:
     unknown: list[str] = field(default_factory=list)
     empty: list[str] = field(default_factory=list)
     sent_message_id: int | None = None
-    # Why a reply to send was left as a draft instead.
+    # Why a reply to send was left as a draft instead; the status and snooze then wait too.
     not_sent: str = ""
 
 
@@ -265,9 +265,12 @@ def _apply_one(agent: Agent, ticket: Ticket, macro: Macro) -> Applied:
                 ticket.refresh_from_db()
         if not sent:
             result.draft = _draft_with(ticket, agent, rendered.text)
-    if macro.snooze_minutes:
+    # A status or snooze meant to go with a reply that stayed a draft waits for the agent's send:
+    # a ticket solved without its answer would leave the customer waiting unseen.
+    held = bool(result.not_sent)
+    if macro.snooze_minutes and not held:
         snooze_for(ticket, macro.snooze_minutes, actor=agent)
-    elif macro.set_status and not sent:
+    elif macro.set_status and not (sent or held):
         do_set_status(ticket, macro.set_status, actor=agent)
     if reply is not None:
         CannedReply.objects.filter(pk=reply.pk).update(usage_count=F("usage_count") + 1)

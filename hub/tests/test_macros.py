@@ -147,6 +147,22 @@ def test_a_reply_with_a_placeholder_left_empty_is_kept_as_a_draft_instead_of_sen
     assert not Message.objects.filter(ticket=ticket).exists()
 
 
+def test_a_reply_the_channel_cannot_take_now_is_kept_as_a_draft_and_the_ticket_not_solved_without_it(
+    agent: Agent, team: Team
+) -> None:
+    # No address to write to: the reply cannot go out by email.
+    ticket = TicketFactory.create(team=team, status=TicketStatus.OPEN)
+    macro = _macro(reply=_reply("Danke!"), send_reply=True, set_status=TicketStatus.SOLVED)
+
+    [applied] = apply_macro(agent, [ticket.pk], macro)
+
+    assert applied.sent_message_id is None and applied.not_sent
+    assert Draft.objects.get(ticket=ticket, agent=agent).text == "Danke!"
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.OPEN
+    assert not Message.objects.filter(ticket=ticket).exists()
+
+
 def test_a_snoozed_ticket_waits_as_pending_and_comes_back_open_when_its_time_is_up(
     ticket: Ticket, agent: Agent
 ) -> None:
