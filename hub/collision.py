@@ -94,19 +94,11 @@ def view(ticket_id: int, connection: str, *, agent_id: int, name: str, backgroun
     """``connection`` (a socket) has ``ticket_id`` open now; a heartbeat is the same call."""
     now = _now()
     old = _store().get(ticket_id, connection)
-    keep_typing = old is not None and old.agent_id == agent_id and old.typing_until > now
-    _store().put(
-        ticket_id,
-        connection,
-        _Entry(
-            agent_id=agent_id,
-            name=name,
-            until=now + VIEW_SECONDS,
-            typing=old.typing if keep_typing and old else "",
-            typing_until=old.typing_until if keep_typing and old else 0.0,
-            background=background,
-        ),
-    )
+    if old is not None and old.agent_id == agent_id and old.typing_until > now:
+        mode, until = old.typing, old.typing_until  # a heartbeat while typing keeps typing
+    else:
+        mode, until = "", 0.0
+    _store().put(ticket_id, connection, _Entry(agent_id, name, now + VIEW_SECONDS, mode, until, background))
 
 
 def typing(ticket_id: int, connection: str, *, agent_id: int, name: str, mode: str) -> None:
@@ -117,18 +109,9 @@ def typing(ticket_id: int, connection: str, *, agent_id: int, name: str, mode: s
     now = _now()
     old = _store().get(ticket_id, connection)
     mode = mode if mode in MODES else ""
-    _store().put(
-        ticket_id,
-        connection,
-        _Entry(
-            agent_id=agent_id,
-            name=name,
-            until=now + VIEW_SECONDS,
-            typing=mode,
-            typing_until=now + TYPING_SECONDS if mode else 0.0,
-            background=old.background if old is not None else False,
-        ),
-    )
+    until = now + TYPING_SECONDS if mode else 0.0
+    background = old.background if old is not None else False
+    _store().put(ticket_id, connection, _Entry(agent_id, name, now + VIEW_SECONDS, mode, until, background))
 
 
 def leave(ticket_id: int, connection: str) -> None:
