@@ -42,8 +42,8 @@ TARGET_PACED_P95_MS = 2000.0
 REPLY_TOLERANCE = 0.2  # replies at a million tickets within 20 % of the new-mail rate
 
 
-def _driver(size: int) -> dict[str, Any]:
-    env = dict(os.environ)
+def _driver(size: int, overrides: dict[str, str] | None = None) -> dict[str, Any]:
+    env = dict(os.environ) | (overrides or {})
     env["REDIS_URL"] = env.get("BENCH_EMAIL_REDIS_URL") or env.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
     env["CELERY_TASK_ALWAYS_EAGER"] = "false"
     env.setdefault("LOG_LEVEL", "WARNING")

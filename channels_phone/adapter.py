@@ -10,11 +10,9 @@ composer's channel picker count them apart, as agents do.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels_phone import numbers
@@ -29,7 +27,7 @@ from hub.adapters import (
     SenderIdentity,
     ThreadHints,
 )
-from hub.models import Direction, IdentityKind, InboundEvent, Message, MessageKind, Ticket
+from hub.models import IdentityKind, InboundEvent, Message, MessageKind, Ticket
 
 KEY = "phone"
 SMS_KEY = "sms"
@@ -145,7 +143,7 @@ class SmsAdapter(BaseAdapter):
             identities=(SenderIdentity(kind=IdentityKind.PHONE, value=sender),),
             text=text,
             attachments=attachments,
-            thread=ThreadHints(ticket_id=_texted_ticket(sender, days), reopen_within_days=days),
+            thread=ThreadHints(reopen_within_days=days),
             external_id=event.external_id,
             team_hint=str(payload.get("team") or ""),
             metadata={
@@ -200,21 +198,3 @@ class SmsAdapter(BaseAdapter):
             "team": "",
         }
         return ContractSample(external_id=payload["message_sid"], payload=payload)
-
-
-def _texted_ticket(phone: str, days: int) -> int | None:
-    """The ticket we last texted ``phone`` on within the window (a phone ticket answered by SMS):
-    the customer's answer belongs there, whatever channel the ticket came in on."""
-    since = timezone.now() - timedelta(days=days)
-    return (
-        Message.objects.filter(
-            channel=SMS_KEY,
-            direction=Direction.OUTBOUND,
-            created_at__gte=since,
-            ticket__customer__identities__kind=IdentityKind.PHONE,
-            ticket__customer__identities__value=phone,
-        )
-        .order_by("-created_at")
-        .values_list("ticket_id", flat=True)
-        .first()
-    )

@@ -25,13 +25,14 @@ from functools import reduce
 from operator import or_
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from hub import events, realtime, routing, sql, textsignals
 from hub.adapters import Interaction
 from hub.models import (
     Attachment,
     Customer,
+    Direction,
     Identity,
     IdentityKind,
     InboundEvent,
@@ -298,8 +299,14 @@ class Batch:
             and ticket.last_activity_at >= since
         ]
         if customer.pk is not None:
+            # A ticket that came in on the channel, or one we wrote to the customer on it (a phone
+            # ticket answered by SMS): the customer's answer on that channel belongs there.
+            written = Message.objects.filter(
+                ticket=OuterRef("pk"), channel=channel, direction=Direction.OUTBOUND, created_at__gte=since
+            )
             stored = (
-                Ticket.objects.filter(customer=customer, origin_channel=channel, last_activity_at__gte=since)
+                Ticket.objects.filter(customer=customer, last_activity_at__gte=since)
+                .filter(Q(origin_channel=channel) | Exists(written))
                 .exclude(status=TicketStatus.CLOSED)
                 .order_by("-last_activity_at")
                 .values_list("pk", flat=True)
