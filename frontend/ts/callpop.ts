@@ -60,7 +60,8 @@ function showCall(event: CallEvent): void {
   if (!box || over.has(event.call) || box.querySelector(`[data-call="${event.call}"]`)) return;
   const customer = event.customer ?? null;
   const caller = event.caller || words(box, "anonymous", "—");
-  const known = Boolean(event.known && customer?.name);
+  const known = Boolean(event.known && customer);
+  const who = customer?.name || words(box, "unknown", "Unknown caller");
   const pop = el("section", "call-pop");
   pop.dataset.call = String(event.call);
   const titleId = `call-pop-${event.call}`;
@@ -73,7 +74,7 @@ function showCall(event: CallEvent): void {
   close.setAttribute("aria-label", words(box, "close", "Dismiss"));
   close.addEventListener("click", () => closeCall(event.call));
   const number = el("p", "call-pop-number", caller);
-  const name = el("p", "call-pop-name", known ? (customer?.name ?? "") : words(box, "unknown", "Unknown caller"));
+  const name = el("p", "call-pop-name", who);
   pop.append(title, close, number, name);
 
   const record: string[] = [];
@@ -119,7 +120,7 @@ function showCall(event: CallEvent): void {
     closeCall(event.call);
   });
   box.append(pop);
-  announce(words(box, "announce", "{caller}").replace("{caller}", known ? `${customer?.name} (${caller})` : caller));
+  announce(words(box, "announce", "{caller}").replace("{caller}", customer?.name ? `${who} (${caller})` : caller));
   const seconds = event.timeout && event.timeout > 0 ? event.timeout : DEFAULT_TIMEOUT_S;
   timers.set(event.call, window.setTimeout(() => closeCall(event.call), seconds * 1000));
 }

@@ -106,3 +106,19 @@ def test_the_pop_up_goes_when_the_call_is_answered_and_escape_dismisses_the_next
     expect(pops).to_have_count(1)
     page.locator("body").press("Escape")
     expect(pops).to_have_count(0)
+
+
+def test_an_english_speaking_agent_reads_the_pop_up_in_english(new_page, team: Team, on_duty: Agent) -> None:
+    on_duty.language = "en"
+    on_duty.save(update_fields=["language"])
+    page = new_page(on_duty, locale="en-US")
+    workspace(page)
+
+    webhook(VOICE, call_params(sid("CA", 4)))
+
+    pop = page.get_by_role("region", name="Incoming calls").locator(".call-pop")
+    expect(pop).to_contain_text("Incoming call")
+    expect(pop).to_contain_text("Unknown caller")
+    ticket_id = Message.objects.get(channel="phone", external_id=sid("CA", 4)).ticket_id
+    expect(pop.get_by_role("link", name=f"Open ticket #{ticket_id}")).to_be_visible()
+    expect(pop.get_by_role("button", name="Dismiss")).to_be_visible()
