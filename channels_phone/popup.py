@@ -43,7 +43,8 @@ def after_stored(messages: list[Message]) -> None:
 
 
 def _ring_on_commit(provider: str, call_sid: str, message_id: int) -> None:
-    transaction.on_commit(lambda: ring(provider, call_sid, message_id))
+    # Robust: a pop-up that fails is logged, and never fails the pipeline that stored the call.
+    transaction.on_commit(lambda: ring(provider, call_sid, message_id), robust=True)
 
 
 def _ringing(call: Call) -> bool:
