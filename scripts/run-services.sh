@@ -13,7 +13,7 @@ $PY manage.py seed_demo
 
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait' INT TERM EXIT
-.venv/bin/uvicorn hub.asgi:application --host "$HOST" --port "$PORT" --workers 2 & pids+=($!)
+.venv/bin/uvicorn hub.asgi:application --host "$HOST" --port "$PORT" --workers 2 --ws-per-message-deflate false & pids+=($!)
 .venv/bin/celery -A hub worker --loglevel=INFO --concurrency=2 & pids+=($!)
 .venv/bin/celery -A hub beat --loglevel=INFO --schedule var/celerybeat-schedule & pids+=($!)
 echo "Service hub at http://$HOST:$PORT/ (web, worker, beat running; Ctrl-C stops them)"
