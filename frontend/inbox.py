@@ -1,39 +1,68 @@
-"""The inbox views (mine, unassigned, teams, all): membership, counts and keyset pages.
+"""The inbox views: membership, filters, orders, counts and keyset pages.
 
 The server decides which tickets belong to a view; the list, its count and the live refresh
-all read the same queryset, so a count always matches its list (UX.md, section 1).
+all read the same queryset, so a count always matches its list (UX.md, section 1). A view is
+one of ``VIEWS`` or an agent's saved view (``hub.models.SavedView``, key ``s<id>``): a built-in
+view narrowed by the filter bar's filters (``frontend.inbox_filters``) in a chosen order.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
+from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from frontend import inbox_filters
+from frontend.inbox_filters import NO_FILTERS, Filters
 from hub.access import team_ids, visible_tickets
-from hub.models import Agent, DeliveryStatus, Draft, Identity, Message, SlaState, Ticket
+from hub.models import (
+    Agent,
+    DeliveryStatus,
+    Draft,
+    Identity,
+    Message,
+    SavedView,
+    SlaState,
+    Ticket,
+    TicketSnooze,
+    TicketStatus,
+)
 from hub.models.tickets import OPEN_STATUSES
 
 PAGE_SIZE = 50
 # Counts stop here: "999+" tells an agent as much as the exact backlog, and a capped count
 # costs the same at a hundred open tickets as at a hundred thousand.
 COUNT_CAP = 1000
+# Saved views' counts are kept this long per agent: their filters may be dearer than a
+# built-in view's, and the navigation shows them on every page.
+SAVED_COUNTS_SECONDS = 20
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # The orders a list can have, part of its URL (``?sort=due``). "activity": newest activity
-# first. "due": open tickets with a running SLA clock by their earliest due time, then the
-# tickets without one, oldest first.
+# first. "created": newest ticket first. "priority": most urgent first, then newest activity.
+# "due": open tickets with a running SLA clock by their earliest due time, then the tickets
+# without one, oldest first. Each walks an index (hub.models.tickets), so a page costs the
+# same at any depth.
 ACTIVITY = "activity"
+CREATED = "created"
+PRIORITY = "priority"
 DUE = "due"
-SORTS: dict[str, str | Promise] = {ACTIVITY: _("Newest activity"), DUE: _("Due soonest")}
+SORTS: dict[str, str | Promise] = {
+    ACTIVITY: _("Newest activity"),
+    CREATED: _("Newest created"),
+    PRIORITY: _("Highest priority"),
+    DUE: _("Due soonest"),
+}
 # Ticket.sla_state values an agent must act on now.
 AT_RISK = (SlaState.WARNING, SlaState.BREACHED)
 
@@ -45,16 +74,40 @@ class View:
     empty: str | Promise
     admins_only: bool = False
     sort: str = ACTIVITY
+    # The statuses the view lists; a status filter narrows them, or, for the views of open
+    # tickets, replaces them ("Mine" filtered to solved: my solved tickets).
+    statuses: tuple[str, ...] = OPEN_STATUSES
+    # Whether the navigation counts it: the solved and closed history is no work waiting.
+    counted: bool = True
+    icon: str = "layers"
+    # A saved view: the built-in view it narrows, and its filters.
+    base: str = ""
+    saved: SavedView | None = None
+    filters: Filters = NO_FILTERS
+
+    @property
+    def membership_key(self) -> str:
+        return self.base or self.key
 
 
 VIEWS: dict[str, View] = {
     v.key: v
     for v in (
-        View("mine", _("Mine"), _("All done. Nothing is waiting for you.")),
-        View("unassigned", _("Unassigned"), _("All done. Every ticket has an owner.")),
-        View("teams", _("My teams"), _("All done. Your teams have nothing open.")),
+        View("mine", _("Mine"), _("All done. Nothing is waiting for you."), icon="user"),
+        View("unassigned", _("Unassigned"), _("All done. Every ticket has an owner."), icon="inbox"),
+        View("teams", _("My teams"), _("All done. Your teams have nothing open."), icon="users"),
         View("all", _("All open"), _("All done. Nothing is open."), admins_only=True),
-        View("at_risk", _("SLA at risk"), _("All done. No ticket is at risk or overdue."), sort=DUE),
+        View("at_risk", _("SLA at risk"), _("All done. No ticket is at risk or overdue."), sort=DUE, icon="clock"),
+        View(
+            "pending",
+            _("Waiting on customer"),
+            _("No ticket is waiting for a customer's answer."),
+            statuses=(TicketStatus.PENDING,),
+            icon="pause",
+        ),
+        View("snoozed", _("Snoozed"), _("No ticket is snoozed."), icon="clock"),
+        View("solved", _("Solved"), _("No solved ticket."), statuses=(TicketStatus.SOLVED,), counted=False),
+        View("closed", _("Closed"), _("No closed ticket."), statuses=(TicketStatus.CLOSED,), counted=False),
     )
 }
 
@@ -68,7 +121,39 @@ def views_for(agent: Agent) -> list[View]:
     return [v for v in VIEWS.values() if agent.sees_everything or not v.admins_only]
 
 
+def saved_views_for(agent: Agent) -> QuerySet[SavedView]:
+    """The agent's own saved views and those shared with their teams (all shared ones for
+    admins and leads, who manage them)."""
+    shared = Q(team__isnull=False) if agent.sees_everything else Q(team_id__in=team_ids(agent))
+    return SavedView.objects.filter(Q(owner_id=agent.pk, team__isnull=True) | shared).order_by("name", "pk")
+
+
+def _saved_view(agent: Agent, saved: SavedView) -> View:
+    base = VIEWS.get(saved.base) or VIEWS["all" if agent.sees_everything else "mine"]
+    if base.admins_only and not agent.sees_everything:
+        # Shared by a lead, seen by an agent: the same filters over what the agent may see.
+        base = VIEWS["teams"]
+    params = QueryDict(saved.query)
+    return replace(
+        base,
+        key=saved.key,
+        label=saved.name,
+        base=base.key,
+        saved=saved,
+        sort=sort_of(base, params.get(inbox_filters.SORT)),
+        filters=inbox_filters.parse(params),
+        admins_only=False,
+        counted=True,
+        icon="star",
+    )
+
+
 def get_view(agent: Agent, key: str) -> View:
+    if key.startswith("s") and key[1:].isdigit() and len(key) <= 19:
+        saved = saved_views_for(agent).filter(pk=int(key[1:])).first()
+        if saved is None:
+            raise Http404("no such view")
+        return _saved_view(agent, saved)
     view = VIEWS.get(key)
     if view is None or (view.admins_only and not agent.sees_everything):
         raise Http404("no such view")
@@ -84,7 +169,19 @@ def _membership(agent: Agent, key: str) -> Q:
         return Q(team_id__in=team_ids(agent))
     if key == "at_risk":
         return Q(sla_state__in=AT_RISK)
+    if key == "pending":
+        return ~Q(Exists(TicketSnooze.objects.filter(ticket_id=OuterRef("pk"))))
+    if key == "snoozed":
+        return Q(Exists(TicketSnooze.objects.filter(ticket_id=OuterRef("pk"))))
     return Q()
+
+
+def _statuses(view: View, filters: Filters) -> tuple[str, ...]:
+    if not filters.status:
+        return view.statuses
+    if view.statuses == OPEN_STATUSES and view.membership_key != "snoozed":
+        return filters.status
+    return tuple(s for s in view.statuses if s in filters.status)
 
 
 def open_tickets(agent: Agent) -> QuerySet[Ticket]:
@@ -92,8 +189,21 @@ def open_tickets(agent: Agent) -> QuerySet[Ticket]:
     return visible_tickets(agent).filter(status__in=OPEN_STATUSES)
 
 
-def view_tickets(agent: Agent, key: str) -> QuerySet[Ticket]:
-    return open_tickets(agent).filter(_membership(agent, key))
+def view_tickets(agent: Agent, key: str | View, filters: Filters | None = None) -> QuerySet[Ticket]:
+    """The tickets of a view, narrowed by ``filters`` (None: the view's own, a saved view's)."""
+    view = key if isinstance(key, View) else VIEWS[key]
+    if filters is None:
+        filters = view.filters
+    qs = visible_tickets(agent).filter(_membership(agent, view.membership_key), status__in=_statuses(view, filters))
+    return qs.filter(filters.condition(agent.pk)) if not filters.empty else qs
+
+
+def filters_of(view: View, params: QueryDict) -> Filters:
+    """The filters a list shows: its URL's, or a saved view's own until the filter bar sends
+    others (it sends ``f=1`` with them, so clearing every filter of a saved view is possible)."""
+    if view.saved is None or params.get("f"):
+        return inbox_filters.parse(params)
+    return view.filters
 
 
 # The counts' SQL by everything it depends on: compiling four querysets cost more than running
@@ -102,23 +212,28 @@ _COUNTS_SQL: dict[tuple[Any, ...], tuple[list[str], str, list[Any]]] = {}
 _COUNTS_SQL_MAX = 1000
 
 
+def _capped_count_sql(qs: QuerySet[Ticket]) -> tuple[str, list[Any]]:
+    """``qs``'s count as a scalar subquery that stops after ``COUNT_CAP`` rows."""
+    try:
+        sql, params = qs.order_by().values("pk")[:COUNT_CAP].query.sql_with_params()
+    except EmptyResultSet:  # e.g. "my teams" of an agent in no team
+        return "0", []
+    # The SQL is Django-compiled with placeholders; values travel as parameters.
+    return f"(SELECT COUNT(*) FROM ({sql}) AS capped)", list(params)  # noqa: S608
+
+
 def _counts_sql(agent: Agent) -> tuple[list[str], str, list[Any]]:
     db = Ticket.objects.db
     memo = (db, agent.pk, agent.sees_everything, tuple(sorted(team_ids(agent))), COUNT_CAP)
     found = _COUNTS_SQL.get(memo)
     if found is not None:
         return found
-    keys = [v.key for v in views_for(agent)]
+    keys = [v.key for v in views_for(agent) if v.counted]
     selects: list[str] = []
     params: list[Any] = []
     for key in keys:
-        try:
-            sql, view_params = view_tickets(agent, key).order_by().values("pk")[:COUNT_CAP].query.sql_with_params()
-        except EmptyResultSet:  # e.g. "my teams" of an agent in no team
-            selects.append("0")
-            continue
-        # The SQL is Django-compiled with placeholders; values travel as parameters.
-        selects.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped)")  # noqa: S608
+        select, view_params = _capped_count_sql(view_tickets(agent, key))
+        selects.append(select)
         params.extend(view_params)
     if len(_COUNTS_SQL) >= _COUNTS_SQL_MAX:
         _COUNTS_SQL.clear()
@@ -126,18 +241,52 @@ def _counts_sql(agent: Agent) -> tuple[list[str], str, list[Any]]:
     return found
 
 
-def counts(agent: Agent) -> dict[str, int]:
-    """Open items per view, each capped at ``COUNT_CAP``, in one query.
+def _run_counts(keys: list[str], sql: str, params: list[Any]) -> dict[str, int]:
+    with connections[Ticket.objects.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return dict(zip(keys, (int(n) for n in row), strict=True))
+
+
+def counts(agent: Agent, extra: dict[str, QuerySet[Ticket]] | None = None) -> dict[str, int]:
+    """Open items per counted view, and of each of ``extra``, each capped at ``COUNT_CAP``, in
+    one query.
 
     Each view counts a LIMITed subquery, so PostgreSQL stops reading the index after
     ``COUNT_CAP`` rows however large the open backlog is (an aggregate over all open tickets
     grows with it).
     """
     keys, sql, params = _counts_sql(agent)
-    with connections[Ticket.objects.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return dict(zip(keys, (int(n) for n in row), strict=True))
+    if extra:
+        keys, params = [*keys], [*params]
+        for key, qs in extra.items():
+            select, extra_params = _capped_count_sql(qs)
+            keys.append(key)
+            sql += f", {select}"
+            params.extend(extra_params)
+    return _run_counts(keys, sql, params)
+
+
+def saved_counts(agent: Agent, views: list[View]) -> dict[str, int]:
+    """The saved views' capped counts in one query, kept ``SAVED_COUNTS_SECONDS`` per agent."""
+    if not views:
+        return {}
+    stamp = ",".join(
+        f"{v.key}:{v.base}:{v.saved.query if v.saved else ''}:{v.saved.created_at.timestamp() if v.saved else 0}"
+        for v in views
+    )
+    digest = hashlib.sha256(stamp.encode()).hexdigest()[:24]
+    memo = f"inbox:saved-counts:{agent.pk}:{agent.sees_everything}:{sorted(team_ids(agent))}:{digest}"
+    found: dict[str, int] | None = cache.get(memo)
+    if found is None:
+        selects, params = [], []
+        for view in views:
+            select, view_params = _capped_count_sql(view_tickets(agent, view))
+            selects.append(select)
+            params.extend(view_params)
+        found = _run_counts([v.key for v in views], "SELECT " + ", ".join(selects), params)
+        cache.set(memo, found, SAVED_COUNTS_SECONDS)
+    return found
 
 
 def count_label(n: int) -> str:
@@ -145,10 +294,13 @@ def count_label(n: int) -> str:
     return f"{COUNT_CAP - 1}+" if n >= COUNT_CAP else str(n)
 
 
-def encode_cursor(at: datetime, pk: int) -> str:
+def _micros(at: datetime) -> int:
     delta = at - _EPOCH
-    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-    return f"{micros}.{pk}"
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def encode_cursor(at: datetime, pk: int) -> str:
+    return f"{_micros(at)}.{pk}"
 
 
 def decode_cursor(value: str) -> tuple[datetime, int] | None:
@@ -187,6 +339,7 @@ class ListTicket(NamedTuple):
     # Kept on the ticket by the SLA engine: its earliest running due time and worst state.
     sla_due_at: datetime | None
     sla_state: str
+    created_at: datetime
 
     @property
     def customer_label(self) -> str:
@@ -231,6 +384,7 @@ def _row_columns(agent: Agent) -> tuple[list[str], dict[str, Any]]:
         "failed_delivery",
         "sla_due_at",
         "sla_state",
+        "created_at",
     ]
     return columns, annotations
 
@@ -241,35 +395,81 @@ class Page:
     older: str | None  # cursor for the next (older) page
 
 
-def page(agent: Agent, key: str, before: str | None = None, size: int | None = None, sort: str = ACTIVITY) -> Page:
+def page(
+    agent: Agent,
+    key: str | View,
+    before: str | None = None,
+    size: int | None = None,
+    sort: str = ACTIVITY,
+    filters: Filters | None = None,
+) -> Page:
     """One page of a view in the given order; a deep page costs what the first costs."""
     size = size or PAGE_SIZE  # read when called, so a test can make pages small
+    qs = view_tickets(agent, key, filters)
     if sort == DUE:
-        return _due_page(agent, key, before, size)
-    return _activity_page(agent, key, before, size)
+        return _due_page(agent, qs, before, size)
+    if sort == CREATED:
+        return _keyset_page(agent, qs, ("created_at", "id"), _CREATED_CURSOR, before, size)
+    if sort == PRIORITY:
+        return _keyset_page(agent, qs, ("priority", "last_activity_at", "id"), _PRIORITY_CURSOR, before, size)
+    return _keyset_page(agent, qs, ("last_activity_at", "id"), "", before, size)
 
 
-def _activity_page(agent: Agent, key: str, before: str | None, size: int) -> Page:
-    """Newest activity first, in one query."""
-    qs = view_tickets(agent, key)
-    cursor = decode_cursor(before) if before else None
+# The cursors' prefixes: a cursor of another order (a stale link) means the first page.
+_CREATED_CURSOR = "c"
+_PRIORITY_CURSOR = "p"
+
+
+def _keyset_page(
+    agent: Agent, qs: QuerySet[Ticket], keys: tuple[str, ...], prefix: str, before: str | None, size: int
+) -> Page:
+    """Newest (or highest) first by ``keys``, all descending, in one query.
+
+    The row comparison is one range scan of the (keys...) index, however deep the page; the
+    equivalent "a < T OR (a = T AND id < I)" is not (see hub/api/pagination.py).
+    """
+    cursor = _decode_keys(before, prefix, len(keys)) if before else None
     if cursor is not None:
-        at, pk = cursor
-        # The row comparison is one range scan of the (time, id) index, however deep the page;
-        # the equivalent "a < T OR (a = T AND id < I)" is not (see hub/api/pagination.py).
-        qs = qs.filter(TupleLessThan(Tuple(F("last_activity_at"), F("id")), (at, pk)))
+        qs = qs.filter(TupleLessThan(Tuple(*(F(k) for k in keys)), cursor))
     columns, annotations = _row_columns(agent)
-    found = qs.annotate(**annotations).order_by("-last_activity_at", "-pk").values_list(*columns)[: size + 1]
+    order = [f"-{k}" for k in keys]
+    found = qs.annotate(**annotations).order_by(*order).values_list(*columns)[: size + 1]
     rows = [ListTicket._make(row) for row in found]
-    older = encode_cursor(rows[size - 1].last_activity_at, rows[size - 1].pk) if len(rows) > size else None
-    return Page(rows=rows[:size], older=older)
+    if len(rows) <= size:
+        return Page(rows=rows, older=None)
+    last = rows[size - 1]
+    return Page(rows=rows[:size], older=prefix + _encode_keys(last, keys))
+
+
+def _encode_keys(row: ListTicket, keys: tuple[str, ...]) -> str:
+    parts = []
+    for key in keys:
+        value = row.pk if key == "id" else getattr(row, key)
+        parts.append(str(_micros(value) if isinstance(value, datetime) else value))
+    return ".".join(parts)
+
+
+def _decode_keys(value: str, prefix: str, length: int) -> tuple[Any, ...] | None:
+    """The key values of a cursor; its times travel as microseconds since the epoch."""
+    if prefix and not value.startswith(prefix):
+        return None
+    parts = value[len(prefix) :].split(".")
+    if len(parts) != length:
+        return None
+    try:
+        numbers = [int(part) for part in parts]
+        # Every key but the last (the id) and a priority is a time.
+        if length == 3:  # priority, time, id
+            return numbers[0], _EPOCH + timedelta(microseconds=numbers[1]), numbers[2]
+        return _EPOCH + timedelta(microseconds=numbers[0]), numbers[1]
+    except (ValueError, OverflowError):
+        return None
 
 
 # "Due soonest" pages in two stretches, each one range of the open tickets' (sla_due_at, id)
 # index: the tickets with a due time, soonest first (cursor "d<micros>.<id>"), then those
 # without, by number (cursor "n<id>"). A page that spans the seam costs a second query.
-def _due_page(agent: Agent, key: str, before: str | None, size: int) -> Page:
-    qs = view_tickets(agent, key)
+def _due_page(agent: Agent, qs: QuerySet[Ticket], before: str | None, size: int) -> Page:
     rows: list[ListTicket] = []
     due_cursor = decode_cursor(before[1:]) if before and before.startswith("d") else None
     after_pk = _int_or_none(before[1:]) if before and before.startswith("n") else None
@@ -310,6 +510,38 @@ def _int_or_none(value: str) -> int | None:
         return int(value)
     except ValueError:
         return None
+
+
+class NavRow(NamedTuple):
+    view: View
+    n: int
+    shown: str  # "" for a view the navigation does not count
+    url: str
+
+
+def navigation(
+    agent: Agent,
+    url_of: Any,
+    found: dict[str, int] | None = None,
+    current: View | None = None,
+    current_count: int | None = None,
+) -> list[NavRow]:
+    """The navigation's views with their counts: built-in ones (one query, capped), then the
+    agent's saved views (one query for the list, their counts cached for a few seconds); the
+    current list's fresh count replaces its saved view's cached one. ``found``: the built-in
+    views' counts when the caller has them already."""
+    if found is None:
+        found = counts(agent)
+    rows = [
+        NavRow(v, found.get(v.key, 0), count_label(found[v.key]) if v.key in found else "", url_of(v.key))
+        for v in views_for(agent)
+    ]
+    saved = [_saved_view(agent, s) for s in saved_views_for(agent)]
+    numbers = saved_counts(agent, saved)
+    if current is not None and current.saved is not None and current_count is not None:
+        numbers[current.key] = current_count
+    rows += [NavRow(v, numbers.get(v.key, 0), count_label(numbers.get(v.key, 0)), url_of(v.key)) for v in saved]
+    return rows
 
 
 def best_view_for(agent: Agent, ticket: Ticket) -> str:

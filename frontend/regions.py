@@ -9,14 +9,14 @@ from html import escape
 from typing import Any
 
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from frontend import inbox, sla, timeline
+from frontend import inbox, inbox_filters, sla, timeline
 from hub import settings_area
 from hub.access import may_change, scoped_history, visible_tickets
 from hub.models import (
@@ -158,39 +158,64 @@ def rows_html(page: inbox.Page, view_key: str, open_id: int | None, query: str =
 
 
 def list_context(
-    agent: Agent, view_key: str, before: str | None, open_id: int | None, sort: str | None = None
+    agent: Agent,
+    view_key: str,
+    before: str | None,
+    open_id: int | None,
+    sort: str | None = None,
+    params: QueryDict | None = None,
 ) -> dict[str, Any]:
     view = inbox.get_view(agent, view_key)
+    params = params if params is not None else QueryDict()
+    filters = inbox.filters_of(view, params)
     sort = inbox.sort_of(view, sort)
-    page = inbox.page(agent, view_key, before, sort=sort)
-    counts = inbox.counts(agent)
+    page = inbox.page(agent, view, before, sort=sort, filters=filters)
+    # The list's own count rides in the navigation's query when the navigation does not have it.
+    own = view.counted and view.saved is None and filters.empty
+    counts = inbox.counts(agent, None if own else {"": inbox.view_tickets(agent, view, filters)})
+    count = counts.get(view.key if own else "", 0)
     # One reverse for all views: their URLs differ only in the key.
     url_head, url_tail = reverse("agent_view", args=["-"]).rsplit("/-/", 1)
-    list_url = f"{url_head}/{view_key}/{url_tail}"
-    # The view's own order needs no parameter; another one is part of every URL of the list.
+    list_url = f"{url_head}/{view.key}/{url_tail}"
+    as_saved = view.saved is not None and filters == view.filters
+    # The filters and order are part of every URL of the list, so reload and Back keep them.
+    filter_query = inbox_filters.query_string(filters, explicit=view.saved is not None and not as_saved)
     sort_query = "" if sort == view.sort else f"sort={sort}"
-    sorted_url = f"{list_url}?{sort_query}" if sort_query else list_url
-    page_url = f"{list_url}?{sort_query}&" if sort_query else f"{list_url}?"
+    query = "&".join(part for part in (filter_query, sort_query) if part)
+    sorted_url = f"{list_url}?{query}" if query else list_url
+    page_url = f"{list_url}?{query}&" if query else f"{list_url}?"
     return {
         "view": view,
-        "views": [
-            (v, counts.get(v.key, 0), inbox.count_label(counts.get(v.key, 0)), f"{url_head}/{v.key}/{url_tail}")
-            for v in inbox.views_for(agent)
-        ],
+        "views": inbox.navigation(
+            agent,
+            lambda key: f"{url_head}/{key}/{url_tail}",
+            counts,
+            current=view if as_saved else None,
+            current_count=count,
+        ),
         "view_url": sorted_url,
         "page_url": page_url,
         "sort": sort,
         "sorts": [
-            (key, label, list_url if key == view.sort else f"{list_url}?sort={key}", key == sort)
+            (key, label, _with_query(list_url, filter_query, "" if key == view.sort else f"sort={key}"), key == sort)
             for key, label in inbox.SORTS.items()
         ],
-        "count": inbox.count_label(counts.get(view_key, 0)),
+        "count": inbox.count_label(count),
         "page": page,
-        "rows_html": rows_html(page, view_key, open_id, f"?{sort_query}" if sort_query else ""),
+        "rows_html": rows_html(page, view.key, open_id, f"?{query}" if query else ""),
         "before": before or "",
         "list_url": f"{page_url}before={before}" if before else sorted_url,
         "open_id": open_id,
+        "filters": filters,
+        "filter_bar": inbox_filters.bar(agent, view, filters, sort, list_url),
+        "view_url_base": list_url,
+        "save_query": inbox_filters.save_query(filters, sort),
     }
+
+
+def _with_query(url: str, *parts: str) -> str:
+    query = "&".join(part for part in parts if part)
+    return f"{url}?{query}" if query else url
 
 
 @dataclass(frozen=True)

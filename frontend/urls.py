@@ -12,6 +12,7 @@ from frontend.views import (
     delivery,
     presence,
     reports,
+    saved_views,
     signin,
     workspace,
 )
@@ -25,6 +26,8 @@ urlpatterns = [
     path("agent/v/<str:view>/", workspace.view_page, name="agent_view"),
     path("agent/v/<str:view>/t/<int:ticket_id>/", workspace.ticket_page, name="agent_ticket"),
     path("agent/t/<int:ticket_id>/", workspace.permalink, name="agent_permalink"),
+    path("agent/views/save/", saved_views.save_view, name="agent_save_view"),
+    path("agent/views/<int:saved_id>/delete/", saved_views.delete_view, name="agent_delete_view"),
     path("agent/t/<int:ticket_id>/send/", compose.send, name="agent_send"),
     path("agent/t/<int:ticket_id>/draft/", compose.save_draft, name="agent_draft"),
     path("agent/t/<int:ticket_id>/update/", controls.update, name="agent_update"),

@@ -49,12 +49,9 @@ def settings_sections(context: template.Context) -> dict[str, Any]:
 def settings_rail(context: template.Context) -> dict[str, Any]:
     """The workspace's navigation rail on a settings page, with the same views and counts."""
     agent = _agent(context)
-    views: list[tuple[inbox.View, int, str, str]] = []
+    views: list[inbox.NavRow] = []
     if agent is not None:
-        counts = inbox.counts(agent)
-        for view in inbox.views_for(agent):
-            n = counts.get(view.key, 0)
-            views.append((view, n, inbox.count_label(n), reverse("agent_view", args=[view.key])))
+        views = inbox.navigation(agent, lambda key: reverse("agent_view", args=[key]))
     return {"request": context.get("request"), "views": views, "view": None, "oob": False, "in_settings": True}
 
 

@@ -76,7 +76,9 @@ def _page(request: HttpRequest, agent: Agent, view_key: str, ticket: Ticket | No
     before = request.GET.get("before") or None
     if ticket is not None and target is not None and _is_ticket_region(target):
         return _ticket_fragment(request, agent, ticket, view_key, target)
-    ctx = regions.list_context(agent, view_key, before, ticket.pk if ticket else None, request.GET.get("sort"))
+    ctx = regions.list_context(
+        agent, view_key, before, ticket.pk if ticket else None, request.GET.get("sort"), request.GET
+    )
     if target == "list":
         return render(request, "frontend/regions/list.html", ctx | {"oob": True})
     if ticket is not None:

@@ -23,6 +23,7 @@ from hub.models.sla import SlaClock, SlaPolicy, SlaState, SlaTarget
 from hub.models.teams import Agent, ChannelSetting, Role, Skill, Team
 from hub.models.tickets import Draft, EventKind, Priority, Tag, Ticket, TicketEvent, TicketStatus
 from hub.models.tokens import ApiToken, Scope
+from hub.models.views import SavedView
 
 __all__ = [
     "Account",
@@ -57,6 +58,7 @@ __all__ = [
     "Role",
     "RoutingRule",
     "RuleSetVersion",
+    "SavedView",
     "Scope",
     "Skill",
     "SlaClock",

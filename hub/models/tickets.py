@@ -105,6 +105,14 @@ class Ticket(models.Model):
             ),
             # "Due soonest" and "SLA at risk" over open tickets.
             models.Index(fields=["sla_due_at", "id"], name="ticket_open_sla_due", condition=_OPEN),
+            # The inbox's other orders (frontend.inbox): newest created and highest priority, over
+            # the open tickets and over one status (the solved and closed views).
+            models.Index(fields=["-created_at", "-id"], name="ticket_open_created", condition=_OPEN),
+            models.Index(
+                fields=["-priority", "-last_activity_at", "-id"], name="ticket_open_priority", condition=_OPEN
+            ),
+            models.Index(fields=["status", "-created_at", "-id"], name="ticket_status_created"),
+            models.Index(fields=["status", "-priority", "-last_activity_at", "-id"], name="ticket_status_priority"),
             # The "SLA at risk" view and its count: a small share of the open tickets, by scope.
             models.Index(
                 fields=["team", "assignee", "id"],

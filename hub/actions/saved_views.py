@@ -1,0 +1,45 @@
+"""Saving and deleting an agent's saved inbox views (``hub.models.SavedView``).
+
+A personal view is its owner's; a view shared with a team is made and deleted by admins and
+leads only, and that is audited, since it changes every member's navigation.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from hub import audit
+from hub.access import may_change
+from hub.models import Agent, SavedView, Team
+
+NAME_MAX = 80
+QUERY_MAX = 1000
+
+
+@transaction.atomic
+def do_save_view(agent: Agent, name: str, base: str, query: str, team: Team | None = None) -> SavedView:
+    """Keep the list ``agent`` has on screen (view ``base``, filters and order ``query``) as
+    ``name``: personal, or shared with ``team`` (admins and leads only)."""
+    if not may_change(agent) or (team is not None and not agent.sees_everything):
+        raise PermissionDenied("may not save this view")
+    name = " ".join(name.split())[:NAME_MAX]
+    if not name:
+        raise ValueError("a saved view needs a name")
+    saved = SavedView.objects.create(name=name, owner=agent, team=team, base=base[:20], query=query[:QUERY_MAX])
+    if team is not None:
+        audit.record(agent, "saved_view.shared", target=saved, changes={"team": team.name, "query": saved.query})
+    return saved
+
+
+@transaction.atomic
+def do_delete_view(agent: Agent, saved: SavedView) -> None:
+    if saved.team_id is None:
+        allowed = saved.owner_id == agent.pk and may_change(agent)
+    else:
+        allowed = agent.sees_everything and may_change(agent)
+    if not allowed:
+        raise PermissionDenied("may not delete this view")
+    if saved.team_id is not None:
+        audit.record(agent, "saved_view.deleted", target=saved, changes={"name": saved.name})
+    saved.delete()
