@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from frontend.favicon import favicon
 from frontend.settings import invite, logo, setup, two_factor
 from frontend.views import (
     account,
@@ -23,6 +24,7 @@ urlpatterns = [
     path("login/code/", signin.code, name="login_code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", workspace.home, name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     path("agent/v/<str:view>/", workspace.view_page, name="agent_view"),
     path("agent/v/<str:view>/t/<int:ticket_id>/", workspace.ticket_page, name="agent_ticket"),
     path("agent/t/<int:ticket_id>/", workspace.permalink, name="agent_permalink"),

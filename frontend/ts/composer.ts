@@ -112,7 +112,8 @@ export function installComposer(): void {
 
   document.body.addEventListener("htmx:afterSwap", (e) => {
     const detail = (e as CustomEvent<HtmxRequestDetail>).detail;
-    if (detail.target.id !== "composer-notice" || detail.xhr.status !== 409) return;
+    // A history restore (Back/Forward) swaps without a target.
+    if (detail.target?.id !== "composer-notice" || detail.xhr.status !== 409) return;
     // The agent now sees the newer messages; sending again (or "send anyway") is informed.
     const newest = detail.target.querySelector<HTMLElement>("[data-conflict-newest]")?.dataset.conflictNewest;
     const seen = form()?.querySelector<HTMLInputElement>("input[name=seen_message_id]");

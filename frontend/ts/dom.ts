@@ -4,9 +4,23 @@
 export const byId = <T extends HTMLElement = HTMLElement>(id: string): T | null =>
   document.getElementById(id) as T | null;
 
+const deferred = new Set<string>();
+
+/** Ask a region to fetch itself again (`live:refresh`). While a control inside it (status,
+ * assignee, priority) has its own request in flight, the refresh waits for it: the control
+ * shares the region's `hx-sync="this:replace"`, so refreshing now would abort the agent's change. */
 export function refresh(id: string): void {
   const el = byId(id);
-  if (el) htmx.trigger(el, "live:refresh");
+  if (!el) return;
+  if (el.querySelector(".htmx-request")) deferred.add(id);
+  else htmx.trigger(el, "live:refresh");
+}
+
+/** The refreshes that waited for a control's request (called once a request has finished). */
+export function refreshDeferred(): void {
+  const ids = [...deferred];
+  deferred.clear();
+  ids.forEach(refresh);
 }
 
 export function openTicketId(): number | null {

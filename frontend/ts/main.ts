@@ -1,7 +1,7 @@
 /** Entry point of the workspace islands: one websocket, the timeline, the composer and the
  * chat pane of a live chat. */
 
-import { byId, openTicketId, refresh } from "./dom";
+import { byId, openTicketId, refresh, refreshDeferred } from "./dom";
 import "./canned";
 import { installCallPop } from "./callpop";
 import { installChatPane, syncChatPane } from "./chatpane";
@@ -80,6 +80,9 @@ function start(): void {
     const open = pane.classList.toggle("show-customer");
     toggle.setAttribute("aria-expanded", String(open));
   });
+
+  // A live refresh that waited for a header control's own request goes out once it is done.
+  document.body.addEventListener("htmx:afterRequest", () => window.setTimeout(refreshDeferred));
 
   // Back/forward restores the whole page from the server (hx-history="false").
   document.body.addEventListener("htmx:historyRestore", () => onTicketShown(socket, false));
