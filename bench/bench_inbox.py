@@ -1,33 +1,52 @@
-"""The agent inbox (first and deep keyset pages of every view) and the ticket page."""
+"""The agent inbox (first and deep keyset pages of every view, filter and order) and the ticket page."""
 
 from __future__ import annotations
 
 from bench.harness import NOT_AVAILABLE, Context, Unavailable, html_link
 
-VIEWS = ("mine", "unassigned", "teams", "all")
+VIEWS = ("mine", "unassigned", "teams", "all", "pending", "snoozed", "solved", "closed")
 ADMIN_VIEWS = ("all",)
+# The filter bar and the other orders (frontend/inbox_filters.py): (view, query) each measured
+# like a view. The solved and closed history is most of a large table.
+FILTERED = (
+    ("teams", "sort=created"),
+    ("teams", "sort=priority"),
+    ("all", "sort=created"),
+    ("all", "sort=priority"),
+    ("solved", "sort=created"),
+    ("closed", "sort=priority"),
+    ("teams", "channel=chat&status=open"),
+    ("all", "channel=email&status=open&sort=created"),
+    ("all", "priority=4"),
+    ("all", "sla=warning,breached&sort=due"),
+    ("all", "tag=vip"),
+    ("mine", "status=solved,closed"),
+    ("teams", "created_after=30d&sort=created"),
+)
 ROLES = ("agent", "admin")
 TARGET_MS = 50.0
 
 
 def run(ctx: Context) -> None:
     older = html_link("before")
+    cases = [(view, "") for view in VIEWS] + list(FILTERED)
     for role in ROLES:
-        for view in VIEWS:
+        for view, query in cases:
             if role != "admin" and view in ADMIN_VIEWS:
                 continue
-            url = f"/agent/v/{view}/"
-            first = ctx.measure(f"inbox {view}: first page", role, url, target_ms=TARGET_MS)
+            url = f"/agent/v/{view}/?{query}" if query else f"/agent/v/{view}/"
+            name = f"{view}?{query}" if query else view
+            first = ctx.measure(f"inbox {name}: first page", role, url, target_ms=TARGET_MS)
             # What every open inbox fetches on a live update: the list region only.
             ctx.measure(
-                f"inbox {view}: live refresh",
+                f"inbox {name}: live refresh",
                 role,
                 url,
                 target_ms=TARGET_MS,
                 HTTP_HX_REQUEST="true",
                 HTTP_HX_TARGET="list",
             )
-            deep_case = f"inbox {view}: deep page"
+            deep_case = f"inbox {name}: deep page"
             if first.status != "ok":
                 ctx.unavailable(deep_case, role, first.note, status=first.status)
                 continue
