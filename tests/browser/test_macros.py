@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from hub.models import Agent, CannedReply, CannedScope, Macro, Priority, Team, Ticket, TicketStatus
-from hub.tests.factories import CustomerFactory, MessageFactory, TicketFactory
+from hub.tests.factories import CustomerFactory, IdentityFactory, MessageFactory, TicketFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,6 +16,7 @@ def test_applying_a_macro_sets_status_and_priority_adds_a_tag_and_puts_the_canne
     new_page, agent: Agent, team: Team
 ) -> None:
     customer = CustomerFactory.create(display_name="Jana Schmidt", language="de")
+    IdentityFactory.create(customer=customer, value="jana@kunde.example")
     ticket = TicketFactory.create(
         team=team, assignee=agent, customer=customer, subject="Paket fehlt", status=TicketStatus.OPEN
     )
@@ -36,6 +37,7 @@ def test_applying_a_macro_sets_status_and_priority_adds_a_tag_and_puts_the_canne
     Macro.objects.create(title="Spam schließen", scope=CannedScope.GLOBAL, set_status=TicketStatus.CLOSED)
     page: Page = new_page(agent)
     page.goto(f"/agent/v/mine/t/{ticket.pk}/")
+    page.locator("#composer-form input[name=mode][value=note]").check()
     text = page.locator("#composer-text")
     text.fill("Guten Tag!")
 
@@ -51,6 +53,8 @@ def test_applying_a_macro_sets_status_and_priority_adds_a_tag_and_puts_the_canne
 
     expect(listbox).to_be_hidden()
     expect(text).to_have_value("Guten Tag!\n\nHallo Jana, wir fragen beim Versand nach.")
+    # A reply to the customer, not a note: the composer went back to reply mode.
+    expect(page.locator("#composer-form input[name=mode][value=reply]")).to_be_checked()
     header = page.locator("#ticket-header")
     expect(header.locator(".chip.status-pending")).to_be_visible()
     expect(header.locator("select[name=priority]")).to_have_value(str(Priority.HIGH.value))
