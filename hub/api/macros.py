@@ -38,6 +38,7 @@ from hub.api.schema import LOOKUP, NOT_FOUND, HubAutoSchema
 from hub.api.views.base import agent, schema_only
 from hub.models import Agent, AssignTo, CannedReply, CannedScope, Macro, Priority, Team, TicketStatus
 
+
 # The ticket's own choice sets, documented once where tickets name them: the schema would
 # otherwise carry a second enum of the same values under another name.
 @extend_schema_field(OpenApiTypes.STR)

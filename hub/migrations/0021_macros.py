@@ -6,52 +6,158 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('hub', '0020_canned_replies'),
+        ("hub", "0020_canned_replies"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Macro',
+            name="Macro",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=120, verbose_name='title')),
-                ('scope', models.CharField(choices=[('personal', 'Personal'), ('team', 'Team'), ('global', 'Everyone')], max_length=10, verbose_name='scope')),
-                ('set_status', models.CharField(blank=True, choices=[('new', 'New'), ('open', 'Open'), ('pending', 'Pending'), ('on_hold', 'On hold'), ('solved', 'Solved'), ('closed', 'Closed')], max_length=10, verbose_name='status')),
-                ('set_priority', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='priority')),
-                ('assign', models.CharField(blank=True, choices=[('', 'Leave as it is'), ('me', 'The agent who applies it'), ('agent', 'A chosen agent'), ('nobody', 'Nobody (unassign)')], max_length=10, verbose_name='assign to')),
-                ('add_tags', models.JSONField(blank=True, default=list, verbose_name='tags to add')),
-                ('remove_tags', models.JSONField(blank=True, default=list, verbose_name='tags to remove')),
-                ('snooze_minutes', models.PositiveIntegerField(blank=True, null=True, verbose_name='snooze for (minutes)')),
-                ('send_reply', models.BooleanField(default=False, verbose_name='send immediately')),
-                ('usage_count', models.PositiveIntegerField(default=0, verbose_name='used')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='hub.agent')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='macros', to='hub.agent')),
-                ('reply', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='macros', to='hub.cannedreply')),
-                ('set_team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='hub.team')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='macros', to='hub.team')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=120, verbose_name="title")),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[("personal", "Personal"), ("team", "Team"), ("global", "Everyone")],
+                        max_length=10,
+                        verbose_name="scope",
+                    ),
+                ),
+                (
+                    "set_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("new", "New"),
+                            ("open", "Open"),
+                            ("pending", "Pending"),
+                            ("on_hold", "On hold"),
+                            ("solved", "Solved"),
+                            ("closed", "Closed"),
+                        ],
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("set_priority", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="priority")),
+                (
+                    "assign",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Leave as it is"),
+                            ("me", "The agent who applies it"),
+                            ("agent", "A chosen agent"),
+                            ("nobody", "Nobody (unassign)"),
+                        ],
+                        max_length=10,
+                        verbose_name="assign to",
+                    ),
+                ),
+                ("add_tags", models.JSONField(blank=True, default=list, verbose_name="tags to add")),
+                ("remove_tags", models.JSONField(blank=True, default=list, verbose_name="tags to remove")),
+                (
+                    "snooze_minutes",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="snooze for (minutes)"),
+                ),
+                ("send_reply", models.BooleanField(default=False, verbose_name="send immediately")),
+                ("usage_count", models.PositiveIntegerField(default=0, verbose_name="used")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="hub.agent",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="macros",
+                        to="hub.agent",
+                    ),
+                ),
+                (
+                    "reply",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="macros",
+                        to="hub.cannedreply",
+                    ),
+                ),
+                (
+                    "set_team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="hub.team",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="macros",
+                        to="hub.team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'macro',
-                'verbose_name_plural': 'macros',
-                'ordering': ['title', 'pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('owner__isnull', False), ('scope', 'personal'), ('team__isnull', True)), models.Q(('owner__isnull', True), ('scope', 'team'), ('team__isnull', False)), models.Q(('owner__isnull', True), ('scope', 'global'), ('team__isnull', True)), _connector='OR'), name='macro_scope_owner')],
+                "verbose_name": "macro",
+                "verbose_name_plural": "macros",
+                "ordering": ["title", "pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("owner__isnull", False), ("scope", "personal"), ("team__isnull", True)),
+                            models.Q(("owner__isnull", True), ("scope", "team"), ("team__isnull", False)),
+                            models.Q(("owner__isnull", True), ("scope", "global"), ("team__isnull", True)),
+                            _connector="OR",
+                        ),
+                        name="macro_scope_owner",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TicketSnooze',
+            name="TicketSnooze",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('until', models.DateTimeField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='hub.agent')),
-                ('ticket', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='snooze', to='hub.ticket')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("until", models.DateTimeField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="hub.agent",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="snooze", to="hub.ticket"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['until'], name='ticketsnooze_until')],
+                "indexes": [models.Index(fields=["until"], name="ticketsnooze_until")],
             },
         ),
     ]
