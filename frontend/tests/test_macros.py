@@ -130,3 +130,11 @@ def test_the_ticket_header_offers_macros_to_agents_and_not_to_viewers(team: Team
     assert f'data-apply-url="/api/v1/tickets/{ticket.pk}/macros/0/apply/"' in page
     assert 'data-list-url="/api/v1/macros/?usable=1"' in page
     assert "macro-button" not in client_for(viewer).get(url, follow=True).content.decode()
+
+
+def test_an_english_speaking_admin_reads_the_macros_in_english() -> None:
+    admin = make_agent(Role.ADMIN, language="en")
+    Macro.objects.create(title="Escalate", scope="global", set_priority=Priority.URGENT, snooze_minutes=60)
+    page = client_for(admin).get(reverse("settings:macros:index")).content.decode()
+    assert "Priority: Urgent · Snooze for 1 hour" in page
+    assert "Only my personal macros" in page
