@@ -80,7 +80,12 @@ def _page(request: HttpRequest, agent: Agent, view_key: str, ticket: Ticket | No
         agent, view_key, before, ticket.pk if ticket else None, request.GET.get("sort"), request.GET
     )
     if target == "list":
-        return render(request, "frontend/regions/list.html", ctx | {"oob": True})
+        response = render(request, "frontend/regions/list.html", ctx | {"oob": True})
+        if request.GET.get("bar"):
+            # The filter bar sends every control, empty ones too: the address bar shows the
+            # list's own URL instead, the one its links, reload and a saved view use.
+            response["HX-Push-Url"] = ctx["list_url"]
+        return response
     if ticket is not None:
         ctx |= _ticket_context(ticket, agent, view_key)
     ctx["view_key"] = view_key

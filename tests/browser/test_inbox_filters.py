@@ -49,16 +49,25 @@ def test_an_agent_filters_sorts_saves_the_view_and_finds_it_after_a_reload(new_p
     expect(page.locator("#list")).to_contain_text("Eine Mail")
     page.locator(".list-filters > summary").click()
     page.get_by_label("Kanal").select_option("chat")
-    expect(page).to_have_url(re.compile(r"channel=chat"))
+    expect(page).to_have_url(re.compile(r"/agent/v/teams/\?channel=chat$"))
     expect(page.locator("#list")).not_to_contain_text("Eine Mail")
     page.get_by_label("Status").select_option("open")
-    expect(page).to_have_url(re.compile(r"status=open"))
+    expect(page).to_have_url(re.compile(r"/agent/v/teams/\?status=open&channel=chat$"))
     expect(page.locator("#list")).not_to_contain_text("wartend")
 
     page.locator('.list-sort a[data-sort="created"]').click()
     expect(page).to_have_url(re.compile(r"sort=created"))
     expect(page.locator('.list-sort a[data-sort="created"]')).to_have_attribute("aria-current", "true")
     assert [r.split(" ", 1)[1] for r in rows(page)] == ["Neuer Chat", "Alter Chat"]
+
+    # A filter is a step in the history; a new order replaces the current step.
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/agent/v/teams/\?channel=chat$"))
+    expect(page.get_by_label("Kanal")).to_have_value("chat")
+    expect(page.get_by_label("Status")).to_have_value("")
+    expect(page.locator("#list")).to_contain_text("wartend")
+    page.go_forward()
+    expect(page).to_have_url(re.compile(r"/agent/v/teams/\?status=open&channel=chat&sort=created$"))
 
     page.reload()
     expect(page.get_by_label("Kanal")).to_have_value("chat")
