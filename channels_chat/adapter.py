@@ -116,7 +116,8 @@ class ChatAdapter(BaseAdapter):
             channel=self.key,
             identities=identities(p),
             display_name=str(p.get("name") or ""),
-            subject=_("Chat") if not offline else _("Offline message"),
+            # A live chat's ticket is titled by what the visitor first wrote (``hub.text.title``).
+            subject=_("Offline message") if offline else ("" if str(p.get("text") or "").strip() else _("Chat")),
             text=str(p.get("text") or ""),
             attachments=_attachments(p),
             thread=ThreadHints(session=str(p["session"])),

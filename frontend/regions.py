@@ -16,7 +16,7 @@ from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from frontend import inbox, inbox_filters, sla, timeline
+from frontend import inbox, inbox_filters, sla, ticket_header, timeline
 from hub import settings_area
 from hub.access import may_change, scoped_history, visible_tickets
 from hub.models import (
@@ -260,6 +260,7 @@ def header_context(ticket: Ticket, agent: Agent) -> dict[str, Any]:
         "ticket_url": reverse("agent_permalink", args=[ticket.pk]),
         "can_change": may_change(agent),
         "sla_clocks": sla.clocks(ticket),
+        **ticket_header.context(ticket, agent),
         # The latest reply the hub gave up delivering, for the header to point at.
         "failed_delivery": ticket.messages.filter(delivery_status=DeliveryStatus.FAILED)
         .order_by("-pk")

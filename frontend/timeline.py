@@ -374,12 +374,23 @@ def describe(event: TicketEvent, names: dict[int, str]) -> str:
     if event.kind in (EventKind.CUSTOMER_MERGED, EventKind.CUSTOMER_UNMERGED):
         return _("Customer records merged") if event.kind == EventKind.CUSTOMER_MERGED else _("Customer merge undone")
     if event.kind == EventKind.LINKED:
-        return _("Linked to ticket #%(id)s") % {"id": d.get("linked_ticket_id", "")}
+        return _linked(d, who or _("System"))
     if event.kind == EventKind.MESSAGE_MOVED:
         return _("A message was moved here from ticket #%(id)s") % {"id": d.get("from_ticket_id", "")}
     if event.kind == EventKind.CALLBACK_DUE:
         return _callback_due(d)
     return event.kind
+
+
+def _linked(d: dict[str, Any], who: str) -> str:
+    ids = {"who": who, "id": d.get("linked_ticket_id", "")}
+    if d.get("merged") == "into":
+        return _("%(who)s merged this ticket into ticket #%(id)s") % ids
+    if d.get("merged") == "from":
+        return _("%(who)s merged ticket #%(id)s into this ticket") % ids
+    if d.get("unlinked"):
+        return _("%(who)s removed the link to ticket #%(id)s") % ids
+    return _("Linked to ticket #%(id)s") % ids
 
 
 def _callback_due(data: dict[str, Any]) -> str:

@@ -97,6 +97,18 @@ def ticket_linked(*, ticket: Ticket, linked_ticket_id: int, reason: str) -> Tick
     return _record(ticket, EventKind.LINKED, linked_ticket_id=linked_ticket_id, reason=reason)
 
 
+def tickets_linked(*, ticket: Ticket, actor: Agent | None, other_id: int, linked: bool) -> TicketEvent:
+    """An agent linked ``ticket`` to ticket ``other_id`` as related (or took the link away)."""
+    return _record(ticket, EventKind.LINKED, actor, linked_ticket_id=other_id, unlinked=not linked)
+
+
+def ticket_merged(*, ticket: Ticket, actor: Agent | None, other_id: int, into: bool, messages: int) -> TicketEvent:
+    """``ticket`` was merged into ticket ``other_id`` (``into``), or ``other_id`` into it."""
+    return _record(
+        ticket, EventKind.LINKED, actor, linked_ticket_id=other_id, merged="into" if into else "from", messages=messages
+    )
+
+
 def message_moved(*, ticket: Ticket, actor: Agent | None, message_id: int, from_ticket_id: int) -> TicketEvent:
     return _record(ticket, EventKind.MESSAGE_MOVED, actor, message_id=message_id, from_ticket_id=from_ticket_id)
 

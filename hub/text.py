@@ -27,6 +27,17 @@ def clean_filename(value: str) -> str:
     return _SPACE.sub(" ", _BIDI.sub("", clean_text(value))).strip()
 
 
+def title(value: str, length: int = 60) -> str:
+    """The beginning of ``value`` as a one-line title: cut at a word boundary before ``length``."""
+    flat = _SPACE.sub(" ", clean_text(value)).strip()
+    if len(flat) <= length:
+        return flat
+    cut = flat[: length - 1]
+    if " " in cut and not flat[length - 1].isspace():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
 def preview(value: str, length: int) -> str:
     flat = _SPACE.sub(" ", clean_text(value)).strip()
     return flat if len(flat) <= length else flat[: length - 1].rstrip() + "…"

@@ -3,6 +3,7 @@
 
 import { byId, openTicketId, refresh, refreshDeferred } from "./dom";
 import "./canned";
+import "./header";
 import { installCallPop } from "./callpop";
 import { installChatPane, syncChatPane } from "./chatpane";
 import { installCollision, sayViewing } from "./collision";

@@ -6,6 +6,7 @@ from hub.models.canned import CannedReply, CannedScope
 from hub.models.customers import Customer, CustomerMerge, Identity, IdentityKind, Organization
 from hub.models.inbound import InboundEvent, InboundState
 from hub.models.invitations import Invitation
+from hub.models.links import LinkKind, TicketLink
 from hub.models.macros import AssignTo, Macro, TicketSnooze
 from hub.models.messages import Attachment, DeliveryStatus, Direction, Message, MessageKind
 from hub.models.routing import (
@@ -49,6 +50,7 @@ __all__ = [
     "InboundEvent",
     "InboundState",
     "Invitation",
+    "LinkKind",
     "Macro",
     "Match",
     "Message",
@@ -71,6 +73,7 @@ __all__ = [
     "TeamRouting",
     "Ticket",
     "TicketEvent",
+    "TicketLink",
     "TicketSearch",
     "TicketSnooze",
     "TicketStatus",

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from hub.adapters import InboundAttachment, Interaction, UnknownChannel, get_adapter
 from hub.models import Attachment, Customer, Direction, InboundEvent, Message, Ticket, TicketStatus
-from hub.text import clean_filename, clean_text, preview
+from hub.text import clean_filename, clean_text, preview, title
 
 REOPENING = (TicketStatus.PENDING, TicketStatus.SOLVED, TicketStatus.ON_HOLD)
 
@@ -17,7 +17,7 @@ def new_ticket(interaction: Interaction, customer: Customer) -> Ticket:
     """The ticket an interaction opens, in memory: the caller inserts it (with its list fields)."""
     now = timezone.now()
     return Ticket(
-        subject=clean_text(interaction.subject)[:300] or preview(interaction.text, 80),
+        subject=clean_text(interaction.subject)[:300] or title(interaction.text),
         customer=customer,
         origin_channel=interaction.channel,
         language=interaction.language or customer.language,

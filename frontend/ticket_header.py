@@ -1,0 +1,173 @@
+"""What the ticket header offers beyond status, assignee and priority: the team, tags, snooze
+presets, related tickets and the merge and link search (``frontend.views.controls`` acts on them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from hub import calendars
+from hub.access import team_ids, visible_tickets
+from hub.business_time import NeverOpen
+from hub.models import Agent, LinkKind, Message, MessageKind, Tag, Team, Ticket, TicketLink, TicketSnooze
+
+MORNING = time(9, 0)
+LATER_TODAY = timedelta(hours=3)
+# A snooze further out than this is a typo, not a plan.
+FURTHEST = timedelta(days=366)
+SUGGESTIONS = 8
+CANDIDATES = 8
+
+
+def team_choices(ticket: Ticket, agent: Agent) -> list[Team]:
+    """Teams the agent may hand the ticket to: any for admins and leads, else their own (so the
+    ticket never leaves their sight); the current team is always listed."""
+    teams = Team.objects.all()
+    if not agent.sees_everything:
+        teams = teams.filter(Q(pk__in=team_ids(agent)) | Q(pk=ticket.team_id))
+    return list(teams.order_by("name"))
+
+
+def may_clear_team(ticket: Ticket, agent: Agent) -> bool:
+    return agent.sees_everything or ticket.team_id is None
+
+
+@dataclass(frozen=True)
+class Preset:
+    key: str
+    label: str
+    until: datetime
+
+    @property
+    def when(self) -> str:
+        return date_format(timezone.localtime(self.until), "SHORT_DATETIME_FORMAT")
+
+
+def _opening(ticket: Ticket, day: datetime) -> datetime:
+    """The team's business calendar's first open moment from ``day``'s start, or 09:00 that day
+    (the agent's time) without a calendar."""
+    calendar = calendars.of_team(ticket.team_id)
+    if not calendar.always_open:
+        start = datetime.combine(day.date(), time(0), tzinfo=calendar.zone)
+        try:
+            return calendar.next_open(start)
+        except NeverOpen:
+            pass
+    return datetime.combine(day.date(), MORNING, tzinfo=timezone.get_current_timezone())
+
+
+def snooze_presets(ticket: Ticket, now: datetime | None = None) -> list[Preset]:
+    now = timezone.localtime(now or timezone.now())
+    presets = []
+    later = now + LATER_TODAY
+    later = later.replace(minute=(later.minute // 15) * 15, second=0, microsecond=0)
+    if later.date() == now.date():
+        presets.append(Preset("later", _("Later today"), later))
+    presets.append(Preset("tomorrow", _("Tomorrow morning"), _opening(ticket, now + timedelta(days=1))))
+    monday = now + timedelta(days=7 - now.weekday())
+    presets.append(Preset("next_week", _("Next week"), _opening(ticket, monday)))
+    return presets
+
+
+def snooze_until(ticket: Ticket, preset: str, custom: str) -> datetime:
+    """The moment a snooze form asks for: a preset's key, or a custom local date and time.
+    ``ValueError`` with the reason the agent reads."""
+    now = timezone.now()
+    if preset and preset != "custom":
+        for p in snooze_presets(ticket, now):
+            if p.key == preset:
+                return p.until
+        raise ValueError(_("Choose when the ticket comes back."))
+    try:
+        until = datetime.fromisoformat(custom.strip())
+    except ValueError:
+        raise ValueError(_("Enter a date and time.")) from None
+    if timezone.is_naive(until):
+        until = timezone.make_aware(until, timezone.get_current_timezone())
+    if until <= now:
+        raise ValueError(_("Choose a time in the future."))
+    if until - now > FURTHEST:
+        raise ValueError(_("A ticket can be snoozed for a year at most."))
+    return until
+
+
+def snoozed_until(ticket: Ticket) -> datetime | None:
+    return TicketSnooze.objects.filter(ticket=ticket).values_list("until", flat=True).first()
+
+
+def tag_suggestions(query: str, exclude: list[str]) -> list[str]:
+    """Existing tags starting with (then containing) ``query``, the most used first."""
+    q = query.strip().lower()
+    tags = Tag.objects.exclude(name__in=exclude)
+    if q:
+        tags = tags.filter(name__contains=q)
+    names = list(tags.order_by("name").values_list("name", flat=True)[:200])
+    names.sort(key=lambda n: (not n.startswith(q), n))
+    return names[:SUGGESTIONS]
+
+
+@dataclass(frozen=True)
+class Related:
+    pk: int
+    subject: str
+    status: str
+    merged: str  # "into": this ticket was merged into it; "from": it was merged into this one
+
+
+def related(ticket: Ticket, agent: Agent) -> list[Related]:
+    """The tickets linked to ``ticket`` that the agent may see, newest link first."""
+    links = TicketLink.objects.filter(Q(ticket=ticket) | Q(other=ticket)).order_by("-created_at", "-pk")
+    found: list[Related] = []
+    seen = visible_tickets(agent)
+    other_ids = [link.other_id if link.ticket_id == ticket.pk else link.ticket_id for link in links]
+    tickets = {t.pk: t for t in seen.filter(pk__in=other_ids)}
+    for link, other_id in zip(links, other_ids, strict=True):
+        other = tickets.get(other_id)
+        if other is None:
+            continue
+        merged = ""
+        if link.kind == LinkKind.MERGED:
+            merged = "into" if link.ticket_id == ticket.pk else "from"
+        found.append(Related(other.pk, other.subject, other.get_status_display(), merged))
+    return found
+
+
+def candidates(agent: Agent, ticket: Ticket, query: str) -> list[Ticket]:
+    """Tickets the agent may see matching a number or words of a subject, the latest first."""
+    q = query.strip().lstrip("#")
+    if not q:
+        return []
+    tickets = visible_tickets(agent).exclude(pk=ticket.pk)
+    match = Q(subject__icontains=q)
+    if q.isdigit():
+        match |= Q(pk=int(q))
+    return list(tickets.filter(match).order_by("-last_activity_at", "-id")[:CANDIDATES])
+
+
+@dataclass(frozen=True)
+class MergePlan:
+    messages: int
+    tags: list[str]
+
+
+def merge_plan(source: Ticket) -> MergePlan:
+    """What a merge of ``source`` would move: shown in the confirm dialog."""
+    messages = Message.objects.filter(ticket=source).exclude(kind=MessageKind.SYSTEM).count()
+    return MergePlan(messages, sorted(source.tags.values_list("name", flat=True)))
+
+
+def context(ticket: Ticket, agent: Agent) -> dict[str, object]:
+    """The header's part for these controls (``frontend.regions.header_context``)."""
+    return {
+        "teams": team_choices(ticket, agent),
+        "may_clear_team": may_clear_team(ticket, agent),
+        "tags": sorted(ticket.tags.values_list("name", flat=True)),
+        "snooze_presets": snooze_presets(ticket),
+        "snoozed_until": snoozed_until(ticket),
+        "related": related(ticket, agent),
+    }

@@ -1,0 +1,340 @@
+/** The ticket header's controls keep the agent where they were.
+ *
+ * - After any swap of the header (a control's own answer or a live refresh) the keyboard focus
+ *   goes back to the control that was used (or the one it names in `data-focus-after`, when the
+ *   control itself is gone), and what changed is said in the page's live region: the server
+ *   names it in `HX-Trigger: {"hub:announce": "..."}`.
+ * - A select saves only a committed choice: picked with the mouse, or with the keyboard once the
+ *   agent presses Enter or leaves it. Arrow keys on a closed select move through values without
+ *   saving each one; Escape puts the saved value back.
+ * - Tags: an ARIA combobox with the existing tags (fetched as typed) and "Create tag …".
+ * - The merge confirmation is a modal dialog; closing it returns focus to its opener.
+ */
+
+import { announce, byId } from "./dom";
+
+const HEADER = "ticket-header";
+const ANNOUNCE = "hub:announce";
+const NAV_KEYS = new Set(["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Home", "End", "PageUp", "PageDown"]);
+
+interface HtmxMore {
+  process(elt: Element): void;
+  ajax(
+    verb: string,
+    path: string,
+    context: { target: string; swap: string; source: Element; values: Record<string, string> },
+  ): Promise<void>;
+}
+
+// ---- Focus and state across swaps ----------------------------------------------------------
+
+interface Kept {
+  focus: string | null;
+  fallback: string | null;
+  open: string[];
+  values: Map<string, string>;
+  results: string | null;
+}
+
+let kept: Kept | null = null;
+let requested: { id: string | null; fallback: string | null } | null = null;
+
+function inHeader(el: Element | null): boolean {
+  return !!el && !!el.closest(`#${HEADER}`);
+}
+
+function keep(isGet: boolean): Kept {
+  const header = byId(HEADER);
+  const active = document.activeElement;
+  const focusEl = inHeader(active) ? (active as HTMLElement) : null;
+  const values = new Map<string, string>();
+  const open: string[] = [];
+  let results: string | null = null;
+  // A live refresh must not close what the agent has open nor drop what they typed.
+  if (isGet && header) {
+    header.querySelectorAll<HTMLDetailsElement>("details[open][id]").forEach((d) => open.push(d.id));
+    header.querySelectorAll<HTMLInputElement>("input[id]:not([type=hidden])").forEach((i) => {
+      if (i.value) values.set(i.id, i.value);
+    });
+    results = byId("relate-results")?.innerHTML ?? null;
+  }
+  return {
+    focus: requested?.id ?? focusEl?.id ?? null,
+    fallback: requested?.fallback ?? focusEl?.dataset.focusAfter ?? null,
+    open,
+    values,
+    results,
+  };
+}
+
+function restore(state: Kept): void {
+  state.open.forEach((id) => byId<HTMLDetailsElement>(id)?.setAttribute("open", ""));
+  state.values.forEach((value, id) => {
+    const input = byId<HTMLInputElement>(id);
+    if (input && !input.value) input.value = value;
+  });
+  const results = byId("relate-results");
+  if (results && state.results) {
+    results.innerHTML = state.results;
+    (htmx as unknown as HtmxMore).process(results);
+  }
+  // A field the server refused (the snooze time) takes the focus, so its reason is read.
+  const invalid = byId(HEADER)?.querySelector<HTMLElement>("[aria-invalid=true]");
+  const target = invalid ?? ((state.focus && byId(state.focus)) || (state.fallback && byId(state.fallback)) || null);
+  target?.focus({ preventScroll: true });
+}
+
+// ---- Committed choices in selects ------------------------------------------------------------
+
+let navigating = false;
+
+/** The value the server rendered as chosen. */
+function saved(select: HTMLSelectElement): string {
+  return Array.from(select.options).find((o) => o.defaultSelected)?.value ?? select.value;
+}
+
+function commit(select: HTMLSelectElement): void {
+  delete select.dataset.pending;
+  if (select.value === saved(select)) return;
+  htmx.trigger(select, "hub:commit");
+}
+
+function installSelects(): void {
+  const body = document.body;
+  body.addEventListener("keydown", (e) => {
+    const select = e.target as HTMLSelectElement;
+    if (!(select instanceof HTMLSelectElement) || !select.hasAttribute("data-commit")) return;
+    if (NAV_KEYS.has(e.key) || (e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey)) {
+      navigating = true;
+      window.setTimeout(() => (navigating = false));
+    } else if (e.key === "Enter" && select.dataset.pending) {
+      e.preventDefault();
+      commit(select);
+    } else if (e.key === "Escape" && select.dataset.pending) {
+      select.value = saved(select);
+      delete select.dataset.pending;
+    }
+  });
+  body.addEventListener("change", (e) => {
+    const select = e.target as HTMLSelectElement;
+    if (!(select instanceof HTMLSelectElement) || !select.hasAttribute("data-commit")) return;
+    if (navigating) select.dataset.pending = "1";
+    else commit(select);
+  });
+  body.addEventListener("focusout", (e) => {
+    const select = e.target as HTMLSelectElement;
+    if (select instanceof HTMLSelectElement && select.dataset.pending) commit(select);
+  });
+}
+
+// ---- Tags combobox ---------------------------------------------------------------------------
+
+let tagTimer = 0;
+let tagActive = -1;
+let tagRequest = 0;
+
+function tagInput(): HTMLInputElement | null {
+  return byId<HTMLInputElement>("tag-input");
+}
+
+function options(): HTMLElement[] {
+  return Array.from(byId("tag-options")?.querySelectorAll<HTMLElement>("[role=option]") ?? []);
+}
+
+function closeTags(): void {
+  const input = tagInput();
+  const list = byId("tag-options");
+  if (list) list.hidden = true;
+  input?.setAttribute("aria-expanded", "false");
+  input?.removeAttribute("aria-activedescendant");
+  tagActive = -1;
+}
+
+function setActive(index: number): void {
+  const opts = options();
+  const input = tagInput();
+  if (!input || opts.length === 0) return;
+  tagActive = (index + opts.length) % opts.length;
+  opts.forEach((o, i) => o.setAttribute("aria-selected", String(i === tagActive)));
+  input.setAttribute("aria-activedescendant", opts[tagActive].id);
+  opts[tagActive].scrollIntoView({ block: "nearest" });
+}
+
+function showTags(names: string[], typed: string): void {
+  const input = tagInput();
+  const list = byId("tag-options");
+  if (!input || !list) return;
+  list.replaceChildren();
+  const add = (id: string, label: string, value: string, create: boolean): void => {
+    const li = document.createElement("li");
+    li.id = id;
+    li.setAttribute("role", "option");
+    li.setAttribute("aria-selected", "false");
+    li.dataset.value = value;
+    if (create) li.classList.add("is-create");
+    li.textContent = label;
+    list.append(li);
+  };
+  names.forEach((name, i) => add(`tag-opt-${i}`, name, name, false));
+  const wanted = typed.trim().toLowerCase();
+  if (wanted && !names.includes(wanted)) {
+    add("tag-opt-new", (input.dataset.create ?? "{name}").replace("{name}", wanted), wanted, true);
+  }
+  if (list.children.length === 0) {
+    closeTags();
+    return;
+  }
+  list.hidden = false;
+  input.setAttribute("aria-expanded", "true");
+  tagActive = -1;
+  input.removeAttribute("aria-activedescendant");
+}
+
+async function suggest(input: HTMLInputElement): Promise<void> {
+  const url = input.dataset.suggestUrl;
+  if (!url) return;
+  const typed = input.value;
+  const mine = ++tagRequest;
+  const response = await fetch(`${url}?q=${encodeURIComponent(typed)}`, { headers: { Accept: "application/json" } });
+  if (!response.ok || mine !== tagRequest || tagInput() !== input) return;
+  const data = (await response.json()) as { tags: string[] };
+  showTags(data.tags, typed);
+}
+
+function addTag(input: HTMLInputElement, name: string): void {
+  const url = input.dataset.updateUrl;
+  const value = name.trim();
+  if (!url || !value) return;
+  closeTags();
+  requested = { id: "tag-input", fallback: null };
+  void (htmx as unknown as HtmxMore).ajax("POST", url, {
+    target: `#${HEADER}`,
+    swap: "outerHTML",
+    source: input,
+    values: { tag_add: value },
+  });
+}
+
+function installTags(): void {
+  const body = document.body;
+  body.addEventListener("input", (e) => {
+    const input = e.target as HTMLInputElement;
+    if (input.id !== "tag-input") return;
+    window.clearTimeout(tagTimer);
+    tagTimer = window.setTimeout(() => void suggest(input), 150);
+  });
+  body.addEventListener("focusin", (e) => {
+    const input = e.target as HTMLInputElement;
+    if (input.id === "tag-input" && input.value) void suggest(input);
+  });
+  body.addEventListener("keydown", (e) => {
+    const input = e.target as HTMLInputElement;
+    if (input.id !== "tag-input") return;
+    const open = byId("tag-options")?.hidden === false;
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      if (!open) {
+        void suggest(input);
+        return;
+      }
+      setActive(e.key === "ArrowDown" ? tagActive + 1 : tagActive < 0 ? -1 : tagActive - 1);
+    } else if (e.key === "Enter") {
+      e.preventDefault();
+      const chosen = open && tagActive >= 0 ? options()[tagActive]?.dataset.value : input.value;
+      if (chosen) addTag(input, chosen);
+    } else if (e.key === "Escape" && open) {
+      e.preventDefault();
+      closeTags();
+    }
+  });
+  body.addEventListener("mousedown", (e) => {
+    const option = (e.target as Element | null)?.closest<HTMLElement>("#tag-options [role=option]");
+    const input = tagInput();
+    if (!option || !input) return;
+    e.preventDefault(); // keep the focus in the field
+    addTag(input, option.dataset.value ?? "");
+  });
+  body.addEventListener("focusout", (e) => {
+    if ((e.target as HTMLElement).id === "tag-input") window.setTimeout(closeTags, 100);
+  });
+}
+
+// ---- Menus and the merge dialog --------------------------------------------------------------
+
+let dialogOpener: string | null = null;
+
+function installMenus(): void {
+  document.body.addEventListener("keydown", (e) => {
+    if (e.key !== "Escape") return;
+    const menu = (e.target as Element | null)?.closest<HTMLDetailsElement>("#ticket-header details[open]");
+    if (!menu || byId("tag-options")?.hidden === false) return;
+    menu.open = false;
+    menu.querySelector<HTMLElement>("summary")?.focus();
+  });
+  document.body.addEventListener("click", (e) => {
+    const close = (e.target as Element | null)?.closest("[data-close-dialog]");
+    close?.closest("dialog")?.close();
+  });
+}
+
+function openMergeDialog(): void {
+  const dialog = byId<HTMLDialogElement>("merge-dialog");
+  if (!dialog || dialog.open) return;
+  // One dialog at a time: an older one (asked twice) goes.
+  document.querySelectorAll("dialog.merge-dialog").forEach((d) => d !== dialog && d.remove());
+  dialog.addEventListener("close", () => {
+    dialog.remove();
+    if (dialogOpener) byId(dialogOpener)?.focus();
+  });
+  dialog.addEventListener("htmx:afterRequest", (e) => {
+    if ((e as CustomEvent<HtmxRequestDetail>).detail.successful) {
+      dialogOpener = null;
+      dialog.close();
+    }
+  });
+  dialog.showModal();
+}
+
+// ---- Wiring ----------------------------------------------------------------------------------
+
+function install(): void {
+  installSelects();
+  installTags();
+  installMenus();
+
+  document.body.addEventListener(ANNOUNCE, (e) => {
+    const value = (e as CustomEvent<{ value?: string }>).detail?.value;
+    if (value) announce(value);
+  });
+
+  document.body.addEventListener("htmx:beforeRequest", (e) => {
+    const elt = (e as CustomEvent<HtmxRequestDetail>).detail.elt as HTMLElement;
+    if (elt.id?.startsWith("merge-") && elt.getAttribute("hx-get")) dialogOpener = elt.id;
+    if (!inHeader(elt) || elt.id === HEADER || elt.id === "relate-query") return;
+    const form = elt.closest<HTMLElement>("form");
+    const fallback = elt.dataset.focusAfter ?? form?.dataset.focusAfter ?? null;
+    if (elt.id || fallback) requested = { id: elt.tagName === "FORM" ? null : elt.id || null, fallback };
+  });
+
+  document.body.addEventListener("htmx:beforeSwap", (e) => {
+    const detail = (e as CustomEvent<HtmxBeforeSwapDetail>).detail;
+    if (detail.target.id !== HEADER || !detail.shouldSwap) return;
+    kept = keep(detail.requestConfig?.verb === "get");
+    requested = null;
+  });
+
+  document.body.addEventListener("htmx:afterSettle", (e) => {
+    const detail = (e as CustomEvent<HtmxRequestDetail>).detail;
+    if (byId("merge-dialog")) openMergeDialog();
+    if (detail.target?.id !== HEADER) return;
+      if (kept) restore(kept);
+    kept = null;
+  });
+
+  document.body.addEventListener("htmx:afterRequest", (e) => {
+    if (!(e as CustomEvent<HtmxRequestDetail>).detail.successful) requested = null;
+  });
+}
+
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", install);
+else install();
