@@ -23,6 +23,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from frontend import inbox_filters
+from frontend.customer_label import label_of
 from frontend.inbox_filters import NO_FILTERS, Filters
 from hub.access import team_ids, visible_tickets
 from hub.models import (
@@ -330,6 +331,7 @@ class ListTicket(NamedTuple):
     customer_name: str
     # The customer's first address, read only when they have no name (see ``_row_columns``).
     customer_address: str | None
+    customer_address_kind: str | None
     assignee_first_name: str | None
     assignee_last_name: str | None
     assignee_username: str | None
@@ -343,8 +345,8 @@ class ListTicket(NamedTuple):
 
     @property
     def customer_label(self) -> str:
-        """The customer's name, else their first address, else their number (``str(customer)``)."""
-        return self.customer_name or self.customer_address or f"#{self.customer_id}"
+        """The customer's name, else their first address (a chat visitor's label), else their number."""
+        return label_of(self.customer_name, self.customer_address_kind, self.customer_address, self.customer_id)
 
     @property
     def assignee_name(self) -> str:
@@ -354,10 +356,12 @@ class ListTicket(NamedTuple):
 
 
 def _row_columns(agent: Agent) -> tuple[list[str], dict[str, Any]]:
-    first_address = Identity.objects.filter(customer_id=OuterRef("customer_id")).order_by("pk").values("value")[:1]
+    first = Identity.objects.filter(customer_id=OuterRef("customer_id")).order_by("pk")
+    first_address, first_kind = first.values("value")[:1], first.values("kind")[:1]
     annotations: dict[str, Any] = {
         # CASE is evaluated lazily: the subquery runs only for the rare customer without a name.
         "customer_address": Case(When(customer__display_name="", then=Subquery(first_address)), default=None),
+        "customer_address_kind": Case(When(customer__display_name="", then=Subquery(first_kind)), default=None),
         "has_draft": Exists(Draft.objects.filter(agent_id=agent.pk, ticket_id=OuterRef("pk"))),
         "failed_delivery": Exists(
             Message.objects.filter(ticket_id=OuterRef("pk"), delivery_status=DeliveryStatus.FAILED)
@@ -377,6 +381,7 @@ def _row_columns(agent: Agent) -> tuple[list[str], dict[str, Any]]:
         "customer_id",
         "customer__display_name",
         "customer_address",
+        "customer_address_kind",
         "assignee__user__first_name",
         "assignee__user__last_name",
         "assignee__user__username",

@@ -34,6 +34,7 @@ from hub.models import (
 )
 from hub.models.teams import ASSIGNABLE
 from hub.replies import reply_route
+from hub.text import ATTACHMENT_MARK
 
 
 def channel_label(key: str) -> str:
@@ -79,6 +80,7 @@ def rows_html(page: inbox.Page, view_key: str, open_id: int | None, query: str =
     no_subject = escape(_("(no subject)"))
     note_prefix = f'<b class="prefix">{escape(_("Note:"))}</b> '
     you_prefix = f'<b class="prefix">{escape(_("You:"))}</b> '
+    attachment_prefix = f'<b class="prefix">{escape(_("Attachment:"))}</b> '
     draft_label = escape(_("Draft"))
     draft = (
         f'<span class="row-draft" title="{draft_label}"><svg class="icon" aria-hidden="true">'
@@ -109,6 +111,9 @@ def rows_html(page: inbox.Page, view_key: str, open_id: int | None, query: str =
             prefix = you_prefix
         else:
             prefix = ""
+        preview = escape(t.last_message_preview)
+        if preview.startswith(ATTACHMENT_MARK):  # only files: named after a word, not an emoji
+            prefix, preview = prefix + attachment_prefix, preview.removeprefix(ATTACHMENT_MARK)
         priority = t.priority
         status = t.status
         name = t.assignee_name
@@ -143,7 +148,7 @@ def rows_html(page: inbox.Page, view_key: str, open_id: int | None, query: str =
             f"    </span>\n"
             f'    <span class="row-subject"><span class="row-number">#{pk}</span> {subject}</span>\n'
             f'    <span class="row-bottom">\n'
-            f'      <span class="row-preview">{prefix}{escape(t.last_message_preview)}</span>\n'
+            f'      <span class="row-preview">{prefix}{preview}</span>\n'
             f"      {draft if t.has_draft else ''}\n"
             f"      {undelivered if t.failed_delivery else ''}\n"
             f"      {sla_chip}\n"

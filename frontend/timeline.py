@@ -22,6 +22,8 @@ from django.utils.timezone import localtime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from frontend.customer_label import customer_label
+from frontend.mail_quote import html_without_quote
 from hub.adapters import UnknownChannel, get_adapter
 from hub.bodies import Body, body_of, with_heads
 from hub.models import (
@@ -235,7 +237,7 @@ class Item:
         return Meta(
             icon=ICONS.get(m.channel, "chat"),
             channel=_label(m.channel),
-            sender=sender or self.customer or str(m.ticket.customer),
+            sender=sender or self.customer or customer_label(m.ticket.customer),
             iso=local.isoformat(),
             title=formats.localize(local),
             short=formats.date_format(local, "SHORT_DATETIME_FORMAT"),
@@ -322,7 +324,8 @@ class Item:
     @property
     def email_doc(self) -> str:
         assert self.message is not None
-        return mail_document(self.message, self.body.html.shown)
+        # The quoted history shows once, behind "…" (the card's ``quoted`` details), not in the frame too.
+        return mail_document(self.message, html_without_quote(self.body.html.shown, self.body.quoted_text.shown))
 
 
 def _status_label(value: str) -> str:
@@ -481,7 +484,7 @@ def items(
         e.data.get("assignee_id") for e in event_list if e.kind == EventKind.ASSIGNED and e.data.get("assignee_id")
     }
     names = {a.pk: a.name for a in Agent.objects.filter(pk__in=agent_ids).select_related("user")} if agent_ids else {}
-    customer, fresh = str(ticket.customer), before_message is not None
+    customer, fresh = customer_label(ticket.customer), before_message is not None
     result = Items(Item("message", m.created_at, message=m, customer=customer, fresh=fresh) for m in message_list)
     result += [Item("event", e.created_at, event=e, text=describe(e, names)) for e in event_list]
     result.sort(key=lambda i: (i.at, 0 if i.kind == "event" else 1))
@@ -536,7 +539,7 @@ def chat_pane(ticket: Ticket) -> ChatPane | None:
         reason = _("The chat is solved.")
     return ChatPane(
         live=session.live and not reason,
-        visitor=session.visitor_name or ticket.customer.display_name or _("Visitor"),
+        visitor=session.visitor_name or customer_label(ticket.customer),
         visitor_read_seq=session.visitor_read_seq,
         reason=reason,
     )

@@ -41,3 +41,13 @@ def title(value: str, length: int = 60) -> str:
 def preview(value: str, length: int) -> str:
     flat = _SPACE.sub(" ", clean_text(value)).strip()
     return flat if len(flat) <= length else flat[: length - 1].rstrip() + "…"
+
+
+# Marks a preview that names a message's attachments because it has no text; the agents' list
+# shows the mark as the word "Attachment:" in their language (frontend/regions.py).
+ATTACHMENT_MARK = "📎 "
+
+
+def attachment_preview(filenames: list[str]) -> str:
+    """ "📎 rechnung.pdf, foto.jpg": the list row's preview of a message that is only attachments."""
+    return preview(ATTACHMENT_MARK + ", ".join(clean_filename(name) or "attachment" for name in filenames), 200)

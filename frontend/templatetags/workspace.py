@@ -9,8 +9,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from frontend.customer_label import customer_label, identity_label
 from frontend.regions import channel_label
-from hub.models import Customer, Direction, MessageKind, Ticket, TicketStatus
+from hub.models import Customer, Direction, Identity, MessageKind, Ticket, TicketStatus
 
 register = template.Library()
 
@@ -49,13 +50,14 @@ def relative_time(value: datetime, now: datetime, dates: dict[date, str] | None 
     return shown
 
 
-@register.filter
-def customer_label(customer: Customer) -> str:
-    """The customer's name, else their first address (identities are prefetched by the list)."""
-    if customer.display_name:
-        return customer.display_name
-    identities = sorted(customer.identities.all(), key=lambda i: i.pk)
-    return identities[0].value if identities else str(customer)
+@register.filter(name="customer_label")
+def customer_label_filter(customer: Customer) -> str:
+    return customer_label(customer)
+
+
+@register.filter(name="identity_label")
+def identity_label_filter(identity: Identity) -> str:
+    return identity_label(identity.kind, identity.value)
 
 
 @register.filter

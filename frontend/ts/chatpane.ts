@@ -261,17 +261,23 @@ class ChatPane {
     // Already told (announced) through the pane: the timeline must not say it again.
     item.dataset.fresh = "";
     if (hubId !== null) item.dataset.hubId = String(hubId);
-    const body = document.createElement("div");
-    body.className = "bubble-body";
-    body.textContent = message.text;
-    item.appendChild(body);
+    // A message that is only a file shows the file, not an empty bubble above it.
+    if (message.text) {
+      const body = document.createElement("div");
+      body.className = "bubble-body";
+      body.textContent = message.text;
+      item.appendChild(body);
+    }
     if (message.attachment && message.attachment.url.startsWith("/")) {
+      const files = document.createElement("ul");
+      files.className = "attachments";
       const link = document.createElement("a");
       link.href = message.attachment.url;
       link.target = "_blank";
       link.rel = "noopener";
       link.textContent = message.attachment.name;
-      item.appendChild(link);
+      files.appendChild(document.createElement("li")).appendChild(link);
+      item.appendChild(files);
     }
     const name = incoming ? this.strings.visitor : (message.agent?.name ?? "");
     item.appendChild(this.meta(name, shortTime(message.at), incoming ? "" : this.strings.sent));
@@ -478,6 +484,11 @@ class ChatPane {
     if (text) text.disabled = true;
     this.root.querySelectorAll<HTMLElement>("[data-when-ended]").forEach((el) => (el.hidden = false));
     this.root.querySelectorAll<HTMLElement>("[data-when-live]").forEach((el) => (el.hidden = true));
+    // The composer no longer sends the agent to a chat that is over (nor in red).
+    document.querySelectorAll<HTMLElement>("#composer [data-live-chat]").forEach((el) => {
+      el.textContent = reason;
+      el.classList.replace("unusable", "muted");
+    });
   }
 
   checkTicketStatus(): void {

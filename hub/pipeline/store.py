@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from hub.adapters import InboundAttachment, Interaction, UnknownChannel, get_adapter
 from hub.models import Attachment, Customer, Direction, InboundEvent, Message, Ticket, TicketStatus
-from hub.text import clean_filename, clean_text, preview, title
+from hub.text import attachment_preview, clean_filename, clean_text, preview, title
 
 REOPENING = (TicketStatus.PENDING, TicketStatus.SOLVED, TicketStatus.ON_HOLD)
 
@@ -97,6 +97,8 @@ def take_message(ticket: Ticket, message: Message, interaction: Interaction) -> 
     A person writing again reopens a pending or solved ticket; an auto-reply does not.
     """
     fields = touched_fields(ticket, message)
+    if not ticket.last_message_preview and interaction.attachments:
+        ticket.last_message_preview = attachment_preview([a.filename for a in interaction.attachments])
     if interaction.automatic or ticket.status not in REOPENING:
         return fields, None
     previous = ticket.status
