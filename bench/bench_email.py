@@ -18,8 +18,9 @@ medians and their ratio; ``BENCH_FRONTDOOR=false`` leaves the front doors out.
 Environment: ``BENCH_EMAIL_MAILS`` (3000), ``BENCH_EMAIL_REPLIES`` (2000), ``BENCH_EMAIL_PACED``
 (1000), ``BENCH_EMAIL_RATE`` (50), ``BENCH_EMAIL_FEEDERS`` (threads handing mail to receive() in
 the unpaced phases, 4), ``BENCH_EMAIL_TIMEOUT`` (seconds a phase may take, 240),
-``BENCH_EMAIL_REDIS_URL`` (default ``REDIS_URL``, else the local Redis; pub/sub and queue names
-are private to the run).
+``BENCH_EMAIL_DOOR`` (``receive``: handed to the pipeline in-process; ``webhook``: POSTed to the
+inbound webhook through Django's request handling in the driver), ``BENCH_EMAIL_REDIS_URL``
+(default ``REDIS_URL``, else the local Redis; pub/sub and queue names are private to the run).
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,13 +69,18 @@ def _p95(values: list[float]) -> float:
 
 
 class Bench:
-    def __init__(self, queue: str, timeout: float, feeders: int = 1) -> None:
+    def __init__(self, queue: str, timeout: float, feeders: int = 1, door: str = "receive") -> None:
         from channels_email.models import Mailbox
         from hub.models import Team
 
         self.queue = queue
         self.timeout = timeout
         self.feeders = feeders
+        # "receive": handed to the pipeline in-process (the worker stage alone); "webhook": POSTed
+        # to the inbound webhook through Django's whole request handling, as the phone benchmark
+        # posts its texts, so the two compare.
+        self.door = door
+        self.token = ""
         team = Team.objects.filter(slug="support").first()
         self.mailbox, _ = Mailbox.objects.get_or_create(
             address="support@hub.example", defaults={"name": "Support", "default_team": team}
@@ -154,16 +160,42 @@ class Bench:
     def _feed_one(self, mails: list[bytes], per_second: float | None, started: float) -> list[int]:
         from channels_email.inbound import accept
 
+        post = self._poster() if self.door == "webhook" else None
         ids: list[int] = []
         for n, raw in enumerate(mails):
             if per_second:
                 delay = started + n / per_second - time.monotonic()
                 if delay > 0:
                     time.sleep(delay)
+            if post is not None:
+                event_id = post(raw)
+                if event_id is not None:
+                    ids.append(event_id)
+                continue
             event, created = accept(raw, mailbox=self.mailbox, source="bench")
             if created:
                 ids.append(event.pk)
         return ids
+
+    def _poster(self) -> Callable[[bytes], int | None]:
+        """POST one mail to the inbound webhook: the new receipt's id (None for a duplicate)."""
+        from django.test import Client
+
+        from channels_email.settings_actions import do_rotate_inbound_token
+
+        if not self.token:
+            self.token = do_rotate_inbound_token(None, self.mailbox)
+        client, auth = Client(), f"Bearer {self.token}"
+
+        def post(raw: bytes) -> int | None:
+            response = client.post(
+                "/api/v1/channels/email/inbound", raw, content_type="message/rfc822", HTTP_AUTHORIZATION=auth
+            )
+            if response.status_code not in (200, 202):
+                raise RuntimeError(f"the inbound webhook answered {response.status_code}: {response.content[:200]!r}")
+            return int(response.json()["event"]) if response.status_code == 202 else None
+
+        return post
 
     def wait(self, ids: list[int]) -> bool:
         from hub.models import InboundEvent
@@ -269,6 +301,7 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=float(os.environ.get("BENCH_EMAIL_RATE", "50")))
     parser.add_argument("--feeders", type=int, default=int(os.environ.get("BENCH_EMAIL_FEEDERS", "4")))
     parser.add_argument("--timeout", type=float, default=float(os.environ.get("BENCH_EMAIL_TIMEOUT", "240")))
+    parser.add_argument("--door", choices=["receive", "webhook"], default=os.environ.get("BENCH_EMAIL_DOOR", "receive"))
     parser.add_argument("--seed", type=int, default=20250303)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
@@ -306,7 +339,7 @@ def main() -> int:
     # A drain flagged as pending by an earlier run (its queue gone with it) would hold back the
     # receipts of this one until the flag expires.
     drain.forget()
-    bench = Bench(queue, args.timeout, args.feeders)
+    bench = Bench(queue, args.timeout, args.feeders, args.door)
     phases: list[Phase] = []
     started = time.monotonic()
     try:

@@ -58,10 +58,14 @@ def accept_text(
         payload["media"] = [
             {"filename": m.filename, "content_type": m.content_type, "size": len(m.content)} for m in media
         ]
+    external_id = numbers.external_id(provider, text.message_sid)
+    raw = pack(media) if media else None
+    if not keyword:
+        # An ordinary text is one statement: no transaction around it (its BEGIN and COMMIT were
+        # two of a webhook's five round trips).
+        return receive(SMS_KEY, external_id, payload, raw=raw)
     with transaction.atomic():
-        event, created = receive(
-            SMS_KEY, numbers.external_id(provider, text.message_sid), payload, raw=pack(media) if media else None
-        )
+        event, created = receive(SMS_KEY, external_id, payload, raw=raw)
         if created:
             optout.apply(sender, text.text, text.message_sid)
     return event, created
