@@ -22,7 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from hub.access import team_ids
-from hub.models import Agent, Priority, SavedView, SlaState, Team, Ticket, TicketStatus
+from hub.actions.saved_views import may_manage
+from hub.models import Agent, Priority, SlaState, Team, Ticket, TicketStatus
 from hub.models.teams import ASSIGNABLE
 from hub.search.query import channel_value, date_value, status_value
 
@@ -257,13 +258,5 @@ def bar(agent: Agent, view: Any, filters: Filters, sort: str, list_url: str) -> 
         # Saving: personal for everyone who may change things; shared with a team by admins and leads.
         "can_save": agent.can_change,
         "share_teams": team_list if agent.sees_everything and agent.can_change else [],
-        "can_manage": view.saved is not None and may_manage_saved(agent, view.saved),
+        "can_manage": view.saved is not None and may_manage(agent, view.saved),
     }
-
-
-def may_manage_saved(agent: Agent, saved: SavedView) -> bool:
-    """Whether ``agent`` may rename or delete ``saved``: their own personal view, or, for admins
-    and leads, a shared one."""
-    if saved.team_id is None:
-        return saved.owner_id == agent.pk
-    return agent.sees_everything and agent.can_change

@@ -49,6 +49,8 @@ def register_core_sections() -> None:
             _("Saved answers agents insert with / or :: in the composer, in German and English.")),
         _section("macros", _("Macros"), area.CONTENT, "macros", "list", 20, EDIT,
             _("Status, priority, team, assignee, tags, snooze and a reply, applied to a ticket in one step.")),
+        _section("shared-views", _("Shared views"), area.CONTENT, "shared_views", "users", 30, EDIT,
+            _("Inbox views with filters and an order, shared with a team's members.")),
         _section("external-lookup", _("External lookup"), area.INTEGRATIONS, "lookup", "key", 50, NONE,
             _("Your CRM or shop asked about each customer who writes; its answer beside the ticket.")),
         _section("api-tokens", _("API tokens"), area.INTEGRATIONS, "tokens", "key", 10, NONE,

@@ -111,3 +111,31 @@ def test_the_navigation_caps_a_saved_views_count_and_costs_constant_queries(
         html = client.get("/agent/v/mine/").content.decode()
 
     assert ">4+</span>" in html
+
+
+def test_a_lead_renames_and_deletes_a_shared_view_in_the_settings(team: Team, client_for) -> None:
+    lead = AgentFactory.create(role=Role.LEAD)
+    saved = do_save_view(lead, "Dringend", "all", "priority=4", team)
+    personal = do_save_view(lead, "Nur meins", "mine", "")
+    client = client_for(lead)
+
+    page = client.get("/agent/settings/shared-views/").content.decode()
+    client.post(f"/agent/settings/shared-views/{saved.pk}/rename/", {"name": "Sehr dringend"})
+    renamed = SavedView.objects.get(pk=saved.pk).name
+    client.post(f"/agent/settings/shared-views/{saved.pk}/delete/")
+
+    assert "Dringend" in page and "Support" in page and "priority=4" in page
+    assert f'<tr data-view="s{saved.pk}">' in page and f'<tr data-view="s{personal.pk}">' not in page
+    assert renamed == "Sehr dringend"
+    assert not SavedView.objects.filter(team__isnull=False).exists()
+
+
+def test_an_agent_cannot_open_the_shared_views_settings(agent: Agent, team: Team, client_for) -> None:
+    lead = AgentFactory.create(role=Role.LEAD)
+    saved = do_save_view(lead, "Dringend", "all", "priority=4", team)
+    client = client_for(agent)
+
+    client.post(f"/agent/settings/shared-views/{saved.pk}/delete/")
+
+    assert f'<tr data-view="s{saved.pk}">' not in client.get("/agent/settings/shared-views/").content.decode()
+    assert SavedView.objects.filter(pk=saved.pk).exists()

@@ -12,9 +12,8 @@ from django.views.decorators.http import require_POST
 
 from frontend import inbox
 from frontend.auth import agent_required
-from frontend.inbox_filters import may_manage_saved
 from frontend.views.guards import changes_allowed
-from hub.actions.saved_views import do_delete_view, do_save_view
+from hub.actions.saved_views import do_delete_view, do_save_view, may_manage
 from hub.models import Agent, Team
 
 
@@ -46,7 +45,7 @@ def delete_view(request: HttpRequest, agent: Agent, saved_id: int) -> HttpRespon
     saved = inbox.saved_views_for(agent).filter(pk=saved_id).first()
     if saved is None:
         raise Http404("no such view")
-    if not may_manage_saved(agent, saved):
+    if not may_manage(agent, saved):
         return HttpResponse(status=403)
     do_delete_view(agent, saved)
     back = inbox.VIEWS.get(saved.base)

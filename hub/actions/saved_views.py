@@ -34,12 +34,33 @@ def do_save_view(agent: Agent, name: str, base: str, query: str, team: Team | No
 
 @transaction.atomic
 def do_delete_view(agent: Agent, saved: SavedView) -> None:
-    if saved.team_id is None:
-        allowed = saved.owner_id == agent.pk and may_change(agent)
-    else:
-        allowed = agent.sees_everything and may_change(agent)
-    if not allowed:
+    if not may_manage(agent, saved):
         raise PermissionDenied("may not delete this view")
     if saved.team_id is not None:
         audit.record(agent, "saved_view.deleted", target=saved, changes={"name": saved.name})
     saved.delete()
+
+
+@transaction.atomic
+def do_rename_view(agent: Agent, saved: SavedView, name: str) -> SavedView:
+    """A new name for ``saved``, by whoever may delete it."""
+    if not may_manage(agent, saved):
+        raise PermissionDenied("may not rename this view")
+    name = " ".join(name.split())[:NAME_MAX]
+    if not name:
+        raise ValueError("a saved view needs a name")
+    if saved.team_id is not None:
+        audit.record(agent, "saved_view.renamed", target=saved, changes={"name": [saved.name, name]})
+    saved.name = name
+    saved.save(update_fields=["name"])
+    return saved
+
+
+def may_manage(agent: Agent, saved: SavedView) -> bool:
+    """Whether ``agent`` may rename or delete ``saved``: their own personal view, or, for admins
+    and leads, a shared one."""
+    if not may_change(agent):
+        return False
+    if saved.team_id is None:
+        return saved.owner_id == agent.pk
+    return agent.sees_everything
