@@ -11,6 +11,7 @@ import { applyMode, installComposer } from "./composer";
 import { LiveSocket } from "./live";
 import "./macros";
 import { installSla } from "./sla";
+import { updateTitle } from "./tabtitle";
 import { installTimeline, markTimelineSeen, scrollToEnd, sizeEmailFrames, updateSeen } from "./timeline";
 
 const LIST_SCROLL = ".rows";
@@ -37,8 +38,7 @@ function onTicketShown(socket: LiveSocket, focus: boolean): void {
   socket.follow(openTicketId());
   sayViewing();
   syncChatPane();
-  const title = byId("ticket")?.dataset.title;
-  if (title) document.title = title;
+  updateTitle();
   if (focus) byId("ticket-title")?.focus({ preventScroll: true });
 }
 
@@ -68,6 +68,7 @@ function start(): void {
       const rows = document.querySelector(`#list ${LIST_SCROLL}`);
       if (rows && detail.requestConfig?.verb === "get" && !detail.elt.closest("a")) rows.scrollTop = listScroll;
       markCurrentRow();
+      updateTitle();
     } else if (id === "ticket" || id === "workspace") {
       onTicketShown(socket, id === "ticket");
     }

@@ -77,7 +77,7 @@ def test_a_deep_link_back_and_reload_show_the_same_ticket(new_page, agent: Agent
     page.locator(f"#list .row[data-ticket-id='{second.pk}'] a").click()
     expect(page).to_have_url(re.compile(rf"/agent/v/mine/t/{second.pk}/$"))
     expect(page.locator("#ticket-title")).to_contain_text("Lieferung fehlt")
-    expect(page).to_have_title(re.compile(rf"^#{second.pk} Lieferung fehlt"))
+    expect(page).to_have_title(re.compile(rf"^\(2\) #{second.pk} Lieferung fehlt"))
     expect(page.locator(f"#list .row[data-ticket-id='{second.pk}'] a")).to_have_attribute("aria-current", "page")
     expect(page.locator("#ticket-title")).to_be_focused()
 
