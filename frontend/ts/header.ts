@@ -80,7 +80,12 @@ function restore(state: Kept): void {
   }
   // A field the server refused (the snooze time) takes the focus, so its reason is read.
   const invalid = byId(HEADER)?.querySelector<HTMLElement>("[aria-invalid=true]");
-  const target = invalid ?? ((state.focus && byId(state.focus)) || (state.fallback && byId(state.fallback)) || null);
+  // The control used, unless it went or is out of sight (a closed menu's item): then the one it names.
+  const shown = (id: string | null): HTMLElement | null => {
+    const el = id ? byId(id) : null;
+    return el && el.getClientRects().length > 0 ? el : null;
+  };
+  const target = invalid ?? shown(state.focus) ?? shown(state.fallback);
   target?.focus({ preventScroll: true });
 }
 
@@ -190,15 +195,18 @@ function showTags(names: string[], typed: string): void {
   input.removeAttribute("aria-activedescendant");
 }
 
-async function suggest(input: HTMLInputElement): Promise<void> {
-  const url = input.dataset.suggestUrl;
-  if (!url) return;
+/** Ask for the tags matching what the field holds now. A live refresh of the header may have
+ * replaced the field meanwhile (its text kept): the answer goes to whichever field is there. */
+async function suggest(): Promise<void> {
+  const input = tagInput();
+  const url = input?.dataset.suggestUrl;
+  if (!input || !url) return;
   const typed = input.value;
   const mine = ++tagRequest;
   const response = await fetch(`${url}?q=${encodeURIComponent(typed)}`, { headers: { Accept: "application/json" } });
-  if (!response.ok || mine !== tagRequest || tagInput() !== input) return;
+  if (!response.ok || mine !== tagRequest) return;
   const data = (await response.json()) as { tags: string[] };
-  showTags(data.tags, typed);
+  if (tagInput()?.value === typed && document.activeElement === tagInput()) showTags(data.tags, typed);
 }
 
 function addTag(input: HTMLInputElement, name: string): void {
@@ -221,11 +229,11 @@ function installTags(): void {
     const input = e.target as HTMLInputElement;
     if (input.id !== "tag-input") return;
     window.clearTimeout(tagTimer);
-    tagTimer = window.setTimeout(() => void suggest(input), 150);
+    tagTimer = window.setTimeout(() => void suggest(), 150);
   });
   body.addEventListener("focusin", (e) => {
     const input = e.target as HTMLInputElement;
-    if (input.id === "tag-input" && input.value) void suggest(input);
+    if (input.id === "tag-input" && input.value) void suggest();
   });
   body.addEventListener("keydown", (e) => {
     const input = e.target as HTMLInputElement;
@@ -234,7 +242,7 @@ function installTags(): void {
     if (e.key === "ArrowDown" || e.key === "ArrowUp") {
       e.preventDefault();
       if (!open) {
-        void suggest(input);
+        void suggest();
         return;
       }
       setActive(e.key === "ArrowDown" ? tagActive + 1 : tagActive < 0 ? -1 : tagActive - 1);
@@ -255,7 +263,9 @@ function installTags(): void {
     addTag(input, option.dataset.value ?? "");
   });
   body.addEventListener("focusout", (e) => {
-    if ((e.target as HTMLElement).id === "tag-input") window.setTimeout(closeTags, 100);
+    // Closed when the focus left the field, not when a refresh of the header replaced it.
+    if ((e.target as HTMLElement).id !== "tag-input") return;
+    window.setTimeout(() => document.activeElement !== tagInput() && closeTags(), 100);
   });
 }
 
@@ -286,8 +296,9 @@ function openMergeDialog(): void {
     dialog.remove();
     if (dialogOpener) byId(dialogOpener)?.focus();
   });
-  dialog.addEventListener("htmx:afterRequest", (e) => {
-    if ((e as CustomEvent<HtmxRequestDetail>).detail.successful) {
+  // Closed once the merge is answered: the answer's HX-Location then shows the ticket merged into.
+  dialog.addEventListener("htmx:beforeOnLoad", (e) => {
+    if ((e as CustomEvent<HtmxRequestDetail>).detail.xhr.status < 400) {
       dialogOpener = null;
       dialog.close();
     }

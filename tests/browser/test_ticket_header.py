@@ -1,0 +1,134 @@
+"""The ticket header in a real browser: tags by keyboard (pick an existing one, create a new
+one), snoozing, focus kept on the control used and the change announced, arrow keys that do not
+save in-between values, and merging into another ticket after a confirm dialog."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from hub.models import Agent, EventKind, Message, Priority, Tag, Team, Ticket, TicketEvent, TicketStatus
+from hub.tests.factories import MessageFactory, TicketFactory
+from tests.browser.axe import assert_accessible
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _open(new_page, agent: Agent, ticket: Ticket) -> Page:
+    page: Page = new_page(agent)
+    page.goto(f"/agent/v/mine/t/{ticket.pk}/")
+    return page
+
+
+def test_an_agent_adds_an_existing_tag_and_creates_a_new_one_by_keyboard(new_page, agent: Agent, team: Team) -> None:
+    Tag.objects.create(name="rechnung")
+    Tag.objects.create(name="retoure")
+    ticket = TicketFactory.create(team=team, assignee=agent, status=TicketStatus.OPEN)
+    page = _open(new_page, agent, ticket)
+    combo = page.get_by_role("combobox", name="Tag hinzufügen")
+    listbox = page.get_by_role("listbox", name="Tags")
+
+    combo.focus()
+    combo.press_sequentially("rech")
+    expect(listbox.get_by_role("option")).to_have_text(["rechnung", "Tag „rech“ anlegen"])
+    expect(combo).to_have_attribute("aria-expanded", "true")
+    combo.press("ArrowDown")
+    expect(combo).to_have_attribute("aria-activedescendant", "tag-opt-0")
+    combo.press("Enter")
+
+    tags = page.locator("#ticket-header .tag-list")
+    expect(tags.locator(".chip-tag bdi")).to_have_text(["rechnung"])
+    expect(page.locator("#announcer")).to_have_text("Tag „rechnung“ hinzugefügt")
+    expect(page.get_by_role("combobox", name="Tag hinzufügen")).to_be_focused()
+
+    combo = page.get_by_role("combobox", name="Tag hinzufügen")
+    combo.press_sequentially("Eilt sehr")
+    expect(listbox.get_by_role("option")).to_have_text(["Tag „eilt sehr“ anlegen"])
+    combo.press("Enter")
+
+    expect(tags.locator(".chip-tag bdi")).to_have_text(["eilt sehr", "rechnung"])
+    expect(page.get_by_role("combobox", name="Tag hinzufügen")).to_be_focused()
+    expect(page.get_by_role("combobox", name="Tag hinzufügen")).to_have_value("")
+    page.get_by_role("button", name="Tag rechnung entfernen").click()
+    expect(tags.locator(".chip-tag bdi")).to_have_text(["eilt sehr"])
+    expect(page.locator("#announcer")).to_have_text("Tag „rechnung“ entfernt")
+    assert list(Ticket.objects.get(pk=ticket.pk).tags.values_list("name", flat=True)) == ["eilt sehr"]
+    assert_accessible(page, ["#ticket-header"])
+
+
+def test_focus_stays_on_the_status_control_after_a_change_and_the_change_is_announced(
+    new_page, agent: Agent, team: Team
+) -> None:
+    ticket = TicketFactory.create(team=team, assignee=agent, status=TicketStatus.OPEN)
+    page = _open(new_page, agent, ticket)
+    status = page.locator("#ctl-status")
+
+    status.focus()
+    status.select_option("pending")
+
+    expect(page.locator("#ticket-header .chip.status-pending")).to_be_visible()
+    expect(page.locator("#announcer")).to_have_text("Status: Wartend")
+    expect(page.locator("#ctl-status")).to_be_focused()
+    assert Ticket.objects.get(pk=ticket.pk).status == TicketStatus.PENDING
+
+
+def test_arrow_keys_in_a_closed_select_save_only_the_value_committed_with_enter(
+    new_page, agent: Agent, team: Team
+) -> None:
+    ticket = TicketFactory.create(team=team, assignee=agent, status=TicketStatus.OPEN, priority=Priority.LOW)
+    page = _open(new_page, agent, ticket)
+    priority = page.locator("#ctl-priority")
+
+    priority.focus()
+    priority.press("ArrowDown")
+    priority.press("ArrowDown")
+    priority.press("ArrowDown")
+    expect(priority).to_have_value(str(Priority.URGENT.value))
+    page.wait_for_timeout(300)
+    assert not TicketEvent.objects.filter(ticket=ticket, kind=EventKind.PRIORITY).exists()
+    priority.press("Enter")
+
+    expect(page.locator("#announcer")).to_have_text("Priorität: Dringend")
+    expect(page.locator("#ctl-priority")).to_be_focused()
+    changes = TicketEvent.objects.filter(ticket=ticket, kind=EventKind.PRIORITY)
+    assert [e.data["priority"] for e in changes] == [Priority.URGENT]
+
+
+def test_an_agent_snoozes_a_ticket_until_tomorrow_morning(new_page, agent: Agent, team: Team) -> None:
+    ticket = TicketFactory.create(team=team, assignee=agent, status=TicketStatus.OPEN)
+    page = _open(new_page, agent, ticket)
+
+    page.get_by_text("Zurückstellen ▾").click()
+    page.get_by_role("button", name=re.compile("^Morgen früh")).click()
+
+    expect(page.locator("#ticket-header .chip-snoozed")).to_contain_text("Zurückgestellt bis")
+    expect(page.locator("#announcer")).to_contain_text("Zurückgestellt bis")
+    expect(page.locator("#snooze-toggle")).to_be_focused()
+    assert Ticket.objects.get(pk=ticket.pk).status == TicketStatus.PENDING
+
+
+def test_an_agent_merges_a_ticket_into_another_after_confirming_what_moves(new_page, agent: Agent, team: Team) -> None:
+    source = TicketFactory.create(team=team, assignee=agent, subject="Nochmal wegen Paket", status=TicketStatus.OPEN)
+    target = TicketFactory.create(team=team, assignee=agent, subject="Paket 4711 fehlt", status=TicketStatus.OPEN)
+    MessageFactory.create(ticket=source, text="Ist es schon da?")
+    MessageFactory.create(ticket=target, text="Mein Paket fehlt")
+    page = _open(new_page, agent, source)
+
+    page.get_by_text("Verknüpfen oder zusammenführen ▾").click()
+    page.get_by_label("Ticket nach Nummer oder Betreff suchen").fill("4711")
+    page.get_by_role("button", name=f"In Ticket #{target.pk} zusammenführen…").click()
+
+    dialog = page.get_by_role("dialog", name=f"#{source.pk} in #{target.pk} zusammenführen?")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("1 Nachricht wird nach")
+    expect(dialog.get_by_role("button", name="Abbrechen")).to_be_focused()
+    dialog.get_by_role("button", name="Zusammenführen").click()
+
+    expect(dialog).to_have_count(0)
+    expect(page.locator("#ticket-title")).to_contain_text(f"#{target.pk}")
+    expect(page.locator("#announcer")).to_have_text(f"Ticket #{source.pk} in #{target.pk} zusammengeführt")
+    expect(page.locator("#timeline")).to_contain_text("Ist es schon da?")
+    assert Ticket.objects.get(pk=source.pk).status == TicketStatus.CLOSED
+    assert Message.objects.filter(ticket=target).count() == 2
