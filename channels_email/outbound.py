@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from channels_email.models import Mailbox, Security
 from channels_email.sanitize import sanitize_html
-from channels_email.thread_signals import outbound_message_id, reply_subject
+from channels_email.thread_signals import normalize_subject, outbound_message_id, reply_subject, with_token
 from hub.adapters import DeliveryResult
 from hub.models import Direction, Identity, IdentityKind, Message, Ticket
 
@@ -104,6 +104,8 @@ def build(message: Message, mailbox: Mailbox, to: list[str]) -> tuple[EmailMulti
     in_reply_to, references = references_for(ticket, message)
     automatic = message.metadata.get("automatic", "")
     subject = message.metadata.get("subject") or reply_subject(message.subject or ticket.subject, ticket.pk)
+    if message.metadata.get("opens_conversation") and not in_reply_to:  # an agent wrote first: no "Re:"
+        subject = with_token(normalize_subject(message.subject or ticket.subject), ticket.pk)
     headers = {"Message-ID": message_id, "Reply-To": mailbox.address}
     if in_reply_to:
         headers["In-Reply-To"] = in_reply_to

@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 from hub.api.macros import ApplyToTicketView, MacroViewSet
 from hub.api.views.attachments import AttachmentDownloadView
 from hub.api.views.calendars import BusinessCalendarViewSet
+from hub.api.views.contacts import OrganizationViewSet
 from hub.api.views.customers import CustomerViewSet, MergeViewSet
 from hub.api.views.people import AgentViewSet, TeamViewSet
 from hub.api.views.presence import PresenceView
@@ -17,6 +18,7 @@ router = SimpleRouter()
 router.register("tickets", TicketViewSet, basename="ticket")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("merges", MergeViewSet, basename="merge")
+router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("teams", TeamViewSet, basename="team")
 router.register("agents", AgentViewSet, basename="agent")
 # The path the routing issue names; a slash, not a dash: rules are one part of routing.

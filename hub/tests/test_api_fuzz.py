@@ -77,7 +77,8 @@ def token(db: None) -> str:
 # The operations of hub.api's views and of the channels' endpoints under /api/v1/ (phone
 # numbers), which document their errors (hub.api.schema).
 HUB_API = (
-    r"^/api/v1/(tickets|customers|merges|teams|agents|attachments|calendars|sla-policies|routing/rules|presence"
+    r"^/api/v1/(tickets|customers|organizations|merges|teams|agents|attachments|calendars|sla-policies|routing/rules"
+    r"|presence"
     r"|phone-numbers)/"
 )
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application).include(path_regex=HUB_API)
@@ -108,6 +109,17 @@ SEMANTIC_BODIES |= {
     ("POST", "/api/v1/phone-numbers/"),
     ("PUT", "/api/v1/phone-numbers/{id}/"),
     ("PATCH", "/api/v1/phone-numbers/{id}/"),
+}
+
+# A new conversation names a team that exists and the agent's, a channel that can reach the customer;
+# an identity is a real address or number nobody else has; an organization's contract is a policy
+# that exists: schema-valid bodies may be refused with a 400.
+SEMANTIC_BODIES |= {
+    ("POST", "/api/v1/tickets/"),
+    ("POST", "/api/v1/organizations/"),
+    ("PATCH", "/api/v1/organizations/{id}/"),
+    ("POST", "/api/v1/customers/"),
+    ("POST", "/api/v1/customers/{id}/identities/"),
 }
 
 

@@ -55,6 +55,9 @@ class CustomerUpdateSerializer(serializers.Serializer[Customer]):
     timezone = serializers.CharField(max_length=64, allow_blank=True, required=False)
     segment = serializers.CharField(max_length=40, allow_blank=True, required=False)
     vip = serializers.BooleanField(required=False)
+    organization = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(), allow_null=True, required=False, help_text="null: in none."
+    )
     attributes = serializers.DictField(
         required=False,
         help_text=(

@@ -14,6 +14,7 @@ from rest_framework.serializers import BaseSerializer
 
 from hub.access import visible_customers, visible_tickets
 from hub.actions import do_merge_customers, do_undo_merge, do_update_customer
+from hub.actions.contacts import do_set_customer_organization, reachable_customers
 from hub.actions.customers import MergeError, MergeNotAllowed
 from hub.api.filters import CustomerFilter
 from hub.api.pagination import NewestFirst
@@ -27,6 +28,7 @@ from hub.api.serializers.customers import (
 )
 from hub.api.serializers.messages import ErrorSerializer
 from hub.api.views.base import agent, schema_only
+from hub.api.views.contacts import CustomerContactsMixin
 from hub.models import Agent, Customer, CustomerMerge, Direction, Message, MessageKind
 
 CROSS_TEAM = "It would move tickets of teams the agent cannot see: leads and admins decide those."
@@ -58,7 +60,7 @@ def timeline(customer: Customer, viewer: Agent) -> dict[str, Any]:
     list=extend_schema(summary="Customers the agent may see; search by name or identity"),
     retrieve=extend_schema(summary="One customer with identities and cross-channel timeline"),
 )
-class CustomerViewSet(viewsets.ReadOnlyModelViewSet[Customer]):
+class CustomerViewSet(CustomerContactsMixin, viewsets.ReadOnlyModelViewSet[Customer]):
     schema = HubAutoSchema()
     lookup_value_regex = LOOKUP
     filterset_class = CustomerFilter
@@ -67,7 +69,9 @@ class CustomerViewSet(viewsets.ReadOnlyModelViewSet[Customer]):
     def get_queryset(self) -> QuerySet[Customer]:
         if schema_only(self):
             return Customer.objects.none()
-        customers = visible_customers(agent(self.request))
+        # One customer by id: also those without any ticket yet (``reachable_customers``).
+        me = agent(self.request)
+        customers = visible_customers(me) if self.action == "list" else reachable_customers(me)
         if self.action == "list":
             # A merged customer is an empty shell; its identities and tickets live on the target.
             customers = customers.filter(merged_into__isnull=True)
@@ -82,7 +86,7 @@ class CustomerViewSet(viewsets.ReadOnlyModelViewSet[Customer]):
         return Response(CustomerDetailSerializer(customer, context=context).data)
 
     @extend_schema(
-        summary="Change a customer's name, language, segment, VIP flag or custom attributes",
+        summary="Change a customer's name, organization, language, segment, VIP flag or custom attributes",
         request=CustomerUpdateSerializer,
         responses={200: CustomerSerializer},
     )
@@ -90,8 +94,11 @@ class CustomerViewSet(viewsets.ReadOnlyModelViewSet[Customer]):
         customer = self.get_object()
         body = CustomerUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        changes = dict(body.validated_data)
+        if "organization" in changes:
+            do_set_customer_organization(customer, changes.pop("organization"), actor=agent(request))
         try:
-            changed = do_update_customer(customer, actor=agent(request), changes=dict(body.validated_data))
+            changed = do_update_customer(customer, actor=agent(request), changes=changes)
         except ValueError as exc:  # attributes that together pass a limit
             return Response({"attributes": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
         return Response(CustomerSerializer(changed, context=self.get_serializer_context()).data)

@@ -58,6 +58,7 @@ from hub.api.serializers.messages import (
 )
 from hub.api.serializers.tickets import LIST_COLUMNS, TicketDetailSerializer, TicketSerializer, Window, ticket_rows
 from hub.api.views.base import agent, schema_only
+from hub.api.views.ticket_create import TicketCreateMixin
 from hub.bodies import with_heads
 from hub.models import Message, Tag, Ticket, TicketEvent
 from hub.replies import reply_route
@@ -107,7 +108,7 @@ def _fresh(ticket: Ticket) -> Ticket:
         "`messages_next` and `events_next` page on to older ones.",
     ),
 )
-class TicketViewSet(viewsets.ReadOnlyModelViewSet[Ticket]):
+class TicketViewSet(TicketCreateMixin, viewsets.ReadOnlyModelViewSet[Ticket]):
     schema = HubAutoSchema()
     lookup_value_regex = LOOKUP
     filterset_class = TicketFilter
