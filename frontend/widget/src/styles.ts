@@ -41,4 +41,12 @@ textarea{resize:none;height:42px}
 .stars input:checked+span{background:${colour};color:#fff}
 .stars input:focus-visible+span{outline:3px solid #f5a623}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+.ico{display:grid;place-items:center}
+.ico svg{width:20px;height:20px;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round}
+@media (max-width:480px){
+.panel{position:fixed;inset:0;width:100%;height:100%;border-radius:0;box-shadow:none}
+:host([data-open]) .launcher{display:none}
+header button,.file,.send{min-width:44px;min-height:44px}
+textarea{font-size:16px}
+}
 `;

@@ -58,13 +58,19 @@ const heading = h("h2", { id: "hc-title", text: t.title });
 const logo = h("img", { class: "logo", alt: "", width: "28", height: "28", hidden: true });
 const subtitle = h("span", { class: "sub", hidden: true });
 const transcriptBtn = h("button", { type: "button", text: t.transcript, hidden: true });
-const closeBtn = h("button", { type: "button", "aria-label": t.close, text: "✕" });
+// Icons are inline SVG in the bundle: no emoji or symbol font the visitor's phone may lack.
+function icon(path: string): HTMLSpanElement {
+  const span = h("span", { class: "ico", "aria-hidden": "true" });
+  span.innerHTML = `<svg viewBox="0 0 24 24"><path d="${path}"/></svg>`; // constant paths only
+  return span;
+}
+const closeBtn = h("button", { type: "button", class: "close", "aria-label": t.close }, icon("M6 6l12 12M18 6 6 18"));
 const log = h("ol", { class: "log", role: "log", "aria-live": "polite", "aria-label": t.title });
 const typing = h("div", { class: "typing", "aria-live": "polite" });
 const notice = h("div", { class: "notice", role: "status" });
 const text = h("textarea", { "aria-label": t.message, placeholder: t.placeholder, maxlength: "5000" });
 const file = h("input", { type: "file", "aria-label": t.attach });
-const composer = h("form", { class: "composer" }, text, h("label", { class: "file", title: t.attach }, "📎", file), h("button", { class: "send", type: "submit", text: t.send }));
+const composer = h("form", { class: "composer" }, text, h("label", { class: "file", title: t.attach }, icon("M16 7v9a4 4 0 0 1-8 0V6a2.5 2.5 0 0 1 5 0v9.5a1 1 0 0 1-2 0V7"), file), h("button", { class: "send", type: "submit", text: t.send }));
 const panel = h("section", { class: "panel", id: "hc-panel", role: "dialog", "aria-labelledby": "hc-title", hidden: true },
   h("header", {}, logo, h("div", { class: "titles" }, heading, subtitle), transcriptBtn, closeBtn), notice, log, typing, composer);
 root.append(style, panel, launcher);
@@ -304,6 +310,7 @@ transcriptBtn.addEventListener("click", () => api("transcript", {}).then(() => s
 function toggle(show: boolean): void {
   open = show;
   panel.hidden = !show;
+  host.toggleAttribute("data-open", show); // a phone's full-screen panel hides the launcher
   launcher.setAttribute("aria-expanded", String(show));
   launcher.setAttribute("aria-label", show ? t.close : t.open);
   if (show) {
