@@ -26,6 +26,7 @@ from frontend import inbox_filters
 from frontend.customer_label import label_of
 from frontend.inbox_filters import NO_FILTERS, Filters
 from hub.access import team_ids, visible_tickets
+from hub.actions.saved_views import saved_views_for
 from hub.models import (
     Agent,
     DeliveryStatus,
@@ -120,13 +121,6 @@ def sort_of(view: View, value: str | None) -> str:
 
 def views_for(agent: Agent) -> list[View]:
     return [v for v in VIEWS.values() if agent.sees_everything or not v.admins_only]
-
-
-def saved_views_for(agent: Agent) -> QuerySet[SavedView]:
-    """The agent's own saved views and those shared with their teams (all shared ones for
-    admins and leads, who manage them)."""
-    shared = Q(team__isnull=False) if agent.sees_everything else Q(team_id__in=team_ids(agent))
-    return SavedView.objects.filter(Q(owner_id=agent.pk, team__isnull=True) | shared).order_by("name", "pk")
 
 
 def _saved_view(agent: Agent, saved: SavedView) -> View:

@@ -23,8 +23,9 @@ from django.utils.translation import gettext
 
 from hub.access import team_ids
 from hub.actions.saved_views import may_manage
-from hub.models import Agent, Priority, SlaState, Team, Ticket, TicketStatus
+from hub.models import Agent, Identity, Priority, SlaState, Team, Ticket, TicketStatus
 from hub.models.teams import ASSIGNABLE
+from hub.search.customers import exact_identities
 from hub.search.query import channel_value, date_value, status_value
 
 # The filters' parameters, in the order the bar shows them and a URL carries them.
@@ -137,9 +138,13 @@ def _ids_or_nobody(name: str, values: tuple[str, ...]) -> Q:
 
 
 def _customer(text: str) -> Q:
-    """Tickets of the customer with this number, or whose name holds the text."""
-    if text.isdigit() and len(text) <= 18:
-        return Q(customer_id=int(text))
+    """Tickets of the customer with this number, email address or phone number (one probe of
+    the identities' index, as the search does), or whose name holds the text."""
+    if text.startswith("#") and text[1:].isdigit() and len(text) <= 19:
+        return Q(customer_id=int(text[1:]))
+    exact = exact_identities(text)
+    if exact is not None:
+        return Q(customer_id__in=Identity.objects.filter(exact).values("customer_id"))
     return Q(customer__display_name__icontains=text)
 
 

@@ -214,3 +214,19 @@ def test_nonsense_in_a_filter_is_ignored_rather_than_failing_the_page(agent: Age
     response = client_for(agent).get("/agent/v/mine/?status=<x>&priority=99&team=abc&created_after=soon&before=zz")
 
     assert response.status_code == 200
+
+
+def test_the_customer_filter_finds_a_customer_by_email_address_or_number(agent: Agent, team: Team, client_for) -> None:
+    from hub.tests.factories import IdentityFactory
+
+    anna = CustomerFactory.create(display_name="Anna Berg")
+    IdentityFactory.create(customer=anna, kind="email", value="anna@beispiel.de")
+    TicketFactory.create(team=team, customer=anna, subject="Annas Frage")
+    TicketFactory.create(team=team, subject="Jemand anderes")
+    client = client_for(agent)
+
+    by_mail = client.get("/agent/v/teams/?customer=Anna@Beispiel.DE").content.decode()
+    by_number = client.get(f"/agent/v/teams/?customer=%23{anna.pk}").content.decode()
+
+    assert "Annas Frage" in by_mail and "Jemand anderes" not in by_mail
+    assert "Annas Frage" in by_number and "Jemand anderes" not in by_number

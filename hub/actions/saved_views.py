@@ -8,13 +8,21 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q, QuerySet
 
 from hub import audit
-from hub.access import may_change
+from hub.access import may_change, team_ids
 from hub.models import Agent, SavedView, Team
 
 NAME_MAX = 80
 QUERY_MAX = 1000
+
+
+def saved_views_for(agent: Agent) -> QuerySet[SavedView]:
+    """The agent's own saved views and those shared with their teams (all shared ones for
+    admins and leads, who manage them)."""
+    shared = Q(team__isnull=False) if agent.sees_everything else Q(team_id__in=team_ids(agent))
+    return SavedView.objects.filter(Q(owner_id=agent.pk, team__isnull=True) | shared).order_by("name", "pk")
 
 
 @transaction.atomic

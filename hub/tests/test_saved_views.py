@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from frontend import inbox
-from hub.actions.saved_views import do_delete_view, do_save_view
+from hub.actions.saved_views import do_delete_view, do_save_view, saved_views_for
 from hub.models import Agent, AuditEntry, Role, SavedView, Team
 from hub.tests.factories import AgentFactory
 
@@ -19,8 +18,8 @@ def test_an_agent_saves_a_personal_view_that_only_they_see(agent: Agent, team: T
     saved = do_save_view(agent, "  Meine   Chats ", "teams", "channel=chat&sort=created")
 
     assert saved.name == "Meine Chats" and saved.team is None
-    assert list(inbox.saved_views_for(agent)) == [saved]
-    assert list(inbox.saved_views_for(colleague)) == []
+    assert list(saved_views_for(agent)) == [saved]
+    assert list(saved_views_for(colleague)) == []
 
 
 def test_a_lead_shares_a_view_with_a_team_whose_members_see_it_and_it_is_audited(team: Team, other_team: Team) -> None:
@@ -30,8 +29,8 @@ def test_a_lead_shares_a_view_with_a_team_whose_members_see_it_and_it_is_audited
 
     saved = do_save_view(lead, "Dringend im Support", "all", "priority=4", team)
 
-    assert list(inbox.saved_views_for(member)) == [saved]
-    assert list(inbox.saved_views_for(outsider)) == []
+    assert list(saved_views_for(member)) == [saved]
+    assert list(saved_views_for(outsider)) == []
     assert AuditEntry.objects.filter(action="saved_view.shared").count() == 1
 
 
