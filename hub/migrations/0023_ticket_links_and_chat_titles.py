@@ -63,7 +63,10 @@ class Migration(migrations.Migration):
                 (
                     "other",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="links_in", to="hub.ticket"
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="links_in",
+                        to="hub.ticket",
+                        verbose_name="linked ticket",
                     ),
                 ),
                 (
@@ -74,6 +77,8 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
+                "verbose_name": "ticket link",
+                "verbose_name_plural": "ticket links",
                 "constraints": [
                     models.UniqueConstraint(fields=("ticket", "other"), name="ticketlink_unique_pair"),
                     models.CheckConstraint(

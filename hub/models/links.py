@@ -20,12 +20,16 @@ class TicketLink(models.Model):
     away (``ticket``, closed) to the one that took its messages (``other``)."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_out")
-    other = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_in")
+    other = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="links_in", verbose_name=_("linked ticket")
+    )
     kind = models.CharField(max_length=10, choices=LinkKind.choices, default=LinkKind.RELATED)
     actor = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("ticket link")
+        verbose_name_plural = _("ticket links")
         constraints = [
             models.UniqueConstraint(fields=["ticket", "other"], name="ticketlink_unique_pair"),
             models.CheckConstraint(condition=~models.Q(ticket=models.F("other")), name="ticketlink_not_itself"),
