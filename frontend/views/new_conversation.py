@@ -1,0 +1,103 @@
+"""``/agent/new/``: an agent starts a conversation (``hub.actions.outbound``, as the API does).
+
+The recipient is a customer found as the agent types (those the agent may see) or any email
+address; the channels offered are those whose adapter can start a conversation; sending
+opens the new ticket.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from frontend import htmx
+from frontend.auth import agent_required
+from frontend.regions import channel_label
+from frontend.views.guards import changes_allowed
+from hub.access import team_ids, visible_customers
+from hub.actions.contacts import reachable_customers
+from hub.actions.messages import ChannelUnavailable
+from hub.actions.outbound import Recipient, StartError, do_start_conversation, starting_channels
+from hub.identity import InvalidIdentity
+from hub.models import Agent, Customer, Team
+from hub.search.customers import search_customers
+
+MATCHES = 8
+
+
+def _teams(agent: Agent) -> QuerySet[Team]:
+    teams = Team.objects.order_by("name")
+    return teams if agent.sees_everything else teams.filter(pk__in=team_ids(agent))
+
+
+def _matches(agent: Agent, text: str) -> list[Customer]:
+    if len(text.strip()) < 2:
+        return []
+    found = search_customers(visible_customers(agent).filter(merged_into__isnull=True), text.strip())
+    return list(found.prefetch_related("identities").order_by("-pk")[:MATCHES])
+
+
+def _context(agent: Agent, values: Any, error: str = "") -> dict[str, Any]:
+    chosen = values.get("customer", "")
+    customer = None
+    if chosen.isdigit():
+        customer = reachable_customers(agent).filter(pk=int(chosen)).prefetch_related("identities").first()
+    return {
+        "values": values,
+        "error": error,
+        "chosen": customer,
+        "matches": _matches(agent, values.get("to", "")) if customer is None else [],
+        "channels": [(key, channel_label(key)) for key in starting_channels()],
+        "teams": _teams(agent),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@agent_required
+@changes_allowed
+def new_conversation(request: HttpRequest, agent: Agent) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, "frontend/new_conversation.html", _context(agent, request.GET))
+    values = request.POST
+    try:
+        ticket, _message = do_start_conversation(agent=agent, **_started(agent, values))
+    except (StartError, ChannelUnavailable, InvalidIdentity) as exc:
+        error = str(exc) if not isinstance(exc, InvalidIdentity) else _("Choose a customer or write an email address.")
+        return render(request, "frontend/new_conversation.html", _context(agent, values, error), status=400)
+    return redirect(reverse("agent_permalink", args=[ticket.pk]))
+
+
+def _started(agent: Agent, values: Any) -> dict[str, Any]:
+    """The action's arguments from the form; StartError for what the form lacks."""
+    chosen = values.get("customer", "")
+    if chosen.isdigit():
+        customer = reachable_customers(agent).filter(pk=int(chosen)).first()
+        if customer is None:
+            raise StartError(_("Choose a customer or write an email address."))
+        recipient = Recipient(customer=customer)
+    else:
+        recipient = Recipient(email=values.get("to", "").strip()[:254])
+    team = None
+    if values.get("team", "").isdigit():
+        team = Team.objects.filter(pk=int(values["team"])).first()
+    return {
+        "recipient": recipient,
+        "channel": values.get("channel", "email")[:20],
+        "subject": values.get("subject", "")[:300],
+        "text": values.get("text", "")[:100_000],
+        "team": team,
+    }
+
+
+@require_GET
+@agent_required
+def recipients(request: HttpRequest, agent: Agent) -> HttpResponse:
+    """The customers the typed text finds, to choose from (htmx, as the agent types)."""
+    context = {"matches": _matches(agent, request.GET.get("to", "")), "values": request.GET}
+    return htmx.vary(render(request, "frontend/new_conversation_matches.html", context))

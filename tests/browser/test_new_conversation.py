@@ -1,0 +1,62 @@
+"""Starting a conversation in a real browser: the rail's "Neue Unterhaltung", a customer found as
+the agent types or any address, Senden, and the new ticket open with the message in it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from hub.models import Agent, Direction, IdentityKind, Team, Ticket
+from hub.tests.factories import IdentityFactory, TicketFactory
+from tests.browser.axe import assert_accessible
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_an_agent_writes_to_a_new_address_and_sees_the_ticket_with_the_message(
+    new_page, agent: Agent, team: Team
+) -> None:
+    page = new_page(agent)
+    page.goto("/agent/v/mine/")
+
+    page.get_by_role("link", name="Neue Unterhaltung").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Neue Unterhaltung")
+    assert_accessible(page, ["#nc-main"])
+    page.get_by_label("An", exact=True).fill("nora.neu@kunde.example")
+    page.get_by_label("Betreff").fill("Ihre Rücksendung")
+    page.get_by_label("Nachricht").fill("Guten Tag, Ihre Rücksendung ist angekommen. Erstattung oder Ersatz?")
+    page.get_by_role("button", name="Senden").click()
+
+    ticket = Ticket.objects.get(subject="Ihre Rücksendung")
+    expect(page).to_have_url(re.compile(rf"/agent/v/[a-z_]+/t/{ticket.pk}/$|/agent/t/{ticket.pk}/$"))
+    expect(page.locator("#ticket-header")).to_contain_text("Ihre Rücksendung")
+    expect(page.locator("#timeline")).to_contain_text("Ihre Rücksendung ist angekommen")
+    message = ticket.messages.get()
+    assert message.direction == Direction.OUTBOUND and message.author_agent == agent
+    assert message.metadata["to"] == ["nora.neu@kunde.example"]
+    assert ticket.team == team and ticket.customer.identities.get().value == "nora.neu@kunde.example"
+
+
+def test_typing_a_name_offers_the_customer_and_the_conversation_goes_to_them(
+    new_page, agent: Agent, team: Team
+) -> None:
+    known = TicketFactory.create(team=team).customer
+    known.display_name = "Lisa Lang"
+    known.save()
+    IdentityFactory.create(customer=known, kind=IdentityKind.EMAIL, value="lisa@lang.example")
+    page = new_page(agent)
+    page.goto("/agent/new/")
+
+    page.get_by_label("An", exact=True).press_sequentially("Lisa L")
+
+    choice = page.get_by_role("radio", name=re.compile("Lisa Lang"))
+    expect(choice).to_be_visible()
+    choice.check()
+    page.get_by_label("Nachricht").fill("Hallo Lisa, kurze Rückfrage zu Ihrer Bestellung.")
+    page.get_by_role("button", name="Senden").click()
+
+    expect(page.locator("#timeline")).to_contain_text("kurze Rückfrage")
+    assert Ticket.objects.latest("pk").customer == known
