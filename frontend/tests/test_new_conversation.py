@@ -85,3 +85,13 @@ def test_a_viewer_cannot_start_one(client_for, team):
     viewer = AgentFactory.create(teams=[team], role=Role.VIEWER)
 
     assert client_for(viewer).post(URL, {"to": "x@kunde.de", "text": "Hallo"}).status_code == 403
+
+
+def test_the_form_sent_twice_starts_one_conversation(client_for, agent, team):
+    client = client_for(agent)
+    form = {"to": "nora@kunde.de", "channel": "email", "team": team.pk, "text": "Hallo!", "client_id": "form-1"}
+
+    first, second = client.post(URL, form), client.post(URL, form)
+
+    assert first["Location"] == second["Location"]
+    assert Ticket.objects.count() == 1

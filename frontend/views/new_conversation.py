@@ -7,6 +7,7 @@ opens the new ticket.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db.models import QuerySet
@@ -55,6 +56,8 @@ def _context(agent: Agent, values: Any, error: str = "") -> dict[str, Any]:
         "matches": _matches(agent, values.get("to", "")) if customer is None else [],
         "channels": [(key, channel_label(key)) for key in starting_channels()],
         "teams": _teams(agent),
+        # One conversation per form, however often it is sent (a double click, a retry).
+        "client_id": values.get("client_id") or uuid.uuid4().hex,
     }
 
 
@@ -92,6 +95,7 @@ def _started(agent: Agent, values: Any) -> dict[str, Any]:
         "subject": values.get("subject", "")[:300],
         "text": values.get("text", "")[:100_000],
         "team": team,
+        "client_id": values.get("client_id", "")[:64] or None,
     }
 
 

@@ -151,7 +151,8 @@ def do_start_conversation(
     customer's message logged by the agent on their behalf. ``internal``: an internal note
     instead, nothing sent. StartError (StartNotAllowed for another team, IdentityTaken never:
     an address someone has is theirs) when the conversation cannot be started as asked.
-    Locking: the new ticket's row, as ``do_reply`` takes it.
+    Idempotent per ``client_id`` (and agent and customer): the same key again returns the
+    conversation it started. Locking: the new ticket's row, as ``do_reply`` takes it.
     """
     if direction not in (OUT, IN):
         raise StartError(_("The direction is either out or in"))
@@ -161,6 +162,15 @@ def do_start_conversation(
     with transaction.atomic():
         team = _team(team, agent)
         customer, address = _customer(recipient, agent)
+        if client_id:
+            # The same request again (a retry, a double click): the conversation it started.
+            earlier = (
+                Message.objects.filter(ticket__customer=customer, client_id=client_id, author_agent=agent)
+                .select_related("ticket")
+                .first()
+            )
+            if earlier is not None:
+                return earlier.ticket, earlier
         kind = recipient_kind(channel)
         now = timezone.now()
         ticket = Ticket.objects.create(

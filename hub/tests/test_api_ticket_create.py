@@ -168,3 +168,14 @@ def test_a_viewer_cannot_start_a_conversation(api_for, team):
     viewer: Agent = AgentFactory.create(teams=[team], role=Role.VIEWER)
 
     assert start(api_for(viewer), customer={"email": "x@kunde.de"}).status_code == 403
+
+
+def test_the_same_client_id_again_answers_the_first_ticket_and_sends_nothing_twice(api_for, agent):
+    client = api_for(agent)
+
+    first = start(client, customer={"email": "x@kunde.de"}, client_id="k-1")
+    again = start(client, customer={"email": "x@kunde.de"}, client_id="k-1")
+
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+    assert Ticket.objects.count() == 1

@@ -168,7 +168,14 @@ class TicketCreateInput(serializers.Serializer[None]):
         help_text="The team's slug; agents only their own teams. Without it, the agent's only team.",
     )
     status = serializers.ChoiceField(choices=TicketStatus.choices, required=False, allow_null=True, default=None)
-    client_id = StrictCharField(required=False, allow_null=True, default=None, max_length=64)
+    client_id = StrictCharField(
+        required=False,
+        allow_null=True,
+        default=None,
+        max_length=64,
+        help_text="Idempotency key: the same key again (same agent and customer) answers the first ticket, "
+        "nothing is sent twice.",
+    )
 
 
 class TicketCreatedSerializer(TicketSerializer):

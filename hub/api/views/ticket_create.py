@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
@@ -44,6 +45,7 @@ class TicketCreateMixin(_Viewset):
         request=TicketCreateInput,
         responses={
             201: TicketCreatedSerializer,
+            200: OpenApiResponse(TicketCreatedSerializer, description="The same client_id again: the first ticket."),
             400: OpenApiResponse(ErrorSerializer, description="Invalid input, or the channel cannot reach them."),
             403: OpenApiResponse(ErrorSerializer, description="The team is not one of the agent's."),
             404: OpenApiResponse(ErrorSerializer, description="No such customer the agent may reach."),
@@ -65,6 +67,7 @@ class TicketCreateMixin(_Viewset):
             if team is None:
                 return Response({"team": [_("No such team.")]}, status=status.HTTP_400_BAD_REQUEST)
         first = data["message"]
+        started = timezone.now()
         try:
             ticket, message = do_start_conversation(
                 agent=me,
@@ -90,4 +93,6 @@ class TicketCreateMixin(_Viewset):
             "message": with_heads(Message.objects.filter(pk=message.pk).prefetch_related("attachments")).get(),
         }
         fresh = Ticket.objects.select_related("customer", "team", "assignee__user", "sla_policy").get(pk=ticket.pk)
-        return Response(TicketCreatedSerializer(fresh, context=context).data, status=status.HTTP_201_CREATED)
+        replay = message.created_at < started  # the same client_id again
+        code = status.HTTP_200_OK if replay else status.HTTP_201_CREATED
+        return Response(TicketCreatedSerializer(fresh, context=context).data, status=code)
