@@ -22,7 +22,7 @@ from django.http import Http404, QueryDict
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from frontend import inbox_filters
+from frontend import inbox_filters, ticket_header
 from frontend.customer_label import label_of
 from frontend.inbox_filters import NO_FILTERS, Filters
 from hub.access import team_ids, visible_tickets
@@ -336,6 +336,8 @@ class ListTicket(NamedTuple):
     sla_due_at: datetime | None
     sla_state: str
     created_at: datetime
+    # The row's tags, joined (``frontend.ticket_header.row_tags``).
+    tag_names: str | None = None
 
     @property
     def customer_label(self) -> str:
@@ -360,6 +362,7 @@ def _row_columns(agent: Agent) -> tuple[list[str], dict[str, Any]]:
         "failed_delivery": Exists(
             Message.objects.filter(ticket_id=OuterRef("pk"), delivery_status=DeliveryStatus.FAILED)
         ),
+        "tag_names": ticket_header.row_tag_names(),
     }
     columns = [
         "pk",
@@ -384,6 +387,7 @@ def _row_columns(agent: Agent) -> tuple[list[str], dict[str, Any]]:
         "sla_due_at",
         "sla_state",
         "created_at",
+        "tag_names",
     ]
     return columns, annotations
 

@@ -95,6 +95,7 @@ def rows_html(page: inbox.Page, view_key: str, open_id: int | None, query: str =
     zone = timezone.get_current_timezone()
     now = timezone.now()
     sla_chips = sla.RowChips(now)
+    tags_label = escape(_("Tags"))
     parts: list[str] = []
     for t in page.rows:
         pk = t.pk
@@ -149,6 +150,7 @@ def rows_html(page: inbox.Page, view_key: str, open_id: int | None, query: str =
             f'    <span class="row-subject"><span class="row-number">#{pk}</span> {subject}</span>\n'
             f'    <span class="row-bottom">\n'
             f'      <span class="row-preview">{prefix}{preview}</span>\n'
+            f"      {ticket_header.row_tags(t.tag_names, tags_label)}\n"
             f"      {draft if t.has_draft else ''}\n"
             f"      {undelivered if t.failed_delivery else ''}\n"
             f"      {sla_chip}\n"

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from html import escape
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Aggregate, CharField, OuterRef, Q, Subquery, Value
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -171,3 +173,34 @@ def context(ticket: Ticket, agent: Agent) -> dict[str, object]:
         "snoozed_until": snoozed_until(ticket),
         "related": related(ticket, agent),
     }
+
+
+ROW_TAGS = 3
+# Between the names of one row's tags in the list query: a character no tag name holds.
+SEPARATOR = "\x1f"
+
+
+class _Joined(Aggregate):
+    """Strings joined with a separator: ``string_agg`` on PostgreSQL, ``group_concat`` on SQLite."""
+
+    function = "STRING_AGG"
+    output_field = CharField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra)
+
+
+def row_tag_names() -> Subquery:
+    """The inbox query's column of each row's tag names (``frontend.inbox``), in the same query."""
+    of_row = Ticket.tags.through.objects.filter(ticket_id=OuterRef("pk")).values("ticket_id")
+    return Subquery(of_row.annotate(names=_Joined("tag__name", Value(SEPARATOR))).values("names")[:1])
+
+
+def row_tags(joined: str | None, label: str) -> str:
+    """A row's tags as small chips (escaped HTML): the first three by name, then "+n"."""
+    if not joined:
+        return ""
+    tags = sorted(joined.split(SEPARATOR))
+    shown = "".join(f'<span class="chip chip-tag">{escape(n)}</span>' for n in tags[:ROW_TAGS])
+    more = f'<span class="chip chip-tag">+{len(tags) - ROW_TAGS}</span>' if len(tags) > ROW_TAGS else ""
+    return f'<span class="row-tags"><span class="sr-only">{label}:</span>{shown}{more}</span>'

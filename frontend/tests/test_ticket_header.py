@@ -257,3 +257,17 @@ def test_snooze_presets_are_later_today_tomorrow_and_next_week() -> None:
     assert presets["later"] == morning.replace(hour=12, minute=0)
     assert (presets["tomorrow"].date().day, presets["tomorrow"].hour) == (3, 9)
     assert (presets["next_week"].weekday(), presets["next_week"].date().day, presets["next_week"].hour) == (0, 7, 9)
+
+
+def test_inbox_rows_show_a_tickets_tags_as_small_chips(agent: Agent, team: Team, client_for) -> None:
+    ticket = TicketFactory.create(team=team, assignee=agent, subject="Mit Tags")
+    ticket.tags.add(*(Tag.objects.create(name=n) for n in ("versand", "b<i>", "eilig", "zoll")))
+    TicketFactory.create(team=team, assignee=agent, subject="Ohne Tags")
+
+    html = client_for(agent).get("/agent/v/mine/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="list").content.decode()
+
+    row = html[html.index(f'data-ticket-id="{ticket.pk}"') :]
+    row = row[: row.index("</li>")]
+    assert '<span class="chip chip-tag">b&lt;i&gt;</span><span class="chip chip-tag">eilig</span>' in row
+    assert '<span class="chip chip-tag">versand</span><span class="chip chip-tag">+1</span>' in row
+    assert "zoll" not in row

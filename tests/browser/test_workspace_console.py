@@ -104,7 +104,7 @@ def test_saving_a_draft_warns_about_nothing(new_page, agent: Agent, team: Team) 
     page.locator("#composer-text").fill("Guten Tag, die Gutschrift ist unterwegs.")
     expect(page.locator("#composer-status")).to_contain_text("Entwurf gespeichert")
 
-    expect(page.locator("#composer-form button.send")).to_be_enabled()
+    expect(page.locator("#composer-form button[type=submit]")).to_be_enabled()
     assert heard == []
 
 
