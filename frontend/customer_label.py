@@ -5,10 +5,11 @@ only identity is the widget's key and a random visitor id, is "Visitor 4F2A" ("B
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 
-from hub.models import Customer, IdentityKind
+from hub.models import Customer, Identity, IdentityKind
 
 
 def visitor_label(chat_identity: str) -> str:
@@ -39,3 +40,15 @@ def customer_label(customer: Customer) -> str:
     identities = sorted(customer.identities.all(), key=lambda i: i.pk)
     first = identities[0] if identities else None
     return label_of("", first.kind if first else None, first.value if first else None, customer.pk)
+
+
+def labels_of(customers: Iterable[tuple[int, str]]) -> dict[int, str]:
+    """The labels of customers given as (id, name); one query reads the nameless ones' first identity."""
+    customers = list(customers)
+    nameless = [pk for pk, name in customers if not name]
+    kinds: dict[int, str] = {}
+    values: dict[int, str] = {}
+    found = Identity.objects.filter(customer_id__in=nameless).order_by("-pk") if nameless else Identity.objects.none()
+    for customer_id, kind, value in found.values_list("customer_id", "kind", "value"):
+        kinds[customer_id], values[customer_id] = kind, value  # newest first: the oldest is written last
+    return {pk: label_of(name, kinds.get(pk), values.get(pk), pk) for pk, name in customers}

@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from frontend import inbox
+from frontend.customer_label import identity_label, labels_of
 from frontend.regions import channel_label
 from hub.access import visible_customers, visible_tickets
 from hub.models import Agent, Identity, TicketStatus
@@ -114,6 +115,7 @@ def _tickets(agent: Agent, query: Query, before: str | None) -> tuple[list[Ticke
         older = inbox.encode_cursor(last["last_activity_at"], last["pk"])
         rows = rows[:TICKETS_PER_PAGE]
     marks = snippets([row["pk"] for row in rows], query)
+    labels = labels_of((row["customer_id"], row["customer_name"]) for row in rows)
     statuses = dict(TicketStatus.choices)
     hits = [
         TicketHit(
@@ -123,7 +125,7 @@ def _tickets(agent: Agent, query: Query, before: str | None) -> tuple[list[Ticke
             status_label=str(statuses.get(row["status"], row["status"])),
             channel=row["origin_channel"],
             channel_label=channel_label(row["origin_channel"]),
-            customer=row["customer_name"] or f"#{row['customer_id']}",
+            customer=labels[row["customer_id"]],
             at=row["last_activity_at"],
         )
         for row in rows
@@ -141,8 +143,8 @@ def _customers(agent: Agent, query: Query) -> list[CustomerHit]:
     rows = list(found.order_by("-pk").values_list("pk", "display_name")[:OTHERS])
     identities: dict[int, list[str]] = {}
     owned = Identity.objects.filter(customer_id__in=[row[0] for row in rows]).order_by("pk")
-    for customer_id, value in owned.values_list("customer_id", "value"):
-        identities.setdefault(customer_id, []).append(value)
+    for customer_id, kind, value in owned.values_list("customer_id", "kind", "value"):
+        identities.setdefault(customer_id, []).append(identity_label(kind, value))
     atoms = query.positive
     return [
         CustomerHit(

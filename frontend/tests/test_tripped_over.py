@@ -97,3 +97,14 @@ def test_an_html_mail_shows_its_quoted_history_once_behind_the_ellipsis(agent: A
     assert html.count("Ich habe sie immer noch nicht erhalten.") == 1
     quoted = re.search(r'<details class="quoted">.*?</details>', html, re.S)
     assert quoted and "Ich habe sie immer noch nicht erhalten." in quoted.group(0)
+
+
+def test_the_search_names_an_anonymous_visitor_by_the_same_label(widget: Widget, agent: Agent, client_for) -> None:
+    ticket = visitor_chat(widget, text="Hallo, ist jemand da?")
+    identity = Identity.objects.get(customer=ticket.customer_id, kind=IdentityKind.CHAT)
+    german = "Besucher " + visitor_label(identity.value).split()[1]
+
+    html = client_for(agent).get("/agent/search/", {"q": f"customer:{ticket.customer_id}"}).content.decode()
+
+    assert german in html
+    assert identity.value not in html
