@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.db.models import Exists, QuerySet
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from channels_chat.models import ChatMessage, ChatSession, Sender, Widget
 from hub import sql
 from hub.adapters import (
+    AttachmentLimits,
     BaseAdapter,
     Capabilities,
     ContractSample,
@@ -166,6 +168,12 @@ class ChatAdapter(BaseAdapter):
         if outbound.append_reply(message) is None:
             return self._refused(message.ticket_id)
         return DeliveryResult(ok=True)
+
+    def attachment_limits(self) -> AttachmentLimits:
+        # What a visitor may send, an agent may send: the widget shows the same kinds of file.
+        return AttachmentLimits(
+            max_bytes=settings.CHAT_MAX_ATTACHMENT_BYTES, types=frozenset(settings.CHAT_ATTACHMENT_TYPES), max_files=5
+        )
 
     def _refused(self, ticket_id: int) -> DeliveryResult:
         return DeliveryResult(ok=False, error=self.can_reply(ticket_id)[1] or _("Chat ended"), retryable=False)

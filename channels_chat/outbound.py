@@ -33,27 +33,44 @@ def post_agent_message(session: ChatSession, hub_message: Message) -> ChatMessag
 def append_reply(hub_message: Message) -> ChatMessage | None:
     """Put an agent's reply on the log of its ticket's chat and push it after commit.
 
-    None if the chat takes no reply (offline, ended, none). One statement (``agent_message``).
+    None if the chat takes no reply (offline, ended, none). One statement (``agent_message``)
+    a line; each file of the reply is a line of its own after the text, as the widget shows a
+    visitor's files (the first file goes with the text if there is none).
     """
     agent = hub_message.author_agent
-    message = ChatMessage(
-        client_id=f"hub:{hub_message.pk}",
-        sender=Sender.AGENT,
-        agent_name=(agent.user.first_name or agent.name) if agent else hub_message.sender,
-        text=hub_message.text,
-        hub_message_id=hub_message.pk,
-        created_at=timezone.now(),
-    )
-    appended = agent_message(message, hub_message.ticket_id)
-    if appended is None:
-        return None
-    message.pk, message.seq = appended.pk, appended.seq
-    message._state.adding = False
-    push(
-        session_group(appended.public_id),
-        {"type": "chat.message", "session": appended.public_id, "message": message_view(message)},
-    )
-    return message
+    files = list(hub_message.attachments.all())
+    first: ChatMessage | None = None
+    lines = [None, *files] if hub_message.text or not files else files
+    for n, attachment in enumerate(lines):
+        message = ChatMessage(
+            client_id=f"hub:{hub_message.pk}" if n == 0 else f"hub:{hub_message.pk}:{n}",
+            sender=Sender.AGENT,
+            agent_name=(agent.user.first_name or agent.name) if agent else hub_message.sender,
+            text=hub_message.text if n == 0 else "",
+            hub_message_id=hub_message.pk,
+            created_at=timezone.now(),
+        )
+        if attachment is not None:
+            # The hub's stored file, shared: the chat's link serves it to the visitor.
+            message.file = attachment.file.name
+            message.filename, message.content_type, message.size = (
+                attachment.filename,
+                attachment.content_type,
+                attachment.size,
+            )
+        appended = agent_message(message, hub_message.ticket_id)
+        if appended is None:
+            return None
+        message.pk, message.seq = appended.pk, appended.seq
+        message._state.adding = False
+        if attachment is not None:
+            message.session = ChatSession.objects.get(public_id=appended.public_id)
+        push(
+            session_group(appended.public_id),
+            {"type": "chat.message", "session": appended.public_id, "message": message_view(message)},
+        )
+        first = first or message
+    return first
 
 
 def agent_message(message: ChatMessage, ticket_id: int, *, one_statement: bool | None = None) -> append.Appended | None:

@@ -10,6 +10,7 @@ from channels_email.models import Mailbox
 from channels_email.parse import ParsedMail, parse_mail
 from channels_email.thread_signals import ticket_of_our_message_id, ticket_token
 from hub.adapters import (
+    AttachmentLimits,
     BaseAdapter,
     Capabilities,
     ContractSample,
@@ -139,6 +140,16 @@ class EmailAdapter(BaseAdapter):
         address, problem = recipient_for(ticket_id)
         usable = address is not None and not problem
         return usable, problem, address if usable and address else ""
+
+    def attachment_limits(self) -> AttachmentLimits:
+        from channels_email.composing import attachment_limits
+
+        return attachment_limits()
+
+    def reply_defaults(self, ticket_id: int) -> dict[str, Any]:
+        from channels_email.composing import reply_defaults
+
+        return reply_defaults(ticket_id)
 
     def contract_sample(self) -> ContractSample:
         mailbox = Mailbox.default()

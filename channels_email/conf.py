@@ -50,5 +50,10 @@ def settings(env: Env) -> dict[str, Any]:
         # `smtp_inbound`: where the inbound SMTP server listens.
         "EMAIL_SMTP_INBOUND_HOST": env.str("EMAIL_SMTP_INBOUND_HOST", default="127.0.0.1"),
         "EMAIL_SMTP_INBOUND_PORT": env.int("EMAIL_SMTP_INBOUND_PORT", default=2525, min_value=1, max_value=65535),
+        # What agents may attach to one reply (all files together), and how many files.
+        "EMAIL_OUTBOUND_MAX_ATTACHMENT_BYTES": env.int(
+            "EMAIL_OUTBOUND_MAX_ATTACHMENT_BYTES", default=20 * 1024 * 1024, min_value=1
+        ),
+        "EMAIL_OUTBOUND_MAX_ATTACHMENTS": env.int("EMAIL_OUTBOUND_MAX_ATTACHMENTS", default=20, min_value=1),
         **_tls(env),
     }

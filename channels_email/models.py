@@ -71,6 +71,8 @@ class Mailbox(models.Model):
         _("inbound token (digest)"), max_length=64, unique=True, null=True, blank=True, editable=False
     )
     max_message_bytes = models.PositiveIntegerField(_("maximum mail size (bytes)"), default=25 * 1024 * 1024)
+    # Closes every reply sent from this mailbox; placeholders as in canned replies.
+    signature = models.TextField(_("signature"), blank=True)
 
     auto_acknowledge = models.BooleanField(_("acknowledge new tickets automatically"), default=False)
     acknowledgement_subject = models.CharField(

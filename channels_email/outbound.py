@@ -98,10 +98,16 @@ def _connection(mailbox: Mailbox) -> object:
     )
 
 
+def _addresses(message: Message, key: str) -> list[str]:
+    return [c for c in message.metadata.get(key, []) if isinstance(c, str) and "@" in c]
+
+
 def build(message: Message, mailbox: Mailbox, to: list[str]) -> tuple[EmailMultiAlternatives, str]:
     ticket = message.ticket
     message_id = outbound_message_id(ticket.pk, message.pk, mailbox.domain)
-    in_reply_to, references = references_for(ticket, message)
+    # A forward starts a conversation of its own with someone else: no threading with the customer's.
+    forward = bool(message.metadata.get("forward"))
+    in_reply_to, references = ("", []) if forward else references_for(ticket, message)
     automatic = message.metadata.get("automatic", "")
     subject = message.metadata.get("subject") or reply_subject(message.subject or ticket.subject, ticket.pk)
     if message.metadata.get("opens_conversation") and not in_reply_to:  # an agent wrote first: no "Re:"
@@ -121,7 +127,9 @@ def build(message: Message, mailbox: Mailbox, to: list[str]) -> tuple[EmailMulti
         body=message.text,
         from_email=formataddr((mailbox.name, mailbox.address)) if mailbox.name else mailbox.address,
         to=to,
-        cc=[c for c in message.metadata.get("cc", []) if isinstance(c, str) and "@" in c],
+        cc=_addresses(message, "cc"),
+        # Django puts Bcc addresses in the envelope (RCPT TO) only, never in a header.
+        bcc=_addresses(message, "bcc"),
         headers=headers,
     )
     if message.html:
@@ -142,7 +150,7 @@ def _permanent(exc: Exception) -> bool:
 
 def send(message: Message) -> DeliveryResult:
     ticket = message.ticket
-    explicit = [a for a in message.metadata.get("to", []) if isinstance(a, str) and "@" in a]
+    explicit = _addresses(message, "to")
     if explicit:
         to = explicit
     else:

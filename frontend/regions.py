@@ -16,7 +16,7 @@ from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from frontend import inbox, inbox_filters, sla, ticket_header, timeline
+from frontend import composer_extras, inbox, inbox_filters, sla, ticket_header, timeline
 from hub import settings_area
 from hub.access import may_change, scoped_history, visible_tickets
 from hub.models import (
@@ -317,6 +317,7 @@ def composer_context(ticket: Ticket, agent: Agent, items: list[timeline.Item]) -
         "client_id": uuid.uuid4().hex,
         "seen_message_id": seen,
         "after_message_id": began,
+        **composer_extras.context(ticket, agent, target.channel, target.usable),
     }
 
 

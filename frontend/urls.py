@@ -16,6 +16,7 @@ from frontend.views import (
     reports,
     saved_views,
     signin,
+    uploads,
     workspace,
 )
 from frontend.views.search import search_page
@@ -34,6 +35,8 @@ urlpatterns = [
     path("agent/t/<int:ticket_id>/send/", compose.send, name="agent_send"),
     path("agent/t/<int:ticket_id>/draft/", compose.save_draft, name="agent_draft"),
     path("agent/t/<int:ticket_id>/update/", controls.update, name="agent_update"),
+    path("agent/t/<int:ticket_id>/uploads/", uploads.upload, name="agent_upload"),
+    path("agent/t/<int:ticket_id>/uploads/<int:upload_id>/remove/", uploads.remove_upload, name="agent_remove_upload"),
     path("agent/t/<int:ticket_id>/tags/", controls.tag_suggestions, name="agent_tag_suggestions"),
     path("agent/t/<int:ticket_id>/relate/", controls.relate_search, name="agent_relate_search"),
     path("agent/t/<int:ticket_id>/merge/<int:target_id>/", controls.merge, name="agent_merge"),

@@ -120,6 +120,19 @@ class Capabilities:
 
 
 @dataclass(frozen=True)
+class AttachmentLimits:
+    """What an agent may attach to a reply on a channel (``ChannelAdapter.attachment_limits``).
+
+    ``max_bytes`` is for all files of one message together; 0: the channel takes no files.
+    ``types``: the content types it takes, empty for any.
+    """
+
+    max_bytes: int = 0
+    types: frozenset[str] = frozenset()
+    max_files: int = 10
+
+
+@dataclass(frozen=True)
 class Session:
     """A live conversation of a ticket on a channel with sessions (a chat, a call)."""
 
@@ -188,6 +201,15 @@ class ChannelAdapter(Protocol):
         so the hub's contract suite proves this adapter; every channel provides one."""
         ...
 
+    def attachment_limits(self) -> AttachmentLimits:
+        """What an agent may attach to a reply on this channel (none by default)."""
+        ...
+
+    def reply_defaults(self, ticket_id: int) -> dict[str, Any]:
+        """What the composer starts a reply with on this channel: ``cc`` (addresses) and
+        ``signature`` (a template with canned-reply placeholders), where the channel has them."""
+        ...
+
     def on_stored(self, messages: list[Message]) -> None:
         """Channel-local effects of inbound messages the pipeline just stored (bounces,
         acknowledgements, confirmations); runs inside the pipeline's transaction, in order."""
@@ -215,6 +237,12 @@ class BaseAdapter:
 
     def on_stored(self, messages: list[Message]) -> None:
         return None
+
+    def attachment_limits(self) -> AttachmentLimits:
+        return AttachmentLimits()
+
+    def reply_defaults(self, ticket_id: int) -> dict[str, Any]:
+        return {}
 
     def contract_sample(self) -> ContractSample:
         raise NotImplementedError(f"channel {self.key!r} provides no contract sample: it is not proven")

@@ -1,7 +1,9 @@
 /** The composer: Ctrl/⌘+Enter sends (Enter stays a newline), the reply/note switch, keeping
  * the draft when the agent moves on, and what happens after a send, a 409 or an error. */
 
+import "./attachments";
 import { announce, byId, csrfToken, maxData, newClientId, refresh } from "./dom";
+import "./sendmenu";
 import { installSmsCount, updateSmsCount } from "./smscount";
 import { dropPending, showPending } from "./timeline";
 

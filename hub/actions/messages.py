@@ -1,18 +1,22 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from hub import events, realtime
+from hub.actions import notifications as notify
 from hub.actions.tickets import change_status
+from hub.actions.uploads import attach_uploads, known_attachments, pending
 from hub.adapters import get_adapter
 from hub.delivery import local_channel
 from hub.models import DeliveryStatus, Direction, Draft, Message, MessageKind, Ticket, TicketStatus
 from hub.models.teams import Agent
 from hub.pipeline.store import touch_ticket, touched_fields
 from hub.replies import reply_route, route_on
+from hub.signatures import signature_for, signed
 from hub.sla import hooks as sla
 from hub.text import clean_text
 
@@ -101,6 +105,8 @@ def do_reply(
     after_message_id: int | None = None,
     status: str | None = None,
     metadata: dict[str, object] | None = None,
+    uploads: Sequence[int] = (),
+    sign: bool = False,
 ) -> Message:
     """Queue an agent's reply where ``hub.replies.reply_route`` says (or on ``channel``); delivery
     runs after commit. ChannelUnavailable, with the reason for the agent, when it cannot go out.
@@ -115,6 +121,10 @@ def do_reply(
     (ChannelUnavailable). The ticket's row is the only lock taken before the writes; the ticket
     is written with one UPDATE (a second UPDATE of the row would make PostgreSQL re-check its
     foreign keys at commit, key-share locking the customer the pipeline locks first).
+
+    ``uploads``: ids of the agent's draft files on the ticket (``hub.actions.uploads``), sent as
+    the reply's attachments; UploadRefused when the channel does not take them. ``sign``: the
+    text ends with the agent's and the mailbox's signature where the channel has them (email).
     """
     if channel is None or not get_adapter(channel).capabilities.local_delivery:
         earlier = _existing(ticket, client_id)
@@ -128,6 +138,9 @@ def do_reply(
         if not route.usable:
             raise ChannelUnavailable(route.reason)
         channel = route.channel
+    files = pending(ticket, agent, uploads, channel)
+    if sign:
+        text = signed(text, signature_for(ticket, agent, channel))
     adapter = get_adapter(channel)
     local = local_channel(adapter)
     try:
@@ -152,6 +165,7 @@ def do_reply(
                 metadata=metadata or {},
                 created_at=now,
             )
+            known_attachments(message, attach_uploads(message, files))
             previous_status = ticket.status
             with events.batched():
                 fields = _reply_fields(ticket, message, agent, status, now)
@@ -197,11 +211,14 @@ def _reply_fields(ticket: Ticket, message: Message, agent: Agent, status: str | 
 
 
 def do_add_note(ticket: Ticket, *, agent: Agent, text: str, client_id: str | None = None) -> Message:
+    """A note on ``ticket``; the agents it mentions are told. MentionRefused (nothing saved) if
+    it mentions someone who may not read the ticket."""
     earlier = _existing(ticket, client_id)
     if earlier is not None:
         return earlier
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        mentions = notify.check_mentions(ticket, text)
         message = Message.objects.create(
             ticket=ticket,
             channel="internal",
@@ -217,6 +234,7 @@ def do_add_note(ticket: Ticket, *, agent: Agent, text: str, client_id: str | Non
         events.note_added(ticket=ticket, actor=agent, message_id=message.pk)
         Draft.objects.filter(ticket=ticket, agent=agent).delete()
         realtime.ticket_changed(ticket, "message.added", message_id=message.pk)
+        notify.mentioned(ticket, message, agent, mentions)
     return message
 
 

@@ -24,6 +24,7 @@ from hub.models.sla import SlaClock, SlaPolicy, SlaState, SlaTarget
 from hub.models.teams import Agent, ChannelSetting, Role, Skill, Team
 from hub.models.tickets import Draft, EventKind, Priority, Tag, Ticket, TicketEvent, TicketStatus
 from hub.models.tokens import ApiToken, Scope
+from hub.models.uploads import DraftUpload
 from hub.models.views import SavedView
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "DeliveryStatus",
     "Direction",
     "Draft",
+    "DraftUpload",
     "EventKind",
     "ExternalLookup",
     "Identity",

@@ -97,6 +97,8 @@ class Agent(models.Model):
     deactivated_at = models.DateTimeField(_("deactivated"), null=True, blank=True)
     # The profile an integration's API token acts as: never a person, never assigned tickets.
     integration = models.BooleanField(_("integration"), default=False)
+    # Appended to the agent's email replies (below the mailbox's); placeholders as in canned replies.
+    signature = models.TextField(_("signature"), blank=True)
 
     objects = AgentQuerySet.as_manager()
 

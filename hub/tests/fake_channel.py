@@ -10,7 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.adapters import BaseAdapter, DeliveryResult, InboundAttachment, Interaction, SenderIdentity, ThreadHints
+from hub.adapters import (
+    AttachmentLimits,
+    BaseAdapter,
+    DeliveryResult,
+    InboundAttachment,
+    Interaction,
+    SenderIdentity,
+    ThreadHints,
+)
 from hub.models import InboundEvent, Message
 
 
@@ -25,6 +33,8 @@ class FakeChannel(BaseAdapter):
     fail_next: int = 0
     raise_on_normalize: bool = False
     closed_tickets: set[int] = field(default_factory=set)
+    # What agents may attach to a reply (none, as an SMS channel); a test sets what it needs.
+    limits: AttachmentLimits = field(default_factory=AttachmentLimits)
 
     def normalize(self, event: InboundEvent) -> Interaction:
         if self.raise_on_normalize:
@@ -59,6 +69,9 @@ class FakeChannel(BaseAdapter):
             raise ProviderDown("provider unreachable")
         self.sent.append({"message_id": message.pk, "ticket_id": message.ticket_id, "text": message.text})
         return DeliveryResult(ok=True, external_id=f"fake-out-{message.pk}")
+
+    def attachment_limits(self) -> AttachmentLimits:
+        return self.limits
 
     def can_reply(self, ticket_id: int) -> tuple[bool, str]:
         if ticket_id in self.closed_tickets:

@@ -1,0 +1,84 @@
+/** The composer's extras around the send button: "Send and solve / pending / on hold" (a menu
+ * button with arrow keys and Escape), the Cc/Bcc toggle, and holding a send while files upload. */
+
+import { announce, byId } from "./dom";
+
+function toggle(): HTMLButtonElement | null {
+  return byId<HTMLButtonElement>("send-more");
+}
+
+function items(): HTMLButtonElement[] {
+  return Array.from(byId("send-menu")?.querySelectorAll<HTMLButtonElement>("[role=menuitem]") ?? []);
+}
+
+function openMenu(focusIndex: number): void {
+  const menu = byId("send-menu");
+  const button = toggle();
+  if (!menu || !button) return;
+  menu.hidden = false;
+  button.setAttribute("aria-expanded", "true");
+  const all = items();
+  all[(focusIndex + all.length) % all.length]?.focus();
+}
+
+function closeMenu(refocus: boolean): void {
+  const menu = byId("send-menu");
+  const button = toggle();
+  if (!menu || menu.hidden) return;
+  menu.hidden = true;
+  button?.setAttribute("aria-expanded", "false");
+  if (refocus) button?.focus();
+}
+
+function install(): void {
+  document.body.addEventListener("click", (e) => {
+    const target = e.target as Element | null;
+    if (target?.closest("#send-more")) {
+      if (byId("send-menu")?.hidden === false) closeMenu(true);
+      else openMenu(0);
+      return;
+    }
+    if (!target?.closest("#send-menu")) closeMenu(false);
+    const copies = target?.closest<HTMLButtonElement>("[data-copies-toggle]");
+    const fields = byId("composer-copy-fields");
+    if (copies && fields) {
+      fields.hidden = !fields.hidden;
+      copies.setAttribute("aria-expanded", String(!fields.hidden));
+      if (!fields.hidden) byId<HTMLInputElement>("composer-cc")?.focus();
+    }
+  });
+
+  document.body.addEventListener("keydown", (e) => {
+    const target = e.target as Element | null;
+    if (target?.id === "send-more" && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
+      e.preventDefault();
+      openMenu(e.key === "ArrowDown" ? 0 : -1);
+      return;
+    }
+    if (!target?.closest("#send-menu")) return;
+    const all = items();
+    const at = all.indexOf(target as HTMLButtonElement);
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      all[(at + (e.key === "ArrowDown" ? 1 : -1) + all.length) % all.length]?.focus();
+    } else if (e.key === "Home" || e.key === "End") {
+      e.preventDefault();
+      all[e.key === "Home" ? 0 : all.length - 1]?.focus();
+    } else if (e.key === "Escape" || e.key === "Tab") {
+      if (e.key === "Escape") e.preventDefault();
+      closeMenu(e.key === "Escape");
+    }
+  });
+
+  // A file still on its way would not go with the reply: the send waits for it.
+  document.body.addEventListener("htmx:confirm", (e) => {
+    const detail = (e as CustomEvent<{ elt: Element }>).detail;
+    if (detail.elt.id !== "composer-form" || !document.querySelector("#composer-files .is-uploading")) return;
+    e.preventDefault();
+    announce(byId("composer-files")?.dataset.wait ?? "");
+  });
+
+  document.body.addEventListener("hub:sent", () => closeMenu(false));
+}
+
+install();
