@@ -38,11 +38,17 @@ def test_back_and_forward_between_tickets_throw_no_error(new_page, agent: Agent,
     first, second = two_tickets(agent, team)
     page = new_page(agent)
     heard = listen(page)
-    page.goto(f"/agent/v/mine/t/{first.pk}/")
+    page.goto("/agent/v/mine/")
+    page.locator(f"#list .row[data-ticket-id='{first.pk}'] a").click()
+    expect(page.locator("#ticket-title")).to_contain_text("Rechnung doppelt")
     page.locator(f"#list .row[data-ticket-id='{second.pk}'] a").click()
     expect(page.locator("#ticket-title")).to_contain_text("Lieferung fehlt")
 
     page.go_back()
+    expect(page.locator("#ticket-title")).to_contain_text("Rechnung doppelt")
+    page.go_back()
+    expect(page.locator("#ticket.is-empty")).to_be_attached()
+    page.go_forward()
     expect(page.locator("#ticket-title")).to_contain_text("Rechnung doppelt")
     page.go_forward()
     expect(page.locator("#ticket-title")).to_contain_text("Lieferung fehlt")
@@ -104,7 +110,7 @@ def test_saving_a_draft_warns_about_nothing(new_page, agent: Agent, team: Team) 
     page.locator("#composer-text").fill("Guten Tag, die Gutschrift ist unterwegs.")
     expect(page.locator("#composer-status")).to_contain_text("Entwurf gespeichert")
 
-    expect(page.locator("#composer-form button[type=submit]")).to_be_enabled()
+    expect(page.locator("#composer-form button.send")).to_be_enabled()
     assert heard == []
 
 
