@@ -22,6 +22,7 @@ host_page = widget_fixtures.host_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+SHOTS = Path(__file__).resolve().parents[2] / "test-results"
 PHONE = {"width": 390, "height": 844}
 WIDGET_BUDGET = 30 * 1024  # gzipped, as frontend/widget/scripts/budget.mjs checks it at build time
 
@@ -73,6 +74,7 @@ def test_on_a_phone_the_widget_opens_full_screen_with_svg_icons_and_within_its_b
         assert found["x"] >= 0 and found["x"] + found["width"] <= PHONE["width"]
         assert found["y"] >= 0 and found["y"] + found["height"] <= PHONE["height"]
 
+    phone.screenshot(path=str(SHOTS / "widget-phone.png"))
     # The paperclip and the close button are inline SVG, not characters.
     attach = phone.locator("hub-chat label.file")
     assert attach.locator("svg").count() == 1
@@ -80,6 +82,8 @@ def test_on_a_phone_the_widget_opens_full_screen_with_svg_icons_and_within_its_b
     close = panel.get_by_role("button", name="Chat schließen")
     assert close.locator("svg").count() == 1
     assert close.inner_text().strip() == ""
+    # "Senden" is read whole, not cut by the narrow screen.
+    assert panel.get_by_role("button", name="Senden").evaluate("b => b.scrollWidth <= b.clientWidth")
     file_box, send_box = attach.bounding_box(), panel.get_by_role("button", name="Senden").bounding_box()
     assert file_box and send_box and file_box["height"] >= 44 and send_box["height"] >= 44
 

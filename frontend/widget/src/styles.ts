@@ -42,7 +42,8 @@ textarea{resize:none;height:42px}
 .stars input:focus-visible+span{outline:3px solid #f5a623}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 .ico{display:grid;place-items:center}
-.ico svg{width:20px;height:20px;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round}
+.ico svg{width:20px;height:20px}
+.composer .file,.composer .send{flex:none}
 @media (max-width:480px){
 .panel{position:fixed;inset:0;width:100%;height:100%;border-radius:0;box-shadow:none}
 :host([data-open]) .launcher{display:none}

@@ -61,7 +61,8 @@ const transcriptBtn = h("button", { type: "button", text: t.transcript, hidden: 
 // Icons are inline SVG in the bundle: no emoji or symbol font the visitor's phone may lack.
 function icon(path: string): HTMLSpanElement {
   const span = h("span", { class: "ico", "aria-hidden": "true" });
-  span.innerHTML = `<svg viewBox="0 0 24 24"><path d="${path}"/></svg>`; // constant paths only
+  // Constant paths only; drawn as strokes whatever the host page's CSS says about fill.
+  span.innerHTML = `<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="${path}"/></svg>`;
   return span;
 }
 const closeBtn = h("button", { type: "button", class: "close", "aria-label": t.close }, icon("M6 6l12 12M18 6 6 18"));
@@ -70,7 +71,8 @@ const typing = h("div", { class: "typing", "aria-live": "polite" });
 const notice = h("div", { class: "notice", role: "status" });
 const text = h("textarea", { "aria-label": t.message, placeholder: t.placeholder, maxlength: "5000" });
 const file = h("input", { type: "file", "aria-label": t.attach });
-const composer = h("form", { class: "composer" }, text, h("label", { class: "file", title: t.attach }, icon("M16 7v9a4 4 0 0 1-8 0V6a2.5 2.5 0 0 1 5 0v9.5a1 1 0 0 1-2 0V7"), file), h("button", { class: "send", type: "submit", text: t.send }));
+// The paperclip is Feather's (MIT).
+const composer = h("form", { class: "composer" }, text, h("label", { class: "file", title: t.attach }, icon("M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48"), file), h("button", { class: "send", type: "submit", text: t.send }));
 const panel = h("section", { class: "panel", id: "hc-panel", role: "dialog", "aria-labelledby": "hc-title", hidden: true },
   h("header", {}, logo, h("div", { class: "titles" }, heading, subtitle), transcriptBtn, closeBtn), notice, log, typing, composer);
 root.append(style, panel, launcher);
