@@ -193,7 +193,9 @@ class _Joined(Aggregate):
 def row_tag_names() -> Subquery:
     """The inbox query's column of each row's tag names (``frontend.inbox``), in the same query."""
     of_row = Ticket.tags.through.objects.filter(ticket_id=OuterRef("pk")).values("ticket_id")
-    return Subquery(of_row.annotate(names=_Joined("tag__name", Value(SEPARATOR))).values("names")[:1])
+    joined = of_row.annotate(names=_Joined("tag__name", Value(SEPARATOR)))
+    # django-stubs cannot see an annotation on the auto-created through model.
+    return Subquery(joined.values("names")[:1])  # type: ignore[misc]
 
 
 def row_tags(joined: str | None, label: str) -> str:

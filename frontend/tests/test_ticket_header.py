@@ -230,7 +230,9 @@ def test_merging_moves_messages_and_tags_closes_the_source_and_both_timelines_sa
     assert TicketEvent.objects.filter(ticket=target, kind=EventKind.LINKED, data__merged="from").exists()
     header = client.get(f"/agent/t/{source.pk}/", **{**HX, "HTTP_HX_TARGET": "ticket"}).content.decode()
     assert "Zusammengeführt in" in header
-    # A ticket merged away is not merged again.
+    # A ticket merged away is not merged again: the dialog says so and offers no Merge button.
+    again = client.get(f"/agent/t/{source.pk}/merge/{target.pk}/").content.decode()
+    assert "bereits in ein anderes zusammengeführt" in again and 'id="merge-confirm"' not in again
     assert client.post(f"/agent/t/{source.pk}/merge/{target.pk}/", **HX).status_code == 400
 
 

@@ -23,7 +23,7 @@ from frontend.views.guards import changes_allowed
 from hub.access import may_change, visible_tickets
 from hub.actions import do_assign, do_set_priority, do_set_status, do_set_tags, do_set_team
 from hub.actions.snooze import do_snooze
-from hub.actions.ticket_links import LinkError, do_link_tickets, do_merge_tickets, do_unlink_tickets
+from hub.actions.ticket_links import LinkError, do_link_tickets, do_merge_tickets, do_unlink_tickets, merged_into
 from hub.models import Agent, Priority, Ticket, TicketStatus
 
 ANNOUNCE = "hub:announce"
@@ -197,8 +197,14 @@ def merge(request: HttpRequest, agent: Agent, ticket_id: int, target_id: int) ->
     ticket = regions.get_ticket(agent, ticket_id)
     target = regions.get_ticket(agent, target_id)
     if request.method == "GET":
-        plan = ticket_header.merge_plan(ticket)
-        return render(request, "frontend/regions/merge_dialog.html", {"ticket": ticket, "target": target, "plan": plan})
+        context = {
+            "ticket": ticket,
+            "target": target,
+            "plan": ticket_header.merge_plan(ticket),
+            # A ticket merged away is closed for good: neither side may be one.
+            "blocked": merged_into(ticket) is not None or merged_into(target) is not None,
+        }
+        return render(request, "frontend/regions/merge_dialog.html", context)
     try:
         do_merge_tickets(ticket, target, actor=agent)
     except LinkError:
