@@ -13,6 +13,7 @@ from channels_chat import actions
 from channels_chat.models import Widget
 from channels_chat.tokens import new_visitor_token
 from frontend.customer_label import visitor_label
+from frontend.templatetags.workspace import avatar_hue
 from hub.models import Agent, Identity, IdentityKind, Team, Ticket
 from hub.tests.factories import MessageFactory, TicketFactory
 
@@ -52,7 +53,8 @@ def test_an_anonymous_chat_visitor_has_one_label_in_the_list_the_timeline_and_th
     assert row and german in row.group(0)
     assert f'<bdi class="sender">{german}</bdi>' in html
     assert f'<h2 id="customer-title"><bdi>{german}</bdi></h2>' in html
-    assert '<span class="avatar avatar-lg"' in html and 'aria-hidden="true">B' + german.split()[1][0] + "</span>" in html
+    initials = "B" + german.split()[1][0]
+    assert f'<span class="avatar avatar-lg" style="--hue: {avatar_hue(german)}" aria-hidden="true">{initials}</span>' in html
     assert identity.value not in html
     assert f'<bdi class="sender">#{ticket.customer_id}</bdi>' not in html
     assert "bestätigt" not in html
