@@ -273,3 +273,16 @@ def test_inbox_rows_show_a_tickets_tags_as_small_chips(agent: Agent, team: Team,
     assert '<span class="chip chip-tag">b&lt;i&gt;</span><span class="chip chip-tag">eilig</span>' in row
     assert '<span class="chip chip-tag">versand</span><span class="chip chip-tag">+1</span>' in row
     assert "zoll" not in row
+
+
+def test_an_english_speaking_agent_reads_the_header_and_its_announcements_in_english(team: Team, client_for) -> None:
+    agent = AgentFactory.create(teams=[team], language="en")
+    ticket = TicketFactory.create(team=team, assignee=agent, status=TicketStatus.OPEN)
+    client = client_for(agent)
+
+    header = client.get(f"/agent/t/{ticket.pk}/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="ticket").content.decode()
+
+    for words in ("Snooze", "Tomorrow morning", "Link or merge", "Add a tag", "Create tag “{name}”"):
+        assert words in header
+    assert _post(client, ticket.pk, status="pending")[2] == "Status: Pending"
+    assert _post(client, ticket.pk, tag_add="vip")[2] == "Tag “vip” added"
