@@ -19,6 +19,7 @@ from frontend.views import (
     uploads,
     workspace,
 )
+from frontend.views import notifications as notify_views
 from frontend.views.search import search_page
 
 urlpatterns = [
@@ -52,6 +53,12 @@ urlpatterns = [
     path("agent/language/", account.set_language, name="agent_language"),
     path("agent/presence/", presence.set_presence, name="agent_presence"),
     path("agent/presence/seen/", presence.seen, name="agent_seen"),
+    path("agent/notifications/", notify_views.index, name="agent_notifications"),
+    path("agent/notifications/bell/", notify_views.bell, name="agent_notification_bell"),
+    path("agent/notifications/read-all/", notify_views.read_all, name="agent_notifications_read_all"),
+    path("agent/notifications/<int:pk>/open/", notify_views.open_notification, name="agent_notification_open"),
+    path("agent/notifications/settings/", notify_views.settings_page, name="agent_notification_settings"),
+    path("agent/t/<int:ticket_id>/mentions/", notify_views.mentionable, name="agent_mentionable"),
     path("agent/two-factor/", two_factor.index, name="two_factor"),
     path("agent/two-factor/begin/", two_factor.begin, name="two_factor_begin"),
     path("agent/two-factor/confirm/", two_factor.confirm, name="two_factor_confirm"),

@@ -42,6 +42,8 @@ def settings_sections(context: template.Context) -> dict[str, Any]:
     match = getattr(request, "resolver_match", None)
     # Every agent's own page, whatever their role: above the hub's sections.
     own = [(gettext("Two-factor sign-in"), reverse("two_factor"), bool(match and match.url_name == "two_factor"))]
+    notified = bool(match and match.url_name == "agent_notification_settings")
+    own.append((gettext("Notifications"), reverse("agent_notification_settings"), notified))
     return {"groups": groups, "current": current.key if current else "", "own": own}
 
 
@@ -65,12 +67,10 @@ def settings_url(context: template.Context) -> str:
     return reverse("settings:home") if settings_area.visible_sections(agent) else reverse("two_factor")
 
 
-@register.simple_tag(takes_context=True)
-def brand(context: template.Context) -> branding.Brand:
-    """The company's name and logo for the rail and the sign-in page: the view's, where it read
-    them before rendering (the workspace: no query runs from its templates), else read now."""
-    given = context.get("brand")
-    return given if isinstance(given, branding.Brand) else branding.brand()
+@register.simple_tag
+def brand() -> branding.Brand:
+    """The company's name and logo for the rail and the sign-in page."""
+    return branding.brand()
 
 
 @register.simple_tag

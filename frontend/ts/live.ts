@@ -6,6 +6,7 @@
 import { announce, byId, openTicketId, reconnectDelay, refresh } from "./dom";
 import { type CallEvent, onCallEvent } from "./callpop";
 import { onViewers, sayViewing, type ViewersEvent } from "./collision";
+import { onNewChat, refreshBell } from "./bell";
 import { showNotice } from "./notices";
 
 interface HubEvent {
@@ -131,6 +132,11 @@ export class LiveSocket {
     }
     if (event.type === "ticket.notice") {
       showNotice(event);
+      return;
+    }
+    if (event.type === "notification" || event.type === "chat.new") {
+      if (event.type === "notification") refreshBell();
+      else onNewChat();
       return;
     }
 

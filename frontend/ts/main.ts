@@ -2,6 +2,7 @@
  * chat pane of a live chat. */
 
 import { byId, openTicketId, refresh, refreshDeferred } from "./dom";
+import { installBell } from "./bell";
 import "./canned";
 import "./header";
 import { installCallPop } from "./callpop";
@@ -9,6 +10,7 @@ import { installChatPane, syncChatPane } from "./chatpane";
 import { installCollision, sayViewing } from "./collision";
 import { applyMode, installComposer } from "./composer";
 import { LiveSocket } from "./live";
+import { installMentions } from "./mentions";
 import "./macros";
 import { installSla } from "./sla";
 import { updateTitle } from "./tabtitle";
@@ -54,6 +56,8 @@ function start(): void {
   installCollision(socket);
   installSla();
   installCallPop();
+  installMentions();
+  installBell();
 
   document.body.addEventListener("htmx:beforeSwap", (e) => {
     const detail = (e as CustomEvent<HtmxBeforeSwapDetail>).detail;

@@ -2,6 +2,8 @@
  * reorder) and live previews. Every page works without it: builders then show their empty
  * rows, and previews refresh on save. */
 
+import { installBell } from "./bell";
+
 function announce(text: string): void {
   const region = document.getElementById("settings-announcer");
   if (region) region.textContent = text;
@@ -157,6 +159,7 @@ function start(): void {
   installCopy();
   installBuilders();
   installPreviews();
+  installBell();
 }
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

@@ -7,6 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from hub import events, realtime
+from hub.actions import notifications as notify
 from hub.actions.routing import do_run_rules
 from hub.models import Agent, Tag, Team, Ticket, TicketStatus
 from hub.models.routing import Trigger
@@ -35,6 +36,7 @@ def do_assign(ticket: Ticket, assignee: Agent | None, *, actor: Agent | None) ->
     events.assigned(ticket=ticket, actor=actor, assignee_id=ticket.assignee_id, previous_id=previous)
     # The previous assignee's list must drop the row too.
     realtime.ticket_changed(ticket, "ticket.updated", extra_groups=[agent_group(previous)] if previous else None)
+    notify.assigned(ticket, actor)
     do_run_rules(ticket=ticket, trigger=Trigger.ASSIGNEE_CHANGED)
     return ticket
 

@@ -9,6 +9,7 @@ from hub.models.invitations import Invitation
 from hub.models.links import LinkKind, TicketLink
 from hub.models.macros import AssignTo, Macro, TicketSnooze
 from hub.models.messages import Attachment, DeliveryStatus, Direction, Message, MessageKind
+from hub.models.notifications import Notification, NotificationKind, NotificationSettings
 from hub.models.routing import (
     ExternalLookup,
     Match,
@@ -57,6 +58,9 @@ __all__ = [
     "Match",
     "Message",
     "MessageKind",
+    "Notification",
+    "NotificationKind",
+    "NotificationSettings",
     "Organization",
     "Priority",
     "Role",

@@ -28,6 +28,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 
 from hub import events, realtime, routing, sql, textsignals
+from hub.actions import notifications as notify
 from hub.adapters import Interaction
 from hub.models import (
     Attachment,
@@ -499,3 +500,17 @@ class Batch:
                 assert item.ticket is not None and item.message is not None
                 event = "ticket.created" if key in created else "message.added"
                 realtime.ticket_changed(item.ticket, event, message_id=item.message.pk)
+            # The assignees of the batch's tickets hear of their customers' replies (one INSERT
+            # for the batch), and a workspace may ring for a new chat.
+            replies = [
+                (i.ticket, i.message)
+                for k, i in last.items()
+                if k not in created and i.ticket is not None and i.message is not None
+                # A live chat's every line is in the agent's chat pane already.
+                if i.message.direction == Direction.INBOUND and i.message.channel != "chat"
+            ]
+            if replies:
+                notify.customer_replied(replies)
+            chats = [i.ticket for k, i in last.items() if k in created and i.ticket is not None]
+            if chats := [t for t in chats if t.origin_channel == "chat"]:
+                notify.new_chats(chats)

@@ -133,6 +133,7 @@ def check(pks: list[int], now: datetime) -> int:
     inserted, each with one statement; then the rules for ``sla_warning`` / ``sla_breached``,
     per ticket and only when some rule runs on them.
     """
+    from hub.actions import notifications as notify
     from hub.actions.routing import do_run_rules
 
     rules = cache.current()
@@ -164,6 +165,8 @@ def check(pks: list[int], now: datetime) -> int:
         for ticket in tickets:
             if ticket.pk in by_ticket:
                 realtime.ticket_changed(ticket, "ticket.updated")
+        # The assignees hear of the warnings (a breach is the list's and the reports' business).
+        notify.sla_warned(t for t in tickets if Trigger.SLA_WARNING in by_ticket.get(t.pk, ()))
         for ticket in tickets:
             for trigger in dict.fromkeys(by_ticket.get(ticket.pk, ())):
                 if not rules.rules_for(trigger):

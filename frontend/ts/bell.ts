@@ -1,0 +1,172 @@
+/** The bell in the navigation rail: its unread count (re-rendered by the server when the
+ * agent's socket says `notification`), a non-modal dialog with the newest notifications
+ * (focus moves in on open and back to the bell on Escape or close), browser notifications
+ * for agents who turned them on, and a short generated tone for new chats (WebAudio: no
+ * file to load; the audio is unlocked by the agent's first click or key on the page).
+ * Without this island the bell is a link to the notifications' own page. */
+
+import { announce, byId } from "./dom";
+
+const PANEL_ID = "notification-panel";
+let lastSeenId = 0;
+let audio: AudioContext | null = null;
+
+const bellButton = (): HTMLAnchorElement | null => byId<HTMLAnchorElement>("bell-button");
+const panel = (): HTMLElement | null => byId(PANEL_ID);
+
+/** The link becomes the dialog's opener (it stays a link to the page for a middle click). */
+function dress(bell: HTMLAnchorElement | null): void {
+  if (!bell) return;
+  bell.setAttribute("role", "button");
+  bell.setAttribute("aria-haspopup", "dialog");
+  bell.setAttribute("aria-controls", PANEL_ID);
+  bell.setAttribute("aria-expanded", String(!(panel()?.hidden ?? true)));
+}
+
+function isOpen(): boolean {
+  return !(panel()?.hidden ?? true);
+}
+
+async function loadPanel(): Promise<void> {
+  const box = panel();
+  const bell = bellButton();
+  if (!box || !bell) return;
+  await htmx.ajax("GET", bell.getAttribute("href") ?? "", { target: box, swap: "innerHTML" });
+}
+
+async function open(): Promise<void> {
+  const box = panel();
+  if (!box) return;
+  box.hidden = false;
+  dress(bellButton());
+  await loadPanel();
+  const first = box.querySelector<HTMLElement>(".notification-open") ?? box;
+  first.focus();
+}
+
+function close(returnFocus: boolean): void {
+  const box = panel();
+  if (!box || box.hidden) return;
+  box.hidden = true;
+  dress(bellButton());
+  if (returnFocus) bellButton()?.focus();
+}
+
+/** The bell asks the server again: a new notification, or some were read elsewhere. */
+export function refreshBell(): void {
+  const bell = bellButton();
+  if (bell) htmx.trigger(bell, "live:notify");
+  if (isOpen()) void loadPanel();
+}
+
+function afterBellSwap(): void {
+  const bell = bellButton();
+  if (!bell) return;
+  dress(bell);
+  const latest = Number(bell.dataset.latestId || 0);
+  if (latest > lastSeenId) {
+    const text = bell.dataset.latestText ?? "";
+    if (lastSeenId > 0) {
+      announce(text);
+      showInBrowser(bell, text);
+    }
+    lastSeenId = latest;
+  }
+}
+
+function showInBrowser(bell: HTMLElement, text: string): void {
+  if (!bell.dataset.browser || !("Notification" in window) || Notification.permission !== "granted") return;
+  const shown = new Notification(text, { tag: `hub-${bell.dataset.latestId}` });
+  const url = bell.dataset.latestUrl;
+  shown.addEventListener("click", () => {
+    window.focus();
+    if (url) window.location.assign(url);
+  });
+}
+
+/** A short two-note tone, made on the spot. */
+export function beep(): void {
+  audio ??= new AudioContext();
+  const now = audio.currentTime;
+  [880, 1320].forEach((frequency, i) => {
+    if (!audio) return;
+    const tone = audio.createOscillator();
+    const gain = audio.createGain();
+    tone.frequency.value = frequency;
+    gain.gain.setValueAtTime(0.0001, now + i * 0.15);
+    gain.gain.exponentialRampToValueAtTime(0.2, now + i * 0.15 + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, now + i * 0.15 + 0.14);
+    tone.connect(gain).connect(audio.destination);
+    tone.start(now + i * 0.15);
+    tone.stop(now + i * 0.15 + 0.15);
+  });
+}
+
+/** A new chat on a ticket the agent sees: ring if they asked for it (tab in front or not). */
+export function onNewChat(): void {
+  const bell = bellButton();
+  if (!bell?.dataset.chatSound) return;
+  try {
+    beep();
+  } catch {
+    // No audio in this browser: the list still shows the chat.
+  }
+  if (document.visibilityState !== "visible" && bell.dataset.browser && "Notification" in window) {
+    if (Notification.permission === "granted") new Notification(bell.dataset.newChat ?? "");
+  }
+}
+
+function unlockAudio(): void {
+  // Browsers start audio only after a gesture: make (or resume) the context on the first one.
+  try {
+    audio ??= new AudioContext();
+    void audio.resume();
+  } catch {
+    /* no WebAudio */
+  }
+}
+
+async function askPermission(button: HTMLElement): Promise<void> {
+  const status = document.querySelector<HTMLElement>("[data-notification-permission]");
+  let answer: string;
+  if (!("Notification" in window)) answer = button.dataset.unsupported ?? "";
+  else {
+    const permission = await Notification.requestPermission();
+    answer = (permission === "granted" ? button.dataset.granted : button.dataset.denied) ?? "";
+  }
+  if (status) status.textContent = answer;
+}
+
+export function installBell(): void {
+  lastSeenId = Number(bellButton()?.dataset.latestId || 0);
+  dress(bellButton());
+  document.addEventListener("click", (e) => {
+    const target = e.target as Element | null;
+    if (target?.closest("#bell-button") && !(e as MouseEvent).ctrlKey && !(e as MouseEvent).metaKey) {
+      e.preventDefault();
+      if (isOpen()) close(true);
+      else void open();
+    } else if (target?.closest("[data-close-notifications]")) {
+      close(true);
+    } else if (target?.closest("[data-ask-notifications]")) {
+      void askPermission(target.closest<HTMLElement>("[data-ask-notifications]") as HTMLElement);
+    } else if (target?.closest("[data-test-sound]")) {
+      beep();
+    } else if (isOpen() && !target?.closest(`#${PANEL_ID}`)) {
+      close(false);
+    }
+  });
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && isOpen() && (e.target as Element | null)?.closest(`#${PANEL_ID}, #bell-button`)) {
+      e.preventDefault();
+      e.stopPropagation();
+      close(true);
+    }
+  });
+  for (const gesture of ["pointerdown", "keydown"]) document.addEventListener(gesture, unlockAudio, { once: true });
+  document.body.addEventListener("htmx:afterSettle", () => afterBellSwap());
+  document.body.addEventListener("hub:notifications-read", () => refreshBell());
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") refreshBell();
+  });
+}

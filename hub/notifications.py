@@ -1,0 +1,215 @@
+"""Notifications and mentions, the read side: who may be mentioned, how a mention is stored
+and shown, an agent's unread count and list, and the mail a notification may send.
+
+A mention is stored in the note's text as ``@[Name](agent:12)``: the agent's id is what counts
+(a renamed agent is shown under the new name), the name keeps the raw text readable in a draft,
+a preview or an export. Changes (creating, reading) are in ``hub.actions.notifications``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from hub.access import visible_tickets
+from hub.models import Account, Agent, Notification, NotificationKind, NotificationSettings, Role, Ticket
+from hub.public_url import absolute
+
+log = logging.getLogger(__name__)
+
+MENTION = re.compile(r"@\[([^\[\]\n]{1,100})\]\(agent:(\d{1,12})\)")
+PANEL_SIZE = 30
+
+
+# -- mentions -------------------------------------------------------------------------------
+
+
+def mention_token(agent: Agent) -> str:
+    """What the composer inserts for ``agent``: ``@[Anna Schmidt](agent:12)``."""
+    name = re.sub(r"[\[\]()\n]+", " ", agent.name).strip()[:100] or str(agent.pk)
+    return f"@[{name}](agent:{agent.pk})"
+
+
+def mentioned_ids(text: str) -> list[int]:
+    """The ids of the agents ``text`` mentions, in order, each once."""
+    return list(dict.fromkeys(int(m.group(2)) for m in MENTION.finditer(text or "")))
+
+
+def plain(text: str) -> str:
+    """``text`` with each mention as ``@Name`` (a mail, a browser notification)."""
+    return MENTION.sub(lambda m: f"@{m.group(1)}", text or "")
+
+
+def who_sees(ticket: Ticket) -> QuerySet[Agent]:
+    """The active people who may read ``ticket`` (``hub.access.can_see_ticket``, as a query)."""
+    scope = Q(role__in=[Role.ADMIN, Role.LEAD]) | Q(pk=ticket.assignee_id)
+    if ticket.team_id is not None:
+        scope |= Q(teams=ticket.team_id)
+    return Agent.objects.active().filter(scope).distinct()
+
+
+def mentionable(ticket: Ticket, query: str = "", *, limit: int = 20) -> list[Agent]:
+    """Who may be mentioned on ``ticket``, matching ``query`` (name, login or address), by name."""
+    agents = who_sees(ticket).select_related("user")
+    for word in query.split()[:4]:
+        agents = agents.filter(
+            Q(user__first_name__icontains=word)
+            | Q(user__last_name__icontains=word)
+            | Q(user__username__icontains=word)
+            | Q(user__email__icontains=word)
+        )
+    return sorted(agents[:200], key=lambda a: a.name.casefold())[:limit]
+
+
+def not_seeing(ticket: Ticket, ids: Iterable[int]) -> list[str]:
+    """The names (or ids) of the mentioned agents who may not read ``ticket``."""
+    wanted = set(ids)
+    if not wanted:
+        return []
+    seeing = set(who_sees(ticket).filter(pk__in=wanted).values_list("pk", flat=True))
+    missing = wanted - seeing
+    names = {a.pk: a.name for a in Agent.objects.filter(pk__in=missing).select_related("user")}
+    return [names.get(pk, f"#{pk}") for pk in sorted(missing)]
+
+
+def render_mentions(text: str, names: dict[int, str] | None = None) -> SafeString:
+    """``text`` escaped, its line breaks kept, each mention a chip with the agent's current name.
+
+    ``names``: the agents' names by id when the caller has them; otherwise one query, and only
+    for a text that mentions someone.
+    """
+    ids = mentioned_ids(text)
+    if ids and names is None:
+        names = {a.pk: a.name for a in Agent.objects.filter(pk__in=ids).select_related("user")}
+    names = names or {}
+    parts: list[str] = []
+    at = 0
+    for match in MENTION.finditer(text or ""):
+        parts.append(escape(text[at : match.start()]))
+        pk = int(match.group(2))
+        parts.append(
+            format_html(
+                '<span class="mention" data-agent-id="{}"><span aria-hidden="true">@</span>{}</span>',
+                pk,
+                names.get(pk, match.group(1)),
+            )
+        )
+        at = match.end()
+    parts.append(escape((text or "")[at:]))
+    html = "".join(parts).replace("\r\n", "\n").replace("\n", "<br>")
+    return mark_safe(html)  # noqa: S308 - every piece above was escaped
+
+
+# -- an agent's notifications ---------------------------------------------------------------
+
+
+def settings_of(agent: Agent) -> NotificationSettings:
+    """The agent's settings, or the defaults (unsaved) for one who never changed them."""
+    found = NotificationSettings.objects.filter(agent=agent).first()
+    return found if found is not None else NotificationSettings(agent=agent)
+
+
+def shown(agent: Agent, prefs: NotificationSettings | None = None) -> QuerySet[Notification]:
+    """The agent's notifications of the kinds they keep in the workspace, on tickets they see."""
+    prefs = prefs or settings_of(agent)
+    return Notification.objects.filter(recipient=agent, kind__in=prefs.in_app)
+
+
+def unread_count(agent: Agent, prefs: NotificationSettings | None = None) -> int:
+    return shown(agent, prefs).filter(read_at__isnull=True).count()
+
+
+def recent(agent: Agent, prefs: NotificationSettings | None = None, *, limit: int = PANEL_SIZE) -> list[Notification]:
+    """The newest notifications for the panel, with what their lines name, on tickets still visible."""
+    rows = (
+        shown(agent, prefs)
+        .filter(ticket__in=visible_tickets(agent))
+        .select_related("ticket", "actor__user")
+        .order_by("-created", "-pk")[:limit]
+    )
+    return list(rows)
+
+
+def mentioned_ticket_ids(agent: Agent) -> QuerySet[Notification, int]:
+    """The ids of the tickets ``agent`` was mentioned on and may still see, newest mention first
+    (may repeat): for an inbox view, ``Ticket.objects.filter(pk__in=mentioned_ticket_ids(agent))``."""
+    return (
+        Notification.objects.filter(recipient=agent, kind=NotificationKind.MENTIONED)
+        .filter(ticket__in=visible_tickets(agent))
+        .order_by("-created")
+        .values_list("ticket_id", flat=True)
+    )
+
+
+def describe(notification: Notification) -> str:
+    """One line in the recipient's language: "Anna mentioned you on #12 Lieferung fehlt"."""
+    actor = notification.actor.name if notification.actor is not None else ""
+    values = {"actor": actor, "ticket": notification.ticket_id, "subject": notification.ticket.subject}
+    kind = notification.kind
+    if kind == NotificationKind.MENTIONED:
+        return _("%(actor)s mentioned you on #%(ticket)s %(subject)s") % values
+    if kind == NotificationKind.ASSIGNED:
+        if actor:
+            return _("%(actor)s assigned #%(ticket)s %(subject)s to you") % values
+        return _("#%(ticket)s %(subject)s was assigned to you") % values
+    if kind == NotificationKind.CUSTOMER_REPLIED:
+        return _("The customer replied on #%(ticket)s %(subject)s") % values
+    return _("Service level at risk on #%(ticket)s %(subject)s") % values
+
+
+# -- mail -----------------------------------------------------------------------------------
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_notification_mails(ids: list[int]) -> int:
+    """Mail each notification whose recipient wants its kind by mail; how many were sent.
+
+    Each row is claimed first (``mailed_at`` still empty): a task run twice sends nothing twice.
+    """
+    sent = 0
+    rows = Notification.objects.filter(pk__in=ids, mailed_at__isnull=True).select_related(
+        "recipient__user", "ticket", "actor__user", "message"
+    )
+    account = Account.current()
+    for row in rows:
+        if not Notification.objects.filter(pk=row.pk, mailed_at__isnull=True).update(mailed_at=timezone.now()):
+            continue
+        recipient = row.recipient
+        if row.kind not in settings_of(recipient).by_mail or not recipient.is_active or not recipient.user.email:
+            continue
+        with translation.override(recipient.language or account.language or settings.LANGUAGE_CODE):
+            subject = describe(row)
+            body = _mail_body(row)
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.user.email])
+            sent += 1
+        except Exception as exc:  # noqa: BLE001 - the in-app notification stands; a mail is a courtesy
+            log.warning("notification mail %s to agent %s failed: %s", row.pk, recipient.pk, exc)
+    return sent
+
+
+def _mail_body(row: Notification) -> str:
+    link = absolute(reverse("agent_permalink", args=[row.ticket_id]))
+    if row.message_id is not None:
+        link += f"#m-{row.message_id}"
+    lines = [describe(row), ""]
+    if row.kind == NotificationKind.MENTIONED and row.message is not None:
+        lines += [plain(row.message.text)[:2000], ""]
+    lines += [
+        _("Open the ticket: %(link)s") % {"link": link},
+        "",
+        _("Choose which notifications you get by mail: %(link)s")
+        % {"link": absolute(reverse("agent_notification_settings"))},
+    ]
+    return "\n".join(lines) + "\n"
