@@ -104,6 +104,7 @@ def test_an_agent_snoozes_a_ticket_until_tomorrow_morning(new_page, agent: Agent
     page.get_by_role("button", name=re.compile("^Morgen früh")).click()
 
     expect(page.locator("#ticket-header .chip-snoozed")).to_contain_text("Zurückgestellt bis")
+    assert_accessible(page, ["#ticket-header"])
     expect(page.locator("#announcer")).to_contain_text("Zurückgestellt bis")
     expect(page.locator("#snooze-toggle")).to_be_focused()
     assert Ticket.objects.get(pk=ticket.pk).status == TicketStatus.PENDING
@@ -118,12 +119,20 @@ def test_an_agent_merges_a_ticket_into_another_after_confirming_what_moves(new_p
 
     page.get_by_text("Verknüpfen oder zusammenführen ▾").click()
     page.get_by_label("Ticket nach Nummer oder Betreff suchen").fill("4711")
-    page.get_by_role("button", name=f"In Ticket #{target.pk} zusammenführen…").click()
-
+    merge = page.get_by_role("button", name=f"In Ticket #{target.pk} zusammenführen…")
+    merge.click()
     dialog = page.get_by_role("dialog", name=f"#{source.pk} in #{target.pk} zusammenführen?")
+    expect(dialog).to_be_visible()
+    # Escape changes nothing and gives the focus back to the button that opened the dialog.
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(merge).to_be_focused()
+    merge.press("Enter")
+
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("1 Nachricht wird nach")
     expect(dialog.get_by_role("button", name="Abbrechen")).to_be_focused()
+    assert_accessible(page, ["#ticket-header", "#merge-dialog"])
     dialog.get_by_role("button", name="Zusammenführen").click()
 
     expect(dialog).to_have_count(0)
