@@ -67,10 +67,12 @@ def settings_url(context: template.Context) -> str:
     return reverse("settings:home") if settings_area.visible_sections(agent) else reverse("two_factor")
 
 
-@register.simple_tag
-def brand() -> branding.Brand:
-    """The company's name and logo for the rail and the sign-in page."""
-    return branding.brand()
+@register.simple_tag(takes_context=True)
+def brand(context: template.Context) -> branding.Brand:
+    """The company's name and logo for the rail and the sign-in page: the view's, where it read
+    them before rendering (the workspace: no query runs from its templates), else read now."""
+    given = context.get("brand")
+    return given if isinstance(given, branding.Brand) else branding.brand()
 
 
 @register.simple_tag

@@ -95,3 +95,17 @@ def test_the_form_sent_twice_starts_one_conversation(client_for, agent, team):
 
     assert first["Location"] == second["Location"]
     assert Ticket.objects.count() == 1
+
+
+def test_sms_can_be_chosen_only_for_a_customer_with_a_phone_number(client_for, agent, team):
+    client = client_for(agent)
+    texting = TicketFactory.create(team=team).customer
+    IdentityFactory.create(customer=texting, kind=IdentityKind.PHONE, value="+4915123456789")
+
+    for_address = client.get(URL, {"to": "x@kunde.de"}).content.decode()
+    for_texting = client.get(URL, {"customer": texting.pk}).content.decode()
+
+    assert '<option value="sms" disabled>' in for_address
+    assert '<option value="email">' in for_address
+    assert '<option value="sms">' in for_texting
+    assert '<option value="email" disabled>' in for_texting

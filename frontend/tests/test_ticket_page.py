@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import traceback
+from typing import Any
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -276,3 +279,30 @@ def test_loading_older_messages_of_a_ticket_outside_the_scope_answers_404(agent,
     )
 
     assert response.status_code == 404
+
+
+def _template_queries(client: Any, url: str) -> list[str]:
+    """The SQL run while a template renders (a query from a template escapes the view's count)."""
+    found: list[str] = []
+
+    def watch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if any("/django/template/" in frame.filename for frame in traceback.extract_stack()):
+            found.append(sql[:200])
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        assert client.get(url).status_code == 200
+    return found
+
+
+def test_the_inbox_and_the_ticket_page_run_no_query_from_their_templates(agent, team, client_for, fake_channel) -> None:
+    ticket = TicketFactory.create(team=team, assignee=agent, origin_channel="fake")
+    MessageFactory.create(ticket=ticket, channel="fake")
+    note = MessageFactory.create(ticket=ticket, channel="fake", kind=MessageKind.NOTE, author_agent=agent)
+    AttachmentFactory.create(message=note)
+    MessageFactory.create(ticket=ticket, channel="email", direction=Direction.OUTBOUND, author_agent=agent)
+    events.assigned(ticket=ticket, actor=agent, assignee_id=agent.pk, previous_id=None)
+    client = client_for(agent)
+
+    assert _template_queries(client, "/agent/v/mine/") == []
+    assert _template_queries(client, f"/agent/v/mine/t/{ticket.pk}/") == []

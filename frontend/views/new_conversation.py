@@ -24,9 +24,9 @@ from frontend.views.guards import changes_allowed
 from hub.access import team_ids, visible_customers
 from hub.actions.contacts import reachable_customers
 from hub.actions.messages import ChannelUnavailable
-from hub.actions.outbound import Recipient, StartError, do_start_conversation, starting_channels
+from hub.actions.outbound import Recipient, StartError, do_start_conversation, recipient_kind, starting_channels
 from hub.identity import InvalidIdentity
-from hub.models import Agent, Customer, Team
+from hub.models import Agent, Customer, IdentityKind, Team
 from hub.search.customers import search_customers
 
 MATCHES = 8
@@ -44,6 +44,23 @@ def _matches(agent: Agent, text: str) -> list[Customer]:
     return list(found.prefetch_related("identities").order_by("-pk")[:MATCHES])
 
 
+def _channels(customer: Customer | None) -> list[dict[str, Any]]:
+    """The channels a conversation can start on, each usable or not (and why) for the recipient:
+    a chosen customer by the identities they have, a typed address by email alone. Whether the
+    channel can send now (an SMS number set up, an address that bounces) its adapter says on
+    sending."""
+    kinds = {i.kind for i in customer.identities.all()} if customer is not None else {IdentityKind.EMAIL}
+    rows = []
+    for key in starting_channels():
+        kind = recipient_kind(key)
+        usable = kind in kinds
+        reason = ""
+        if not usable:
+            reason = _("No phone number") if kind == IdentityKind.PHONE else _("No email address")
+        rows.append({"key": key, "label": channel_label(key), "usable": usable, "reason": reason})
+    return rows
+
+
 def _context(agent: Agent, values: Any, error: str = "") -> dict[str, Any]:
     chosen = values.get("customer", "")
     customer = None
@@ -54,7 +71,7 @@ def _context(agent: Agent, values: Any, error: str = "") -> dict[str, Any]:
         "error": error,
         "chosen": customer,
         "matches": _matches(agent, values.get("to", "")) if customer is None else [],
-        "channels": [(key, channel_label(key)) for key in starting_channels()],
+        "channels": _channels(customer),
         "teams": _teams(agent),
         # One conversation per form, however often it is sent (a double click, a retry).
         "client_id": values.get("client_id") or uuid.uuid4().hex,
@@ -66,7 +83,8 @@ def _context(agent: Agent, values: Any, error: str = "") -> dict[str, Any]:
 @changes_allowed
 def new_conversation(request: HttpRequest, agent: Agent) -> HttpResponse:
     if request.method == "GET":
-        return render(request, "frontend/new_conversation.html", _context(agent, request.GET))
+        # The same page whether loaded or re-drawn by htmx (a customer chosen): it varies by that header.
+        return htmx.vary(render(request, "frontend/new_conversation.html", _context(agent, request.GET)))
     values = request.POST
     try:
         ticket, _message = do_start_conversation(agent=agent, **_started(agent, values))

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from frontend import htmx, inbox, regions, timeline
 from frontend.auth import agent_required
+from hub import branding
 from hub.models import Agent, Ticket
 
 TICKET_REGIONS = {
@@ -91,6 +92,7 @@ def _page(request: HttpRequest, agent: Agent, view_key: str, ticket: Ticket | No
     ctx["view_key"] = view_key
     if target == "workspace":
         return render(request, "frontend/regions/workspace.html", ctx | {"oob": True})
+    ctx["brand"] = branding.brand()  # read here: the page's templates run no query of their own
     return render(request, "frontend/workspace.html", ctx)
 
 

@@ -47,6 +47,8 @@ def test_an_agent_filters_sorts_saves_the_view_and_finds_it_after_a_reload(new_p
 
     page.goto("/agent/v/teams/")
     expect(page.locator("#list")).to_contain_text("Eine Mail")
+    # Subscribed to live updates: the list's catch-up refresh is done before the filters change.
+    expect(page.locator("body")).to_have_attribute("data-live", "open")
     page.locator(".list-filters > summary").click()
     page.get_by_label("Kanal").select_option("chat")
     expect(page).to_have_url(re.compile(r"/agent/v/teams/\?channel=chat$"))

@@ -25,10 +25,11 @@ def test_an_agent_writes_to_a_new_address_and_sees_the_ticket_with_the_message(
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Neue Unterhaltung")
     assert_accessible(page, ["#nc-main"])
-    page.get_by_label("An", exact=True).fill("nora.neu@kunde.example")
-    page.get_by_label("Betreff").fill("Ihre Rücksendung")
-    page.get_by_label("Nachricht").fill("Guten Tag, Ihre Rücksendung ist angekommen. Erstattung oder Ersatz?")
-    page.get_by_role("button", name="Senden").click()
+    form = page.locator("#nc-form")  # the rail has fields of its own (search, notifications)
+    form.get_by_label("An", exact=True).fill("nora.neu@kunde.example")
+    form.get_by_label("Betreff").fill("Ihre Rücksendung")
+    form.get_by_label("Nachricht").fill("Guten Tag, Ihre Rücksendung ist angekommen. Erstattung oder Ersatz?")
+    form.get_by_role("button", name="Senden").click()
 
     ticket = Ticket.objects.get(subject="Ihre Rücksendung")
     expect(page).to_have_url(re.compile(rf"/agent/v/[a-z_]+/t/{ticket.pk}/$|/agent/t/{ticket.pk}/$"))
@@ -49,14 +50,22 @@ def test_typing_a_name_offers_the_customer_and_the_conversation_goes_to_them(
     IdentityFactory.create(customer=known, kind=IdentityKind.EMAIL, value="lisa@lang.example")
     page = new_page(agent)
     page.goto("/agent/new/")
+    form = page.locator("#nc-form")
 
-    page.get_by_label("An", exact=True).press_sequentially("Lisa L")
+    form.get_by_label("An", exact=True).press_sequentially("Lisa L")
 
-    choice = page.get_by_role("radio", name=re.compile("Lisa Lang"))
+    choice = form.get_by_role("radio", name=re.compile("Lisa Lang"))
     expect(choice).to_be_visible()
+    form.get_by_label("Betreff").fill("Rückfrage zur Bestellung")
     choice.check()
-    page.get_by_label("Nachricht").fill("Hallo Lisa, kurze Rückfrage zu Ihrer Bestellung.")
-    page.get_by_role("button", name="Senden").click()
+
+    # The form is drawn again for the customer: their name fixed, the channels they can be reached on.
+    expect(form.get_by_role("link", name="Jemand anderes")).to_be_visible()
+    expect(form).to_contain_text("lisa@lang.example")
+    expect(form.get_by_role("option", name=re.compile("SMS"))).to_be_disabled()
+    expect(form.get_by_label("Betreff")).to_have_value("Rückfrage zur Bestellung")  # what was written stays
+    form.get_by_label("Nachricht").fill("Hallo Lisa, kurze Rückfrage zu Ihrer Bestellung.")
+    form.get_by_role("button", name="Senden").click()
 
     expect(page.locator("#timeline")).to_contain_text("kurze Rückfrage")
     assert Ticket.objects.latest("pk").customer == known
