@@ -122,10 +122,20 @@ LIST_FIELDS = (
 
 def show_last_message(ticket: Ticket, message: Message | None) -> None:
     """Set the list row's preview fields from ``message`` (cleared for none), in memory."""
-    ticket.last_message_preview = preview(message.text, 200) if message else ""
+    ticket.last_message_preview = _preview_of(message) if message else ""
     ticket.last_message_channel = message.channel if message else ""
     ticket.last_message_direction = message.direction if message else ""
     ticket.last_message_kind = message.kind if message else ""
+
+
+def _preview_of(message: Message) -> str:
+    """The message's text; a saved message that is only files names them ("📎 foto.png"): a reply's
+    attachments are at hand (``known_attachments``), any other costs one query. An inbound one,
+    not saved yet, is named after its interaction's files by ``take_message``."""
+    if message.text.strip() or message.pk is None:
+        return preview(message.text, 200)
+    names = [a.filename for a in message.attachments.all()]
+    return attachment_preview(names) if names else ""
 
 
 def touch_ticket(ticket: Ticket, message: Message) -> None:
