@@ -210,7 +210,7 @@ class Item:
             return "system"
         m = self.message
         if m.kind == MessageKind.NOTE:
-            return "note"
+            return "forward" if m.metadata.get("forward") else "note"
         if m.kind == MessageKind.CALL:
             return "call"
         if m.kind == MessageKind.SYSTEM:
@@ -254,7 +254,8 @@ class Item:
             '  <span class="sr-only">{},</span>\n'
             '  <span class="direction sr-only">{}</span>\n'
             '  <bdi class="sender">{}</bdi>\n'
-            '  <time datetime="{}" title="{}">{}</time>',
+            '  <time datetime="{}" title="{}">{}</time>\n'
+            '  <button type="button" class="msg-forward" data-forward="{}" title="{}" aria-label="{}">↪</button>',
             meta.icon,
             meta.channel,
             _("received") if self.message.direction == "in" else _("sent"),
@@ -262,6 +263,9 @@ class Item:
             meta.iso,
             meta.title,
             meta.short,
+            self.message.pk,
+            _("Forward"),
+            _("Forward this message"),
         )
 
     @cached_property
@@ -282,6 +286,7 @@ class Item:
             said = _("New message from %(name)s") % {"name": m.sender or self.customer}
             announce = format_html(' data-announce="{}"', said)
         subject = format_html('<div class="email-subject"><bdi>{}</bdi></div>', m.subject) if m.subject else ""
+        subject = format_html("{}{}", subject, self.copies)
         shown = self.body
         if shown.html.total:
             body = format_html(
@@ -319,6 +324,19 @@ class Item:
             quoted,
             self.cut_notice,
             _attachments_html(m),
+        )
+
+    @cached_property
+    def copies(self) -> SafeString | str:
+        """ "Cc: … · Bcc: …" of an agent's mail (the composer's Cc/Bcc), for the agents only."""
+        assert self.message is not None
+        meta = self.message.metadata
+        if self.message.direction != "out" or not (meta.get("cc") or meta.get("bcc")):
+            return ""
+        parts = [(label, ", ".join(meta.get(key) or [])) for key, label in (("cc", _("Cc")), ("bcc", _("Bcc")))]
+        return format_html(
+            '<div class="email-copies muted">{}</div>',
+            format_html_join(" · ", "{}: <bdi>{}</bdi>", [(label, value) for label, value in parts if value]),
         )
 
     @property

@@ -47,7 +47,8 @@ def last(capture: Capture) -> tuple[list[str], EmailMessage]:
 def test_a_reply_with_cc_and_bcc_names_the_cc_in_a_header_and_reaches_the_bcc_only_by_envelope(
     ticket: Ticket, agent, client_for, capture: Capture
 ) -> None:
-    response = send(client_for(agent), ticket, cc="anna@kunde.de; Chefin@Kunde.de", bcc="revision@hub.example")
+    client = client_for(agent)
+    response = send(client, ticket, cc="anna@kunde.de; Chefin@Kunde.de", bcc="revision@hub.example")
 
     assert response.status_code == 200
     rcpts, sent = last(capture)
