@@ -124,10 +124,9 @@ def views_for(agent: Agent) -> list[View]:
 
 
 def _saved_view(agent: Agent, saved: SavedView) -> View:
-    base = VIEWS.get(saved.base) or VIEWS["all" if agent.sees_everything else "mine"]
-    if base.admins_only and not agent.sees_everything:
-        # Shared by a lead, seen by an agent: the same filters over what the agent may see.
-        base = VIEWS["teams"]
+    # A view shared by a lead may narrow "All open": for an agent that is all they may see,
+    # since every view starts from hub.access's scope (``view_tickets``).
+    base = VIEWS.get(saved.base) or VIEWS["mine"]
     params = QueryDict(saved.query)
     return replace(
         base,
