@@ -179,3 +179,20 @@ def test_the_same_client_id_again_answers_the_first_ticket_and_sends_nothing_twi
     assert first.status_code == 201 and again.status_code == 200
     assert again.json()["id"] == first.json()["id"]
     assert Ticket.objects.count() == 1
+
+
+def test_a_text_to_a_customers_mobile_goes_out_from_a_number_set_up_for_sms(api_for, agent):
+    from channels_phone.models import PhoneNumber
+
+    customer = CustomerFactory.create()
+    IdentityFactory.create(customer=customer, kind=IdentityKind.PHONE, value="+4915123456789")
+    client = api_for(agent)
+
+    without_number = start(client, customer=customer.pk, channel="sms", message={"text": "Ihr Termin: Fr 10 Uhr"})
+    PhoneNumber.objects.create(number="+4930901820", provider="twilio", account_sid="AC1", auth_token="x", sms=True)
+    with_number = start(client, customer=customer.pk, channel="sms", message={"text": "Ihr Termin: Fr 10 Uhr"})
+
+    assert without_number.status_code == 400 and "SMS" in without_number.json()["detail"]
+    assert with_number.status_code == 201
+    message = Ticket.objects.get(pk=with_number.json()["id"]).messages.get()
+    assert message.channel == "sms" and message.delivery_status == DeliveryStatus.QUEUED
