@@ -15,7 +15,7 @@ SHOWN = (
     "name", "address", "enabled", "is_default", "default_team",
     "imap_host", "imap_port", "imap_security", "imap_user", "imap_folder", "imap_move_to",
     "smtp_host", "smtp_port", "smtp_security", "smtp_user",
-    "auto_acknowledge", "acknowledgement_subject", "acknowledgement_text", "max_message_bytes",
+    "auto_acknowledge", "acknowledgement_subject", "acknowledgement_text", "max_message_bytes", "signature",
 )  # fmt: skip
 
 audit.describe("mailbox.created", _("Mailbox created"))

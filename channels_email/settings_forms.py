@@ -44,7 +44,7 @@ class MailboxForm(forms.ModelForm):
             "name", "address", "enabled", "is_default", "default_team",
             "imap_host", "imap_port", "imap_security", "imap_user", "imap_folder", "imap_move_to",
             "smtp_host", "smtp_port", "smtp_security", "smtp_user",
-            "auto_acknowledge", "acknowledgement_subject", "acknowledgement_text",
+            "auto_acknowledge", "acknowledgement_subject", "acknowledgement_text", "signature",
         ]  # fmt: skip
         labels = {
             "name": _("Name"),
@@ -64,6 +64,7 @@ class MailboxForm(forms.ModelForm):
             "auto_acknowledge": _("Acknowledge new tickets automatically"),
             "acknowledgement_subject": _("Acknowledgement subject"),
             "acknowledgement_text": _("Acknowledgement text"),
+            "signature": _("Signature"),
         }
         help_texts = {
             "name": _("Shown as the sender name of replies, e.g. “Muster GmbH Support”."),
@@ -72,8 +73,15 @@ class MailboxForm(forms.ModelForm):
             "imap_move_to": _("Empty: processed mail is marked as read and stays in the folder."),
             "smtp_host": _("Empty: the hub's own mail server (EMAIL_HOST)."),
             "acknowledgement_text": _("{ticket} is replaced by the ticket number."),
+            "signature": _(
+                "Ends every reply from this mailbox, below the agent's own signature. Placeholders as in canned "
+                "replies, e.g. {{ agent.name }} or {{ ticket.number }}."
+            ),
         }
-        widgets = {"acknowledgement_text": forms.Textarea(attrs={"rows": 4})}
+        widgets = {
+            "acknowledgement_text": forms.Textarea(attrs={"rows": 4}),
+            "signature": forms.Textarea(attrs={"rows": 4}),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -118,6 +126,7 @@ class MailboxForm(forms.ModelForm):
         (_("Sending (SMTP)"), ("smtp_host", "smtp_port", "smtp_security", "smtp_user", "smtp_password_new",
                                "smtp_password_clear")),
         (_("Automatic answer"), ("auto_acknowledge", "acknowledgement_subject", "acknowledgement_text")),
+        (_("Replies"), ("signature",)),
         (_("Limits"), ("max_message_mb",)),
     )  # fmt: skip
 

@@ -61,6 +61,9 @@ def test_a_reply_with_cc_and_bcc_names_the_cc_in_a_header_and_reaches_the_bcc_on
         ["anna@kunde.de", "chefin@kunde.de"],
         ["revision@hub.example"],
     )
+    # The agents see on the sent mail who got a copy.
+    page = client.get(f"/agent/t/{ticket.pk}/", follow=True).content.decode()
+    assert "Cc: <bdi>anna@kunde.de, chefin@kunde.de</bdi> · Bcc: <bdi>revision@hub.example</bdi>" in page
 
 
 def test_the_composer_suggests_the_customers_other_recipients_but_never_our_own_mailbox(
