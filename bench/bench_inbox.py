@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bench.harness import NOT_AVAILABLE, Context, Unavailable, html_link
 
-VIEWS = ("mine", "unassigned", "teams", "all", "pending", "snoozed", "solved", "closed")
+VIEWS = ("mine", "unassigned", "teams", "all", "pending", "snoozed", "mentions", "solved", "closed")
 ADMIN_VIEWS = ("all",)
 # The filter bar and the other orders (frontend/inbox_filters.py): (view, query) each measured
 # like a view. The solved and closed history is most of a large table.

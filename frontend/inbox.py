@@ -33,6 +33,8 @@ from hub.models import (
     Draft,
     Identity,
     Message,
+    Notification,
+    NotificationKind,
     SavedView,
     SlaState,
     Ticket,
@@ -108,6 +110,8 @@ VIEWS: dict[str, View] = {
             icon="pause",
         ),
         View("snoozed", _("Snoozed"), _("No ticket is snoozed."), icon="clock"),
+        # Open tickets with a note that mentions the agent (hub.notifications).
+        View("mentions", _("Mentions"), _("No open ticket mentions you."), icon="chat"),
         View("solved", _("Solved"), _("No solved ticket."), statuses=(TicketStatus.SOLVED,), counted=False),
         View("closed", _("Closed"), _("No closed ticket."), statuses=(TicketStatus.CLOSED,), counted=False),
     )
@@ -167,6 +171,9 @@ def _membership(agent: Agent, key: str) -> Q:
         return ~Q(Exists(TicketSnooze.objects.filter(ticket_id=OuterRef("pk"))))
     if key == "snoozed":
         return Q(Exists(TicketSnooze.objects.filter(ticket_id=OuterRef("pk"))))
+    if key == "mentions":
+        mentioned = Notification.objects.filter(recipient_id=agent.pk, kind=NotificationKind.MENTIONED)
+        return Q(pk__in=mentioned.values("ticket_id"))
     return Q()
 
 

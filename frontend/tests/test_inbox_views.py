@@ -181,6 +181,7 @@ def test_created_and_priority_orders_put_the_newest_and_most_urgent_first(agent:
         "/agent/v/teams/",
         "/agent/v/solved/?sort=created",
         "/agent/v/snoozed/",
+        "/agent/v/mentions/?sort=created",
         "/agent/v/pending/?sort=priority",
         "/agent/v/teams/?channel=chat&status=open&priority=4&tag=vip&customer=anna&org=acme&sla=warning",
         "/agent/v/teams/?created_after=7d&updated_before=2024-05-31&assignee=me&team=none&sort=due",
@@ -241,3 +242,21 @@ def test_the_customer_filter_finds_a_customer_by_email_address_or_number(agent: 
 
     assert "Annas Frage" in by_mail and "Jemand anderes" not in by_mail
     assert "Annas Frage" in by_number and "Jemand anderes" not in by_number
+
+
+def test_a_note_that_mentions_an_agent_puts_the_ticket_in_their_mentions_view(
+    agent: Agent, team: Team, client_for
+) -> None:
+    from hub.actions.messages import do_add_note
+
+    colleague = AgentFactory.create(teams=[team])
+    ticket = TicketFactory.create(team=team, subject="Bitte mal ansehen")
+    TicketFactory.create(team=team, subject="Niemand erwähnt")
+    do_add_note(ticket, agent=colleague, text=f"@[{agent.name}](agent:{agent.pk}) kannst du helfen?")
+
+    html = client_for(agent).get("/agent/v/mentions/").content.decode()
+    for_colleague = client_for(colleague).get("/agent/v/mentions/").content.decode()
+
+    assert "Bitte mal ansehen" in html and "Niemand erwähnt" not in html
+    assert "Bitte mal ansehen" not in for_colleague
+    assert 'id="count-mentions"' in html and "Erwähnungen" in html
