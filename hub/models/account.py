@@ -32,6 +32,10 @@ class Account(models.Model):
     require_two_factor_for_admins = models.BooleanField(
         _("require two-factor sign-in for administrators"), default=False
     )
+    # A new customer writing from a domain an organization lists joins it (hub.pipeline.identify).
+    organizations_by_domain = models.BooleanField(
+        _("assign new customers to organizations by mail domain"), default=True
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
