@@ -28,6 +28,13 @@ def ticket(team: Team, agent: Agent) -> Ticket:
     return TicketFactory.create(team=team, assignee=agent, subject="Lieferung fehlt")
 
 
+@pytest.fixture
+def given_to_anna(agent: Agent, anna: Agent, ticket: Ticket, django_capture_on_commit_callbacks: Any) -> Ticket:
+    """The ticket, assigned to Anna by the agent: Anna has one unread notification."""
+    with django_capture_on_commit_callbacks(execute=True):
+        return do_assign(ticket, anna, actor=agent)
+
+
 def test_the_bell_names_the_unread_count_in_its_label(
     client_for: Any, agent: Agent, anna: Agent, ticket: Ticket, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -67,11 +74,8 @@ def test_the_panel_lists_the_newest_first_and_opening_one_marks_it_read_and_goes
 
 
 def test_mark_all_as_read_empties_the_count_and_tells_the_bell(
-    client_for: Any, agent: Agent, anna: Agent, ticket: Ticket, django_capture_on_commit_callbacks: Any
+    client_for: Any, anna: Agent, given_to_anna: Ticket
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        do_assign(ticket, anna, actor=agent)
-
     response = client_for(anna).post("/agent/notifications/read-all/", **HX)
 
     assert response.status_code == 200
@@ -81,10 +85,8 @@ def test_mark_all_as_read_empties_the_count_and_tells_the_bell(
 
 
 def test_an_agent_cannot_open_a_colleagues_notification(
-    client_for: Any, agent: Agent, anna: Agent, ticket: Ticket, django_capture_on_commit_callbacks: Any
+    client_for: Any, agent: Agent, anna: Agent, given_to_anna: Ticket
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        do_assign(ticket, anna, actor=agent)
     theirs = Notification.objects.get(recipient=anna)
 
     assert client_for(agent).post(f"/agent/notifications/{theirs.pk}/open/").status_code == 404
@@ -128,7 +130,9 @@ def test_the_timeline_shows_a_mention_as_a_chip_with_the_name(
 
     page = client_for(agent).get(f"/agent/t/{ticket.pk}/", follow=True).text
 
-    assert f'<span class="mention" data-agent-id="{anna.pk}"><span aria-hidden="true">@</span>Anna Schmidt</span>' in page
+    assert (
+        f'<span class="mention" data-agent-id="{anna.pk}"><span aria-hidden="true">@</span>Anna Schmidt</span>' in page
+    )
     assert "(agent:" not in page.split('id="timeline"')[1].split("</section>")[0]
 
 

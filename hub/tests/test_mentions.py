@@ -47,7 +47,7 @@ def test_a_note_that_mentions_a_colleague_tells_them_in_the_app_and_by_mail(
     assert notifications.unread_count(anna) == 1
     [mail] = mailoutbox
     assert mail.to == [anna.user.email]
-    assert "#%s" % ticket.pk in mail.subject
+    assert f"#{ticket.pk}" in mail.subject
     assert "@Anna Schmidt kannst du bitte die Sendung prüfen?" in mail.body
     assert f"/agent/t/{ticket.pk}/#m-{message.pk}" in mail.body
 

@@ -62,9 +62,13 @@ def test_the_customers_replies_in_one_batch_notify_the_assignee_once_per_ticket_
     mine = TicketFactory.create(team=team, assignee=agent, customer=customer, origin_channel="fake")
     unassigned = TicketFactory.create(team=team, customer=CustomerFactory.create(), origin_channel="fake")
     IdentityFactory.create(customer=unassigned.customer, value="eva@example.de")
-    for n, (email, ticket) in enumerate([("max@example.de", mine), ("max@example.de", mine), ("eva@example.de", unassigned)]):
+    for n, (email, ticket) in enumerate(
+        [("max@example.de", mine), ("max@example.de", mine), ("eva@example.de", unassigned)]
+    ):
         InboundEvent.objects.create(
-            channel="fake", external_id=f"r-{n}", payload=payload(email=email, text=f"Noch da? {n}", ticket_id=ticket.pk)
+            channel="fake",
+            external_id=f"r-{n}",
+            payload=payload(email=email, text=f"Noch da? {n}", ticket_id=ticket.pk),
         )
 
     with CaptureQueriesContext(connection) as queries:
@@ -81,7 +85,13 @@ def test_the_customers_replies_in_one_batch_notify_the_assignee_once_per_ticket_
 def test_an_sla_warning_on_my_ticket_notifies_me(team: Team, agent: Agent) -> None:
     office = build("Europe/Berlin", {d: [["09:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")})
     policy = Policy(
-        id=0, name="Büro", enabled=True, calendar=office, targets={"first_response": {"2": 120}}, tests=(), reads_team=False
+        id=0,
+        name="Büro",
+        enabled=True,
+        calendar=office,
+        targets={"first_response": {"2": 120}},
+        tests=(),
+        reads_team=False,
     )
     at = datetime(2026, 12, 7, 10, tzinfo=BERLIN)
     ticket = TicketFactory.create(created_at=at, status=TicketStatus.OPEN, team=team, assignee=agent)

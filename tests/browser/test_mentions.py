@@ -61,6 +61,7 @@ def test_a_mention_in_a_note_counts_on_the_colleagues_bell_live_and_opens_the_ti
     expect(bell.locator(".bell-count")).to_have_text("1")
     bell.click()
     dialog = hers.get_by_role("dialog", name="Benachrichtigungen")
+    expect(dialog).to_be_visible()
     item = dialog.get_by_role("button", name=re.compile(r"hat Sie in #\d+ Lieferung fehlt erwähnt"))
     expect(item).to_be_focused()
     expect(bell).to_have_attribute("aria-expanded", "true")
