@@ -1,0 +1,159 @@
+"""The composer in a browser, against a real SMTP server: a reply with a file, Cc and Bcc sent
+with "Send and solve" from the keyboard, and a customer's message forwarded to a colleague."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from email import message_from_bytes, policy
+
+import pytest
+from django.db import connections
+from playwright.sync_api import Page, expect
+
+from channels_email.inbound import ingest_now
+from channels_email.models import Mailbox
+from channels_email.tests.test_servers import Capture, mail, mailbox, outbox  # noqa: F401
+from hub.models import Agent, DraftUpload, Message, Ticket, TicketStatus
+from tests.browser.axe import assert_accessible
+from tests.browser.test_inbox import live
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def capture(request: pytest.FixtureRequest) -> Capture:
+    return request.getfixturevalue("outbox")[0]
+
+
+@pytest.fixture
+def ticket(mailbox: Mailbox) -> Ticket:  # noqa: F811 - the fixture above
+    """Max writes to support and Anna (Cc); received in a thread of its own, as a worker would."""
+    raw = mail(
+        "Max <max@kunde.de>", "Lieferung", "<m1@kunde.de>", body="Wo bleibt mein Paket?", extra="Cc: anna@kunde.de\r\n"
+    )
+
+    def run() -> int:
+        try:
+            return ingest_now(raw, mailbox=mailbox, source="test").ticket or 0
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(1) as pool:
+        return Ticket.objects.get(pk=pool.submit(run).result())
+
+
+def open_ticket(page: Page, ticket: Ticket) -> None:
+    page.goto(f"/agent/v/teams/t/{ticket.pk}/")
+    live(page)
+
+
+def test_sending_with_an_attachment_and_cc(new_page, agent: Agent, ticket: Ticket, capture: Capture) -> None:
+    page = new_page(agent)
+    open_ticket(page, ticket)
+    composer = page.locator("#composer")
+
+    # The customer's mail went to Anna too: Cc is open and names her.
+    cc = page.get_by_label("Cc", exact=True)
+    expect(cc).to_be_visible()
+    expect(cc).to_have_value("anna@kunde.de")
+    page.get_by_label("Bcc", exact=True).fill("revision@hub.example")
+
+    # Two files by the button; one is taken off again before sending.
+    page.locator("#composer-file").set_input_files(
+        [
+            {"name": "Lieferschein.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 lieferschein"},
+            {"name": "falsch.txt", "mimeType": "text/plain", "buffer": b"nicht mitschicken"},
+        ]
+    )
+    chips = composer.locator(".chip-file")
+    expect(chips).to_have_count(2)
+    expect(composer.locator("input[name=upload]")).to_have_count(2)
+    expect(page.locator("#announcer")).to_contain_text("angehängt")
+    composer.get_by_role("button", name="falsch.txt entfernen").click()
+    expect(chips).to_have_count(1)
+    expect(chips).to_contain_text("Lieferschein.pdf")
+    page.locator("#composer-text").fill("Anbei der Lieferschein.")
+    assert_accessible(page, ["#composer"])
+
+    # "Send and solve" from the keyboard: the menu button opens with ↓, Enter sends.
+    more = page.get_by_role("button", name="Weitere Arten zu senden")
+    more.focus()
+    more.press("ArrowDown")
+    solve = page.get_by_role("menuitem", name="Senden und lösen")
+    expect(solve).to_be_focused()
+    assert_accessible(page, ["#composer"])
+    solve.press("Enter")
+
+    expect(page.locator("#composer-text")).to_have_value("")
+    expect(chips).to_have_count(0)
+    reply = page.locator("#timeline article.email.out")
+    expect(reply).to_contain_text("Anbei der Lieferschein.")
+    expect(reply).to_contain_text("Cc: anna@kunde.de · Bcc: revision@hub.example")
+    expect(reply.get_by_role("link", name="Lieferschein.pdf")).to_be_visible()
+    rcpts, raw = capture.mails[-1]
+    sent = message_from_bytes(raw, policy=policy.default)
+    assert rcpts == ["max@kunde.de", "anna@kunde.de", "revision@hub.example"]
+    assert sent["Cc"] == "anna@kunde.de" and sent["Bcc"] is None
+    assert [p.get_filename() for p in sent.iter_attachments()] == ["Lieferschein.pdf"]
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.SOLVED
+
+
+def test_forwarding_a_message(new_page, agent: Agent, ticket: Ticket, capture: Capture) -> None:
+    page = new_page(agent)
+    open_ticket(page, ticket)
+    page.locator("#composer-text").fill("Entwurf bleibt")
+    first = ticket.messages.get()
+
+    page.locator(f"#m-{first.pk}").get_by_role("button", name="Diese Nachricht weiterleiten").click()
+
+    panel = page.locator("#forward-panel")
+    expect(panel.get_by_role("heading", name="Diese Nachricht weiterleiten")).to_be_visible()
+    expect(page.locator("#composer-form")).to_be_hidden()
+    to = panel.get_by_label("An", exact=True)
+    expect(to).to_be_focused()
+    expect(panel).to_contain_text("Wo bleibt mein Paket?")
+    assert_accessible(page, ["#composer"])
+    to.fill("technik@partner.example")
+    panel.get_by_label("Ihre Nachricht über dem weitergeleiteten Text").fill("Bitte prüfen.")
+    panel.get_by_role("button", name="Weiterleiten").click()
+
+    expect(panel).to_be_hidden()
+    expect(page.locator("#composer-text")).to_have_value("Entwurf bleibt")
+    note = page.locator("#timeline article.forward")
+    expect(note).to_contain_text("Weitergeleitet an technik@partner.example")
+    expect(note).to_contain_text("Bitte prüfen.")
+    rcpts, raw = capture.mails[-1]
+    sent = message_from_bytes(raw, policy=policy.default)
+    assert rcpts == ["technik@partner.example"]
+    assert sent["Subject"] == "WG: Lieferung"
+    assert not Message.objects.filter(ticket=ticket, kind="message", direction="out").exists()
+
+
+def test_a_pasted_screenshot_and_a_dropped_file_are_attached(new_page, agent: Agent, ticket: Ticket) -> None:
+    page = new_page(agent)
+    open_ticket(page, ticket)
+
+    page.locator("#composer-text").focus()
+    page.evaluate(
+        """() => {
+          const paste = new DataTransfer();
+          paste.items.add(new File([new Uint8Array([137, 80, 78, 71])], "screenshot.png", {type: "image/png"}));
+          document.getElementById("composer-text").dispatchEvent(
+            new ClipboardEvent("paste", {clipboardData: paste, bubbles: true, cancelable: true}));
+          const drop = new DataTransfer();
+          drop.items.add(new File(["Hallo"], "notiz.txt", {type: "text/plain"}));
+          const target = document.getElementById("composer-text");
+          target.dispatchEvent(new DragEvent("dragover", {dataTransfer: drop, bubbles: true, cancelable: true}));
+          target.dispatchEvent(new DragEvent("drop", {dataTransfer: drop, bubbles: true, cancelable: true}));
+        }"""
+    )
+
+    chips = page.locator("#composer .chip-file")
+    expect(chips).to_have_count(2)
+    expect(page.locator("#composer input[name=upload]")).to_have_count(2)
+    expect(page.locator("#composer-text")).to_have_value("")
+    assert sorted(u.filename for u in DraftUpload.objects.filter(ticket=ticket, agent=agent)) == [
+        "notiz.txt",
+        "screenshot.png",
+    ]
