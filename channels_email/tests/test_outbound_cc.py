@@ -34,14 +34,14 @@ def ticket(mailbox: Mailbox) -> Ticket:  # noqa: F811 - the fixture above
     return Ticket.objects.get(pk=received.ticket or 0)
 
 
-def send(client, ticket: Ticket, **extra: object):  # type: ignore[no-untyped-def]
+def send(client, ticket: Ticket, **extra: object):
     data = {"text": "Ist unterwegs.", "mode": "reply", "client_id": "c0ffee-0001"} | extra
     return client.post(f"/agent/t/{ticket.pk}/send/", data, **HX)
 
 
 def last(capture: Capture) -> tuple[list[str], EmailMessage]:
     rcpts, raw = capture.mails[-1]
-    return rcpts, message_from_bytes(raw, policy=policy.default)  # type: ignore[return-value]
+    return rcpts, message_from_bytes(raw, policy=policy.default)
 
 
 def test_a_reply_with_cc_and_bcc_names_the_cc_in_a_header_and_reaches_the_bcc_only_by_envelope(

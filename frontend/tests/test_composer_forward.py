@@ -36,7 +36,7 @@ def ticket(mailbox: Mailbox) -> Ticket:  # noqa: F811 - the fixture above
     return Ticket.objects.get(pk=received.ticket or 0)
 
 
-def forward(client, ticket: Ticket, **data: object):  # type: ignore[no-untyped-def]
+def forward(client, ticket: Ticket, **data: object):
     return client.post(f"/agent/t/{ticket.pk}/forward/", {"client_id": "f0rward-0001"} | data, **HX)
 
 

@@ -21,8 +21,8 @@ def ticket(team, agent, fake_channel: FakeChannel):
 
 
 @pytest.fixture
-def send(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
-    def post(client, ticket, **extra):  # type: ignore[no-untyped-def]
+def send(django_capture_on_commit_callbacks):
+    def post(client, ticket, **extra):
         # Delivery is queued on commit; run those callbacks as a committed request would.
         with django_capture_on_commit_callbacks(execute=True):
             return _send(client, ticket, **extra)
@@ -30,7 +30,7 @@ def send(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
     return post
 
 
-def _send(client, ticket, **extra):  # type: ignore[no-untyped-def]
+def _send(client, ticket, **extra):
     data = {"text": "Gern geschehen!", "mode": "reply", "client_id": "c0ffee-0003"} | extra
     return client.post(f"/agent/t/{ticket.pk}/send/", data, **HX)
 

@@ -31,13 +31,13 @@ def roomy(fake_channel: FakeChannel) -> FakeChannel:
     return fake_channel
 
 
-def upload(client, ticket, name="foto.png", content=b"\x89PNG bild", kind="image/png"):  # type: ignore[no-untyped-def]
+def upload(client, ticket, name="foto.png", content=b"\x89PNG bild", kind="image/png"):
     return client.post(f"/agent/t/{ticket.pk}/uploads/", {"file": SimpleUploadedFile(name, content, kind)})
 
 
 @pytest.fixture
-def send(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
-    def post(client, ticket, **extra):  # type: ignore[no-untyped-def]
+def send(django_capture_on_commit_callbacks):
+    def post(client, ticket, **extra):
         # Delivery is queued on commit; run those callbacks as a committed request would.
         with django_capture_on_commit_callbacks(execute=True):
             return _send(client, ticket, **extra)
@@ -45,7 +45,7 @@ def send(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
     return post
 
 
-def _send(client, ticket, **extra):  # type: ignore[no-untyped-def]
+def _send(client, ticket, **extra):
     data = {"text": "Hier ist es.", "mode": "reply", "client_id": "c0ffee-0002"} | extra
     return client.post(f"/agent/t/{ticket.pk}/send/", data, **HX)
 
