@@ -15,8 +15,13 @@ register = template.Library()
 
 @register.inclusion_tag("frontend/notifications_bell_button.html", takes_context=True)
 def notification_bell(context: template.Context) -> dict[str, Any]:
+    """The bell: from ``bell`` in the context when the view read it (the workspace's pages run
+    no query from their templates), else read here (settings, search, reports)."""
     from frontend.views.notifications import bell_context
 
+    ready = context.get("bell")
+    if isinstance(ready, dict):
+        return ready
     request = context.get("request")
     agent = agent_of(request.user) if request is not None else None
     if agent is None:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from frontend import htmx, inbox, regions, timeline
 from frontend.auth import agent_required
+from frontend.views.notifications import bell_context
 from hub import branding
 from hub.models import Agent, Ticket
 
@@ -90,6 +91,7 @@ def _page(request: HttpRequest, agent: Agent, view_key: str, ticket: Ticket | No
     if ticket is not None:
         ctx |= _ticket_context(ticket, agent, view_key)
     ctx["view_key"] = view_key
+    ctx["bell"] = bell_context(agent)  # the rail's bell, read here like the brand
     if target == "workspace":
         return render(request, "frontend/regions/workspace.html", ctx | {"oob": True})
     ctx["brand"] = branding.brand()  # read here: the page's templates run no query of their own
