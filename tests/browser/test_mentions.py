@@ -77,3 +77,23 @@ def test_a_mention_in_a_note_counts_on_the_colleagues_bell_live_and_opens_the_ti
     expect(hers.locator("#timeline")).to_contain_text("die Adresse prüfen")
     expect(hers.locator("#bell-button")).to_have_attribute("aria-label", "Benachrichtigungen, keine ungelesen")
     assert_accessible(hers, ["#nav", "#timeline"])
+
+
+def test_an_agent_turns_on_browser_notifications_on_their_own_settings_page(new_page, agent: Agent) -> None:
+    page = new_page(agent)
+    page.context.grant_permissions(["notifications"])
+    page.goto("/agent/notifications/settings/")
+
+    expect(page.get_by_role("heading", name="Ihre Benachrichtigungen")).to_be_visible()
+    expect(page.get_by_role("link", name="Benachrichtigungen", exact=True)).to_have_attribute("aria-current", "page")
+    assert_accessible(page, ["#settings-main", "#nav"])
+    page.get_by_role("button", name="Browser-Benachrichtigungen erlauben").click()
+    expect(page.locator("[data-notification-permission]")).to_have_text(
+        "Ihr Browser zeigt Benachrichtigungen des Hubs an."
+    )
+    page.get_by_label("Browser-Benachrichtigungen").check()
+    page.get_by_role("button", name="Speichern").click()
+
+    expect(page.get_by_text("Ihre Benachrichtigungseinstellungen sind gespeichert.")).to_be_visible()
+    expect(page.get_by_label("Browser-Benachrichtigungen")).to_be_checked()
+    expect(page.locator("#bell-button")).to_have_attribute("data-browser", "1")
