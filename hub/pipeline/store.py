@@ -7,7 +7,8 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from hub.adapters import InboundAttachment, Interaction, UnknownChannel, get_adapter
-from hub.models import Attachment, Customer, Direction, InboundEvent, Message, Ticket, TicketStatus
+from hub.models import Attachment, Customer, Direction, InboundEvent, Message, MessageKind, Ticket, TicketStatus
+from hub.notifications import plain
 from hub.text import attachment_preview, clean_filename, clean_text, preview, title
 
 REOPENING = (TicketStatus.PENDING, TicketStatus.SOLVED, TicketStatus.ON_HOLD)
@@ -133,7 +134,8 @@ def _preview_of(message: Message) -> str:
     attachments are at hand (``known_attachments``), any other costs one query. An inbound one,
     not saved yet, is named after its interaction's files by ``take_message``."""
     if message.text.strip() or message.pk is None:
-        return preview(message.text, 200)
+        # A note's mentions read as "@Anna Schmidt", not as their stored token.
+        return preview(plain(message.text) if message.kind == MessageKind.NOTE else message.text, 200)
     names = [a.filename for a in message.attachments.all()]
     return attachment_preview(names) if names else ""
 

@@ -57,6 +57,8 @@ def test_the_note_keeps_the_agents_id_and_shows_their_current_name(
 ) -> None:
     message = note(ticket, agent, f"Frag {notifications.mention_token(anna)}", django_capture_on_commit_callbacks)
     assert message.text == f"Frag @[Anna Schmidt](agent:{anna.pk})"
+    ticket.refresh_from_db()
+    assert ticket.last_message_preview == "Frag @Anna Schmidt"  # the list row's "Notiz: …"
     anna.user.first_name = "<b>Anni</b>"
     anna.user.save()
 
