@@ -4,6 +4,7 @@
 import "./attachments";
 import { announce, byId, csrfToken, maxData, newClientId, refresh } from "./dom";
 import "./forward";
+import "./richtext";
 import "./sendmenu";
 import { installSmsCount, updateSmsCount } from "./smscount";
 import { dropPending, showPending } from "./timeline";

@@ -21,6 +21,7 @@ from hub.actions.notifications import MentionRefused
 from hub.actions.uploads import UploadRefused
 from hub.adapters import UnknownChannel
 from hub.models import Agent, Message, TicketStatus
+from hub.richtext import clean_reply_html
 
 MAX_COPIES = 20
 AFTER_SEND = (TicketStatus.PENDING, TicketStatus.ON_HOLD, TicketStatus.SOLVED)
@@ -67,6 +68,8 @@ class SendForm(forms.Form):
     upload = forms.TypedMultipleChoiceField(required=False, coerce=int)
     # The composer showed a signature: it goes below the text (email).
     sign = forms.BooleanField(required=False)
+    # The rich text editor's HTML (email); the text field holds its plain text.
+    html = forms.CharField(strip=False, required=False, max_length=400_000)
 
     def __init__(self, data: QueryDict) -> None:
         super().__init__(data)
@@ -116,6 +119,7 @@ def send(request: HttpRequest, agent: Agent, ticket_id: int) -> HttpResponse:
                 ticket,
                 agent=agent,
                 text=data["text"],
+                html=clean_reply_html(data["html"]),
                 client_id=data["client_id"],
                 seen_message_id=None if data["force"] else data["seen_message_id"],
                 after_message_id=None if data["force"] else data["after_message_id"],

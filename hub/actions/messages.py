@@ -16,6 +16,7 @@ from hub.models import DeliveryStatus, Direction, Draft, Message, MessageKind, T
 from hub.models.teams import Agent
 from hub.pipeline.store import touch_ticket, touched_fields
 from hub.replies import reply_route, route_on
+from hub.richtext import with_signature
 from hub.signatures import signature_for, signed
 from hub.sla import hooks as sla
 from hub.text import clean_text
@@ -140,7 +141,9 @@ def do_reply(
         channel = route.channel
     files = pending(ticket, agent, uploads, channel)
     if sign:
-        text = signed(text, signature_for(ticket, agent, channel))
+        signature = signature_for(ticket, agent, channel)
+        text = signed(text, signature)
+        html = with_signature(html, signature) if html else html
     adapter = get_adapter(channel)
     local = local_channel(adapter)
     try:

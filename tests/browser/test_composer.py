@@ -157,3 +157,31 @@ def test_a_pasted_screenshot_and_a_dropped_file_are_attached(new_page, agent: Ag
         "notiz.txt",
         "screenshot.png",
     ]
+
+
+def test_formatting_an_email_reply(new_page, agent: Agent, ticket: Ticket, capture: Capture) -> None:
+    page = new_page(agent)
+    open_ticket(page, ticket)
+
+    page.get_by_role("button", name="Formatierung").click()
+    editor = page.get_by_role("textbox", name="Nachricht")
+    expect(editor).to_be_focused()
+    expect(page.locator("#composer-text")).to_be_hidden()
+    editor.press("Control+b")
+    editor.press_sequentially("Wichtig")
+    editor.press("Control+b")
+    editor.press_sequentially(": morgen kommt es.")
+    editor.press("Enter")
+    page.get_by_role("button", name="Aufzählung").click()
+    editor.press_sequentially("Paket eins")
+    assert_accessible(page, ["#composer"])
+    editor.press("Control+Enter")
+
+    expect(page.locator("#composer-text")).to_have_value("")
+    expect(editor).to_be_empty()
+    reply = ticket.messages.get(direction="out")
+    assert "<b>Wichtig</b>" in reply.html and "<li>Paket eins</li>" in reply.html
+    assert reply.text.startswith("Wichtig: morgen kommt es.")
+    sent = message_from_bytes(capture.mails[-1][1], policy=policy.default)
+    html = sent.get_body(("html",))
+    assert html is not None and "<b>Wichtig</b>" in html.get_content()
