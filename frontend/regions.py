@@ -335,6 +335,7 @@ def customer_context(ticket: Ticket, agent: Agent) -> dict[str, Any]:
         "lifetime": history.get("lifetime_tickets"),
         "organization": customer.organization.name if customer.organization else history.get("organization", ""),
         "key_account": customer.is_key_account,
+        "customer_editable": may_change(agent),
         **_contract(customer.organization, agent),
     }
 

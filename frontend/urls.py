@@ -52,6 +52,7 @@ urlpatterns = [
     path("agent/t/<int:ticket_id>/m/<int:message_id>/body/", body.message_body, name="agent_message_body"),
     path("agent/reports/sla/", reports.sla_report, name="agent_sla_report"),
     path("agent/search/", search_page, name="agent_search"),
+    path("agent/", include("frontend.customer_urls")),
     path("agent/new/", new_conversation.new_conversation, name="agent_new_conversation"),
     path("agent/new/recipients/", new_conversation.recipients, name="agent_new_conversation_recipients"),
     path("agent/language/", account.set_language, name="agent_language"),

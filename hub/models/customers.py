@@ -103,7 +103,7 @@ class CustomerMerge(models.Model):
     message_ids = models.JSONField(default=list)
     # What the target took over from the source because it had none of its own: field names
     # ({"fields": [...], "attributes": [...]}), given back on undo while still unchanged.
-    filled = models.JSONField(default=dict, blank=True)
+    filled = models.JSONField(_("taken over"), default=dict, blank=True)
     merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     merged_at = models.DateTimeField(auto_now_add=True)
     undone_at = models.DateTimeField(null=True, blank=True)

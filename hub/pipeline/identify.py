@@ -10,11 +10,11 @@ import logging
 from functools import reduce
 from operator import or_
 
-from django.db.models import Q
+from django.db.models import Exists, Q
 
 from hub.adapters import Interaction
 from hub.identity import InvalidIdentity, normalize
-from hub.models import Customer, Identity, Organization
+from hub.models import Account, Customer, Identity, Organization
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,9 @@ def organizations_for(domains: set[str]) -> dict[str, Organization]:
         return {}
     where = reduce(or_, (Q(domains__icontains=domain) for domain in sorted(domains)))
     found: dict[str, Organization] = {}
-    for org in Organization.objects.filter(where).order_by("pk"):
+    # Still one query: an admin who turned the assignment off (Account) makes it find none.
+    switched_off = Exists(Account.objects.filter(organizations_by_domain=False))
+    for org in Organization.objects.filter(where).exclude(switched_off).order_by("pk"):
         for domain in {d.lower() for d in org.domains if isinstance(d, str)} & domains:
             found.setdefault(domain, org)
     return found
