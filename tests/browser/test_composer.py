@@ -174,13 +174,18 @@ def test_formatting_an_email_reply(new_page, agent: Agent, ticket: Ticket, captu
     editor.press("Enter")
     page.get_by_role("button", name="Aufzählung").click()
     editor.press_sequentially("Paket eins")
+    for _ in "eins":
+        editor.press("Shift+ArrowLeft")
+    page.once("dialog", lambda dialog: dialog.accept("https://acme.example/paket"))
+    page.get_by_role("button", name="Link einfügen").click()
     assert_accessible(page, ["#composer"])
     editor.press("Control+Enter")
 
     expect(page.locator("#composer-text")).to_have_value("")
     expect(editor).to_be_empty()
     reply = ticket.messages.get(direction="out")
-    assert "<b>Wichtig</b>" in reply.html and "<li>Paket eins</li>" in reply.html
+    assert "<b>Wichtig</b>" in reply.html
+    assert '<li>Paket <a href="https://acme.example/paket" rel="noopener noreferrer">eins</a></li>' in reply.html
     assert reply.text.startswith("Wichtig: morgen kommt es.")
     sent = message_from_bytes(capture.mails[-1][1], policy=policy.default)
     html = sent.get_body(("html",))
