@@ -210,12 +210,10 @@ def merge(request: HttpRequest, agent: Agent, customer_id: int, other_id: int) -
             return redirect(f"{reverse('agent_customer', args=[target.pk])}?merged={done.pk}")
     plan = merge_plan(source, target)
     tickets = source.tickets.filter(pk__in=plan.ticket_ids)
-    shown = list(tickets.filter(ticket_scope(agent)).order_by("-created_at")[:50])
-    visible = {t.pk for t in shown}
     context = {
         "plan": plan,
-        "tickets": shown,
-        "hidden": len(plan.ticket_ids) - len(visible) if not agent.sees_everything else 0,
+        "tickets": list(tickets.filter(ticket_scope(agent)).order_by("-created_at")[:50]),
+        "hidden": 0 if agent.sees_everything else tickets.exclude(ticket_scope(agent)).count(),
         "error": error,
         "can_edit": may_change(agent),
         "conflicts": [(_label(c.name), _shown(c.name, c.kept), _shown(c.name, c.dropped)) for c in plan.conflicts],
