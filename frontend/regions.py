@@ -96,6 +96,8 @@ def rows_html(page: inbox.Page, view_key: str, open_id: int | None, query: str =
     now = timezone.now()
     sla_chips = sla.RowChips(now)
     tags_label = escape(_("Tags"))
+    # The bulk bar's checkbox (frontend/ts/bulk.ts), named by the ticket's number.
+    select_head, select_tail = (escape(part) for part in _("Select ticket #%(number)s").split("%(number)s", 1))
     parts: list[str] = []
     for t in page.rows:
         pk = t.pk
@@ -137,6 +139,7 @@ def rows_html(page: inbox.Page, view_key: str, open_id: int | None, query: str =
         sla_chip = sla_chips.html(t.sla_due_at, t.sla_state) if t.sla_due_at or t.sla_state else ""
         parts.append(
             f'<li class="{classes}" data-ticket-id="{pk}">\n'
+            f'  <input type="checkbox" class="row-select" value="{pk}" aria-label="{select_head}{pk}{select_tail}">\n'
             f'  <a id="row-{pk}" class="row-link" href="{url}"\n'
             f'     hx-get="{url}" hx-target="#ticket" hx-swap="outerHTML" hx-push-url="true"\n'
             f"     {current if is_open else ''}>\n"

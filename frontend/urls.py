@@ -21,6 +21,7 @@ from frontend.views import (
     uploads,
     workspace,
 )
+from frontend.views import bulk as bulk_views
 from frontend.views import notifications as notify_views
 from frontend.views.search import search_page
 
@@ -35,6 +36,9 @@ urlpatterns = [
     path("agent/t/<int:ticket_id>/", workspace.permalink, name="agent_permalink"),
     path("agent/views/save/", saved_views.save_view, name="agent_save_view"),
     path("agent/views/<int:saved_id>/delete/", saved_views.delete_view, name="agent_delete_view"),
+    path("agent/bulk/", bulk_views.apply, name="agent_bulk"),
+    path("agent/bulk/undo/", bulk_views.undo, name="agent_bulk_undo"),
+    path("agent/bulk/matching/", bulk_views.matching, name="agent_bulk_matching"),
     path("agent/t/<int:ticket_id>/send/", compose.send, name="agent_send"),
     path("agent/t/<int:ticket_id>/draft/", compose.save_draft, name="agent_draft"),
     path("agent/t/<int:ticket_id>/forward/", forward.send, name="agent_forward"),

@@ -3,6 +3,7 @@
 
 import { byId, openTicketId, refresh, refreshDeferred } from "./dom";
 import { installBell } from "./bell";
+import { installBulk } from "./bulk";
 import "./canned";
 import "./header";
 import { installCallPop } from "./callpop";
@@ -58,6 +59,7 @@ function start(): void {
   installCallPop();
   installMentions();
   installBell();
+  installBulk();
 
   document.body.addEventListener("htmx:beforeSwap", (e) => {
     const detail = (e as CustomEvent<HtmxBeforeSwapDetail>).detail;
