@@ -7,6 +7,7 @@ from frontend.views import customers
 urlpatterns = [
     path("customers/<int:customer_id>/", customers.customer_page, name="agent_customer"),
     path("customers/<int:customer_id>/edit/", customers.edit, name="agent_customer_edit"),
+    path("customers/<int:customer_id>/duplicates/", customers.duplicates_hint, name="agent_customer_duplicates"),
     path("customers/<int:customer_id>/identities/", customers.add_identity, name="agent_customer_identity_add"),
     path(
         "customers/<int:customer_id>/identities/<int:identity_id>/remove/",

@@ -348,3 +348,25 @@ def test_an_admin_switches_joining_organizations_by_domain_off(client_for, admin
 def test_an_agent_cannot_switch_joining_by_domain(client_for, agent):
     assert client_for(agent).post(reverse("agent_organizations_by_domain"), {"enabled": "0"}).status_code == 403
     assert Account.current().organizations_by_domain is True
+
+
+def test_the_ticket_panel_names_likely_duplicates_after_it_loads(client_for, agent, team):
+    acme = OrganizationFactory.create(name="Acme GmbH")
+    ticket = TicketFactory.create(team=team, customer__display_name="Nora Berg", customer__organization=acme)
+    TicketFactory.create(team=team, customer__display_name="Nora Berg", customer__organization=acme)
+    client = client_for(agent)
+
+    panel = client.get(reverse("agent_permalink", args=[ticket.pk]), follow=True).content.decode()
+    hint = client.get(reverse("agent_customer_duplicates", args=[ticket.customer_id])).content.decode()
+
+    assert reverse("agent_customer_duplicates", args=[ticket.customer_id]) in panel
+    assert reverse("agent_organization", args=[acme.pk]) in panel
+    assert "Nora Berg" in hint and reverse("agent_customer", args=[ticket.customer_id]) in hint
+
+
+def test_the_panel_says_nothing_when_there_are_no_duplicates(client_for, agent, team):
+    customer = TicketFactory.create(team=team).customer
+
+    hint = client_for(agent).get(reverse("agent_customer_duplicates", args=[customer.pk])).content.decode()
+
+    assert hint.strip() == ""

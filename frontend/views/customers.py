@@ -95,6 +95,16 @@ def customer_page(request: HttpRequest, agent: Agent, customer_id: int) -> HttpR
     return htmx.vary(render(request, "frontend/customers/page.html", context))
 
 
+@require_GET
+@agent_required
+def duplicates_hint(request: HttpRequest, agent: Agent, customer_id: int) -> HttpResponse:
+    """The ticket panel's line naming likely duplicates, loaded after the rest of the panel."""
+    customer = _customer(agent, customer_id)
+    found = duplicates(customer, reachable_customers(agent)) if customer.merged_into_id is None else []
+    context = {"customer": customer, "duplicates": found}
+    return render(request, "frontend/customers/_duplicates_hint.html", context)
+
+
 @require_http_methods(["GET", "POST"])
 @agent_required
 def edit(request: HttpRequest, agent: Agent, customer_id: int) -> HttpResponse:
