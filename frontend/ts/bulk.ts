@@ -74,13 +74,26 @@ function sync(): void {
     page.indeterminate = onPage > 0 && onPage < rows.length;
   }
   const count = byId("bulk-count");
-  const f = form();
   const any = allMatching || selected.size > 0;
   if (count && !allMatching) count.textContent = any ? text("selected").replace("{n}", String(selected.size)) : "";
-  if (f) f.hidden = !any;
+  const f = placeForm(any);
   const matching = byId("bulk-matching");
   if (matching) matching.hidden = allMatching || !b.dataset.more || !page?.checked;
-  if (f && !f.hidden) showFields();
+  if (f) showFields();
+}
+
+/** The bar's form is in the page only while something is selected (from its template). */
+function placeForm(wanted: boolean): HTMLFormElement | null {
+  const f = form();
+  if (!wanted) {
+    f?.remove();
+    return null;
+  }
+  if (f) return f;
+  const template = byId<HTMLTemplateElement>("bulk-form-template");
+  if (!template) return null;
+  template.after(template.content.cloneNode(true));
+  return form();
 }
 
 function clearSelection(): void {
@@ -242,12 +255,15 @@ function afterSettle(e: Event): void {
     selected.clear();
     allMatching = false;
   }
-  const f = form();
-  if (f) for (const [name, value] of kept) {
-    const field = f.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement | null;
-    if (field && field.value !== value && !(field instanceof HTMLSelectElement && !field.querySelector(`option[value="${CSS.escape(value)}"]`))) field.value = value;
-  }
   sync();
+  const f = form();
+  if (!f) return;
+  for (const [name, value] of kept) {
+    const field = f.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement | null;
+    const known = !(field instanceof HTMLSelectElement) || Array.from(field.options).some((o) => o.value === value);
+    if (field && known) field.value = value;
+  }
+  showFields();
 }
 
 /** Select or unselect one row (the `x` key). */
