@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from bench.harness import NOT_AVAILABLE, Context, Unavailable, html_link
 
 VIEWS = ("mine", "unassigned", "teams", "all", "pending", "snoozed", "mentions", "solved", "closed")
@@ -25,6 +27,9 @@ FILTERED = (
 )
 ROLES = ("agent", "admin")
 TARGET_MS = 50.0
+# A bulk change from the inbox's bulk bar (frontend/views/bulk.py) on this many tickets, and its undo.
+BULK_TICKETS = 500
+BULK_TARGET_MS = 5000.0
 
 
 def run(ctx: Context) -> None:
@@ -72,3 +77,40 @@ def run(ctx: Context) -> None:
                 ctx.unavailable(case, role, f"{type(exc).__name__}: {exc}", status="error")
                 continue
             ctx.measure(case, role, url, target_ms=TARGET_MS, note=f"messages: {ctx.message_counts.get(name, '?')}")
+    bulk(ctx)
+
+
+def bulk(ctx: Context) -> None:
+    """Set ``BULK_TICKETS`` open tickets pending in one bulk change as an admin, then undo it (which
+    puts the bench's data back): each one POST, timed with its queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from frontend import inbox
+
+    admin = ctx.agents["admin"]
+    ids = list(inbox.view_tickets(admin, "all").exclude(status="pending").values_list("pk", flat=True)[:BULK_TICKETS])
+    case = f"bulk status on {BULK_TICKETS} tickets"
+    if len(ids) < BULK_TICKETS:
+        ctx.unavailable(case, "admin", f"{len(ids)} open tickets only at this size")
+        return
+    client = ctx.client("admin")
+    token = ""
+    for name, url, data in (
+        (case, reverse("agent_bulk"), {"action": "status", "status": "pending", "ids": [str(i) for i in ids]}),
+        (f"undo of the bulk status on {BULK_TICKETS} tickets", reverse("agent_bulk_undo"), {}),
+    ):
+        if not data:
+            data = {"token": token}
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.post(url, data)
+            elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            ctx.unavailable(name, "admin", f"POST answered {response.status_code}", status="error")
+            return
+        token = token or str(response.json().get("token", ""))
+        result = ctx.record_value(name, round(elapsed, 1), "ms", note=f"{len(captured.captured_queries)} queries")
+        result.role, result.target_ms, result.queries = "admin", BULK_TARGET_MS, len(captured.captured_queries)
+        result.median_ms = result.p95_ms = result.value
