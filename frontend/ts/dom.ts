@@ -4,23 +4,35 @@
 export const byId = <T extends HTMLElement = HTMLElement>(id: string): T | null =>
   document.getElementById(id) as T | null;
 
-const deferred = new Set<string>();
+// Regions whose refresh waits for a control's request, with the ticket version that asked (if known).
+const deferred = new Map<string, number | undefined>();
 
 /** Ask a region to fetch itself again (`live:refresh`). While a control inside it (status,
  * assignee, priority) has its own request in flight, the refresh waits for it: the control
- * shares the region's `hx-sync="this:replace"`, so refreshing now would abort the agent's change. */
-export function refresh(id: string): void {
+ * shares the region's `hx-sync="this:replace"`, so refreshing now would abort the agent's change.
+ * ``version``: the ticket version the change behind the refresh made (a live event's). */
+export function refresh(id: string, version?: number): void {
   const el = byId(id);
   if (!el) return;
-  if (el.querySelector(".htmx-request")) deferred.add(id);
-  else htmx.trigger(el, "live:refresh");
+  if (!el.querySelector(".htmx-request")) {
+    htmx.trigger(el, "live:refresh");
+    return;
+  }
+  // A refresh asked without a version is due whatever the region shows.
+  const before = deferred.has(id) ? deferred.get(id) : version;
+  deferred.set(id, version === undefined || before === undefined ? undefined : Math.max(version, before));
 }
 
-/** The refreshes that waited for a control's request (called once a request has finished). */
+/** The refreshes that waited for a control's request (called once a request has finished). A
+ * region the control's answer drew at that version or later (``data-version``) is current: asking
+ * again would only race the agent's next change. */
 export function refreshDeferred(): void {
-  const ids = [...deferred];
+  const waiting = [...deferred];
   deferred.clear();
-  ids.forEach(refresh);
+  for (const [id, version] of waiting) {
+    const shown = Number(byId(id)?.dataset.version ?? 0);
+    if (version === undefined || shown < version) refresh(id, version);
+  }
 }
 
 export function openTicketId(): number | null {

@@ -149,7 +149,7 @@ export class LiveSocket {
       if (item && url) void htmx.ajax("GET", url, { target: item, swap: "outerHTML" });
       return;
     }
-    refresh("ticket-header");
+    refresh("ticket-header", event.version);
     refresh("timeline");
   }
 

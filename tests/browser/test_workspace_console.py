@@ -88,8 +88,15 @@ def test_changing_status_assignee_and_priority_while_the_live_update_arrives_abo
 
     for name, value, shown in (("status", "pending", "Wartend"), ("priority", "4", "Dringend"), ("assignee", "", None)):
         list_refreshes.clear()
+        # The header the answer brings is wired up when it has settled (htmx processes it then).
+        settled = (
+            "new Promise((done) => document.body.addEventListener('htmx:afterSettle',"
+            " (e) => e.detail.target?.id === 'ticket-header' && done()))"
+        )
+        page.evaluate(f"() => {{ window.headerSettled = {settled}; }}")
         with page.expect_response("**/update/"):
             page.locator(f"#ticket-header select[name={name}]").select_option(value)
+        page.evaluate("window.headerSettled")
         expect(page.locator(f"#ticket-header select[name={name}]")).to_have_value(value)
         if shown:
             expect(page.locator("#ticket-header .title-row")).to_contain_text(shown)
