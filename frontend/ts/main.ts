@@ -4,6 +4,7 @@
 import { byId, openTicketId, refresh, refreshDeferred } from "./dom";
 import { installBell } from "./bell";
 import { installBulk } from "./bulk";
+import { installKeys } from "./keys";
 import "./canned";
 import "./header";
 import { installCallPop } from "./callpop";
@@ -60,6 +61,7 @@ function start(): void {
   installMentions();
   installBell();
   installBulk();
+  installKeys();
 
   document.body.addEventListener("htmx:beforeSwap", (e) => {
     const detail = (e as CustomEvent<HtmxBeforeSwapDetail>).detail;

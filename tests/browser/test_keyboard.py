@@ -1,0 +1,113 @@
+"""The workspace's single-key shortcuts in a real browser: j/k move through the list, x selects,
+Enter opens, n and r switch the composer, e solves, ? lists them all; and none of them fires
+while the agent types in a field."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from hub.models import Agent, Team, Ticket, TicketStatus
+from hub.tests.factories import TicketFactory
+from hub.tests.fake_channel import FakeChannel
+from tests.browser.axe import assert_accessible
+from tests.browser.test_inbox import incoming, live
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def cursor_link(page: Page, ticket: Ticket) -> None:
+    expect(page.locator(f"#list .row[data-ticket-id='{ticket.pk}']")).to_have_class("row is-cursor")
+    expect(page.locator(f"#row-{ticket.pk}")).to_be_focused()
+
+
+def test_an_agent_works_the_list_and_a_ticket_from_the_keyboard(
+    new_page, agent: Agent, team: Team, fake_channel: FakeChannel
+) -> None:
+    now = timezone.now()
+    second, third = (
+        TicketFactory.create(
+            team=team, subject=f"Tastenfall {n}", status=TicketStatus.OPEN, last_activity_at=now - timedelta(hours=n)
+        )
+        for n in (1, 2)
+    )
+    # The newest, from a customer by mail: it can take a reply.
+    first = incoming("max@example.de", "Wo bleibt mein Paket?", "m-keys", subject="Tastenfall 0")
+    Ticket.objects.filter(pk=first.pk).update(status=TicketStatus.OPEN)
+    page = new_page(agent)
+    page.goto("/agent/v/teams/")
+    live(page)
+    expect(page.locator("#list .row")).to_have_count(3)
+
+    page.keyboard.press("j")
+    cursor_link(page, first)
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    cursor_link(page, third)
+    page.keyboard.press("k")
+    cursor_link(page, second)
+
+    page.keyboard.press("x")
+    expect(page.get_by_label(f"Ticket #{second.pk} auswählen")).to_be_checked()
+    expect(page.locator("#bulk-count")).to_have_text("1 ausgewählt")
+    page.keyboard.press("x")
+    expect(page.get_by_label(f"Ticket #{second.pk} auswählen")).not_to_be_checked()
+
+    page.keyboard.press("k")
+    cursor_link(page, first)
+    page.keyboard.press("Enter")
+    expect(page.locator("#ticket")).to_have_attribute("data-ticket-id", str(first.pk))
+    expect(page.locator("#ticket-title")).to_be_focused()
+
+    # Typing in the composer: the letters are text, not shortcuts.
+    box = page.locator("#composer-text")
+    box.click()
+    box.press_sequentially("jkx?e")
+    expect(box).to_have_value("jkx?e")
+    expect(page.locator("#keys-help")).to_be_hidden()
+    expect(page.locator("#ctl-status")).to_have_value("open")
+
+    page.locator("#ticket-title").focus()
+    page.keyboard.press("n")
+    expect(page.locator("#composer input[name=mode][value=note]")).to_be_checked()
+    expect(box).to_be_focused()
+    page.locator("#ticket-title").focus()
+    page.keyboard.press("r")
+    expect(page.locator("#composer input[name=mode][value=reply]")).to_be_checked()
+
+    page.locator("#ticket-title").focus()
+    page.keyboard.press("e")
+    expect(page.locator("#ctl-status")).to_have_value("solved")
+    expect(page.locator("#announcer")).to_contain_text("Gelöst")
+
+    page.locator("#ticket-title").focus()
+    page.keyboard.press("?")
+    dialog = page.get_by_role("dialog", name="Tastenkürzel")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Nächstes / vorheriges Ticket der Liste")
+    assert_accessible(page, ["#keys-help"])
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    assert Ticket.objects.get(pk=first.pk).status == TicketStatus.SOLVED
+    assert Ticket.objects.get(pk=second.pk).status == TicketStatus.OPEN
+
+
+def test_an_agent_switches_single_key_shortcuts_off(new_page, agent: Agent, team: Team) -> None:
+    TicketFactory.create(team=team, subject="Ruhig", status=TicketStatus.OPEN)
+    page = new_page(agent)
+    page.goto("/agent/v/teams/")
+    live(page)
+    page.keyboard.press("?")
+    dialog = page.get_by_role("dialog", name="Tastenkürzel")
+    dialog.get_by_label("Tastenkürzel mit einzelnen Tasten verwenden").uncheck()
+    dialog.get_by_role("button", name="Schließen").click()
+    expect(dialog).to_be_hidden()
+    page.keyboard.press("j")
+    expect(page.locator("#list .row.is-cursor")).to_have_count(0)
+    page.reload()
+    live(page)
+    page.keyboard.press("j")
+    expect(page.locator("#list .row.is-cursor")).to_have_count(0)
