@@ -14,9 +14,14 @@ let gAt = 0;
 // Switched off for this page when the browser keeps no storage (private mode).
 let offHere = false;
 
+// Fields that take text; a checkbox, radio button or button takes none, so keys stay shortcuts there.
+const TEXT_FIELDS =
+  "input:not([type=checkbox]):not([type=radio]):not([type=button]):not([type=submit]), textarea, select, " +
+  "[contenteditable]:not([contenteditable='false'])";
+
 function typing(target: EventTarget | null): boolean {
   const node = target as HTMLElement | null;
-  return Boolean(node?.closest?.("input, textarea, select, [contenteditable]:not([contenteditable='false'])"));
+  return Boolean(node?.closest?.(TEXT_FIELDS));
 }
 
 export function shortcutsOn(): boolean {

@@ -55,7 +55,12 @@ def test_an_agent_works_the_list_and_a_ticket_from_the_keyboard(
     expect(page.locator("#bulk-count")).to_have_text("1 ausgewählt")
     page.keyboard.press("x")
     expect(page.get_by_label(f"Ticket #{second.pk} auswählen")).not_to_be_checked()
-
+    # From a row's checkbox the keys still work: it takes no text.
+    page.get_by_label(f"Ticket #{third.pk} auswählen").check()
+    page.keyboard.press("x")
+    expect(page.get_by_label(f"Ticket #{third.pk} auswählen")).not_to_be_checked()
+    page.keyboard.press("k")
+    cursor_link(page, second)
     page.keyboard.press("k")
     cursor_link(page, first)
     page.keyboard.press("Enter")
@@ -79,6 +84,9 @@ def test_an_agent_works_the_list_and_a_ticket_from_the_keyboard(
     expect(page.locator("#composer input[name=mode][value=reply]")).to_be_checked()
 
     page.locator("#ticket-title").focus()
+    page.keyboard.press("a")
+    expect(page.locator("#ctl-assignee")).to_have_value(str(agent.pk))
+    page.locator("#ticket-title").focus()
     page.keyboard.press("e")
     expect(page.locator("#ctl-status")).to_have_value("solved")
     expect(page.locator("#announcer")).to_contain_text("Gelöst")
@@ -91,7 +99,7 @@ def test_an_agent_works_the_list_and_a_ticket_from_the_keyboard(
     assert_accessible(page, ["#keys-help"])
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
-    assert Ticket.objects.get(pk=first.pk).status == TicketStatus.SOLVED
+    assert Ticket.objects.filter(pk=first.pk, status=TicketStatus.SOLVED, assignee=agent).exists()
     assert Ticket.objects.get(pk=second.pk).status == TicketStatus.OPEN
 
 
