@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FloatRect, Page, expect
 
 from hub.models import Agent, Team
 from hub.tests.factories import CustomerFactory, IdentityFactory, MessageFactory, TicketFactory
@@ -19,7 +19,7 @@ SUBJECT = "Lieferung fehlt seit drei Wochen, bitte dringend prüfen"
 ADDRESS = "maximilian.mustermann-schulze@example-versandhandel.de"
 
 
-def box(page: Page, selector: str) -> dict[str, float]:
+def box(page: Page, selector: str) -> FloatRect:
     found = page.locator(selector).first.bounding_box()
     assert found is not None, selector
     return found

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from channels_chat.models import Widget
 from hub.models import Agent, Team
@@ -23,7 +23,7 @@ host_page = widget_fixtures.host_page
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-results"
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 WIDGET_BUDGET = 30 * 1024  # gzipped, as frontend/widget/scripts/budget.mjs checks it at build time
 
 
