@@ -33,7 +33,7 @@ from hub.models import (
     TicketStatus,
 )
 from hub.models.teams import ASSIGNABLE
-from hub.replies import reply_route
+from hub.replies import ReplyRoute, other_routes, reply_route
 from hub.text import ATTACHMENT_MARK
 
 
@@ -239,7 +239,16 @@ class ReplyTarget:
 
 def reply_target(ticket: Ticket) -> ReplyTarget:
     """Where a reply goes and to whom, as the hub routes it (``hub.replies.reply_route``)."""
-    route = reply_route(ticket)
+    return _target(ticket, reply_route(ticket))
+
+
+def reply_choices(ticket: Ticket, target: ReplyTarget) -> list[ReplyTarget]:
+    """The other channels the agent may send this reply on (the composer's channel chooser)."""
+    chosen = ReplyRoute(target.channel, target.usable, target.reason)
+    return [_target(ticket, route) for route in other_routes(ticket, chosen)]
+
+
+def _target(ticket: Ticket, route: ReplyRoute) -> ReplyTarget:
     return ReplyTarget(
         channel=route.channel,
         label=channel_label(route.channel),
@@ -317,6 +326,7 @@ def composer_context(ticket: Ticket, agent: Agent, items: list[timeline.Item]) -
         "draft_text": draft.text if draft else "",
         "mode": mode,
         "reply": target,
+        "reply_choices": reply_choices(ticket, target),
         "client_id": uuid.uuid4().hex,
         "seen_message_id": seen,
         "after_message_id": began,

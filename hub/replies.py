@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from hub.adapters import ChannelAdapter, UnknownChannel, get_adapter
-from hub.models import Direction, Message, Ticket
+from hub.adapters import ChannelAdapter, UnknownChannel, get_adapter, registered
+from hub.models import Direction, Identity, Message, Ticket
 
 
 @dataclass(frozen=True)
@@ -81,3 +81,24 @@ def reply_route(ticket: Ticket, *, with_recipient: bool = True) -> ReplyRoute:
         next_adapter = _adapter(fallback)
         fallback = next_adapter.capabilities.fallback_reply_channel if next_adapter is not None else ""
     return ReplyRoute(channel, False, "; ".join(r for r in reasons if r))
+
+
+def other_routes(ticket: Ticket, chosen: ReplyRoute) -> list[ReplyRoute]:
+    """The other channels a reply to ``ticket`` could go out on now (the agent may choose one):
+    channels that take replies addressed to a kind of identity the customer has, without a live
+    session, each checked by its adapter. Empty when ``chosen`` itself cannot be used."""
+    if not chosen.usable:
+        return []
+    kinds = set(Identity.objects.filter(customer_id=ticket.customer_id).values_list("kind", flat=True))
+    routes = []
+    for key in registered():
+        adapter = _adapter(key)
+        if adapter is None or key == chosen.channel:
+            continue
+        caps = adapter.capabilities
+        if not caps.replies or caps.sessions or caps.recipient_kind not in kinds:
+            continue
+        route = route_on(ticket, key)
+        if route.usable:
+            routes.append(route)
+    return routes

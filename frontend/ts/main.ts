@@ -6,6 +6,7 @@ import { installBell } from "./bell";
 import { installBulk } from "./bulk";
 import { installKeys } from "./keys";
 import "./canned";
+import "./channelchoice";
 import "./header";
 import { installCallPop } from "./callpop";
 import { installChatPane, syncChatPane } from "./chatpane";

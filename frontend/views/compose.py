@@ -70,6 +70,8 @@ class SendForm(forms.Form):
     sign = forms.BooleanField(required=False)
     # The rich text editor's HTML (email); the text field holds its plain text.
     html = forms.CharField(strip=False, required=False, max_length=400_000)
+    # The channel the agent chose in the composer (empty: where the hub routes the reply).
+    channel = forms.RegexField(regex=r"^[a-z0-9_-]{1,40}$", required=False)
 
     def __init__(self, data: QueryDict) -> None:
         super().__init__(data)
@@ -127,6 +129,7 @@ def send(request: HttpRequest, agent: Agent, ticket_id: int) -> HttpResponse:
                 uploads=files,
                 sign=data["sign"],
                 metadata=copies(data["cc"], data["bcc"]),
+                channel=data["channel"] or None,
             )
     except SendConflict as conflict:
         newer = [timeline.Item("message", m.created_at, message=m) for m in conflict.newer]
