@@ -1,5 +1,6 @@
 """Starting a conversation in a real browser: the rail's "Neue Unterhaltung", a customer found as
-the agent types or any address, Senden, and the new ticket open with the message in it."""
+the agent types or any address, Senden, the new ticket open with the message in it, and the
+customer's answer arriving in it live."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from channels_email.inbound import ingest_now
+from channels_email.models import Mailbox
 from hub.models import Agent, Direction, IdentityKind, Team, Ticket
 from hub.tests.factories import IdentityFactory, TicketFactory
 from tests.browser.axe import assert_accessible
@@ -15,7 +18,7 @@ from tests.browser.axe import assert_accessible
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_an_agent_writes_to_a_new_address_and_sees_the_ticket_with_the_message(
+def test_an_agent_writes_to_a_new_address_sees_the_ticket_and_the_customers_answer_arrives_in_it(
     new_page, agent: Agent, team: Team
 ) -> None:
     page = new_page(agent)
@@ -39,6 +42,21 @@ def test_an_agent_writes_to_a_new_address_and_sees_the_ticket_with_the_message(
     assert message.direction == Direction.OUTBOUND and message.author_agent == agent
     assert message.metadata["to"] == ["nora.neu@kunde.example"]
     assert ticket.team == team and ticket.customer.identities.get().value == "nora.neu@kunde.example"
+
+    # Nora answers the mail; her client keeps In-Reply-To but drops the ticket token.
+    message.refresh_from_db()
+    assert message.external_id, "the first mail went out with a Message-ID of ours"
+    mailbox, _ = Mailbox.objects.get_or_create(address="support@hub.example", defaults={"name": "Support"})
+    answer = (
+        "From: Nora Neu <nora.neu@kunde.example>\r\nTo: support@hub.example\r\n"
+        "Subject: AW: Ihre Rücksendung\r\nMessage-ID: <antwort-nora@kunde.example>\r\n"
+        f"In-Reply-To: {message.external_id}\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nErsatz bitte, danke!\r\n"
+    ).encode()
+    assert ingest_now(answer, mailbox=mailbox, source="test").ticket == ticket.pk
+
+    expect(page.locator("#timeline")).to_contain_text("Ersatz bitte, danke!")  # live, without a reload
+    assert Ticket.objects.count() == 1
 
 
 def test_typing_a_name_offers_the_customer_and_the_conversation_goes_to_them(
