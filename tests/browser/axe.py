@@ -29,7 +29,7 @@ def violations(page: Page, include: list[str] | None = None) -> list[dict[str, A
     found: list[dict[str, Any]] = page.evaluate(
         """([include, tags]) => axe.run(include ? {include: include.map((s) => [s])} : document,
                  {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]})
-             .then((r) => r.violations.map((v) => ({id: v.id, help: v.help,
+             .then((r) => r.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
                    nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5)})))""",
         [include, TAGS],
     )

@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def settled(page: Page) -> None:
-    """No list request in flight: the list is dimmed while one is, which axe would read as low contrast."""
+    """No list request in flight, so the list shows what the test just did."""
     expect(page.locator("#list.htmx-request")).to_have_count(0)
 
 

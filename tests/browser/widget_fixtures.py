@@ -120,7 +120,8 @@ def host_page(tmp_path: Path) -> Iterator[object]:
 
     def page(hub: LiveHub, key: str) -> str:
         (tmp_path / "index.html").write_text(
-            f"<!doctype html><html><head><style>{HOSTILE_CSS}</style></head><body><h1>Shop</h1>"
+            '<!doctype html><html lang="de"><head><title>Shop</title>'
+            f"<style>{HOSTILE_CSS}</style></head><body><h1>Shop</h1>"
             f'<script src="{hub.url}/static/chatwidget/widget.js" data-widget="{key}" async></script></body></html>'
         )
         return f"http://localhost:{port}/index.html"

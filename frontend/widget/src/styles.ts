@@ -17,11 +17,13 @@ header .titles{flex:1;min-width:0}
 header .sub{display:block;font-size:12px;opacity:.85;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 header .logo{width:28px;height:28px;border-radius:6px;object-fit:contain;background:#fff;flex:none}
 header button{background:transparent;border:0;color:#fff;padding:4px 6px;border-radius:4px}
-.log{list-style:none;margin:0;padding:12px;overflow-y:auto;flex:1;display:flex;flex-direction:column;gap:6px}
+.log{padding:12px;overflow-y:auto;flex:1}
+.log:focus-visible{outline-offset:-3px}
+.items{list-style:none;margin:0;padding:0;display:flex;flex-direction:column;gap:6px}
 .msg{max-width:80%;padding:7px 11px;border-radius:12px;white-space:pre-wrap;word-wrap:break-word}
 .visitor{align-self:flex-end;background:${colour};color:#fff}
 .agent,.system{align-self:flex-start;background:#eef0f3}
-.meta{display:block;font-size:12px;opacity:.75}
+.meta{display:block;font-size:12px}
 .msg a{color:inherit}
 .notice{padding:8px 12px;font-size:13px;background:#fff8e1}
 .notice:empty,.typing:empty{display:none}

@@ -66,7 +66,9 @@ function icon(path: string): HTMLSpanElement {
   return span;
 }
 const closeBtn = h("button", { type: "button", class: "close", "aria-label": t.close }, icon("M6 6l12 12M18 6 6 18"));
-const log = h("ol", { class: "log", role: "log", "aria-live": "polite", "aria-label": t.title });
+// The log's role on a wrapper: on the list itself it would hide the list from screen readers.
+const items = h("ol", { class: "items" });
+const log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": t.title, tabindex: "0" }, items);
 const typing = h("div", { class: "typing", "aria-live": "polite" });
 const notice = h("div", { class: "notice", role: "status" });
 const text = h("textarea", { "aria-label": t.message, placeholder: t.placeholder, maxlength: "5000" });
@@ -107,7 +109,7 @@ function render(m: Msg): void {
   if (m.agent?.avatar && /^https?:\/\//.test(m.agent.avatar)) item.prepend(h("img", { src: m.agent.avatar, alt: "", width: "20", height: "20" }));
   if (m.text) item.append(m.text);
   if (m.attachment) item.append(h("a", { href: cfg.api + m.attachment.url, download: m.attachment.name, rel: "noopener", target: "_blank", text: m.attachment.name }));
-  if (!item.isConnected) log.append(item);
+  if (!item.isConnected) items.append(item);
   shown.set(m.client_id, item);
   log.scrollTop = log.scrollHeight;
   if (m.from === "agent") {
@@ -118,7 +120,7 @@ function render(m: Msg): void {
 }
 
 function markRead(): void {
-  for (const li of log.querySelectorAll<HTMLLIElement>(".visitor")) {
+  for (const li of items.querySelectorAll<HTMLLIElement>(".visitor")) {
     const read = Number(li.dataset.seq) <= agentRead;
     li.querySelector(".read")?.remove();
     if (read) li.append(h("span", { class: "meta read", text: t.read }));
@@ -129,7 +131,7 @@ function showPending(p: Pending): void {
   if (shown.has(p.client_id)) return;
   const li = h("li", { class: "msg visitor" }, h("span", { class: "meta", text: t.sending }), p.text);
   shown.set(p.client_id, li);
-  log.append(li);
+  items.append(li);
 }
 
 function onFrame(f: Frame): void {
@@ -299,7 +301,7 @@ function showCsat(): void {
       form.replaceChildren(h("p", { role: "status", text: t.csatThanks }));
       // The conversation ended: the next message starts a new one.
       ws?.close();
-      setTimeout(() => { form.remove(); composer.hidden = false; log.replaceChildren(); shown.clear(); lastSeq = 0; }, 3000);
+      setTimeout(() => { form.remove(); composer.hidden = false; items.replaceChildren(); shown.clear(); lastSeq = 0; }, 3000);
     } catch (err) {
       say((err as Error).message);
     }
@@ -344,7 +346,7 @@ async function start(): Promise<void> {
   style.textContent = css(r.widget.colour);
   brandHeader(r.widget.brand || {}, r.widget.team || r.widget.name);
   const greeting = r.widget.greeting[lang] || r.widget.greeting.de || t.greeting;
-  log.append(h("li", { class: "msg system", text: greeting }));
+  items.append(h("li", { class: "msg system", text: greeting }));
   document.body.append(host);
   const fields = r.widget.prechat_fields as { name: string; required?: boolean }[];
   const known = r.session || r.identity || saved("contact");
