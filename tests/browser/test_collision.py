@@ -48,7 +48,7 @@ def test_two_agents_see_each_other_and_a_reply_after_the_colleagues_is_held_unti
     expect(her_box).to_have_value("")
     expect(mine.locator("#timeline")).to_contain_text("Ist heute rausgegangen.")
     expect(says).to_have_text("Jana Roth sieht sich das Ticket an")
-    assert_accessible(mine, ["#ticket-header", "#composer"])
+    assert_accessible(mine)
 
     # Seen in the timeline or not: the agent began before it, so the send is held.
     box.press("Control+Enter")
@@ -60,7 +60,7 @@ def test_two_agents_see_each_other_and_a_reply_after_the_colleagues_is_held_unti
     expect(mine.locator("#announcer")).to_contain_text("Jana Roth hat dem Kunden geantwortet")
     expect(box).to_have_value("Wir schicken Ihnen ein neues Paket.")
     assert [s["text"] for s in fake_channel.sent] == ["Ist heute rausgegangen."]
-    assert_accessible(mine, ["#ticket-header", "#composer"])
+    assert_accessible(mine)
 
     send_anyway.click()
 
