@@ -3,6 +3,7 @@ from hub.models.audit import AuditEntry
 from hub.models.automatic import AutomaticMessage
 from hub.models.calendars import BusinessCalendar
 from hub.models.canned import CannedReply, CannedScope
+from hub.models.customer_fields import CustomerField, FieldType
 from hub.models.customers import Customer, CustomerMerge, Identity, IdentityKind, Organization
 from hub.models.inbound import InboundEvent, InboundState
 from hub.models.invitations import Invitation
@@ -41,6 +42,7 @@ __all__ = [
     "CannedScope",
     "ChannelSetting",
     "Customer",
+    "CustomerField",
     "CustomerMerge",
     "DeliveryStatus",
     "Direction",
@@ -48,6 +50,7 @@ __all__ = [
     "DraftUpload",
     "EventKind",
     "ExternalLookup",
+    "FieldType",
     "Identity",
     "IdentityKind",
     "InboundEvent",

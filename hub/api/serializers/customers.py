@@ -64,7 +64,9 @@ class CustomerUpdateSerializer(serializers.Serializer[Customer]):
             "The company's own facts about the customer, merged into the stored ones: names of "
             "lower-case letters, digits and _ (at most 40), values texts (at most 500 characters), "
             'numbers or true/false; null removes one. Example: {"plan": "gold", "contract_no": 4711}. '
-            "Routing rules read them as customer.attributes.<name>."
+            "Routing rules read them as customer.attributes.<name>. A name an admin defined as a "
+            "customer field (Settings → Customer fields) takes only its type: a number, a date as "
+            "YYYY-MM-DD, or one of its choices; otherwise the answer is 400 naming the field and why."
         ),
     )
 
