@@ -51,6 +51,8 @@ def register_core_sections() -> None:
             _("Status, priority, team, assignee, tags, snooze and a reply, applied to a ticket in one step.")),
         _section("shared-views", _("Shared views"), area.CONTENT, "shared_views", "users", 30, EDIT,
             _("Inbox views with filters and an order, shared with a team's members.")),
+        _section("customer-fields", _("Customer fields"), area.CONTENT, "customer_fields", "list", 40, NONE,
+            _("Custom attributes agents fill in for customers: text, number, date or a choice.")),
         _section("external-lookup", _("External lookup"), area.INTEGRATIONS, "lookup", "key", 50, NONE,
             _("Your CRM or shop asked about each customer who writes; its answer beside the ticket.")),
         _section("api-tokens", _("API tokens"), area.INTEGRATIONS, "tokens", "key", 10, NONE,

@@ -41,9 +41,20 @@ from hub.actions.customer_merge import (
     undo_until,
 )
 from hub.actions.customers import MergeError, do_update_customer
+from hub.customer_attributes import checked, defined_fields, from_text
 from hub.customer_duplicates import duplicates
 from hub.identity import InvalidIdentity
-from hub.models import Account, Agent, Customer, CustomerMerge, Identity, IdentityKind, Organization, Ticket
+from hub.models import (
+    Account,
+    Agent,
+    Customer,
+    CustomerField,
+    CustomerMerge,
+    Identity,
+    IdentityKind,
+    Organization,
+    Ticket,
+)
 
 EDIT_FIELDS = ("display_name", "segment", "language")
 
@@ -65,10 +76,32 @@ def _edit_context(agent: Agent, customer: Customer, **extra: Any) -> dict[str, A
         "customer": customer,
         "identities": list(customer.identities.order_by("kind", "pk")),
         "organizations": Organization.objects.order_by("name"),
-        "attributes": sorted(customer.attributes.items()),
+        **_attribute_rows(customer),
         "can_edit": may_change(agent),
         **extra,
     }
+
+
+def _attribute_rows(customer: Customer) -> dict[str, Any]:
+    """The admin-defined fields in their order, with the customer's values and whether they fit
+    ("defined"), then
+    the customer's other attributes by name ("attributes")."""
+    fields = defined_fields()
+    defined = [
+        (field, customer.attributes.get(key), _fits(field, customer.attributes.get(key)))
+        for key, field in fields.items()
+    ]
+    others = sorted((key, value) for key, value in customer.attributes.items() if key not in fields)
+    return {"defined": defined, "attributes": others}
+
+
+def _fits(field: CustomerField, value: Any) -> bool:
+    """Whether a stored value fits its field; one saved before the field had its type is shown
+    in a plain text box, so saving the form unchanged keeps it."""
+    try:
+        return value is None or checked(field, value) is not None
+    except ValueError:
+        return False
 
 
 def _edit_response(request: HttpRequest, agent: Agent, customer: Customer, **extra: Any) -> HttpResponse:
@@ -114,24 +147,40 @@ def edit(request: HttpRequest, agent: Agent, customer_id: int) -> HttpResponse:
     if not may_change(agent):
         return _refused(request, agent)
     changes: dict[str, Any] = {name: request.POST.get(name, "").strip() for name in EDIT_FIELDS}
-    attributes: dict[str, Any] = {}
-    for key, value in customer.attributes.items():
-        posted = request.POST.get(f"attr_{key}")
-        if isinstance(value, bool):
-            attributes[key] = request.POST.get(f"attr_{key}") == "on"
-        elif posted is not None:
-            attributes[key] = _typed(value, posted.strip())
-    new_name = request.POST.get("new_attr_name", "").strip()
-    if new_name:
-        attributes[new_name] = request.POST.get("new_attr_value", "").strip()
-    changes["attributes"] = attributes
     try:
+        changes["attributes"] = _posted_attributes(request, customer)
         organization = _organization(request.POST.get("organization", ""))
         customer = do_update_customer(customer, actor=agent, changes=changes)
         do_set_customer_organization(customer, organization, actor=agent)
     except ValueError as exc:
         return _edit_response(request, agent, _customer(agent, customer_id), error=str(exc))
     return _edit_response(request, agent, _customer(agent, customer_id), saved=_("Saved."))
+
+
+def _posted_attributes(request: HttpRequest, customer: Customer) -> dict[str, Any]:
+    """The attribute changes the edit form posted: defined fields from their controls (``ValueError``
+    naming the label for a value that does not fit), the free-form ones typed as stored."""
+    attributes: dict[str, Any] = {}
+    fields = defined_fields()
+    for key, field in fields.items():
+        posted = request.POST.get(f"attr_{key}")
+        stored = customer.attributes.get(key)
+        # Unchanged values stay as they are, even one saved before the field had its type.
+        if posted is not None and posted.strip() != ("" if stored is None else str(stored)):
+            attributes[key] = from_text(field, posted)
+    for key, value in customer.attributes.items():
+        posted = request.POST.get(f"attr_{key}")
+        if key in fields:
+            continue
+        if isinstance(value, bool):
+            attributes[key] = posted == "on"
+        elif posted is not None:
+            attributes[key] = _typed(value, posted.strip())
+    new_name = request.POST.get("new_attr_name", "").strip()
+    if new_name:
+        new_value = request.POST.get("new_attr_value", "").strip()
+        attributes[new_name] = from_text(fields[new_name], new_value) if new_name in fields else new_value
+    return attributes
 
 
 def _typed(old: Any, posted: str) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils.translation import override
 
 from hub.customer_attributes import from_text, merged
 from hub.models import CustomerField, FieldType, Team
@@ -28,7 +29,7 @@ def fields() -> dict[str, CustomerField]:
 
 
 def problem(changes: dict[str, Any]) -> str:
-    with pytest.raises(ValueError) as caught:
+    with override("en"), pytest.raises(ValueError) as caught:
         merged({}, changes)
     return str(caught.value)
 
