@@ -23,6 +23,16 @@ function dress(bell: HTMLAnchorElement | null): void {
   bell.setAttribute("aria-expanded", String(!(panel()?.hidden ?? true)));
 }
 
+/** The panel comes in the rail's markup but lives outside the rail once the page runs: a live
+ * refresh of the rail (its view counts) would otherwise replace an open panel by a closed one. */
+function adoptPanel(): void {
+  const found = Array.from(document.querySelectorAll<HTMLElement>(`#${PANEL_ID}`));
+  const kept = found.find((p) => p.parentElement === document.body) ?? found[0];
+  if (!kept) return;
+  if (kept.parentElement !== document.body) document.body.appendChild(kept);
+  for (const other of found) if (other !== kept) other.remove();
+}
+
 function isOpen(): boolean {
   return !(panel()?.hidden ?? true);
 }
@@ -139,6 +149,7 @@ async function askPermission(button: HTMLElement): Promise<void> {
 
 export function installBell(): void {
   lastSeenId = Number(bellButton()?.dataset.latestId || 0);
+  adoptPanel();
   dress(bellButton());
   document.addEventListener("click", (e) => {
     const target = e.target as Element | null;
@@ -164,6 +175,7 @@ export function installBell(): void {
     }
   });
   for (const gesture of ["pointerdown", "keydown"]) document.addEventListener(gesture, unlockAudio, { once: true });
+  document.body.addEventListener("htmx:afterSwap", () => adoptPanel());
   document.body.addEventListener("htmx:afterSettle", () => afterBellSwap());
   document.body.addEventListener("hub:notifications-read", () => refreshBell());
   document.addEventListener("visibilitychange", () => {
