@@ -26,7 +26,7 @@ from channels_chat.serialize import message_view
 from channels_chat.tokens import Visitor
 from hub import realtime
 from hub.access import can_change_ticket
-from hub.actions import ChannelUnavailable, do_record_survey, do_reply
+from hub.actions import ChannelUnavailable, ReplyNotAllowed, do_record_survey, do_reply
 from hub.identity import InvalidIdentity, normalize_email
 from hub.models import Agent, Message, Ticket, TicketStatus
 from hub.text import clean_text
@@ -173,16 +173,22 @@ def reply_from_pane(agent: Agent, ticket_id: int, *, text: str, client_id: str |
     """An agent's reply from the chat pane: a hub Message delivered to the chat, or None.
 
     None if the agent may not change the ticket (a viewer), or it has no chat that takes replies (the pane
-    closes it). The access check is on the ticket's row, with the agent's teams in memory;
-    ``do_reply`` then locks the ticket, stores the reply and puts it on the chat's log in one
-    transaction (the chat is a local channel). Idempotent per ``client_id`` as ``do_reply``.
+    closes it). ``do_reply`` locks the ticket, checks access on the locked row (the agent's teams
+    in memory), stores the reply and puts it on the chat's log in one transaction (the chat is a
+    local channel). Idempotent per ``client_id`` as ``do_reply``.
     """
-    ticket = Ticket.objects.filter(pk=ticket_id).first()
-    if ticket is None or not can_change_ticket(agent, ticket):
-        return None
+    # The row is read once, under the reply's lock, and checked there: a separate read for the
+    # check cost a statement on the chat's hottest agent path.
     try:
-        return do_reply(ticket, agent=agent, text=text, channel=KEY, client_id=client_id)
-    except ChannelUnavailable:
+        return do_reply(
+            Ticket(pk=ticket_id),
+            agent=agent,
+            text=text,
+            channel=KEY,
+            client_id=client_id,
+            allowed=lambda locked: can_change_ticket(agent, locked),
+        )
+    except (ChannelUnavailable, ReplyNotAllowed, Ticket.DoesNotExist):
         return None
 
 

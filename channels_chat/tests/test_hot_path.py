@@ -116,16 +116,18 @@ def test_an_ended_chat_takes_no_more_visitor_messages(widget: Widget) -> None:
 
 
 @pytest.mark.postgres(reason="the count is of the PostgreSQL path (row lock and one-statement append)")
-def test_an_agent_reply_from_the_pane_costs_at_most_eight_queries(
+def test_an_agent_reply_from_the_pane_costs_seven_queries_and_reads_the_ticket_once_under_its_lock(
     widget: Widget, agent: Agent, django_assert_max_num_queries
 ) -> None:
     _session, ticket = chat(widget)
     do_reply(ticket, agent=agent, text="Erste Antwort", channel="chat")  # the first reply also assigns
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7) as queries:
         message = actions.reply_from_pane(agent, ticket.pk, text="Noch etwas?", client_id="k2")
 
     assert message is not None and message.delivery_status == DeliveryStatus.SENT
+    reads = [q["sql"] for q in queries.captured_queries if 'FROM "hub_ticket"' in q["sql"] and "SELECT" in q["sql"]]
+    assert len(reads) == 1 and reads[0].endswith("FOR NO KEY UPDATE")
 
 
 def test_a_pane_reply_is_a_hub_message_delivered_to_the_chat_with_its_events(widget: Widget, agent: Agent) -> None:
@@ -173,6 +175,12 @@ def test_an_agent_of_another_team_cannot_reply_from_the_pane(widget: Widget) -> 
 
     assert actions.reply_from_pane(stranger, ticket.pk, text="Hallo", client_id="k1") is None
     assert not Message.objects.filter(ticket=ticket, author_agent=stranger).exists()
+
+
+def test_a_pane_reply_to_a_ticket_that_is_gone_is_refused_quietly(widget: Widget, agent: Agent) -> None:
+    _session, ticket = chat(widget)
+
+    assert actions.reply_from_pane(agent, ticket.pk + 1000, text="Hallo", client_id="k1") is None
 
 
 def test_both_rate_limits_count_in_one_go_and_with_the_single_check(settings) -> None:

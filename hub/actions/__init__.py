@@ -6,7 +6,14 @@ from hub.actions.delivery import ResendError, do_resend
 from hub.actions.delivery_reports import do_record_call_report, do_record_delivery_report
 from hub.actions.identities import do_record_bounce, do_set_bouncing
 from hub.actions.inbound import do_retry_inbound
-from hub.actions.messages import ChannelUnavailable, SendConflict, do_add_note, do_reply, do_save_draft
+from hub.actions.messages import (
+    ChannelUnavailable,
+    ReplyNotAllowed,
+    SendConflict,
+    do_add_note,
+    do_reply,
+    do_save_draft,
+)
 from hub.actions.presence import do_set_presence
 from hub.actions.routing import do_run_rules
 from hub.actions.rules import (
@@ -24,6 +31,7 @@ from hub.actions.tickets import do_assign, do_set_priority, do_set_status, do_se
 __all__ = [
     "ChannelUnavailable",
     "MoveError",
+    "ReplyNotAllowed",
     "ResendError",
     "SendConflict",
     "do_add_note",

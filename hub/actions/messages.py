@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
@@ -33,6 +33,10 @@ class SendConflict(Exception):
     def answered(self) -> list[Message]:
         """Those the customer got: replies by others and automatic messages."""
         return [m for m in self.newer if m.direction == Direction.OUTBOUND and m.kind != MessageKind.NOTE]
+
+
+class ReplyNotAllowed(Exception):
+    """The ``allowed`` check of ``do_reply`` refused the locked ticket: nothing was written."""
 
 
 class ChannelUnavailable(ValueError):
@@ -108,6 +112,7 @@ def do_reply(
     metadata: dict[str, object] | None = None,
     uploads: Sequence[int] = (),
     sign: bool = False,
+    allowed: Callable[[Ticket], bool] | None = None,
 ) -> Message:
     """Queue an agent's reply where ``hub.replies.reply_route`` says (or on ``channel``); delivery
     runs after commit. ChannelUnavailable, with the reason for the agent, when it cannot go out.
@@ -126,6 +131,8 @@ def do_reply(
     ``uploads``: ids of the agent's draft files on the ticket (``hub.actions.uploads``), sent as
     the reply's attachments; UploadRefused when the channel does not take them. ``sign``: the
     text ends with the agent's and the mailbox's signature where the channel has them (email).
+    ``allowed``: an access check run on the locked row before anything is written (ReplyNotAllowed
+    if it fails), so that a caller holding only the ticket's id reads the row once, under the lock.
     """
     if channel is None or not get_adapter(channel).capabilities.local_delivery:
         earlier = _existing(ticket, client_id)
@@ -149,6 +156,8 @@ def do_reply(
     try:
         with transaction.atomic(), realtime.collected():
             ticket = _lock(ticket, agent, client_id)
+            if allowed is not None and not allowed(ticket):
+                raise ReplyNotAllowed(ticket.pk)
             if ticket.earlier_id is not None:  # type: ignore[attr-defined]
                 return Message.objects.get(pk=ticket.earlier_id)  # type: ignore[attr-defined]
             _check_conflict(ticket, agent, seen_message_id, after_message_id)
