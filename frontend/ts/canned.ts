@@ -5,7 +5,7 @@
  * named in a warning line under the textarea before anything is sent. Strings come from the
  * textarea's data- attributes, translated by Django. */
 
-import { csrfToken } from "./dom";
+import { csrfToken, endCombobox } from "./dom";
 
 interface Reply {
   id: number;
@@ -110,9 +110,7 @@ function close(area: HTMLTextAreaElement): void {
   active = -1;
   trigger = null;
   window.clearTimeout(timer);
-  area.removeAttribute("role");
-  area.setAttribute("aria-expanded", "false");
-  area.removeAttribute("aria-activedescendant");
+  endCombobox(area, LIST_ID);
 }
 
 function highlight(area: HTMLTextAreaElement, index: number): void {

@@ -82,3 +82,14 @@ export function reconnectDelay(attempt: number): number {
   const ceiling = Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempt);
   return ceiling / 2 + Math.random() * (ceiling / 2);
 }
+
+/** The composer's textarea is a combobox only while one of its lists (canned replies, mentions)
+ * is open. Closing ``listId``'s list makes it a plain textbox again: the combobox's states go
+ * with the role, since aria-expanded and the like are not allowed on a textbox. Another island's
+ * list, open meanwhile, keeps them. */
+export function endCombobox(area: HTMLElement, listId: string): void {
+  if (area.getAttribute("aria-controls") !== listId) return;
+  for (const name of ["role", "aria-autocomplete", "aria-controls", "aria-expanded", "aria-activedescendant"]) {
+    area.removeAttribute(name);
+  }
+}

@@ -5,6 +5,8 @@
  * Only in note mode: an "@" in a reply (an address) opens nothing. Strings come from the
  * textarea's data- attributes, translated by Django. */
 
+import { endCombobox } from "./dom";
+
 interface Person {
   id: number;
   name: string;
@@ -73,12 +75,7 @@ function close(area: HTMLTextAreaElement): void {
   }
   state = null;
   window.clearTimeout(timer);
-  if (area.getAttribute("aria-controls") === LIST_ID) {
-    area.removeAttribute("role");
-    area.removeAttribute("aria-controls");
-    area.removeAttribute("aria-activedescendant");
-    area.setAttribute("aria-expanded", "false");
-  }
+  endCombobox(area, LIST_ID);
 }
 
 function select(area: HTMLTextAreaElement, index: number): void {

@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 
 from hub.models import Agent, CannedReply, CannedScope, Team
 from hub.tests.factories import CustomerFactory, MessageFactory, TicketFactory
+from tests.browser.axe import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,11 +37,15 @@ def test_typing_a_trigger_lists_replies_and_enter_inserts_one_for_the_customer(
     expect(listbox.get_by_role("option")).to_have_count(1)
     expect(listbox.get_by_role("option").first).to_contain_text("Rückerstattung veranlasst")
     expect(text).to_have_attribute("aria-expanded", "true")
+    # The open list and the field it belongs to.
+    assert_accessible(page)
     text.press("Enter")
 
     expect(listbox).to_be_hidden()
     expect(text).to_have_value("Guten Tag!\nHallo Jana, das Geld ist unterwegs. {{bestellnummer}}")
     expect(page.locator("#canned-warning")).to_contain_text("Vor dem Senden ausfüllen: {{bestellnummer}}")
+    # The list closed: the field is a plain textbox again, with the warning under it.
+    assert_accessible(page)
     for _ in range(50):
         refund.refresh_from_db()
         if refund.usage_count == 1:
@@ -63,3 +68,4 @@ def test_escape_closes_the_list_and_keeps_what_was_typed(new_page, agent: Agent,
     text.press("Escape")
     expect(listbox).to_be_hidden()
     expect(text).to_have_value("/gr")
+    assert_accessible(page)

@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 
 from hub.models import Agent, CannedReply, CannedScope, Macro, Priority, Team, Ticket, TicketStatus
 from hub.tests.factories import CustomerFactory, IdentityFactory, MessageFactory, TicketFactory
+from tests.browser.axe import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,6 +50,8 @@ def test_applying_a_macro_sets_status_and_priority_adds_a_tag_and_puts_the_canne
     search.press_sequentially("versand")
     expect(listbox.get_by_role("option")).to_have_count(1)
     expect(listbox.get_by_role("option").first).to_contain_text("Priorität: Hoch")
+    # The open macro menu: its filter field and list.
+    assert_accessible(page)
     search.press("Enter")
 
     expect(listbox).to_be_hidden()
@@ -58,6 +61,7 @@ def test_applying_a_macro_sets_status_and_priority_adds_a_tag_and_puts_the_canne
     header = page.locator("#ticket-header")
     expect(header.locator(".chip.status-pending")).to_be_visible()
     expect(header.locator("select[name=priority]")).to_have_value(str(Priority.HIGH.value))
+    assert_accessible(page)
     ticket = Ticket.objects.get(pk=ticket.pk)
     assert (ticket.status, ticket.priority) == (TicketStatus.PENDING, Priority.HIGH)
     assert list(ticket.tags.values_list("name", flat=True)) == ["versand"]
