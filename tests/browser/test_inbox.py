@@ -15,6 +15,7 @@ from hub.models import Agent, Draft, Team, Ticket
 from hub.pipeline import receive
 from hub.tests.factories import AgentFactory, MessageFactory, TicketFactory
 from hub.tests.fake_channel import FakeChannel, payload
+from tests.browser.axe import assert_accessible
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-results"
 
@@ -54,6 +55,7 @@ def test_an_agent_signs_in_and_lands_on_their_tickets(new_page, agent: Agent, te
     page.goto("/")
     expect(page.get_by_role("heading", name="Anmelden")).to_be_visible()
     page.screenshot(path=str(SHOTS / "login.png"))
+    assert_accessible(page)
     page.get_by_label("Benutzername").fill(agent.user.username)
     page.get_by_label("Passwort").fill("correct horse battery")
     page.get_by_role("button", name="Anmelden").click()
@@ -61,6 +63,7 @@ def test_an_agent_signs_in_and_lands_on_their_tickets(new_page, agent: Agent, te
     expect(page).to_have_url(re.compile(r"/agent/v/mine/$"))
     expect(page.locator("#list")).to_contain_text("Lieferung fehlt")
     expect(page.locator("#nav")).to_contain_text("Meine")
+    assert_accessible(page)
 
 
 def test_a_deep_link_back_and_reload_show_the_same_ticket(new_page, agent: Agent, team: Team) -> None:
@@ -80,6 +83,7 @@ def test_a_deep_link_back_and_reload_show_the_same_ticket(new_page, agent: Agent
     expect(page).to_have_title(re.compile(rf"^\(2\) #{second.pk} Lieferung fehlt"))
     expect(page.locator(f"#list .row[data-ticket-id='{second.pk}'] a")).to_have_attribute("aria-current", "page")
     expect(page.locator("#ticket-title")).to_be_focused()
+    assert_accessible(page)
 
     page.go_back()
     expect(page).to_have_url(re.compile(rf"/agent/v/mine/t/{first.pk}/$"))
@@ -109,6 +113,7 @@ def test_messages_from_the_pipeline_appear_live_in_the_list_and_the_open_timelin
     expect(page.locator("#announcer")).to_contain_text("Neue Nachricht")
     # Appended once, not twice, although the event reached the page through two groups.
     expect(page.locator("#timeline [data-message-id]")).to_have_count(2)
+    assert_accessible(page)
 
 
 def test_a_draft_survives_a_reload(new_page, agent: Agent, team: Team, fake_channel: FakeChannel) -> None:
@@ -122,6 +127,7 @@ def test_a_draft_survives_a_reload(new_page, agent: Agent, team: Team, fake_chan
     page.reload()
 
     expect(page.locator("#composer-text")).to_have_value("Guten Tag, die Ware ist")
+    assert_accessible(page)
     assert Draft.objects.get(ticket=ticket, agent=agent).text == "Guten Tag, die Ware ist"
 
 
@@ -148,6 +154,7 @@ def test_enter_is_a_newline_and_ctrl_enter_sends_the_reply(
     expect(reply).to_have_count(1)
     expect(box).to_have_value("")
     assert [s["text"] for s in fake_channel.sent] == ["Guten Tag,\nsie kommt morgen."]
+    assert_accessible(page)
 
 
 def test_an_internal_note_is_marked_as_such(new_page, agent: Agent, team: Team, fake_channel: FakeChannel) -> None:
@@ -164,6 +171,8 @@ def test_an_internal_note_is_marked_as_such(new_page, agent: Agent, team: Team, 
     expect(note).to_contain_text("Kunde ist Stammkunde")
     expect(note).to_contain_text("Interne Notiz")
     assert fake_channel.sent == []
+    # The composer stays in note mode, with its own colours.
+    assert_accessible(page)
 
 
 def test_the_workspace_renders_a_full_conversation(
@@ -215,6 +224,7 @@ def test_the_workspace_renders_a_full_conversation(
     expect(page.locator(".row .chip.prio-3")).to_have_text("Hoch")
     # For a person to look at: test-results/ is ignored by git.
     page.screenshot(path=str(SHOTS / "workspace.png"))
+    assert_accessible(page)
     expect(page.locator("#m-" + str(ticket.messages.filter(channel="email").get().pk) + " iframe")).to_have_attribute(
         "style", re.compile(r"height: \d+px")
     )
@@ -227,6 +237,7 @@ def test_the_workspace_renders_a_full_conversation(
     page.get_by_role("button", name="Kunde").click()
     expect(page.locator("#customer")).to_contain_text("max@example.de")
     page.screenshot(path=str(SHOTS / "workspace-narrow.png"))
+    assert_accessible(page)
 
 
 class Switchboard:
@@ -266,6 +277,7 @@ def test_a_cut_connection_pauses_live_updates_and_catches_up_after_reconnecting(
     line.cut()
     expect(page.locator("#live-status")).to_be_visible()
     expect(page.locator("#live-status")).to_contain_text("Live-Updates pausiert")
+    assert_accessible(page)
     incoming("max@example.de", "Geschrieben, während die Verbindung weg war", "m-2", ticket_id=ticket.pk)
     later = incoming("erika@example.de", "Neue Anfrage in der Pause", "m-3", subject="Umtausch")
     line.restore()
@@ -298,6 +310,7 @@ def test_a_send_is_held_when_the_customer_wrote_meanwhile_and_can_go_out_anyway(
     expect(notice).to_contain_text("Hat sich erledigt, es ist da!")
     expect(box).to_have_value("Wir schicken Ihnen ein neues Paket.")
     assert fake_channel.sent == []
+    assert_accessible(page)
 
     notice.get_by_role("button", name="Trotzdem senden").click()
 
@@ -335,6 +348,7 @@ def test_the_draft_keeps_its_text_and_focus_when_a_colleague_reassigns_the_ticke
     expect(page.locator("#ticket-title")).to_contain_text("Lieferung fehlt")
     expect(box).to_have_value("Halb geschrieben")
     expect(box).to_be_focused()
+    assert_accessible(page)
 
 
 def test_a_rule_that_notifies_an_agent_shows_them_a_notice_linking_the_ticket(
@@ -360,5 +374,6 @@ def test_a_rule_that_notifies_an_agent_shows_them_a_notice_linking_the_ticket(
     expect(notice.locator("a")).to_have_attribute("href", f"/agent/t/{ticket.pk}/")
     # The subject is shown as text: its angle brackets are not markup.
     expect(notice.locator(".rule-notice-subject")).to_have_text("Rahmenvertrag <2027>")
+    assert_accessible(page)
     notice.get_by_role("button", name="Schließen").click()
     expect(notice).to_have_count(0)
