@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from hub.models import Agent, SavedView, Team, TicketStatus
 from hub.tests.factories import TicketFactory
+from tests.browser.axe import assert_accessible
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-results"
 
@@ -56,11 +57,14 @@ def test_an_agent_filters_sorts_saves_the_view_and_finds_it_after_a_reload(new_p
     page.get_by_label("Status").select_option("open")
     expect(page).to_have_url(re.compile(r"/agent/v/teams/\?status=open&channel=chat$"))
     expect(page.locator("#list")).not_to_contain_text("wartend")
+    # The open filter bar with filters set.
+    assert_accessible(page)
 
     page.locator('.list-sort a[data-sort="created"]').click()
     expect(page).to_have_url(re.compile(r"sort=created"))
     expect(page.locator('.list-sort a[data-sort="created"]')).to_have_attribute("aria-current", "true")
     assert [r.split(" ", 1)[1] for r in rows(page)] == ["Neuer Chat", "Alter Chat"]
+    assert_accessible(page)
 
     # A filter is a step in the history; a new order replaces the current step.
     page.go_back()
@@ -87,6 +91,7 @@ def test_an_agent_filters_sorts_saves_the_view_and_finds_it_after_a_reload(new_p
     expect(link).to_have_attribute("aria-current", "page")
 
     page.screenshot(path=str(SHOTS / "inbox_saved_view.png"))
+    assert_accessible(page)
     page.reload()
     expect(link).to_contain_text("Offene Chats")
     expect(link.locator(".count")).to_have_text("2")

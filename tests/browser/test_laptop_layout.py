@@ -11,6 +11,7 @@ from playwright.sync_api import FloatRect, Page, expect
 
 from hub.models import Agent, Team
 from hub.tests.factories import CustomerFactory, IdentityFactory, MessageFactory, TicketFactory
+from tests.browser.axe import assert_accessible
 from tests.browser.conftest import signed_in_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -41,6 +42,7 @@ def test_on_a_laptop_the_conversation_gets_the_width_and_nothing_is_cut_or_spill
 
     page.goto(f"/agent/v/mine/t/{ticket.pk}/")
     expect(page.locator("#ticket-title")).to_contain_text(SUBJECT)
+    assert_accessible(page)
 
     conversation = box(page, "main.conversation")
     assert conversation["width"] > 1280 / 2
@@ -52,6 +54,8 @@ def test_on_a_laptop_the_conversation_gets_the_width_and_nothing_is_cut_or_spill
     toggle.click()
     expect(page.locator("#customer")).to_be_visible()
     expect(toggle).to_have_attribute("aria-expanded", "true")
+    # The customer drawer open over the conversation.
+    assert_accessible(page)
     toggle.click()
     expect(page.locator("#customer")).to_be_hidden()
 

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from hub.models import Agent, Team, TicketStatus
 from hub.tests.factories import CustomerFactory, IdentityFactory, MessageFactory, OrganizationFactory, TicketFactory
+from tests.browser.axe import assert_accessible
 from tests.browser.conftest import FRONTEND
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -55,11 +56,13 @@ def test_slash_focuses_search_enter_shows_grouped_results_and_a_click_opens_the_
     expect(page.locator("#search-organizations .search-hit")).to_contain_text("Kaffeerösterei Brandt")
     expect(page.locator("main")).not_to_contain_text(hidden.subject)
     expect(field).to_have_value("brandt")
+    assert_accessible(page)
 
     tickets.get_by_role("link", name=re.compile("Maschine tropft")).click()
 
     expect(page).to_have_url(re.compile(rf"/agent/v/[a-z_]+/t/{solved.pk}/$"))
     expect(page.locator("#ticket-title")).to_contain_text("Maschine tropft")
+    assert_accessible(page)
 
     page.go_back()
     expect(page).to_have_url(re.compile(r"/agent/search/\?q=brandt$"))
@@ -87,6 +90,7 @@ def test_a_slash_typed_in_a_text_field_stays_there_and_escape_leaves_search(new_
     page.locator("#search-q").focus()
     page.keyboard.press("Escape")
     expect(page.locator("#search-q")).not_to_be_focused()
+    assert_accessible(page)
 
 
 def test_the_search_speaks_english_and_explains_its_syntax(new_page, agent: Agent) -> None:
@@ -98,5 +102,6 @@ def test_the_search_speaks_english_and_explains_its_syntax(new_page, agent: Agen
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Search")
     expect(page.locator(".search-syntax")).to_contain_text("status:open")
+    assert_accessible(page)
     page.locator("body").press("/")
     expect(page.locator("#search-q")).to_be_focused()

@@ -11,6 +11,7 @@ from playwright.sync_api import Page, Route, expect
 
 from hub.models import Agent, Team, Ticket
 from hub.tests.factories import MessageFactory, TicketFactory
+from tests.browser.axe import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,11 +49,14 @@ def test_back_and_forward_between_tickets_throw_no_error(new_page, agent: Agent,
     expect(page.locator("#ticket-title")).to_contain_text("Rechnung doppelt")
     page.go_back()
     expect(page.locator("#ticket.is-empty")).to_be_attached()
+    # The list with no ticket open.
+    assert_accessible(page)
     page.go_forward()
     expect(page.locator("#ticket-title")).to_contain_text("Rechnung doppelt")
     page.go_forward()
     expect(page.locator("#ticket-title")).to_contain_text("Lieferung fehlt")
     expect(page.locator("#timeline")).to_contain_text("Mein Paket ist nicht da.")
+    assert_accessible(page)
 
     assert heard == []
 
@@ -103,6 +107,8 @@ def test_changing_status_assignee_and_priority_while_the_live_update_arrives_abo
         assert list_refreshes, "the live event did not arrive"
 
     page.unroute_all(behavior="wait")
+    # The header as the changes left it: pending, urgent, nobody assigned.
+    assert_accessible(page)
     ticket.refresh_from_db()
     assert (ticket.status, ticket.priority, ticket.assignee_id) == ("pending", 4, None)
     assert heard == []
@@ -118,6 +124,7 @@ def test_saving_a_draft_warns_about_nothing(new_page, agent: Agent, team: Team) 
     expect(page.locator("#composer-status")).to_contain_text("Entwurf gespeichert")
 
     expect(page.locator("#composer-form button.send")).to_be_enabled()
+    assert_accessible(page)
     assert heard == []
 
 
@@ -127,6 +134,7 @@ def test_the_workspace_has_an_icon_and_favicon_ico_is_no_404(new_page, agent: Ag
     page.goto("/agent/v/mine/")
     icon = page.locator("link[rel=icon]").get_attribute("href")
     assert icon
+    assert_accessible(page)
     assert page.request.get(icon).headers["content-type"].startswith("image/svg+xml")
 
     fallback = page.request.get("/favicon.ico")
