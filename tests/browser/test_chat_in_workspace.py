@@ -15,6 +15,7 @@ from channels_chat import actions
 from channels_chat.models import Widget
 from channels_chat.tokens import new_visitor_token
 from hub.models import Agent, Team, Ticket
+from tests.browser.axe import assert_accessible
 from tests.browser.test_workspace_console import listen
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -66,6 +67,7 @@ def test_an_anonymous_visitor_is_one_short_label_in_list_timeline_and_panel(
     expect(page.locator("#customer .identities")).to_contain_text(label)
     expect(page.locator("#customer .chip-ok")).to_have_count(0)
     assert inside(page, "#customer-title", "#customer")
+    assert_accessible(page)
 
 
 def test_a_file_sent_alone_is_shown_as_the_file_and_previewed_by_name(new_page, agent: Agent, widget: Widget) -> None:
@@ -77,6 +79,7 @@ def test_a_file_sent_alone_is_shown_as_the_file_and_previewed_by_name(new_page, 
     bubble = page.locator("#timeline .bubble.in")
     expect(bubble.get_by_role("link", name="rechnung.pdf")).to_be_visible()
     expect(bubble.locator(".bubble-body")).to_have_count(0)
+    assert_accessible(page)
 
 
 def test_a_solved_chat_no_longer_tells_the_agent_to_answer_in_the_chat_above(
@@ -90,6 +93,8 @@ def test_a_solved_chat_no_longer_tells_the_agent_to_answer_in_the_chat_above(
     via = page.locator("#composer .via")
     expect(via).to_contain_text("Live-Chat")
     expect(via.locator(".unusable")).to_have_count(1)
+    # A live chat: the chat pane above the composer, whose own channel cannot be used.
+    assert_accessible(page)
 
     page.locator("#ticket-header select[name=status]").select_option("solved")
 
@@ -97,4 +102,5 @@ def test_a_solved_chat_no_longer_tells_the_agent_to_answer_in_the_chat_above(
     expect(via).not_to_contain_text("Live-Chat")
     expect(via).to_contain_text("Der Chat ist gelöst.")
     expect(via.locator(".unusable")).to_have_count(0)
+    assert_accessible(page)
     assert heard == []

@@ -16,6 +16,7 @@ from channels_chat.models import ChatMessage, Widget
 from hub.models import Agent, Message, Team, Ticket
 from hub.models.teams import Presence
 from tests.browser import widget_fixtures
+from tests.browser.axe import assert_accessible
 from tests.browser.conftest import signed_in_context
 from tests.browser.test_widget import allow, wait_for
 from tests.browser.widget_fixtures import LiveHub
@@ -100,6 +101,8 @@ def test_a_visitor_and_an_agent_chat_both_ways_through_the_chat_pane(
     box.press_sequentially("Wo ist mein Paket? <b>123</b>", delay=120)
     expect(pane.locator(".chat-typing")).to_be_visible()
     expect(pane.locator(".chat-typing")).to_contain_text("schreibt")
+    # The live chat pane while the visitor types.
+    assert_accessible(agent)
     box.press("Enter")
     expect(log.locator(".bubble.in", has_text="Wo ist mein Paket? <b>123</b>")).to_have_count(1)
     # Said once through the page's polite live region, for screen readers.
@@ -113,6 +116,8 @@ def test_a_visitor_and_an_agent_chat_both_ways_through_the_chat_pane(
     reply = agent.locator("#chat-text")
     reply.press_sequentially("Es ist unterwegs,", delay=10)
     expect(visitor.get_by_text(f"{online_agent.user.first_name} schreibt…")).to_be_visible()
+    # The shop page with the open widget, the agent typing and the read receipt.
+    assert_accessible(visitor)
     reply.press("Shift+Enter")
     reply.press_sequentially("morgen ist es da.", delay=10)
     reply.press("Enter")
@@ -152,6 +157,7 @@ def test_the_agent_sees_when_the_visitor_has_read_the_answer(
     answer = agent.locator("#timeline .bubble.out", has_text="Ja, in Blau und in Rot.")
     expect(answer).to_have_count(1)
     expect(answer).to_contain_text("Gelesen")
+    assert_accessible(agent)
 
 
 class DropFirstConfirmation:
@@ -207,6 +213,7 @@ def test_a_reply_whose_confirmation_was_lost_is_resent_once_after_reconnecting(
     expect(log.locator(".bubble", has_text="Ja, ich bin da.")).to_have_count(1)
     expect(agent.locator("#chat-pane")).to_have_attribute("data-chat", "live")
     expect(browser_page.locator("hub-chat li.msg", has_text="Ja, ich bin da.")).to_have_count(1)
+    assert_accessible(agent)
     assert link.dropped == 1
     assert Message.objects.filter(ticket=ticket, direction="out", text="Ja, ich bin da.").count() == 1
     assert ChatMessage.objects.filter(sender="agent", text="Ja, ich bin da.").count() == 1
@@ -244,6 +251,9 @@ def test_a_solved_chat_says_so_and_once_the_visitor_is_gone_the_agent_answers_by
     expect(pane).to_have_attribute("data-chat", "ended")
     expect(pane.get_by_role("status")).to_contain_text("Der Chat ist gelöst.")
     expect(agent.locator("#chat-text")).to_be_hidden()
+    # The pane of a solved chat, and the widget asking the visitor for a rating.
+    assert_accessible(agent)
+    assert_accessible(visitor)
     # The visitor rates the chat and is gone: what follows goes by email.
     visitor.locator("hub-chat .stars label").nth(4).click()
     visitor.get_by_role("button", name="Bewertung senden").click()
@@ -253,6 +263,7 @@ def test_a_solved_chat_says_so_and_once_the_visitor_is_gone_the_agent_answers_by
     composer = agent.locator("#composer")
     expect(composer.get_by_role("button", name="Senden an eva@example.de (E-Mail)")).to_be_visible()
     composer.get_by_role("radio", name="Antwort").check()
+    assert_accessible(agent)
     composer.get_by_role("textbox", name="Nachricht").fill("Die Rechnung ist unterwegs.")
     composer.get_by_role("textbox", name="Nachricht").press("Control+Enter")
 

@@ -72,6 +72,7 @@ def test_slash_focuses_search_enter_shows_grouped_results_and_a_click_opens_the_
     page.locator("#nav a[data-view='mine']").click()
     expect(page).to_have_url(re.compile(r"/agent/v/mine/$"))
     expect(page.locator("#list")).to_contain_text("Etwas anderes")
+    assert_accessible(page)
 
 
 def test_a_slash_typed_in_a_text_field_stays_there_and_escape_leaves_search(new_page, agent: Agent, team: Team):
