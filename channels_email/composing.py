@@ -8,6 +8,7 @@ from django.conf import settings
 
 from channels_email.models import Mailbox
 from channels_email.outbound import _latest_inbound, mailbox_for, recipient_for
+from hub import memo
 from hub.adapters import AttachmentLimits
 from hub.models import Ticket
 
@@ -24,7 +25,7 @@ def suggested_cc(ticket_id: int) -> list[str]:
     latest = _latest_inbound(ticket_id)
     if latest is None:
         return []
-    ours = set(Mailbox.objects.values_list("address", flat=True))
+    ours = memo.cached(("email.mailbox_addresses",), lambda: set(Mailbox.objects.values_list("address", flat=True)))
     recipient, _problem = recipient_for(ticket_id)
     found: dict[str, None] = {}
     for address in [*(latest.metadata.get("to") or []), *(latest.metadata.get("cc") or [])]:
@@ -37,7 +38,7 @@ def suggested_cc(ticket_id: int) -> list[str]:
 
 
 def reply_defaults(ticket_id: int) -> dict[str, Any]:
-    ticket = Ticket.objects.filter(pk=ticket_id).first()
+    ticket = memo.cached(("ticket", ticket_id), lambda: Ticket.objects.filter(pk=ticket_id).first())
     if ticket is None:
         return {}
     return {"cc": suggested_cc(ticket_id), "signature": mailbox_for(ticket).signature}

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from channels_email.models import Mailbox, Security
 from channels_email.sanitize import sanitize_html
 from channels_email.thread_signals import normalize_subject, outbound_message_id, reply_subject, with_token
+from hub import memo
 from hub.adapters import DeliveryResult
 from hub.models import Direction, Identity, IdentityKind, Message, Ticket
 
@@ -22,11 +23,15 @@ MAX_REFERENCES = 20
 
 
 def _latest_inbound(ticket: Ticket | int) -> Message | None:
-    return (
-        Message.objects.filter(ticket=ticket, channel=KEY, direction=Direction.INBOUND)
-        .exclude(metadata__has_key="automatic")
-        .order_by("-created_at", "-id")
-        .first()
+    ticket_id = ticket.pk if isinstance(ticket, Ticket) else ticket
+    return memo.cached(
+        ("email.latest_inbound", ticket_id),
+        lambda: (
+            Message.objects.filter(ticket=ticket_id, channel=KEY, direction=Direction.INBOUND)
+            .exclude(metadata__has_key="automatic")
+            .order_by("-created_at", "-id")
+            .first()
+        ),
     )
 
 
@@ -37,11 +42,15 @@ def recipient_for(ticket: Ticket | int) -> tuple[str | None, str]:
     customer's addresses with whether they bounce; a third only when the reply goes to an
     address the customer has no identity for (a Reply-To elsewhere), to see if it bounces.
     """
-    latest = _latest_inbound(ticket)
+    ticket_id = ticket.pk if isinstance(ticket, Ticket) else ticket
+    return memo.cached(("email.recipient", ticket_id), lambda: _recipient_for(ticket_id))
+
+
+def _recipient_for(ticket_id: int) -> tuple[str | None, str]:
+    latest = _latest_inbound(ticket_id)
     candidates: list[str] = []
     if latest is not None:
         candidates += [*(latest.metadata.get("reply_to") or []), latest.metadata.get("from") or ""]
-    ticket_id = ticket.pk if isinstance(ticket, Ticket) else ticket
     known = dict(
         Identity.objects.filter(customer__tickets=ticket_id, kind=IdentityKind.EMAIL)
         .order_by("bouncing", "-created_at")
@@ -62,6 +71,11 @@ def recipient_for(ticket: Ticket | int) -> tuple[str | None, str]:
 
 
 def mailbox_for(ticket: Ticket) -> Mailbox:
+    """The mailbox a reply on ``ticket`` is sent from: the one the customer last wrote to."""
+    return memo.cached(("email.mailbox", ticket.pk), lambda: _mailbox_for(ticket))
+
+
+def _mailbox_for(ticket: Ticket) -> Mailbox:
     latest = _latest_inbound(ticket)
     address = latest.metadata.get("mailbox", "") if latest is not None else ""
     return Mailbox.for_address(address) or Mailbox.default()

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from channels_phone import numbers
 from channels_phone.mediapack import unpack
 from channels_phone.models import Call, PhoneNumber, ProviderKind
+from hub import memo
 from hub.adapters import (
     BaseAdapter,
     Capabilities,
@@ -93,7 +94,7 @@ class PhoneAdapter(BaseAdapter):
     def recipient(self, ticket_id: int) -> str:
         from channels_phone.outbound import customer_number
 
-        ticket = Ticket.objects.filter(pk=ticket_id).first()
+        ticket = memo.cached(("ticket", ticket_id), lambda: Ticket.objects.filter(pk=ticket_id).first())
         return customer_number(ticket)[0] if ticket is not None else ""
 
     def contract_sample(self) -> ContractSample:
@@ -164,7 +165,7 @@ class SmsAdapter(BaseAdapter):
     def can_reply(self, ticket_id: int) -> tuple[bool, str]:
         from channels_phone.outbound import route_for
 
-        ticket = Ticket.objects.filter(pk=ticket_id).first()
+        ticket = memo.cached(("ticket", ticket_id), lambda: Ticket.objects.filter(pk=ticket_id).first())
         if ticket is None:
             return False, _("No such ticket")
         route = route_for(ticket)
@@ -173,13 +174,13 @@ class SmsAdapter(BaseAdapter):
     def recipient(self, ticket_id: int) -> str:
         from channels_phone.outbound import route_for
 
-        ticket = Ticket.objects.filter(pk=ticket_id).first()
+        ticket = memo.cached(("ticket", ticket_id), lambda: Ticket.objects.filter(pk=ticket_id).first())
         return route_for(ticket).to if ticket is not None else ""
 
     def reach(self, ticket_id: int) -> tuple[bool, str, str]:
         from channels_phone.outbound import route_for
 
-        ticket = Ticket.objects.filter(pk=ticket_id).first()
+        ticket = memo.cached(("ticket", ticket_id), lambda: Ticket.objects.filter(pk=ticket_id).first())
         if ticket is None:
             return False, _("No such ticket"), ""
         route = route_for(ticket)  # one reading serves both answers

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from channels_phone import numbers, optout, providers, webhooks
 from channels_phone.models import OutboundText, PhoneNumber, SmsOptOut
 from channels_phone.providers.base import ProviderError
+from hub import memo
 from hub.adapters import DeliveryResult
 from hub.models import Direction, Identity, IdentityKind, Message, Ticket
 
@@ -33,11 +34,14 @@ class TextRoute:
 
 
 def _latest_inbound(ticket: Ticket) -> Message | None:
-    return (
-        Message.objects.filter(ticket=ticket, channel__in=CHANNELS, direction=Direction.INBOUND)
-        .only("channel", "metadata")
-        .order_by("-created_at", "-id")
-        .first()
+    return memo.cached(
+        ("phone.latest_inbound", ticket.pk),
+        lambda: (
+            Message.objects.filter(ticket=ticket, channel__in=CHANNELS, direction=Direction.INBOUND)
+            .only("channel", "metadata")
+            .order_by("-created_at", "-id")
+            .first()
+        ),
     )
 
 
@@ -71,6 +75,11 @@ def sender_for(ticket: Ticket, latest: Message | None = None) -> PhoneNumber | N
 
 
 def route_for(ticket: Ticket) -> TextRoute:
+    """Whom a text on ``ticket`` goes to from which of our numbers, or why it cannot go."""
+    return memo.cached(("phone.route", ticket.pk), lambda: _route_for(ticket))
+
+
+def _route_for(ticket: Ticket) -> TextRoute:
     latest = _latest_inbound(ticket)
     to, reachable = customer_number(ticket, latest)
     if not to:

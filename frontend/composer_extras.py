@@ -7,6 +7,7 @@ from typing import Any
 from hub.actions.uploads import draft_uploads
 from hub.adapters import UnknownChannel, get_adapter
 from hub.models import Agent, Ticket
+from hub.replies import reply_defaults
 from hub.signatures import signature_for
 
 
@@ -15,7 +16,7 @@ def context(ticket: Ticket, agent: Agent, channel: str, usable: bool) -> dict[st
         adapter = get_adapter(channel)
     except UnknownChannel:
         return {"uploads": draft_uploads(ticket, agent), "attach": None}
-    defaults = adapter.reply_defaults(ticket.pk) if usable else {}
+    defaults = reply_defaults(adapter, ticket.pk) if usable else {}
     limits = adapter.attachment_limits()
     return {
         "uploads": draft_uploads(ticket, agent),

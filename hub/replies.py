@@ -9,9 +9,11 @@ one can reach the customer. The adapters answer for themselves (``can_reply``, `
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext as _
 
+from hub import memo
 from hub.adapters import ChannelAdapter, UnknownChannel, get_adapter, registered
 from hub.models import Direction, Identity, Message, Ticket
 
@@ -28,11 +30,14 @@ class ReplyRoute:
 
 def customer_channel(ticket: Ticket) -> str:
     """The channel of the customer's latest message, else the channel the ticket came in on."""
-    latest = (
-        Message.objects.filter(ticket=ticket, direction=Direction.INBOUND)
-        .order_by("-created_at", "-id")
-        .values_list("channel", flat=True)
-        .first()
+    latest = memo.cached(
+        ("customer_channel", ticket.pk),
+        lambda: (
+            Message.objects.filter(ticket=ticket, direction=Direction.INBOUND)
+            .order_by("-created_at", "-id")
+            .values_list("channel", flat=True)
+            .first()
+        ),
     )
     return latest or ticket.origin_channel
 
@@ -50,12 +55,27 @@ def route_on(ticket: Ticket, channel: str, *, with_recipient: bool = True) -> Re
     if adapter is None:
         return ReplyRoute(channel, False, _("This channel is not set up"))
     if not adapter.capabilities.replies:
-        return ReplyRoute(channel, False, adapter.can_reply(ticket.pk)[1] or _("This channel takes no replies"))
+        return ReplyRoute(channel, False, can_reply(adapter, ticket.pk)[1] or _("This channel takes no replies"))
     if not with_recipient:
-        usable, reason = adapter.can_reply(ticket.pk)
+        usable, reason = can_reply(adapter, ticket.pk)
         return ReplyRoute(channel, usable, reason)
-    usable, reason, recipient = adapter.reach(ticket.pk)
+    usable, reason, recipient = reach(adapter, ticket.pk)
     return ReplyRoute(channel, usable, reason, recipient if usable else "")
+
+
+def can_reply(adapter: ChannelAdapter, ticket_id: int) -> tuple[bool, str]:
+    """``adapter.can_reply``, asked once per ticket within a ``memo.scope``."""
+    return memo.cached((adapter.key, "can_reply", ticket_id), lambda: adapter.can_reply(ticket_id))
+
+
+def reach(adapter: ChannelAdapter, ticket_id: int) -> tuple[bool, str, str]:
+    """``adapter.reach``, asked once per ticket within a ``memo.scope``."""
+    return memo.cached((adapter.key, "reach", ticket_id), lambda: adapter.reach(ticket_id))
+
+
+def reply_defaults(adapter: ChannelAdapter, ticket_id: int) -> dict[str, Any]:
+    """``adapter.reply_defaults`` (the composer's Cc and signature), once per ticket in a scope."""
+    return memo.cached((adapter.key, "reply_defaults", ticket_id), lambda: adapter.reply_defaults(ticket_id))
 
 
 def reply_route(ticket: Ticket, *, with_recipient: bool = True) -> ReplyRoute:
@@ -89,7 +109,10 @@ def other_routes(ticket: Ticket, chosen: ReplyRoute) -> list[ReplyRoute]:
     session, each checked by its adapter. Empty when ``chosen`` itself cannot be used."""
     if not chosen.usable:
         return []
-    kinds = set(Identity.objects.filter(customer_id=ticket.customer_id).values_list("kind", flat=True))
+    kinds = memo.cached(
+        ("identity_kinds", ticket.customer_id),
+        lambda: set(Identity.objects.filter(customer_id=ticket.customer_id).values_list("kind", flat=True)),
+    )
     routes = []
     for key in registered():
         adapter = _adapter(key)

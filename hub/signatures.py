@@ -9,6 +9,7 @@ from __future__ import annotations
 from hub.adapters import UnknownChannel, get_adapter
 from hub.canned import render_for
 from hub.models import Agent, Ticket
+from hub.replies import reply_defaults
 
 # RFC 3676 4.3: mail programs recognize "-- " on a line of its own as the start of a signature.
 SEPARATOR = "\n\n-- \n"
@@ -17,7 +18,7 @@ SEPARATOR = "\n\n-- \n"
 def signature_for(ticket: Ticket, agent: Agent, channel: str) -> str:
     """The signature a reply by ``agent`` on ``channel`` ends with, "" for none."""
     try:
-        defaults = get_adapter(channel).reply_defaults(ticket.pk)
+        defaults = reply_defaults(get_adapter(channel), ticket.pk)
     except UnknownChannel:
         return ""
     if "signature" not in defaults:

@@ -177,6 +177,33 @@ def test_the_ticket_page_costs_the_same_queries_with_short_or_long_timelines(
     assert few == many
 
 
+def test_an_email_ticket_page_reads_the_customers_latest_mail_once_for_all_its_regions(agent, team, client_for) -> None:
+    """Where the reply goes, whom it reaches, the Cc the composer suggests, the signature's
+    mailbox and the channel chooser all ask about the customer's latest mail: once per page."""
+    ticket = TicketFactory.create(team=team, assignee=agent, origin_channel="email")
+    IdentityFactory.create(customer=ticket.customer, kind=IdentityKind.EMAIL, value="kundin@example.org")
+    IdentityFactory.create(customer=ticket.customer, kind=IdentityKind.PHONE, value="+4915112345678")
+    MessageFactory.create(
+        ticket=ticket,
+        channel="email",
+        direction=Direction.INBOUND,
+        metadata={"from": "kundin@example.org", "to": ["support@example.com"], "cc": ["kollege@example.org"]},
+    )
+    client = client_for(agent)
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(f"/agent/v/mine/t/{ticket.pk}/")
+
+    assert response.status_code == 200
+    assert "kollege@example.org" in response.content.decode()  # the suggested Cc is still there
+    latest_mail = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith('SELECT "hub_message"') and '"hub_message"."channel" = \'email\'' in q["sql"]
+    ]
+    assert len(latest_mail) == 1
+
+
 def test_status_assignee_and_priority_change_through_the_header(agent, team, client_for) -> None:
     colleague = AgentFactory.create(teams=[team])
     ticket = TicketFactory.create(team=team, assignee=agent)

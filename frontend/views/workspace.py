@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 from frontend import htmx, inbox, regions, timeline
 from frontend.auth import agent_required
 from frontend.views.notifications import bell_context
-from hub import branding
+from hub import branding, memo
 from hub.models import Agent, Ticket
 
 TICKET_REGIONS = {
@@ -110,7 +110,9 @@ def view_page(request: HttpRequest, agent: Agent, view: str) -> HttpResponse:
 def ticket_page(request: HttpRequest, agent: Agent, view: str, ticket_id: int) -> HttpResponse:
     inbox.get_view(agent, view)
     ticket = regions.get_ticket(agent, ticket_id)
-    return htmx.vary(_page(request, agent, view, ticket))
+    # A read-only page that asks the adapters the same questions from several regions.
+    with memo.scope():
+        return htmx.vary(_page(request, agent, view, ticket))
 
 
 @require_GET
@@ -122,7 +124,8 @@ def permalink(request: HttpRequest, agent: Agent, ticket_id: int) -> HttpRespons
     view_key = inbox.best_view_for(agent, ticket)
     target = htmx.target(request)
     if target is not None and _is_ticket_region(target):
-        return htmx.vary(_ticket_fragment(request, agent, ticket, view_key, target))
+        with memo.scope():
+            return htmx.vary(_ticket_fragment(request, agent, ticket, view_key, target))
     response = redirect("agent_ticket", view=view_key, ticket_id=ticket.pk)
     if query := request.GET.urlencode():
         response["Location"] += f"?{query}"
