@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from email.mime.base import MIMEBase
+from email.mime.image import MIMEImage
 from email.utils import formataddr
+from typing import Any
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.message import SafeMIMEMultipart
 from django.utils.translation import gettext as _
 
 from channels_email.models import Mailbox, Security
@@ -14,7 +19,7 @@ from channels_email.sanitize import sanitize_html
 from channels_email.thread_signals import normalize_subject, outbound_message_id, reply_subject, with_token
 from hub import memo
 from hub.adapters import DeliveryResult
-from hub.models import Direction, Identity, IdentityKind, Message, Ticket
+from hub.models import Attachment, Direction, Identity, IdentityKind, Message, Ticket
 
 log = logging.getLogger(__name__)
 KEY = "email"
@@ -112,6 +117,35 @@ def _connection(mailbox: Mailbox) -> object:
     )
 
 
+class RelatedMail(EmailMultiAlternatives):
+    """A mail whose HTML shows images of its own: the HTML part and the images (``related``,
+    each with its Content-ID) go together in a multipart/related (RFC 2387), beside the plain
+    text alternative; the images are not attachments of the mail."""
+
+    def __init__(self, *args: Any, related: list[MIMEBase] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.related = related or []
+
+    # Django's own hook (not in its stubs): where each alternative becomes its MIME part.
+    def _create_mime_attachment(self, content: Any, mimetype: str) -> MIMEBase:
+        part: MIMEBase = super()._create_mime_attachment(content, mimetype)  # type: ignore[misc]
+        if mimetype != "text/html" or not self.related:
+            return part
+        related = SafeMIMEMultipart(_subtype="related", encoding=self.encoding or settings.DEFAULT_CHARSET)
+        related.attach(part)
+        for image in self.related:
+            related.attach(image)
+        return related
+
+
+def _inline_image(attachment: Attachment, data: bytes) -> MIMEBase:
+    _main, subtype = attachment.content_type.split("/", 1)
+    image = MIMEImage(data, _subtype=subtype)
+    image["Content-ID"] = f"<{attachment.content_id}>"
+    image.add_header("Content-Disposition", "inline", filename=attachment.filename)
+    return image
+
+
 def _addresses(message: Message, key: str) -> list[str]:
     return [c for c in message.metadata.get(key, []) if isinstance(c, str) and "@" in c]
 
@@ -136,7 +170,14 @@ def build(message: Message, mailbox: Mailbox, to: list[str]) -> tuple[EmailMulti
         headers["Auto-Submitted"] = str(message.metadata.get("auto_submitted") or "auto-replied")
         headers["X-Auto-Response-Suppress"] = "All"
         headers["Precedence"] = "auto_reply"
-    mail = EmailMultiAlternatives(
+    html = sanitize_html(message.html) if message.html else ""
+    shown: list[Attachment] = []
+    files: list[Attachment] = []
+    for attachment in message.attachments.all():
+        # An inline image goes in the HTML's part only while the HTML still shows it.
+        cid = f'src="cid:{attachment.content_id}"'
+        (shown if attachment.inline and attachment.content_id and cid in html else files).append(attachment)
+    mail = RelatedMail(
         subject=subject,
         body=message.text,
         from_email=formataddr((mailbox.name, mailbox.address)) if mailbox.name else mailbox.address,
@@ -145,13 +186,18 @@ def build(message: Message, mailbox: Mailbox, to: list[str]) -> tuple[EmailMulti
         # Django puts Bcc addresses in the envelope (RCPT TO) only, never in a header.
         bcc=_addresses(message, "bcc"),
         headers=headers,
+        related=[_inline_image(a, _read(a)) for a in shown],
     )
-    if message.html:
-        mail.attach_alternative(sanitize_html(message.html), "text/html")
-    for attachment in message.attachments.all():
-        with attachment.file.open("rb") as fh:
-            mail.attach(attachment.filename, fh.read(), attachment.content_type)
+    if html:
+        mail.attach_alternative(html, "text/html")
+    for attachment in files:
+        mail.attach(attachment.filename, _read(attachment), attachment.content_type)
     return mail, message_id
+
+
+def _read(attachment: Attachment) -> bytes:
+    with attachment.file.open("rb") as fh:
+        return fh.read()
 
 
 def _permanent(exc: Exception) -> bool:

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import resolve_url
 
 from hub.access import agent_of
 from hub.models import Agent
 
-AgentView = Callable[..., HttpResponse]
+# What a view answers: a page mostly, a file (FileResponse) sometimes.
+R = TypeVar("R", bound=HttpResponseBase)
 
 
-def agent_required(view: AgentView) -> Callable[..., HttpResponse]:
+def agent_required(view: Callable[..., R]) -> Callable[..., R | HttpResponse]:
     """Call ``view(request, agent, ...)`` for agents; send others to the login page.
 
     An htmx request whose session expired must not swap the login form into a region: it gets
@@ -26,7 +28,7 @@ def agent_required(view: AgentView) -> Callable[..., HttpResponse]:
     """
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> R | HttpResponse:
         if not request.user.is_authenticated:
             if request.headers.get("HX-Request") == "true":
                 response = HttpResponse(status=204)

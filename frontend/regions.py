@@ -330,7 +330,7 @@ def composer_context(ticket: Ticket, agent: Agent, items: list[timeline.Item]) -
         "client_id": uuid.uuid4().hex,
         "seen_message_id": seen,
         "after_message_id": began,
-        **composer_extras.context(ticket, agent, target.channel, target.usable),
+        **composer_extras.context(ticket, agent, target.channel, target.usable, draft),
     }
 
 

@@ -45,6 +45,7 @@ urlpatterns = [
     path("agent/t/<int:ticket_id>/forward/panel/", forward.panel, name="agent_forward_panel"),
     path("agent/t/<int:ticket_id>/update/", controls.update, name="agent_update"),
     path("agent/t/<int:ticket_id>/uploads/", uploads.upload, name="agent_upload"),
+    path("agent/t/<int:ticket_id>/uploads/<int:upload_id>/", uploads.draft_image, name="agent_draft_image"),
     path("agent/t/<int:ticket_id>/uploads/<int:upload_id>/remove/", uploads.remove_upload, name="agent_remove_upload"),
     path("agent/t/<int:ticket_id>/tags/", controls.tag_suggestions, name="agent_tag_suggestions"),
     path("agent/t/<int:ticket_id>/relate/", controls.relate_search, name="agent_relate_search"),

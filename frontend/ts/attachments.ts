@@ -146,8 +146,10 @@ function install(): void {
     if (composer && !composer.contains(e.relatedTarget as Node | null)) composer.classList.remove("is-dropping");
   });
   document.body.addEventListener("drop", (e) => {
-    const composer = (e.target as Element | null)?.closest("#composer");
-    if (!composer || !box() || !hasFiles(e)) return;
+    const target = e.target as Element | null;
+    const composer = target?.closest("#composer");
+    // On the rich text, images go in the text (richtext.ts).
+    if (!composer || !box() || !hasFiles(e) || target?.closest("#composer-rich")) return;
     e.preventDefault();
     composer.classList.remove("is-dropping");
     Array.from(e.dataTransfer?.files ?? []).forEach(upload);

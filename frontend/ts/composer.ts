@@ -10,6 +10,7 @@ import { installSmsCount, updateSmsCount } from "./smscount";
 import { dropPending, showPending } from "./timeline";
 
 let dirty = false;
+let copiesTimer = 0;
 
 function form(): HTMLFormElement | null {
   return byId<HTMLFormElement>("composer-form");
@@ -67,7 +68,17 @@ export function installComposer(): void {
   });
 
   document.body.addEventListener("input", (e) => {
-    if ((e.target as Element | null)?.id === "composer-text") dirty = true;
+    const id = (e.target as Element | null)?.id;
+    if (id === "composer-text") dirty = true;
+    // Cc and Bcc are part of the draft: saved as the text is, a moment after typing stops.
+    if (id === "composer-cc" || id === "composer-bcc") {
+      dirty = true;
+      window.clearTimeout(copiesTimer);
+      copiesTimer = window.setTimeout(() => {
+        const text = textarea();
+        if (text) htmx.trigger(text, "draft:save");
+      }, 800);
+    }
   });
 
   // A new text begins with its first character: what the timeline shows then is what the agent

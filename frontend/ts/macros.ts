@@ -7,6 +7,7 @@
  * button's data- attributes, translated by Django. */
 
 import { announce, byId, csrfToken, refresh } from "./dom";
+import { appendToRich } from "./richtext";
 
 interface Macro {
   id: number;
@@ -216,11 +217,14 @@ function intoComposer(draft: string, warnings: string[]): void {
   if (reply && !reply.checked && !reply.disabled) reply.click();
   // As if typed: the composer notes what the timeline showed when a text begins.
   area.dispatchEvent(new InputEvent("beforeinput", { bubbles: true }));
-  const before = area.value.trimEnd();
-  area.value = before ? `${before}\n\n${draft}` : draft;
-  area.focus();
-  area.setSelectionRange(area.value.length, area.value.length);
-  area.dispatchEvent(new Event("input", { bubbles: true }));
+  // The formatted text takes it as well, or the next save of its HTML would leave it out.
+  if (!appendToRich(area.value.trim() ? `\n${draft}` : draft)) {
+    const before = area.value.trimEnd();
+    area.value = before ? `${before}\n\n${draft}` : draft;
+    area.focus();
+    area.setSelectionRange(area.value.length, area.value.length);
+    area.dispatchEvent(new Event("input", { bubbles: true }));
+  }
   const notice = byId("composer-notice");
   if (notice && warnings.length) {
     notice.replaceChildren(

@@ -12,6 +12,7 @@ import { installCallPop } from "./callpop";
 import { installChatPane, syncChatPane } from "./chatpane";
 import { installCollision, sayViewing } from "./collision";
 import { applyMode, installComposer } from "./composer";
+import { restoreRich } from "./richtext";
 import { LiveSocket } from "./live";
 import { installMentions } from "./mentions";
 import "./macros";
@@ -38,6 +39,7 @@ function onTicketShown(socket: LiveSocket, focus: boolean): void {
   markTimelineSeen();
   updateSeen();
   applyMode();
+  restoreRich();
   sizeEmailFrames();
   scrollToEnd();
   socket.follow(openTicketId());

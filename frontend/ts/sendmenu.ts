@@ -70,12 +70,17 @@ function install(): void {
     }
   });
 
-  // A file still on its way would not go with the reply: the send waits for it.
+  // A file or an image still on its way would not go with the reply: the send waits for it.
   document.body.addEventListener("htmx:confirm", (e) => {
     const detail = (e as CustomEvent<{ elt: Element }>).detail;
-    if (detail.elt.id !== "composer-form" || !document.querySelector("#composer-files .is-uploading")) return;
-    e.preventDefault();
-    announce(byId("composer-files")?.dataset.wait ?? "");
+    if (detail.elt.id !== "composer-form") return;
+    if (document.querySelector("#composer-files .is-uploading")) {
+      e.preventDefault();
+      announce(byId("composer-files")?.dataset.wait ?? "");
+    } else if (document.querySelector("#composer-rich img.is-uploading")) {
+      e.preventDefault();
+      announce(document.querySelector<HTMLElement>("#composer-form input[name=html]")?.dataset.imageWait ?? "");
+    }
   });
 
   document.body.addEventListener("hub:sent", () => closeMenu(false));

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from frontend import regions, timeline
+from frontend import composer_extras, regions, timeline
 from frontend.auth import agent_required
 from frontend.views.guards import changes_allowed
 from hub.actions import ChannelUnavailable, SendConflict, do_add_note, do_reply, do_save_draft
@@ -21,7 +21,7 @@ from hub.actions.notifications import MentionRefused
 from hub.actions.uploads import UploadRefused
 from hub.adapters import UnknownChannel
 from hub.models import Agent, Message, TicketStatus
-from hub.richtext import clean_reply_html
+from hub.richtext import clean_reply_html, has_images
 
 MAX_COPIES = 20
 AFTER_SEND = (TicketStatus.PENDING, TicketStatus.ON_HOLD, TicketStatus.SOLVED)
@@ -83,6 +83,10 @@ class DraftForm(forms.Form):
     text = forms.CharField(strip=False, required=False, max_length=100_000)
     mode = forms.ChoiceField(choices=[("reply", "reply"), ("note", "note")], required=False)
     client_id = forms.CharField(required=False, max_length=64)
+    # As typed, checked only when sent: a draft keeps a half-written address too.
+    cc = forms.CharField(strip=False, required=False, max_length=5000)
+    bcc = forms.CharField(strip=False, required=False, max_length=5000)
+    html = forms.CharField(strip=False, required=False, max_length=400_000)
 
 
 def copies(cc: list[str], bcc: list[str]) -> dict[str, object]:
@@ -109,7 +113,9 @@ def send(request: HttpRequest, agent: Agent, ticket_id: int) -> HttpResponse:
         return _notice(request, 422, error=errors[0] if errors else _("Write something before sending."))
     data = form.cleaned_data
     files = data["upload"] if data["mode"] == "reply" else []
-    if not data["text"].strip() and not files:
+    # Images of the text are the agent's own uploads under the editor's URLs; no other source stays.
+    html = clean_reply_html(data["html"], composer_extras.image_ref(ticket.pk)) if data["mode"] == "reply" else ""
+    if not data["text"].strip() and not files and not has_images(html):
         return _notice(request, 422, error=_("Write something before sending."))
     try:
         if data["mode"] == "note":
@@ -121,7 +127,7 @@ def send(request: HttpRequest, agent: Agent, ticket_id: int) -> HttpResponse:
                 ticket,
                 agent=agent,
                 text=data["text"],
-                html=clean_reply_html(data["html"]),
+                html=html,
                 client_id=data["client_id"],
                 seen_message_id=None if data["force"] else data["seen_message_id"],
                 after_message_id=None if data["force"] else data["after_message_id"],
@@ -162,5 +168,14 @@ def save_draft(request: HttpRequest, agent: Agent, ticket_id: int) -> HttpRespon
     # A save that was on its way while the same text was sent must not bring the draft back.
     if data["client_id"] and Message.objects.filter(ticket=ticket, client_id=data["client_id"]).exists():
         return HttpResponse("")
-    draft = do_save_draft(ticket, agent=agent, text=data["text"], mode=data["mode"] or "reply")
+    draft = do_save_draft(
+        ticket,
+        agent=agent,
+        text=data["text"],
+        mode=data["mode"] or "reply",
+        html=clean_reply_html(data["html"], composer_extras.image_ref(ticket.pk)),
+        # Fields the composer did not show (a chat has no copies) leave the draft's as they were.
+        cc=data["cc"] if "cc" in request.POST else None,
+        bcc=data["bcc"] if "bcc" in request.POST else None,
+    )
     return render(request, "frontend/regions/draft_status.html", {"draft": draft})

@@ -40,6 +40,7 @@ from hub.models import (
     TicketStatus,
 )
 from hub.models.teams import ASSIGNABLE
+from hub.richtext import with_text
 
 MAX_TAGS = 20
 MAX_SNOOZE_MINUTES = 60 * 24 * 365
@@ -229,9 +230,10 @@ def _assignee(macro: Macro, agent: Agent) -> tuple[bool, Agent | None]:
 
 def _draft_with(ticket: Ticket, agent: Agent, text: str) -> str:
     """The agent's draft with ``text`` after what they had written; saved, and returned."""
-    earlier = Draft.objects.filter(ticket=ticket, agent=agent).values_list("text", flat=True).first() or ""
+    earlier, html = Draft.objects.filter(ticket=ticket, agent=agent).values_list("text", "html").first() or ("", "")
     combined = f"{earlier.rstrip()}\n\n{text}" if earlier.strip() else text
-    do_save_draft(ticket, agent=agent, text=combined, mode="reply")
+    # A formatted draft shows the macro's text too when it comes back.
+    do_save_draft(ticket, agent=agent, text=combined, mode="reply", html=with_text(html, text) if html else None)
     return text
 
 

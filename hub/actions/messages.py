@@ -9,14 +9,14 @@ from django.utils import timezone
 from hub import events, realtime
 from hub.actions import notifications as notify
 from hub.actions.tickets import change_status
-from hub.actions.uploads import attach_uploads, known_attachments, pending
+from hub.actions.uploads import attach_uploads, content_ids, drop_inline_leftovers, known_attachments, pending
 from hub.adapters import get_adapter
 from hub.delivery import local_channel
 from hub.models import DeliveryStatus, Direction, Draft, Message, MessageKind, Ticket, TicketStatus
 from hub.models.teams import Agent
 from hub.pipeline.store import touch_ticket, touched_fields
 from hub.replies import reply_route, route_on
-from hub.richtext import with_signature
+from hub.richtext import has_images, referenced_uploads, with_content_ids, with_signature
 from hub.signatures import signature_for, signed
 from hub.sla import hooks as sla
 from hub.text import clean_text
@@ -129,7 +129,10 @@ def do_reply(
     foreign keys at commit, key-share locking the customer the pipeline locks first).
 
     ``uploads``: ids of the agent's draft files on the ticket (``hub.actions.uploads``), sent as
-    the reply's attachments; UploadRefused when the channel does not take them. ``sign``: the
+    the reply's attachments; UploadRefused when the channel does not take them. The agent's
+    inline images the (cleaned) ``html`` shows (``hub.richtext.inline_ref``) go with it as
+    inline attachments, its ``<img>`` naming their Content-IDs; an image naming no upload of
+    theirs is left out, and inline images the text no longer shows are dropped. ``sign``: the
     text ends with the agent's and the mailbox's signature where the channel has them (email).
     ``allowed``: an access check run on the locked row before anything is written (ReplyNotAllowed
     if it fails), so that a caller holding only the ticket's id reads the row once, under the lock.
@@ -146,7 +149,9 @@ def do_reply(
         if not route.usable:
             raise ChannelUnavailable(route.reason)
         channel = route.channel
-    files = pending(ticket, agent, uploads, channel)
+    files, images = pending(ticket, agent, uploads, channel, referenced_uploads(html) if html else ())
+    inline = content_ids(images)
+    html = with_content_ids(html, inline) if html else html
     if sign:
         signature = signature_for(ticket, agent, channel)
         text = signed(text, signature)
@@ -177,7 +182,7 @@ def do_reply(
                 metadata=metadata or {},
                 created_at=now,
             )
-            known_attachments(message, attach_uploads(message, files))
+            known_attachments(message, attach_uploads(message, [*files, *images], inline))
             previous_status = ticket.status
             with events.batched():
                 fields = _reply_fields(ticket, message, agent, status, now)
@@ -186,6 +191,8 @@ def do_reply(
             ticket.save(update_fields=fields)
             if ticket.has_draft:  # type: ignore[attr-defined]
                 Draft.objects.filter(ticket=ticket, agent=agent).delete()
+            if html or ticket.has_draft:  # type: ignore[attr-defined]
+                drop_inline_leftovers(ticket, agent)
             if local is not None:
                 result = local.send_in_transaction(message)
                 if not result.ok:
@@ -244,20 +251,36 @@ def do_add_note(ticket: Ticket, *, agent: Agent, text: str, client_id: str | Non
         )
         touch_ticket(ticket, message)
         events.note_added(ticket=ticket, actor=agent, message_id=message.pk)
-        Draft.objects.filter(ticket=ticket, agent=agent).delete()
+        # The note took the draft's place: the images its rich text had go with it.
+        if Draft.objects.filter(ticket=ticket, agent=agent).delete()[0]:
+            drop_inline_leftovers(ticket, agent)
         realtime.ticket_changed(ticket, "message.added", message_id=message.pk)
         notify.mentioned(ticket, message, agent, mentions)
     return message
 
 
-def do_save_draft(ticket: Ticket, *, agent: Agent, text: str, mode: str = "reply") -> Draft | None:
-    """Keep an agent's unsent text server-side; an empty text removes the draft."""
-    if not text.strip():
+def do_save_draft(
+    ticket: Ticket,
+    *,
+    agent: Agent,
+    text: str,
+    mode: str = "reply",
+    html: str | None = None,
+    cc: str | None = None,
+    bcc: str | None = None,
+) -> Draft | None:
+    """Keep an agent's unsent text server-side; an empty text (and no image in ``html``) removes
+    the draft. ``html``: the reply's rich text, cleaned by the caller (``hub.richtext``), kept
+    for a reply only (a note is plain text). ``cc``, ``bcc``: as typed, kept as they are even
+    when not yet addresses. None (any of the three) leaves what the draft had."""
+    mode = mode if mode in ("reply", "note") else "reply"
+    if mode == "note":
+        html = ""
+    if not text.strip() and not has_images(html or ""):
         Draft.objects.filter(ticket=ticket, agent=agent).delete()
         return None
-    draft, _ = Draft.objects.update_or_create(
-        ticket=ticket,
-        agent=agent,
-        defaults={"text": clean_text(text), "mode": mode if mode in ("reply", "note") else "reply"},
-    )
+    defaults: dict[str, object] = {"text": clean_text(text), "mode": mode}
+    changed = (("html", html), ("cc", cc), ("bcc", bcc))
+    defaults.update((key, value if key == "html" else value[:5000]) for key, value in changed if value is not None)
+    draft, _ = Draft.objects.update_or_create(ticket=ticket, agent=agent, defaults=defaults)
     return draft

@@ -185,6 +185,11 @@ class Draft(models.Model):
     agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="drafts")
     mode = models.CharField(max_length=10, default="reply")
     text = models.TextField(blank=True)
+    # The rich text of an email reply, cleaned (``hub.richtext``); empty: plain text only.
+    html = models.TextField(blank=True, default="")
+    # Cc and Bcc as the agent typed them; None: not touched, the composer suggests its own.
+    cc = models.CharField(max_length=5000, null=True, blank=True)
+    bcc = models.CharField(max_length=5000, null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -27,6 +27,8 @@ class DraftUpload(models.Model):
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     file = models.FileField(upload_to=upload_path, max_length=200)
+    # An image shown in the reply's text (``cid:``) rather than a file beside it.
+    inline = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -3,6 +3,7 @@ with "Send and solve" from the keyboard, and a customer's message forwarded to a
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from email import message_from_bytes, policy
 
@@ -13,7 +14,8 @@ from playwright.sync_api import Page, expect
 from channels_email.inbound import ingest_now
 from channels_email.models import Mailbox
 from channels_email.tests.test_servers import Capture, mail, mailbox, outbox  # noqa: F401
-from hub.models import Agent, DraftUpload, Message, Ticket, TicketStatus
+from hub.models import Agent, Draft, DraftUpload, Message, Ticket, TicketStatus
+from hub.tests.images import png
 from tests.browser.axe import assert_accessible
 from tests.browser.test_inbox import live
 
@@ -190,3 +192,88 @@ def test_formatting_an_email_reply(new_page, agent: Agent, ticket: Ticket, captu
     sent = message_from_bytes(capture.mails[-1][1], policy=policy.default)
     html = sent.get_body(("html",))
     assert html is not None and "<b>Wichtig</b>" in html.get_content()
+
+
+# A file given to the editor as a user's paste or drop would: (kind, bytes, name, x, y).
+GIVE_IMAGE = """([kind, bytes, name]) => {
+  const data = new DataTransfer();
+  data.items.add(new File([new Uint8Array(bytes)], name, {type: "image/png"}));
+  const editor = document.getElementById("composer-rich");
+  if (kind === "paste") {
+    editor.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+    return;
+  }
+  const box = editor.getBoundingClientRect();
+  const at = {dataTransfer: data, bubbles: true, cancelable: true, clientX: box.right - 4, clientY: box.bottom - 4};
+  editor.dispatchEvent(new DragEvent("dragover", at));
+  editor.dispatchEvent(new DragEvent("drop", at));
+}"""
+
+
+def test_an_image_pasted_into_a_formatted_reply_survives_a_reload_and_goes_out_inside_the_mail(
+    new_page, agent: Agent, ticket: Ticket, capture: Capture
+) -> None:
+    page = new_page(agent)
+    open_ticket(page, ticket)
+    draft_saved = f"**/agent/t/{ticket.pk}/draft/"
+
+    page.get_by_label("Bcc", exact=True).fill("revision@hub.example")
+    page.get_by_role("button", name="Formatierung").click()
+    editor = page.get_by_role("textbox", name="Nachricht")
+    with page.expect_response(draft_saved):
+        editor.press_sequentially("Hier der Kratzer:")
+    editor.press("Enter")
+
+    # Pasted at the cursor: shown at once, then from the agent's own upload.
+    with page.expect_response(draft_saved):
+        page.evaluate(GIVE_IMAGE, ["paste", list(png()), "kratzer.png"])
+        image = editor.locator("img")
+        expect(image).to_have_attribute("src", re.compile(rf"^/agent/t/{ticket.pk}/uploads/\d+/$"))
+    expect(page.locator("#announcer")).to_contain_text("Bild kratzer.png eingefügt")
+    assert image.evaluate("img => img.complete && img.naturalWidth") == 4
+    # A second one dropped on the text, and taken out again before sending.
+    with page.expect_response(draft_saved):
+        page.evaluate(GIVE_IMAGE, ["drop", list(png(rgb=(0, 0, 200))), "falsch.png"])
+        expect(editor.locator("img:not(.is-uploading)")).to_have_count(2)
+    with page.expect_response(draft_saved):
+        editor.locator("img").nth(1).evaluate(
+            "img => { img.remove(); document.getElementById('composer-rich').dispatchEvent("
+            "new InputEvent('input', {bubbles: true, inputType: 'deleteContentBackward'})); }"
+        )
+    assert Draft.objects.get(ticket=ticket, agent=agent).html.count("<img") == 1
+    expect(page.locator("#composer .chip-file")).to_have_count(0)
+
+    # The agent comes back: text, image and Bcc as they left them.
+    page.reload()
+    live(page)
+    editor = page.get_by_role("textbox", name="Nachricht")
+    expect(editor).to_contain_text("Hier der Kratzer:")
+    expect(editor.locator("img")).to_have_count(1)
+    expect(page.get_by_role("button", name="Formatierung")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_label("Bcc", exact=True)).to_have_value("revision@hub.example")
+    expect(page.locator("#composer-status")).to_have_text("Entwurf wiederhergestellt")
+    assert_accessible(page)
+    editor.press("Control+Enter")
+
+    expect(editor).to_be_empty()
+    reply = page.locator("#timeline article.email.out")
+    shown = reply.frame_locator("iframe.email-body").locator("img")
+    expect(shown).to_have_attribute("src", re.compile(r"^/api/v1/attachments/\d+/download/$"))
+    assert shown.evaluate("img => img.complete && img.naturalWidth") == 4
+    assert_accessible(page)
+
+    rcpts, raw = capture.mails[-1]
+    sent = message_from_bytes(raw, policy=policy.default)
+    assert rcpts == ["max@kunde.de", "anna@kunde.de", "revision@hub.example"]
+    assert [p.get_content_type() for p in sent.walk()] == [
+        "multipart/alternative",
+        "text/plain",
+        "multipart/related",
+        "text/html",
+        "image/png",
+    ]
+    picture = next(p for p in sent.walk() if p.get_content_type() == "image/png")
+    html = sent.get_body(("html",))
+    assert html is not None and f'src="cid:{picture["Content-ID"].strip("<>")}"' in html.get_content()
+    assert picture.get_content() == png() and picture.get_filename() == "kratzer.png"
+    assert list(sent.iter_attachments()) == []
