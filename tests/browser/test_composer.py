@@ -277,3 +277,44 @@ def test_an_image_pasted_into_a_formatted_reply_survives_a_reload_and_goes_out_i
     assert html is not None and f'src="cid:{picture["Content-ID"].strip("<>")}"' in html.get_content()
     assert picture.get_content() == png() and picture.get_filename() == "kratzer.png"
     assert list(sent.iter_attachments()) == []
+
+
+def test_the_image_button_inserts_at_the_cursor_and_a_file_that_is_no_image_is_attached_or_refused(
+    new_page, agent: Agent, ticket: Ticket
+) -> None:
+    page = new_page(agent)
+    open_ticket(page, ticket)
+    page.get_by_role("button", name="Formatierung").click()
+    editor = page.get_by_role("textbox", name="Nachricht")
+    editor.press_sequentially("vorher nachher")
+    for _ in " nachher":
+        editor.press("ArrowLeft")
+
+    page.get_by_role("button", name="Bild einfügen").click()
+    page.locator("#composer-image").set_input_files({"name": "foto.png", "mimeType": "image/png", "buffer": png()})
+
+    image = editor.locator("img")
+    expect(image).to_have_attribute("src", re.compile(r"/uploads/\d+/$"))
+    assert "vorher[Bild] nachher" in editor.evaluate("e => e.innerHTML.replace(/<img[^>]*>/, '[Bild]')")
+    # Bytes that are no image are refused with the reason; a document dropped on the text is attached.
+    page.locator("#composer-image").set_input_files(
+        {"name": "kaputt.png", "mimeType": "image/png", "buffer": b"<html>kein Bild</html>"}
+    )
+    expect(page.locator("#composer-notice")).to_contain_text(
+        "Bild kaputt.png konnte nicht eingefügt werden: Im Text sind nur Bilder im Format PNG, JPEG, GIF und WebP"
+    )
+    page.evaluate(
+        """() => {
+          const data = new DataTransfer();
+          data.items.add(new File(["%PDF-1.4"], "lieferschein.pdf", {type: "application/pdf"}));
+          const editor = document.getElementById("composer-rich");
+          editor.dispatchEvent(new DragEvent("drop", {dataTransfer: data, bubbles: true, cancelable: true}));
+        }"""
+    )
+    expect(page.locator("#composer .chip-file")).to_have_text(re.compile("lieferschein.pdf"))
+    expect(image).to_have_count(1)
+    assert_accessible(page)
+    assert [(u.filename, u.inline) for u in DraftUpload.objects.filter(ticket=ticket).order_by("pk")] == [
+        ("foto.png", True),
+        ("lieferschein.pdf", False),
+    ]
