@@ -60,6 +60,19 @@ def clean_reply_html(html: str, image_src: Callable[[str], str | None] | None = 
     return _IMG_WITHOUT_SRC.sub("", cleaned).strip()
 
 
+def clean_api_html(html: str) -> str:
+    """HTML a reply or first message brings over the API: nh3's defaults (tables and the like
+    stay), but no image at all. An API client has no draft uploads to show inline, and a remote
+    image in a mail tells a tracker when the customer reads it."""
+    if not html or not html.strip():
+        return ""
+
+    def no_image_source(tag: str, attribute: str, value: str) -> str | None:
+        return None if tag == "img" and attribute == "src" else value
+
+    return _IMG_WITHOUT_SRC.sub("", nh3.clean(html, attribute_filter=no_image_source)).strip()
+
+
 def referenced_uploads(html: str) -> list[int]:
     """The draft uploads ``html`` (cleaned) shows inline, in order, each once."""
     return list(dict.fromkeys(int(pk) for pk in _REF_SRC.findall(html)))

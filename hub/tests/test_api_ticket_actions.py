@@ -105,6 +105,21 @@ class TestReply:
         assert "<b>Paket</b>" in message.html
         assert message.text == "Ihr Paket"
 
+    def test_a_reply_over_the_api_carries_no_remote_or_data_image_that_could_track_the_customer(
+        self, api_for, agent, ticket
+    ):
+        html = (
+            '<p>Siehe <img src="https://tracker.example/pixel.gif?c=1" alt="">'
+            '<img src="data:image/png;base64,iVBORw0KGgo=">'
+            '<table><tr><td>Tabelle bleibt</td></tr></table></p>'
+        )
+
+        response = api_for(agent).post(url(ticket, "reply"), {"html": html}, format="json")
+
+        message = Message.objects.get(pk=response.json()["id"])
+        assert "<img" not in message.html and "tracker.example" not in message.html
+        assert "<td>Tabelle bleibt</td>" in message.html
+
     def test_an_empty_reply_is_refused(self, api_for, agent, ticket):
         response = api_for(agent).post(url(ticket, "reply"), {"text": "   "}, format="json")
 

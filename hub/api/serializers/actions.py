@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import nh3
 from django.utils.translation import gettext_lazy as _
 from inscriptis import get_text
 from rest_framework import serializers
 
 from hub.models import Agent, Priority, Team, TicketStatus
+from hub.richtext import clean_api_html
 
 
 class ReplyInput(serializers.Serializer[None]):
@@ -52,7 +52,7 @@ class ReplyInput(serializers.Serializer[None]):
 
     def validate_html(self, value: str) -> str:
         # Stored HTML is always nh3-clean, whoever sent it.
-        return nh3.clean(value) if value else ""
+        return clean_api_html(value)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs["text"].strip():

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import nh3
 from drf_spectacular.utils import extend_schema_field
 from inscriptis import get_text
 from rest_framework import serializers
@@ -15,6 +14,7 @@ from rest_framework import serializers
 from hub.api.serializers.messages import MessageSerializer
 from hub.api.serializers.tickets import CustomerRefSerializer, TicketSerializer
 from hub.models import Direction, Organization, SlaPolicy, TicketStatus
+from hub.richtext import clean_api_html
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -137,7 +137,7 @@ class FirstMessageInput(serializers.Serializer[None]):
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs["html"] = nh3.clean(attrs["html"]) if attrs["html"] else ""
+        attrs["html"] = clean_api_html(attrs["html"])
         if not attrs["text"].strip() and attrs["html"]:
             attrs["text"] = get_text(attrs["html"]).strip()
         if not attrs["text"].strip():
