@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from hub import audit
 from hub.actions.customers import MergeError, do_merge_customers, do_undo_merge
@@ -28,6 +28,10 @@ audit.describe("account.organizations_by_domain", gettext_lazy("Organizations by
 UNDO_WINDOW = timedelta(minutes=10)
 # The customer's own fields a target without one takes over (attribute names, not labels).
 FILLABLE = ("display_name", "organization_id", "language", "timezone", "segment")
+
+
+class UndoWindowPassed(MergeError):
+    """The merge is older than ``UNDO_WINDOW``: only a fresh mistake is undone in one step."""
 
 
 @dataclass(frozen=True)
@@ -92,13 +96,18 @@ def do_merge_into(source: Customer, target: Customer, *, actor: Agent | None) ->
     merge = do_merge_customers(source, target, actor=actor)
     source = Customer.objects.get(pk=source.pk)
     target = Customer.objects.select_for_update().get(pk=target.pk)
-    fields, attributes, _conflicts = _filled(source, target)
+    fields, attributes, conflicts = _filled(source, target)
     for name in fields:
         setattr(target, name, getattr(source, name))
     target.attributes = {**target.attributes, **{key: source.attributes[key] for key in attributes}}
     if fields or attributes:
         target.save()
-    merge.filled = {"fields": fields, "attributes": attributes}
+    # Conflicts are kept too, so whoever reads the merge later (the API) sees what was dropped.
+    merge.filled = {
+        "fields": fields,
+        "attributes": attributes,
+        "conflicts": [{"name": c.name, "kept": c.kept, "dropped": c.dropped} for c in conflicts],
+    }
     merge.save(update_fields=["filled"])
     return merge
 
@@ -114,9 +123,20 @@ def can_undo(merge: CustomerMerge, now: datetime | None = None) -> bool:
 @transaction.atomic
 def do_undo_recent_merge(merge: CustomerMerge, *, actor: Agent | None) -> Customer:
     """Undo ``merge`` (``do_undo_merge``) while within ``UNDO_WINDOW``, and take back from the
-    target what it took over, unless someone changed it since. MergeError after the window."""
-    if not can_undo(merge):
+    target what it took over, unless someone changed it since. UndoWindowPassed after the window,
+    MergeError when it was undone already."""
+    if merge.undone_at is not None:
         raise MergeError(_("This merge can no longer be undone here."))
+    if not can_undo(merge):
+        minutes = int(UNDO_WINDOW.total_seconds() // 60)
+        raise UndoWindowPassed(
+            ngettext(
+                "The %(minutes)d minute to undo this merge has passed; it can no longer be undone.",
+                "The %(minutes)d minutes to undo this merge have passed; it can no longer be undone.",
+                minutes,
+            )
+            % {"minutes": minutes}
+        )
     source = do_undo_merge(merge, actor=actor)
     target = Customer.objects.select_for_update().get(pk=merge.target_id)
     filled = merge.filled or {}

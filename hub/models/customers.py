@@ -102,7 +102,8 @@ class CustomerMerge(models.Model):
     # Messages the source wrote, wherever they are (also on other customers' tickets).
     message_ids = models.JSONField(default=list)
     # What the target took over from the source because it had none of its own: field names
-    # ({"fields": [...], "attributes": [...]}), given back on undo while still unchanged.
+    # ({"fields": [...], "attributes": [...]}), given back on undo while still unchanged; and
+    # "conflicts" ([{"name", "kept", "dropped"}]), where the target kept its own value.
     filled = models.JSONField(_("taken over"), default=dict, blank=True)
     merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     merged_at = models.DateTimeField(auto_now_add=True)

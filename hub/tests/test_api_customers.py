@@ -202,6 +202,56 @@ class TestMerge:
 
         assert client.post(f"/api/v1/merges/{merge_id}/undo/").status_code == 400
 
+    def test_a_fact_the_target_lacks_is_taken_over_and_given_back_on_undo(self, api_for, lead):
+        target = CustomerFactory.create(display_name="Nora Berg", segment="", attributes={"plan": "gold"})
+        source = CustomerFactory.create(
+            display_name="N. Berg", segment="smb", attributes={"plan": "silver", "region": "Nord"}
+        )
+        client = api_for(lead)
+
+        merged = client.post(f"{URL}{source.pk}/merge/", {"into": target.pk}, format="json")
+
+        assert merged.status_code == 201, merged.content
+        assert merged.json()["taken_over_fields"] == ["segment"]
+        assert merged.json()["taken_over_attributes"] == ["region"]
+        assert merged.json()["conflicts"] == [
+            {"name": "display_name", "kept": "Nora Berg", "dropped": "N. Berg"},
+            {"name": "plan", "kept": "gold", "dropped": "silver"},
+        ]
+        shown = client.get(f"{URL}{target.pk}/").json()
+        assert (shown["display_name"], shown["segment"]) == ("Nora Berg", "smb")
+        assert shown["attributes"] == {"plan": "gold", "region": "Nord"}
+
+        undone = client.post(f"/api/v1/merges/{merged.json()['id']}/undo/")
+
+        assert undone.status_code == 200, undone.content
+        target.refresh_from_db()
+        assert (target.segment, target.attributes) == ("", {"plan": "gold"})
+
+    def test_an_undo_after_ten_minutes_is_refused_saying_the_time_has_passed(self, api_for, lead):
+        source, target = CustomerFactory.create(), CustomerFactory.create()
+        ticket = TicketFactory.create(customer=source)
+        client = api_for(lead)
+        merged = client.post(f"{URL}{source.pk}/merge/", {"into": target.pk}, format="json").json()
+        CustomerMerge.objects.filter(pk=merged["id"]).update(
+            merged_at=timezone.now() - timedelta(minutes=10, seconds=1)
+        )
+
+        english = client.post(f"/api/v1/merges/{merged['id']}/undo/", HTTP_ACCEPT_LANGUAGE="en")
+        german = client.post(f"/api/v1/merges/{merged['id']}/undo/", HTTP_ACCEPT_LANGUAGE="de")
+
+        assert english.status_code == 400
+        assert english.json()["detail"] == (
+            "The 10 minutes to undo this merge have passed; it can no longer be undone."
+        )
+        assert german.status_code == 400
+        assert german.json()["detail"] == (
+            "Die 10 Minuten, in denen sich diese Zusammenführung rückgängig machen ließ, sind vorbei."
+        )
+        ticket.refresh_from_db()
+        assert ticket.customer == target
+        assert CustomerMerge.objects.get(pk=merged["id"]).undone_at is None
+
     def test_an_agent_cannot_merge_into_a_customer_they_cannot_see(self, api_for, agent, team, other_team):
         mine = TicketFactory.create(team=team).customer
         foreign = TicketFactory.create(team=other_team).customer

@@ -35,7 +35,14 @@ def test_the_target_takes_over_what_it_lacks_and_keeps_its_own_values(agent):
     target.refresh_from_db()
     assert target.display_name == "Nora Berg" and target.language == "en" and target.organization == acme
     assert target.attributes == {"plan": "gold", "region": "Nord"}
-    assert merge.filled == {"fields": ["organization_id", "language"], "attributes": ["region"]}
+    assert merge.filled == {
+        "fields": ["organization_id", "language"],
+        "attributes": ["region"],
+        "conflicts": [
+            {"name": "display_name", "kept": "Nora Berg", "dropped": "N. Berg"},
+            {"name": "plan", "kept": "gold", "dropped": "silver"},
+        ],
+    }
 
 
 def test_the_plan_names_conflicts_with_the_targets_value_winning():

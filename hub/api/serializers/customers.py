@@ -5,6 +5,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from hub.actions.customer_merge import undo_until
 from hub.models import Customer, CustomerMerge, Identity, Message, Organization, Ticket
 
 
@@ -157,7 +158,33 @@ class MergeInput(serializers.Serializer[None]):
     into = serializers.IntegerField(help_text="The customer that keeps everything; this one is merged into it.")
 
 
+# Customer attributes as the API names them (``organization``, not the column ``organization_id``).
+_API_NAMES = {"organization_id": "organization"}
+
+
+class MergeConflictSerializer(serializers.Serializer[None]):
+    name = serializers.CharField(
+        help_text="A customer field (display_name, organization, language, timezone, segment) "
+        "or the key of a custom attribute."
+    )
+    kept = serializers.JSONField(help_text="The target's value, which stays (an organization as its id).")
+    dropped = serializers.JSONField(help_text="The source's value, which the target did not take over.")
+
+
 class MergeSerializer(serializers.ModelSerializer[CustomerMerge]):
+    """A merge with what the target took over from the source, given back by an undo in time."""
+
+    taken_over_fields = serializers.SerializerMethodField(
+        help_text="Customer fields the target had empty and took over from the source."
+    )
+    taken_over_attributes = serializers.SerializerMethodField(
+        help_text="Custom attribute keys the target lacked and took over from the source."
+    )
+    conflicts = serializers.SerializerMethodField(
+        help_text="Facts both customers held differently; the target kept its own value."
+    )
+    undo_until = serializers.SerializerMethodField(help_text="Until when the merge can be undone.")
+
     class Meta:
         model = CustomerMerge
         fields = (
@@ -166,9 +193,30 @@ class MergeSerializer(serializers.ModelSerializer[CustomerMerge]):
             "target",
             "identity_ids",
             "ticket_ids",
+            "taken_over_fields",
+            "taken_over_attributes",
+            "conflicts",
             "merged_by",
             "merged_at",
+            "undo_until",
             "undone_at",
             "undone_by",
         )
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_taken_over_fields(self, obj: CustomerMerge) -> list[str]:
+        return [_API_NAMES.get(name, name) for name in (obj.filled or {}).get("fields", [])]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_taken_over_attributes(self, obj: CustomerMerge) -> list[str]:
+        return list((obj.filled or {}).get("attributes", []))
+
+    @extend_schema_field(MergeConflictSerializer(many=True))
+    def get_conflicts(self, obj: CustomerMerge) -> list[dict[str, Any]]:
+        conflicts = (obj.filled or {}).get("conflicts", [])
+        return [{**c, "name": _API_NAMES.get(c["name"], c["name"])} for c in conflicts]
+
+    @extend_schema_field(serializers.DateTimeField())
+    def get_undo_until(self, obj: CustomerMerge) -> str:
+        return serializers.DateTimeField().to_representation(undo_until(obj))

@@ -13,8 +13,9 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from hub.access import visible_customers, visible_tickets
-from hub.actions import do_merge_customers, do_undo_merge, do_update_customer
+from hub.actions import do_update_customer
 from hub.actions.contacts import do_set_customer_organization, reachable_customers
+from hub.actions.customer_merge import UNDO_WINDOW, do_merge_into, do_undo_recent_merge
 from hub.actions.customers import MergeError, MergeNotAllowed
 from hub.api.filters import CustomerFilter
 from hub.api.pagination import NewestFirst
@@ -105,6 +106,11 @@ class CustomerViewSet(CustomerContactsMixin, viewsets.ReadOnlyModelViewSet[Custo
 
     @extend_schema(
         summary="Merge this customer into another",
+        description=(
+            "The target takes over the identities, tickets and messages, and the facts it has none of "
+            "(name, organization, language, time zone, segment, custom attributes); where both hold "
+            "a value the target keeps its own, listed in `conflicts`. Undo within `undo_until`."
+        ),
         request=MergeInput,
         responses={
             201: MergeSerializer,
@@ -120,7 +126,8 @@ class CustomerViewSet(CustomerContactsMixin, viewsets.ReadOnlyModelViewSet[Custo
         # Both sides must be visible: an agent cannot pull in a customer they cannot see.
         target = get_object_or_404(visible_customers(agent(request)), pk=serializer.validated_data["into"])
         try:
-            merge = do_merge_customers(source, target, actor=agent(request))
+            # As in the workspace: the target takes over the facts it lacks (recorded for the undo).
+            merge = do_merge_into(source, target, actor=agent(request))
         except MergeNotAllowed as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
         except MergeError as exc:
@@ -146,10 +153,15 @@ class MergeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(
         summary="Undo a merge",
+        description=(
+            f"Within {UNDO_WINDOW.total_seconds() // 60:.0f} minutes of the merge (`undo_until`): "
+            "the source gets back what moved, and the target gives back the facts it took over "
+            "unless they were changed since."
+        ),
         request=None,
         responses={
             200: MergeSerializer,
-            400: OpenApiResponse(ErrorSerializer, description="Already undone."),
+            400: OpenApiResponse(ErrorSerializer, description="Already undone, or the time to undo it has passed."),
             403: OpenApiResponse(ErrorSerializer, description=CROSS_TEAM),
         },
     )
@@ -157,7 +169,7 @@ class MergeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def undo(self, request: Request, pk: str | None = None) -> Response:
         merge = self.get_object()
         try:
-            do_undo_merge(merge, actor=agent(request))
+            do_undo_recent_merge(merge, actor=agent(request))
         except MergeNotAllowed as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
         except MergeError as exc:
