@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from hub.access import visible_tickets
 from hub.models import Account, Agent, Notification, NotificationKind, NotificationSettings, Role, Ticket
+from hub.models.notifications import default_mail_kinds
 from hub.public_url import absolute
 
 log = logging.getLogger(__name__)
@@ -169,6 +170,19 @@ def describe(notification: Notification) -> str:
 
 
 # -- mail -----------------------------------------------------------------------------------
+
+
+def wanting_mail(rows: Iterable[Notification]) -> list[int]:
+    """The ids of ``rows`` whose recipient gets their kind by mail (one read of the settings):
+    the rows worth a mail task at all. The task checks again, with the recipient's address."""
+    rows = list(rows)
+    chosen = dict(
+        NotificationSettings.objects.filter(agent_id__in={row.recipient_id for row in rows}).values_list(
+            "agent_id", "by_mail"
+        )
+    )
+    default = default_mail_kinds()
+    return [row.pk for row in rows if row.kind in chosen.get(row.recipient_id, default)]
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)

@@ -2,8 +2,8 @@
 
 ``notify`` runs in the caller's transaction (the assignment, the note, the pipeline's batch,
 the SLA beat): the rows go in with the change, or not at all. After the commit each recipient's
-bell hears one small event on their own group (``agent.<id>``) and one task mails those who
-asked for mail. A batch of any size costs one INSERT.
+bell hears one small event on their own group (``agent.<id>``) and, when any of them asked
+for this kind by mail, one task mails them. A batch of any size costs one INSERT.
 """
 
 from __future__ import annotations
@@ -48,8 +48,10 @@ def notify(rows: Iterable[Notification]) -> list[Notification]:
             [agent_group(recipient_id)],
             {"type": "hub.event", "event": EVENT, "ticket_id": row.ticket_id, "version": row.pk},
         )
-    ids = [row.pk for row in created]
-    transaction.on_commit(lambda: notifications.send_notification_mails.delay(ids))
+    # Most batches (a customer's replies, by default) are mailed to nobody: no task for those.
+    ids = notifications.wanting_mail(created)
+    if ids:
+        transaction.on_commit(lambda: notifications.send_notification_mails.delay(ids))
     return created
 
 

@@ -3,17 +3,19 @@ ticket, an SLA warning on it; mail only for the kinds I chose, each once."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from celery.signals import task_prerun
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from hub import notifications
 from hub.actions import do_assign
-from hub.actions.notifications import do_mark_all_read, do_mark_read, do_save_notification_settings
+from hub.actions.notifications import do_mark_all_read, do_mark_read, do_save_notification_settings, sla_warned
 from hub.business_time import build
 from hub.models import Agent, InboundEvent, Notification, NotificationKind, Team, Ticket, TicketStatus
 from hub.pipeline import process_batch
@@ -29,6 +31,20 @@ BERLIN = ZoneInfo("Europe/Berlin")
 @pytest.fixture
 def colleague(team: Team) -> Agent:
     return AgentFactory.create(teams=[team])
+
+
+@pytest.fixture
+def mail_tasks() -> Iterator[list[list[int]]]:
+    """The notification ids of each mail task started (tasks run eagerly in tests: queued is run)."""
+    started: list[list[int]] = []
+
+    def record(sender: Any = None, task: Any = None, args: Any = (), **extra: Any) -> None:
+        if task.name == notifications.send_notification_mails.name:
+            started.append(list(args[0]))
+
+    task_prerun.connect(record, weak=False)
+    yield started
+    task_prerun.disconnect(record)
 
 
 def kinds(agent: Agent) -> list[str]:
@@ -144,3 +160,34 @@ def test_the_bell_counts_only_the_kinds_kept_in_the_workspace_and_reading_clears
     assert do_mark_read(colleague, notifications.recent(agent)[1].pk) is None  # not theirs
     do_mark_all_read(agent)
     assert notifications.unread_count(agent) == 0
+
+
+@pytest.mark.django_db
+def test_a_batch_nobody_wants_by_mail_queues_no_mail_task_and_one_someone_wants_queues_one_for_them(
+    team: Team,
+    agent: Agent,
+    colleague: Agent,
+    mail_tasks: list[list[int]],
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    mine = TicketFactory.create(team=team, assignee=agent)
+    theirs = TicketFactory.create(team=team, assignee=colleague)
+
+    # SLA warnings are not mailed unless an agent asks for them.
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_warned([mine, theirs])
+
+    assert mail_tasks == [] and mailoutbox == []
+    assert Notification.objects.filter(kind=NotificationKind.SLA_WARNING).count() == 2
+
+    do_save_notification_settings(
+        colleague, in_app=["sla_warning"], by_mail=["sla_warning"], browser=False, chat_sound=False
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        warned = sla_warned([mine, theirs])
+
+    [for_colleague] = [row.pk for row in warned if row.recipient_id == colleague.pk]
+    assert mail_tasks == [[for_colleague]]
+    [mail] = mailoutbox
+    assert mail.to == [colleague.user.email]
