@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from html import escape
@@ -16,9 +17,10 @@ from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from frontend import composer_extras, inbox, inbox_filters, sla, ticket_header, timeline
+from frontend import composer_extras, inbox, inbox_filters, row_presence, sla, ticket_header, timeline
 from hub import settings_area
 from hub.access import may_change, scoped_history, visible_tickets
+from hub.collision import Viewer
 from hub.models import (
     Agent,
     DeliveryStatus,
@@ -61,12 +63,19 @@ def get_ticket(agent: Agent, ticket_id: int) -> Ticket:
         raise Http404("no such ticket") from None
 
 
-def rows_html(page: inbox.Page, view_key: str, open_id: int | None, query: str = "") -> SafeString:
+def rows_html(
+    page: inbox.Page,
+    view_key: str,
+    open_id: int | None,
+    query: str = "",
+    present: Mapping[int, list[Viewer]] | None = None,
+) -> SafeString:
     """The list's rows as HTML, escaped here rather than by the template engine.
 
     A row is one f-string: resolving some twenty variables per row through the template
     engine cost more than the page's SQL. Every text that is not ours (subject, customer,
     preview, agent names, values read from the database) goes through ``escape``.
+    ``present``: the other agents on the rows' tickets (``row_presence.others_on``).
     """
     # Imported here: the template tags import this module for channel names.
     from frontend.templatetags.workspace import ICONS, avatar_hue, initials, relative_time
@@ -98,6 +107,8 @@ def rows_html(page: inbox.Page, view_key: str, open_id: int | None, query: str =
     tags_label = escape(_("Tags"))
     # The bulk bar's checkbox (frontend/ts/bulk.ts), named by the ticket's number.
     select_head, select_tail = (escape(part) for part in _("Select ticket #%(number)s").split("%(number)s", 1))
+    present = present or {}
+    presence_lines = row_presence.labels()
     parts: list[str] = []
     for t in page.rows:
         pk = t.pk
@@ -155,6 +166,7 @@ def rows_html(page: inbox.Page, view_key: str, open_id: int | None, query: str =
             f'      <span class="row-preview">{prefix}{preview}</span>\n'
             f"      {ticket_header.row_tags(t.tag_names, tags_label)}\n"
             f"      {draft if t.has_draft else ''}\n"
+            f"      {row_presence.marker(present[pk], presence_lines) if pk in present else row_presence.EMPTY}\n"
             f"      {undelivered if t.failed_delivery else ''}\n"
             f"      {sla_chip}\n"
             f"      {chip}\n"
@@ -212,7 +224,13 @@ def list_context(
         ],
         "count": inbox.count_label(count),
         "page": page,
-        "rows_html": rows_html(page, view.key, open_id, f"?{query}" if query else ""),
+        "rows_html": rows_html(
+            page,
+            view.key,
+            open_id,
+            f"?{query}" if query else "",
+            row_presence.others_on(agent.pk, (row.pk for row in page.rows)),
+        ),
         "before": before or "",
         "list_url": f"{page_url}before={before}" if before else sorted_url,
         "open_id": open_id,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -39,6 +39,7 @@ __all__ = [
     "typing",
     "view",
     "viewers",
+    "viewers_of",
 ]
 
 HEARTBEAT_SECONDS = 15
@@ -125,8 +126,20 @@ def viewers(ticket_id: int) -> list[Viewer]:
     An agent types if any of their tabs types, and is in the background only if all are.
     """
     now = _now()
+    return _merged(_store().entries(ticket_id, now), now)
+
+
+def viewers_of(ticket_ids: Iterable[int]) -> dict[int, list[Viewer]]:
+    """``viewers`` of many tickets (a page of the inbox list) in one round trip to Redis;
+    tickets nobody is on are left out."""
+    now = _now()
+    found = _store().entries_of(list(dict.fromkeys(ticket_ids)), now)
+    return {ticket_id: _merged(entries, now) for ticket_id, entries in found.items() if entries}
+
+
+def _merged(entries: list[_Entry], now: float) -> list[Viewer]:
     merged: dict[int, Viewer] = {}
-    for entry in _store().entries(ticket_id, now):
+    for entry in entries:
         seen = merged.get(entry.agent_id)
         typing_now = entry.typing_now(now)
         if seen is None:
@@ -171,6 +184,9 @@ class _MemoryStore:
             if not entries:
                 self._tickets.pop(ticket_id, None)
             return list(entries.values())
+
+    def entries_of(self, ticket_ids: list[int], now: float) -> dict[int, list[_Entry]]:
+        return {ticket_id: self.entries(ticket_id, now) for ticket_id in ticket_ids}
 
 
 class _RedisStore:
@@ -221,6 +237,22 @@ class _RedisStore:
             client.hdel(key, *lapsed)
         return live
 
+    def entries_of(self, ticket_ids: list[int], now: float) -> dict[int, list[_Entry]]:
+        """One pipeline of HGETALLs; lapsed fields are skipped here and dropped by the next
+        ``entries`` of their ticket (or with the key, ``VIEW_SECONDS`` after its last write)."""
+        if not ticket_ids:
+            return {}
+        keys = [self._key(ticket_id) for ticket_id in ticket_ids]
+        pipe = self._client(keys[0]).pipeline(transaction=False)
+        for key in keys:
+            pipe.hgetall(key)
+        found: dict[int, list[_Entry]] = {}
+        for ticket_id, fields in zip(ticket_ids, pipe.execute(), strict=True):
+            entries = [entry for entry in map(_decode, fields.values()) if entry is not None and entry.live(now)]
+            if entries:
+                found[ticket_id] = entries
+        return found
+
 
 def _decode(raw: bytes | str) -> _Entry | None:
     try:
@@ -241,6 +273,12 @@ class SocketPresence:
     """One agent socket's part: the ticket its page shows, heartbeats and typing, told to the
     ticket's group (``ticket.<id>``) as ``ticket.viewers`` with everyone on the ticket.
 
+    What the inbox rows show (who views, who types) is also told to the groups ``scope`` names
+    for the ticket (its team, its assignee, admins and leads), but only when this socket's part
+    of it changes (opening, leaving, starting or stopping to type): a heartbeat, the background
+    flag or the next keystroke reaches only those who have the ticket open, so a team's fifty
+    sockets do not hear every page beat.
+
     The socket's ``receive_json`` hands over ``{"type": "view", "ticket_id": id | null,
     "background": bool}`` (on opening a ticket, every ``HEARTBEAT_SECONDS``, and when the tab
     goes to the background or comes back) and ``{"type": "typing", "ticket_id": id, "mode":
@@ -256,13 +294,17 @@ class SocketPresence:
         agent_id: int,
         name: str,
         follow: Callable[[int], Awaitable[bool]],
+        scope: Callable[[int], list[str]] | None = None,
     ) -> None:
         self._layer = layer
         self._connection = connection
         self._agent_id = agent_id
         self._name = name
         self._follow = follow
+        self._scope = scope
         self._allowed: set[int] = set()
+        self._mode = ""  # what this socket types on its ticket, as last told to the rows
+        self._heard: dict[int, tuple[int, Any]] = {}  # per ticket, the last event passed on
         self.ticket_id: int | None = None
 
     async def handle(self, content: dict[str, Any]) -> bool:
@@ -277,9 +319,26 @@ class SocketPresence:
                 await _off_loop(
                     typing, self.ticket_id, self._connection, agent_id=self._agent_id, name=self._name, mode=mode
                 )
-                await self._tell(self.ticket_id)
+                mode = mode if mode in MODES else ""
+                changed, self._mode = mode != self._mode, mode
+                await self._tell(self.ticket_id, rows=changed)
         else:
             return False
+        return True
+
+    def is_news(self, event: dict[str, Any]) -> bool:
+        """Whether a ``ticket.viewers`` event heard by this socket is newer than the last one of
+        its ticket: one told to the ticket's group and its team arrives twice, and events from
+        several processes may overtake each other."""
+        ticket_id, version, present = event.get("ticket_id"), event.get("version"), event.get("viewers")
+        if not isinstance(ticket_id, int) or not isinstance(version, int):
+            return True
+        last = self._heard.get(ticket_id)
+        if last is not None and (version < last[0] or (version == last[0] and present == last[1])):
+            return False
+        if len(self._heard) >= 1000:  # the tickets of the last while are enough
+            self._heard.clear()
+        self._heard[ticket_id] = (version, present)
         return True
 
     async def close(self) -> None:
@@ -292,17 +351,20 @@ class SocketPresence:
                 ticket_id = None
             else:
                 self._allowed.add(ticket_id)
-        if previous is not None and previous != ticket_id:
+        moved = previous != ticket_id
+        if previous is not None and moved:
             await _off_loop(leave, previous, self._connection)
-            await self._tell(previous)
+            await self._tell(previous, rows=True)
         self.ticket_id = ticket_id
+        if moved:
+            self._mode = ""
         if ticket_id is not None:
             await _off_loop(
                 view, ticket_id, self._connection, agent_id=self._agent_id, name=self._name, background=background
             )
-            await self._tell(ticket_id)
+            await self._tell(ticket_id, rows=moved)
 
-    async def _tell(self, ticket_id: int) -> None:
+    async def _tell(self, ticket_id: int, *, rows: bool = False) -> None:
         present = await _off_loop(viewers, ticket_id)
         payload = {
             "type": "hub.event",
@@ -312,7 +374,11 @@ class SocketPresence:
             "version": time.time_ns() // 1_000_000,
             "viewers": [v.as_json() for v in present],
         }
-        await self._layer.group_send(ticket_group(ticket_id), payload)
+        groups = [ticket_group(ticket_id)]
+        if rows and self._scope is not None:
+            groups += self._scope(ticket_id)
+        for group in dict.fromkeys(groups):
+            await self._layer.group_send(group, payload)
 
 
 def others_only(event: dict[str, Any], agent_id: int) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from channels.db import database_sync_to_async
 from hub import collision
 from hub.access import agent_of
 from hub.models import Agent
-from hub.realtime import ALL_GROUP, agent_group, team_group, ticket_group
+from hub.realtime import ALL_GROUP, agent_group, scope_groups, team_group, ticket_group
 from hub.sockets import SocketConsumer
 
 log = logging.getLogger(__name__)
@@ -33,9 +33,13 @@ class AgentConsumer(SocketConsumer):
     groups_joined: list[str]
     _feed: CoalescedFeed
     _presence: collision.SocketPresence | None = None
+    # The groups of those who may see each ticket followed, read with the scope check: the inbox
+    # rows of the ticket's team hear who opens it (hub.collision.SocketPresence).
+    _scopes: dict[int, list[str]]
 
     async def connect(self) -> None:
         self.groups_joined = []
+        self._scopes = {}
         self._feed = CoalescedFeed(self._send_text)
         agent = await database_sync_to_async(self._agent)()
         if agent is None:
@@ -48,7 +52,12 @@ class AgentConsumer(SocketConsumer):
         self.groups_joined = names
         name = await database_sync_to_async(lambda: agent.name)()
         self._presence = collision.SocketPresence(
-            layer=self.channel_layer, connection=self.channel_name, agent_id=agent.pk, name=name, follow=self._follow
+            layer=self.channel_layer,
+            connection=self.channel_name,
+            agent_id=agent.pk,
+            name=name,
+            follow=self._follow,
+            scope=lambda ticket_id: self._scopes.get(ticket_id, []),
         )
         await self.accept()
 
@@ -79,17 +88,21 @@ class AgentConsumer(SocketConsumer):
     async def _follow(self, ticket_id: int) -> bool:
         if ticket_group(ticket_id) in self.groups_joined:
             return True
-        if not await database_sync_to_async(self._may_follow)(ticket_id):
+        scope = await database_sync_to_async(self._may_follow)(ticket_id)
+        if scope is None:
             return False
+        self._scopes[ticket_id] = scope
         await self.channel_layer.group_add(ticket_group(ticket_id), self.channel_name)
         self.groups_joined.append(ticket_group(ticket_id))
         return True
 
-    def _may_follow(self, ticket_id: int) -> bool:
+    def _may_follow(self, ticket_id: int) -> list[str] | None:
+        """The groups that may see the ticket if this agent may too, else None."""
         from hub.access import visible_tickets
 
         agent = Agent.objects.get(pk=self.agent_id)
-        return visible_tickets(agent).filter(pk=ticket_id).exists()
+        found = visible_tickets(agent).filter(pk=ticket_id).values_list("team_id", "assignee_id").first()
+        return scope_groups(ticket_id, *found) if found is not None else None
 
     async def disconnect(self, code: int) -> None:
         self._feed.close()
@@ -102,6 +115,8 @@ class AgentConsumer(SocketConsumer):
         # Every event reaching us came through a group this agent joined for their scope
         # (connect, follow): a batch holds only such events, each checked as it came.
         if event.get("event") == collision.EVENT:
+            if self._presence is not None and not self._presence.is_news(event):
+                return
             event = collision.others_only(event, self.agent_id)
         await self._feed.add(event)
 

@@ -39,11 +39,16 @@ def ticket_group(ticket_id: int) -> str:
 
 
 def groups_for(ticket: Ticket) -> list[str]:
-    groups = [ALL_GROUP, ticket_group(ticket.pk)]
-    if ticket.team_id is not None:
-        groups.append(team_group(ticket.team_id))
-    if ticket.assignee_id is not None:
-        groups.append(agent_group(ticket.assignee_id))
+    return scope_groups(ticket.pk, ticket.team_id, ticket.assignee_id)
+
+
+def scope_groups(ticket_id: int, team_id: int | None, assignee_id: int | None) -> list[str]:
+    """The groups of everyone who may see a ticket with this team and assignee, and its own."""
+    groups = [ALL_GROUP, ticket_group(ticket_id)]
+    if team_id is not None:
+        groups.append(team_group(team_id))
+    if assignee_id is not None:
+        groups.append(agent_group(assignee_id))
     return groups
 
 

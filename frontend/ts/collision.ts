@@ -14,7 +14,7 @@ const TYPING_EVERY_MS = 2_000;
 const TYPING_IDLE_MS = 4_000;
 const TYPING_SHOWN_MS = 6_000; // hub.collision.TYPING_SECONDS: a lost "stopped" fades anyway
 
-interface Viewer {
+export interface Viewer {
   agent_id: number;
   name: string;
   typing: "" | "reply" | "note";
@@ -100,14 +100,16 @@ function fade(agentId: number): void {
   render();
 }
 
-function line(el: HTMLElement, viewer: Viewer): string {
+/** What `viewer` does, from the template of their kind ("{name} is viewing"), with their name. */
+export function viewerLine(viewer: Viewer, templates: { viewing?: string; reply?: string; note?: string }): string {
   const template =
-    viewer.typing === "reply"
-      ? el.dataset.typingReply
-      : viewer.typing === "note"
-        ? el.dataset.typingNote
-        : el.dataset.viewing;
+    viewer.typing === "reply" ? templates.reply : viewer.typing === "note" ? templates.note : templates.viewing;
   return (template ?? "{name}").replace("{name}", viewer.name);
+}
+
+function line(el: HTMLElement, viewer: Viewer): string {
+  const { viewing, typingReply, typingNote } = el.dataset;
+  return viewerLine(viewer, { viewing, reply: typingReply, note: typingNote });
 }
 
 export function initials(name: string): string {

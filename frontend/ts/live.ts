@@ -7,6 +7,7 @@ import { announce, byId, openTicketId, reconnectDelay, refresh } from "./dom";
 import { type CallEvent, onCallEvent } from "./callpop";
 import { onViewers, sayViewing, type ViewersEvent } from "./collision";
 import { onNewChat, refreshBell } from "./bell";
+import { onRowViewers } from "./rowpresence";
 import { showNotice } from "./notices";
 
 interface HubEvent {
@@ -128,6 +129,7 @@ export class LiveSocket {
     }
     if (event.type === "ticket.viewers") {
       onViewers(event as unknown as ViewersEvent);
+      onRowViewers(event as unknown as ViewersEvent);
       return;
     }
     if (event.type === "ticket.notice") {

@@ -12,7 +12,7 @@ from channels.db import database_sync_to_async
 from hub import collision
 from hub.models import Agent, Team, Ticket
 from hub.tests.factories import AgentFactory, TeamFactory, TicketFactory
-from hub.tests.test_realtime import connect, events_of
+from hub.tests.test_realtime import connect, events_of, nothing_more
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -83,6 +83,24 @@ class TestState:
         collision.leave(ticket_id, "front")
         assert collision.viewers(ticket_id)[0].background is True
 
+    def test_a_page_of_tickets_is_read_at_once_leaving_out_those_nobody_is_on(
+        self, ticket_id: int, clock: list[float]
+    ) -> None:
+        quiet, lapsed = ticket_id + 1, ticket_id + 2
+        collision.view(ticket_id, "tab-1", agent_id=1, name="Jana Roth")
+        collision.typing(ticket_id, "tab-2", agent_id=2, name="Tom Berger", mode="note")
+        collision.view(lapsed, "crashed", agent_id=1, name="Jana Roth")
+        clock[0] += collision.VIEW_SECONDS - 1
+        collision.view(ticket_id, "tab-1", agent_id=1, name="Jana Roth")
+        collision.view(ticket_id, "tab-2", agent_id=2, name="Tom Berger")
+        clock[0] += 2
+
+        found = collision.viewers_of([ticket_id, quiet, lapsed])
+
+        assert {pk: [(v.name, v.typing) for v in viewers] for pk, viewers in found.items()} == {
+            ticket_id: [("Jana Roth", ""), ("Tom Berger", "")]
+        }
+
 
 @pytest.fixture
 def support(transactional_db: None) -> Team:
@@ -128,6 +146,43 @@ class TestSocket:
         assert (await viewers_event(ws_jana))["viewers"] == []
         await ws_jana.disconnect()
         assert await database_sync_to_async(collision.viewers)(ticket.pk) == []
+
+    async def test_a_teammate_on_the_list_hears_a_colleague_open_type_and_leave_but_not_each_heartbeat(
+        self, support: Team
+    ) -> None:
+        billing = await database_sync_to_async(TeamFactory.create)(name="Billing", slug="billing")
+        jana, tom, olaf = (
+            await agent_of(support, "Jana"),
+            await agent_of(support, "Tom"),
+            await agent_of(billing, "Olaf"),
+        )
+        ticket: Ticket = await database_sync_to_async(TicketFactory.create)(team=support)
+        ws_jana, _, _ = await connect(jana)  # on the list: she has no ticket open
+        ws_olaf, _, _ = await connect(olaf)
+        ws_tom, _, _ = await connect(tom)
+
+        await ws_tom.send_json_to({"type": "view", "ticket_id": ticket.pk})
+        seen = await viewers_event(ws_jana)
+        assert (seen["ticket_id"], seen["viewers"]) == (
+            ticket.pk,
+            [{"agent_id": tom.pk, "name": "Tom X", "typing": "", "background": False}],
+        )
+        await ws_tom.send_json_to({"type": "view", "ticket_id": ticket.pk})  # a heartbeat
+        assert await nothing_more(ws_jana, 0.3)
+
+        await ws_tom.send_json_to({"type": "typing", "ticket_id": ticket.pk, "mode": "reply"})
+        assert [v["typing"] for v in (await viewers_event(ws_jana))["viewers"]] == ["reply"]
+        await ws_tom.send_json_to({"type": "typing", "ticket_id": ticket.pk, "mode": "reply"})  # more keys
+        assert await nothing_more(ws_jana, 0.3)
+        await ws_tom.send_json_to({"type": "typing", "ticket_id": ticket.pk, "mode": ""})
+        assert [v["typing"] for v in (await viewers_event(ws_jana))["viewers"]] == [""]
+
+        await ws_tom.disconnect()
+        assert (await viewers_event(ws_jana))["viewers"] == []
+        assert await nothing_more(ws_jana, 0.3)  # heard once, though told to her team and the ticket
+        assert await nothing_more(ws_olaf, 0.1)  # another team's agent hears nothing of it
+        await ws_olaf.disconnect()
+        await ws_jana.disconnect()
 
     async def test_opening_another_ticket_leaves_the_first(self, support: Team) -> None:
         jana, tom = await agent_of(support, "Jana"), await agent_of(support, "Tom")
