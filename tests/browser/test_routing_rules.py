@@ -14,6 +14,7 @@ from hub.models import Role, Team, Ticket
 from hub.pipeline import receive
 from hub.tests.factories import AgentFactory, TeamFactory, TicketFactory
 from hub.tests.fake_channel import FakeChannel, payload
+from tests.browser.axe import assert_accessible
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-results"
 
@@ -44,7 +45,11 @@ def test_an_admin_builds_a_rule_dry_runs_it_saves_it_and_the_next_mail_is_routed
     page: Page = new_page(admin)
 
     page.goto("/agent/settings/routing/")
+    expect(page.get_by_role("link", name="Neue Regel")).to_be_visible()
+    assert_accessible(page)
     page.get_by_role("link", name="Neue Regel").click()
+    expect(page.get_by_label("Name")).to_be_visible()
+    assert_accessible(page)
     page.get_by_label("Name").fill("Rechnungen")
     page.get_by_role("button", name="Bedingung hinzufügen").click()
     # A changed field or action redraws the form with its own choices: wait for each redraw.
@@ -57,13 +62,16 @@ def test_an_admin_builds_a_rule_dry_runs_it_saves_it_and_the_next_mail_is_routed
     page.get_by_role("button", name="Aktion hinzufügen").click()
     choose(page, "Aktion 2", "set_priority")
     page.get_by_label("Priorität").select_option("high")
+    assert_accessible(page)  # the rule with its conditions and actions drawn
     page.get_by_role("button", name=re.compile(r"neuesten \d+ Tickets ausprobieren")).click()
 
     expect(page.get_by_role("heading", name="Probelauf: nichts wurde geändert")).to_be_visible()
     expect(page.get_by_text("Rechnung 12 doppelt")).to_be_visible()
+    assert_accessible(page)
     page.screenshot(path=str(SHOTS / "settings-routing-rule.png"), full_page=True)
     page.get_by_role("button", name="Speichern").click()
     expect(page.get_by_text("Regel „Rechnungen“ gespeichert.")).to_be_visible()
+    assert_accessible(page)
 
     event, _ = receive("fake", "browser-1", payload(subject="Rechnung 4711"))
     event.refresh_from_db()

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from hub.models import Agent, Role, Team, TicketStatus
 from hub.tests.factories import AgentFactory, MessageFactory, TicketFactory
+from tests.browser.axe import assert_accessible
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-results"
 
@@ -22,8 +23,11 @@ def test_the_first_run_on_an_empty_database_makes_the_first_admin(new_page) -> N
     page: Page = new_page()
 
     page.goto("/")
+    expect(page.get_by_role("link", name="Hub einrichten")).to_be_visible()
+    assert_accessible(page)
     page.get_by_role("link", name="Hub einrichten").click()
     expect(page.get_by_role("heading", name="Richten Sie Ihren Hub ein")).to_be_visible()
+    assert_accessible(page)
     page.get_by_label("Firmenname").fill("Muster GmbH")
     page.get_by_label("Vorname").fill("Erika")
     page.get_by_label("E-Mail").fill("erika@muster.example")
@@ -35,6 +39,7 @@ def test_the_first_run_on_an_empty_database_makes_the_first_admin(new_page) -> N
 
     expect(page.get_by_text("Willkommen! Ihr Hub ist eingerichtet")).to_be_visible()
     expect(page.get_by_role("navigation", name="Bereiche der Einstellungen")).to_be_visible()
+    assert_accessible(page)
     assert Agent.objects.get(user__username="erika").role == Role.ADMIN
     page.goto("/setup/")
     expect(page).not_to_have_url(re.compile(r"/setup/$"))
@@ -45,26 +50,36 @@ def test_an_invited_agent_sets_a_password_from_the_mail_and_signs_in(new_page, t
     page: Page = new_page(admin)
 
     page.goto("/agent/settings/agents/")
+    expect(page.locator("main")).to_contain_text(admin.user.username)
+    assert_accessible(page)
     page.get_by_role("link", name="Agent einladen").click()
+    expect(page.get_by_role("button", name="Einladung senden")).to_be_visible()
+    assert_accessible(page)
     page.get_by_label("E-Mail").fill("nina@example.com")
     page.get_by_label("Vorname").fill("Nina")
     page.get_by_label("Support").check()
     page.get_by_role("button", name="Einladung senden").click()
     expect(page.get_by_text("Einladung an nina@example.com gesendet.")).to_be_visible()
+    assert_accessible(page)
     page.screenshot(path=str(SHOTS / "settings-agent.png"), full_page=True)
 
     link = re.search(r"https?://\S+/invite/\S+/", str(mail.outbox[-1].body))
     assert link is not None
     invitee: Page = new_page()
     invitee.goto(link.group(0))
+    expect(invitee.get_by_role("button", name="Passwort setzen und anmelden")).to_be_visible()
+    assert_accessible(invitee)
     invitee.locator("#id_password1").fill("eine-gute-lange-phrase")
     invitee.locator("#id_password2").fill("eine-gute-lange-phrase")
     invitee.get_by_role("button", name="Passwort setzen und anmelden").click()
     expect(invitee.locator("#nav")).to_contain_text("Nina")
+    assert_accessible(invitee)
 
     # Signing in again with the new password works too.
     again: Page = new_page()
     again.goto("/login/")
+    expect(again.get_by_role("button", name="Anmelden")).to_be_visible()
+    assert_accessible(again)
     again.get_by_label("Benutzername").fill("nina@example.com")
     again.get_by_label("Passwort").fill("eine-gute-lange-phrase")
     again.get_by_role("button", name="Anmelden").click()
@@ -83,6 +98,7 @@ def test_a_viewer_finds_no_control_to_change_anything(new_page, team: Team) -> N
     expect(page.locator("#ticket-header select")).to_have_count(0)
     # "Settings" leads a viewer only to their own sign-in (two-factor), no section of the hub's.
     expect(page.get_by_role("link", name="Einstellungen")).to_have_attribute("href", "/agent/two-factor/")
+    assert_accessible(page)
     page.screenshot(path=str(SHOTS / "settings-viewer.png"))
 
     # Forged requests from the viewer's own session are refused too.

@@ -19,6 +19,7 @@ from channels_email.tests.conftest import imap_server as imap_server
 from hub.models import Role, Team
 from hub.tests.factories import AgentFactory
 from tests.browser import widget_fixtures
+from tests.browser.axe import assert_accessible
 from tests.browser.conftest import signed_in_context
 from tests.browser.widget_fixtures import LiveHub
 
@@ -64,8 +65,10 @@ def test_a_widget_built_in_the_settings_runs_on_another_origin_from_its_snippet(
     page.locator("#id_prechat-0-field").select_option("email")
     # The live preview follows the unsaved greeting.
     expect(page.frame_locator("#widget-preview").get_by_text("Moin aus den Einstellungen!")).to_be_visible()
+    assert_accessible(page)
     page.get_by_role("button", name="Speichern").click()
     expect(page.locator("#widget-snippet")).to_be_visible()
+    assert_accessible(page)
     page.screenshot(path=str(SHOTS / "settings-widget.png"), full_page=True)
     snippet = page.locator("#widget-snippet").inner_text()
     context.close()
@@ -73,11 +76,14 @@ def test_a_widget_built_in_the_settings_runs_on_another_origin_from_its_snippet(
     assert f"{live_hub.url}/static/chatwidget/widget.js" in snippet
     widget = Widget.objects.get()
     assert widget.prechat_fields == [{"name": "email", "required": False}]
-    (folder / "index.html").write_text(f"<!doctype html><html><body><h1>Shop</h1>{snippet}</body></html>")
+    (folder / "index.html").write_text(
+        f'<!doctype html><html lang="de"><head><title>Shop</title></head><body><h1>Shop</h1>{snippet}</body></html>'
+    )
 
     browser_page.goto(f"{origin}/index.html")
     browser_page.locator("hub-chat button.launcher").click()
     expect(browser_page.locator("hub-chat")).to_contain_text("Moin aus den Einstellungen!")
+    assert_accessible(browser_page)
 
 
 class Capture:
@@ -96,6 +102,8 @@ def test_a_mailbox_connection_test_reports_wrong_passwords_as_the_servers_answer
     try:
         page: Page = new_page(AgentFactory.create(role=Role.ADMIN, user__email="admin@hub.example"))
         page.goto("/agent/settings/mailboxes/new/")
+        expect(page.get_by_role("button", name="Verbindung testen")).to_be_visible()
+        assert_accessible(page)
         page.get_by_label("E-Mail-Adresse").fill("support@hub.example")
         page.get_by_label("IMAP-Server").fill("127.0.0.1")
         page.get_by_label("IMAP-Port").fill(str(imap_server))
@@ -113,6 +121,7 @@ def test_a_mailbox_connection_test_reports_wrong_passwords_as_the_servers_answer
         expect(result).to_contain_text("[AUTHENTICATIONFAILED] Invalid authentication credentials.")
         expect(result).to_contain_text("535 5.7.8 Authentication credentials invalid")
         expect(result).to_contain_text("Etwas ist fehlgeschlagen")
+        assert_accessible(page)
         page.screenshot(path=str(SHOTS / "settings-mailbox-check.png"), full_page=True)
     finally:
         smtp.stop()
