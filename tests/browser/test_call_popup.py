@@ -28,6 +28,7 @@ from channels_phone.tests.conftest import (
 from hub.models import Agent, Identity, IdentityKind, Message, Team, TicketStatus
 from hub.models.teams import Presence
 from hub.tests.factories import AgentFactory, CustomerFactory, TicketFactory
+from tests.browser.axe import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -80,6 +81,7 @@ def test_a_call_from_a_known_number_pops_up_in_the_agents_workspace_and_opens_th
     expect(pop).to_contain_text("Premium")
     expect(pop.get_by_role("link", name=f"#{older.pk} Lieferung fehlt")).to_be_visible()
     expect(pop.get_by_role("button", name="Schließen")).to_be_visible()
+    assert_accessible(page)  # the workspace with the pop-up open
     page.screenshot(path=str(SHOTS / "call-popup.png"))
     ticket_id = Message.objects.get(channel="phone", external_id=sid("CA", 1)).ticket_id
 
@@ -87,6 +89,7 @@ def test_a_call_from_a_known_number_pops_up_in_the_agents_workspace_and_opens_th
 
     expect(page).to_have_url(re.compile(rf"/t/{ticket_id}/$"))
     expect(page.locator("#ticket")).to_have_attribute("data-ticket-id", str(ticket_id))
+    assert_accessible(page)
 
 
 def test_the_pop_up_goes_when_the_call_is_answered_and_escape_dismisses_the_next(
@@ -98,6 +101,7 @@ def test_the_pop_up_goes_when_the_call_is_answered_and_escape_dismisses_the_next
 
     webhook(VOICE, call_params(sid("CA", 2)))
     expect(pops).to_contain_text("Unbekannter Anrufer")
+    assert_accessible(page)  # the pop-up of an unknown caller
     answered = {"CallSid": sid("CA", 2), "DialCallStatus": "completed", "DialCallSid": sid("CA", 0xD1A1)}
     webhook(f"{DIAL}?agent={on_duty.pk}", {**call_params(sid("CA", 2), "in-progress"), **answered})
     expect(pops).to_have_count(0)
@@ -122,3 +126,4 @@ def test_an_english_speaking_agent_reads_the_pop_up_in_english(new_page, team: T
     ticket_id = Message.objects.get(channel="phone", external_id=sid("CA", 4)).ticket_id
     expect(pop.get_by_role("link", name=f"Open ticket #{ticket_id}")).to_be_visible()
     expect(pop.get_by_role("button", name="Dismiss")).to_be_visible()
+    assert_accessible(page)

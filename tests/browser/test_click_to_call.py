@@ -30,6 +30,7 @@ from channels_phone.tests.conftest import (
 from hub.models import Agent, Message, Team
 from hub.models.teams import Presence
 from hub.tests.factories import AgentFactory
+from tests.browser.axe import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -70,13 +71,15 @@ def test_an_agent_clicks_call_hears_their_phone_ring_and_sees_the_call_on_the_ti
     page.goto(f"/agent/v/teams/t/{ticket_id}/")
     expect(page.locator("body")).to_have_attribute("data-live", "open")
     expect(page.locator("#customer").get_by_role("button", name="+49 1512 3456789 anrufen")).to_be_visible()
+    assert_accessible(page)
 
-    page.locator("#ticket-header").get_by_role("button", name="+49 1512 3456789 anrufen").click()
+    page.locator("#ticket-header").get_by_role("button", name="Anrufen +49 1512 3456789").click()
 
     expect(page.locator("#composer-notice")).to_contain_text("Ihr Telefon klingelt")
     outgoing = page.locator("#timeline .item.call.out")
     expect(outgoing).to_have_count(1)
     expect(outgoing).to_contain_text("Ausgehender Anruf")
+    assert_accessible(page)  # the ringing notice and the outgoing call on the timeline
     page.screenshot(path=str(SHOTS / "click-to-call.png"))
     assert provider_api.requests("POST", CALLS)[0].form["To"] == "+4917612345678"
 
@@ -84,4 +87,5 @@ def test_an_agent_clicks_call_hears_their_phone_ring_and_sees_the_call_on_the_ti
     leg = {"CallSid": OUT_SID, "From": OUR_NUMBER, "To": "+4917612345678", "Direction": "outbound-api"}
     webhook(status, {**leg, "AccountSid": ACCOUNT, "CallStatus": "busy"})
     expect(outgoing).to_contain_text("Besetzt")
+    assert_accessible(page)
     assert CALLER in Message.objects.get(external_id=OUT_SID).metadata["to"]

@@ -11,6 +11,7 @@ from channels_phone.segments import GSM7, count
 from hub.models import Agent, Team
 from hub.replies import reply_route
 from hub.tests.factories import AgentFactory, MessageFactory, TicketFactory
+from tests.browser.axe import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.postgres]
 
@@ -37,6 +38,7 @@ def test_the_sms_counter_follows_the_text_as_the_server_counts_it(new_page, team
     german = "Grüße aus Köln! Die Lieferung für Herrn Müller ist unterwegs, Übergabe morgen früh. "
     box.press_sequentially(german)
     expect(counter).to_have_text(shown(german))
+    assert_accessible(page)  # the SMS composer with its counter
     assert count(german).encoding == GSM7
 
     # The euro sign is in GSM-7's extension table: two septets; twice the text is two parts.
@@ -67,3 +69,4 @@ def test_a_note_or_a_reply_by_email_shows_no_sms_counter(new_page, team: Team) -
 
     expect(page.locator("#composer-text")).to_be_visible()
     expect(page.locator("#composer-sms")).to_have_count(0)
+    assert_accessible(page)

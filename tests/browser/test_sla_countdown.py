@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from hub.models import Agent, SlaClock, SlaState, SlaTarget, Team
 from hub.tests.factories import TicketFactory
+from tests.browser.axe import assert_accessible
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-results"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,6 +37,7 @@ def test_the_header_countdown_ticks_and_turns_overdue_when_due_passes(new_page, 
     left = "#ticket-header [data-sla-target='first_response'] .sla-left"
     expect(clock).to_contain_text("Erste Antwort")
     expect(page.locator(left)).to_have_text(re.compile(r"^fällig in \d Sek\.$"))
+    assert_accessible(page)  # the clock in its warning state
     first = seconds_left(page, left)
     expect(page.locator(left)).not_to_have_text(f"fällig in {first} Sek.")  # it ticks
     assert seconds_left(page, left) < first
@@ -47,6 +49,7 @@ def test_the_header_countdown_ticks_and_turns_overdue_when_due_passes(new_page, 
     row_chip = page.locator(f"#list .row[data-ticket-id='{ticket.pk}'] .sla-chip")
     expect(row_chip.locator(".sla-left")).to_have_text(re.compile(r"^−\d+ Sek\.$"))
     expect(row_chip).to_have_class(re.compile(r"\bsla-breached\b"))
+    assert_accessible(page)  # header clock and row chip overdue
     page.screenshot(path=str(SHOTS / "sla-countdown.png"))
 
 
@@ -58,6 +61,7 @@ def test_a_header_swapped_in_by_htmx_keeps_counting(new_page, agent: Agent, team
     page.goto(f"/agent/v/mine/t/{ticket.pk}/")
     left = page.locator("#ticket-header [data-sla-target='resolution'] .sla-left")
     expect(left).to_have_text("fällig in 1 Min.")
+    assert_accessible(page)
 
     # Changing the priority answers with a fresh header (an htmx swap of #ticket-header).
     before = page.locator("#ticket-header").evaluate("el => { el.dataset.old = '1'; return true; }")
@@ -68,3 +72,4 @@ def test_a_header_swapped_in_by_htmx_keeps_counting(new_page, agent: Agent, team
     expect(left).to_have_text(re.compile(r"^fällig in \d+ Sek\.$"), timeout=12_000)
     first = seconds_left(page, "#ticket-header [data-sla-target='resolution'] .sla-left")
     expect(left).not_to_have_text(f"fällig in {first} Sek.")
+    assert_accessible(page)  # the swapped-in header
