@@ -13,6 +13,7 @@ from hub.actions import do_reply
 from hub.models import Agent, Identity, Message, Team, Ticket
 from hub.models.teams import Presence
 from tests.browser import widget_fixtures
+from tests.browser.axe import assert_accessible
 from tests.browser.widget_fixtures import LiveHub
 
 # The widget's fixtures live beside the agent UI's conftest, in a module of their own.
@@ -63,6 +64,8 @@ def test_a_visitor_and_an_agent_chat_both_ways_and_a_dropped_connection_loses_an
     page = browser_page
 
     page.goto(url)
+    expect(page.get_by_role("button", name="Chat öffnen")).to_be_visible()
+    assert_accessible(page)  # the shop with the closed widget
     page.get_by_role("button", name="Chat öffnen").click()
     expect(page.get_by_text("Moin! Wie können wir helfen?")).to_be_visible()
     box = page.get_by_role("textbox", name="Nachricht")
@@ -74,6 +77,7 @@ def test_a_visitor_and_an_agent_chat_both_ways_and_a_dropped_connection_loses_an
     agent_says(ticket, agent, "Es ist unterwegs!")
     expect(page.get_by_text("Es ist unterwegs!")).to_be_visible(timeout=10000)
     expect(page.get_by_text("Wo ist mein Paket? <b>123</b>")).to_be_visible()
+    assert_accessible(page)  # the open chat with both sides' messages
 
     live_hub.stop()  # the connection drops mid-conversation
     box.fill("Hallo? Noch da?")
@@ -84,6 +88,7 @@ def test_a_visitor_and_an_agent_chat_both_ways_and_a_dropped_connection_loses_an
     live_hub.start()
 
     expect(page.get_by_text("Ja, ich bin da.")).to_be_visible(timeout=20000)
+    assert_accessible(page)  # after the reconnect
     wait_for(lambda: Message.objects.filter(ticket=ticket, direction="in").count() == 3)
     inbound = list(Message.objects.filter(ticket=ticket, direction="in").order_by("id").values_list("text", flat=True))
     assert inbound == ["Wo ist mein Paket? <b>123</b>", "Hallo? Noch da?", "Bitte melden"]
@@ -108,12 +113,14 @@ def test_offline_mode_takes_a_message_with_an_email_that_becomes_a_ticket(
     page.goto(url)
     page.get_by_role("button", name="Chat öffnen").click()
     expect(page.get_by_text("Gerade ist niemand online", exact=False)).to_be_visible()
+    assert_accessible(page)  # the offline form
     page.get_by_role("textbox", name="Name").fill("Eva Muster")
     page.get_by_role("textbox", name="E-Mail").fill("eva@example.de")
     page.get_by_role("textbox", name="Nachricht").last.fill("Bitte rufen Sie mich zurück.")
     page.get_by_role("button", name="Nachricht senden").click()
 
     expect(page.get_by_text("Danke! Wir antworten Ihnen per E-Mail.")).to_be_visible()
+    assert_accessible(page)
     ticket = wait_for(lambda: Ticket.objects.filter(origin_channel="chat").first())
     assert ticket.messages.get().text == "Bitte rufen Sie mich zurück."
     assert Identity.objects.filter(customer=ticket.customer, kind="email", value="eva@example.de").exists()

@@ -13,6 +13,7 @@ from channels_chat.models import Widget
 from hub.models import Account, Agent, Team
 from hub.models.teams import Presence
 from tests.browser import widget_fixtures
+from tests.browser.axe import assert_accessible
 from tests.browser.widget_fixtures import LiveHub
 
 live_hub = widget_fixtures.live_hub
@@ -54,3 +55,4 @@ def test_the_widget_header_shows_the_company_logo_and_name_over_the_team(
     page.wait_for_function(
         "() => document.querySelector('hub-chat').shadowRoot.querySelector('img.logo').naturalWidth === 1"
     )
+    assert_accessible(page)  # the branded header

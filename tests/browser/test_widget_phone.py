@@ -14,6 +14,7 @@ from channels_chat.models import Widget
 from hub.models import Agent, Team
 from hub.models.teams import Presence
 from tests.browser import widget_fixtures
+from tests.browser.axe import assert_accessible
 from tests.browser.test_widget import allow
 from tests.browser.widget_fixtures import BUILT, LiveHub
 
@@ -51,6 +52,8 @@ def test_on_a_phone_the_widget_opens_full_screen_with_svg_icons_and_within_its_b
 
     phone.goto(url)
     launcher = phone.get_by_role("button", name="Chat öffnen")
+    expect(launcher).to_be_visible()
+    assert_accessible(phone)  # the shop on a phone with the closed widget
     launcher.click()
     panel = phone.get_by_role("dialog")
     expect(panel).to_be_visible()
@@ -74,6 +77,7 @@ def test_on_a_phone_the_widget_opens_full_screen_with_svg_icons_and_within_its_b
         assert found["x"] >= 0 and found["x"] + found["width"] <= PHONE["width"]
         assert found["y"] >= 0 and found["y"] + found["height"] <= PHONE["height"]
 
+    assert_accessible(phone)  # the full-screen panel
     phone.screenshot(path=str(SHOTS / "widget-phone.png"))
     # The paperclip and the close button are inline SVG, not characters.
     attach = phone.locator("hub-chat label.file")

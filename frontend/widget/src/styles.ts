@@ -14,7 +14,7 @@ button{font:inherit;cursor:pointer}
 header{background:${colour};color:#fff;padding:12px 14px;display:flex;align-items:center;gap:8px}
 header h2{font-size:16px;margin:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 header .titles{flex:1;min-width:0}
-header .sub{display:block;font-size:12px;opacity:.85;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+header .sub{display:block;font-size:12px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 header .logo{width:28px;height:28px;border-radius:6px;object-fit:contain;background:#fff;flex:none}
 header button{background:transparent;border:0;color:#fff;padding:4px 6px;border-radius:4px}
 .log{padding:12px;overflow-y:auto;flex:1}
