@@ -111,7 +111,7 @@ class TestReply:
         html = (
             '<p>Siehe <img src="https://tracker.example/pixel.gif?c=1" alt="">'
             '<img src="data:image/png;base64,iVBORw0KGgo=">'
-            '<table><tr><td>Tabelle bleibt</td></tr></table></p>'
+            "<table><tr><td>Tabelle bleibt</td></tr></table></p>"
         )
 
         response = api_for(agent).post(url(ticket, "reply"), {"html": html}, format="json")
