@@ -76,7 +76,19 @@ def run(ctx: Context) -> None:
             except Exception as exc:  # noqa: BLE001 - reported in the table, the run goes on
                 ctx.unavailable(case, role, f"{type(exc).__name__}: {exc}", status="error")
                 continue
-            ctx.measure(case, role, url, target_ms=TARGET_MS, note=f"messages: {ctx.message_counts.get(name, '?')}")
+            note = f"messages: {ctx.message_counts.get(name, '?')}"
+            ctx.measure(case, role, url, target_ms=TARGET_MS, note=note)
+            # What a click on a row in the list fetches (htmx, the ticket region only): how agents
+            # open one ticket after another; the whole page above is a reload or a shared link.
+            ctx.measure(
+                f"ticket opened from the list ({name})",
+                role,
+                url,
+                target_ms=TARGET_MS,
+                note=note,
+                HTTP_HX_REQUEST="true",
+                HTTP_HX_TARGET="ticket",
+            )
     bulk(ctx)
 
 

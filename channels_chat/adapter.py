@@ -12,7 +12,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from channels_chat.models import ChatMessage, ChatSession, Sender, Widget
-from hub import sql
+from hub import memo, sql
 from hub.adapters import (
     AttachmentLimits,
     BaseAdapter,
@@ -90,6 +90,12 @@ def chat_of_ticket(ticket_id: int, scope: QuerySet[Ticket] | None = None) -> Cha
     With ``scope`` (the tickets someone may see), None unless the ticket is among them: one
     query on PostgreSQL, the scope a condition of it.
     """
+    if scope is None:
+        return memo.cached(("chat.session", ticket_id), lambda: _chat_of_ticket(ticket_id, None))
+    return _chat_of_ticket(ticket_id, scope)
+
+
+def _chat_of_ticket(ticket_id: int, scope: QuerySet[Ticket] | None) -> ChatSession | None:
     latest, params = latest_chat_key(ticket_id)
     if connection.vendor == "postgresql":
         # The SQL is built from our models only (``hub.sql``); the ticket id is a parameter.

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from hub import memo
 from hub.crypto import EncryptedTextField
 
 
@@ -106,7 +107,10 @@ class Mailbox(models.Model):
     def default(cls) -> Mailbox:
         """The mailbox for mail that names none: the one marked default, else the first one,
         else one for DEFAULT_FROM_EMAIL created now (a fresh install can ingest at once)."""
-        found = cls.objects.enabled().order_by("-is_default", "pk").first()
+        if memo.active():
+            found = next(iter(cls._enabled_here()), None)
+        else:
+            found = cls.objects.enabled().order_by("-is_default", "pk").first()
         if found is not None:
             return found
         mailbox, _ = cls.objects.get_or_create(
@@ -117,4 +121,13 @@ class Mailbox(models.Model):
 
     @classmethod
     def for_address(cls, address: str) -> Mailbox | None:
-        return cls.objects.enabled().filter(address=address.strip().lower()).first()
+        address = address.strip().lower()
+        if memo.active():
+            return next((m for m in cls._enabled_here() if m.address == address), None)
+        return cls.objects.enabled().filter(address=address).first()
+
+    @classmethod
+    def _enabled_here(cls) -> list[Mailbox]:
+        """The enabled mailboxes, default first, read once within a ``memo.scope`` (a page asks
+        for the reply's mailbox and the default from several regions; there are few mailboxes)."""
+        return memo.cached(("email.mailboxes",), lambda: list(cls.objects.enabled().order_by("-is_default", "pk")))

@@ -25,6 +25,7 @@ from channels_phone.adapter import KEY
 from channels_phone.models import AgentLine, Call, CallState, PhoneNumber, ProviderKind
 from channels_phone.outbound import CHANNELS
 from channels_phone.providers.base import CallStarted, ProviderError, Target
+from hub import memo
 from hub.actions.calls import do_place_call
 from hub.models import Agent, Direction, Identity, IdentityKind, Message, Ticket
 
@@ -100,7 +101,9 @@ def calling_number(ticket: Ticket) -> PhoneNumber | None:
 
 
 def can_place_calls() -> bool:
-    return PhoneNumber.objects.enabled().exclude(provider=ProviderKind.OUTBOX).exists()
+    return memo.cached(
+        ("phone.can_place_calls",), lambda: PhoneNumber.objects.enabled().exclude(provider=ProviderKind.OUTBOX).exists()
+    )
 
 
 def place_call(ticket: Ticket, agent: Agent, to: str = "") -> Message:

@@ -68,6 +68,14 @@ def sender_for(ticket: Ticket, latest: Message | None = None) -> PhoneNumber | N
     texting = PhoneNumber.objects.enabled().filter(sms=True)
     latest = latest if latest is not None else _latest_inbound(ticket)
     ours = str(latest.metadata.get("number") or "") if latest is not None else ""
+    if memo.active():
+        # A page reads our few texting numbers once and picks in memory, as below.
+        found_here = memo.cached(("phone.texting",), lambda: list(texting.order_by("pk")))
+        return (
+            next((n for n in found_here if ours and n.number == ours), None)
+            or next((n for n in found_here if ticket.team_id is not None and n.team_id == ticket.team_id), None)
+            or next(iter(found_here), None)
+        )
     found = texting.filter(number=ours).first() if ours else None
     if found is None and ticket.team_id is not None:
         found = texting.filter(team_id=ticket.team_id).order_by("pk").first()

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from hub import memo
 from hub.business_time import ALWAYS, DAYS, Calendar, build, clock, week_of
 from hub.models import BusinessCalendar, Team
 
@@ -93,7 +94,9 @@ def of_team(team_id: int | None) -> Calendar:
     """The calendar of a team (one query); always open without a team or a calendar."""
     if team_id is None:
         return ALWAYS
-    team = Team.objects.select_related("calendar").filter(pk=team_id).first()
+    team = memo.cached(
+        ("team_with_calendar", team_id), lambda: Team.objects.select_related("calendar").filter(pk=team_id).first()
+    )
     return of(team.calendar if team is not None else None)
 
 

@@ -41,3 +41,16 @@ def cached(key: Hashable, compute: Callable[[], T]) -> T:
         return answers[key]
     answer = answers[key] = compute()
     return answer
+
+
+def active() -> bool:
+    """Whether answers are remembered here: callers may then read a small table whole once
+    instead of one row at a time."""
+    return _answers.get() is not None
+
+
+def remember(key: Hashable, answer: object) -> None:
+    """Give the scope an answer the page already holds (the ticket it has just read)."""
+    answers = _answers.get()
+    if answers is not None:
+        answers[key] = answer

@@ -112,6 +112,7 @@ def ticket_page(request: HttpRequest, agent: Agent, view: str, ticket_id: int) -
     ticket = regions.get_ticket(agent, ticket_id)
     # A read-only page that asks the adapters the same questions from several regions.
     with memo.scope():
+        memo.remember(("ticket", ticket.pk), ticket)
         return htmx.vary(_page(request, agent, view, ticket))
 
 
@@ -125,6 +126,7 @@ def permalink(request: HttpRequest, agent: Agent, ticket_id: int) -> HttpRespons
     target = htmx.target(request)
     if target is not None and _is_ticket_region(target):
         with memo.scope():
+            memo.remember(("ticket", ticket.pk), ticket)
             return htmx.vary(_ticket_fragment(request, agent, ticket, view_key, target))
     response = redirect("agent_ticket", view=view_key, ticket_id=ticket.pk)
     if query := request.GET.urlencode():
