@@ -23,7 +23,7 @@ from django.utils.translation import gettext
 
 from hub.access import team_ids
 from hub.actions.saved_views import may_manage
-from hub.models import Agent, Identity, Priority, SlaState, Team, Ticket, TicketStatus
+from hub.models import Agent, Identity, Priority, SlaState, Tag, Team, Ticket, TicketStatus
 from hub.models.teams import ASSIGNABLE
 from hub.search.customers import exact_identities
 from hub.search.query import channel_value, date_value, status_value
@@ -102,9 +102,14 @@ class Filters:
         if self.priority:
             found &= Q(priority__in=[int(p) for p in self.priority])
         if self.tag:
-            # EXISTS rather than a join: no duplicate rows and no DISTINCT over the page.
-            tagged = Ticket.tags.through.objects.filter(ticket_id=OuterRef("pk"), tag__name__in=self.tag)
-            found &= Q(Exists(tagged))
+            # EXISTS rather than a join: no duplicate rows and no DISTINCT over the page. The
+            # tags' ids are read first: with the ids as constants PostgreSQL knows from its
+            # statistics how common each tag is (a join to the tag's name had it guess 1 in 44
+            # for a tag on 4.5 % of the tickets, and sort thousands of rows: 0.4 s at 1M), and
+            # walks the list in order for a common tag, from the tag for a rare one.
+            tag_ids = list(Tag.objects.filter(name__in=self.tag).values_list("pk", flat=True))
+            tagged = Ticket.tags.through.objects.filter(ticket_id=OuterRef("pk"), tag_id__in=tag_ids)
+            found &= Q(Exists(tagged)) if tag_ids else Q(pk__in=[])
         if self.sla:
             states = [s for s in self.sla if s != "none"]
             sla = Q(sla_state__in=states) if states else Q(pk__in=[])

@@ -222,7 +222,7 @@ def list_context(
             (key, label, _with_query(list_url, filter_query, "" if key == view.sort else f"sort={key}"), key == sort)
             for key, label in inbox.SORTS.items()
         ],
-        "count": inbox.count_label(count),
+        "count": inbox.count_label(count, None if own else inbox.FILTERED_COUNT_CAP),
         "page": page,
         "rows_html": rows_html(
             page,

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from hub.models import Role, TicketStatus
+from hub.models import Priority, Role, TicketStatus
 from hub.tests.factories import AgentFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
@@ -239,6 +239,18 @@ def test_counts_stop_at_the_cap_and_say_so(agent, team, client_for, monkeypatch)
     assert '<span class="count">2+</span>' in html  # the list title of "mine"
     assert '">2</span>' in html  # unassigned, under the cap
     assert html.count(">2+</span>") == 3  # title, "mine" and "my teams" in the nav
+
+
+def test_a_filtered_list_counts_to_a_lower_cap_and_says_so(agent, team, client_for, monkeypatch) -> None:
+    from frontend import inbox
+
+    monkeypatch.setattr(inbox, "FILTERED_COUNT_CAP", 3)
+    TicketFactory.create_batch(4, team=team, assignee=agent, priority=Priority.URGENT)
+
+    html = client_for(agent).get("/agent/v/mine/?priority=4", HTTP_HX_TARGET="list", **HX).content.decode()
+
+    assert '<span class="count">2+</span>' in html  # the filtered list's title
+    assert '">4</span>' in html  # "mine" in the navigation still counts to its own cap
 
 
 def test_a_ticket_page_reads_the_agents_teams_once(agent, team, client_for) -> None:

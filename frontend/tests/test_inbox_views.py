@@ -114,6 +114,7 @@ def test_filters_by_team_assignee_priority_tag_customer_organization_sla_and_dat
     ) == ["Anderes", "Ziel"]
     assert shown("created_before=30d") == ["Alt"]
     assert shown("assignee=none") == ["Alt"]
+    assert shown("tag=unbekannt") == []  # a tag no ticket has (nor exists) finds nothing
 
 
 def test_a_filter_never_shows_a_ticket_outside_the_agents_scope(

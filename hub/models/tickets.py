@@ -97,6 +97,15 @@ class Ticket(models.Model):
             models.Index(fields=["-last_activity_at", "-id"], name="ticket_open_activity", condition=_OPEN),
             models.Index(fields=["team", "-last_activity_at", "-id"], name="ticket_open_team", condition=_OPEN),
             models.Index(fields=["assignee", "-last_activity_at", "-id"], name="ticket_open_assignee", condition=_OPEN),
+            # The solved and closed views: by activity alone PostgreSQL expects those tickets
+            # among the newest, as they are most of the table, and read 42,000 open ones to
+            # find a page of closed ones (24 ms at 1M); these hold just the history's order.
+            models.Index(
+                fields=["-last_activity_at", "-id"], name="ticket_solved_activity", condition=models.Q(status="solved")
+            ),
+            models.Index(
+                fields=["-last_activity_at", "-id"], name="ticket_closed_activity", condition=models.Q(status="closed")
+            ),
             # Covers the per-view counts, so they are answered from the index alone.
             models.Index(fields=["team", "assignee", "id"], name="ticket_open_scope", condition=_OPEN),
             # The SLA beat's pass: only tickets with a clock about to warn or breach.
