@@ -106,6 +106,11 @@ class Ticket(models.Model):
             models.Index(
                 fields=["-last_activity_at", "-id"], name="ticket_closed_activity", condition=models.Q(status="closed")
             ),
+            # Counts "Waiting on customer" (pending) from the index alone, as the open one does
+            # the other views: read from the status, it cost an agent's navigation 8 ms at 1M.
+            models.Index(
+                fields=["team", "assignee", "id"], name="ticket_pending_scope", condition=models.Q(status="pending")
+            ),
             # Covers the per-view counts, so they are answered from the index alone.
             models.Index(fields=["team", "assignee", "id"], name="ticket_open_scope", condition=_OPEN),
             # The SLA beat's pass: only tickets with a clock about to warn or breach.
