@@ -10,6 +10,7 @@ its idle ones at once (a dead one fails at once) and open new ones, so the wait 
 
 from __future__ import annotations
 
+import logging
 import weakref
 from typing import Any
 
@@ -17,10 +18,21 @@ from django.db.backends.postgresql import base
 
 __all__ = ["DatabaseWrapper"]
 
+log = logging.getLogger(__name__)
 _swept: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 def _sweeping(pool: Any) -> None:
+    if not hasattr(pool, "_check"):
+        # A psycopg_pool that keeps its check elsewhere: the hub still works, but the first
+        # requests after a PostgreSQL restart may wait out the pool's timeout and answer 503.
+        log.warning(
+            "psycopg_pool %s keeps no _check: dead connections are no longer swept at once after a"
+            " PostgreSQL restart; pin the psycopg-pool version the hub was tested with or update"
+            " hub/postgresql/base.py",
+            getattr(pool, "__module__", "?"),
+        )
+        return
     check = pool._check  # psycopg_pool keeps its check callback here (None: no checks)
     if check is None:
         return
