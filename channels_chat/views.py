@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
@@ -33,14 +33,13 @@ from channels_chat.tokens import (
     verify_identity,
 )
 from hub import branding
+from hub.downloads import IMAGES, file_response
 from hub.identity import InvalidIdentity, normalize_email
 from hub.net import rate_key, request_ip
 from hub.public_url import absolute
 from hub.ratelimit import allow, allow_all
 
 View = Callable[..., HttpResponse]
-# Types a browser would run or render in our origin: always served as downloads.
-INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
 
 def _ip(request: HttpRequest) -> str:
@@ -285,14 +284,11 @@ def download(request: HttpRequest, token: str) -> HttpResponseBase:
     name = message.file.name if message is not None else ""
     if message is None or not name or not default_storage.exists(name):
         raise Http404
-    inline = message.content_type in INLINE_TYPES
-    response = FileResponse(
+    response = file_response(
         default_storage.open(name, "rb"),
-        as_attachment=not inline,
+        content_type=message.content_type,
         filename=message.filename or "attachment",
-        content_type=message.content_type if inline else "application/octet-stream",
+        shown=IMAGES,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response

@@ -3,7 +3,7 @@ show an image of the reply's rich text to the agent writing it."""
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from frontend.composer_extras import image_url
 from frontend.views.guards import changes_allowed
 from hub.actions.uploads import UploadRefused, do_remove_upload, do_upload
 from hub.adapters import UnknownChannel
+from hub.downloads import IMAGES, file_response
 from hub.models import Agent, DraftUpload
 from hub.replies import reply_route
 
@@ -55,9 +56,7 @@ def draft_image(request: HttpRequest, agent: Agent, ticket_id: int, upload_id: i
     except FileNotFoundError:
         raise Http404("the image's file is missing") from None
     # Only checked images are inline uploads (hub.actions.uploads); served as the attachments are.
-    response = FileResponse(handle, content_type=item.content_type)
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
+    response = file_response(handle, content_type=item.content_type, filename=item.filename, shown=IMAGES)
     response["Cache-Control"] = "private, max-age=3600"
     return response
 

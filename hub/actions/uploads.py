@@ -21,11 +21,12 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from hub.adapters import AttachmentLimits, get_adapter
+from hub.downloads import IMAGES
 from hub.models import Agent, Attachment, DraftUpload, Message, Ticket
 from hub.text import clean_filename
 
 # Images a mail program shows in the text, and a browser renders without running anything.
-INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+INLINE_TYPES = IMAGES
 # What each of them starts with: the type a browser claimed is checked against the bytes.
 _SIGNATURES: dict[str, tuple[bytes, ...]] = {
     "image/png": (b"\x89PNG\r\n\x1a\n",),

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from hub.access import visible_tickets
 from hub.api.schema import HubAutoSchema
 from hub.api.views.base import agent, schema_only
+from hub.downloads import IMAGES, file_response
 from hub.models import Attachment
 from hub.text import clean_filename
 
@@ -19,21 +20,15 @@ from hub.text import clean_filename
 # office files) is served as a download of an opaque type, whatever the sender claimed.
 # Audio plays in the timeline's player (call recordings, voice messages); the browser decodes it
 # as media, never as a document, and the sandbox CSP below still applies.
-INLINE_SAFE = frozenset(
-    {
-        "image/png",
-        "image/jpeg",
-        "image/gif",
-        "image/webp",
-        "text/plain",
-        "audio/mpeg",
-        "audio/wav",
-        "audio/x-wav",
-        "audio/ogg",
-        "audio/webm",
-        "audio/mp4",
-    }
-)
+INLINE_SAFE = IMAGES | {
+    "text/plain",
+    "audio/mpeg",
+    "audio/wav",
+    "audio/x-wav",
+    "audio/ogg",
+    "audio/webm",
+    "audio/mp4",
+}
 
 
 class AttachmentDownloadView(generics.GenericAPIView[Attachment]):
@@ -55,15 +50,10 @@ class AttachmentDownloadView(generics.GenericAPIView[Attachment]):
         except FileNotFoundError:
             # The row outlived its file (a restore without media); say so rather than fail.
             raise Http404("The file of this attachment is missing.") from None
-        content_type = attachment.content_type.split(";")[0].strip().lower()
-        inline = content_type in INLINE_SAFE
-        response = FileResponse(
+        return file_response(
             handle,
-            as_attachment=not inline,
+            content_type=attachment.content_type.split(";")[0].strip().lower(),
             # Stored before names were cleaned, a name may still carry a right-to-left override.
             filename=clean_filename(attachment.filename) or "attachment",
-            content_type=content_type if inline else "application/octet-stream",
+            shown=INLINE_SAFE,
         )
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
