@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from celery import shared_task
 from django.conf import settings
@@ -176,13 +176,19 @@ def wanting_mail(rows: Iterable[Notification]) -> list[int]:
     """The ids of ``rows`` whose recipient gets their kind by mail (one read of the settings):
     the rows worth a mail task at all. The task checks again, with the recipient's address."""
     rows = list(rows)
+    by_mail = _mail_kinds(rows)
+    return [row.pk for row in rows if row.kind in by_mail(row.recipient_id)]
+
+
+def _mail_kinds(rows: list[Notification]) -> Callable[[int], list[str]]:
+    """The kinds each recipient of ``rows`` gets by mail (one query; the defaults without a row)."""
     chosen = dict(
         NotificationSettings.objects.filter(agent_id__in={row.recipient_id for row in rows}).values_list(
             "agent_id", "by_mail"
         )
     )
     default = default_mail_kinds()
-    return [row.pk for row in rows if row.kind in chosen.get(row.recipient_id, default)]
+    return lambda agent_id: chosen.get(agent_id, default)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -200,8 +206,8 @@ def send_notification_mails(ids: list[int]) -> int:
         return 0
     # One read of the recipients' choices; the rows nobody wants by mail (a customer's reply, by
     # default) are settled with one UPDATE: a batch of replies costs three statements, not three a row.
-    chosen = {s.agent_id: s for s in NotificationSettings.objects.filter(agent_id__in={r.recipient_id for r in rows})}
-    due = [row for row in rows if _wants_mail(row, chosen.get(row.recipient_id) or NotificationSettings())]
+    by_mail = _mail_kinds(rows)
+    due = [row for row in rows if _wants_mail(row, by_mail(row.recipient_id))]
     now = timezone.now()
     due_ids = {row.pk for row in due}
     skipped = [row.pk for row in rows if row.pk not in due_ids]
@@ -226,9 +232,9 @@ def send_notification_mails(ids: list[int]) -> int:
     return sent
 
 
-def _wants_mail(row: Notification, prefs: NotificationSettings) -> bool:
+def _wants_mail(row: Notification, kinds: list[str]) -> bool:
     recipient = row.recipient
-    return row.kind in prefs.by_mail and recipient.is_active and bool(recipient.user.email)
+    return row.kind in kinds and recipient.is_active and bool(recipient.user.email)
 
 
 def _mail_body(row: Notification) -> str:
