@@ -20,6 +20,7 @@ from channels_email.thread_signals import normalize_subject, outbound_message_id
 from hub import memo
 from hub.adapters import DeliveryResult
 from hub.models import Attachment, Direction, Identity, IdentityKind, Message, Ticket
+from hub.replies import identities_of
 
 log = logging.getLogger(__name__)
 KEY = "email"
@@ -56,11 +57,7 @@ def _recipient_for(ticket_id: int) -> tuple[str | None, str]:
     candidates: list[str] = []
     if latest is not None:
         candidates += [*(latest.metadata.get("reply_to") or []), latest.metadata.get("from") or ""]
-    known = dict(
-        Identity.objects.filter(customer__tickets=ticket_id, kind=IdentityKind.EMAIL)
-        .order_by("bouncing", "-created_at")
-        .values_list("value", "bouncing")
-    )
+    known = _known_addresses(ticket_id)
     candidates += list(known)
     address = next((c.strip().lower() for c in candidates if c and "@" in c), None)
     if address is None:
@@ -73,6 +70,21 @@ def _recipient_for(ticket_id: int) -> tuple[str | None, str]:
     if bouncing:
         return address, _("Mail to %(address)s bounces") % {"address": address}
     return address, ""
+
+
+def _known_addresses(ticket_id: int) -> dict[str, bool]:
+    """The customer's addresses, those that do not bounce and the newest first, with whether they
+    bounce; from the page's identities when a read-only page has read them already."""
+    ticket = memo.peek(("ticket", ticket_id))
+    if isinstance(ticket, Ticket):
+        emails = [i for i in identities_of(ticket.customer_id) if i.kind == IdentityKind.EMAIL]
+        emails.sort(key=lambda i: (i.bouncing, -i.created_at.timestamp()))
+        return {i.value: i.bouncing for i in emails}
+    return dict(
+        Identity.objects.filter(customer__tickets=ticket_id, kind=IdentityKind.EMAIL)
+        .order_by("bouncing", "-created_at")
+        .values_list("value", "bouncing")
+    )
 
 
 def mailbox_for(ticket: Ticket) -> Mailbox:

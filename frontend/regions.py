@@ -35,7 +35,7 @@ from hub.models import (
     TicketStatus,
 )
 from hub.models.teams import ASSIGNABLE
-from hub.replies import ReplyRoute, other_routes, reply_route
+from hub.replies import ReplyRoute, identities_of, other_routes, reply_route
 from hub.text import ATTACHMENT_MARK
 
 
@@ -241,6 +241,20 @@ def list_context(
     }
 
 
+def deferred_list_context(agent: Agent, view_key: str, list_url: str) -> dict[str, Any]:
+    """A whole page of a ticket (a reload, a shared link) without its list: the ticket is what
+    was asked for, so it comes first, and the list region loads itself right after from
+    ``list_url`` (the page's own URL as a list fragment), bringing the navigation's counts."""
+    view = inbox.get_view(agent, view_key)
+    url_head, url_tail = reverse("agent_view", args=["-"]).rsplit("/-/", 1)
+    return {
+        "view": view,
+        "views": inbox.navigation(agent, lambda key: f"{url_head}/{key}/{url_tail}", found={}),
+        "list_deferred": True,
+        "list_url": list_url,
+    }
+
+
 def _with_query(url: str, *parts: str) -> str:
     query = "&".join(part for part in parts if part)
     return f"{url}?{query}" if query else url
@@ -359,7 +373,7 @@ def customer_context(ticket: Ticket, agent: Agent) -> dict[str, Any]:
     history = scoped_history(agent, ticket)
     return {
         "customer": customer,
-        "identities": list(customer.identities.order_by("kind", "pk")),
+        "identities": identities_of(customer.pk),
         "open_others": history.get("open_tickets", []),
         "recent_others": history.get("recent_tickets", []),
         "elsewhere": history["elsewhere"],

@@ -29,10 +29,13 @@ CANDIDATES = 8
 def team_choices(ticket: Ticket, agent: Agent) -> list[Team]:
     """Teams the agent may hand the ticket to: any for admins and leads, else their own (so the
     ticket never leaves their sight); the current team is always listed."""
-    teams = Team.objects.all()
+    # With their calendars: the snooze presets ask for the ticket's team's (hub.calendars.of_team).
+    teams = Team.objects.select_related("calendar")
     if not agent.sees_everything:
         teams = teams.filter(Q(pk__in=team_ids(agent)) | Q(pk=ticket.team_id))
-    return list(teams.order_by("name"))
+    found = list(teams.order_by("name"))
+    calendars.remember_teams(found)
+    return found
 
 
 def may_clear_team(ticket: Ticket, agent: Agent) -> bool:

@@ -430,8 +430,11 @@ def _callback_due(data: dict[str, Any]) -> str:
 
 
 # A ticket opens at its latest messages; older ones come a page at a time ("load older"), so a
-# ticket with hundreds of messages opens as fast as a short one.
-WINDOW = 50
+# ticket with hundreds of messages opens as fast as a short one. The first window is what an
+# agent reads before answering (several screens of mail); one who asks for older ones wants to
+# read back further, so those come in larger pages.
+WINDOW = 20
+OLDER_WINDOW = 50
 
 
 class Items(list[Item]):
@@ -491,7 +494,7 @@ def items(
                 return Items()
             # Events at the boundary belong to the newer page, which shows them already.
             events = events.filter(created_at__lt=before.created_at)
-        page = _latest(messages, before, WINDOW)
+        page = _latest(messages, before, WINDOW if before is None else OLDER_WINDOW)
         message_list, older = page.messages, page.older
         if older is not None:
             # Events older than the oldest message shown come with the older page.

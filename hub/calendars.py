@@ -90,14 +90,23 @@ def of(row: BusinessCalendar | None) -> Calendar:
         return ALWAYS
 
 
+def _team_key(team_id: int) -> tuple[str, int]:
+    return ("team_with_calendar", team_id)
+
+
+def remember_teams(teams: list[Team]) -> None:
+    """Teams a read-only page has read with their calendars (``select_related("calendar")``):
+    ``of_team`` answers from them there (``hub.memo``)."""
+    for team in teams:
+        memo.remember(_team_key(team.pk), team)
+
+
 def of_team(team_id: int | None) -> Calendar:
     """The calendar of a team (one query); always open without a team or a calendar."""
     if team_id is None:
         return ALWAYS
-    team = memo.cached(
-        ("team_with_calendar", team_id), lambda: Team.objects.select_related("calendar").filter(pk=team_id).first()
-    )
+    team = memo.cached(_team_key(team_id), lambda: Team.objects.select_related("calendar").filter(pk=team_id).first())
     return of(team.calendar if team is not None else None)
 
 
-__all__ = ["ALWAYS", "Calendar", "build", "normalize", "of", "of_team"]
+__all__ = ["ALWAYS", "Calendar", "build", "normalize", "of", "of_team", "remember_teams"]

@@ -37,6 +37,15 @@ def tidy_database_connections(sender: Any = None, **kwargs: Any) -> None:
     close_old_connections()
 
 
+@task_postrun.connect
+def flush_realtime_events(sender: Any = None, **kwargs: Any) -> None:
+    """A task's realtime events are out before the worker takes the next one or its child ends
+    (``hub.realtime`` sends from a queue of its own)."""
+    from hub import realtime
+
+    realtime.flush()
+
+
 def close_database_pools(**kwargs: Any) -> None:
     """Close the process's PostgreSQL pool as it ends (``hub.pools``): every process imports this module.
 

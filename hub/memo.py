@@ -49,6 +49,12 @@ def active() -> bool:
     return _answers.get() is not None
 
 
+def peek(key: Hashable) -> Any:
+    """The answer remembered under ``key`` in this scope, or None (nothing is computed)."""
+    answers = _answers.get()
+    return None if answers is None else answers.get(key)
+
+
 def remember(key: Hashable, answer: object) -> None:
     """Give the scope an answer the page already holds (the ticket it has just read)."""
     answers = _answers.get()

@@ -8,6 +8,8 @@ server for what changed, rendered in its own language and permissions. Groups:
 from __future__ import annotations
 
 import asyncio
+import atexit
+import functools
 import logging
 import os
 import threading
@@ -124,39 +126,103 @@ def _coalesced(sends: Sends) -> Sends:
     return list(merged.values())
 
 
-async def _send_all(layer: BaseChannelLayer, sends: Sends) -> None:
+def _by_group(sends: Sends) -> dict[str, list[dict[str, Any]]]:
+    by_group: dict[str, list[dict[str, Any]]] = {}
     for groups, payload in sends:
         for group in dict.fromkeys(groups):
+            by_group.setdefault(group, []).append(payload)
+    return by_group
+
+
+async def _send_all(layer: BaseChannelLayer, sends: Sends) -> None:
+    for group, payloads in _by_group(sends).items():
+        for payload in payloads:
             await layer.group_send(group, payload)
 
 
-# In a plain sync process (a Celery worker) every async_to_sync call builds a fresh event loop,
-# and the Redis layer keeps its connection per loop: three reconnects per inbound message. One
-# long-lived loop in a daemon thread keeps one connection per process (re-made after a fork).
-_loop: tuple[int, asyncio.AbstractEventLoop] | None = None
-_loop_lock = threading.Lock()
+# Sent from one long-lived loop in a daemon thread per process; the code that committed does
+# not wait for Redis. In a plain sync process (a Celery worker) every async_to_sync call would
+# build a fresh event loop, and the Redis layer keeps its connection per loop. In the web server
+# a chat reply's database thread had waited, holding its pooled connection, for every group
+# send of its events one after the other, while other sockets waited for a connection.
+# Each group's sends form a chain: a send starts when the group's previous one has ended, so a
+# group hears a process's events in commit order, while different groups (and the next reply's
+# groups) go at once. ``flush`` waits for what is under way (after each Celery task and at exit),
+# so a process that ends does not take its last events with it.
+class _Sender:
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.loop = asyncio.new_event_loop()
+        self.tails: dict[str, asyncio.Task[None]] = {}  # the last send of each group, in the loop
+        threading.Thread(target=self.loop.run_forever, name="realtime-sender", daemon=True).start()
+
+    def submit(self, layer: BaseChannelLayer, sends: Sends) -> None:
+        self.loop.call_soon_threadsafe(self._start, layer, sends)
+
+    def _start(self, layer: BaseChannelLayer, sends: Sends) -> None:
+        for group, payloads in _by_group(sends).items():
+            task = self.loop.create_task(self._chain(layer, group, payloads, self.tails.get(group)))
+            self.tails[group] = task
+            task.add_done_callback(functools.partial(self._ended, group))
+
+    async def _chain(
+        self, layer: BaseChannelLayer, group: str, payloads: list[dict[str, Any]], after: asyncio.Task[None] | None
+    ) -> None:
+        if after is not None:
+            await asyncio.wait([after])
+        try:
+            for payload in payloads:
+                await layer.group_send(group, payload)
+        except Exception:
+            log.exception("realtime events %s not sent to %s", [p.get("event", p["type"]) for p in payloads], group)
+
+    def _ended(self, group: str, task: asyncio.Task[None]) -> None:
+        if self.tails.get(group) is task:
+            del self.tails[group]
+
+    async def _idle(self) -> None:
+        while self.tails:
+            await asyncio.wait(list(self.tails.values()))
+
+    def flush(self, timeout: float) -> None:
+        asyncio.run_coroutine_threadsafe(self._idle(), self.loop).result(timeout=timeout)
 
 
-def _sender_loop() -> asyncio.AbstractEventLoop:
-    global _loop
-    with _loop_lock:
-        if _loop is None or _loop[0] != os.getpid() or _loop[1].is_closed():
-            loop = asyncio.new_event_loop()
-            threading.Thread(target=loop.run_forever, name="realtime-sender", daemon=True).start()
-            _loop = (os.getpid(), loop)
-        return _loop[1]
+_sender: _Sender | None = None
+_sender_lock = threading.Lock()
+
+
+def _current_sender() -> _Sender:
+    global _sender
+    with _sender_lock:
+        if _sender is None or _sender.pid != os.getpid() or _sender.loop.is_closed():
+            _sender = _Sender()
+        return _sender
+
+
+def flush(timeout: float = 10) -> None:
+    """Wait until the events this process handed over have gone out (at most ``timeout`` seconds)."""
+    sender = _sender
+    if sender is None or sender.pid != os.getpid() or sender.loop.is_closed():
+        return
+    try:
+        sender.flush(timeout)
+    except TimeoutError:
+        log.warning("realtime events still being sent after %s s", timeout)
+
+
+atexit.register(flush)
 
 
 def _send(sends: Sends) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    try:
-        if isinstance(layer, InMemoryChannelLayer):
-            # Its queues belong to the loop the consumers run on, which async_to_sync reuses.
+    if isinstance(layer, InMemoryChannelLayer):
+        # Its queues belong to the loop the consumers run on, which async_to_sync reuses.
+        try:
             async_to_sync(_send_all)(layer, sends)
-        else:
-            # Waited for, so events leave in the order their changes committed.
-            asyncio.run_coroutine_threadsafe(_send_all(layer, sends), _sender_loop()).result(timeout=10)
-    except Exception:
-        log.exception("realtime events %s not sent", [p.get("event", p["type"]) for _g, p in sends])
+        except Exception:
+            log.exception("realtime events %s not sent", [p.get("event", p["type"]) for _g, p in sends])
+        return
+    _current_sender().submit(layer, sends)

@@ -103,16 +103,20 @@ def reply_route(ticket: Ticket, *, with_recipient: bool = True) -> ReplyRoute:
     return ReplyRoute(channel, False, "; ".join(r for r in reasons if r))
 
 
+def identities_of(customer_id: int) -> list[Identity]:
+    """The customer's identities by kind: read once per page (the customer panel lists them,
+    the channel chooser and the email recipient look at them)."""
+    found = Identity.objects.filter(customer_id=customer_id).order_by("kind", "pk")
+    return memo.cached(("identities", customer_id), lambda: list(found))
+
+
 def other_routes(ticket: Ticket, chosen: ReplyRoute) -> list[ReplyRoute]:
     """The other channels a reply to ``ticket`` could go out on now (the agent may choose one):
     channels that take replies addressed to a kind of identity the customer has, without a live
     session, each checked by its adapter. Empty when ``chosen`` itself cannot be used."""
     if not chosen.usable:
         return []
-    kinds = memo.cached(
-        ("identity_kinds", ticket.customer_id),
-        lambda: set(Identity.objects.filter(customer_id=ticket.customer_id).values_list("kind", flat=True)),
-    )
+    kinds = {identity.kind for identity in identities_of(ticket.customer_id)}
     routes = []
     for key in registered():
         adapter = _adapter(key)

@@ -261,7 +261,9 @@ def test_a_long_ticket_opens_at_its_latest_messages_and_loads_older_ones_on_requ
 
     from frontend import timeline
 
+    # The page opens at its latest three; each "Older" brings two more.
     monkeypatch.setattr(timeline, "WINDOW", 3)
+    monkeypatch.setattr(timeline, "OLDER_WINDOW", 2)
     ticket = TicketFactory.create(team=team, assignee=agent)
     start = timezone.now() - timedelta(hours=1)
     sent = [
@@ -288,12 +290,12 @@ def test_a_long_ticket_opens_at_its_latest_messages_and_loads_older_ones_on_requ
         return response.content.decode()
 
     middle = older(sent[4].pk)
-    assert [f"Nachricht {i}<" in middle for i in range(7)] == [False, True, True, True, False, False, False]
-    assert f"?before={sent[1].pk}" in middle
+    assert [f"Nachricht {i}<" in middle for i in range(7)] == [False, False, True, True, False, False, False]
+    assert f"?before={sent[2].pk}" in middle
     assert shown_event not in middle
 
-    oldest = older(sent[1].pk)
-    assert [f"Nachricht {i}<" in oldest for i in range(7)] == [True] + [False] * 6
+    oldest = older(sent[2].pk)
+    assert [f"Nachricht {i}<" in oldest for i in range(7)] == [True, True] + [False] * 5
     assert shown_event in oldest
     assert 'id="timeline-older"' not in oldest
 
@@ -333,3 +335,21 @@ def test_the_inbox_and_the_ticket_page_run_no_query_from_their_templates(agent, 
 
     assert _template_queries(client, "/agent/v/mine/") == []
     assert _template_queries(client, f"/agent/v/mine/t/{ticket.pk}/") == []
+
+
+def test_a_reloaded_ticket_comes_first_and_its_list_loads_itself_with_the_views_counts(agent, team, client_for) -> None:
+    ticket = TicketFactory.create(team=team, assignee=agent, subject="Rechnung doppelt")
+    other = TicketFactory.create(team=team, assignee=agent, subject="Lieferung fehlt")
+    client = client_for(agent)
+    url = f"/agent/v/mine/t/{ticket.pk}/?sort=created"
+
+    page = client.get(url).content.decode()
+    assert 'id="ticket"' in page and "Rechnung doppelt" in page
+    # The list region is a placeholder that asks for itself at once, at the page's own URL.
+    assert 'hx-trigger="load, live:refresh"' in page and f'hx-get="/agent/v/mine/t/{ticket.pk}/?sort=created"' in page
+    assert f'data-ticket-id="{other.pk}"' not in page
+    assert 'id="count-mine"' not in page  # the navigation's counts come with the list
+
+    listed = client.get(url, HTTP_HX_TARGET="list", **HX).content.decode()
+    assert f'data-ticket-id="{other.pk}"' in listed and f'data-ticket-id="{ticket.pk}"' in listed
+    assert 'hx-swap-oob="true"' in listed and 'id="count-mine"' in listed

@@ -46,10 +46,12 @@ def test_an_anonymous_chat_visitor_has_one_label_in_the_list_the_timeline_and_th
         label = visitor_label(identity.value)
     assert re.fullmatch(r"Visitor [0-9A-F]{4}", label)
 
-    html = client_for(agent).get(f"/agent/v/mine/t/{ticket.pk}/").content.decode()
+    client = client_for(agent)
+    html = client.get(f"/agent/v/mine/t/{ticket.pk}/").content.decode()
+    listed = client.get(f"/agent/v/mine/t/{ticket.pk}/", HTTP_HX_TARGET="list", **HX).content.decode()
 
     german = "Besucher " + label.split()[1]
-    row = re.search(rf'<li class="[^"]*" data-ticket-id="{ticket.pk}">.*?</li>', html, re.S)
+    row = re.search(rf'<li class="[^"]*" data-ticket-id="{ticket.pk}">.*?</li>', listed, re.S)
     assert row and german in row.group(0)
     assert f'<bdi class="sender">{german}</bdi>' in html
     assert f'<h2 id="customer-title"><bdi>{german}</bdi></h2>' in html
@@ -71,9 +73,11 @@ def test_an_attachment_only_chat_message_shows_the_file_and_the_list_names_it(
     Ticket.objects.filter(pk=ticket.pk).update(assignee=agent)
 
     assert Ticket.objects.get(pk=ticket.pk).last_message_preview == "📎 rechnung.pdf"
-    html = client_for(agent).get(f"/agent/v/mine/t/{ticket.pk}/").content.decode()
+    client = client_for(agent)
+    html = client.get(f"/agent/v/mine/t/{ticket.pk}/").content.decode()
+    listed = client.get(f"/agent/v/mine/t/{ticket.pk}/", HTTP_HX_TARGET="list", **HX).content.decode()
 
-    preview = re.search(rf'data-ticket-id="{ticket.pk}">.*?<span class="row-preview">(.*?)</span>', html, re.S)
+    preview = re.search(rf'data-ticket-id="{ticket.pk}">.*?<span class="row-preview">(.*?)</span>', listed, re.S)
     assert preview and preview.group(1) == '<b class="prefix">Anhang:</b> rechnung.pdf'
     bubble = re.search(r'<article id="m-\d+" class="item bubble in".*?</article>', html, re.S)
     assert bubble and "rechnung.pdf" in bubble.group(0)

@@ -78,9 +78,13 @@ def _page(request: HttpRequest, agent: Agent, view_key: str, ticket: Ticket | No
     before = request.GET.get("before") or None
     if ticket is not None and target is not None and _is_ticket_region(target):
         return _ticket_fragment(request, agent, ticket, view_key, target)
-    ctx = regions.list_context(
-        agent, view_key, before, ticket.pk if ticket else None, request.GET.get("sort"), request.GET
-    )
+    if ticket is not None and target is None:
+        # A reload or a shared link: the ticket first, the list comes by itself (deferred).
+        ctx = regions.deferred_list_context(agent, view_key, request.get_full_path())
+    else:
+        ctx = regions.list_context(
+            agent, view_key, before, ticket.pk if ticket else None, request.GET.get("sort"), request.GET
+        )
     if target == "list":
         response = render(request, "frontend/regions/list.html", ctx | {"oob": True})
         if request.GET.get("bar"):

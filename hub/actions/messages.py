@@ -224,8 +224,10 @@ def _reply_fields(ticket: Ticket, message: Message, agent: Agent, status: str | 
     events.replied(ticket=ticket, actor=agent, message_id=message.pk, channel=message.channel)
     new_status = status or (TicketStatus.OPEN if ticket.status == TicketStatus.NEW else None)
     if new_status and new_status != ticket.status:
+        # No "ticket.updated" of its own: the reply's "message.added" carries the new version,
+        # and a client redraws the header and the list on either; on the first reply of each
+        # chat it had doubled what fifty agents' sockets heard.
         fields += change_status(ticket, new_status, actor=agent, now=now)
-        realtime.ticket_changed(ticket, "ticket.updated")
     return fields
 
 
