@@ -25,7 +25,10 @@ def suggested_cc(ticket_id: int) -> list[str]:
     latest = _latest_inbound(ticket_id)
     if latest is None:
         return []
-    ours = memo.cached(("email.mailbox_addresses",), lambda: set(Mailbox.objects.values_list("address", flat=True)))
+    if memo.active():
+        ours = {m.address for m in Mailbox.all_here()}
+    else:
+        ours = set(Mailbox.objects.values_list("address", flat=True))
     recipient, _problem = recipient_for(ticket_id)
     found: dict[str, None] = {}
     for address in [*(latest.metadata.get("to") or []), *(latest.metadata.get("cc") or [])]:

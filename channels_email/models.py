@@ -130,4 +130,9 @@ class Mailbox(models.Model):
     def _enabled_here(cls) -> list[Mailbox]:
         """The enabled mailboxes, default first, read once within a ``memo.scope`` (a page asks
         for the reply's mailbox and the default from several regions; there are few mailboxes)."""
-        return memo.cached(("email.mailboxes",), lambda: list(cls.objects.enabled().order_by("-is_default", "pk")))
+        return [m for m in cls.all_here() if m.enabled]
+
+    @classmethod
+    def all_here(cls) -> list[Mailbox]:
+        """Every mailbox, the enabled ones too, default first, read once within a ``memo.scope``."""
+        return memo.cached(("email.mailboxes",), lambda: list(cls.objects.order_by("-is_default", "pk")))

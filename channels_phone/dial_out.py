@@ -23,11 +23,11 @@ from django.utils.translation import gettext as _
 from channels_phone import calls, numbers, providers, webhooks
 from channels_phone.adapter import KEY
 from channels_phone.models import AgentLine, Call, CallState, PhoneNumber, ProviderKind
-from channels_phone.outbound import CHANNELS
+from channels_phone.outbound import CHANNELS, customer_phones, enabled_numbers
 from channels_phone.providers.base import CallStarted, ProviderError, Target
 from hub import memo
 from hub.actions.calls import do_place_call
-from hub.models import Agent, Direction, Identity, IdentityKind, Message, Ticket
+from hub.models import Agent, Direction, Message, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +82,7 @@ def customer_numbers(ticket: Ticket) -> list[str]:
     """The numbers of the ticket's customer an agent may call: the one they last called or texted
     from on this ticket first, then their phone identities, newest first."""
     found = [numbers.e164(str(_latest_inbound(ticket).get("from") or ""))]
-    found += (
-        Identity.objects.filter(customer_id=ticket.customer_id, kind=IdentityKind.PHONE)
-        .order_by("-created_at", "-id")
-        .values_list("value", flat=True)
-    )
+    found += customer_phones(ticket.customer_id)
     return list(dict.fromkeys(n for n in found if n))
 
 
@@ -101,9 +97,9 @@ def calling_number(ticket: Ticket) -> PhoneNumber | None:
 
 
 def can_place_calls() -> bool:
-    return memo.cached(
-        ("phone.can_place_calls",), lambda: PhoneNumber.objects.enabled().exclude(provider=ProviderKind.OUTBOX).exists()
-    )
+    if memo.active():
+        return any(n.provider != ProviderKind.OUTBOX for n in enabled_numbers())
+    return PhoneNumber.objects.enabled().exclude(provider=ProviderKind.OUTBOX).exists()
 
 
 def place_call(ticket: Ticket, agent: Agent, to: str = "") -> Message:

@@ -19,6 +19,7 @@ from channels_phone.providers.base import ProviderError
 from hub import memo
 from hub.adapters import DeliveryResult
 from hub.models import Direction, Identity, IdentityKind, Message, Ticket
+from hub.replies import identities_of
 
 log = logging.getLogger(__name__)
 CHANNELS = ("sms", "phone")
@@ -45,6 +46,20 @@ def _latest_inbound(ticket: Ticket) -> Message | None:
     )
 
 
+def customer_phones(customer_id: int) -> list[str]:
+    """The customer's phone numbers, newest first; on a read-only page from the identities it
+    has read already (``hub.replies.identities_of``)."""
+    if memo.active():
+        phones = [i for i in identities_of(customer_id) if i.kind == IdentityKind.PHONE]
+        phones.sort(key=lambda i: (i.created_at, i.pk), reverse=True)
+        return [i.value for i in phones]
+    return list(
+        Identity.objects.filter(customer_id=customer_id, kind=IdentityKind.PHONE)
+        .order_by("-created_at", "-id")
+        .values_list("value", flat=True)
+    )
+
+
 def customer_number(ticket: Ticket, latest: Message | None = None) -> tuple[str, bool]:
     """The number a text to the customer goes to, and whether a text can reach it at all."""
     latest = latest if latest is not None else _latest_inbound(ticket)
@@ -53,15 +68,17 @@ def customer_number(ticket: Ticket, latest: Message | None = None) -> tuple[str,
         # A number that texted us takes texts; a caller's number only if it is a mobile one.
         if sender and (latest.channel == "sms" or numbers.textable(sender)):
             return sender, True
-    phones = list(
-        Identity.objects.filter(customer_id=ticket.customer_id, kind=IdentityKind.PHONE)
-        .order_by("-created_at", "-id")
-        .values_list("value", flat=True)
-    )
+    phones = customer_phones(ticket.customer_id)
     mobile = next((p for p in phones if numbers.textable(p)), "")
     if mobile:
         return mobile, True
     return (phones[0] if phones else ""), False
+
+
+def enabled_numbers() -> list[PhoneNumber]:
+    """Our enabled numbers by id, read once per read-only page (``hub.memo``): the composer's
+    sender and the call button both pick from them."""
+    return memo.cached(("phone.enabled",), lambda: list(PhoneNumber.objects.enabled().order_by("pk")))
 
 
 def sender_for(ticket: Ticket, latest: Message | None = None) -> PhoneNumber | None:
@@ -70,7 +87,7 @@ def sender_for(ticket: Ticket, latest: Message | None = None) -> PhoneNumber | N
     ours = str(latest.metadata.get("number") or "") if latest is not None else ""
     if memo.active():
         # A page reads our few texting numbers once and picks in memory, as below.
-        found_here = memo.cached(("phone.texting",), lambda: list(texting.order_by("pk")))
+        found_here = [n for n in enabled_numbers() if n.sms]
         return (
             next((n for n in found_here if ours and n.number == ours), None)
             or next((n for n in found_here if ticket.team_id is not None and n.team_id == ticket.team_id), None)
