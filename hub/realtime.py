@@ -135,8 +135,9 @@ def _by_group(sends: Sends) -> dict[str, list[dict[str, Any]]]:
 
 
 async def _send_all(layer: BaseChannelLayer, sends: Sends) -> None:
-    for group, payloads in _by_group(sends).items():
-        for payload in payloads:
+    """In order, one event after the other (the in-memory layer of the embedded default)."""
+    for groups, payload in sends:
+        for group in dict.fromkeys(groups):
             await layer.group_send(group, payload)
 
 
