@@ -40,7 +40,7 @@ def tidy_database_connections(sender: Any = None, **kwargs: Any) -> None:
 @task_postrun.connect
 def flush_realtime_events(sender: Any = None, **kwargs: Any) -> None:
     """A task's realtime events are out before the worker takes the next one or its child ends
-    (``hub.realtime`` sends from a queue of its own)."""
+    (``hub.realtime`` sends them from its own loop, without the task waiting)."""
     from hub import realtime
 
     realtime.flush()
