@@ -19,6 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
 from hub import two_factor
+from hub.auth_backend import TWO_FACTOR_ATTR
 from hub.net import is_trusted_proxy, rate_key, request_ip
 from hub.ratelimit import FailureLimit
 
@@ -291,7 +292,7 @@ class TwoFactorMiddleware:
         # OTPMiddleware installed it: the session gave a code from this user's app.
         if getattr(user, "is_verified", lambda: False)():
             return self.get_response(request)
-        if two_factor.has_two_factor(user):
+        if two_factor.has_two_factor(user, known=getattr(user, TWO_FACTOR_ATTR, None)):
             backend = str(request.session.get(BACKEND_SESSION_KEY) or settings.AUTHENTICATION_BACKENDS[0])
             target = request.get_full_path() if request.method == "GET" else ""
             logout(request)

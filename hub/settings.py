@@ -197,6 +197,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+# A session's user is read with their agent profile and second factor in one query (hub.auth_backend).
+# Django's own backend stays listed second only so that sessions signed in before keep working.
+AUTHENTICATION_BACKENDS = ["hub.auth_backend.AgentBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"

@@ -29,6 +29,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from hub.auth_backend import TWO_FACTOR_ATTR
 from hub.models import Account, Agent, Role
 from hub.ratelimit import FailureLimit
 
@@ -50,8 +51,15 @@ def totp_device(user: AbstractBaseUser | AnonymousUser, *, confirmed: bool = Tru
     return TOTPDevice.objects.filter(user_id=user.pk, confirmed=confirmed).order_by("-id").first()
 
 
-def has_two_factor(user: AbstractBaseUser | AnonymousUser) -> bool:
-    """Whether signing in as ``user`` asks for a code (a confirmed authenticator app)."""
+def has_two_factor(user: AbstractBaseUser | AnonymousUser, *, known: bool | None = None) -> bool:
+    """Whether signing in as ``user`` asks for a code (a confirmed authenticator app).
+
+    ``known``: the answer read with the session's user at the start of this request
+    (``hub.auth_backend``), used instead of asking again; only for checks made before the
+    request changed anything.
+    """
+    if known is not None:
+        return known
     return user.pk is not None and TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).exists()
 
 
@@ -162,6 +170,8 @@ def static_device(user: AbstractBaseUser) -> StaticDevice | None:
 def _socket_user_unverified(user: Any, session: Any) -> bool:
     if not getattr(user, "is_authenticated", False) or session is None:
         return False
+    if getattr(user, TWO_FACTOR_ATTR, None) is False:
+        return False  # read with the session's user: no authenticator app (hub.auth_backend)
     persistent = session.get(DEVICE_ID_SESSION_KEY)
     device = TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).order_by("-id").first()
     if device is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
@@ -30,7 +31,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
             agent = do_accept_invitation(invitation, password=form.cleaned_data["password1"])
         except PeopleError:
             return render(request, "frontend/settings/invitation_invalid.html", status=410)
-        login(request, agent.user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, agent.user, backend=settings.AUTHENTICATION_BACKENDS[0])
         messages.success(request, _("Welcome! Your password is set."))
         return redirect("home")
     return render(request, "frontend/settings/invitation_accept.html", {"form": form, "invitation": invitation})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.management import call_command
@@ -56,7 +57,7 @@ def setup(request: HttpRequest) -> HttpResponse:
             )
         except SetupDone:
             return redirect("home")
-        login(request, agent.user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, agent.user, backend=settings.AUTHENTICATION_BACKENDS[0])
         if data["demo_data"]:
             try:
                 call_command("seed_demo", stdout=io.StringIO())
