@@ -20,6 +20,7 @@ PYTEST_ARGS ?=
 EMBEDDED_TEST_DATABASE_URL ?= sqlite:///$(CURDIR)/var/test-embedded/hub.sqlite3
 EMBEDDED_TEST_MARKERS := not postgres and not redis and not browser and not worker and not fault
 EMBEDDED_TEST_WORKERS ?= 2
+TEST_WORKERS ?= 2
 
 .PHONY: install run run-services test test-embedded test-fast lint format bench bench-compare clean messages
 
@@ -56,9 +57,17 @@ SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/0
 run-services: install
 	DATABASE_URL=$(SERVICES_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) DEBUG=true bash scripts/run-services.sh
 
+# On PostgreSQL and Redis: first what runs side by side (each xdist worker has a test database
+# and a Redis database of its own, hub/tests/redis_per_worker.py), then one after the other what
+# drives a browser, starts real workers or restarts services. Exit status 5 is "nothing of this
+# part was selected" (PYTEST_ARGS naming one file), not a failure.
+PARALLEL_MARKERS := not browser and not worker and not fault
 test: install
 	@bash scripts/ensure-test-deps.sh
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest --create-db -q $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest --create-db -q \
+		-n $(TEST_WORKERS) -m "$(PARALLEL_MARKERS)" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest --create-db -q \
+		-m "not ($(PARALLEL_MARKERS))" $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	$(MAKE) --no-print-directory test-embedded
 
 # The suite on the embedded default, less what needs PostgreSQL, Redis, a browser, a real worker
