@@ -41,3 +41,22 @@ def test_html_that_does_not_show_the_quote_is_kept_whole() -> None:
 def test_a_mail_that_is_only_a_quote_keeps_its_text() -> None:
     html = "<blockquote>Am 01.01.2025 schrieb Erika Muster: Hallo</blockquote>"
     assert html_without_quote(html, "Am 01.01.2025 schrieb Erika Muster:\n> Hallo") == html
+
+
+def test_the_history_past_the_quotes_first_words_is_not_read_so_broken_markup_there_changes_nothing() -> None:
+    # Python's parser gives up on an unknown marked section; deep in a quoted history it used to
+    # leave the whole mail, history and all, in the frame.
+    html, quoted, shown = OUTLOOK
+    broken = html.replace("<p>Hallo, mir fehlt", "<![foo[ x ]]><p>Hallo, mir fehlt")
+
+    assert html_without_quote(broken, quoted) == shown
+
+
+def test_a_long_history_is_cut_where_it_begins_and_a_mail_without_it_is_read_to_the_end() -> None:
+    html, quoted, shown = OUTLOOK
+    history = "".join(f"<blockquote><p>Zeile {i} der alten Mail</p></blockquote>" for i in range(2000))
+    long_thread = html.replace("</div>", history + "</div>", 1)
+
+    assert html_without_quote(long_thread, quoted) == shown
+    unquoted = "<div>" + history + "</div>"
+    assert html_without_quote(unquoted, quoted) == unquoted
