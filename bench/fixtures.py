@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from html import escape
 
 from django.core.management import call_command
 from django.db import connection
@@ -12,8 +13,12 @@ from hub.access import visible_tickets
 from hub.models import Agent, DeliveryStatus, Direction, Message, Ticket
 from hub.text import preview
 
-LONG_THREAD_MARKER = "bench:long-thread"
+# A new marker builds the thread anew: the customer's mails became HTML quoting the history.
+LONG_THREAD_MARKER = "bench:long-thread-html"
 LONG_THREAD_MESSAGES = 300
+# What a customer's mail quotes of the thread, newest first (mail clients quote all of it; the
+# cap keeps the bench database small while each mail still carries kilobytes of history).
+LONG_THREAD_QUOTED = 20
 AGENT_USERNAME = "max.mueller"
 ADMIN_USERNAME = "admin"
 
@@ -68,9 +73,14 @@ def ensure_long_thread(agent: Agent) -> Ticket:
         updated_at=start,
         last_activity_at=start,
     )
-    messages = []
+    messages: list[Message] = []
     for n in range(LONG_THREAD_MESSAGES):
         inbound = n % 2 == 0
+        text = f"Nachricht {n + 1} im langen Verlauf: Stand der Umstellung, nächste Schritte, offene Fragen."
+        at = start + timedelta(minutes=130 * n)
+        html, quoted = ("", "")
+        if inbound and messages:
+            html, quoted = _quoting_mail(text, str(sample.customer), agent.name, ticket.subject, at, messages)
         messages.append(
             Message(
                 ticket=ticket,
@@ -80,10 +90,12 @@ def ensure_long_thread(agent: Agent) -> Ticket:
                 author_agent=None if inbound else agent,
                 sender=str(sample.customer) if inbound else agent.name,
                 subject=ticket.subject,
-                text=f"Nachricht {n + 1} im langen Verlauf: Stand der Umstellung, nächste Schritte, offene Fragen.",
+                text=text,
+                html=html,
+                quoted_text=quoted,
                 external_id=LONG_THREAD_MARKER if n == 0 else None,
                 delivery_status=DeliveryStatus.RECEIVED if inbound else DeliveryStatus.DELIVERED,
-                created_at=start + timedelta(minutes=130 * n),
+                created_at=at,
             )
         )
     Message.objects.bulk_create(messages)
@@ -109,6 +121,24 @@ def tickets_to_open(agent: Agent) -> dict[str, int]:
     old = scope.order_by("last_activity_at", "id").values_list("pk", flat=True).first()
     found = {"recent": recent, "old": old, "long": ensure_long_thread(agent).pk}
     return {name: pk for name, pk in found.items() if pk is not None}
+
+
+def _quoting_mail(
+    text: str, customer: str, agent: str, subject: str, at: datetime, earlier: list[Message]
+) -> tuple[str, str]:
+    """A customer's reply as Outlook sends it: the new text in HTML, then the history it quotes
+    under a "Von:/Gesendet:" header; and the quoted history as the mail parser finds it."""
+    history = [m.text for m in reversed(earlier[-LONG_THREAD_QUOTED:])]
+    sent = f"{at:%d.%m.%Y %H:%M}"
+    quoted = f"Von: {agent} <support@hub.example>\nGesendet: {sent}\nBetreff: AW: {subject}\n\n" + "\n\n".join(history)
+    html = (
+        f'<div dir="ltr"><p class="MsoNormal">{escape(text)}</p><p class="MsoNormal">Viele Grüße<br>'
+        f'{escape(customer)}</p></div><div><div style="border:none;border-top:solid #E1E1E1 1.0pt;'
+        f'padding:3.0pt 0cm 0cm 0cm"><p class="MsoNormal"><b>Von:</b> {escape(agent)} '
+        f"&lt;support@hub.example&gt;<br><b>Gesendet:</b> {sent}<br><b>Betreff:</b> AW: {escape(subject)}"
+        "</p></div></div>" + "".join(f'<p class="MsoNormal">{escape(line)}</p>' for line in history)
+    )
+    return html, quoted
 
 
 def message_counts(tickets: dict[str, int]) -> dict[str, int]:
