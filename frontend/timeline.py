@@ -453,7 +453,11 @@ def _latest(messages: Any, before: Message | None, size: int) -> _Window:
     """The ``size`` newest messages (before ``before``), oldest first, and whether more exist."""
     if before is not None:
         messages = messages.filter(TupleLessThan(Tuple(F("created_at"), F("id")), (before.created_at, before.pk)))
-    found = list(messages.order_by("-created_at", "-pk")[: size + 1])
+    # The window's ids first, then its rows: ordered and cut in one query, PostgreSQL worked out
+    # every message's body heads (``with_heads``) before the sort kept twenty of them, 6.7 ms on
+    # a 300-message thread of HTML mail.
+    window = messages.order_by("-created_at", "-pk").values("pk")[: size + 1]
+    found = list(messages.filter(pk__in=window).order_by("-created_at", "-pk"))
     more = len(found) > size
     found = found[:size]
     found.reverse()
