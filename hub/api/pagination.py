@@ -19,6 +19,8 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from hub.bodies import windowed
+
 # The paging parameters; each is given once or not at all.
 PAGING = ("cursor", "page_size", "order")
 
@@ -149,7 +151,7 @@ class Keyset(BasePagination):
         direction, key = self.decode(token) if token else ("n", None)
         if key is not None and direction == "p":
             qs = queryset.filter(back(Tuple(F(f), F("id")), key))
-            rows = list(qs.order_by(*back_order)[: size + 1])
+            rows = self.rows(qs, back_order, size + 1)
             has_more = len(rows) > size
             rows = rows[:size][::-1]
             self.previous_key = self._key(rows[0]) if has_more and rows else None
@@ -157,12 +159,16 @@ class Keyset(BasePagination):
             return rows
         if key is not None:
             queryset = queryset.filter(onward(Tuple(F(f), F("id")), key))
-        rows = list(queryset.order_by(*onward_order)[: size + 1])
+        rows = self.rows(queryset, onward_order, size + 1)
         has_more = len(rows) > size
         rows = rows[:size]
         self.next_key = self._key(rows[-1]) if has_more else None
         self.previous_key = self._key(rows[0]) if key is not None and rows else None
         return rows
+
+    def rows(self, queryset: QuerySet[Any], order: Sequence[str], size: int) -> list[Any]:
+        """The first ``size`` rows in ``order``."""
+        return list(queryset.order_by(*order)[:size])
 
     def _key(self, row: Model | dict[str, Any]) -> tuple[datetime, int]:
         # Rows are model instances, or dicts when the view reads ``.values()`` (with "id").
@@ -248,6 +254,10 @@ class TimelineKeyset(Keyset):
 
     field = "created_at"
     order_query_param = "order"
+
+    def rows(self, queryset: QuerySet[Any], order: Sequence[str], size: int) -> list[Any]:
+        # Messages come with their body heads: their ids first, so only a page's heads are worked out.
+        return windowed(queryset, order, size)
 
 
 def timeline_link(request: Request, url: str, before: tuple[datetime, int]) -> str:

@@ -59,7 +59,7 @@ from hub.api.serializers.messages import (
 from hub.api.serializers.tickets import LIST_COLUMNS, TicketDetailSerializer, TicketSerializer, Window, ticket_rows
 from hub.api.views.base import agent, schema_only
 from hub.api.views.ticket_create import TicketCreateMixin
-from hub.bodies import with_heads
+from hub.bodies import windowed, with_heads
 from hub.models import Message, Tag, Ticket, TicketEvent
 from hub.replies import reply_route
 
@@ -87,7 +87,7 @@ def _window(rows: QuerySet[Any], total: int, request: Request, url: str) -> Wind
     One query (two with the attachments of messages) whatever the total: the newest rows come
     off the (ticket, created_at) index and the rest is left to ``url``, a TimelineKeyset list.
     """
-    latest = list(rows.order_by("-created_at", "-id")[: DETAIL_WINDOW + 1])
+    latest = windowed(rows, ("-created_at", "-id"), DETAIL_WINDOW + 1)
     more = len(latest) > DETAIL_WINDOW
     latest = latest[:DETAIL_WINDOW]
     older = timeline_link(request, url, (latest[-1].created_at, latest[-1].pk)) if more else None
