@@ -18,7 +18,10 @@ PYTEST_ARGS ?=
 # Then again on the embedded default (`make run`): SQLite, no Redis, tasks in-process. Its tests
 # get a file of their own (var/test-embedded/test_hub.sqlite3, one per xdist worker).
 EMBEDDED_TEST_DATABASE_URL ?= sqlite:///$(CURDIR)/var/test-embedded/hub.sqlite3
-EMBEDDED_TEST_MARKERS := not postgres and not redis and not browser and not worker and not fault
+# What drives no browser, starts no real Celery worker and restarts no service: it runs on xdist
+# workers, and is the quick loop of `make test-fast`.
+PARALLEL_MARKERS := not browser and not worker and not fault
+EMBEDDED_TEST_MARKERS := not postgres and not redis and $(PARALLEL_MARKERS)
 EMBEDDED_TEST_WORKERS ?= 2
 TEST_WORKERS ?= 2
 
@@ -61,7 +64,6 @@ run-services: install
 # and a Redis database of its own, hub/tests/redis_per_worker.py), then one after the other what
 # drives a browser, starts real workers or restarts services. Exit status 5 is "nothing of this
 # part was selected" (PYTEST_ARGS naming one file), not a failure.
-PARALLEL_MARKERS := not browser and not worker and not fault
 test: install
 	@bash scripts/ensure-test-deps.sh
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest --create-db -q \
@@ -78,7 +80,7 @@ test-embedded: install
 
 # Everything but the browser and real-worker tests, for a quick loop.
 test-fast: install
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest -q -m "not browser and not worker and not fault" $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest -q -m "$(PARALLEL_MARKERS)" $(PYTEST_ARGS)
 
 # Ruff, mypy, the import rules between hub, channel apps and frontend (pyproject.toml,
 # tool.importlinter), and no model change without its migration.

@@ -173,10 +173,10 @@ def _socket_user_unverified(user: Any, session: Any) -> bool:
     if getattr(user, TWO_FACTOR_ATTR, None) is False:
         return False  # read with the session's user: no authenticator app (hub.auth_backend)
     persistent = session.get(DEVICE_ID_SESSION_KEY)
-    device = TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).order_by("-id").first()
+    device = totp_device(user)
     if device is None:
         return False
-    static = StaticDevice.objects.filter(user_id=user.pk, confirmed=True).first()
+    static = static_device(user)
     verified_by = {device.persistent_id} | ({static.persistent_id} if static else set())
     return persistent not in verified_by
 
