@@ -4,8 +4,9 @@ A batch is one or more claimed events (``process`` runs a batch of one). It work
 
 1. ``load``: the senders' identities (their customers locked, in id order), the messages the
    events name (their own ids, for duplicates, and In-Reply-To/References), the latest message
-   of each chat or call session, and the tickets those and the ticket tokens point to (locked
-   in one query, in id order): a handful of queries in all, however many events.
+   of each chat or call session, each known sender's latest open ticket on a channel that
+   threads by time (SMS), and the tickets those and the ticket tokens point to (locked in one
+   query, in id order): a handful of queries in all, however many events.
 2. ``plan``: each event in order decides customer, ticket and message in memory, reading the
    loaded rows and what the events before it planned. So two mails of one new conversation in
    one batch give one customer and one ticket, as they would one after the other.
@@ -20,12 +21,13 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import reduce
 from operator import or_
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from hub import events, realtime, routing, sql, textsignals
 from hub.actions import notifications as notify
@@ -105,6 +107,19 @@ def _latest_in_sessions(sessions: set[tuple[str, str]]) -> dict[tuple[str, str],
     return {(message.channel, message.thread_key): message for message in rows}
 
 
+def _recent_on(tickets: QuerySet[Ticket], channel: str, since: datetime) -> QuerySet[Ticket]:
+    """Open tickets active since ``since`` that came in on ``channel``, or on which we wrote to
+    the customer on it (a phone ticket answered by SMS): the customer's answer there belongs there."""
+    written = Message.objects.filter(
+        ticket=OuterRef("pk"), channel=channel, direction=Direction.OUTBOUND, created_at__gte=since
+    )
+    return (
+        tickets.filter(last_activity_at__gte=since)
+        .filter(Q(origin_channel=channel) | Exists(written))
+        .exclude(status=TicketStatus.CLOSED)
+    )
+
+
 @dataclass(eq=False)
 class Item:
     """One event of the batch and what the batch decided for it."""
@@ -177,6 +192,9 @@ class Batch:
         self._authors: dict[int, set[int]] = {}  # id(ticket) → id(customer) of its planned messages
         self._organizations: dict[str, Organization] | None = None
         self._absent: set[int] = set()  # ticket ids named by hints that do not exist
+        # (customer pk, channel) → (since, the latest open ticket on that channel since then or
+        # None), read in ``load`` for the channels that thread by time (``recent_ticket``).
+        self.recent: dict[tuple[int, str], tuple[datetime, int | None]] = {}
 
     def run(self) -> None:
         self.load()
@@ -212,6 +230,7 @@ class Batch:
         }
         latest = _latest_in_sessions(sessions)
         ticket_ids.update(message.ticket_id for message in latest.values())
+        self._load_recent(ticket_ids)
         # One lock for all of them, in id order: tickets named, replied to and continued alike.
         self._lock_tickets({pk for pk in ticket_ids if pk is not None})
         for key, message in list(self.messages.items()):
@@ -230,6 +249,34 @@ class Batch:
             if found is not None and found.ticket_id in self.tickets:
                 found.ticket = self.tickets[found.ticket_id]
                 self.sessions[key] = found
+
+    def _load_recent(self, ticket_ids: set[int | None]) -> None:
+        """The latest open ticket of each known sender on a channel that threads by time, for
+        the whole batch in one query (PostgreSQL's DISTINCT ON; elsewhere ``recent_ticket`` asks
+        per message). Asked one by one, with the lock that followed, it was two queries per text
+        message: most of the worker's time for an SMS conversation."""
+        if connection.vendor != "postgresql":
+            return
+        wanted: dict[tuple[str, int], set[int]] = {}
+        for item in self.items:
+            days = item.interaction.thread.reopen_within_days
+            customer = self._known_customer(item)
+            if days is None or customer is None or customer.merged_into_id is not None:
+                continue
+            wanted.setdefault((item.interaction.channel, days), set()).add(customer.pk)
+        now = timezone.now()
+        for (channel, days), customers in wanted.items():
+            since = now - timedelta(days=days)
+            rows = (
+                _recent_on(Ticket.objects.filter(customer_id__in=sorted(customers)), channel, since)
+                .order_by("customer_id", "-last_activity_at")
+                .distinct("customer_id")
+                .values_list("customer_id", "pk")
+            )
+            found: dict[int, int] = dict(rows)
+            for pk in customers:
+                self.recent[(pk, channel)] = (since, found.get(pk))
+            ticket_ids.update(found.values())
 
     def _load_awaited(self, ticket_ids: set[int | None]) -> None:
         """Replies stored before the message they answer, for the batch's mail (one query)."""
@@ -300,21 +347,16 @@ class Batch:
             and ticket.last_activity_at >= since
         ]
         if customer.pk is not None:
-            # A ticket that came in on the channel, or one we wrote to the customer on it (a phone
-            # ticket answered by SMS): the customer's answer on that channel belongs there.
-            written = Message.objects.filter(
-                ticket=OuterRef("pk"), channel=channel, direction=Direction.OUTBOUND, created_at__gte=since
-            )
-            stored = (
-                Ticket.objects.filter(customer=customer, last_activity_at__gte=since)
-                .filter(Q(origin_channel=channel) | Exists(written))
-                .exclude(status=TicketStatus.CLOSED)
-                .order_by("-last_activity_at")
-                .values_list("pk", flat=True)
-                .first()
-            )
+            loaded = self.recent.get((customer.pk, channel))
+            if loaded is not None and loaded[0] <= since:
+                # Read in ``load`` for a window that began a moment earlier: its latest ticket is
+                # this one's too, if it is still inside this window (checked below).
+                stored = loaded[1]
+            else:
+                recent = _recent_on(Ticket.objects.filter(customer=customer), channel, since)
+                stored = recent.order_by("-last_activity_at").values_list("pk", flat=True).first()
             found = self.ticket(stored) if stored is not None else None
-            if found is not None and found.status != TicketStatus.CLOSED:
+            if found is not None and found.status != TicketStatus.CLOSED and found.last_activity_at >= since:
                 candidates.append(found)
         return max(candidates, key=lambda t: t.last_activity_at, default=None)
 
@@ -388,6 +430,14 @@ class Batch:
         self._authors.setdefault(id(ticket), set()).add(id(customer))
         self.touched[id(ticket)] = (ticket, customer)
 
+    def _known_customer(self, item: Item) -> Customer | None:
+        """The customer of the interaction's first joinable known identity (maybe merged away)."""
+        for kind, value, _verified, joinable in item.identities:
+            found = self.identities.get((kind, value))
+            if found is not None and joinable:
+                return found.customer
+        return None
+
     def _identify(self, item: Item) -> Customer:
         """The customer of a joinable known identity (followed through merges), else a new one.
 
@@ -396,14 +446,9 @@ class Batch:
         never moved: that is a merge, and merges are an agent's decision.
         """
         interaction = item.interaction
-        customer: Customer | None = None
-        for kind, value, _verified, joinable in item.identities:
-            found = self.identities.get((kind, value))
-            if found is not None and joinable:
-                customer = found.customer
-                if customer.merged_into_id is not None:
-                    customer = self._customer(resolve_merged(customer, lock=True))
-                break
+        customer = self._known_customer(item)
+        if customer is not None and customer.merged_into_id is not None:
+            customer = self._customer(resolve_merged(customer, lock=True))
         if customer is None:
             customer = Customer(
                 display_name=interaction.display_name[:200],

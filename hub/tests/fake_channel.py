@@ -55,6 +55,7 @@ class FakeChannel(BaseAdapter):
                 message_ids=tuple(p.get("in_reply_to", [])),
                 ticket_id=p.get("ticket_id"),
                 session=p.get("session", ""),
+                reopen_within_days=p.get("reopen_within_days"),
             ),
             attachments=tuple(
                 InboundAttachment(a["filename"], a["content_type"], a["content"].encode())

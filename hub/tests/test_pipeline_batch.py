@@ -19,10 +19,21 @@ from channels_chat.tokens import new_visitor_token
 from hub import adapters
 from hub.adapters import Interaction
 from hub.celery import app
-from hub.models import Customer, EventKind, InboundEvent, InboundState, Message, Team, Ticket, TicketEvent, TicketStatus
+from hub.models import (
+    Customer,
+    Direction,
+    EventKind,
+    InboundEvent,
+    InboundState,
+    Message,
+    Team,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+)
 from hub.pipeline import drain, process, process_batch, receive
 from hub.pipeline.enrich import history_summary
-from hub.tests.factories import CustomerFactory, IdentityFactory, TicketFactory
+from hub.tests.factories import CustomerFactory, IdentityFactory, MessageFactory, TicketFactory
 from hub.tests.fake_channel import FakeChannel, payload
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -224,6 +235,55 @@ def test_replies_to_many_tickets_cost_a_few_queries_per_batch_not_per_mail(fake_
         ticket.refresh_from_db()
         assert (ticket.status, ticket.message_count, ticket.last_message_preview) == ("open", 1, f"Danke {n}")
         assert ticket.history["lifetime_tickets"] == 1
+
+
+@pytest.mark.postgres("the batch reads every sender's recent ticket with one DISTINCT ON on PostgreSQL")
+@pytest.mark.parametrize("senders", [4, 40])
+def test_texts_from_many_senders_in_one_batch_join_each_ones_recent_conversation_at_a_cost_that_does_not_grow(
+    fake_channel: FakeChannel, django_assert_max_num_queries: Any, senders: int
+) -> None:
+    """A channel that threads by time (SMS): a text joins the sender's open ticket on it from the
+    last days, or the ticket we wrote to them on it; a closed or older one gets a new ticket."""
+    now = timezone.now()
+    expected: dict[int, Ticket | None] = {}
+    for n in range(senders):
+        customer = CustomerFactory.create()
+        IdentityFactory.create(customer=customer, kind="phone", value=f"+4915100000{n:03d}")
+        kind = n % 4
+        if kind == 0:  # an open conversation on the channel: joins it
+            ticket = TicketFactory.create(customer=customer, origin_channel="fake", status=TicketStatus.PENDING)
+            expected[n] = ticket
+        elif kind == 1:  # closed: a new ticket
+            TicketFactory.create(customer=customer, origin_channel="fake", status=TicketStatus.CLOSED)
+            expected[n] = None
+        elif kind == 2:  # a mail ticket we answered on the channel: the answer joins it
+            ticket = TicketFactory.create(customer=customer, origin_channel="email", status=TicketStatus.OPEN)
+            MessageFactory.create(ticket=ticket, channel="fake", direction=Direction.OUTBOUND, text="Rückruf?")
+            expected[n] = ticket
+        else:  # quiet for longer than the window: a new ticket
+            TicketFactory.create(customer=customer, origin_channel="fake", last_activity_at=now - timedelta(days=9))
+            expected[n] = None
+        arrived(
+            f"sms-{n}",
+            identities=[{"kind": "phone", "value": f"+4915100000{n:03d}"}],
+            text=f"Antwort {n}",
+            reopen_within_days=7,
+        )
+
+    # The same bound for 4 texts as for 40: no sender's ticket is looked up or locked on its own.
+    with django_assert_max_num_queries(24):
+        assert process_batch().claimed == senders
+
+    for n in range(senders):
+        message = Message.objects.select_related("ticket").get(text=f"Antwort {n}")
+        event = InboundEvent.objects.get(external_id=f"sms-{n}")
+        joined = expected[n]
+        if joined is None:
+            assert event.outcome == "created", n
+            assert message.ticket.message_count == 1
+        else:
+            assert event.outcome == "appended", n
+            assert message.ticket_id == joined.pk
 
 
 def visitor_wrote(session: ChatSession, text: str) -> None:
