@@ -4,7 +4,8 @@ asks of it.
 Every signed-in request needs the user, their agent profile (role, language, teams) and, until
 the session gave its second factor, whether they have one (``hub.middleware.TwoFactorMiddleware``).
 Read one after the other they were three queries on every page, fragment and socket handshake;
-here they are one.
+here they are one. The agent's notification settings come with them: every workspace page
+draws the bell with them (``hub.notifications.settings_of(agent, loaded=True)``).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class AgentBackend(ModelBackend):
             # A user without a profile gets "no agent" remembered by select_related: asking
             # ``user.agent`` raises RelatedObjectDoesNotExist without a query, as before.
             user = (
-                model._default_manager.select_related("agent")
+                model._default_manager.select_related("agent", "agent__notification_settings")
                 .annotate(**{TWO_FACTOR_ATTR: Exists(confirmed)})
                 .get(pk=user_id)
             )

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Window
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape, format_html
@@ -115,8 +115,17 @@ def render_mentions(text: str, names: dict[int, str] | None = None) -> SafeStrin
 # -- an agent's notifications ---------------------------------------------------------------
 
 
-def settings_of(agent: Agent) -> NotificationSettings:
-    """The agent's settings, or the defaults (unsaved) for one who never changed them."""
+def settings_of(agent: Agent, *, loaded: bool = False) -> NotificationSettings:
+    """The agent's settings, or the defaults (unsaved) for one who never changed them.
+
+    ``loaded``: take them as the request's agent was read with them (``hub.auth_backend``), for
+    a page drawn before anything changed them; otherwise they are read now.
+    """
+    if loaded and Agent.notification_settings.is_cached(agent):
+        try:
+            return agent.notification_settings
+        except NotificationSettings.DoesNotExist:  # read with the agent: there is no row
+            return NotificationSettings(agent=agent)
     found = NotificationSettings.objects.filter(agent=agent).first()
     return found if found is not None else NotificationSettings(agent=agent)
 
@@ -129,6 +138,20 @@ def shown(agent: Agent, prefs: NotificationSettings | None = None) -> QuerySet[N
 
 def unread_count(agent: Agent, prefs: NotificationSettings | None = None) -> int:
     return shown(agent, prefs).filter(read_at__isnull=True).count()
+
+
+def newest_unread(agent: Agent, prefs: NotificationSettings | None = None) -> tuple[Notification | None, int]:
+    """The newest unread notification the agent keeps in the workspace (with its ticket and
+    actor) and how many are unread, in one query: what the bell shows on every page."""
+    newest = (
+        shown(agent, prefs)
+        .filter(read_at__isnull=True)
+        .select_related("ticket", "actor__user")
+        .annotate(unread=Window(Count("pk")))
+        .order_by("-created", "-pk")
+        .first()
+    )
+    return newest, (newest.unread if newest is not None else 0)
 
 
 def recent(agent: Agent, prefs: NotificationSettings | None = None, *, limit: int = PANEL_SIZE) -> list[Notification]:

@@ -4,9 +4,12 @@ mention list and a refused mention."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from hub import notifications
 from hub.actions import do_add_note, do_assign
@@ -50,6 +53,29 @@ def test_the_bell_names_the_unread_count_in_its_label(
     assert '<span class="count bell-count" aria-hidden="true">2</span>' in bell
     page = client.get(f"/agent/t/{ticket.pk}/", follow=True).text
     assert 'id="bell-button"' in page and "Benachrichtigungen, 2 ungelesen" in page
+
+
+@pytest.mark.parametrize("saved", [False, True])
+def test_a_workspace_page_draws_the_bell_by_the_agents_settings_with_one_notification_query(
+    client_for: Any, agent: Agent, anna: Agent, ticket: Ticket, django_capture_on_commit_callbacks: Any, saved: bool
+) -> None:
+    if saved:  # mentions only: the assignment is not shown in the workspace
+        NotificationSettings.objects.create(agent=anna, in_app=["mentioned"])
+    with django_capture_on_commit_callbacks(execute=True):
+        do_add_note(ticket, agent=agent, text=f"{notifications.mention_token(anna)} bitte prüfen")
+        do_assign(ticket, anna, actor=agent)
+    client = client_for(anna)
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(f"/agent/t/{ticket.pk}/", follow=True).text
+
+    assert f"Benachrichtigungen, {1 if saved else 2} ungelesen" in page
+    newest = re.search(r'data-latest-text="([^"]*)"', page)
+    assert newest is not None and ("hat Sie in" if saved else "hat Ihnen") in newest.group(1)
+    sqls = [q["sql"] for q in queries.captured_queries]
+    # The settings came with the signed-in user; count and newest line are one query.
+    assert not [sql for sql in sqls if 'FROM "hub_notificationsettings"' in sql]
+    assert len([sql for sql in sqls if 'FROM "hub_notification"' in sql]) == 1
 
 
 def test_the_panel_lists_the_newest_first_and_opening_one_marks_it_read_and_goes_to_the_ticket(

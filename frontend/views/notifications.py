@@ -32,10 +32,8 @@ READ_EVENT = "hub:notifications-read"
 def bell_context(agent: Agent) -> dict[str, Any]:
     """What the bell shows: the unread count, the newest unread line (for a browser
     notification) and the agent's browser and sound choices."""
-    prefs = notifications.settings_of(agent)
-    unread = notifications.unread_count(agent, prefs)
-    latest = notifications.shown(agent, prefs).filter(read_at__isnull=True).select_related("ticket", "actor__user")
-    newest = latest.order_by("-created", "-pk").first() if unread else None
+    prefs = notifications.settings_of(agent, loaded=True)
+    newest, unread = notifications.newest_unread(agent, prefs)
     return {
         "unread": unread,
         "prefs": prefs,
