@@ -136,10 +136,6 @@ def shown(agent: Agent, prefs: NotificationSettings | None = None) -> QuerySet[N
     return Notification.objects.filter(recipient=agent, kind__in=prefs.in_app)
 
 
-def unread_count(agent: Agent, prefs: NotificationSettings | None = None) -> int:
-    return shown(agent, prefs).filter(read_at__isnull=True).count()
-
-
 def newest_unread(agent: Agent, prefs: NotificationSettings | None = None) -> tuple[Notification | None, int]:
     """The newest unread notification the agent keeps in the workspace (with its ticket and
     actor) and how many are unread, in one query: what the bell shows on every page."""
