@@ -183,7 +183,8 @@ class Context:
 
 # -- link helpers --------------------------------------------------------------------------------
 
-_LINK = re.compile(r"""(?:href|hx-get|data-url)\s*=\s*["']([^"']*[?&]{param}=[^"']+)["']""")
+# The parameter after "?", "&" or an escaped "&amp;": a filtered list's links carry more than one.
+_LINK = re.compile(r"""(?:href|hx-get|data-url)\s*=\s*["']([^"']*(?:[?&]|&amp;){param}=[^"']+)["']""")
 
 
 def html_link(param: str) -> Callable[[Response, str], str | None]:

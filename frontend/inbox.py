@@ -174,7 +174,13 @@ def _membership(agent: Agent, key: str) -> Q:
     if key == "pending":
         return ~Q(Exists(TicketSnooze.objects.filter(ticket_id=OuterRef("pk"))))
     if key == "snoozed":
-        return Q(Exists(TicketSnooze.objects.filter(ticket_id=OuterRef("pk"))))
+        # From the snoozes, few, to their tickets. Stated once, PostgreSQL may expect a few
+        # hundred snoozed tickets spread over the list and walk every open ticket to look for
+        # them (50 ms at 1M with a snooze table it had no statistics of); stated twice, as two
+        # conditions it takes for independent, it expects a handful and reads them from the
+        # snoozes.
+        snoozed = TicketSnooze.objects.filter(ticket_id=OuterRef("pk"))
+        return Q(pk__in=TicketSnooze.objects.values("ticket_id")) & Q(Exists(snoozed))
     if key == "mentions":
         mentioned = Notification.objects.filter(recipient_id=agent.pk, kind=NotificationKind.MENTIONED)
         return Q(pk__in=mentioned.values("ticket_id"))
@@ -199,8 +205,9 @@ def view_tickets(agent: Agent, key: str | View, filters: Filters | None = None) 
     view = key if isinstance(key, View) else VIEWS[key]
     if filters is None:
         filters = view.filters
-    qs = visible_tickets(agent).filter(_membership(agent, view.membership_key), status__in=_statuses(view, filters))
-    return qs.filter(filters.condition(agent.pk)) if not filters.empty else qs
+    statuses = _statuses(view, filters)
+    qs = visible_tickets(agent).filter(_membership(agent, view.membership_key), status__in=statuses)
+    return qs.filter(filters.condition(agent.pk, statuses, qs.db)) if not filters.empty else qs
 
 
 def filters_of(view: View, params: QueryDict) -> Filters:
@@ -441,13 +448,21 @@ def _keyset_page(
 
     The row comparison is one range scan of the (keys...) index, however deep the page; the
     equivalent "a < T OR (a = T AND id < I)" is not (see hub/api/pagination.py).
+
+    The page's ids are chosen in a subquery of their own, then its rows are read. Chosen
+    together with the customer, the assignee and the row's columns, the ids' plan had to
+    carry all of them: PostgreSQL walked the activity index (heap and all) where an index of
+    the owner's history answers from the index alone, and a sort over a tag's few thousand
+    open tickets joined every one of them before keeping 50 (``hub.tag_filter``).
     """
     cursor = _decode_keys(before, prefix, len(keys)) if before else None
     if cursor is not None:
         qs = qs.filter(TupleLessThan(Tuple(*(F(k) for k in keys)), cursor))
     columns, annotations = _row_columns(agent)
     order = [f"-{k}" for k in keys]
-    found = qs.annotate(**annotations).order_by(*order).values_list(*columns)[: size + 1]
+    ids = qs.order_by(*order).values("pk")[: size + 1]
+    chosen = Ticket.objects.using(qs.db).filter(pk__in=ids)
+    found = chosen.annotate(**annotations).order_by(*order).values_list(*columns)
     rows = [ListTicket._make(row) for row in found]
     if len(rows) <= size:
         return Page(rows=rows, older=None)

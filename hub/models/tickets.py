@@ -106,6 +106,14 @@ class Ticket(models.Model):
             models.Index(
                 fields=["-last_activity_at", "-id"], name="ticket_closed_activity", condition=models.Q(status="closed")
             ),
+            # An agent's own history ("Mine" filtered to solved and closed): by activity alone
+            # PostgreSQL read every newer ticket of others first (43,000 at 1M after a day's
+            # mail, 100 ms); by owner it walks only theirs, and the open ones sit elsewhere.
+            models.Index(
+                fields=["assignee", "-last_activity_at", "-id"],
+                name="ticket_done_assignee",
+                condition=models.Q(status__in=["solved", "closed"]),
+            ),
             # Counts "Waiting on customer" (pending) from the index alone, as the open one does
             # the other views: read from the status, it cost an agent's navigation 8 ms at 1M.
             models.Index(
