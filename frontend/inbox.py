@@ -423,10 +423,15 @@ def page(
     size: int | None = None,
     sort: str = ACTIVITY,
     filters: Filters | None = None,
+    tickets: QuerySet[Ticket] | None = None,
 ) -> Page:
-    """One page of a view in the given order; a deep page costs what the first costs."""
+    """One page of a view in the given order; a deep page costs what the first costs.
+
+    ``tickets``: the view's tickets under ``filters`` if the caller has them already
+    (``view_tickets``), so that a filter's own queries run once for the page and its count.
+    """
     size = size or PAGE_SIZE  # read when called, so a test can make pages small
-    qs = view_tickets(agent, key, filters)
+    qs = tickets if tickets is not None else view_tickets(agent, key, filters)
     if sort == DUE:
         return _due_page(agent, qs, before, size)
     if sort == CREATED:

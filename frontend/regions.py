@@ -192,10 +192,13 @@ def list_context(
     params = params if params is not None else QueryDict()
     filters = inbox.filters_of(view, params)
     sort = inbox.sort_of(view, sort)
-    page = inbox.page(agent, view, before, sort=sort, filters=filters)
+    # Built once for the page and its count: a tag filter reads its tags' ids and the
+    # planner's estimate when it is built (hub.tag_filter).
+    tickets = inbox.view_tickets(agent, view, filters)
+    page = inbox.page(agent, view, before, sort=sort, filters=filters, tickets=tickets)
     # The list's own count rides in the navigation's query when the navigation does not have it.
     own = view.counted and view.saved is None and filters.empty
-    counts = inbox.counts(agent, None if own else {"": inbox.view_tickets(agent, view, filters)})
+    counts = inbox.counts(agent, None if own else {"": tickets})
     count = counts.get(view.key if own else "", 0)
     # One reverse for all views: their URLs differ only in the key.
     url_head, url_tail = reverse("agent_view", args=["-"]).rsplit("/-/", 1)

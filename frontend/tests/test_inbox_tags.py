@@ -90,3 +90,18 @@ def test_a_tag_filter_counts_what_it_lists_and_a_ticket_leaves_it_when_its_tag_g
     assert count() == 2
     assert sorted(_page_subjects(agent, "teams", vip)) == ["VIP 1", "VIP 2"]
     assert sorted(_page_subjects(agent, "teams", Filters(tag=("vip", "rechnung")))) == ["VIP 0", "VIP 1", "VIP 2"]
+
+
+def test_a_tag_filtered_list_reads_its_tags_and_their_estimate_once_for_the_page_and_its_count(
+    agent: Agent, team: Team, admin: Agent, client_for
+) -> None:
+    do_set_tags(TicketFactory.create(team=team, subject="VIP"), ["vip"], actor=admin)
+    client = client_for(agent)
+
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get("/agent/v/teams/?tag=vip").content.decode()
+
+    assert "VIP" in html
+    sql = [q["sql"] for q in ctx.captured_queries]
+    assert sum('FROM "hub_tag"' in q and "hub_ticket_tags" not in q for q in sql) == 1
+    assert sum(q.startswith("EXPLAIN") for q in sql) == 1
