@@ -7,6 +7,8 @@
  * - A select saves only a committed choice: picked with the mouse, or with the keyboard once the
  *   agent presses Enter or leaves it. Arrow keys on a closed select move through values without
  *   saving each one; Escape puts the saved value back.
+ * - One change at a time: a control changed while another's change is on its way waits for its
+ *   answer, then goes from the control that answer drew (see `installQueue`).
  * - Tags: an ARIA combobox with the existing tags (fetched as typed) and "Create tag …".
  * - The merge confirmation is a modal dialog; closing it returns focus to its opener.
  */
@@ -129,6 +131,64 @@ function installSelects(): void {
   body.addEventListener("focusout", (e) => {
     const select = e.target as HTMLSelectElement;
     if (select instanceof HTMLSelectElement && select.dataset.pending) commit(select);
+  });
+}
+
+// ---- One change at a time -------------------------------------------------------------------
+
+// The controls share the header's `hx-sync="this:replace"` (its live refresh wants that), so a
+// change made while another is on its way ("a" then "e" from the keyboard) would abort the
+// first, and the server drops an aborted request. The later change waits here, by control, and
+// goes once the first has answered, from the control that answer drew.
+let writing = false;
+const waiting = new Map<string, string>();
+
+interface HtmxConfirmDetail {
+  elt: Element;
+  target: Element | null;
+  verb: string;
+}
+
+function isHeaderWrite(verb: string | undefined, target: Element | null | undefined): boolean {
+  return !!verb && verb !== "get" && target?.id === HEADER;
+}
+
+function sendWaiting(): void {
+  for (const [id, value] of waiting) {
+    waiting.delete(id);
+    const select = byId<HTMLSelectElement>(id);
+    if (!select || !Array.from(select.options).some((o) => o.value === value)) continue;
+    select.value = value;
+    if (value === saved(select)) continue; // the answer shows it saved already
+    htmx.trigger(select, "hub:commit");
+    return; // the rest wait for this one's answer
+  }
+}
+
+function installQueue(): void {
+  const body = document.body;
+  body.addEventListener("htmx:confirm", (e) => {
+    const detail = (e as CustomEvent<HtmxConfirmDetail>).detail;
+    if (!writing || !isHeaderWrite(detail.verb, detail.target)) return;
+    const select = detail.elt;
+    if (!(select instanceof HTMLSelectElement) || !select.id) return;
+    e.preventDefault();
+    waiting.set(select.id, select.value);
+  });
+  body.addEventListener("htmx:beforeSend", (e) => {
+    const detail = (e as CustomEvent<HtmxRequestDetail>).detail;
+    if (isHeaderWrite(detail.requestConfig?.verb, detail.target)) writing = true;
+  });
+  body.addEventListener("htmx:afterRequest", (e) => {
+    const detail = (e as CustomEvent<HtmxRequestDetail>).detail;
+    if (!isHeaderWrite(detail.requestConfig?.verb, detail.target)) return;
+    writing = false;
+    // An answer drawn goes on once htmx has set up its controls (`afterSettle`); one that was not
+    // (the server refused, or the line failed) goes on now.
+    if (!detail.successful) window.setTimeout(sendWaiting);
+  });
+  body.addEventListener("htmx:afterSettle", (e) => {
+    if ((e as CustomEvent<HtmxRequestDetail>).detail.target?.id === HEADER && !writing) sendWaiting();
   });
 }
 
@@ -310,6 +370,7 @@ function openMergeDialog(): void {
 
 function install(): void {
   installSelects();
+  installQueue();
   installTags();
   installMenus();
 

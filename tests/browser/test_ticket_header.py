@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from hub.models import Agent, EventKind, Message, Priority, Tag, Team, Ticket, TicketEvent, TicketStatus
 from hub.tests.factories import MessageFactory, TicketFactory
@@ -94,6 +94,35 @@ def test_arrow_keys_in_a_closed_select_save_only_the_value_committed_with_enter(
     expect(page.locator("#ctl-priority")).to_be_focused()
     changes = TicketEvent.objects.filter(ticket=ticket, kind=EventKind.PRIORITY)
     assert [e.data["priority"] for e in changes] == [Priority.URGENT]
+
+
+def test_two_changes_made_faster_than_the_server_answers_are_both_saved(new_page, agent: Agent, team: Team) -> None:
+    ticket = TicketFactory.create(team=team, status=TicketStatus.OPEN)
+    page = _open(new_page, agent, ticket)
+    # A slow line: the first change's request waits here until the test lets it through.
+    held: list[Route] = []
+    page.route(re.compile(r"/update/$"), lambda route: route.continue_() if held else held.append(route))
+
+    page.locator("#ticket-title").focus()
+    page.keyboard.press("a")
+    expect(page.locator("#ctl-assignee")).to_have_value(str(agent.pk))
+    page.locator("#ticket-title").focus()
+    page.keyboard.press("e")
+    expect(page.locator("#ctl-status")).to_have_value("solved")
+    for _ in range(50):  # Playwright calls let the route see the request
+        if held:
+            break
+        page.wait_for_timeout(20)
+    # Solving waits for the assignment's answer instead of aborting it.
+    page.wait_for_timeout(300)
+    assert len(held) == 1
+    held[0].continue_()
+
+    expect(page.locator("#announcer")).to_have_text("Status: Gelöst")
+    expect(page.locator("#ticket-header .chip.status-solved")).to_be_visible()
+    expect(page.locator("#ctl-assignee")).to_have_value(str(agent.pk))
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.assignee_id) == (TicketStatus.SOLVED, agent.pk)
 
 
 def test_an_agent_snoozes_a_ticket_until_tomorrow_morning(new_page, agent: Agent, team: Team) -> None:
