@@ -21,7 +21,6 @@ SQLite, the embedded default, has no tag column: there the filter probes the joi
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,6 +29,7 @@ from django.db.models import BooleanField, Exists, Expression, F, OuterRef, Q
 
 from hub.models import Ticket
 from hub.models.tickets import OPEN_STATUSES
+from hub.planner import plan
 
 # At most this many open tickets with the tags (as the planner expects) are read off the index
 # and sorted, a few milliseconds; more, and the list's own index is walked.
@@ -69,7 +69,7 @@ class OpenTagged(Expression):
         # The overlap both ways round: the same test to us, two conditions to the planner. Fixed
         # words and a compiled alias; the ids travel as parameters.
         overlap = f"{column} && %s::bigint[] AND %s::bigint[] && {column}"
-        sql = f"({overlap} AND {column} <> '{{}}' AND {table}.{_open_sql()})"
+        sql = f"({overlap} AND {table}.{_TAGGED} AND {table}.{_open_sql()})"
         return sql, [self.tag_ids, self.tag_ids]
 
 
@@ -77,10 +77,7 @@ def _expected(db: str, tag_ids: list[int]) -> float:
     """How many open tickets the planner expects with the tags; no row is read."""
     where = f"tag_ids && %s::bigint[] AND {_TAGGED} AND {_open_sql()}"
     sql = f"SELECT 1 FROM hub_ticket WHERE {where}"  # noqa: S608 - fixed words; the ids travel as parameters
-    with connections[db].cursor() as cursor:
-        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, [sorted(tag_ids)])
-        raw = cursor.fetchone()[0]
-    return float((json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]["Plan Rows"])
+    return float(plan(db, sql, [sorted(tag_ids)])["Plan Rows"])
 
 
 def tagged(tag_ids: list[int], statuses: tuple[str, ...] | None, db: str) -> Q:

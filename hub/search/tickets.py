@@ -35,7 +35,6 @@ substring of the subject or of a message (no stemming).
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from datetime import date, datetime, time
 from functools import reduce
@@ -49,6 +48,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hub.models import Agent, Customer, Identity, Message, MessageKind, Team, Ticket, TicketSearch
+from hub.planner import plan
 from hub.search import customers
 from hub.search.customers import exact_identities, organizations_matching
 from hub.search.query import Atom, Filter, Query, channel_value, date_value, status_value
@@ -99,13 +99,10 @@ def tsquery_sql(query: Query, *, positive_only: bool = False) -> tuple[str, list
 def _estimates(db: str, words: list[str]) -> dict[str, float]:
     """The planner's expected matches of each word, from its statistics; one EXPLAIN, no rows read."""
     selects = ["SELECT 1 FROM hub_ticketsearch WHERE document @@ hub_search_word(%s)"] * len(words)
-    with connections[db].cursor() as cursor:
-        cursor.execute("EXPLAIN (FORMAT JSON) " + " UNION ALL ".join(selects), words)
-        raw = cursor.fetchone()[0]
-    plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
-    nodes = plan.get("Plans", []) if len(words) > 1 else [plan]
+    top = plan(db, " UNION ALL ".join(selects), words)
+    nodes = top.get("Plans", []) if len(words) > 1 else [top]
     if len(nodes) != len(words):  # a plan of another shape: the whole's estimate for each word
-        nodes = [plan] * len(words)
+        nodes = [top] * len(words)
     return {word: float(node["Plan Rows"]) for word, node in zip(words, nodes, strict=True)}
 
 
