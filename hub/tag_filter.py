@@ -80,13 +80,16 @@ def _expected(db: str, tag_ids: list[int]) -> float:
     return float(plan(db, sql, [sorted(tag_ids)])["Plan Rows"])
 
 
+def indexed(statuses: tuple[str, ...] | None, db: str) -> bool:
+    """Whether a list of tickets in ``statuses`` (None: any) may read its tags off the index."""
+    return connections[db].vendor == "postgresql" and bool(statuses) and set(statuses or ()) <= set(OPEN_STATUSES)
+
+
 def tagged(tag_ids: list[int], statuses: tuple[str, ...] | None, db: str) -> Q:
     """Tickets with any of ``tag_ids``, for a list of tickets in ``statuses`` (None: any)."""
     if not tag_ids:
         return Q(pk__in=[])
     walk = Q(Exists(Ticket.tags.through.objects.filter(ticket_id=OuterRef("pk"), tag_id__in=tag_ids)))
-    if connections[db].vendor != "postgresql" or not statuses or not set(statuses) <= set(OPEN_STATUSES):
-        return walk
-    if _expected(db, tag_ids) > CANDIDATES:
+    if not indexed(statuses, db) or _expected(db, tag_ids) > CANDIDATES:
         return walk
     return Q(OpenTagged(tag_ids))

@@ -36,18 +36,20 @@ substring of the subject or of a message (no stemming).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date, datetime, time
 from functools import reduce
 from operator import and_, or_
 
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import IsNull
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hub.models import Agent, Customer, Identity, Message, MessageKind, Team, Ticket, TicketSearch
+from hub import tag_filter
+from hub.models import Agent, Customer, Identity, Message, MessageKind, Tag, Team, Ticket, TicketSearch
 from hub.planner import plan
 from hub.search import customers
 from hub.search.customers import exact_identities, organizations_matching
@@ -274,6 +276,26 @@ def _tag(values: tuple[str, ...], agent: Agent) -> Q:
     return Q(Exists(tagged))
 
 
+def _open_tag(values: tuple[str, ...], statuses: tuple[str, ...] | None, db: str) -> Q:
+    """``tag:`` in a search narrowed to open statuses: a rare tag is read off the open tickets'
+    tag index rather than found by walking them (``hub.tag_filter``)."""
+    ids = list(Tag.objects.using(db).filter(name__in=[v.lower() for v in values]).values_list("pk", flat=True))
+    return tag_filter.tagged(ids, statuses, db)
+
+
+def _statuses(grouped: Mapping[tuple[str, bool], list[str]]) -> tuple[str, ...] | None:
+    """The statuses a query keeps (None: any), from its ``status:`` filters."""
+    kept = grouped.get(("status", False))
+    if kept is None:
+        return None
+    found = {status_value(v) for v in kept}
+    if None in found:
+        return None  # a bad value: its own builder says so
+    wanted = {s for s in found if s is not None}
+    refused = {status_value(v) for v in grouped.get(("status", True), [])}
+    return tuple(sorted(wanted - refused))
+
+
 _NOBODY = ("none", "nobody", "niemand", "kein", "keins", "keinem")
 
 
@@ -345,8 +367,9 @@ BUILDERS = {
 }
 
 
-def filter_condition(query: Query, agent: Agent) -> Q:
-    """The query's filters as one condition on tickets; raises SearchError for a bad value.
+def filter_condition(query: Query, agent: Agent, db: str = DEFAULT_DB_ALIAS) -> Q:
+    """The query's filters as one condition on tickets of database ``db``; raises SearchError
+    for a bad value.
 
     The same filter given twice means either value (``status:open status:pending``); different
     filters all apply; a negated one (``-tag:spam``) excludes.
@@ -354,8 +377,12 @@ def filter_condition(query: Query, agent: Agent) -> Q:
     grouped: dict[tuple[str, bool], list[str]] = defaultdict(list)
     for f in query.filters:
         grouped[(f.name, f.negated)].extend(f.values)
+    statuses = _statuses(grouped)
     conditions = []
     for (name, negated), values in grouped.items():
+        if (name, negated) == ("tag", False) and tag_filter.indexed(statuses, db):
+            conditions.append(_open_tag(tuple(values), statuses, db))
+            continue
         condition = BUILDERS[name](tuple(values), agent)
         conditions.append(~condition if negated else condition)
     return reduce(and_, conditions, Q())
@@ -366,7 +393,7 @@ def search_tickets(queryset: QuerySet[Ticket], query: Query, agent: Agent) -> Qu
 
     Raises SearchError for a filter value that names nothing.
     """
-    queryset = queryset.filter(filter_condition(query, agent))
+    queryset = queryset.filter(filter_condition(query, agent, queryset.db))
     if query.numbers:
         queryset = queryset.filter(pk__in=query.numbers)
     if not query.has_text:
