@@ -45,6 +45,9 @@ def run(ctx: Context) -> None:
                 ctx.unavailable("api tickets: deep page", role, f"following next failed: {exc}", status="error")
             else:
                 ctx.measure("api tickets: deep page", role, deep, target_ms=TARGET_MS, note=f"page {page}")
+        # The open tickets with a tag new mail does not carry: read off the tags' index.
+        tagged = f"{LIST}?{urlencode([('status', s) for s in ('new', 'open', 'pending')] + [('tag', 'vip')])}"
+        ctx.measure("api tickets: open, one tag", role, tagged, target_ms=TARGET_MS, note="tag=vip")
         for name in ("recent", "long"):
             if name in ctx.tickets:
                 ctx.measure(f"api ticket detail ({name})", role, f"{LIST}{ctx.tickets[name]}/")

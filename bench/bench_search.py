@@ -61,6 +61,7 @@ def terms(ctx: Context) -> dict[str, str]:
         "phrase": '"nicht angekommen"',
         "words and filters": "Rechnung -Rabatt status:solved",
         "common, from a name": "danke from:anna",
+        "a tag, open tickets": "status:open status:new status:pending tag:vip",
     }
     for name, newest in (("rare", True), ("rare, old", False)):
         number = order_number(ctx, newest)
