@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
 from hub import tag_filter
-from hub.models import Customer, Priority, SlaState, Tag, Ticket, TicketStatus
+from hub.models import Customer, Priority, SlaState, Ticket, TicketStatus
 from hub.models.tickets import OPEN_STATUSES
 from hub.search import Query, SearchError, parse, search_customers_by_query, search_tickets
 from hub.search.customers import exact_identities, organizations_matching, search_customers
@@ -213,8 +213,7 @@ class TicketFilter(SingleValues):
         statuses = tuple(self.form.cleaned_data.get("status") or ()) or None
         if tag_filter.indexed(statuses, queryset.db):
             # Open tickets only: a rare tag is read off their tag index, not found by walking them.
-            ids = list(Tag.objects.using(queryset.db).filter(name=name).values_list("pk", flat=True))
-            return queryset.filter(tag_filter.tagged(ids, statuses, queryset.db))
+            return queryset.filter(tag_filter.tagged_names([name], statuses, queryset.db))
         # EXISTS rather than a join: no duplicate rows and no DISTINCT over the page.
         tagged = Ticket.tags.through.objects.filter(ticket_id=OuterRef("pk"), tag__name=name)
         return queryset.filter(Exists(tagged))

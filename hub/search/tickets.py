@@ -49,7 +49,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hub import tag_filter
-from hub.models import Agent, Customer, Identity, Message, MessageKind, Tag, Team, Ticket, TicketSearch
+from hub.models import Agent, Customer, Identity, Message, MessageKind, Team, Ticket, TicketSearch
 from hub.planner import plan
 from hub.search import customers
 from hub.search.customers import exact_identities, organizations_matching
@@ -279,8 +279,7 @@ def _tag(values: tuple[str, ...], agent: Agent) -> Q:
 def _open_tag(values: tuple[str, ...], statuses: tuple[str, ...] | None, db: str) -> Q:
     """``tag:`` in a search narrowed to open statuses: a rare tag is read off the open tickets'
     tag index rather than found by walking them (``hub.tag_filter``)."""
-    ids = list(Tag.objects.using(db).filter(name__in=[v.lower() for v in values]).values_list("pk", flat=True))
-    return tag_filter.tagged(ids, statuses, db)
+    return tag_filter.tagged_names([v.lower() for v in values], statuses, db)
 
 
 def _statuses(grouped: Mapping[tuple[str, bool], list[str]]) -> tuple[str, ...] | None:
