@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from channels_chat.models import Widget
+from channels_chat.models import Widget, new_widget_secret
 from hub import audit
 from hub.models import Agent
 
@@ -15,6 +15,7 @@ SHOWN = ("name", "enabled", "brand_colour", "greeting_de", "greeting_en", "allow
 
 audit.describe("widget.created", _("Chat widget created"))
 audit.describe("widget.updated", _("Chat widget changed"))
+audit.describe("widget.secret_rotated", _("Chat widget identity secret renewed"))
 
 
 def shown(widget: Widget) -> dict[str, Any]:
@@ -32,3 +33,14 @@ def do_save_widget(actor: Agent | None, widget: Widget, *, before: dict[str, Any
     widget.save()
     audit.record(actor, "widget.created" if before is None else "widget.updated", target=widget, changes=changes)
     return changes
+
+
+@transaction.atomic
+def do_rotate_widget_secret(actor: Agent | None, widget: Widget) -> str:
+    """Give ``widget`` a new identity secret and return it; signatures made with the old one stop
+    vouching for visitors when this commits (they chat on as guests)."""
+    row = Widget.objects.select_for_update().only("pk", "name", "secret").get(pk=widget.pk)
+    row.secret = widget.secret = new_widget_secret()
+    row.save(update_fields=["secret"])
+    audit.record(actor, "widget.secret_rotated", target=row, changes={"secret": [audit.SECRET, audit.SECRET]})
+    return row.secret

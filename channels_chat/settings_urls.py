@@ -10,4 +10,5 @@ urlpatterns = [
     path("new/preview/", views.preview, name="preview_new"),
     path("<int:pk>/", views.edit, name="detail"),
     path("<int:pk>/preview/", views.preview, name="preview"),
+    path("<int:pk>/secret/", views.secret, name="secret"),
 ]

@@ -14,12 +14,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
 from channels_chat.models import Widget
-from channels_chat.settings_actions import do_save_widget, shown
+from channels_chat.settings_actions import do_rotate_widget_secret, do_save_widget, shown
 from channels_chat.settings_forms import BasePrechatFormSet, PrechatFormSet, WidgetForm, prechat_initial
 from hub import settings_area
 from hub.models import Account, Agent
@@ -50,10 +52,12 @@ def _get(pk: int) -> Widget:
     return widget
 
 
-def snippet(widget: Widget, request: HttpRequest) -> str:
-    """The embed code, pointing at the hub's public address (SITE_URL, else this request's host)."""
+def snippet(widget: Widget, request: HttpRequest, *, signed: bool = False) -> str:
+    """The embed code, pointing at the hub's public address (SITE_URL, else this request's host);
+    ``signed``: with the attributes a site fills in for a visitor who is signed in there."""
     src = absolute(static("chatwidget/widget.js"), request)
-    return f'<script src="{src}" data-widget="{widget.key}" async></script>'
+    identity = ' data-user-id="…" data-email="…" data-user-hash="…"' if signed else ""
+    return f'<script src="{src}" data-widget="{widget.key}"{identity} async></script>'
 
 
 @settings_area.screen(KEY)
@@ -96,6 +100,7 @@ def edit(request: HttpRequest, agent: Agent, pk: int | None = None) -> HttpRespo
             "prechat": prechat,
             "widget": widget if pk is not None else None,
             "snippet": snippet(widget, request) if pk is not None else "",
+            "signed_snippet": snippet(widget, request, signed=True) if pk is not None else "",
             "preview_url": preview_url,
         },
     )
@@ -127,4 +132,23 @@ def preview(request: HttpRequest, agent: Agent, pk: int | None = None) -> HttpRe
     widget = _get(pk) if pk is not None else Widget()
     response = render(request, "channels_chat/settings/preview.html", _preview_values(request, widget))
     response["Content-Security-Policy"] = "frame-ancestors 'self'"
+    return response
+
+
+@never_cache
+@settings_area.screen(KEY)
+def secret(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
+    """The widget's identity secret, for those who may change the widget; POST makes a new one.
+
+    Kept in plain text (the hub computes the same signature as the host's server), so it can be
+    shown again; never in a page that others may look at, nor in a cache.
+    """
+    widget = _get(pk)
+    if not getattr(request, "settings_can_edit", False):
+        return settings_area.denied(request, agent, _("You may look at these settings but not change them."))
+    renewed = request.method == "POST"
+    if renewed:
+        do_rotate_widget_secret(agent, widget)
+    response = render(request, "channels_chat/settings/secret.html", {"widget": widget, "renewed": renewed})
+    response["Cache-Control"] = "no-store"
     return response

@@ -46,8 +46,17 @@ def read_visitor_token(token: str, widget_key: str) -> Visitor | None:
     return Visitor(widget_key, data["v"])
 
 
+def signed_value(user_id: str, email: str) -> str:
+    """What the host signs for a visitor: the user id, the email, or both on two lines.
+
+    Both are signed together or the email is not vouched for: a signature over the user id
+    alone would otherwise let a visitor pose as any address beside their own, valid, id.
+    """
+    return f"{user_id}\n{email}" if user_id and email else user_id or email
+
+
 def identity_hash(widget: Widget, value: str) -> str:
-    """What the host's server computes: hex HMAC-SHA256 of the user id (or email) with the secret."""
+    """What the host's server computes: hex HMAC-SHA256 of ``signed_value`` with the secret."""
     return hmac.new(widget.secret.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 

@@ -30,6 +30,7 @@ from channels_chat.tokens import (
     new_visitor_token,
     read_file_token,
     read_visitor_token,
+    signed_value,
     verify_identity,
 )
 from hub import branding
@@ -100,13 +101,27 @@ def _json(request: HttpRequest) -> dict[str, Any]:
     return data
 
 
+# The session's column for the host's user id. A longer id is refused rather than cut: two ids
+# sharing their first 200 characters would become one customer.
+USER_ID_MAX = 200
+
+
 def _verified(widget: Widget, identity: Any) -> tuple[str, str]:
-    """(email, user id) the host vouched for with the widget secret; empty strings otherwise."""
+    """(email, user id) the host vouched for with the widget secret; empty strings otherwise.
+
+    An email counts only when the host signed it (alone, or with the user id: ``signed_value``).
+    A signature over the user id alone vouches for the id; an email sent beside it is ignored,
+    or anyone signed in on the host's site could pose as any address.
+    """
     if not isinstance(identity, dict):
         return "", ""
-    user_id, email, signature = (str(identity.get(k) or "")[:320] for k in ("user_id", "email", "hash"))
-    if not verify_identity(widget, user_id or email, signature):
+    user_id, email, signature = (str(identity.get(k) or "") for k in ("user_id", "email", "hash"))
+    if len(user_id) > USER_ID_MAX or len(email) > 320 or "\n" in user_id:
         return "", ""
+    if not verify_identity(widget, signed_value(user_id, email), signature):
+        if not (user_id and email and verify_identity(widget, user_id, signature)):
+            return "", ""
+        email = ""
     try:
         email = normalize_email(email) if email else ""
     except InvalidIdentity:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+
 import pytest
 from django.test import Client, override_settings
 
 from channels_chat.models import Widget
+from channels_chat.tests.conftest import ORIGIN
 from hub.models import Agent, AuditEntry, Role
 from hub.tests.factories import AgentFactory, TeamFactory
 
@@ -106,3 +111,53 @@ def test_only_admins_open_or_change_widgets(role) -> None:
     assert client.get("/agent/settings/chat-widgets/").status_code == 403
     assert client.post(f"/agent/settings/chat-widgets/{widget.pk}/", form(name="X")).status_code == 403
     assert Widget.objects.get().name == "Shop"
+
+
+def test_an_admin_finds_how_to_sign_visitors_and_can_renew_the_secret_which_ends_the_old_signatures(admin) -> None:
+    widget = Widget.objects.create(name="Shop", allowed_origins=[ORIGIN])
+    old_secret = widget.secret
+    client = signed_in(admin)
+
+    page = client.get(f"/agent/settings/chat-widgets/{widget.pk}/").content.decode()
+    assert "data-user-hash=&quot;…&quot;" in page  # the embed line, shown escaped
+    assert old_secret not in page  # shown on its own page only
+    shown = client.get(f"/agent/settings/chat-widgets/{widget.pk}/secret/")
+    assert old_secret in shown.content.decode()
+    assert "no-store" in shown["Cache-Control"]
+
+    renewed = client.post(f"/agent/settings/chat-widgets/{widget.pk}/secret/")
+
+    widget.refresh_from_db()
+    assert widget.secret != old_secret
+    assert widget.secret in renewed.content.decode()
+    entry = AuditEntry.objects.get(action="widget.secret_rotated")
+    assert old_secret not in str(entry.changes) and widget.secret not in str(entry.changes)
+    visitor = Client()
+    old = hmac.new(old_secret.encode(), b"4711", hashlib.sha256).hexdigest()
+    new = hmac.new(widget.secret.encode(), b"4711", hashlib.sha256).hexdigest()
+    assert _start(visitor, widget, {"user_id": "4711", "hash": old})["identity"] is None
+    assert _start(visitor, widget, {"user_id": "4711", "hash": new})["identity"] == {"email": "", "user_id": "4711"}
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.LEAD, Role.VIEWER])
+def test_nobody_but_an_admin_sees_or_renews_the_identity_secret(role) -> None:
+    widget = Widget.objects.create(name="Shop")
+    client = signed_in(AgentFactory.create(role=role))
+
+    shown = client.get(f"/agent/settings/chat-widgets/{widget.pk}/secret/")
+    renewed = client.post(f"/agent/settings/chat-widgets/{widget.pk}/secret/")
+
+    assert shown.status_code == renewed.status_code == 403
+    assert widget.secret not in shown.content.decode()
+    assert Widget.objects.get().secret == widget.secret
+
+
+def _start(client: Client, widget: Widget, identity: dict[str, str]) -> dict:
+    response = client.post(
+        f"/chat/api/{widget.key}/start",
+        json.dumps({"identity": identity}),
+        content_type="application/json",
+        headers={"Origin": ORIGIN},
+    )
+    assert response.status_code == 200, response.content
+    return response.json()

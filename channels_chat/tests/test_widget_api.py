@@ -104,6 +104,45 @@ def test_an_identity_signed_by_the_host_joins_the_right_customer(widget: Widget)
     assert Ticket.objects.get().customer_id == known.pk
 
 
+def test_a_signed_in_visitor_cannot_pose_as_another_customer_by_adding_their_email(widget: Widget) -> None:
+    victim = IdentityFactory.create(value="chefin@example.de").customer
+    client = Client()
+    token = start(client, widget)["token"]
+    # The host's page signed this visitor's own user id; the visitor adds someone else's address.
+    body = start(
+        client,
+        widget,
+        token=token,
+        identity={"user_id": "4711", "email": "chefin@example.de", "hash": identity_hash(widget, "4711")},
+    )
+
+    assert body["identity"] == {"email": "", "user_id": "4711"}
+    say(client, widget, token, "Bitte meine Rechnungen an diese Adresse")
+    session = ChatSession.objects.get()
+    assert (session.verified_email, session.verified_user_id) == ("", "4711")
+    assert Ticket.objects.get().customer_id != victim.pk
+
+
+def test_a_user_id_and_email_signed_together_join_the_customer_with_that_email(widget: Widget) -> None:
+    known = IdentityFactory.create(value="kunde@example.de").customer
+    client = Client()
+    token = start(client, widget)["token"]
+    signed = identity_hash(widget, "4711\nkunde@example.de")
+    body = start(client, widget, token=token, identity={"user_id": "4711", "email": "kunde@example.de", "hash": signed})
+
+    assert body["identity"] == {"email": "kunde@example.de", "user_id": "4711"}
+    say(client, widget, token, "Hallo")
+    assert Ticket.objects.get().customer_id == known.pk
+
+
+def test_a_user_id_longer_than_the_hub_keeps_is_refused_rather_than_cut(widget: Widget) -> None:
+    long_id = "u" * 201
+
+    body = start(Client(), widget, identity={"user_id": long_id, "hash": identity_hash(widget, long_id)})
+
+    assert body["identity"] is None
+
+
 def test_an_offline_message_becomes_a_ticket_that_is_answered_by_email(widget: Widget) -> None:
     client = Client()
     token = start(client, widget)["token"]
