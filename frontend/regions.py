@@ -9,7 +9,6 @@ from datetime import date
 from html import escape
 from typing import Any
 
-from django.db.models import Q
 from django.http import Http404, QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from frontend import composer_extras, inbox, inbox_filters, row_presence, sla, ticket_header, timeline
-from hub import settings_area
+from hub import access, settings_area
 from hub.access import may_change, scoped_history, visible_tickets
 from hub.collision import Viewer
 from hub.models import (
@@ -30,11 +29,9 @@ from hub.models import (
     MessageKind,
     Organization,
     Priority,
-    Role,
     Ticket,
     TicketStatus,
 )
-from hub.models.teams import ASSIGNABLE
 from hub.replies import ReplyRoute, identities_of, other_routes, reply_route
 from hub.text import ATTACHMENT_MARK
 
@@ -295,14 +292,8 @@ def _target(ticket: Ticket, route: ReplyRoute) -> ReplyTarget:
 
 
 def assignee_choices(ticket: Ticket, agent: Agent) -> list[Agent]:
-    """Agents who would see the ticket: its team, admins and leads, the assignee, oneself."""
-    scope = Q(role__in=[Role.ADMIN, Role.LEAD]) | Q(pk=agent.pk)
-    if ticket.team_id is not None:
-        scope |= Q(teams=ticket.team_id)
-    if ticket.assignee_id is not None:
-        scope |= Q(pk=ticket.assignee_id)
-    # Viewers, deactivated agents and integrations take no tickets; the current assignee stays.
-    found = Agent.objects.filter((scope & ASSIGNABLE) | Q(pk=ticket.assignee_id)).select_related("user").distinct()
+    """``hub.access.assignee_choices`` by name, for the header's list."""
+    found = access.assignee_choices(ticket, agent).select_related("user")
     return sorted(found, key=lambda a: a.name.lower())
 
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from hub import calendars
-from hub.access import team_ids, visible_tickets
+from hub import access, calendars
+from hub.access import visible_tickets
 from hub.business_time import NeverOpen
 from hub.models import Agent, LinkKind, Message, MessageKind, Tag, Team, Ticket, TicketLink, TicketSnooze
 
@@ -27,19 +27,14 @@ CANDIDATES = 8
 
 
 def team_choices(ticket: Ticket, agent: Agent) -> list[Team]:
-    """Teams the agent may hand the ticket to: any for admins and leads, else their own (so the
-    ticket never leaves their sight); the current team is always listed."""
+    """``hub.access.team_choices`` by name, for the header's list."""
     # With their calendars: the snooze presets ask for the ticket's team's (hub.calendars.of_team).
-    teams = Team.objects.select_related("calendar")
-    if not agent.sees_everything:
-        teams = teams.filter(Q(pk__in=team_ids(agent)) | Q(pk=ticket.team_id))
-    found = list(teams.order_by("name"))
+    found = list(access.team_choices(ticket, agent).select_related("calendar").order_by("name"))
     calendars.remember_teams(found)
     return found
 
 
-def may_clear_team(ticket: Ticket, agent: Agent) -> bool:
-    return agent.sees_everything or ticket.team_id is None
+may_clear_team = access.may_clear_team
 
 
 @dataclass(frozen=True)

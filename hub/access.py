@@ -8,7 +8,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Q, QuerySet
 from django.db.models.signals import m2m_changed
 
-from hub.models import Agent, Customer, Ticket
+from hub.models import Agent, Customer, Role, Team, Ticket
+from hub.models.teams import ASSIGNABLE
 
 
 def agent_of(user: AbstractBaseUser | AnonymousUser) -> Agent | None:
@@ -105,6 +106,29 @@ def changeable_tickets(agent: Agent) -> QuerySet[Ticket]:
     if not may_change(agent):
         return Ticket.objects.none()
     return visible_tickets(agent)
+
+
+def assignee_choices(ticket: Ticket, agent: Agent) -> QuerySet[Agent]:
+    """Whom ``agent`` may give ``ticket`` to: agents who would see it (its team's, admins and
+    leads, oneself) and take tickets (not viewers, deactivated agents or integrations). The
+    current assignee stays listed. The header, the API and every other way in ask this."""
+    scope = Q(role__in=[Role.ADMIN, Role.LEAD]) | Q(pk=agent.pk)
+    if ticket.team_id is not None:
+        scope |= Q(teams=ticket.team_id)
+    return Agent.objects.filter((scope & ASSIGNABLE) | Q(pk=ticket.assignee_id)).distinct()
+
+
+def team_choices(ticket: Ticket, agent: Agent) -> QuerySet[Team]:
+    """Teams ``agent`` may hand ``ticket`` to: any for admins and leads, else their own (so the
+    ticket never leaves their sight); the current team is always listed."""
+    if agent.sees_everything:
+        return Team.objects.all()
+    return Team.objects.filter(Q(pk__in=team_ids(agent)) | Q(pk=ticket.team_id))
+
+
+def may_clear_team(ticket: Ticket, agent: Agent) -> bool:
+    """Whether ``agent`` may take ``ticket`` out of every team (admins and leads only)."""
+    return agent.sees_everything or ticket.team_id is None
 
 
 # The lists of a stored history summary that name other tickets (id, subject, status, ...).

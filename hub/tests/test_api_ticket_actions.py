@@ -1,8 +1,20 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
-from hub.models import DeliveryStatus, Direction, EventKind, Message, MessageKind, Priority, Ticket, TicketStatus
+from hub.access import visible_tickets
+from hub.models import (
+    DeliveryStatus,
+    Direction,
+    EventKind,
+    Message,
+    MessageKind,
+    Priority,
+    Role,
+    Ticket,
+    TicketStatus,
+)
 from hub.tests.factories import AgentFactory, MessageFactory, TicketFactory
 from hub.tests.fake_channel import FakeChannel
 
@@ -163,6 +175,45 @@ def test_assigning_to_an_agent_that_does_not_exist_is_refused(api_for, agent, ti
     assert response.status_code == 400
     ticket.refresh_from_db()
     assert ticket.assignee is None
+
+
+@pytest.mark.parametrize(
+    "who",
+    [
+        {"role": Role.VIEWER, "same_team": True},
+        {"role": Role.AGENT, "same_team": True, "integration": True},
+        {"role": Role.AGENT, "same_team": True, "deactivated": True},
+        {"role": Role.AGENT, "same_team": False},
+    ],
+    ids=["a viewer", "an integration", "a deactivated agent", "an agent of another team"],
+)
+def test_the_api_assigns_only_to_someone_who_would_see_the_ticket_and_takes_tickets(
+    api_for, agent, ticket, team, other_team, who
+):
+    other = AgentFactory.create(
+        role=who["role"],
+        teams=[team if who["same_team"] else other_team],
+        integration=who.get("integration", False),
+        deactivated_at=timezone.now() if who.get("deactivated") else None,
+    )
+
+    response = api_for(agent).post(url(ticket, "assign"), {"assignee": other.pk}, format="json")
+
+    assert response.status_code == 400
+    assert "assignee" in response.json()
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+    if not who["same_team"]:  # nothing was handed over: they still cannot open the ticket
+        assert not visible_tickets(other).filter(pk=ticket.pk).exists()
+
+
+def test_the_api_assigns_to_a_lead_of_another_team_as_the_header_does(api_for, agent, ticket, other_team):
+    lead = AgentFactory.create(role=Role.LEAD, teams=[other_team])
+
+    response = api_for(agent).post(url(ticket, "assign"), {"assignee": lead.pk}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["assignee"]["id"] == lead.pk
 
 
 def test_status_priority_and_tags_change_the_ticket_and_its_version(api_for, agent, ticket):

@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from hub.access import visible_tickets
+from hub.access import assignee_choices, visible_tickets
 from hub.actions import (
     ChannelUnavailable,
     MoveError,
@@ -266,11 +267,23 @@ class TicketViewSet(TicketCreateMixin, viewsets.ReadOnlyModelViewSet[Ticket]):
         out = MessageSerializer(message, context=self.get_serializer_context()).data
         return Response(out, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Assign to an agent, or unassign", request=AssignInput, responses={200: TicketSerializer})
+    @extend_schema(
+        summary="Assign to an agent, or unassign",
+        description="To an agent who would see the ticket (its team's, an admin or a lead, or oneself) and takes "
+        "tickets: not a viewer, a deactivated agent or an integration.",
+        request=AssignInput,
+        responses={200: TicketSerializer},
+    )
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, pk: str | None = None) -> Response:
-        ticket = self.get_object()
-        do_assign(ticket, self._input(AssignInput)["assignee"], actor=agent(request))
+        ticket, me = self.get_object(), agent(request)
+        assignee = self._input(AssignInput)["assignee"]
+        # What the header offers: someone who would see the ticket and takes tickets.
+        if assignee is not None and not assignee_choices(ticket, me).filter(pk=assignee.pk).exists():
+            raise ValidationError(
+                {"assignee": [_("This agent cannot take this ticket: choose one of its team, an admin or a lead.")]}
+            )
+        do_assign(ticket, assignee, actor=me)
         return self._ticket_response(ticket)
 
     @extend_schema(
