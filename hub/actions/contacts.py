@@ -45,11 +45,15 @@ class IdentityTaken(ValueError):
 
 def reachable_customers(agent: Agent) -> QuerySet[Customer]:
     """Customers ``agent`` may work with: those it sees (``hub.access``), and customers with no
-    ticket at all, records made before anyone wrote, which belong to no team yet."""
+    ticket at all, records made before anyone wrote, which belong to no team yet.
+
+    A record merged into another has no tickets either, but it is someone's: it keeps the name
+    and details of a customer whose tickets went with the merge, and it leads to that customer.
+    """
     if agent.sees_everything:
         return Customer.objects.all()
     no_ticket = ~Exists(Ticket.objects.filter(customer=OuterRef("pk")))
-    return Customer.objects.filter(no_ticket) | visible_customers(agent)
+    return Customer.objects.filter(no_ticket, merged_into__isnull=True) | visible_customers(agent)
 
 
 def normalized(kind: str, value: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from channels_email.models import Mailbox
+from hub.actions.customers import do_merge_customers
 from hub.models import (
     Agent,
     DeliveryStatus,
@@ -116,6 +117,25 @@ def test_a_customer_the_agent_cannot_see_is_not_found(api_for, agent, other_team
     response = start(api_for(agent), customer=hidden.pk)
 
     assert response.status_code == 404
+
+
+def test_a_customer_merged_away_in_another_team_stays_out_of_an_agents_reach(api_for, client, agent, other_team):
+    # A lead of the other team merged two records of one customer; the emptied one keeps its details.
+    kept = TicketFactory.create(team=other_team).customer
+    merged = CustomerFactory.create(display_name="Vertraulich GmbH", vip=True)
+    TicketFactory.create(team=other_team, customer=merged)
+    do_merge_customers(merged, kept, actor=AgentFactory.create(role=Role.LEAD, teams=[other_team]))
+    api = api_for(agent)
+    client.force_login(agent.user)
+
+    started = start(api, customer=merged.pk, message={"text": "intern", "internal": True})
+
+    assert started.status_code == 404
+    assert not Ticket.objects.filter(customer=kept, team__isnull=False).exclude(team=other_team).exists()
+    assert api.get(f"/api/v1/customers/{merged.pk}/").status_code == 404
+    page = client.get(f"/agent/customers/{merged.pk}/")
+    assert page.status_code == 404
+    assert "Vertraulich GmbH" not in page.content.decode()
 
 
 def test_a_call_logged_on_behalf_of_the_customer_is_their_message_written_by_the_agent(api_for, agent):
