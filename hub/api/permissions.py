@@ -6,7 +6,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 from hub.access import agent_of, may_change
-from hub.models import ApiToken, Scope
+from hub.models import ApiToken, Role, Scope
 
 
 def token_allows(request: Request, view: Any) -> bool:
@@ -40,4 +40,24 @@ class IsAgent(BasePermission):
             self.message = "This token's scope does not allow this request."
             return False
         request.agent = agent  # type: ignore[attr-defined]
+        return True
+
+
+class IsAdmin(BasePermission):
+    """Admins only: the hub's settings (routing rules, SLA policies, business calendars).
+
+    A token changes them only with the admin scope, as the token form promises ("Administration:
+    also settings"); a read-and-write token is for tickets. The view's ``admin_only`` says what
+    a refusal names.
+    """
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        found = getattr(request, "agent", None)
+        if found is None or found.role != Role.ADMIN:
+            self.message = getattr(view, "admin_only", "Only admins may change these settings.")
+            return False
+        token = request.auth
+        if request.method not in SAFE_METHODS and isinstance(token, ApiToken) and not token.allows(Scope.ADMIN):
+            self.message = "This token's scope does not allow changing settings: that needs an Administration token."
+            return False
         return True

@@ -108,3 +108,23 @@ def test_use_is_noted_and_creation_is_audited_without_the_token(agent: Agent, ad
     entry = AuditEntry.objects.get(action="token.created")
     assert entry.actor == admin_agent and entry.changes["scope"] == [None, "write"]
     assert tokens.find(token) == row and tokens.find(token + "x") is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/routing/rules/", "/api/v1/sla-policies/", "/api/v1/calendars/"],
+    ids=["routing rules", "SLA policies", "business calendars"],
+)
+def test_an_admins_read_and_write_token_reads_the_settings_but_changes_them_only_with_administration(
+    admin_agent: Agent, url: str
+) -> None:
+    _, writer = do_create_token(None, name="w", agent=admin_agent, scope=Scope.WRITE, expires_at=None)
+    _, administrator = do_create_token(None, name="a", agent=admin_agent, scope=Scope.ADMIN, expires_at=None)
+
+    refused = bearer(writer).post(url, {"name": "Nachts"}, format="json")
+
+    assert bearer(writer).get(url).status_code == 200
+    assert refused.status_code == 403
+    assert "Administration" in refused.json()["detail"]
+    # The admin token gets past the permission to the settings' own validation.
+    assert bearer(administrator).post(url, {"name": "Nachts"}, format="json").status_code == 400

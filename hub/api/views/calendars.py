@@ -15,29 +15,18 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from hub import calendars
 from hub.actions.calendars import CalendarInUse, do_delete_calendar, do_save_calendar
-from hub.api.permissions import IsAgent
+from hub.api.permissions import IsAdmin, IsAgent
 from hub.api.schema import INVALID, LOOKUP, HubAutoSchema
 from hub.api.serializers.calendars import BusinessCalendarSerializer, DueQuerySerializer, DueSerializer
 from hub.api.serializers.messages import ErrorSerializer
 from hub.api.views.base import agent
 from hub.business_time import NeverOpen
-from hub.models import BusinessCalendar, Role
-
-
-class IsAdmin(BasePermission):
-    """Admins only: a calendar decides when SLA clocks run and when chats and calls are taken."""
-
-    message = "Only admins may change business calendars."
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        found = getattr(request, "agent", None)
-        return found is not None and found.role == Role.ADMIN
+from hub.models import BusinessCalendar
 
 
 @extend_schema_view(
@@ -57,6 +46,7 @@ class BusinessCalendarViewSet(viewsets.ModelViewSet[BusinessCalendar]):
     schema = HubAutoSchema()
     lookup_value_regex = LOOKUP
     permission_classes = [IsAgent, IsAdmin]
+    admin_only = "Only admins may change business calendars."
     serializer_class = BusinessCalendarSerializer
     pagination_class = None  # a handful, which admins see whole
     parser_classes = [JSONParser]  # nested hours and holidays have no form encoding

@@ -6,36 +6,23 @@ logs the change.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from hub.actions.rules import do_delete_rule, do_reorder_rules, do_save_rule
-from hub.api.permissions import IsAgent
+from hub.api.permissions import IsAdmin, IsAgent
 from hub.api.schema import LOOKUP, HubAutoSchema
 from hub.api.serializers.routing import DryRunSerializer, OrderSerializer, RoutingRuleSerializer
 from hub.api.views.base import agent
-from hub.models import Role, RoutingRule
+from hub.models import RoutingRule
 from hub.routing.dry_run import dry_run
 from hub.routing.schema import RuleSpec
-
-
-class IsAdmin(BasePermission):
-    """Admins only: rules decide where every customer's message goes."""
-
-    message = "Only admins may change routing rules."
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        agent = getattr(request, "agent", None)
-        return agent is not None and agent.role == Role.ADMIN
 
 
 @extend_schema_view(
@@ -48,6 +35,7 @@ class IsAdmin(BasePermission):
 )
 class RoutingRuleViewSet(viewsets.ModelViewSet[RoutingRule]):
     permission_classes = [IsAgent, IsAdmin]
+    admin_only = "Only admins may change routing rules."
     serializer_class = RoutingRuleSerializer
     schema = HubAutoSchema()
     lookup_value_regex = LOOKUP

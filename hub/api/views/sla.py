@@ -11,29 +11,18 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from hub.actions.sla import do_delete_sla_policy, do_reorder_sla_policies, do_save_sla_policy
-from hub.api.permissions import IsAgent
+from hub.api.permissions import IsAdmin, IsAgent
 from hub.api.schema import LOOKUP, HubAutoSchema
 from hub.api.serializers.sla import PolicyOrderSerializer, SlaPolicySerializer
 from hub.api.views.base import agent
-from hub.models import Role, SlaPolicy
+from hub.models import SlaPolicy
 from hub.sla.policies import normalize_policy
 
 FIELDS = ("name", "position", "enabled", "calendar", "targets", "conditions")
-
-
-class IsAdmin(BasePermission):
-    """Admins only: a policy decides when every customer's ticket is late."""
-
-    message = "Only admins may change SLA policies."
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        found = getattr(request, "agent", None)
-        return found is not None and found.role == Role.ADMIN
 
 
 @extend_schema_view(
@@ -51,6 +40,7 @@ class SlaPolicyViewSet(viewsets.ModelViewSet[SlaPolicy]):
     schema = HubAutoSchema()
     lookup_value_regex = LOOKUP
     permission_classes = [IsAgent, IsAdmin]
+    admin_only = "Only admins may change SLA policies."
     serializer_class = SlaPolicySerializer
     pagination_class = None  # a handful, which admins see whole in their order
 
