@@ -60,15 +60,16 @@ def _team_ids_changed(sender: type, instance: object, action: str, **kwargs: obj
 m2m_changed.connect(_team_ids_changed, sender=Agent.teams.through, dispatch_uid="hub.access.team_ids")
 
 
-def ticket_scope(agent: Agent) -> Q:
+def ticket_scope(agent: Agent, via: str = "") -> Q:
     """Admins and leads see every ticket; an agent those of their teams and those assigned to them.
 
     A viewer sees what an agent of the same teams sees (nothing is ever assigned to them) and
-    changes nothing: see ``may_change``.
+    changes nothing: see ``may_change``. ``via``: the path to the ticket from another model
+    (``"ticket__"``), for rows that are visible with their ticket.
     """
     if agent.sees_everything:
         return Q()
-    return Q(team_id__in=team_ids(agent)) | Q(assignee_id=agent.pk)
+    return Q(**{f"{via}team_id__in": team_ids(agent)}) | Q(**{f"{via}assignee_id": agent.pk})
 
 
 def visible_tickets(agent: Agent) -> QuerySet[Ticket]:

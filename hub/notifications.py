@@ -22,7 +22,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from hub.access import visible_tickets
+from hub.access import ticket_scope, visible_tickets
 from hub.models import Account, Agent, Notification, NotificationKind, NotificationSettings, Role, Ticket
 from hub.models.notifications import default_mail_kinds
 from hub.public_url import absolute
@@ -131,9 +131,10 @@ def settings_of(agent: Agent, *, loaded: bool = False) -> NotificationSettings:
 
 
 def shown(agent: Agent, prefs: NotificationSettings | None = None) -> QuerySet[Notification]:
-    """The agent's notifications of the kinds they keep in the workspace, on tickets they see."""
+    """The agent's notifications of the kinds they keep in the workspace, on tickets they see: a
+    ticket moved out of their sight takes its lines, and the bell's count, with it."""
     prefs = prefs or settings_of(agent)
-    return Notification.objects.filter(recipient=agent, kind__in=prefs.in_app)
+    return Notification.objects.filter(ticket_scope(agent, via="ticket__"), recipient=agent, kind__in=prefs.in_app)
 
 
 def newest_unread(agent: Agent, prefs: NotificationSettings | None = None) -> tuple[Notification | None, int]:
@@ -151,13 +152,8 @@ def newest_unread(agent: Agent, prefs: NotificationSettings | None = None) -> tu
 
 
 def recent(agent: Agent, prefs: NotificationSettings | None = None, *, limit: int = PANEL_SIZE) -> list[Notification]:
-    """The newest notifications for the panel, with what their lines name, on tickets still visible."""
-    rows = (
-        shown(agent, prefs)
-        .filter(ticket__in=visible_tickets(agent))
-        .select_related("ticket", "actor__user")
-        .order_by("-created", "-pk")[:limit]
-    )
+    """The newest notifications for the panel, with what their lines name."""
+    rows = shown(agent, prefs).select_related("ticket", "actor__user").order_by("-created", "-pk")[:limit]
     return list(rows)
 
 

@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from hub import notifications
-from hub.actions import do_assign
+from hub.actions import do_assign, do_set_team
 from hub.actions.notifications import do_mark_all_read, do_mark_read, do_save_notification_settings, sla_warned
 from hub.business_time import build
 from hub.models import Agent, InboundEvent, Notification, NotificationKind, Team, Ticket, TicketStatus
@@ -160,6 +160,24 @@ def test_the_bell_counts_only_the_kinds_kept_in_the_workspace_and_reading_clears
     assert do_mark_read(colleague, notifications.recent(agent)[1].pk) is None  # not theirs
     do_mark_all_read(agent)
     assert notifications.newest_unread(agent)[1] == 0
+
+
+@pytest.mark.django_db
+def test_the_bell_forgets_a_ticket_that_moved_out_of_the_agents_sight(
+    client: Any, team: Team, other_team: Team, agent: Agent, colleague: Agent, django_capture_on_commit_callbacks: Any
+) -> None:
+    secret = TicketFactory.create(team=team, subject="Kündigung Vorstand")
+    with django_capture_on_commit_callbacks(execute=True):
+        do_assign(secret, agent, actor=colleague)
+    assert notifications.newest_unread(agent)[1] == 1
+
+    do_assign(secret, None, actor=colleague)
+    do_set_team(secret, other_team, actor=colleague)
+
+    assert notifications.newest_unread(agent) == (None, 0)
+    assert notifications.recent(agent) == []
+    client.force_login(agent.user)
+    assert "Kündigung Vorstand" not in client.get("/agent/v/mine/").content.decode()
 
 
 @pytest.mark.django_db
