@@ -243,9 +243,18 @@ def solved_awaiting_survey(session: ChatSession) -> bool:
     return Ticket.objects.filter(pk=ticket_id, status__in=(TicketStatus.SOLVED, TicketStatus.CLOSED)).exists()
 
 
+def answered(session: ChatSession) -> bool:
+    return session.messages.filter(sender=Sender.AGENT).exists()
+
+
 def request_transcript(session: ChatSession) -> None:
+    """Queue the transcript mail. To an address the visitor only typed, once someone has answered:
+    before that it would carry nothing but their own words, and anyone could have the company
+    mail any text to any address. An address the host vouched for gets it at any time."""
     if not (session.verified_email or session.email):
         raise ChatError("email_missing")
+    if not session.verified_email and not answered(session):
+        raise ChatError("transcript_needs_answer")
     from channels_chat.tasks import send_transcript
 
     with transaction.atomic():

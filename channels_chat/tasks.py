@@ -8,7 +8,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from channels_chat.actions import ticket_id_for
+from channels_chat.actions import answered, ticket_id_for
 from channels_chat.models import ChatSession
 from hub.actions import do_send_automatic
 
@@ -37,6 +37,8 @@ def send_transcript(self: Task, session_id: int) -> str:
     address = session.verified_email or session.email
     if not address:
         return "no_address"
+    if not session.verified_email and not answered(session):
+        return "not_answered"  # see request_transcript
     ticket_id = ticket_id_for(session)
     if ticket_id is None:
         # In-process tasks (the embedded mode) ran the pipeline at the message's commit already:

@@ -31,13 +31,14 @@ def send_confirmation(message_id: int) -> str:
     if submission.spam_reason:
         return "suspected_spam"  # never mail an address a bot typed in
     language = submission.language[:2] if submission.language[:2] in ("de", "en") else settings.LANGUAGE_CODE
-    # The mail speaks the language the form's page spoke, its labels and title included.
+    # The mail speaks the language the form's page spoke, its labels and title included. It
+    # repeats only the choices made from the form's own lists: whatever was typed stays out, or
+    # anyone could have the company mail their text to any address they type into the form.
     specs = {f.get("name"): f for f in submission.form.fields or [] if isinstance(f, dict)}
     items = [
         {"label": label_of(spec, language), "value": value_label(spec, v["value"], language)}
-        if (spec := specs.get(v.get("name")))
-        else v
         for v in submission.values
+        if (spec := specs.get(v.get("name"))) and spec.get("type") == "select" and v.get("value")
     ]
     title = title_of(submission.form, language)[0]
     with translation.override(language):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from channels_chat import actions
 from channels_chat.models import ChatSession, Widget
@@ -67,8 +68,7 @@ def test_the_loop_limit_stops_transcripts_to_an_address_that_had_too_many(
 
 def test_a_transcript_of_a_chat_that_is_no_ticket_sends_nothing_and_stays_asked_for(widget: Widget) -> None:
     _token, visitor = new_visitor_token(widget)
-    session = actions.open_session(widget, visitor)
-    actions.save_contact(session, email="eva@example.de")
+    session = actions.open_session(widget, visitor, verified_email="eva@example.de")
 
     actions.request_transcript(session)  # in-process: the pipeline had its chance already
 
@@ -76,3 +76,32 @@ def test_a_transcript_of_a_chat_that_is_no_ticket_sends_nothing_and_stays_asked_
     assert session.transcript_sent_at is None
     assert mail.outbox == []
     assert not AutomaticMessage.objects.exists()
+
+
+def test_a_transcript_to_an_address_the_visitor_only_typed_waits_for_an_answer(widget: Widget, agent: Agent) -> None:
+    # Before anyone answered, it would mail the visitor's own text to whatever address they typed.
+    _token, visitor = new_visitor_token(widget)
+    session = actions.open_session(widget, visitor, language="de")
+    actions.save_contact(session, name="Eva", email="jemand@example.org")
+    actions.post_visitor_message(session, client_id="c1", text="Gewinnspiel! https://phish.example")
+
+    with pytest.raises(actions.ChatError) as refused:
+        actions.request_transcript(session)
+
+    assert refused.value.code == "transcript_needs_answer"
+    assert send_transcript.delay(session.pk).get() in ("skipped", "not_answered")
+    assert mail.outbox == []
+    do_reply(Ticket.objects.get(), agent=agent, text="Wie können wir helfen?", channel="chat")
+    actions.request_transcript(session)
+    assert [m.to for m in mail.outbox] == [["jemand@example.org"]]
+
+
+def test_a_transcript_task_queued_before_the_rule_still_sends_nothing_unanswered(widget: Widget) -> None:
+    _token, visitor = new_visitor_token(widget)
+    session = actions.open_session(widget, visitor, language="de")
+    actions.save_contact(session, email="jemand@example.org")
+    actions.post_visitor_message(session, client_id="c1", text="Hallo")
+    ChatSession.objects.filter(pk=session.pk).update(transcript_requested_at=timezone.now())
+
+    assert send_transcript.delay(session.pk).get() == "not_answered"
+    assert mail.outbox == []

@@ -61,13 +61,22 @@ def test_a_submission_becomes_a_ticket_of_the_forms_team_with_its_fields(webform
 
 
 def test_the_sender_gets_a_confirmation_marked_as_automatic(webform: WebForm) -> None:
-    Client().post("/forms/kontakt/", filled(webform))
+    webform.fields = [
+        *webform.fields,
+        {"name": "topic", "label": "Thema", "type": "select", "choices": ["Rechnung", "Lieferung"]},
+    ]
+    webform.save()
+
+    Client().post("/forms/kontakt/", filled(webform, topic="Lieferung"))
 
     assert len(mail.outbox) == 1
     sent = mail.outbox[0]
     assert sent.to == ["eva@example.de"]
     assert sent.extra_headers["Auto-Submitted"] == "auto-replied"
-    assert "A-17" in sent.body
+    assert "Thema: Lieferung" in sent.body
+    # What was typed is not repeated: the form must not mail anyone's text to any address typed in.
+    for typed in ("A-17", "Bitte um Rückruf", "Rücksendung", "Eva Muster"):
+        assert typed not in sent.body
     # Agents see what the customer was sent, in the ticket's timeline.
     confirmation = Message.objects.get(direction="out", kind="system")
     assert confirmation.metadata["automatic"] == "confirmation"

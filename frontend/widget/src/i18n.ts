@@ -31,6 +31,7 @@ const de = {
   file_too_large: "Die Datei ist zu groß.",
   invalid_email: "Bitte eine gültige E-Mail-Adresse angeben.",
   email_missing: "Bitte eine E-Mail-Adresse angeben.",
+  transcript_needs_answer: "Den Verlauf schicken wir Ihnen, sobald wir Ihnen geantwortet haben.",
   greeting: "Hallo! Wie können wir helfen?",
 };
 type Strings = typeof de;
@@ -67,6 +68,7 @@ const en: Strings = {
   file_too_large: "The file is too large.",
   invalid_email: "Please enter a valid email address.",
   email_missing: "Please enter an email address.",
+  transcript_needs_answer: "We can send you the transcript once we have answered you.",
   greeting: "Hello! How can we help?",
 };
 
