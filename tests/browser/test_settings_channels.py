@@ -4,6 +4,8 @@ reporting a wrong password as the servers said it."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,11 +18,12 @@ from playwright.sync_api import Browser, Page, expect
 from channels_chat.models import Widget
 from channels_email.tests.conftest import IMAP_USER, free_port
 from channels_email.tests.conftest import imap_server as imap_server
-from hub.models import Role, Team
-from hub.tests.factories import AgentFactory
+from hub.models import Role, Team, Ticket
+from hub.tests.factories import AgentFactory, IdentityFactory
 from tests.browser import widget_fixtures
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import signed_in_context
+from tests.browser.test_widget import wait_for
 from tests.browser.widget_fixtures import LiveHub
 
 live_hub = widget_fixtures.live_hub
@@ -84,6 +87,40 @@ def test_a_widget_built_in_the_settings_runs_on_another_origin_from_its_snippet(
     browser_page.locator("hub-chat button.launcher").click()
     expect(browser_page.locator("hub-chat")).to_contain_text("Moin aus den Einstellungen!")
     assert_accessible(browser_page)
+
+
+def test_a_visitor_signed_in_on_the_shop_chats_as_the_customer_the_shop_vouched_for(
+    browser: Browser, live_hub: LiveHub, foreign_site, browser_page: Page, team: Team
+) -> None:
+    origin, folder = foreign_site
+    known = IdentityFactory.create(value="kunde@example.de").customer
+    widget = Widget.objects.create(name="Shop", team=team, allowed_origins=[origin])
+    context = signed_in_context(browser, live_hub.url, AgentFactory.create(role=Role.ADMIN))
+    page = context.new_page()
+
+    page.goto(f"/agent/settings/chat-widgets/{widget.pk}/")
+    signed_snippet = page.locator("#widget-signed-snippet").inner_text()
+    page.get_by_role("link", name="Identitätsschlüssel anzeigen …").click()
+    secret = page.locator("#widget-secret").inner_text().strip()
+    assert_accessible(page)
+    context.close()
+    # The shop's server signs its signed-in user: user id and address on two lines.
+    signature = hmac.new(secret.encode(), b"4711\nkunde@example.de", hashlib.sha256).hexdigest()
+    tag = signed_snippet.replace('data-user-id="…"', 'data-user-id="4711"')
+    tag = tag.replace('data-email="…"', 'data-email="kunde@example.de"')
+    tag = tag.replace('data-user-hash="…"', f'data-user-hash="{signature}"')
+    (folder / "index.html").write_text(
+        f'<!doctype html><html lang="de"><head><title>Shop</title></head><body><h1>Shop</h1>{tag}</body></html>'
+    )
+
+    browser_page.goto(f"{origin}/index.html")
+    browser_page.locator("hub-chat button.launcher").click()
+    box = browser_page.get_by_role("textbox", name="Nachricht")
+    box.fill("Wo bleibt meine Bestellung?")
+    box.press("Enter")
+
+    ticket = wait_for(lambda: Ticket.objects.filter(origin_channel="chat").first())
+    assert ticket.customer_id == known.pk
 
 
 class Capture:
