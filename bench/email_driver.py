@@ -137,23 +137,33 @@ class Bench:
         if per_second or self.feeders <= 1:
             ids = self._feed_one(mails, per_second, started)
         else:
+            if self.door == "webhook" and not self.token:
+                # One token for every sender, made before they start: each making its own had
+                # left only the last one valid, and the others' threads died on a 401 unseen.
+                self.token = self._new_token()
             parts: list[list[int]] = [[] for _ in range(self.feeders)]
+            failures: list[Exception] = []
             threads = [
-                threading.Thread(target=self._feed_thread, args=(mails[n :: self.feeders], parts[n]))
+                threading.Thread(target=self._feed_thread, args=(mails[n :: self.feeders], parts[n], failures))
                 for n in range(self.feeders)
             ]
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
+            if failures:
+                # A sender that stopped would leave a phase measuring fewer mails than it says.
+                raise RuntimeError(f"{len(failures)} of {self.feeders} senders failed") from failures[0]
             ids = sorted(pk for part in parts for pk in part)
         return ids, time.monotonic() - started
 
-    def _feed_thread(self, mails: list[bytes], ids: list[int]) -> None:
+    def _feed_thread(self, mails: list[bytes], ids: list[int], failures: list[Exception]) -> None:
         from django.db import connection
 
         try:
             ids.extend(self._feed_one(mails, None, time.monotonic()))
+        except Exception as error:  # noqa: BLE001 - re-raised by feed(), in the measuring thread
+            failures.append(error)
         finally:
             connection.close()
 
@@ -177,14 +187,17 @@ class Bench:
                 ids.append(event.pk)
         return ids
 
+    def _new_token(self) -> str:
+        from channels_email.settings_actions import do_rotate_inbound_token
+
+        return do_rotate_inbound_token(None, self.mailbox)
+
     def _poster(self) -> Callable[[bytes], int | None]:
         """POST one mail to the inbound webhook: the new receipt's id (None for a duplicate)."""
         from django.test import Client
 
-        from channels_email.settings_actions import do_rotate_inbound_token
-
         if not self.token:
-            self.token = do_rotate_inbound_token(None, self.mailbox)
+            self.token = self._new_token()
         client, auth = Client(), f"Bearer {self.token}"
 
         def post(raw: bytes) -> int | None:
