@@ -133,14 +133,16 @@ class Bench:
         Unpaced, several senders deliver together, as mail servers do over several SMTP
         connections: one alone waits for each receipt's commit and would measure that wait.
         """
+        if self.door == "webhook" and not self.token:
+            # One token for every sender, made before they start: each making its own had left
+            # only the last one valid, and the others' threads died on a 401 unseen.
+            from channels_email.settings_actions import do_rotate_inbound_token
+
+            self.token = do_rotate_inbound_token(None, self.mailbox)
         started = time.monotonic()
         if per_second or self.feeders <= 1:
             ids = self._feed_one(mails, per_second, started)
         else:
-            if self.door == "webhook" and not self.token:
-                # One token for every sender, made before they start: each making its own had
-                # left only the last one valid, and the others' threads died on a 401 unseen.
-                self.token = self._new_token()
             parts: list[list[int]] = [[] for _ in range(self.feeders)]
             failures: list[Exception] = []
             threads = [
@@ -187,17 +189,11 @@ class Bench:
                 ids.append(event.pk)
         return ids
 
-    def _new_token(self) -> str:
-        from channels_email.settings_actions import do_rotate_inbound_token
-
-        return do_rotate_inbound_token(None, self.mailbox)
-
     def _poster(self) -> Callable[[bytes], int | None]:
-        """POST one mail to the inbound webhook: the new receipt's id (None for a duplicate)."""
+        """POST one mail to the inbound webhook with the token ``feed`` made: the new receipt's id
+        (None for a duplicate)."""
         from django.test import Client
 
-        if not self.token:
-            self.token = self._new_token()
         client, auth = Client(), f"Bearer {self.token}"
 
         def post(raw: bytes) -> int | None:

@@ -34,9 +34,6 @@ def team_choices(ticket: Ticket, agent: Agent) -> list[Team]:
     return found
 
 
-may_clear_team = access.may_clear_team
-
-
 @dataclass(frozen=True)
 class Preset:
     key: str
@@ -165,7 +162,7 @@ def context(ticket: Ticket, agent: Agent) -> dict[str, object]:
     """The header's part for these controls (``frontend.regions.header_context``)."""
     return {
         "teams": team_choices(ticket, agent),
-        "may_clear_team": may_clear_team(ticket, agent),
+        "may_clear_team": access.may_clear_team(ticket, agent),
         "tags": sorted(ticket.tags.values_list("name", flat=True)),
         "snooze_presets": snooze_presets(ticket),
         "snoozed_until": snoozed_until(ticket),

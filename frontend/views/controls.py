@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from frontend import htmx, regions, ticket_header
 from frontend.auth import agent_required
 from frontend.views.guards import changes_allowed
-from hub.access import may_change, visible_tickets
+from hub.access import may_change, may_clear_team, visible_tickets
 from hub.actions import do_assign, do_set_priority, do_set_status, do_set_tags, do_set_team
 from hub.actions.snooze import do_snooze
 from hub.actions.ticket_links import LinkError, do_link_tickets, do_merge_tickets, do_unlink_tickets, merged_into
@@ -73,7 +73,7 @@ def _assignee(agent: Agent, ticket: Ticket, value: str) -> str | None:
 
 def _team(agent: Agent, ticket: Ticket, value: str) -> str | None:
     if not value:
-        if not ticket_header.may_clear_team(ticket, agent):
+        if not may_clear_team(ticket, agent):
             return None
         do_set_team(ticket, None, actor=agent)
         return _("No team")

@@ -13,11 +13,15 @@ def token_allows(request: Request, view: Any) -> bool:
     """A hub API token's scope covers this request: reading needs ``read``, anything else
     ``write``, and a view that says ``token_scope = "admin"`` needs ``admin``. Sessions and other
     credentials are not limited here."""
-    token = request.auth
-    if not isinstance(token, ApiToken):
-        return True
     needed = getattr(view, "token_scope", None) or (Scope.READ if request.method in SAFE_METHODS else Scope.WRITE)
-    return token.allows(needed)
+    return token_has(request, needed)
+
+
+def token_has(request: Request, scope: str) -> bool:
+    """Whether the request's credential covers ``scope``: a hub API token by its own scope,
+    anything else (a session) always."""
+    token = request.auth
+    return not isinstance(token, ApiToken) or token.allows(scope)
 
 
 class IsAgent(BasePermission):
@@ -56,8 +60,7 @@ class IsAdmin(BasePermission):
         if found is None or found.role != Role.ADMIN:
             self.message = getattr(view, "admin_only", "Only admins may change these settings.")
             return False
-        token = request.auth
-        if request.method not in SAFE_METHODS and isinstance(token, ApiToken) and not token.allows(Scope.ADMIN):
+        if request.method not in SAFE_METHODS and not token_has(request, Scope.ADMIN):
             self.message = "This token's scope does not allow changing settings: that needs an Administration token."
             return False
         return True
