@@ -7,13 +7,14 @@
  * - A select saves only a committed choice: picked with the mouse, or with the keyboard once the
  *   agent presses Enter or leaves it. Arrow keys on a closed select move through values without
  *   saving each one; Escape puts the saved value back.
- * - One change at a time: a control changed while another's change is on its way waits for its
- *   answer, then goes from the control that answer drew (see `installQueue`).
+ * - One change at a time: a control changed while another's change is on its way, or before
+ *   htmx has set up the header an answer drew, waits, then goes from the control that answer
+ *   drew (see `commitControl`).
  * - Tags: an ARIA combobox with the existing tags (fetched as typed) and "Create tag …".
  * - The merge confirmation is a modal dialog; closing it returns focus to its opener.
  */
 
-import { announce, byId } from "./dom";
+import { announce, byId, openTicketId } from "./dom";
 
 const HEADER = "ticket-header";
 const ANNOUNCE = "hub:announce";
@@ -87,6 +88,9 @@ function restore(state: Kept): void {
     const el = id ? byId(id) : null;
     return el && el.getClientRects().length > 0 ? el : null;
   };
+  // Where the agent went meanwhile (the composer, the list) keeps the focus.
+  const active = document.activeElement;
+  if (active && active !== document.body && active.isConnected && !inHeader(active)) return;
   const target = invalid ?? shown(state.focus) ?? shown(state.fallback);
   target?.focus({ preventScroll: true });
 }
@@ -103,7 +107,7 @@ function saved(select: HTMLSelectElement): string {
 function commit(select: HTMLSelectElement): void {
   delete select.dataset.pending;
   if (select.value === saved(select)) return;
-  htmx.trigger(select, "hub:commit");
+  commitControl(select);
 }
 
 function installSelects(): void {
@@ -138,24 +142,34 @@ function installSelects(): void {
 
 // The controls share the header's `hx-sync="this:replace"` (its live refresh wants that), so a
 // change made while another is on its way ("a" then "e" from the keyboard) would abort the
-// first, and the server drops an aborted request. The later change waits here, by control, and
-// goes once the first has answered, from the control that answer drew.
+// first, and the server drops an aborted request. And for some 20 ms after any answer is drawn
+// (htmx's settle), the new controls are not yet set up: a change sent from one then goes nowhere.
+// So a change made in either moment waits here, by control and for its ticket, and goes once the
+// header is ready, from the control the answer drew.
 let writing = false;
-const waiting = new Map<string, string>();
-
-interface HtmxConfirmDetail {
-  elt: Element;
-  target: Element | null;
-  verb: string;
-}
+const waiting = new Map<string, { ticket: number | null; value: string }>();
 
 function isHeaderWrite(verb: string | undefined, target: Element | null | undefined): boolean {
   return !!verb && verb !== "get" && target?.id === HEADER;
 }
 
+/** Whether htmx has yet to set up the header it drew last (its swap has not settled). */
+function settling(): boolean {
+  return !!byId(HEADER)?.closest(".htmx-added, .htmx-settling");
+}
+
+/** Save a control's chosen value now, or as soon as the header can take it. */
+export function commitControl(select: HTMLSelectElement): void {
+  if (writing || settling()) waiting.set(select.id, { ticket: openTicketId(), value: select.value });
+  else htmx.trigger(select, "hub:commit");
+}
+
 function sendWaiting(): void {
-  for (const [id, value] of waiting) {
+  if (writing || settling()) return;
+  for (const [id, { ticket, value }] of waiting) {
     waiting.delete(id);
+    // Another ticket opened meanwhile: its control of the same name is not the one changed.
+    if (ticket !== openTicketId()) continue;
     const select = byId<HTMLSelectElement>(id);
     if (!select || !Array.from(select.options).some((o) => o.value === value)) continue;
     select.value = value;
@@ -167,14 +181,6 @@ function sendWaiting(): void {
 
 function installQueue(): void {
   const body = document.body;
-  body.addEventListener("htmx:confirm", (e) => {
-    const detail = (e as CustomEvent<HtmxConfirmDetail>).detail;
-    if (!writing || !isHeaderWrite(detail.verb, detail.target)) return;
-    const select = detail.elt;
-    if (!(select instanceof HTMLSelectElement) || !select.id) return;
-    e.preventDefault();
-    waiting.set(select.id, select.value);
-  });
   body.addEventListener("htmx:beforeSend", (e) => {
     const detail = (e as CustomEvent<HtmxRequestDetail>).detail;
     if (isHeaderWrite(detail.requestConfig?.verb, detail.target)) writing = true;
@@ -187,9 +193,8 @@ function installQueue(): void {
     // (the server refused, or the line failed) goes on now.
     if (!detail.successful) window.setTimeout(sendWaiting);
   });
-  body.addEventListener("htmx:afterSettle", (e) => {
-    if ((e as CustomEvent<HtmxRequestDetail>).detail.target?.id === HEADER && !writing) sendWaiting();
-  });
+  // Any settle may be the header's: its own swap, or a larger region's that holds it.
+  body.addEventListener("htmx:afterSettle", () => sendWaiting());
 }
 
 // ---- Tags combobox ---------------------------------------------------------------------------
@@ -383,6 +388,9 @@ function install(): void {
     const elt = (e as CustomEvent<HtmxRequestDetail>).detail.elt as HTMLElement;
     if (elt.id?.startsWith("merge-") && elt.getAttribute("hx-get")) dialogOpener = elt.id;
     if (!inHeader(elt) || elt.id === HEADER || elt.id === "relate-query") return;
+    // A control set from elsewhere (a shortcut) does not take the focus: the agent is not on it.
+    const active = document.activeElement;
+    if (elt.tagName !== "FORM" && active !== elt) return;
     const form = elt.closest<HTMLElement>("form");
     const fallback = elt.dataset.focusAfter ?? form?.dataset.focusAfter ?? null;
     if (elt.id || fallback) requested = { id: elt.tagName === "FORM" ? null : elt.id || null, fallback };
@@ -399,7 +407,7 @@ function install(): void {
     const detail = (e as CustomEvent<HtmxRequestDetail>).detail;
     if (byId("merge-dialog")) openMergeDialog();
     if (detail.target?.id !== HEADER) return;
-      if (kept) restore(kept);
+    if (kept) restore(kept);
     kept = null;
   });
 

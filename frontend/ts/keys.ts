@@ -6,6 +6,7 @@
 
 import { byId } from "./dom";
 import { toggleRow } from "./bulk";
+import { commitControl } from "./header";
 
 const OFF_KEY = "hub:shortcuts-off";
 const G_WINDOW_MS = 1_500;
@@ -77,7 +78,7 @@ function setControl(id: string, value: string): boolean {
   if (!select || !Array.from(select.options).some((o) => o.value === value)) return false;
   if (select.value !== value) {
     select.value = value;
-    htmx.trigger(select, "hub:commit");
+    commitControl(select);
   }
   return true;
 }

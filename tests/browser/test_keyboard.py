@@ -86,7 +86,7 @@ def test_an_agent_works_the_list_and_a_ticket_from_the_keyboard(
     page.locator("#ticket-title").focus()
     page.keyboard.press("a")
     expect(page.locator("#ctl-assignee")).to_have_value(str(agent.pk))
-    page.locator("#ticket-title").focus()
+    # "a" leaves the agent where they were, so "e" is a shortcut again at once.
     page.keyboard.press("e")
     expect(page.locator("#ctl-status")).to_have_value("solved")
     expect(page.locator("#announcer")).to_contain_text("Gelöst")

@@ -125,6 +125,28 @@ def test_two_changes_made_faster_than_the_server_answers_are_both_saved(new_page
     assert (ticket.status, ticket.assignee_id) == (TicketStatus.SOLVED, agent.pk)
 
 
+def test_a_change_made_while_the_last_answer_is_being_set_up_is_saved_and_the_focus_stays(
+    new_page, agent: Agent, team: Team
+) -> None:
+    ticket = TicketFactory.create(team=team, status=TicketStatus.OPEN)
+    page = _open(new_page, agent, ticket)
+    # htmx sets up the controls an answer drew only once its swap settles (20 ms); stretched here
+    # so that the agent's next key surely falls in between, as a quick "a" then "e" can.
+    page.evaluate("htmx.config.defaultSettleDelay = 1000")
+
+    page.locator("#ticket-title").focus()
+    page.keyboard.press("a")
+    expect(page.locator("#ticket-header.htmx-settling #ctl-assignee")).to_have_value(str(agent.pk))
+    page.keyboard.press("e")
+
+    expect(page.locator("#announcer")).to_have_text("Status: Gelöst")
+    expect(page.locator("#ticket-header .chip.status-solved")).to_be_visible()
+    # Shortcuts never put the agent on the control they set: the next key is a shortcut again.
+    expect(page.locator("#ticket-title")).to_be_focused()
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.assignee_id) == (TicketStatus.SOLVED, agent.pk)
+
+
 def test_an_agent_snoozes_a_ticket_until_tomorrow_morning(new_page, agent: Agent, team: Team) -> None:
     ticket = TicketFactory.create(team=team, assignee=agent, status=TicketStatus.OPEN)
     page = _open(new_page, agent, ticket)
