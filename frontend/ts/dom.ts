@@ -7,14 +7,17 @@ export const byId = <T extends HTMLElement = HTMLElement>(id: string): T | null 
 // Regions whose refresh waits for a control's request, with the ticket version that asked (if known).
 const deferred = new Map<string, number | undefined>();
 
-/** Ask a region to fetch itself again (`live:refresh`). While a control inside it (status,
- * assignee, priority) has its own request in flight, the refresh waits for it: the control
- * shares the region's `hx-sync="this:replace"`, so refreshing now would abort the agent's change.
+/** Ask a region to fetch itself again (`live:refresh`). The refresh waits (`refreshDeferred`)
+ * - while a control inside it (status, assignee, priority) has its own request in flight: the
+ *   control shares the region's `hx-sync="this:replace"`, so refreshing now would abort the
+ *   agent's change;
+ * - while htmx has yet to set up the region an answer just drew (its swap settles some 20 ms
+ *   later): the trigger would reach no listener, and the event that asked would be lost.
  * ``version``: the ticket version the change behind the refresh made (a live event's). */
 export function refresh(id: string, version?: number): void {
   const el = byId(id);
   if (!el) return;
-  if (!el.querySelector(".htmx-request")) {
+  if (!el.querySelector(".htmx-request") && !el.closest(".htmx-added, .htmx-settling")) {
     htmx.trigger(el, "live:refresh");
     return;
   }
@@ -23,7 +26,7 @@ export function refresh(id: string, version?: number): void {
   deferred.set(id, version === undefined || before === undefined ? undefined : Math.max(version, before));
 }
 
-/** The refreshes that waited for a control's request (called once a request has finished). A
+/** The refreshes that waited (called once a request has finished or a swap settled). A
  * region the control's answer drew at that version or later (``data-version``) is current: asking
  * again would only race the agent's next change. */
 export function refreshDeferred(): void {

@@ -193,6 +193,16 @@ function installQueue(): void {
     // (the server refused, or the line failed) goes on now.
     if (!detail.successful) window.setTimeout(sendWaiting);
   });
+  // A change the line lost: the control shows what is saved again, and the header says so.
+  const lost = (e: Event): void => {
+    const detail = (e as CustomEvent<HtmxRequestDetail>).detail;
+    if (!isHeaderWrite(detail.requestConfig?.verb, detail.target)) return;
+    if (detail.elt instanceof HTMLSelectElement) detail.elt.value = saved(detail.elt);
+    const notice = byId("header-unsaved");
+    if (notice) notice.hidden = false;
+  };
+  body.addEventListener("htmx:sendError", lost);
+  body.addEventListener("htmx:timeout", lost);
   // Any settle may be the header's: its own swap, or a larger region's that holds it.
   body.addEventListener("htmx:afterSettle", () => sendWaiting());
 }

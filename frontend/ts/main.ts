@@ -94,8 +94,10 @@ function start(): void {
     toggle.setAttribute("aria-expanded", String(open));
   });
 
-  // A live refresh that waited for a header control's own request goes out once it is done.
+  // A live refresh that waited (a header control's own request, a region not yet set up) goes out
+  // once the request is done or the swap has settled.
   document.body.addEventListener("htmx:afterRequest", () => window.setTimeout(refreshDeferred));
+  document.body.addEventListener("htmx:afterSettle", () => window.setTimeout(refreshDeferred));
 
   // Back/forward restores the whole page from the server (hx-history="false").
   document.body.addEventListener("htmx:historyRestore", () => onTicketShown(socket, false));

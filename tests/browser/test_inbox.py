@@ -116,6 +116,24 @@ def test_messages_from_the_pipeline_appear_live_in_the_list_and_the_open_timelin
     assert_accessible(page)
 
 
+def test_a_ticket_that_arrives_while_the_list_is_being_drawn_still_appears(
+    new_page, agent: Agent, team: Team, fake_channel: FakeChannel
+) -> None:
+    page = new_page(agent)
+    page.goto("/agent/v/unassigned/")
+    live(page)
+    # htmx sets up a region it drew only once the swap settles (20 ms); stretched here so that the
+    # second ticket's live event surely comes in between, as it can in a busy hour.
+    page.evaluate("htmx.config.defaultSettleDelay = 1500")
+
+    incoming("max@example.de", "Wo ist mein Paket?", "m-1", subject="Lieferung fehlt")
+    expect(page.locator("#list.htmx-settling")).to_contain_text("Lieferung fehlt")
+    incoming("erika@example.de", "Falsche Größe geliefert", "m-2", subject="Umtausch")
+
+    expect(page.locator("#list")).to_contain_text("Umtausch")
+    expect(page.locator("#list")).to_contain_text("Lieferung fehlt")
+
+
 def test_a_draft_survives_a_reload(new_page, agent: Agent, team: Team, fake_channel: FakeChannel) -> None:
     ticket = TicketFactory.create(team=team, assignee=agent, origin_channel="fake")
     MessageFactory.create(ticket=ticket, channel="fake", text="Wann kommt die Ware?")

@@ -147,6 +147,30 @@ def test_a_change_made_while_the_last_answer_is_being_set_up_is_saved_and_the_fo
     assert (ticket.status, ticket.assignee_id) == (TicketStatus.SOLVED, agent.pk)
 
 
+def test_a_change_the_line_loses_shows_the_saved_value_again_and_says_it_was_not_saved(
+    new_page, agent: Agent, team: Team
+) -> None:
+    ticket = TicketFactory.create(team=team, status=TicketStatus.OPEN)
+    page = _open(new_page, agent, ticket)
+    page.route(re.compile(r"/update/$"), lambda route: route.abort("internetdisconnected"))
+
+    page.locator("#ctl-status").select_option("solved")
+
+    expect(page.locator("#header-unsaved")).to_be_visible()
+    expect(page.locator("#header-unsaved")).to_have_text(
+        "Nicht gespeichert: Der Hub war nicht erreichbar. Prüfen Sie die Verbindung und versuchen Sie es erneut."
+    )
+    expect(page.locator("#ctl-status")).to_have_value("open")
+    assert Ticket.objects.get(pk=ticket.pk).status == TicketStatus.OPEN
+
+    # Back on line, the same change goes through and the notice goes with the old header.
+    page.unroute(re.compile(r"/update/$"))
+    page.locator("#ctl-status").select_option("solved")
+    expect(page.locator("#announcer")).to_have_text("Status: Gelöst")
+    expect(page.locator("#header-unsaved")).to_be_hidden()
+    assert Ticket.objects.get(pk=ticket.pk).status == TicketStatus.SOLVED
+
+
 def test_an_agent_snoozes_a_ticket_until_tomorrow_morning(new_page, agent: Agent, team: Team) -> None:
     ticket = TicketFactory.create(team=team, assignee=agent, status=TicketStatus.OPEN)
     page = _open(new_page, agent, ticket)
