@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from channels_email.autoreply import BOUNCE, Bounce
 from channels_email.mailboxes import cached_mailbox
 from channels_email.models import Mailbox
 from channels_email.parse import ParsedMail, parse_mail
+from channels_email.sender_check import FAIL, SenderCheck, check
 from channels_email.thread_signals import ticket_of_our_message_id, ticket_token
 from hub.adapters import (
     AttachmentLimits,
@@ -22,6 +24,8 @@ from hub.adapters import (
 from hub.models import Direction, Identity, IdentityKind, InboundEvent, Message, Ticket
 
 KEY = "email"
+
+log = logging.getLogger(__name__)
 
 
 def _bounced_ticket(bounce: Bounce) -> Ticket | None:
@@ -51,7 +55,7 @@ def _bounce_identity(bounce: Bounce, ticket: Ticket) -> str:
     return addresses[0] if addresses else ""
 
 
-def _metadata(mail: ParsedMail, mailbox: Mailbox, event: InboundEvent) -> dict[str, Any]:
+def _metadata(mail: ParsedMail, mailbox: Mailbox, event: InboundEvent, sender_check: SenderCheck) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "mailbox": mailbox.address,
         "source": event.payload.get("source", ""),
@@ -77,6 +81,9 @@ def _metadata(mail: ParsedMail, mailbox: Mailbox, event: InboundEvent) -> dict[s
         }
     if mail.defects:
         meta["defects"] = mail.defects
+    checked = sender_check.as_metadata()
+    if checked is not None:
+        meta["sender_check"] = checked
     return meta
 
 
@@ -106,9 +113,17 @@ class EmailAdapter(BaseAdapter):
                 sender = _bounce_identity(bounce, bounced) or sender
         if not sender:
             raise ValueError("the mail names no sender (no From, Sender or Return-Path address)")
+        sender_check = check(mail.auth_results, mailbox.trusted_servers, sender)
+        if sender_check.result == FAIL:
+            # Someone may write as this customer: the mail joins neither their record nor their
+            # conversations (hub.pipeline.thread), and the agent sees why.
+            log.warning(
+                "mail %s from %s failed the sender check of %s at %s: kept apart from that customer",
+                event.external_id, sender, sender_check.domain, sender_check.server,
+            )  # fmt: skip
         return Interaction(
             channel=KEY,
-            identities=(SenderIdentity(kind=IdentityKind.EMAIL, value=sender),),
+            identities=(SenderIdentity(kind=IdentityKind.EMAIL, value=sender, joinable=sender_check.result != FAIL),),
             display_name=display_name,
             subject=mail.subject,
             text=mail.text,
@@ -119,7 +134,7 @@ class EmailAdapter(BaseAdapter):
             external_id=event.external_id,
             team_hint=mailbox.default_team.slug if mailbox.default_team_id and mailbox.default_team else "",
             automatic=mail.classification.kind,
-            metadata=_metadata(mail, mailbox, event),
+            metadata=_metadata(mail, mailbox, event, sender_check),
         )
 
     def send(self, message: Message) -> DeliveryResult:

@@ -74,6 +74,9 @@ class Mailbox(models.Model):
     max_message_bytes = models.PositiveIntegerField(_("maximum mail size (bytes)"), default=25 * 1024 * 1024)
     # Closes every reply sent from this mailbox; placeholders as in canned replies.
     signature = models.TextField(_("signature"), blank=True)
+    # Server names (authserv-ids) whose Authentication-Results headers to believe, comma-separated,
+    # lower case (channels_email.sender_check): empty, no mail's sender is checked.
+    trusted_auth_servers = models.CharField(_("trusted authentication servers"), max_length=500, blank=True)
 
     auto_acknowledge = models.BooleanField(_("acknowledge new tickets automatically"), default=False)
     acknowledgement_subject = models.CharField(
@@ -98,6 +101,10 @@ class Mailbox(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         self.address = self.address.strip().lower()
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def trusted_servers(self) -> frozenset[str]:
+        return frozenset(n for n in self.trusted_auth_servers.split(",") if n)
 
     @property
     def domain(self) -> str:

@@ -87,6 +87,8 @@ class ParsedMail:
     classification: Classification = field(default_factory=Classification)
     headers: dict[str, str] = field(default_factory=dict)
     defects: list[str] = field(default_factory=list)
+    # Every Authentication-Results header, topmost first (channels_email.sender_check).
+    auth_results: tuple[str, ...] = ()
 
     @property
     def counted_attachments(self) -> int:
@@ -487,6 +489,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
         classification=classification,
         headers=headers,
         defects=defects[:20],
+        auth_results=tuple(recover_bytes(v) for v in raw_headers(msg, "Authentication-Results")),
     )
 
 

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from channels_email.models import Mailbox
+from channels_email.sender_check import is_server_name, server_names
 from hub.crypto import is_stored
 from hub.models import Team
 
@@ -45,6 +46,7 @@ class MailboxForm(forms.ModelForm):
             "imap_host", "imap_port", "imap_security", "imap_user", "imap_folder", "imap_move_to",
             "smtp_host", "smtp_port", "smtp_security", "smtp_user",
             "auto_acknowledge", "acknowledgement_subject", "acknowledgement_text", "signature",
+            "trusted_auth_servers",
         ]  # fmt: skip
         labels = {
             "name": _("Name"),
@@ -65,6 +67,7 @@ class MailboxForm(forms.ModelForm):
             "acknowledgement_subject": _("Acknowledgement subject"),
             "acknowledgement_text": _("Acknowledgement text"),
             "signature": _("Signature"),
+            "trusted_auth_servers": _("Trust the sender check of"),
         }
         help_texts = {
             "name": _("Shown as the sender name of replies, e.g. “Muster GmbH Support”."),
@@ -77,6 +80,12 @@ class MailboxForm(forms.ModelForm):
                 "Ends every reply from this mailbox, below the agent's own signature. Placeholders as in canned "
                 "replies, e.g. {{ agent.name }} or {{ ticket.number }}."
             ),
+            "trusted_auth_servers": _(
+                "The name your receiving mail server writes into the Authentication-Results header of each mail, "
+                "e.g. mx.google.com for Google Workspace; several separated by commas. A mail that fails the check "
+                "of its sender's domain (DMARC) there is marked as such in the conversation and joins neither the "
+                "record nor the conversations of the customer it names. Empty: mail is not checked."
+            ),
         }
         widgets = {
             "acknowledgement_text": forms.Textarea(attrs={"rows": 4}),
@@ -86,6 +95,7 @@ class MailboxForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["max_message_mb"].initial = max(1, round(self.instance.max_message_bytes / 1024 / 1024))
+        self.initial["trusted_auth_servers"] = ", ".join(server_names(self.instance.trusted_auth_servers))
         for name in SECRETS:
             stored = is_stored(self.instance, name)
             self.fields[f"{name}_new"].help_text = (
@@ -93,6 +103,16 @@ class MailboxForm(forms.ModelForm):
             )
             if not stored:
                 del self.fields[f"{name}_clear"]
+
+    def clean_trusted_auth_servers(self) -> str:
+        names = server_names(self.cleaned_data.get("trusted_auth_servers") or "")
+        wrong = [name for name in names if not is_server_name(name)]
+        if wrong:
+            raise forms.ValidationError(
+                _("“%(value)s” is not a server name. Enter names like mx.google.com, separated by commas."),
+                params={"value": wrong[0]},
+            )
+        return ",".join(names)
 
     def secrets(self) -> dict[str, str | None]:
         """{field: new value, "" to remove, None to keep} for the passwords."""
@@ -127,6 +147,7 @@ class MailboxForm(forms.ModelForm):
                                "smtp_password_clear")),
         (_("Automatic answer"), ("auto_acknowledge", "acknowledgement_subject", "acknowledgement_text")),
         (_("Replies"), ("signature",)),
+        (_("Sender check"), ("trusted_auth_servers",)),
         (_("Limits"), ("max_message_mb",)),
     )  # fmt: skip
 

@@ -286,7 +286,7 @@ class Item:
             said = _("New message from %(name)s") % {"name": m.sender or self.customer}
             announce = format_html(' data-announce="{}"', said)
         subject = format_html('<div class="email-subject"><bdi>{}</bdi></div>', m.subject) if m.subject else ""
-        subject = format_html("{}{}", subject, self.copies)
+        subject = format_html("{}{}{}", subject, self.copies, self.sender_warning)
         shown = self.body
         if shown.html.total:
             body = format_html(
@@ -338,6 +338,23 @@ class Item:
             '<div class="email-copies muted">{}</div>',
             format_html_join(" · ", "{}: <bdi>{}</bdi>", [(label, value) for label, value in parts if value]),
         )
+
+    @cached_property
+    def sender_warning(self) -> SafeString | str:
+        """A warning on a mail whose sender failed the check of its domain at a trusted server."""
+        assert self.message is not None
+        checked = self.message.metadata.get("sender_check")
+        if not isinstance(checked, dict) or checked.get("result") != "fail":
+            return ""
+        text = _(
+            "Sender not confirmed: %(server)s found that this mail fails the sender check of %(domain)s (DMARC). "
+            "It may not come from %(address)s, so it was kept apart from that customer's record and conversations."
+        ) % {
+            "server": checked.get("server", ""),
+            "domain": checked.get("domain", ""),
+            "address": self.message.metadata.get("from", ""),
+        }
+        return format_html('<p class="notice notice-warning sender-unconfirmed" role="note">{}</p>', text)
 
     @property
     def email_doc(self) -> str:

@@ -188,3 +188,24 @@ def test_deleting_asks_once_and_says_what_happens_to_tickets(admin) -> None:
     assert "Standard-Postfach" in question or "default mailbox" in question
     assert not Mailbox.objects.exists()
     assert AuditEntry.objects.get().action == "mailbox.deleted"
+
+
+def test_an_admin_names_the_servers_whose_sender_check_counts_and_a_wrong_name_is_refused(admin) -> None:
+    client = signed_in(admin)
+    mailbox = Mailbox.objects.create(address="support@hub.example")
+
+    wrong = client.post(f"/agent/settings/mailboxes/{mailbox.pk}/", form(trusted_auth_servers="mx.google.com, mail_in"))
+
+    assert wrong.status_code == 200
+    assert "„mail_in“ ist kein Servername. Geben Sie Namen wie mx.google.com ein" in wrong.content.decode()
+    mailbox.refresh_from_db()
+    assert mailbox.trusted_auth_servers == ""
+
+    servers = " MX.Google.com;mx2.hub.example "
+    client.post(f"/agent/settings/mailboxes/{mailbox.pk}/", form(trusted_auth_servers=servers))
+
+    mailbox.refresh_from_db()
+    assert mailbox.trusted_servers == {"mx.google.com", "mx2.hub.example"}
+    page = client.get(f"/agent/settings/mailboxes/{mailbox.pk}/").content.decode()
+    assert "Absenderprüfung vertrauen von" in page
+    assert 'value="mx.google.com, mx2.hub.example"' in page

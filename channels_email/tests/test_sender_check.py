@@ -1,0 +1,125 @@
+"""A mail that fails its sender domain's check (DMARC) at a server the mailbox trusts is marked,
+and joins neither the record nor the conversations of the customer it claims to come from."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from channels_email.inbound import ingest_now
+from channels_email.models import Mailbox
+from channels_email.sender_check import FAIL, PASS, SenderCheck, check
+from channels_email.tests.test_servers import mail
+from hub.models import Agent, Message, Ticket
+
+TRUSTED = frozenset({"mx.hub.example"})
+
+GOOGLE_PASS = (
+    "mx.hub.example;\r\n       dkim=pass header.i=@kunde.de header.s=s1 header.b=Xy12;\r\n"
+    "       spf=pass (mx.hub.example: domain of max@kunde.de designates 192.0.2.1 as permitted sender)"
+    " smtp.mailfrom=max@kunde.de;\r\n       dmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from=kunde.de"
+)
+OPENDMARC_FAIL = "mx.hub.example; dmarc=fail (p=reject dis=none) header.from=kunde.de"
+
+
+def test_a_trusted_servers_dmarc_pass_and_fail_are_read_through_folding_and_comments() -> None:
+    assert check([GOOGLE_PASS], TRUSTED, "max@kunde.de") == SenderCheck(PASS, "kunde.de", "mx.hub.example")
+    assert check([OPENDMARC_FAIL], TRUSTED, "Max@Kunde.DE") == SenderCheck(FAIL, "kunde.de", "mx.hub.example")
+    # Upper case, a version after the server name, a result in quotes.
+    assert check(['MX.HUB.EXAMPLE 1; DMARC=Fail header.from="kunde.de"'], TRUSTED, "max@kunde.de").result == FAIL
+
+
+def test_what_no_trusted_server_wrote_says_nothing() -> None:
+    # Written by the sender, or by a server nobody listed.
+    assert check(["mx.evil.example; dmarc=pass header.from=kunde.de"], TRUSTED, "max@kunde.de") == SenderCheck()
+    # Exchange Online names no server at all.
+    assert check(["spf=fail smtp.mailfrom=kunde.de; dmarc=fail action=oreject header.from=kunde.de"], TRUSTED,
+                 "max@kunde.de") == SenderCheck()  # fmt: skip
+    # No servers listed: nothing is checked.
+    assert check([OPENDMARC_FAIL], frozenset(), "max@kunde.de") == SenderCheck()
+    # A trusted server that checked SPF only: SPF fails on every forwarded mail, so no verdict.
+    assert check(["mx.hub.example; spf=fail smtp.mailfrom=kunde.de"], TRUSTED, "max@kunde.de") == SenderCheck()
+
+
+def test_only_the_topmost_trusted_header_counts_and_a_pass_must_name_the_senders_domain() -> None:
+    # The receiving server's own header comes first; one further down came with the mail.
+    forged_below = [OPENDMARC_FAIL, "mx.hub.example; dmarc=pass header.from=kunde.de"]
+    assert check(forged_below, TRUSTED, "max@kunde.de").result == FAIL
+    # A pass for the attacker's own domain says nothing about the From it wrote.
+    assert check(["mx.hub.example; dmarc=pass header.from=evil.example"], TRUSTED, "max@kunde.de") == SenderCheck()
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["", ";;;", "(", "mx.hub.example; dmarc", "mx.hub.example; =fail", "mx.hub.example (unclosed; dmarc=fail", "\\"],
+)
+def test_a_broken_header_gives_no_verdict_and_raises_nothing(header: str) -> None:
+    assert check([header], TRUSTED, "max@kunde.de") == SenderCheck()
+
+
+def with_results(header: str, raw: bytes) -> bytes:
+    return f"Authentication-Results: {header}\r\n".encode() + raw
+
+
+@pytest.fixture
+def mailbox(team) -> Mailbox:
+    return Mailbox.objects.create(
+        address="support@hub.example", default_team=team, is_default=True, trusted_auth_servers="mx.hub.example"
+    )
+
+
+@pytest.fixture
+def first(mailbox: Mailbox) -> Ticket:
+    raw = with_results(GOOGLE_PASS, mail("Max <max@kunde.de>", "Lieferung", "<m1@kunde.de>"))
+    return Ticket.objects.get(pk=ingest_now(raw, mailbox=mailbox, source="test").ticket or 0)
+
+
+@pytest.mark.django_db
+def test_a_mail_that_fails_the_check_opens_its_own_ticket_and_the_agent_is_told_why(
+    mailbox: Mailbox, first: Ticket, agent: Agent, caplog: pytest.LogCaptureFixture
+) -> None:
+    spoofed = with_results(
+        OPENDMARC_FAIL,
+        mail("Max <max@kunde.de>", f"Re: [#{first.pk}] Lieferung", "<fake@evil.example>",
+             body="Bitte liefern Sie an meine neue Adresse.", extra="In-Reply-To: <m1@kunde.de>\r\n"),
+    )  # fmt: skip
+
+    settled = ingest_now(spoofed, mailbox=mailbox, source="test")
+
+    ticket = Ticket.objects.get(pk=settled.ticket or 0)
+    assert ticket.pk != first.pk
+    assert ticket.customer_id != first.customer_id
+    assert Message.objects.filter(ticket=first).count() == 1
+    assert ticket.messages.get().metadata["sender_check"] == {
+        "result": "fail", "domain": "kunde.de", "server": "mx.hub.example"
+    }  # fmt: skip
+    assert "failed the sender check of kunde.de at mx.hub.example" in caplog.text
+    client = Client()
+    client.force_login(agent.user)
+    page = client.get(f"/agent/v/teams/t/{ticket.pk}/").content.decode()
+    assert (
+        "Absender nicht bestätigt: mx.hub.example hat festgestellt, dass diese Mail die Absenderprüfung von "
+        "kunde.de (DMARC) nicht besteht." in page
+    )
+    assert "Bitte liefern Sie an meine neue Adresse." in page
+    # The customer's own history shows nothing of it.
+    assert "neue Adresse" not in client.get(f"/agent/v/teams/t/{first.pk}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_mail_that_passes_or_that_no_trusted_server_checked_joins_the_customers_conversation(
+    mailbox: Mailbox, first: Ticket
+) -> None:
+    passed = with_results(
+        GOOGLE_PASS,
+        mail("Max <max@kunde.de>", "Re: Lieferung", "<m2@kunde.de>", extra="In-Reply-To: <m1@kunde.de>\r\n"),
+    )
+    unchecked = with_results(
+        "mx.evil.example; dmarc=fail header.from=kunde.de",
+        mail("Max <max@kunde.de>", "Re: Lieferung", "<m3@kunde.de>", extra="In-Reply-To: <m1@kunde.de>\r\n"),
+    )
+
+    assert ingest_now(passed, mailbox=mailbox, source="test").ticket == first.pk
+    assert ingest_now(unchecked, mailbox=mailbox, source="test").ticket == first.pk
+    checks = [m.metadata.get("sender_check") for m in first.messages.order_by("pk")]
+    assert checks == [{"result": "pass", "domain": "kunde.de", "server": "mx.hub.example"}] * 2 + [None]
