@@ -57,6 +57,17 @@ function setHidden(name: string, value: number): void {
   if (input && value > 0) input.value = String(value);
 }
 
+function sayNotSent(reason: "failedLine" | "failedServer"): void {
+  const notice = byId("composer-notice");
+  const text = form()?.dataset[reason];
+  if (!notice || !text) return;
+  const line = document.createElement("p");
+  line.className = "notice notice-error";
+  line.setAttribute("role", "alert");
+  line.textContent = text;
+  notice.replaceChildren(line);
+}
+
 export function installComposer(): void {
   document.body.addEventListener("keydown", (e) => {
     const target = e.target as Element | null;
@@ -111,7 +122,12 @@ export function installComposer(): void {
   document.body.addEventListener("htmx:afterRequest", (e) => {
     const detail = (e as CustomEvent<HtmxRequestDetail>).detail;
     if (detail.elt === textarea() && detail.successful) dirty = false;
-    if (detail.elt === form() && detail.xhr.status !== 200) dropPending();
+    if (detail.elt !== form() || detail.xhr.status === 200) return;
+    dropPending();
+    // Held (409) and refused (422) sends come with the server's own notice; for a send that never
+    // reached the hub or that it failed on, the composer says so itself. The text stays.
+    const status = detail.xhr.status;
+    if (status !== 409 && status !== 422) sayNotSent(status === 0 ? "failedLine" : "failedServer");
   });
 
   // The server holds a send (409) or refuses it (422) with a notice: show it, keep the text.

@@ -175,6 +175,47 @@ def test_enter_is_a_newline_and_ctrl_enter_sends_the_reply(
     assert_accessible(page)
 
 
+def test_a_reply_the_line_loses_says_it_was_not_sent_and_keeps_the_text_to_send_again(
+    new_page, agent: Agent, team: Team, fake_channel: FakeChannel
+) -> None:
+    ticket = TicketFactory.create(team=team, assignee=agent, origin_channel="fake")
+    MessageFactory.create(ticket=ticket, channel="fake", text="Wann kommt die Ware?")
+    page = new_page(agent)
+    page.goto(f"/agent/v/mine/t/{ticket.pk}/")
+    live(page)
+    send = re.compile(r"/send/$")
+    page.route(send, lambda route: route.abort("internetdisconnected"))
+
+    box = page.locator("#composer-text")
+    box.fill("Sie kommt morgen.")
+    box.press("Control+Enter")
+
+    notice = page.locator("#composer-notice .notice-error")
+    expect(notice).to_have_text(
+        "Nicht gesendet: Der Hub war nicht erreichbar. Ihr Text bleibt erhalten; senden Sie ihn erneut, "
+        "sobald die Verbindung wieder steht."
+    )
+    expect(box).to_have_value("Sie kommt morgen.")
+    expect(page.locator("#timeline article.bubble.out")).to_have_count(0)
+    assert_accessible(page)
+
+    # The hub failing on it is said apart from a line that never reached it.
+    page.unroute(send)
+    page.route(send, lambda route: route.fulfill(status=500, body="Server Error"))
+    box.press("Control+Enter")
+    expect(notice).to_have_text(
+        "Nicht gesendet: Im Hub ist ein Fehler aufgetreten. Ihr Text bleibt erhalten; "
+        "versuchen Sie es gleich noch einmal."
+    )
+    expect(box).to_have_value("Sie kommt morgen.")
+
+    page.unroute(send)
+    box.press("Control+Enter")
+    expect(page.locator("#timeline article.bubble.out[data-message-id]")).to_contain_text("Sie kommt morgen.")
+    expect(notice).to_have_count(0)
+    assert [s["text"] for s in fake_channel.sent] == ["Sie kommt morgen."]
+
+
 def test_an_internal_note_is_marked_as_such(new_page, agent: Agent, team: Team, fake_channel: FakeChannel) -> None:
     ticket = TicketFactory.create(team=team, assignee=agent, origin_channel="fake")
     page = new_page(agent)
