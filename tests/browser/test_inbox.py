@@ -149,14 +149,20 @@ def test_a_draft_survives_a_reload(new_page, agent: Agent, team: Team, fake_chan
     assert Draft.objects.get(ticket=ticket, agent=agent).text == "Guten Tag, die Ware ist"
 
 
-def test_enter_is_a_newline_and_ctrl_enter_sends_the_reply(
-    new_page, agent: Agent, team: Team, fake_channel: FakeChannel
-) -> None:
+def my_question_open(new_page, agent: Agent, team: Team) -> Page:
+    """The agent's own ticket, where a customer asked on the fake channel, open and live."""
     ticket = TicketFactory.create(team=team, assignee=agent, origin_channel="fake")
     MessageFactory.create(ticket=ticket, channel="fake", text="Wann kommt die Ware?")
     page = new_page(agent)
     page.goto(f"/agent/v/mine/t/{ticket.pk}/")
     live(page)
+    return page
+
+
+def test_enter_is_a_newline_and_ctrl_enter_sends_the_reply(
+    new_page, agent: Agent, team: Team, fake_channel: FakeChannel
+) -> None:
+    page = my_question_open(new_page, agent, team)
     expect(page.get_by_role("button", name=re.compile("Senden an"))).to_be_visible()
 
     box = page.locator("#composer-text")
@@ -178,11 +184,7 @@ def test_enter_is_a_newline_and_ctrl_enter_sends_the_reply(
 def test_a_reply_the_line_loses_says_it_was_not_sent_and_keeps_the_text_to_send_again(
     new_page, agent: Agent, team: Team, fake_channel: FakeChannel
 ) -> None:
-    ticket = TicketFactory.create(team=team, assignee=agent, origin_channel="fake")
-    MessageFactory.create(ticket=ticket, channel="fake", text="Wann kommt die Ware?")
-    page = new_page(agent)
-    page.goto(f"/agent/v/mine/t/{ticket.pk}/")
-    live(page)
+    page = my_question_open(new_page, agent, team)
     send = re.compile(r"/send/$")
     page.route(send, lambda route: route.abort("internetdisconnected"))
 
