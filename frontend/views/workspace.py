@@ -89,8 +89,9 @@ def _page(request: HttpRequest, agent: Agent, view_key: str, ticket: Ticket | No
         response = render(request, "frontend/regions/list.html", ctx | {"oob": True})
         if request.GET.get("bar"):
             # The filter bar sends every control, empty ones too: the address bar shows the
-            # list's own URL instead, the one its links, reload and a saved view use.
-            response["HX-Push-Url"] = ctx["list_url"]
+            # list's own URL instead, the one its links, reload and a saved view use. It replaces
+            # the current step, as the filter bar does: Back returns to the view before (UX.md).
+            response["HX-Replace-Url"] = ctx["list_url"]
         return response
     if ticket is not None:
         ctx |= _ticket_context(ticket, agent, view_key)
