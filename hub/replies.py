@@ -111,13 +111,17 @@ def identities_of(customer_id: int) -> list[Identity]:
 
 
 def other_routes(ticket: Ticket, chosen: ReplyRoute) -> list[ReplyRoute]:
-    """The other channels a reply to ``ticket`` could go out on now (the agent may choose one):
+    """The other channels a reply to ``ticket`` could go out on, those usable now first (the
+    agent may choose one), then the others with the reason (the chooser shows them greyed out):
     channels that take replies addressed to a kind of identity the customer has, without a live
-    session, each checked by its adapter. Empty when ``chosen`` itself cannot be used."""
+    session, each checked by its adapter (a landline takes no texts, a number opted out). A
+    channel the customer has no identity for is left out: on a hub without SMS, every mail
+    would list it. Empty when ``chosen`` itself cannot be used."""
     if not chosen.usable:
         return []
     kinds = {identity.kind for identity in identities_of(ticket.customer_id)}
-    routes = []
+    usable: list[ReplyRoute] = []
+    unusable: list[ReplyRoute] = []
     for key in registered():
         adapter = _adapter(key)
         if adapter is None or key == chosen.channel:
@@ -126,6 +130,5 @@ def other_routes(ticket: Ticket, chosen: ReplyRoute) -> list[ReplyRoute]:
         if not caps.replies or caps.sessions or caps.recipient_kind not in kinds:
             continue
         route = route_on(ticket, key)
-        if route.usable:
-            routes.append(route)
-    return routes
+        (usable if route.usable else unusable).append(route)
+    return usable + unusable

@@ -9,7 +9,7 @@ from channels_phone.models import PhoneNumber
 from channels_phone.tests.conftest import FakeProvider, Twilio, call_params, sid
 from channels_phone.tests.test_call_progress import VOICE
 from hub.models import Agent, IdentityKind, Message, Ticket
-from hub.tests.factories import IdentityFactory
+from hub.tests.factories import IdentityFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,3 +66,17 @@ def test_a_channel_that_cannot_reach_the_customer_is_refused_with_the_reason(
 
     assert response.status_code == 422
     assert not Message.objects.filter(client_id="choice-2").exists()
+
+
+def test_a_channel_that_cannot_reach_the_customer_is_shown_greyed_out_with_the_reason(
+    number: PhoneNumber, agent: Agent, client_for
+) -> None:
+    ticket = TicketFactory.create(team=agent.teams.first(), origin_channel="email")
+    IdentityFactory.create(customer=ticket.customer, kind=IdentityKind.EMAIL, value="anna@kunde.example")
+    IdentityFactory.create(customer=ticket.customer, kind=IdentityKind.PHONE, value="+49301234567")  # a landline
+
+    html = client_for(agent).get(f"/agent/t/{ticket.pk}/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="ticket").content
+    page = html.decode()
+
+    assert '<option value="email" selected' in page
+    assert '<option value="sms" disabled>SMS · Keine Mobilnummer: +49 30 1234567 empfängt keine SMS</option>' in page
