@@ -37,6 +37,7 @@ from hub.models import (
     TicketEvent,
     TicketStatus,
 )
+from hub.routing import words as routing_words
 
 # Events that a message already shows (replied, note, threaded) are not repeated as lines.
 SHOWN_EVENTS = (
@@ -384,7 +385,10 @@ def describe(event: TicketEvent, names: dict[int, str]) -> str:
     if event.kind == EventKind.CREATED:
         return _("Ticket created")
     if event.kind == EventKind.ROUTED:
-        # Why the ticket is where it is, as routing wrote it ("rule «Rechnungen»: team Billing").
+        # A rule's changes in the agent's words; other reasons (and events from before rules kept
+        # their changes as data) as routing wrote them ("default team of channel email").
+        if isinstance(d.get("changes"), dict):
+            return _("Routed: %(why)s") % {"why": routing_words.shown_sentence(d.get("name", ""), d["changes"], names)}
         if d.get("rule"):
             return _("Routed: %(why)s") % {"why": d["rule"]}
         return _("Routed to a team")
@@ -521,6 +525,7 @@ def items(
     agent_ids |= {
         e.data.get("assignee_id") for e in event_list if e.kind == EventKind.ASSIGNED and e.data.get("assignee_id")
     }
+    agent_ids |= {a for e in event_list if e.kind == EventKind.ROUTED for a in routing_words.agents_named(e.data)}
     names = {a.pk: a.name for a in Agent.objects.filter(pk__in=agent_ids).select_related("user")} if agent_ids else {}
     customer, fresh = customer_label(ticket.customer), before_message is not None
     result = Items(Item("message", m.created_at, message=m, customer=customer, fresh=fresh) for m in message_list)

@@ -49,8 +49,14 @@ def message_threaded(*, ticket: Ticket, message_id: int, reason: str) -> TicketE
     return _record(ticket, EventKind.THREADED, message_id=message_id, reason=reason)
 
 
-def routed(*, ticket: Ticket, team_id: int | None, rule: str) -> TicketEvent:
-    return _record(ticket, EventKind.ROUTED, team_id=team_id, rule=rule)
+def routed(
+    *, ticket: Ticket, team_id: int | None, rule: str, name: str = "", changes: dict[str, Any] | None = None
+) -> TicketEvent:
+    """``rule``: why, as the log says it; a rule's hit also keeps its ``name`` and ``changes`` as
+    data, which the timeline says in the reader's language (``hub.routing.words``)."""
+    if changes is None:
+        return _record(ticket, EventKind.ROUTED, team_id=team_id, rule=rule)
+    return _record(ticket, EventKind.ROUTED, team_id=team_id, rule=rule, name=name, changes=changes)
 
 
 def assigned(*, ticket: Ticket, actor: Agent | None, assignee_id: int | None, previous_id: int | None) -> TicketEvent:

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from hub.models import Agent, BusinessCalendar, RoutingRule, Team, TeamRouting, Ticket, TicketEvent
 from hub.pipeline import receive
@@ -59,7 +60,7 @@ def test_an_admin_builds_a_rule_tries_it_saves_it_and_the_next_mail_is_routed_by
     assert tried.status_code == 200
     body = tried.content.decode()
     assert "Dry run: nothing was changed" in body
-    assert f"#{invoice.pk}" in body and "team: Billing; priority: high" in body
+    assert f"#{invoice.pk}" in body and "Team: Billing; Priority: High" in body
     assert not RoutingRule.objects.exists()
     assert Ticket.objects.get(pk=invoice.pk).team is None
 
@@ -146,7 +147,12 @@ def test_the_ticket_timeline_says_which_rule_routed_it_and_why(
     assert event.ticket_id is not None
     routed = TicketEvent.objects.filter(ticket_id=event.ticket_id, kind="routed").order_by("id")
 
-    assert [describe(e, {}) for e in routed][-1] == "Routed: rule «Rechnungen»: team Billing; priority high"
+    # The log keeps routing's own words; the timeline says them in the agent's language.
+    last = routed.reverse()[0]
+    assert last.data["rule"] == "rule «Rechnungen»: team Billing; priority high"
+    assert describe(last, {}) == "Routed: rule “Rechnungen”: Team: Billing; Priority: High"
+    with translation.override("de"):
+        assert describe(last, {}) == "Geleitet: Regel „Rechnungen“: Team: Billing; Priorität: Hoch"
 
 
 def test_a_teams_calendar_is_chosen_on_its_routing_screen_and_the_strategy_form_keeps_it(

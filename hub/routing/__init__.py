@@ -294,7 +294,7 @@ def _record_events(ticket: Ticket, decision: Decision) -> None:
     if decision.created:
         events.routed(ticket=ticket, team_id=decision.team.pk if decision.team else None, rule=decision.rule)
     for hit in decision.outcome.hits:
-        events.routed(ticket=ticket, team_id=ticket.team_id, rule=hit.sentence)
+        events.routed(ticket=ticket, team_id=ticket.team_id, rule=hit.sentence, name=hit.name, changes=hit.changes)
     if decision.rule and not decision.created:  # how a rule's "assign" went
         events.routed(ticket=ticket, team_id=ticket.team_id, rule=decision.rule)
     outcome = decision.outcome

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from hub.models import Ticket
+from hub.routing import words
 from hub.routing.engine import Compiled, RuleSet, Triggers
 from hub.routing.facts import Facts
 from hub.routing.schema import RuleSpec
@@ -48,7 +49,9 @@ def dry_run(specs: list[RuleSpec], *, last: int, trigger: Triggers) -> dict[str,
                 "subject": ticket.subject,
                 "rule": outcome.hits[0].name if outcome.hits else None,
                 "rules": [hit.name for hit in outcome.hits],
-                "changes": changes,
+                # As the API has always given them ("priority": "high"), and in the reader's words.
+                "changes": {key: words.machine(key, value) for key, value in changes.items()},
+                "shown": [words.shown(key, value) for key, value in changes.items()],
             }
         )
     return {

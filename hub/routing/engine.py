@@ -17,7 +17,8 @@ from typing import Any
 import regex
 
 from hub.business_time import ALWAYS, Calendar
-from hub.models import Agent, ExternalLookup, Priority, RoutingRule, Team, TicketStatus
+from hub.models import Agent, ExternalLookup, RoutingRule, Team, TicketStatus
+from hub.routing import words
 from hub.routing.facts import Facts
 from hub.routing.schema import (
     MATCH_TIMEOUT,
@@ -198,7 +199,7 @@ class Compiled:
 
 @dataclass
 class Hit:
-    """A rule that matched, and what it changed, in the words of the timeline."""
+    """A rule that matched, and what it changed, as data (``hub.routing.words`` says it)."""
 
     rule_id: int | None
     name: str
@@ -206,8 +207,7 @@ class Hit:
 
     @property
     def sentence(self) -> str:
-        parts = [f"{key} {value}" for key, value in self.changes.items()]
-        return f"rule «{self.name}»" + (f": {'; '.join(parts)}" if parts else "")
+        return words.sentence(self.name, self.changes)
 
 
 @dataclass
@@ -349,7 +349,7 @@ class RuleSet:
             if t is ActionType.SET_TEAM:
                 team = self.teams.get(str(v))
                 if team is None:
-                    changes["team"] = f"{v} (no such team: unchanged)"
+                    changes["team"] = {"missing": str(v)}
                     continue
                 outcome.team = team
                 facts.move_to_team(team.pk, team.slug)
@@ -357,16 +357,16 @@ class RuleSet:
             elif t is ActionType.ASSIGN:
                 if v == "team":
                     outcome.assign = "team"
-                    changes["assign"] = "by the team's strategy"
+                    changes["assign"] = {"by": "team"}
                 elif (agent := self.agents.get(int(v))) is not None:
                     outcome.assign = agent
-                    changes["assign"] = agent.name if Agent.user.is_cached(agent) else f"agent {agent.pk}"
+                    changes["assign"] = agent.name if Agent.user.is_cached(agent) else {"agent": agent.pk}
                 else:
-                    changes["assign"] = f"agent {v} (no such agent: unchanged)"
+                    changes["assign"] = {"missing": str(v)}
             elif t is ActionType.SET_PRIORITY:
                 outcome.priority = int(v)
                 facts.set("ticket.priority", int(v))
-                changes["priority"] = str(Priority(int(v)).name).lower()
+                changes["priority"] = int(v)
             elif t is ActionType.SET_STATUS:
                 outcome.status = str(v)
                 facts.set("ticket.status", str(v))
@@ -389,7 +389,7 @@ class RuleSet:
 
                 policy = for_rules(self).named(str(v))
                 if policy is None:
-                    changes["SLA policy"] = f"{v} (no such policy: unchanged)"
+                    changes["SLA policy"] = {"missing": str(v)}
                     continue
                 outcome.sla_policy = str(policy.id)
                 changes["SLA policy"] = policy.name
@@ -398,16 +398,16 @@ class RuleSet:
                 changes["skills"] = ", ".join(sorted(v))
             elif t is ActionType.AUTO_REPLY:
                 outcome.effects.append({"type": "auto_reply", "value": v, "rule": rule.name, "rule_id": rule.id})
-                changes["auto reply"] = "queued"
+                changes["auto reply"] = True
             elif t is ActionType.ADD_NOTE:
                 outcome.effects.append({"type": "add_note", "value": v, "rule": rule.name})
-                changes["note"] = "added"
+                changes["note"] = True
             elif t is ActionType.NOTIFY:
                 assert isinstance(v, Notify)
                 outcome.effects.append(
                     {"type": "notify", "value": {"agents": list(v.agents), "teams": list(v.teams)}, "rule": rule.name}
                 )
-                changes["notify"] = ", ".join([*(f"agent {a}" for a in v.agents), *v.teams])
+                changes["notify"] = {"agents": list(v.agents), "teams": list(v.teams)}
         outcome.hits.append(Hit(rule.id, rule.name, changes))
 
 
