@@ -73,7 +73,8 @@ export function upload(file: File): void {
   xhr.addEventListener("load", () => {
     const data = (xhr.response ?? {}) as { id?: number; name?: string; size?: string; error?: string };
     if (xhr.status !== 201 || !data.id) {
-      fail(item, files, file.name, data.error ?? String(xhr.status));
+      // The server's own reason (in the agent's language), else what went wrong in their words.
+      fail(item, files, file.name, data.error ?? files.dataset.serverError ?? "");
       return;
     }
     item.classList.remove("is-uploading");
@@ -88,7 +89,7 @@ export function upload(file: File): void {
     item.prepend(input);
     announce(say(files.dataset.uploaded, { name: data.name ?? file.name }));
   });
-  xhr.addEventListener("error", () => fail(item, files, file.name, xhr.statusText || "network"));
+  xhr.addEventListener("error", () => fail(item, files, file.name, files.dataset.noLine ?? ""));
   item.addEventListener("upload:cancel", () => xhr.abort());
   xhr.send(body);
 }

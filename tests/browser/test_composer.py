@@ -49,6 +49,23 @@ def open_ticket(page: Page, ticket: Ticket) -> None:
     live(page)
 
 
+def test_a_file_the_line_loses_says_so_in_the_agents_language(new_page, agent: Agent, ticket: Ticket) -> None:
+    page = new_page(agent)
+    open_ticket(page, ticket)
+    page.route(re.compile(r"/uploads/$"), lambda route: route.abort("internetdisconnected"))
+
+    page.locator("#composer-file").set_input_files(
+        {"name": "Lieferschein.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 lieferschein"}
+    )
+
+    chip = page.locator("#composer .chip-file.is-failed")
+    expect(chip).to_contain_text("der Hub war nicht erreichbar")
+    expect(page.locator("#announcer")).to_have_text(
+        "Lieferschein.pdf konnte nicht angehängt werden: der Hub war nicht erreichbar"
+    )
+    expect(page.locator("#composer input[name=upload]")).to_have_count(0)
+
+
 def test_sending_with_an_attachment_and_cc(new_page, agent: Agent, ticket: Ticket, capture: Capture) -> None:
     page = new_page(agent)
     open_ticket(page, ticket)
