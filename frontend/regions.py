@@ -321,6 +321,7 @@ def timeline_context(
     after_event: int | None = None,
     only_message: int | None = None,
     before_message: int | None = None,
+    images: bool = False,
 ) -> dict[str, Any]:
     return {
         "ticket": ticket,
@@ -330,6 +331,7 @@ def timeline_context(
             after_event=after_event,
             only_message=only_message,
             before_message=before_message,
+            images=images,
         ),
         "older": before_message is not None,
         "ticket_url": reverse("agent_permalink", args=[ticket.pk]),

@@ -22,6 +22,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from frontend import remote_images
 from frontend.customer_label import customer_label
 from frontend.mail_quote import html_without_quote
 from hub.adapters import UnknownChannel, get_adapter
@@ -184,6 +185,7 @@ class Item:
     text: str = ""  # the sentence of a system event
     customer: str = ""  # who wrote a customer's message that names nobody
     fresh: bool = False  # on a page of older items, loaded into the page later
+    remote_images: bool = False  # the agent asked for the mail's remote images (``remote_images``)
 
     @property
     def dom_id(self) -> str:
@@ -296,6 +298,7 @@ class Item:
                 _("Email content"),
                 self.email_doc,
             )
+            body = format_html("{}{}", body, self.images_blocked)
         else:
             body = format_html('<div class="email-text">{}</div>', linebreaksbr(shown.text.shown, autoescape=True))
         quoted = ""
@@ -361,7 +364,27 @@ class Item:
     def email_doc(self) -> str:
         assert self.message is not None
         # The quoted history shows once, behind "…" (the card's ``quoted`` details), not in the frame too.
-        return mail_document(self.message, html_without_quote(self.body.html.shown, self.body.quoted_text.shown))
+        html = html_without_quote(self.body.html.shown, self.body.quoted_text.shown)
+        if self.remote_images:
+            html = remote_images.with_proxied_images(self.message.ticket_id, self.message.pk, html)
+        return mail_document(self.message, html)
+
+    @cached_property
+    def images_blocked(self) -> SafeString | str:
+        """Under a mail with remote images not shown: why, and the button that shows them."""
+        assert self.message is not None
+        if self.remote_images or "data-remote-src" not in self.body.html.shown:
+            return ""
+        m = self.message
+        url = reverse("agent_permalink", args=[m.ticket_id])
+        return format_html(
+            '<p class="images-blocked muted">{} <button type="button" class="btn btn-small" hx-get="{}?images=1" '
+            'hx-target="#m-{}" hx-swap="outerHTML">{}</button></p>',
+            _("Images from the internet are not shown: the sender would learn when you read this mail."),
+            url,
+            m.pk,
+            _("Show images"),
+        )
 
 
 def _status_label(value: str) -> str:
@@ -488,6 +511,7 @@ def items(
     after_event: int | None = None,
     only_message: int | None = None,
     before_message: int | None = None,
+    images: bool = False,
 ) -> Items:
     """The ticket's latest items, those before a message ("load older"), or only what came after
     the given ids (the live append).
@@ -528,7 +552,10 @@ def items(
     agent_ids |= {a for e in event_list if e.kind == EventKind.ROUTED for a in routing_words.agents_named(e.data)}
     names = {a.pk: a.name for a in Agent.objects.filter(pk__in=agent_ids).select_related("user")} if agent_ids else {}
     customer, fresh = customer_label(ticket.customer), before_message is not None
-    result = Items(Item("message", m.created_at, message=m, customer=customer, fresh=fresh) for m in message_list)
+    result = Items(
+        Item("message", m.created_at, message=m, customer=customer, fresh=fresh, remote_images=images)
+        for m in message_list
+    )
     result += [Item("event", e.created_at, event=e, text=describe(e, names)) for e in event_list]
     result.sort(key=lambda i: (i.at, 0 if i.kind == "event" else 1))
     result.older = older

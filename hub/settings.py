@@ -231,6 +231,11 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 MEDIA_URL = "media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=30 * 1024 * 1024)
 
+# A mail's remote images are fetched by the hub, on an agent's request, only from public
+# addresses (frontend/remote_images.py); true lets a hub inside a company network show images
+# from its own servers too.
+REMOTE_IMAGES_ALLOW_PRIVATE = env.bool("REMOTE_IMAGES_ALLOW_PRIVATE", default=False)
+
 # --- Security ---------------------------------------------------------------------------------
 # A hub whose public address is https is only used over https: cookies never travel in clear
 # and browsers are told (HSTS) to ask for nothing else, a year long.

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
-from frontend import regions, timeline
+from frontend import regions, remote_images, timeline
 from frontend.auth import agent_required
 from hub.models import Agent, Message
 
@@ -13,6 +15,8 @@ from hub.models import Agent, Message
 # allow-scripts), nothing loaded from elsewhere, inline styles for the mail's look.
 _HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; sandbox allow-same-origin"
 _TEXT_POLICY = "default-src 'none'; sandbox"
+
+log = logging.getLogger(__name__)
 
 
 @require_GET
@@ -39,4 +43,29 @@ def message_body(request: HttpRequest, agent: Agent, ticket_id: int, message_id:
         name = f"message-{message.pk}.txt"
     response["Content-Disposition"] = f'inline; filename="{name}"'
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+@agent_required
+def remote_image(request: HttpRequest, agent: Agent, ticket_id: int, message_id: int) -> HttpResponse:
+    """One remote image of a mail, fetched by the hub now that the agent asked (``remote_images``).
+
+    Only an address the mail itself names, on a ticket the agent may see (404 otherwise); a
+    refused or failed fetch answers 502, which the frame shows as a missing picture.
+    """
+    ticket = regions.get_ticket(agent, ticket_id)
+    html = Message.objects.filter(pk=message_id, ticket=ticket).values_list("html", flat=True).first()
+    src = request.GET.get("src", "")
+    if html is None or src not in remote_images.remote_sources(html):
+        raise Http404("no such image in this message")
+    try:
+        content, kind = remote_images.fetch(src)
+    except remote_images.Refused as exc:
+        log.info("remote image of message %s not fetched: %s", message_id, exc)
+        return HttpResponse(status=502)
+    response = HttpResponse(content, content_type=kind)
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=86400"
     return response

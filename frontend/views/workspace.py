@@ -51,8 +51,9 @@ def _ticket_context(ticket: Ticket, agent: Agent, view_key: str) -> dict[str, An
 
 def _ticket_fragment(request: HttpRequest, agent: Agent, ticket: Ticket, view_key: str, target: str) -> HttpResponse:
     if target.startswith("m-"):
-        # One timeline item again, e.g. when its delivery state changed.
-        ctx = regions.timeline_context(ticket, only_message=_int(target[2:]))
+        # One timeline item again, e.g. when its delivery state changed, or with its remote
+        # images now that the agent asked for them (``images=1``).
+        ctx = regions.timeline_context(ticket, only_message=_int(target[2:]), images=request.GET.get("images") == "1")
         return render(request, "frontend/regions/timeline_items.html", ctx)
     if target == "timeline":
         ctx = regions.timeline_context(

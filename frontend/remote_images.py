@@ -1,0 +1,118 @@
+"""A mail's remote images, shown when the agent asks, fetched by the hub and never by their browser.
+
+A remote image tells its sender when and from where a mail was read, so the sanitizer keeps
+its address as ``data-remote-src`` and the card shows no picture until the agent asks. Then the
+frame's images point at ``agent_remote_image``, which fetches them here:
+
+- only an address that stands in that very mail, on a ticket the agent may see: the hub is no
+  open proxy;
+- only from public addresses: every address the name resolves to is checked, and the
+  connection goes to the address checked (a second lookup could answer with an inner one);
+  ``REMOTE_IMAGES_ALLOW_PRIVATE`` lets a hub inside a company network show its own servers';
+- only pictures (no SVG, which is a document that can hold script), at most 5 MB, each
+  redirect checked again, with short timeouts.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import ipaddress
+import re
+import socket
+from urllib.parse import quote, urljoin, urlsplit
+
+import urllib3
+from django.conf import settings
+from django.urls import reverse
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_REDIRECTS = 3
+TYPES = frozenset(
+    {"image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/bmp", "image/x-icon",
+     "image/vnd.microsoft.icon"}
+)  # fmt: skip
+_REMOTE = re.compile(r'data-remote-src="([^"]*)"')
+_TIMEOUT = urllib3.Timeout(connect=3.0, read=5.0)
+
+
+class Refused(Exception):
+    """Why an image was not fetched (for the log; the agent sees a broken image)."""
+
+
+def remote_sources(html: str) -> set[str]:
+    """The addresses of the remote images a mail's stored HTML names."""
+    return {html_lib.unescape(m) for m in _REMOTE.findall(html)} if "data-remote-src" in html else set()
+
+
+def with_proxied_images(ticket_id: int, message_id: int, html: str) -> str:
+    """``html`` with its remote images pointing at the hub's fetch of each."""
+    base = reverse("agent_remote_image", args=[ticket_id, message_id])
+
+    def proxied(match: re.Match[str]) -> str:
+        return f'src="{base}?src={quote(html_lib.unescape(match.group(1)), safe="")}"'
+
+    return _REMOTE.sub(proxied, html)
+
+
+def _address(host: str, port: int) -> str:
+    """The address to connect to for ``host``: refused if any it resolves to is not public."""
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise Refused(f"{host} does not resolve") from exc
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found]
+    if not addresses:
+        raise Refused(f"{host} does not resolve")
+    if not settings.REMOTE_IMAGES_ALLOW_PRIVATE:
+        for address in addresses:
+            mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+            if not (mapped or address).is_global:
+                raise Refused(f"{host} resolves to {address}, which is not a public address")
+    return str(addresses[0])
+
+
+def fetch(url: str) -> tuple[bytes, str]:
+    """The image at ``url`` and its type; raises ``Refused``."""
+    for _ in range(MAX_REDIRECTS + 1):
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if parts.scheme not in ("http", "https") or not host:
+            raise Refused(f"{url[:200]} is not a web address")
+        secure = parts.scheme == "https"
+        port = parts.port or (443 if secure else 80)
+        address = _address(host, port)
+        pool: urllib3.HTTPConnectionPool = (
+            urllib3.HTTPSConnectionPool(
+                address, port, timeout=_TIMEOUT, retries=False, maxsize=1, server_hostname=host, assert_hostname=host
+            )
+            if secure
+            else urllib3.HTTPConnectionPool(address, port, timeout=_TIMEOUT, retries=False, maxsize=1)
+        )
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        headers = {"Host": host if parts.port is None else f"{host}:{port}", "Accept": "image/*"}
+        try:
+            response = pool.urlopen("GET", target, headers=headers, redirect=False, preload_content=False)
+        except urllib3.exceptions.HTTPError as exc:
+            pool.close()
+            raise Refused(f"{host}: {exc}") from exc
+        try:
+            if response.status in (301, 302, 303, 307, 308) and response.headers.get("Location"):
+                url = urljoin(url, response.headers["Location"])
+                continue
+            if response.status != 200:
+                raise Refused(f"{host} answered {response.status}")
+            kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            if kind not in TYPES:
+                raise Refused(f"{host} sent {kind or 'no type'}, not a picture")
+            body = bytearray()
+            for chunk in response.stream(64 * 1024):
+                body += chunk
+                if len(body) > MAX_BYTES:
+                    raise Refused(f"{host} sent more than {MAX_BYTES // 1024 // 1024} MB")
+            return bytes(body), kind
+        except urllib3.exceptions.HTTPError as exc:
+            raise Refused(f"{host}: {exc}") from exc
+        finally:
+            response.release_conn()
+            pool.close()
+    raise Refused(f"more than {MAX_REDIRECTS} redirects")
