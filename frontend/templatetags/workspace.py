@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import date, datetime
 
 from django import template
@@ -53,6 +54,19 @@ def relative_time(value: datetime, now: datetime, dates: dict[date, str] | None 
 @register.filter(name="customer_label")
 def customer_label_filter(customer: Customer) -> str:
     return customer_label(customer)
+
+
+@register.filter
+def local_time(customer: Customer) -> str:
+    """The customer's time now, "Mo, 14:05 (America/New York)"; "" without a known time zone."""
+    try:
+        zone = zoneinfo.ZoneInfo(customer.timezone) if customer.timezone else None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = None
+    if zone is None:
+        return ""
+    there = timezone.now().astimezone(zone)
+    return f"{formats.date_format(there, 'D, H:i')} ({customer.timezone.replace('_', ' ')})"
 
 
 @register.filter(name="identity_label")

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from frontend import htmx
 from frontend.auth import agent_required
 from frontend.customer_journey import journey
+from frontend.settings.forms.account import time_zones
 from frontend.views.guards import changes_allowed
 from hub.access import may_change, ticket_scope
 from hub.actions.contacts import (
@@ -56,7 +57,7 @@ from hub.models import (
     Ticket,
 )
 
-EDIT_FIELDS = ("display_name", "segment", "language")
+EDIT_FIELDS = ("display_name", "segment", "language", "timezone")
 
 
 @changes_allowed
@@ -76,6 +77,7 @@ def _edit_context(agent: Agent, customer: Customer, **extra: Any) -> dict[str, A
         "customer": customer,
         "identities": list(customer.identities.order_by("kind", "pk")),
         "organizations": Organization.objects.order_by("name"),
+        "time_zones": time_zones(),
         **_attribute_rows(customer),
         "can_edit": may_change(agent),
         **extra,

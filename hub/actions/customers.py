@@ -143,10 +143,14 @@ def do_update_customer(customer: Customer, *, actor: Agent | None, changes: dict
     """Change a customer's fields and attributes (``hub.customer_attributes``), audited.
 
     ``changes`` holds fields of ``EDITABLE`` and optionally ``attributes`` (merged into the
-    stored ones; a None value removes one). Raises ``ValueError`` for wrong attributes.
+    stored ones; a None value removes one). Raises ``ValueError`` for wrong attributes and for a
+    time zone that is none.
     """
+    from hub.actions.calendars import zone_problem
     from hub.customer_attributes import merged
 
+    if changes.get("timezone") and (problem := zone_problem(changes["timezone"])):
+        raise ValueError(problem)
     locked = Customer.objects.select_for_update().get(pk=customer.pk)
     before = {field: getattr(locked, field) for field in (*EDITABLE, "attributes")}
     for field in EDITABLE:

@@ -117,3 +117,14 @@ def test_the_list_still_shows_an_agent_only_customers_of_their_tickets(api_for, 
     CustomerFactory.create()  # no ticket: reachable by id, not listed
 
     assert api_for(agent).get("/api/v1/customers/").json()["results"] == []
+
+
+def test_a_customers_time_zone_is_an_iana_name_or_nothing(api_for, agent, team):
+    client = api_for(agent)
+    customer = TicketFactory.create(team=team).customer
+
+    wrong = client.patch(f"/api/v1/customers/{customer.pk}/", {"timezone": "Mars/Olympus"}, format="json")
+    right = client.patch(f"/api/v1/customers/{customer.pk}/", {"timezone": "America/New_York"}, format="json")
+
+    assert wrong.status_code == 400 and "Mars/Olympus" in wrong.json()["timezone"][0]
+    assert right.status_code == 200 and right.json()["timezone"] == "America/New_York"

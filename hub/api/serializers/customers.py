@@ -5,6 +5,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from hub.actions.calendars import zone_problem
 from hub.actions.customer_merge import undo_until
 from hub.models import Customer, CustomerMerge, Identity, Message, Organization, Ticket
 
@@ -53,7 +54,9 @@ class CustomerUpdateSerializer(serializers.Serializer[Customer]):
 
     display_name = serializers.CharField(max_length=200, allow_blank=True, required=False)
     language = serializers.CharField(max_length=10, allow_blank=True, required=False)
-    timezone = serializers.CharField(max_length=64, allow_blank=True, required=False)
+    timezone = serializers.CharField(
+        max_length=64, allow_blank=True, required=False, help_text="An IANA name such as Europe/Berlin; empty: unknown."
+    )
     segment = serializers.CharField(max_length=40, allow_blank=True, required=False)
     vip = serializers.BooleanField(required=False)
     organization = serializers.PrimaryKeyRelatedField(
@@ -78,6 +81,12 @@ class CustomerUpdateSerializer(serializers.Serializer[Customer]):
             merged({}, value)
         except ValueError as exc:
             raise serializers.ValidationError(str(exc)) from None
+        return value
+
+    def validate_timezone(self, value: str) -> str:
+        problem = zone_problem(value) if value else None
+        if problem:
+            raise serializers.ValidationError(problem)
         return value
 
 
