@@ -70,6 +70,7 @@ def open_session(
     *,
     offline: bool = False,
     language: str = "",
+    timezone_name: str = "",
     verified_email: str = "",
     verified_user_id: str = "",
 ) -> ChatSession:
@@ -77,7 +78,11 @@ def open_session(
     session = current_session(widget, visitor)
     if session is None:
         session = ChatSession.objects.create(
-            widget=widget, visitor_id=visitor.visitor_id, offline=offline, language=language[:10]
+            widget=widget,
+            visitor_id=visitor.visitor_id,
+            offline=offline,
+            language=language[:10],
+            time_zone=timezone_name[:64],
         )
     changed = []
     if verified_email and session.verified_email != verified_email:
@@ -290,7 +295,15 @@ def answer_survey(session: ChatSession, *, rating: int, comment: str = "") -> Su
 
 
 def leave_offline_message(
-    widget: Widget, visitor: Visitor, *, name: str, email: str, text: str, client_id: str, language: str = ""
+    widget: Widget,
+    visitor: Visitor,
+    *,
+    name: str,
+    email: str,
+    text: str,
+    client_id: str,
+    language: str = "",
+    timezone_name: str = "",
 ) -> ChatMessage:
     """An offline message becomes a ticket that carries the visitor's email for replies by mail.
 
@@ -301,7 +314,11 @@ def leave_offline_message(
         session = current_session(widget, visitor)
         if session is None or not session.offline:
             session = ChatSession.objects.create(
-                widget=widget, visitor_id=visitor.visitor_id, offline=True, language=language[:10]
+                widget=widget,
+                visitor_id=visitor.visitor_id,
+                offline=True,
+                language=language[:10],
+                time_zone=timezone_name[:64],
             )
         save_contact(session, name=name, email=email)
         message, _created = post_visitor_message(session, client_id=client_id, text=text)

@@ -132,6 +132,7 @@ class ChatAdapter(BaseAdapter):
             external_id=event.external_id,
             team_hint=str(p.get("team") or ""),
             language=str(p.get("language") or ""),
+            timezone=str(p.get("timezone") or ""),
             # A visitor in a live chat waits for an agent; an offline message is answered by
             # email and must not take an agent's chat place.
             wants_agent=not offline,

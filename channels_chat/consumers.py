@@ -85,6 +85,7 @@ class VisitorConsumer(SocketConsumer):
             self.scope["url_route"]["kwargs"]["key"],
             (query.get("token") or [""])[0],
             (query.get("lang") or [""])[0][:10],
+            (query.get("tz") or [""])[0][:64],
         )
         # Refuse before accepting: a page on a foreign origin never gets an open socket.
         if isinstance(opened, int):
@@ -96,7 +97,7 @@ class VisitorConsumer(SocketConsumer):
         await self._join_ticket(ticket_id)
         await self.accept()
 
-    def _open(self, key: str, token: str, language: str) -> int | tuple[ChatSession, int | None]:
+    def _open(self, key: str, token: str, language: str, zone: str) -> int | tuple[ChatSession, int | None]:
         """The visitor's session and its ticket, or the close code that refuses them (one hop)."""
         widget = Widget.objects.filter(key=key, enabled=True).first()
         if widget is None:
@@ -110,7 +111,7 @@ class VisitorConsumer(SocketConsumer):
             return 4401
         if not allow("chat-connect-ip", self.address, settings.CHAT_SESSIONS_PER_IP * 5):
             return 4429
-        session = actions.open_session(widget, visitor, language=language)
+        session = actions.open_session(widget, visitor, language=language, timezone_name=zone)
         return session, actions.ticket_id_for(session)
 
     async def _join_ticket(self, ticket_id: int | None) -> None:

@@ -58,13 +58,13 @@ def visitor_message(
         WHERE s.id = %s AND s.ended_at IS NULL
           AND NOT EXISTS (SELECT 1 FROM {sql.table(ChatMessage)} WHERE session_id = %s AND client_id = %s)
         RETURNING s.id, s.last_seq, s.public_id, s.visitor_id, s.name, s.email, s.verified_email,
-                  s.verified_user_id, s.offline, s.language, s.widget_id"""
+                  s.verified_user_id, s.offline, s.language, s.time_zone, s.widget_id"""
     insert_message, message_params = sql.insert_select(message, "s", append.NUMBERED)
     payload = """%s::jsonb || jsonb_build_object(
         'widget', w.key, 'team', coalesce(t.slug, ''), 'session', s.public_id::text,
         'visitor', s.visitor_id, 'chat_message', m.id, 'seq', m.seq, 'name', s.name, 'email', s.email,
         'verified_email', s.verified_email, 'verified_user_id', s.verified_user_id,
-        'offline', s.offline, 'language', s.language)"""
+        'offline', s.offline, 'language', s.language, 'timezone', s.time_zone)"""
     external_id = f"left(w.key || ':' || s.public_id::text || ':' || m.client_id, {EXTERNAL_ID_LENGTH})"
     payload_field = InboundEvent._meta.get_field("payload")
     base = payload_field.get_db_prep_save(event.payload, connection)
@@ -120,4 +120,5 @@ def payload_of(session: ChatSession, widget: Widget, message: ChatMessage) -> di
         "verified_user_id": session.verified_user_id,
         "offline": session.offline,
         "language": session.language,
+        "timezone": session.time_zone,
     }

@@ -74,6 +74,8 @@ class ChatSession(models.Model):
     verified_user_id = models.CharField(max_length=200, blank=True)
     offline = models.BooleanField(default=False)
     language = models.CharField(max_length=10, blank=True)
+    # The visitor's browser's IANA time zone: a new customer's, so agents see their local time.
+    time_zone = models.CharField(max_length=64, blank=True)
     last_seq = models.PositiveIntegerField(default=0)
     visitor_read_seq = models.PositiveIntegerField(default=0)
     agent_read_seq = models.PositiveIntegerField(default=0)

@@ -153,7 +153,12 @@ def start(request: HttpRequest, widget: Widget, _visitor: None) -> HttpResponse:
     if email or user_id:
         # The verified identity must be on the session before its first message is sent.
         session = actions.open_session(
-            widget, visitor, verified_email=email, verified_user_id=user_id, language=str(data.get("lang") or "")
+            widget,
+            visitor,
+            verified_email=email,
+            verified_user_id=user_id,
+            language=str(data.get("lang") or ""),
+            timezone_name=str(data.get("tz") or ""),
         )
     online = is_online(widget)
     return JsonResponse(
@@ -182,7 +187,8 @@ def _session(widget: Widget, visitor: Visitor, data: dict[str, Any] | None = Non
     session = actions.current_session(widget, visitor)
     if session is None:
         language = str((data or {}).get("lang") or "")
-        session = actions.open_session(widget, visitor, language=language)
+        zone = str((data or {}).get("tz") or "")
+        session = actions.open_session(widget, visitor, language=language, timezone_name=zone)
     return session
 
 
@@ -254,6 +260,7 @@ def offline(request: HttpRequest, widget: Widget, visitor: Visitor) -> HttpRespo
         text=str(data.get("text") or ""),
         client_id=str(data.get("client_id") or ""),
         language=str(data.get("lang") or ""),
+        timezone_name=str(data.get("tz") or ""),
     )
     return JsonResponse({"client_id": message.client_id, "seq": message.seq}, status=201)
 

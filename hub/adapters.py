@@ -6,14 +6,22 @@ channel app; it looks adapters up here by key.
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from hub.text import clean_text
 
 if TYPE_CHECKING:
     from hub.models import InboundEvent, Message
+
+
+@cache
+def _zones() -> frozenset[str]:
+    """The IANA time zones this machine knows (read from disk once per process)."""
+    return frozenset(zoneinfo.available_timezones())
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,9 @@ class Interaction:
     kind: str = "message"  # a MessageKind value; calls are "call"
     team_hint: str = ""  # a team slug the channel was configured with (mailbox, widget, form)
     language: str = ""
+    # The customer's IANA time zone when the channel knows it (a chat visitor's browser); one
+    # that is none is dropped here. A new customer takes it, so agents see their local time.
+    timezone: str = ""
     # Automatic mail (auto-reply, bounce): stored, never answered automatically.
     automatic: str = ""
     # Whether the customer waits for a live agent now (a chat with someone online, a call):
@@ -88,6 +99,8 @@ class Interaction:
         # channel: control characters and bidi overrides are dropped once, here, for all.
         object.__setattr__(self, "display_name", clean_text(self.display_name))
         object.__setattr__(self, "subject", clean_text(self.subject))
+        if self.timezone and self.timezone not in _zones():
+            object.__setattr__(self, "timezone", "")
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ def test_both_ways_of_appending_write_the_same_message_and_event(
     real = append.use_one_statement
     monkeypatch.setattr(append, "use_one_statement", lambda wanted: one_statement if wanted is None else real(wanted))
     _token, visitor = new_visitor_token(widget)
-    session = actions.open_session(widget, visitor, language="de")
+    session = actions.open_session(widget, visitor, language="de", timezone_name="Europe/Berlin")
     actions.save_contact(session, name="Erika", email="erika@example.com")
 
     first, _ = actions.post_visitor_message(session, client_id="a", text="eins")
@@ -92,6 +92,7 @@ def test_both_ways_of_appending_write_the_same_message_and_event(
         "verified_user_id": "",
         "offline": False,
         "language": "de",
+        "timezone": "Europe/Berlin",
         "sent_at": "-",
         "attachment": None,
     }

@@ -199,3 +199,14 @@ def test_attachments_are_limited_by_type_and_active_content_is_served_as_downloa
     settings.CHAT_MAX_ATTACHMENT_BYTES = 10
     big = SimpleUploadedFile("x.pdf", b"%PDF" + b"0" * 100, content_type="application/pdf")
     assert client.post(url, {"client_id": "a3", "file": big}, headers=headers).json()["error"] == "file_too_large"
+
+
+def test_a_chat_visitors_time_zone_becomes_the_new_customers_and_one_that_is_none_is_dropped(widget: Widget) -> None:
+    for zone, text in (("Europe/Vienna", "Grüß Gott"), ("Mars/Olympus", "Hallo von weit weg")):
+        client = Client()
+        token = start(client, widget, tz=zone)["token"]
+        body = {"client_id": uuid.uuid4().hex, "text": text, "lang": "de", "tz": zone}
+        assert post(client, f"/chat/api/{widget.key}/messages", body, token).status_code == 201
+
+    by_text = {t.subject: t.customer.timezone for t in Ticket.objects.select_related("customer")}
+    assert by_text == {"Grüß Gott": "Europe/Vienna", "Hallo von weit weg": ""}

@@ -453,6 +453,7 @@ class Batch:
             customer = Customer(
                 display_name=interaction.display_name[:200],
                 language=interaction.language,
+                timezone=interaction.timezone,
                 organization=self._organization(item),
             )
             self.new_customers.append(customer)

@@ -73,5 +73,13 @@ const en: Strings = {
 };
 
 export const lang: "de" | "en" = (navigator.language || "de").toLowerCase().startsWith("en") ? "en" : "de";
+// The visitor's time zone, so that agents see their local time ("" where the browser names none).
+export const tz: string = (() => {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  } catch {
+    return "";
+  }
+})();
 export const t: Strings = lang === "en" ? en : de;
 export type Key = keyof Strings;

@@ -1,7 +1,7 @@
 // The chat widget: renders in a shadow root, talks to the hub over a websocket (HTTP polling
 // as fallback), and never loses a message: unsent ones wait in an outbox in localStorage and
 // are resent with the same client id (the server is idempotent) until acknowledged.
-import { type Key, lang, t } from "./i18n";
+import { type Key, lang, t, tz } from "./i18n";
 import { css } from "./styles";
 
 interface Config { key: string; base: string; api: string; identity: Record<string, string | undefined> | null }
@@ -172,7 +172,7 @@ async function flush(): Promise<void> {
       if (send({ type: "message", ...p })) continue;
       if (!polling) break;
       // Over HTTP one at a time, so the messages keep the order they were written in.
-      render((await api("messages", p)).message);
+      render((await api("messages", { ...p, lang, tz })).message);
     }
   } catch (e) {
     say((e as Error).message);
@@ -185,6 +185,7 @@ function connect(): void {
   const url = new URL(`/ws/chat/visitor/${cfg.key}/`, cfg.api.replace(/^http/, "ws"));
   url.searchParams.set("token", saved("token"));
   url.searchParams.set("lang", lang);
+  url.searchParams.set("tz", tz);
   const socket = new WebSocket(url);
   ws = socket;
   let opened = false;
@@ -266,7 +267,7 @@ function contactForm(offline: boolean, fields: { name: string; required?: boolea
     if (!form.reportValidity()) return;
     try {
       if (offline) {
-        await api("offline", { name: name.value, email: email.value, text: body.value, client_id: uid(), lang });
+        await api("offline", { name: name.value, email: email.value, text: body.value, client_id: uid(), lang, tz });
         form.replaceChildren(h("p", { role: "status", text: t.left }));
         return;
       }
@@ -341,7 +342,7 @@ function brandHeader(brand: { name?: string; logo?: string }, team: string): voi
 }
 
 async function start(): Promise<void> {
-  const r = await api("start", { token: saved("token"), lang, identity: cfg.identity });
+  const r = await api("start", { token: saved("token"), lang, tz, identity: cfg.identity });
   save("token", r.token);
   style.textContent = css(r.widget.colour);
   brandHeader(r.widget.brand || {}, r.widget.team || r.widget.name);
