@@ -19,6 +19,7 @@ import html as html_lib
 import ipaddress
 import re
 import socket
+import time
 from urllib.parse import quote, urljoin, urlsplit
 
 import urllib3
@@ -27,6 +28,9 @@ from django.urls import reverse
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 3
+# A whole fetch, redirects included: a server that sends a byte every few seconds holds no
+# thread of the hub for longer.
+DEADLINE_SECONDS = 15.0
 TYPES = frozenset(
     {"image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/bmp", "image/x-icon",
      "image/vnd.microsoft.icon"}
@@ -73,6 +77,7 @@ def _address(host: str, port: int) -> str:
 
 def fetch(url: str) -> tuple[bytes, str]:
     """The image at ``url`` and its type; raises ``Refused``."""
+    deadline = time.monotonic() + DEADLINE_SECONDS
     for _ in range(MAX_REDIRECTS + 1):
         parts = urlsplit(url)
         host = parts.hostname or ""
@@ -89,9 +94,16 @@ def fetch(url: str) -> tuple[bytes, str]:
             else urllib3.HTTPConnectionPool(address, port, timeout=_TIMEOUT, retries=False, maxsize=1)
         )
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        headers = {"Host": host if parts.port is None else f"{host}:{port}", "Accept": "image/*"}
+        # Uncompressed: what is counted against the limit is what the agent's browser gets.
+        headers = {
+            "Host": host if parts.port is None else f"{host}:{port}",
+            "Accept": "image/*",
+            "Accept-Encoding": "identity",
+        }
         try:
-            response = pool.urlopen("GET", target, headers=headers, redirect=False, preload_content=False)
+            response = pool.urlopen(
+                "GET", target, headers=headers, redirect=False, preload_content=False, decode_content=False
+            )
         except urllib3.exceptions.HTTPError as exc:
             pool.close()
             raise Refused(f"{host}: {exc}") from exc
@@ -104,11 +116,17 @@ def fetch(url: str) -> tuple[bytes, str]:
             kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
             if kind not in TYPES:
                 raise Refused(f"{host} sent {kind or 'no type'}, not a picture")
+            if response.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
+                raise Refused(f"{host} sent it compressed though asked not to")
             body = bytearray()
-            for chunk in response.stream(64 * 1024):
+            # What has arrived, not a full chunk: a read of 64 KB would wait for all of them, a
+            # byte now and then, past any deadline.
+            while chunk := response.read1(64 * 1024, decode_content=False):
                 body += chunk
                 if len(body) > MAX_BYTES:
                     raise Refused(f"{host} sent more than {MAX_BYTES // 1024 // 1024} MB")
+                if time.monotonic() > deadline:
+                    raise Refused(f"{host} took longer than {DEADLINE_SECONDS:.0f} s")
             return bytes(body), kind
         except urllib3.exceptions.HTTPError as exc:
             raise Refused(f"{host}: {exc}") from exc

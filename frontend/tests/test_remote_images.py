@@ -3,7 +3,9 @@ the mail names, only pictures, and only from public addresses unless the admin a
 
 from __future__ import annotations
 
+import gzip
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,6 +16,7 @@ from django.test import Client, override_settings
 
 from channels_email.inbound import ingest_now
 from channels_email.models import Mailbox
+from frontend import remote_images
 from hub.models import Agent, Team, Ticket
 from hub.tests.factories import AgentFactory
 from hub.tests.images import png
@@ -38,6 +41,22 @@ class Handler(BaseHTTPRequestHandler):
             "/zeichnung.svg": (200, "image/svg+xml", b"<svg xmlns='http://www.w3.org/2000/svg'><script/></svg>"),
             "/riesig.png": (200, "image/png", b"\x89PNG" + b"\0" * (6 * 1024 * 1024)),
         }
+        if self.path in ("/gepackt.png", "/langsam.png"):
+            packed = self.path == "/gepackt.png"
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            if packed:
+                self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(gzip.compress(LOGO)) if packed else len(LOGO)))
+            self.end_headers()
+            if packed:
+                self.wfile.write(gzip.compress(LOGO))
+                return
+            for byte in LOGO[:40]:  # a byte now and then: never slow enough for a read timeout
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.05)
+            return
         if self.path == "/umgezogen":
             self.send_response(302)
             self.send_header("Location", "/logo.png")
@@ -79,7 +98,7 @@ def base(server: ImageServer) -> str:
 
 def newsletter(team: Team, server: ImageServer) -> Ticket:
     mailbox = Mailbox.objects.create(address="support@hub.example", default_team=team, is_default=True)
-    names = ("logo.png", "zeichnung.svg", "umgezogen")
+    names = ("logo.png", "zeichnung.svg", "umgezogen", "gepackt.png", "langsam.png")
     imgs = "".join(f'<img src="{base(server)}/{name}" alt="{name}">' for name in names)
     raw = (
         "From: Max <max@kunde.de>\r\nTo: support@hub.example\r\nSubject: Unser Angebot\r\n"
@@ -127,7 +146,7 @@ def test_remote_images_wait_for_the_agent_and_then_come_through_the_hub(
 
 
 def test_the_hub_fetches_no_inner_address_no_address_the_mail_does_not_name_and_nothing_but_pictures(
-    agent: Agent, team: Team, other_team: Team, images: ImageServer
+    agent: Agent, team: Team, other_team: Team, images: ImageServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ticket = newsletter(team, images)
     client = signed_in(agent)
@@ -139,8 +158,12 @@ def test_the_hub_fetches_no_inner_address_no_address_the_mail_does_not_name_and_
     with override_settings(REMOTE_IMAGES_ALLOW_PRIVATE=True):
         assert client.get(image_url(ticket, f"{base(images)}/zeichnung.svg")).status_code == 502
         assert client.get(image_url(ticket, f"{base(images)}/riesig.png")).status_code == 502
+        # Compressed (a small file may unpack to gigabytes), or dripped out to hold a thread.
+        assert client.get(image_url(ticket, f"{base(images)}/gepackt.png")).status_code == 502
+        monkeypatch.setattr(remote_images, "DEADLINE_SECONDS", 0.5)
+        assert client.get(image_url(ticket, f"{base(images)}/langsam.png")).status_code == 502
         # Not an open proxy: only what the mail names, and only for who may see the ticket.
         assert client.get(image_url(ticket, f"{base(images)}/geheim.png")).status_code == 404
         stranger = signed_in(AgentFactory.create(teams=[other_team]))
         assert stranger.get(image_url(ticket, f"{base(images)}/logo.png")).status_code == 404
-    assert images.asked == ["/zeichnung.svg", "/riesig.png"]
+    assert images.asked == ["/zeichnung.svg", "/riesig.png", "/gepackt.png", "/langsam.png"]
