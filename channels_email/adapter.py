@@ -9,7 +9,7 @@ from channels_email.autoreply import BOUNCE, Bounce
 from channels_email.mailboxes import cached_mailbox
 from channels_email.models import Mailbox
 from channels_email.parse import ParsedMail, parse_mail
-from channels_email.sender_check import FAIL, SenderCheck, check
+from channels_email.sender_check import SenderCheck, check_identity
 from channels_email.thread_signals import ticket_of_our_message_id, ticket_token
 from hub.adapters import (
     AttachmentLimits,
@@ -105,6 +105,7 @@ class EmailAdapter(BaseAdapter):
         sender = mail.sender.address if mail.sender else ""
         display_name = mail.sender.name if mail.sender else ""
         bounce = mail.classification.bounce
+        bounced = None
         if mail.classification.kind == BOUNCE and bounce is not None:
             bounced = _bounced_ticket(bounce)
             if bounced is not None:
@@ -113,17 +114,26 @@ class EmailAdapter(BaseAdapter):
                 sender = _bounce_identity(bounce, bounced) or sender
         if not sender:
             raise ValueError("the mail names no sender (no From, Sender or Return-Path address)")
-        sender_check = check(mail.auth_results, mailbox.trusted_servers, sender)
-        if sender_check.result == FAIL:
+        # A bounce of our own mail is found by our Message-ID in its report, and speaks of the
+        # customer it could not reach: no check of its From says anything about that.
+        sender_check = (
+            SenderCheck()
+            if bounced is not None
+            else check_identity(
+                mail.auth_results, mailbox.trusted_servers, identity=sender, from_address=mail.from_address
+            )
+        )
+        if sender_check.kept_apart:
             # Someone may write as this customer: the mail joins neither their record nor their
             # conversations (hub.pipeline.thread), and the agent sees why.
             log.warning(
-                "mail %s from %s failed the sender check of %s at %s: kept apart from that customer",
-                event.external_id, sender, sender_check.domain, sender_check.server,
+                "mail %s as %s is kept apart from that customer: sender check %s (%s, %s)",
+                event.external_id, sender, sender_check.result, sender_check.domain,
+                sender_check.server or sender_check.checked_from,
             )  # fmt: skip
         return Interaction(
             channel=KEY,
-            identities=(SenderIdentity(kind=IdentityKind.EMAIL, value=sender, joinable=sender_check.result != FAIL),),
+            identities=(SenderIdentity(kind=IdentityKind.EMAIL, value=sender, joinable=not sender_check.kept_apart),),
             display_name=display_name,
             subject=mail.subject,
             text=mail.text,

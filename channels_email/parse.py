@@ -87,8 +87,10 @@ class ParsedMail:
     classification: Classification = field(default_factory=Classification)
     headers: dict[str, str] = field(default_factory=dict)
     defects: list[str] = field(default_factory=list)
-    # Every Authentication-Results header, topmost first (channels_email.sender_check).
+    # Every Authentication-Results header, topmost first, and the From address they speak of
+    # (channels_email.sender_check); ``sender`` may be another (a no-reply From's Reply-To).
     auth_results: tuple[str, ...] = ()
+    from_address: str = ""
 
     @property
     def counted_attachments(self) -> int:
@@ -490,6 +492,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
         headers=headers,
         defects=defects[:20],
         auth_results=tuple(recover_bytes(v) for v in raw_headers(msg, "Authentication-Results")),
+        from_address=next((a.address for a in _addresses(msg, "From")), ""),
     )
 
 

@@ -16,9 +16,11 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 PASS, FAIL = "pass", "fail"
+# The mail's identity is not its From (a no-reply From's Reply-To, a Sender without From): what a
+# server checked says nothing about it.
+UNCHECKED = "unchecked"
 
 _FOLD = re.compile(r"\r?\n[ \t]+")
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
@@ -27,22 +29,24 @@ _HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$")
 
 @dataclass(frozen=True)
 class SenderCheck:
-    """``result``: PASS, FAIL or "" (no trusted server said anything about DMARC)."""
+    """``result``: PASS, FAIL, UNCHECKED or "" (no trusted server said anything about DMARC).
+    ``checked_from``: for UNCHECKED, the From address the mail came from."""
 
     result: str = ""
     domain: str = ""
     server: str = ""
+    checked_from: str = ""
+
+    @property
+    def kept_apart(self) -> bool:
+        """Whether the mail must not join the customer its identity names."""
+        return self.result in (FAIL, UNCHECKED)
 
     def as_metadata(self) -> dict[str, str] | None:
         if not self.result:
             return None
-        return {"result": self.result, "domain": self.domain, "server": self.server}
-
-    @classmethod
-    def from_metadata(cls, value: Any) -> SenderCheck:
-        if not isinstance(value, dict):
-            return cls()
-        return cls(str(value.get("result", "")), str(value.get("domain", "")), str(value.get("server", "")))
+        found = {"result": self.result, "domain": self.domain, "server": self.server}
+        return found | ({"from": self.checked_from} if self.checked_from else {})
 
 
 def is_server_name(value: str) -> bool:
@@ -106,12 +110,30 @@ def _parsed(header: str) -> tuple[str, list[tuple[str, str, dict[str, str]]]]:
     return server, results
 
 
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2].strip().lower().rstrip(".")
+
+
+def check_identity(
+    headers: Sequence[str], trusted: Collection[str], *, identity: str, from_address: str
+) -> SenderCheck:
+    """What a trusted server's check says of the address the mail is taken to come from
+    (``identity``): the From's verdict when it is of the From's domain; UNCHECKED when it is
+    another's, which nothing checked (a no-reply From whose Reply-To names the customer)."""
+    if not trusted:
+        return SenderCheck()
+    verdict = check(headers, trusted, from_address or identity)
+    if verdict.result != FAIL and from_address and _domain(identity) != _domain(from_address):
+        return SenderCheck(UNCHECKED, _domain(identity), verdict.server, checked_from=from_address)
+    return verdict
+
+
 def check(headers: Sequence[str], trusted: Collection[str], sender: str) -> SenderCheck:
     """What the topmost ``Authentication-Results`` of a ``trusted`` server says of DMARC for
     ``sender``'s domain. ``headers`` in the mail's order, topmost first."""
     if not trusted:
         return SenderCheck()
-    domain = sender.rpartition("@")[2].strip().lower().rstrip(".")
+    domain = _domain(sender)
     for header in headers:
         server, results = _parsed(header)
         if server not in trusted:

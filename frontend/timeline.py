@@ -345,19 +345,29 @@ class Item:
 
     @cached_property
     def sender_warning(self) -> SafeString | str:
-        """A warning on a mail whose sender failed the check of its domain at a trusted server."""
+        """A warning on a mail kept apart from the customer it names (``channels_email.sender_check``)."""
         assert self.message is not None
         checked = self.message.metadata.get("sender_check")
-        if not isinstance(checked, dict) or checked.get("result") != "fail":
+        if not isinstance(checked, dict) or checked.get("result") not in ("fail", "unchecked"):
             return ""
-        text = _(
-            "Sender not confirmed: %(server)s found that this mail fails the sender check of %(domain)s (DMARC). "
-            "It may not come from %(address)s, so it was kept apart from that customer's record and conversations."
-        ) % {
+        values = {
             "server": checked.get("server", ""),
             "domain": checked.get("domain", ""),
+            "from": checked.get("from", ""),
             "address": self.message.metadata.get("from", ""),
         }
+        if checked["result"] == "fail":
+            said = _(
+                "Sender not confirmed: %(server)s found that this mail fails the sender check of %(domain)s "
+                "(DMARC). It may not come from %(address)s, so it was kept apart from that customer's record and "
+                "conversations."
+            )
+        else:
+            said = _(
+                "Sender not confirmed: this mail was sent as %(from)s and names %(address)s as its sender, which no "
+                "check covers, so it was kept apart from that customer's record and conversations."
+            )
+        text = said % values
         return format_html('<p class="notice notice-warning sender-unconfirmed" role="note">{}</p>', text)
 
     @property

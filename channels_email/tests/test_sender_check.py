@@ -93,7 +93,7 @@ def test_a_mail_that_fails_the_check_opens_its_own_ticket_and_the_agent_is_told_
     assert ticket.messages.get().metadata["sender_check"] == {
         "result": "fail", "domain": "kunde.de", "server": "mx.hub.example"
     }  # fmt: skip
-    assert "failed the sender check of kunde.de at mx.hub.example" in caplog.text
+    assert "as max@kunde.de is kept apart from that customer: sender check fail (kunde.de, mx.hub.example)" in caplog.text
     client = Client()
     client.force_login(agent.user)
     page = client.get(f"/agent/v/teams/t/{ticket.pk}/").content.decode()
@@ -123,3 +123,26 @@ def test_a_mail_that_passes_or_that_no_trusted_server_checked_joins_the_customer
     assert ingest_now(unchecked, mailbox=mailbox, source="test").ticket == first.pk
     checks = [m.metadata.get("sender_check") for m in first.messages.order_by("pk")]
     assert checks == [{"result": "pass", "domain": "kunde.de", "server": "mx.hub.example"}] * 2 + [None]
+
+
+@pytest.mark.django_db
+def test_a_no_reply_mail_that_names_a_customer_in_reply_to_is_kept_apart_whatever_its_own_check_says(
+    mailbox: Mailbox, first: Ticket, agent: Agent
+) -> None:
+    # The attacker's own domain passes; the customer it names in Reply-To was checked by nobody.
+    posing = with_results(
+        "mx.hub.example; dmarc=pass header.from=attacker.example",
+        mail("Shop <noreply@attacker.example>", f"Re: [#{first.pk}] Lieferung", "<x1@attacker.example>",
+             body="Neue Lieferadresse, bitte.", extra="Reply-To: Max <max@kunde.de>\r\n"),
+    )  # fmt: skip
+
+    ticket = Ticket.objects.get(pk=ingest_now(posing, mailbox=mailbox, source="test").ticket or 0)
+
+    assert ticket.pk != first.pk and ticket.customer_id != first.customer_id
+    assert ticket.messages.get().metadata["sender_check"] == {
+        "result": "unchecked", "domain": "kunde.de", "server": "mx.hub.example", "from": "noreply@attacker.example"
+    }  # fmt: skip
+    client = Client()
+    client.force_login(agent.user)
+    page = client.get(f"/agent/v/teams/t/{ticket.pk}/").content.decode()
+    assert "Diese Mail wurde als noreply@attacker.example gesendet und nennt max@kunde.de als Absender" in page
