@@ -29,15 +29,24 @@ def agent_required(view: Callable[..., R]) -> Callable[..., R | HttpResponse]:
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> R | HttpResponse:
-        if not request.user.is_authenticated:
-            if request.headers.get("HX-Request") == "true":
-                response = HttpResponse(status=204)
-                response["HX-Redirect"] = resolve_url(settings.LOGIN_URL)
-                return response
-            return redirect_to_login(request.get_full_path())
-        agent: Agent | None = agent_of(request.user)
-        if agent is None:
-            raise PermissionDenied("this login has no agent profile")
+        agent = agent_or_answer(request)
+        if isinstance(agent, HttpResponse):
+            return agent
         return view(request, agent, *args, **kwargs)
 
     return wrapper
+
+
+def agent_or_answer(request: HttpRequest) -> Agent | HttpResponse:
+    """The request's agent, else the answer for others: the login page (for htmx, a redirect of
+    the whole page), or 403 for a login without an agent profile."""
+    if not request.user.is_authenticated:
+        if request.headers.get("HX-Request") == "true":
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = resolve_url(settings.LOGIN_URL)
+            return response
+        return redirect_to_login(request.get_full_path())
+    agent: Agent | None = agent_of(request.user)
+    if agent is None:
+        raise PermissionDenied("this login has no agent profile")
+    return agent

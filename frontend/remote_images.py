@@ -15,16 +15,19 @@ frame's images point at ``agent_remote_image``, which fetches them here:
 
 from __future__ import annotations
 
+import contextlib
 import html as html_lib
 import ipaddress
 import re
 import socket
+import threading
 import time
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import SplitResult, quote, urljoin, urlsplit
 
 import urllib3
 from django.conf import settings
 from django.urls import reverse
+from urllib3.connection import HTTPConnection, HTTPSConnection
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 3
@@ -36,7 +39,8 @@ TYPES = frozenset(
      "image/vnd.microsoft.icon"}
 )  # fmt: skip
 _REMOTE = re.compile(r'data-remote-src="([^"]*)"')
-_TIMEOUT = urllib3.Timeout(connect=3.0, read=5.0)
+# Each connect and each read; the whole fetch has DEADLINE_SECONDS.
+_TIMEOUT = 5.0
 
 
 class Refused(Exception):
@@ -75,62 +79,92 @@ def _address(host: str, port: int) -> str:
     return str(addresses[0])
 
 
+def absolute(src: str) -> str:
+    """``src`` as a fetchable address: a protocol-relative one (``//cdn…``) over https."""
+    return f"https:{src}" if src.startswith("//") else src
+
+
+def _cut(sock: socket.socket) -> None:
+    """End a fetch that ran past its deadline: a blocked read then fails at once."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
 def fetch(url: str) -> tuple[bytes, str]:
-    """The image at ``url`` and its type; raises ``Refused``."""
+    """The image at ``url`` and its type; raises ``Refused``.
+
+    The whole fetch, redirects included, ends after ``DEADLINE_SECONDS`` whatever the server
+    does: a timer shuts the socket, since a read timeout starts again with every byte.
+    """
     deadline = time.monotonic() + DEADLINE_SECONDS
+    url = absolute(url)
     for _ in range(MAX_REDIRECTS + 1):
-        parts = urlsplit(url)
-        host = parts.hostname or ""
+        try:
+            parts = urlsplit(url)
+            host = (parts.hostname or "").encode("idna").decode("ascii")
+            secure = parts.scheme == "https"
+            port = parts.port or (443 if secure else 80)
+        except (ValueError, UnicodeError) as exc:
+            raise Refused(f"{url[:200]} is no address to fetch: {exc}") from exc
         if parts.scheme not in ("http", "https") or not host:
             raise Refused(f"{url[:200]} is not a web address")
-        secure = parts.scheme == "https"
-        port = parts.port or (443 if secure else 80)
         address = _address(host, port)
-        pool: urllib3.HTTPConnectionPool = (
-            urllib3.HTTPSConnectionPool(
-                address, port, timeout=_TIMEOUT, retries=False, maxsize=1, server_hostname=host, assert_hostname=host
-            )
+        connection: HTTPConnection = (
+            HTTPSConnection(address, port, timeout=_TIMEOUT, server_hostname=host, assert_hostname=host)
             if secure
-            else urllib3.HTTPConnectionPool(address, port, timeout=_TIMEOUT, retries=False, maxsize=1)
+            else HTTPConnection(address, port, timeout=_TIMEOUT)
         )
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        # Uncompressed: what is counted against the limit is what the agent's browser gets.
-        headers = {
+        watchdog: threading.Timer | None = None
+        try:
+            connection.connect()
+            # The socket itself: the connection lets go of it once the answer says it closes,
+            # while the answer still reads from it.
+            watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _cut, [connection.sock])
+            watchdog.start()
+            next_url = _get(connection, parts, host, port, url)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            late = time.monotonic() > deadline
+            raise Refused(f"{host} took longer than {DEADLINE_SECONDS:g} s" if late else f"{host}: {exc}") from exc
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
+            connection.close()
+        if isinstance(next_url, str):
+            url = next_url
+            continue
+        return next_url
+    raise Refused(f"more than {MAX_REDIRECTS} redirects")
+
+
+def _get(connection: HTTPConnection, parts: SplitResult, host: str, port: int, url: str) -> str | tuple[bytes, str]:
+    """One request: the picture and its type, or the address a redirect names."""
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    # Uncompressed: what is counted against the limit is what the agent's browser gets.
+    connection.request(
+        "GET",
+        target,
+        headers={
             "Host": host if parts.port is None else f"{host}:{port}",
             "Accept": "image/*",
             "Accept-Encoding": "identity",
-        }
-        try:
-            response = pool.urlopen(
-                "GET", target, headers=headers, redirect=False, preload_content=False, decode_content=False
-            )
-        except urllib3.exceptions.HTTPError as exc:
-            pool.close()
-            raise Refused(f"{host}: {exc}") from exc
-        try:
-            if response.status in (301, 302, 303, 307, 308) and response.headers.get("Location"):
-                url = urljoin(url, response.headers["Location"])
-                continue
-            if response.status != 200:
-                raise Refused(f"{host} answered {response.status}")
-            kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-            if kind not in TYPES:
-                raise Refused(f"{host} sent {kind or 'no type'}, not a picture")
-            if response.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
-                raise Refused(f"{host} sent it compressed though asked not to")
-            body = bytearray()
-            # What has arrived, not a full chunk: a read of 64 KB would wait for all of them, a
-            # byte now and then, past any deadline.
-            while chunk := response.read1(64 * 1024, decode_content=False):
-                body += chunk
-                if len(body) > MAX_BYTES:
-                    raise Refused(f"{host} sent more than {MAX_BYTES // 1024 // 1024} MB")
-                if time.monotonic() > deadline:
-                    raise Refused(f"{host} took longer than {DEADLINE_SECONDS:.0f} s")
-            return bytes(body), kind
-        except urllib3.exceptions.HTTPError as exc:
-            raise Refused(f"{host}: {exc}") from exc
-        finally:
-            response.release_conn()
-            pool.close()
-    raise Refused(f"more than {MAX_REDIRECTS} redirects")
+        },
+        preload_content=False,
+        decode_content=False,
+    )
+    response = connection.getresponse()
+    if response.status in (301, 302, 303, 307, 308) and response.headers.get("Location"):
+        return urljoin(url, response.headers["Location"])
+    if response.status != 200:
+        raise Refused(f"{host} answered {response.status}")
+    kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if kind not in TYPES:
+        raise Refused(f"{host} sent {kind or 'no type'}, not a picture")
+    if response.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
+        raise Refused(f"{host} sent it compressed though asked not to")
+    body = bytearray()
+    # What has arrived, not a full chunk: a read of 64 KB would wait for all of them.
+    while chunk := response.read1(64 * 1024, decode_content=False):
+        body += chunk
+        if len(body) > MAX_BYTES:
+            raise Refused(f"{host} sent more than {MAX_BYTES // 1024 // 1024} MB")
+    return bytes(body), kind

@@ -167,3 +167,15 @@ def test_the_hub_fetches_no_inner_address_no_address_the_mail_does_not_name_and_
         stranger = signed_in(AgentFactory.create(teams=[other_team]))
         assert stranger.get(image_url(ticket, f"{base(images)}/logo.png")).status_code == 404
     assert images.asked == ["/zeichnung.svg", "/riesig.png", "/gepackt.png", "/langsam.png"]
+
+
+def test_a_protocol_relative_image_is_fetched_over_https() -> None:
+    assert remote_images.absolute("//cdn.kunde.de/logo.png") == "https://cdn.kunde.de/logo.png"
+    assert remote_images.absolute("http://cdn.kunde.de/logo.png") == "http://cdn.kunde.de/logo.png"
+
+
+@pytest.mark.parametrize("address", ["http://kunde.de:99999/a.png", "http://kunde.de:abc/a.png", "http://[::1/a.png",
+                                     "ftp://kunde.de/a.png", "data:image/png;base64,AAAA"])  # fmt: skip
+def test_an_address_that_cannot_be_fetched_is_refused_not_an_error(address: str) -> None:
+    with pytest.raises(remote_images.Refused):
+        remote_images.fetch(address)

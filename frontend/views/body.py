@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
+from asgiref.sync import sync_to_async
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from frontend import regions, remote_images, timeline
-from frontend.auth import agent_required
+from frontend.auth import agent_or_answer, agent_required
 from hub.models import Agent, Message
 
 # The mail's own document, as in its frame on the ticket page: no scripts (a sandbox without
@@ -46,21 +48,33 @@ def message_body(request: HttpRequest, agent: Agent, ticket_id: int, message_id:
     return response
 
 
-@require_GET
-@agent_required
-def remote_image(request: HttpRequest, agent: Agent, ticket_id: int, message_id: int) -> HttpResponse:
-    """One remote image of a mail, fetched by the hub now that the agent asked (``remote_images``).
-
-    Only an address the mail itself names, on a ticket the agent may see (404 otherwise); a
-    refused or failed fetch answers 502, which the frame shows as a missing picture.
-    """
+def _image_source(request: HttpRequest, ticket_id: int, message_id: int) -> str | HttpResponse:
+    """The remote image address asked for, if it stands in that mail on a ticket the agent may
+    see; 404 otherwise (the hub is no open proxy). Others get what ``agent_required`` answers."""
+    agent = agent_or_answer(request)
+    if isinstance(agent, HttpResponse):
+        return agent
     ticket = regions.get_ticket(agent, ticket_id)
     html = Message.objects.filter(pk=message_id, ticket=ticket).values_list("html", flat=True).first()
     src = request.GET.get("src", "")
     if html is None or src not in remote_images.remote_sources(html):
         raise Http404("no such image in this message")
+    return src
+
+
+@require_GET
+async def remote_image(request: HttpRequest, ticket_id: int, message_id: int) -> HttpResponse:
+    """One remote image of a mail, fetched by the hub now that the agent asked (``remote_images``).
+
+    Async, with the fetch on a thread of its own: a slow image server holds that thread, never
+    the one the server runs every other page on. A refused or failed fetch answers 502, which
+    the frame shows as a missing picture.
+    """
+    checked = await sync_to_async(_image_source)(request, ticket_id, message_id)
+    if isinstance(checked, HttpResponse):  # not signed in
+        return checked
     try:
-        content, kind = remote_images.fetch(src)
+        content, kind = await asyncio.to_thread(remote_images.fetch, checked)
     except remote_images.Refused as exc:
         log.info("remote image of message %s not fetched: %s", message_id, exc)
         return HttpResponse(status=502)
