@@ -85,6 +85,10 @@ def open_session(
             time_zone=timezone_name[:64],
         )
     changed = []
+    # A session another way in opened first (the pre-chat form of an older widget) learns them now.
+    if timezone_name and not session.time_zone:
+        session.time_zone = timezone_name[:64]
+        changed.append("time_zone")
     if verified_email and session.verified_email != verified_email:
         session.verified_email = verified_email
         changed.append("verified_email")

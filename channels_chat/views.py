@@ -184,12 +184,10 @@ def start(request: HttpRequest, widget: Widget, _visitor: None) -> HttpResponse:
 
 
 def _session(widget: Widget, visitor: Visitor, data: dict[str, Any] | None = None) -> ChatSession:
-    session = actions.current_session(widget, visitor)
-    if session is None:
-        language = str((data or {}).get("lang") or "")
-        zone = str((data or {}).get("tz") or "")
-        session = actions.open_session(widget, visitor, language=language, timezone_name=zone)
-    return session
+    """The visitor's session, opened if need be; it learns the time zone if it had none."""
+    language = str((data or {}).get("lang") or "")
+    zone = str((data or {}).get("tz") or "")
+    return actions.open_session(widget, visitor, language=language, timezone_name=zone)
 
 
 def _limit(request: HttpRequest, visitor: Visitor) -> None:

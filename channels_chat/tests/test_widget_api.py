@@ -210,3 +210,18 @@ def test_a_chat_visitors_time_zone_becomes_the_new_customers_and_one_that_is_non
 
     by_text = {t.subject: t.customer.timezone for t in Ticket.objects.select_related("customer")}
     assert by_text == {"Grüß Gott": "Europe/Vienna", "Hallo von weit weg": ""}
+
+
+def test_a_session_the_pre_chat_form_opened_without_a_time_zone_learns_it_from_the_first_message(
+    widget: Widget,
+) -> None:
+    client = Client()
+    token = start(client, widget)["token"]
+    # As a widget from before time zones sends it.
+    contact = {"name": "Heidi", "email": "heidi@example.ch"}
+    assert post(client, f"/chat/api/{widget.key}/contact", contact, token).status_code == 200
+
+    body = {"client_id": uuid.uuid4().hex, "text": "Grüezi", "lang": "de", "tz": "Europe/Zurich"}
+    assert post(client, f"/chat/api/{widget.key}/messages", body, token).status_code == 201
+
+    assert Ticket.objects.select_related("customer").get().customer.timezone == "Europe/Zurich"

@@ -43,3 +43,17 @@ def test_an_agent_sets_a_customers_time_zone_and_the_panel_shows_their_time_now(
     with translation.override("de"):
         shown = {f"Ortszeit: {formats.date_format(t, 'D, H:i')} (America/New York)" for t in (before, after)}
     assert any(line in page for line in shown)
+
+
+def test_a_zone_the_form_does_not_list_is_kept_when_another_field_is_saved(agent: Agent, team: Team) -> None:
+    customer = TicketFactory.create(team=team, customer__timezone="UTC").customer
+    client = Client()
+    client.force_login(agent.user)
+    edit = reverse("agent_customer_edit", args=[customer.pk])
+
+    form = client.get(edit, headers={"HX-Request": "true", "HX-Target": "customer-edit"}).content.decode()
+    assert '<option value="UTC" selected>' in form
+    client.post(edit, {"display_name": "Max", "segment": "", "language": "", "timezone": "UTC"})
+
+    customer.refresh_from_db()
+    assert (customer.display_name, customer.timezone) == ("Max", "UTC")

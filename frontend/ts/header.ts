@@ -147,7 +147,7 @@ function installSelects(): void {
 // So a change made in either moment waits here, by control and for its ticket, and goes once the
 // header is ready, from the control the answer drew.
 let writing = false;
-const waiting = new Map<string, { ticket: number | null; value: string }>();
+const waiting = new Map<string, { ticket: number | null; value: string; shortcut: boolean }>();
 
 function isHeaderWrite(verb: string | undefined, target: Element | null | undefined): boolean {
   return !!verb && verb !== "get" && target?.id === HEADER;
@@ -158,15 +158,20 @@ function settling(): boolean {
   return !!byId(HEADER)?.closest(".htmx-added, .htmx-settling");
 }
 
-/** Save a control's chosen value now, or as soon as the header can take it. */
-export function commitControl(select: HTMLSelectElement): void {
-  if (writing || settling()) waiting.set(select.id, { ticket: openTicketId(), value: select.value });
-  else htmx.trigger(select, "hub:commit");
+/** Save a control's chosen value now, or as soon as the header can take it. ``shortcut``: set
+ * from a key, not on the control, so the answer leaves the focus where the agent is. */
+export function commitControl(select: HTMLSelectElement, shortcut = false): void {
+  if (writing || settling()) {
+    waiting.set(select.id, { ticket: openTicketId(), value: select.value, shortcut });
+    return;
+  }
+  if (shortcut) select.dataset.shortcut = "1";
+  htmx.trigger(select, "hub:commit");
 }
 
 function sendWaiting(): void {
   if (writing || settling()) return;
-  for (const [id, { ticket, value }] of waiting) {
+  for (const [id, { ticket, value, shortcut }] of waiting) {
     waiting.delete(id);
     // Another ticket opened meanwhile: its control of the same name is not the one changed.
     if (ticket !== openTicketId()) continue;
@@ -174,6 +179,7 @@ function sendWaiting(): void {
     if (!select || !Array.from(select.options).some((o) => o.value === value)) continue;
     select.value = value;
     if (value === saved(select)) continue; // the answer shows it saved already
+    if (shortcut) select.dataset.shortcut = "1";
     htmx.trigger(select, "hub:commit");
     return; // the rest wait for this one's answer
   }
@@ -398,9 +404,11 @@ function install(): void {
     const elt = (e as CustomEvent<HtmxRequestDetail>).detail.elt as HTMLElement;
     if (elt.id?.startsWith("merge-") && elt.getAttribute("hx-get")) dialogOpener = elt.id;
     if (!inHeader(elt) || elt.id === HEADER || elt.id === "relate-query") return;
-    // A control set from elsewhere (a shortcut) does not take the focus: the agent is not on it.
-    const active = document.activeElement;
-    if (elt.tagName !== "FORM" && active !== elt) return;
+    // A control set by a shortcut does not take the focus: the agent is not on it.
+    if (elt.dataset.shortcut) {
+      delete elt.dataset.shortcut;
+      return;
+    }
     const form = elt.closest<HTMLElement>("form");
     const fallback = elt.dataset.focusAfter ?? form?.dataset.focusAfter ?? null;
     if (elt.id || fallback) requested = { id: elt.tagName === "FORM" ? null : elt.id || null, fallback };

@@ -78,7 +78,7 @@ function setControl(id: string, value: string): boolean {
   if (!select || !Array.from(select.options).some((o) => o.value === value)) return false;
   if (select.value !== value) {
     select.value = value;
-    commitControl(select);
+    commitControl(select, true);
   }
   return true;
 }

@@ -72,12 +72,21 @@ def _customer(agent: Agent, customer_id: int) -> Customer:
     return found
 
 
+def _zones_with(current: str) -> list[tuple[str, str]]:
+    """The form's time zones, with the customer's own first where the list has none like it
+    ("UTC" from a browser): saving another field must not wipe it."""
+    zones = time_zones()
+    if current and all(value != current for value, _label in zones):
+        return [(current, current), *zones]
+    return zones
+
+
 def _edit_context(agent: Agent, customer: Customer, **extra: Any) -> dict[str, Any]:
     return {
         "customer": customer,
         "identities": list(customer.identities.order_by("kind", "pk")),
         "organizations": Organization.objects.order_by("name"),
-        "time_zones": time_zones(),
+        "time_zones": _zones_with(customer.timezone),
         **_attribute_rows(customer),
         "can_edit": may_change(agent),
         **extra,

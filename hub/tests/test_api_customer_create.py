@@ -128,3 +128,9 @@ def test_a_customers_time_zone_is_an_iana_name_or_nothing(api_for, agent, team):
 
     assert wrong.status_code == 400 and "Mars/Olympus" in wrong.json()["timezone"][0]
     assert right.status_code == 200 and right.json()["timezone"] == "America/New_York"
+
+
+def test_a_customer_made_over_the_api_with_a_time_zone_that_is_none_is_refused(api_for, agent):
+    response = api_for(agent).post("/api/v1/customers/", {"timezone": "Mars/Olympus"}, format="json")
+
+    assert response.status_code == 400 and "Mars/Olympus" in response.json()["timezone"][0]

@@ -238,6 +238,8 @@ composer.addEventListener("submit", async (e) => {
     form.append("client_id", uid());
     form.append("text", body);
     form.append("file", chosen);
+    form.append("lang", lang);
+    form.append("tz", tz);
     try { render((await api("messages", undefined, form)).message); text.value = ""; } catch (err) { say((err as Error).message); }
     file.value = "";
     return;
@@ -271,7 +273,7 @@ function contactForm(offline: boolean, fields: { name: string; required?: boolea
         form.replaceChildren(h("p", { role: "status", text: t.left }));
         return;
       }
-      await api("contact", { name: name.value, email: email.value });
+      await api("contact", { name: name.value, email: email.value, lang, tz });
       save("contact", "1");
       form.remove();
       composer.hidden = false;

@@ -49,6 +49,13 @@ class CustomerSerializer(serializers.ModelSerializer[Customer]):
         read_only_fields = fields
 
 
+def time_zone(value: str) -> None:
+    """Refuse a ``value`` that is neither empty nor an IANA time zone (a 400 naming the field)."""
+    problem = zone_problem(value) if value else None
+    if problem:
+        raise serializers.ValidationError(problem)
+
+
 class CustomerUpdateSerializer(serializers.Serializer[Customer]):
     """What agents may change of a customer: each field optional; ``attributes`` are merged."""
 
@@ -84,9 +91,7 @@ class CustomerUpdateSerializer(serializers.Serializer[Customer]):
         return value
 
     def validate_timezone(self, value: str) -> str:
-        problem = zone_problem(value) if value else None
-        if problem:
-            raise serializers.ValidationError(problem)
+        time_zone(value)
         return value
 
 
