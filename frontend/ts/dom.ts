@@ -17,13 +17,19 @@ const deferred = new Map<string, number | undefined>();
 export function refresh(id: string, version?: number): void {
   const el = byId(id);
   if (!el) return;
-  if (!el.querySelector(".htmx-request") && !el.closest(".htmx-added, .htmx-settling")) {
+  if (!el.querySelector(".htmx-request") && !settling(el)) {
     htmx.trigger(el, "live:refresh");
     return;
   }
   // A refresh asked without a version is due whatever the region shows.
   const before = deferred.has(id) ? deferred.get(id) : version;
   deferred.set(id, version === undefined || before === undefined ? undefined : Math.max(version, before));
+}
+
+/** Whether htmx has yet to set up ``el`` (or a region holding it) that an answer drew: it does
+ * so when the swap settles, and a trigger on it before then reaches no listener. */
+export function settling(el: Element): boolean {
+  return !!el.closest(".htmx-added, .htmx-settling");
 }
 
 /** The refreshes that waited (called once a request has finished or a swap settled). A

@@ -14,7 +14,7 @@
  * - The merge confirmation is a modal dialog; closing it returns focus to its opener.
  */
 
-import { announce, byId, openTicketId } from "./dom";
+import { announce, byId, openTicketId, settling } from "./dom";
 
 const HEADER = "ticket-header";
 const ANNOUNCE = "hub:announce";
@@ -154,14 +154,15 @@ function isHeaderWrite(verb: string | undefined, target: Element | null | undefi
 }
 
 /** Whether htmx has yet to set up the header it drew last (its swap has not settled). */
-function settling(): boolean {
-  return !!byId(HEADER)?.closest(".htmx-added, .htmx-settling");
+function headerSettling(): boolean {
+  const header = byId(HEADER);
+  return !!header && settling(header);
 }
 
 /** Save a control's chosen value now, or as soon as the header can take it. ``shortcut``: set
  * from a key, not on the control, so the answer leaves the focus where the agent is. */
 export function commitControl(select: HTMLSelectElement, shortcut = false): void {
-  if (writing || settling()) {
+  if (writing || headerSettling()) {
     waiting.set(select.id, { ticket: openTicketId(), value: select.value, shortcut });
     return;
   }
@@ -170,7 +171,7 @@ export function commitControl(select: HTMLSelectElement, shortcut = false): void
 }
 
 function sendWaiting(): void {
-  if (writing || settling()) return;
+  if (writing || headerSettling()) return;
   for (const [id, { ticket, value, shortcut }] of waiting) {
     waiting.delete(id);
     // Another ticket opened meanwhile: its control of the same name is not the one changed.

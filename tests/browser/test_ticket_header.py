@@ -96,6 +96,14 @@ def test_arrow_keys_in_a_closed_select_save_only_the_value_committed_with_enter(
     assert [e.data["priority"] for e in changes] == [Priority.URGENT]
 
 
+def assert_assigned_and_solved(page: Page, ticket: Ticket, agent: Agent) -> None:
+    """ "a" then "e" both arrived: the solve is said and shown, and both are saved."""
+    expect(page.locator("#announcer")).to_have_text("Status: Gelöst")
+    expect(page.locator("#ticket-header .chip.status-solved")).to_be_visible()
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.assignee_id) == (TicketStatus.SOLVED, agent.pk)
+
+
 def test_two_changes_made_faster_than_the_server_answers_are_both_saved(new_page, agent: Agent, team: Team) -> None:
     ticket = TicketFactory.create(team=team, status=TicketStatus.OPEN)
     page = _open(new_page, agent, ticket)
@@ -118,11 +126,8 @@ def test_two_changes_made_faster_than_the_server_answers_are_both_saved(new_page
     assert len(held) == 1
     held[0].continue_()
 
-    expect(page.locator("#announcer")).to_have_text("Status: Gelöst")
-    expect(page.locator("#ticket-header .chip.status-solved")).to_be_visible()
+    assert_assigned_and_solved(page, ticket, agent)
     expect(page.locator("#ctl-assignee")).to_have_value(str(agent.pk))
-    ticket.refresh_from_db()
-    assert (ticket.status, ticket.assignee_id) == (TicketStatus.SOLVED, agent.pk)
 
 
 def test_a_change_made_while_the_last_answer_is_being_set_up_is_saved_and_the_focus_stays(
@@ -139,12 +144,9 @@ def test_a_change_made_while_the_last_answer_is_being_set_up_is_saved_and_the_fo
     expect(page.locator("#ticket-header.htmx-settling #ctl-assignee")).to_have_value(str(agent.pk))
     page.keyboard.press("e")
 
-    expect(page.locator("#announcer")).to_have_text("Status: Gelöst")
-    expect(page.locator("#ticket-header .chip.status-solved")).to_be_visible()
+    assert_assigned_and_solved(page, ticket, agent)
     # Shortcuts never put the agent on the control they set: the next key is a shortcut again.
     expect(page.locator("#ticket-title")).to_be_focused()
-    ticket.refresh_from_db()
-    assert (ticket.status, ticket.assignee_id) == (TicketStatus.SOLVED, agent.pk)
 
 
 def test_a_change_the_line_loses_shows_the_saved_value_again_and_says_it_was_not_saved(
