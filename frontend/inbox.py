@@ -539,6 +539,11 @@ def _rows(agent: Agent, ordered: QuerySet[Ticket], limit: int) -> list[ListTicke
     return [ListTicket._make(row) for row in chosen.annotate(**annotations).order_by(*order).values_list(*columns)]
 
 
+def rows_of(agent: Agent, ids: list[int]) -> list[ListTicket]:
+    """The rows of these tickets as far as the agent may see them, in no particular order."""
+    return _rows(agent, visible_tickets(agent).filter(pk__in=ids).order_by("pk"), len(ids))
+
+
 def _int_or_none(value: str) -> int | None:
     try:
         return int(value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date
 from html import escape
@@ -16,7 +17,7 @@ from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from frontend import composer_extras, inbox, inbox_filters, row_presence, sla, ticket_header, timeline
+from frontend import composer_extras, inbox, inbox_filters, list_hold, row_presence, sla, ticket_header, timeline
 from hub import access, settings_area
 from hub.access import may_change, scoped_history, visible_tickets
 from hub.collision import Viewer
@@ -67,6 +68,7 @@ def rows_html(
     open_id: int | None,
     query: str = "",
     present: Mapping[int, list[Viewer]] | None = None,
+    gone: AbstractSet[int] = frozenset(),
 ) -> SafeString:
     """The list's rows as HTML, escaped here rather than by the template engine.
 
@@ -74,6 +76,7 @@ def rows_html(
     engine cost more than the page's SQL. Every text that is not ours (subject, customer,
     preview, agent names, values read from the database) goes through ``escape``.
     ``present``: the other agents on the rows' tickets (``row_presence.others_on``).
+    ``gone``: rows kept on the agent's screen that have left the view (``frontend.list_hold``).
     """
     # Imported here: the template tags import this module for channel names.
     from frontend.templatetags.workspace import ICONS, avatar_hue, initials, relative_time
@@ -95,6 +98,7 @@ def rows_html(
     )
     undelivered_label = escape(_("Reply not delivered"))
     undelivered = f'<span class="chip delivery-failed">{undelivered_label}</span>'
+    gone_chip = f'<span class="chip row-gone">{escape(_("No longer in this view"))}</span>'
     current = 'aria-current="page"'
     channels: dict[str, tuple[str, str, str]] = {}
     assignees: dict[str, str] = {}
@@ -141,6 +145,8 @@ def rows_html(
             classes += " is-open"
         if t.last_message_direction == Direction.INBOUND and status == TicketStatus.NEW:
             classes += " is-unread"
+        if pk in gone:
+            classes += " is-gone"
         chip = (
             f'<span class="chip prio-{priority}">{priorities.get(priority, priority)}</span>' if priority >= 3 else ""
         )
@@ -165,7 +171,7 @@ def rows_html(
             f"      {ticket_header.row_tags(t.tag_names, tags_label)}\n"
             f"      {draft if t.has_draft else ''}\n"
             f"      {row_presence.marker(present[pk], presence_lines) if pk in present else row_presence.EMPTY}\n"
-            f"      {undelivered if t.failed_delivery else ''}\n"
+            f"      {undelivered if t.failed_delivery else ''}{gone_chip if pk in gone else ''}\n"
             f"      {sla_chip}\n"
             f"      {chip}\n"
             f'      <span class="chip status-{escape(status)}">{statuses.get(status) or escape(status)}</span>\n'
@@ -193,6 +199,10 @@ def list_context(
     # planner's estimate when it is built (hub.tag_filter).
     tickets = inbox.view_tickets(agent, view, filters)
     page = inbox.page(agent, view, before, sort=sort, filters=filters, tickets=tickets)
+    held = list_hold.Held(page, frozenset(), 0)
+    if (shown := list_hold.shown_of(params)) is not None:
+        held = list_hold.hold(agent, tickets, page, shown)
+        page = held.page
     # The list's own count rides in the navigation's query when the navigation does not have it.
     own = view.counted and view.saved is None and filters.empty
     counts = inbox.counts(agent, None if own else {"": tickets})
@@ -231,7 +241,9 @@ def list_context(
             open_id,
             f"?{query}" if query else "",
             row_presence.others_on(agent.pk, (row.pk for row in page.rows)),
+            held.gone,
         ),
+        "news": held.news,
         "before": before or "",
         "list_url": f"{page_url}before={before}" if before else sorted_url,
         "open_id": open_id,

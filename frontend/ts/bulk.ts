@@ -273,6 +273,11 @@ export function toggleRow(id: number): void {
   box.click();
 }
 
+/** Whether the agent has rows selected (the list then holds still: listhold.ts). */
+export function anySelected(): boolean {
+  return allMatching || selected.size > 0;
+}
+
 export function installBulk(): void {
   document.body.addEventListener("click", onClick);
   document.body.addEventListener("submit", (e) => void onSubmit(e as SubmitEvent));

@@ -5,6 +5,7 @@ import { byId, openTicketId, refresh, refreshDeferred } from "./dom";
 import { installBell } from "./bell";
 import { installBulk } from "./bulk";
 import { installKeys } from "./keys";
+import { installListHold } from "./listhold";
 import "./canned";
 import "./channelchoice";
 import "./header";
@@ -65,6 +66,7 @@ function start(): void {
   installBell();
   installBulk();
   installKeys();
+  installListHold();
 
   document.body.addEventListener("htmx:beforeSwap", (e) => {
     const detail = (e as CustomEvent<HtmxBeforeSwapDetail>).detail;

@@ -405,7 +405,10 @@ def test_the_draft_keeps_its_text_and_focus_when_a_colleague_reassigns_the_ticke
         pool.submit(reassign).result()
 
     expect(page.locator("#ticket-header select[name=assignee] option:checked")).to_have_text("Tom Berger")
-    expect(page.locator(f"#list .row[data-ticket-id='{ticket.pk}']")).to_have_count(0)
+    # No longer "mine", but still open here: its row stays, greyed and saying so (UX.md, section 6).
+    row = page.locator(f"#list .row[data-ticket-id='{ticket.pk}']")
+    expect(row).to_have_class(re.compile(r"\bis-gone\b"))
+    expect(row).to_contain_text("Nicht mehr in dieser Ansicht")
     expect(page.locator("#ticket-title")).to_contain_text("Lieferung fehlt")
     expect(box).to_have_value("Halb geschrieben")
     expect(box).to_be_focused()
