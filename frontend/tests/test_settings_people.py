@@ -172,19 +172,20 @@ def test_a_lead_edits_only_skills_languages_and_capacity_of_their_teams_agents()
 
 
 def test_the_agent_list_filters_by_search_status_and_role(admin) -> None:
-    agent(Role.VIEWER, user__first_name="Vera", user__last_name="Viewer")
-    gone = agent(Role.AGENT, user__first_name="Gustav")
+    # Names no generated name has: the page also names the admin who is signed in.
+    agent(Role.VIEWER, user__first_name="Veronika-Vulpes", user__last_name="Viewer")
+    gone = agent(Role.AGENT, user__first_name="Quirinius")
     gone.deactivated_at = timezone.now()
     gone.save()
     client = client_for(admin)
 
     viewers = client.get("/agent/settings/agents/", {"role": "viewer"}).content.decode()
-    searched = client.get("/agent/settings/agents/", {"q": "vera"}).content.decode()
+    searched = client.get("/agent/settings/agents/", {"q": "vulpes"}).content.decode()
     deactivated = client.get("/agent/settings/agents/", {"status": "deactivated"}).content.decode()
 
-    assert "Vera" in viewers and "Gustav" not in viewers
-    assert "Vera" in searched
-    assert "Gustav" in deactivated and "Vera" not in deactivated
+    assert "Veronika-Vulpes" in viewers and "Quirinius" not in viewers
+    assert "Veronika-Vulpes" in searched
+    assert "Quirinius" in deactivated and "Veronika-Vulpes" not in deactivated
 
 
 # --- Deactivation ------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import { announce, byId, openTicketId, reconnectDelay, refresh } from "./dom";
 import { type CallEvent, onCallEvent } from "./callpop";
 import { onViewers, sayViewing, type ViewersEvent } from "./collision";
 import { onNewChat, refreshBell } from "./bell";
+import { presenceChanged } from "./presence";
 import { onRowViewers } from "./rowpresence";
 import { showNotice } from "./notices";
 
@@ -117,6 +118,10 @@ export class LiveSocket {
   }
 
   private onEvent(event: HubEvent): void {
+    if (event.type === "presence") {
+      presenceChanged();
+      return;
+    }
     if (typeof event.ticket_id !== "number") return;
     // One change reaches us through several groups (team and ticket); act on it once.
     const key = `${event.type}:${event.ticket_id}:${event.version}:${event.message_id ?? ""}`;

@@ -6,6 +6,7 @@ import { installBell } from "./bell";
 import { installBulk } from "./bulk";
 import { installKeys } from "./keys";
 import { installListHold } from "./listhold";
+import { installPresence } from "./presence";
 import "./canned";
 import "./channelchoice";
 import "./header";
@@ -67,6 +68,7 @@ function start(): void {
   installBulk();
   installKeys();
   installListHold();
+  installPresence();
 
   document.body.addEventListener("htmx:beforeSwap", (e) => {
     const detail = (e as CustomEvent<HtmxBeforeSwapDetail>).detail;

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
@@ -24,6 +26,16 @@ def set_presence(request: HttpRequest, agent: Agent) -> HttpResponse:
 @require_POST
 @agent_required
 def seen(request: HttpRequest, agent: Agent) -> HttpResponse:
-    """Sent every minute while a workspace tab is open: an online agent stays online."""
-    do_seen(agent)
-    return HttpResponse(status=204)
+    """Sent every minute while a workspace tab is open (an online agent stays online), at once
+    on input while the hub has the agent away, and when the live feed says the presence changed.
+    ``idle``: seconds since the tab's last keyboard or mouse input; ``shown``: what its control
+    shows. Answers with the control when that is not the agent's presence (any more)."""
+    idle = request.POST.get("idle", "")
+    do_seen(agent, timedelta(seconds=min(int(idle), MAX_IDLE)) if idle.isdigit() else None)
+    if request.POST.get("shown") == f"{agent.presence}{':auto' if agent.presence_auto else ''}":
+        return HttpResponse(status=204)
+    return render(request, "frontend/regions/presence.html", {"agent": agent})
+
+
+# A day: longer says nothing more, and keeps the number within a timedelta's range.
+MAX_IDLE = 86_400

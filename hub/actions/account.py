@@ -10,7 +10,7 @@ from django.utils import timezone
 from hub import audit
 from hub.models import Account, Agent
 
-ACCOUNT_FIELDS = ("name", "language", "time_zone")
+ACCOUNT_FIELDS = ("name", "language", "time_zone", "idle_away_minutes")
 
 
 def _shown(account: Account) -> dict[str, Any]:
@@ -18,6 +18,7 @@ def _shown(account: Account) -> dict[str, Any]:
         "name": account.name,
         "language": account.language,
         "time_zone": account.time_zone,
+        "idle_away_minutes": account.idle_away_minutes,
         "logo": f"{account.logo_type} ({len(account.logo)} bytes)" if account.has_logo else "",
     }
 

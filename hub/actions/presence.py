@@ -1,4 +1,6 @@
-"""Agents' presence: online, away or offline, set by themselves or after they went quiet.
+"""Agents' presence: online, away or offline, set by themselves or by the hub: away after their
+workspace saw no keyboard or mouse for the account's idle minutes, or sent no heartbeat at all;
+back online when they return to a workspace the hub had set away (never after "away" they chose).
 
 Only online agents are given tickets (``hub.routing.assignment``), and the chat widget shows
 itself available while an agent of its team is online. An agent who leaves "online" hands
@@ -14,12 +16,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from hub import events, realtime
 from hub.adapters import UnknownChannel, get_adapter, registered
-from hub.models import Agent, Ticket
+from hub.models import Account, Agent, Ticket
 from hub.models.teams import Presence
 from hub.models.tickets import OPEN_STATUSES
 from hub.realtime import agent_group
@@ -34,8 +37,9 @@ def away_after() -> timedelta:
     return timedelta(seconds=settings.PRESENCE_AWAY_AFTER_SECONDS)
 
 
-def do_set_presence(agent: Agent, presence: str, *, reason: str = "") -> Agent:
+def do_set_presence(agent: Agent, presence: str, *, reason: str = "", auto: bool = False) -> Agent:
     """Set the agent's presence; leaving "online" hands their live conversations back.
+    ``auto``: the hub sets it, not the agent (see the module's doc).
 
     Locking: the agent's row (``SELECT … FOR NO KEY UPDATE``, as routing locks it) in one
     transaction; the hand-back in a second one, which locks the tickets and the agents who may
@@ -48,21 +52,48 @@ def do_set_presence(agent: Agent, presence: str, *, reason: str = "") -> Agent:
         locked = Agent.objects.select_for_update(no_key=True).select_related("user").get(pk=agent.pk)
         previous = locked.presence
         locked.presence = presence
+        locked.presence_auto = auto
         locked.last_seen_at = timezone.now()
-        locked.save(update_fields=["presence", "last_seen_at"])
+        locked.save(update_fields=["presence", "presence_auto", "last_seen_at"])
         realtime.send_on_commit(
             [agent_group(locked.pk)], {"type": "hub.event", "event": "presence", "presence": presence, "version": 0}
         )
     if previous == Presence.ONLINE and presence != Presence.ONLINE:
         with transaction.atomic():
             _hand_back(locked, reason or f"{locked.name} is {presence}")
-    agent.presence, agent.last_seen_at = locked.presence, locked.last_seen_at
+    agent.presence, agent.presence_auto = locked.presence, locked.presence_auto
+    agent.last_seen_at = locked.last_seen_at
     return agent
 
 
-def do_seen(agent: Agent) -> None:
-    """The agent's workspace is open (its heartbeat): keeps an online agent from being set away."""
-    Agent.objects.filter(pk=agent.pk).update(last_seen_at=timezone.now())
+# Input this recent is the agent at their desk: a workspace the hub set away comes back online.
+BACK_WITHIN = timedelta(seconds=90)
+
+
+def do_seen(agent: Agent, idle: timedelta | None = None) -> bool:
+    """The agent's workspace is open (its heartbeat), its last keyboard or mouse input ``idle``
+    ago (None: not said). Keeps an online agent from being set away as quiet; sets one idle for
+    the account's ``idle_away_minutes`` away, and brings one the hub set away back online on
+    input. The latest input of all the agent's tabs counts, so an idle tab beside a busy one
+    sets nobody away. True when the presence changed."""
+    now = timezone.now()
+    if idle is None:
+        Agent.objects.filter(pk=agent.pk).update(last_seen_at=now)
+        return False
+    said = now - idle
+    Agent.objects.filter(pk=agent.pk).update(
+        last_seen_at=now, last_input_at=Greatest(Coalesce(F("last_input_at"), Value(said)), Value(said))
+    )
+    latest = Agent.objects.values_list("last_input_at", flat=True).get(pk=agent.pk) or said
+    idle = now - latest
+    minutes = Account.current().idle_away_minutes
+    if agent.presence == Presence.ONLINE and minutes and idle >= timedelta(minutes=minutes):
+        do_set_presence(agent, Presence.AWAY, reason=f"{agent.name} was idle: set away", auto=True)
+        return True
+    if agent.presence != Presence.ONLINE and agent.presence_auto and idle < BACK_WITHIN:
+        do_set_presence(agent, Presence.ONLINE, auto=False)
+        return True
+    return False
 
 
 def do_set_quiet_agents_away() -> int:
@@ -71,7 +102,7 @@ def do_set_quiet_agents_away() -> int:
     quiet = Agent.objects.filter(presence=Presence.ONLINE, last_seen_at__lt=cutoff).select_related("user")
     count = 0
     for agent in quiet:
-        do_set_presence(agent, Presence.AWAY, reason=f"{agent.name} went quiet: set away")
+        do_set_presence(agent, Presence.AWAY, reason=f"{agent.name} went quiet: set away", auto=True)
         count += 1
     if count:
         log.info("presence: %s quiet agents set away", count)

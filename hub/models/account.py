@@ -36,6 +36,9 @@ class Account(models.Model):
     organizations_by_domain = models.BooleanField(
         _("assign new customers to organizations by mail domain"), default=True
     )
+    # Agents whose workspace saw no keyboard or mouse for this long are set away (0: never);
+    # hub.actions.presence.do_seen.
+    idle_away_minutes = models.PositiveSmallIntegerField(_("set agents away after idle minutes"), default=15)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -91,7 +91,7 @@ def test_an_online_agent_whose_workspace_went_quiet_is_set_away(agent: Agent, cl
     other = AgentFactory.create(presence=Presence.ONLINE)
     Agent.objects.filter(pk=other.pk).update(last_seen_at=timezone.now())
     Agent.objects.filter(pk=agent.pk).update(last_seen_at=timezone.now() - timedelta(minutes=30))
-    assert client_for(other).post("/agent/presence/seen/").status_code == 204
+    assert client_for(other).post("/agent/presence/seen/", {"shown": "online"}).status_code == 204
 
     assert set_quiet_agents_away() == 1
 

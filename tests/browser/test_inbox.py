@@ -404,7 +404,7 @@ def test_the_draft_keeps_its_text_and_focus_when_a_colleague_reassigns_the_ticke
     with ThreadPoolExecutor(1) as pool:
         pool.submit(reassign).result()
 
-    expect(page.locator("#ticket-header select[name=assignee] option:checked")).to_have_text("Tom Berger")
+    expect(page.locator("#ticket-header select[name=assignee] option:checked")).to_have_text("Tom Berger · Offline")
     # No longer "mine", but still open here: its row stays, greyed and saying so (UX.md, section 6).
     row = page.locator(f"#list .row[data-ticket-id='{ticket.pk}']")
     expect(row).to_have_class(re.compile(r"\bis-gone\b"))

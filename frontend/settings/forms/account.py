@@ -36,6 +36,16 @@ class AccountForm(forms.Form):
         help_text=_("PNG, JPEG or WebP, at most 256 KB; shown about 28 pixels high."),
     )
     remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+    idle_away_minutes = forms.IntegerField(
+        label=_("Set agents away after idle minutes"),
+        required=False,  # left empty: as it was
+        min_value=0,
+        max_value=480,
+        help_text=_(
+            "An agent whose workspace sees no keyboard or mouse for this long is set away and gets no new "
+            "chats; they are online again when they come back. 0: never."
+        ),
+    )
 
     def clean_logo(self) -> tuple[bytes, str] | None:
         upload = self.cleaned_data.get("logo")
