@@ -3,6 +3,7 @@ interface HtmxApi {
   trigger(elt: Element, name: string, detail?: unknown): void;
   config: Record<string, unknown>;
   ajax(verb: string, path: string, context: { target: Element | string; swap?: string }): Promise<void>;
+  process(elt: Element): void;
 }
 
 declare const htmx: HtmxApi;

@@ -1,10 +1,12 @@
 /** Single-key shortcuts of the workspace (UX.md, section 7): `j`/`k` move through the list,
- * `Enter`/`o` open, `x` select (the bulk bar), `r` reply, `n` note, `a` assign to me, `e` solve,
- * `s` snooze, `g` then `i` the inbox, `?` the list of shortcuts (frontend/templates/frontend/keys_help.html).
- * `/` (search) is search.ts's. Never while typing in a field, never with Ctrl, Alt or Meta, matched
- * by the character (`event.key`), and the agent can switch them off in the help dialog (WCAG 2.1.4). */
+ * `Enter`/`o` open, `Esc` back to the list, `x` select (the bulk bar), `r` reply, `n` note,
+ * `a` assign to me, `s` status, `e` solve, `z` snooze, `#` tags, `g` then `i` the inbox, `?` the
+ * list of shortcuts (frontend/templates/frontend/keys_help.html). `/` (search) is search.ts's,
+ * Ctrl/⌘+K (the command menu) commands.ts's, which runs the same actions (``act``). Never while
+ * typing in a field, never with Ctrl, Alt or Meta, matched by the character (`event.key`), and
+ * the agent can switch them off in the help dialog (WCAG 2.1.4). */
 
-import { byId } from "./dom";
+import { byId, openTicketId } from "./dom";
 import { toggleRow } from "./bulk";
 import { commitControl } from "./header";
 
@@ -96,6 +98,45 @@ function showHelp(): boolean {
   return true;
 }
 
+function openControl(id: string): boolean {
+  const select = byId<HTMLSelectElement>(id);
+  if (!select || select.disabled) return false;
+  select.focus();
+  try {
+    select.showPicker();
+  } catch {
+    // Not allowed or not supported here: the focused select takes the arrow keys.
+  }
+  return true;
+}
+
+/** Back from the open ticket to its list, with the keyboard on the ticket's row. A link made
+ * for the moment, so htmx pushes the list's address as it does for any link (Back returns). */
+function backToList(): boolean {
+  const open = openTicketId();
+  const url = byId("list")?.getAttribute("hx-get");
+  if (open === null || !url || document.querySelector("details[open], dialog[open]")) return false;
+  const link = document.createElement("a");
+  link.href = url;
+  link.hidden = true;
+  for (const [name, value] of [["hx-get", url], ["hx-target", "#workspace"], ["hx-swap", "outerHTML"], ["hx-push-url", "true"]]) {
+    link.setAttribute(name, value);
+  }
+  const settled = (e: Event): void => {
+    if ((e as CustomEvent<HtmxRequestDetail>).detail.requestConfig?.elt !== link) return;
+    document.body.removeEventListener("htmx:afterSettle", settled);
+    link.remove();
+    const row = byId(`row-${open}`);
+    row?.closest(".row")?.classList.add("is-cursor");
+    row?.focus();
+  };
+  document.body.addEventListener("htmx:afterSettle", settled);
+  document.body.append(link);
+  htmx.process(link);
+  link.click();
+  return true;
+}
+
 function goInbox(): boolean {
   const link = document.querySelector<HTMLElement>("#nav a[data-view='mine']") ?? document.querySelector<HTMLElement>("#nav a[href$='/agent/v/mine/']");
   if (link) link.click();
@@ -112,7 +153,20 @@ function handle(key: string): boolean {
     return goInbox();
   }
   gAt = key === "g" ? now : 0;
+  if (key === "g") return true;
+  if (key === "/" || key === "gi") return false; // search.ts's; "gi" is the menu's name for g, i
+  // On a link or button Enter is the browser's; from the page it opens the marked row.
+  if (key === "Enter" && !(document.activeElement === document.body && document.querySelector("#list .row.is-cursor"))) {
+    return false;
+  }
+  return act(key);
+}
+
+/** What a key does, whether pressed or chosen in the command menu; false: nothing to do here. */
+export function act(key: string): boolean {
   switch (key) {
+    case "?":
+      return showHelp();
     case "j":
       move(1);
       return true;
@@ -120,10 +174,10 @@ function handle(key: string): boolean {
       move(-1);
       return true;
     case "o":
-      return openRow();
     case "Enter":
-      // On a link or button Enter is the browser's; from the page it opens the marked row.
-      return document.activeElement === document.body && document.querySelector("#list .row.is-cursor") ? openRow() : false;
+      return openRow();
+    case "Escape":
+      return backToList();
     case "x": {
       const row = currentRow();
       if (!row) return false;
@@ -139,17 +193,30 @@ function handle(key: string): boolean {
       const me = helpDialog()?.dataset.me ?? "";
       return Boolean(me) && setControl("ctl-assignee", me);
     }
+    case "s":
+      return openControl("ctl-status");
     case "e":
       return setControl("ctl-status", "solved");
-    case "s": {
+    case "z": {
       const menu = byId<HTMLDetailsElement>("snooze-menu");
       if (!menu) return false;
       menu.open = true;
       menu.querySelector<HTMLElement>(".menu-item")?.focus();
       return true;
     }
-    case "g":
+    case "#": {
+      const input = byId<HTMLInputElement>("tag-input");
+      if (!input) return false;
+      input.focus();
       return true;
+    }
+    case "/": {
+      const search = byId<HTMLInputElement>("search-q");
+      search?.focus();
+      return Boolean(search);
+    }
+    case "gi":
+      return goInbox();
     default:
       return false;
   }

@@ -4,6 +4,7 @@ while the agent types in a field."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -119,3 +120,67 @@ def test_an_agent_switches_single_key_shortcuts_off(new_page, agent: Agent, team
     live(page)
     page.keyboard.press("j")
     expect(page.locator("#list .row.is-cursor")).to_have_count(0)
+
+
+def test_status_snooze_tags_and_esc_back_to_the_list_from_the_keyboard(new_page, agent: Agent, team: Team) -> None:
+    ticket = TicketFactory.create(team=team, subject="Tastenfall", status=TicketStatus.OPEN)
+    page = new_page(agent)
+    page.goto(f"/agent/v/teams/t/{ticket.pk}/")
+    live(page)
+
+    page.locator("#ticket-title").focus()
+    page.keyboard.press("s")
+    expect(page.locator("#ctl-status")).to_be_focused()
+    page.locator("#ticket-title").focus()
+    page.keyboard.press("z")
+    expect(page.locator("#snooze-menu")).to_have_attribute("open", "")
+    page.locator("#snooze-toggle").click()  # closed again
+    page.locator("#ticket-title").focus()
+    page.keyboard.press("#")
+    expect(page.locator("#tag-input")).to_be_focused()
+    expect(page.locator("#tag-input")).to_have_value("")
+
+    page.locator("#ticket-title").focus()
+    page.keyboard.press("Escape")
+
+    expect(page).to_have_url(re.compile(r"/agent/v/teams/$"))
+    expect(page.locator("#ticket-title")).to_have_count(0)
+    cursor_link(page, ticket)
+    page.go_back()
+    expect(page.locator("#ticket-title")).to_contain_text("Tastenfall")
+
+
+def test_the_command_menu_finds_actions_and_views_by_name_even_with_single_keys_off(
+    new_page, agent: Agent, team: Team
+) -> None:
+    ticket = TicketFactory.create(team=team, subject="Befehlsfall", status=TicketStatus.OPEN)
+    page = new_page(agent)
+    page.goto(f"/agent/v/teams/t/{ticket.pk}/")
+    live(page)
+    page.evaluate("localStorage.setItem('hub:shortcuts-off', '1')")
+    menu = page.get_by_role("dialog", name="Befehlsmenü")
+
+    page.keyboard.press("Control+k")
+    expect(menu).to_be_visible()
+    field = menu.get_by_role("combobox", name="Befehl oder Ansicht")
+    expect(field).to_be_focused()
+    assert_accessible(page)
+    field.press_sequentially("lös")
+    expect(menu.get_by_role("option").first).to_contain_text("Lösen")
+    page.keyboard.press("Enter")
+
+    expect(menu).to_be_hidden()
+    expect(page.locator("#ctl-status")).to_have_value("solved")
+
+    page.keyboard.press("Control+k")
+    field.press_sequentially("zzzz")
+    expect(menu).to_contain_text("Kein Befehl passt.")
+    field.fill("")
+    field.press_sequentially("nicht zug")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowUp")
+    expect(menu.get_by_role("option", selected=True)).to_contain_text("Nicht zugewiesen")
+    page.keyboard.press("Enter")
+
+    expect(page).to_have_url(re.compile(r"/agent/v/unassigned/$"))
+    assert Ticket.objects.get(pk=ticket.pk).status == TicketStatus.SOLVED
