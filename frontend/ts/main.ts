@@ -4,6 +4,7 @@
 import { byId, openTicketId, refresh, refreshDeferred } from "./dom";
 import { installBell } from "./bell";
 import { installBulk } from "./bulk";
+import { installCommands } from "./commands";
 import { installKeys } from "./keys";
 import { installListHold } from "./listhold";
 import { installPresence } from "./presence";
@@ -67,6 +68,7 @@ function start(): void {
   installBell();
   installBulk();
   installKeys();
+  installCommands();
   installListHold();
   installPresence();
 

@@ -1,14 +1,15 @@
-/** The composer's extras around the send button: "Send and solve / pending / on hold" (a menu
- * button with arrow keys and Escape), the Cc/Bcc toggle, and holding a send while files upload. */
+/** The composer's extras around the send button: "Send and solve / pending / on hold" and "Then
+ * open the next ticket" (a menu button with arrow keys and Escape), the Cc/Bcc toggle, and
+ * holding a send while files upload. */
 
-import { announce, byId } from "./dom";
+import { announce, byId, csrfToken, openTicketId } from "./dom";
 
 function toggle(): HTMLButtonElement | null {
   return byId<HTMLButtonElement>("send-more");
 }
 
 function items(): HTMLButtonElement[] {
-  return Array.from(byId("send-menu")?.querySelectorAll<HTMLButtonElement>("[role=menuitem]") ?? []);
+  return Array.from(byId("send-menu")?.querySelectorAll<HTMLButtonElement>("[role=menuitem], [role=menuitemcheckbox]") ?? []);
 }
 
 function openMenu(focusIndex: number): void {
@@ -36,6 +37,11 @@ function install(): void {
     if (target?.closest("#send-more")) {
       if (byId("send-menu")?.hidden === false) closeMenu(true);
       else openMenu(0);
+      return;
+    }
+    const next = target?.closest<HTMLButtonElement>("#send-next");
+    if (next) {
+      toggleOpenNext(next);
       return;
     }
     if (!target?.closest("#send-menu")) closeMenu(false);
@@ -83,7 +89,33 @@ function install(): void {
     }
   });
 
-  document.body.addEventListener("hub:sent", () => closeMenu(false));
+  document.body.addEventListener("hub:sent", (e) => {
+    closeMenu(false);
+    const sent = (e as CustomEvent<{ ticket_id?: number }>).detail?.ticket_id;
+    if (byId("send-next")?.getAttribute("aria-checked") === "true" && sent === openTicketId()) openNext(sent);
+  });
+}
+
+/** Remembered for the agent: the box stays as set on the next ticket and after a reload. */
+function toggleOpenNext(button: HTMLButtonElement): void {
+  const on = button.getAttribute("aria-checked") !== "true";
+  button.setAttribute("aria-checked", String(on));
+  const body = new URLSearchParams({ on: on ? "1" : "0" });
+  void fetch(button.dataset.url ?? "", { method: "POST", body, headers: { "X-CSRFToken": csrfToken() } }).then(
+    (answer) => {
+      if (!answer.ok) button.setAttribute("aria-checked", String(!on));
+    },
+    () => button.setAttribute("aria-checked", String(!on)),
+  );
+}
+
+/** The list's next ticket after the one just answered (the first other one when it is gone or last). */
+function openNext(current: number): void {
+  const rows = Array.from(document.querySelectorAll<HTMLElement>("#list .row"));
+  const at = rows.findIndex((row) => Number(row.dataset.ticketId) === current);
+  const after = at >= 0 ? [...rows.slice(at + 1), ...rows.slice(0, at)] : rows;
+  const next = after.find((row) => Number(row.dataset.ticketId) !== current && !row.classList.contains("is-gone"));
+  next?.querySelector<HTMLElement>(".row-link")?.click();
 }
 
 install();

@@ -1,14 +1,16 @@
-"""The agent's own settings reachable from the workspace: the interface language."""
+"""The agent's own settings reachable from the workspace: the interface language, and opening
+the next ticket after a reply (the composer's send menu)."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from frontend.auth import agent_required
 from hub.actions.agents import do_set_language
+from hub.actions.profile import do_set_open_next_after_send
 from hub.models import Agent
 
 
@@ -22,3 +24,14 @@ def set_language(request: HttpRequest, agent: Agent) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         target = "/"
     return HttpResponseRedirect(target)
+
+
+@require_POST
+@agent_required
+def set_open_next(request: HttpRequest, agent: Agent) -> HttpResponse:
+    """``on``: "1" or "0"; the send menu's "then open the next ticket"."""
+    on = request.POST.get("on", "")
+    if on not in ("0", "1"):
+        return HttpResponseBadRequest("on must be 1 or 0")
+    do_set_open_next_after_send(agent, on == "1")
+    return HttpResponse(status=204)

@@ -1,4 +1,5 @@
-"""What an agent changes about themselves (beyond the interface language): their signature."""
+"""What an agent changes about themselves (beyond the interface language): their signature, and
+whether the workspace opens the next ticket after a reply."""
 
 from __future__ import annotations
 
@@ -14,4 +15,12 @@ def do_set_signature(agent: Agent, signature: str) -> Agent:
     if agent.signature != value:
         agent.signature = value
         agent.save(update_fields=["signature"])
+    return agent
+
+
+def do_set_open_next_after_send(agent: Agent, on: bool) -> Agent:
+    """Whether the workspace opens the list's next ticket once the agent's reply has gone out."""
+    if agent.open_next_after_send != on:
+        agent.open_next_after_send = on
+        agent.save(update_fields=["open_next_after_send"])
     return agent

@@ -104,6 +104,9 @@ class Agent(models.Model):
     integration = models.BooleanField(_("integration"), default=False)
     # Appended to the agent's email replies (below the mailbox's); placeholders as in canned replies.
     signature = models.TextField(_("signature"), blank=True)
+    # The composer's "then open the next ticket": after a reply goes out, the workspace opens the
+    # next ticket of the list (frontend/ts/sendmenu.ts). The agent's own choice, remembered.
+    open_next_after_send = models.BooleanField(_("open the next ticket after sending"), default=False)
 
     objects = AgentQuerySet.as_manager()
 
