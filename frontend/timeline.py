@@ -186,6 +186,7 @@ class Item:
     customer: str = ""  # who wrote a customer's message that names nobody
     fresh: bool = False  # on a page of older items, loaded into the page later
     remote_images: bool = False  # the agent asked for the mail's remote images (``remote_images``)
+    folded: bool = False  # an older mail of a long thread: one line until the agent opens it (``fold``)
 
     @property
     def dom_id(self) -> str:
@@ -284,6 +285,8 @@ class Item:
         m = self.message
         if m is None or self.style != "email" or _delivery_needs_template(m):
             return None
+        if self.folded:
+            return self._folded_html()
         announce = ""
         if m.direction == "in":
             said = _("New message from %(name)s") % {"name": m.sender or self.customer}
@@ -329,6 +332,46 @@ class Item:
             self.cut_notice,
             _attachments_html(m),
         )
+
+    def _folded_html(self) -> SafeString:
+        """An older mail as one line: who, when and how it begins; a click draws the whole card
+        in its place (the ticket's permalink with the card as HX-Target, ``frontend.views.workspace``)."""
+        assert self.message is not None
+        m, meta = self.message, self.meta
+        url = reverse("agent_permalink", args=[m.ticket_id])
+        return format_html(
+            '<article id="m-{}" class="item email {} is-folded" data-message-id="{}"{}>\n'
+            '  <button type="button" class="email-unfold" hx-get="{}" hx-target="#m-{}" hx-swap="outerHTML" '
+            'aria-expanded="false" title="{}">'
+            '<svg class="icon" aria-hidden="true"><use href="#i-{}"/></svg>'
+            '<span class="sr-only">{}, {}:</span> <bdi class="sender">{}</bdi> '
+            '<time datetime="{}" title="{}">{}</time> <span class="email-snippet">{}</span></button>\n'
+            "</article>\n",
+            m.pk,
+            m.direction,
+            m.pk,
+            mark_safe(" data-fresh") if self.fresh else "",
+            url,
+            m.pk,
+            _("Show the whole mail"),
+            meta.icon,
+            meta.channel,
+            _("received") if m.direction == "in" else _("sent"),
+            meta.sender,
+            meta.iso,
+            meta.title,
+            meta.short,
+            self.snippet,
+        )
+
+    @property
+    def snippet(self) -> str:
+        """How the mail begins, on one line (its subject when it has no text)."""
+        assert self.message is not None
+        words = " ".join(self.body.text.shown[: SNIPPET_CHARS * 2].split())
+        if not words:
+            return self.message.subject
+        return words if len(words) <= SNIPPET_CHARS else words[:SNIPPET_CHARS].rstrip() + "…"
 
     @cached_property
     def copies(self) -> SafeString | str:
@@ -514,6 +557,27 @@ def _latest(messages: Any, before: Message | None, size: int) -> _Window:
     return _Window(found, found[0].pk if more and found else None)
 
 
+# A thread with more mails than this shows the older ones as one line each (UX.md, section 3) …
+FOLD_OVER = 3
+# … all but the newest this many, which stay open.
+KEEP_OPEN = 2
+SNIPPET_CHARS = 140
+
+
+def fold(messages: list[Message], *, older_page: bool) -> set[int]:
+    """The mails of a page to show folded: on the newest page all but the last ``KEEP_OPEN`` when
+    it holds more than ``FOLD_OVER``; on an older page, every one. A reply whose delivery failed
+    or waits stays open (its resend button and retry time must be seen)."""
+    mails = [
+        m.pk
+        for m in messages
+        if m.channel == "email" and m.kind == MessageKind.MESSAGE and not _delivery_needs_template(m)
+    ]
+    if older_page:
+        return set(mails)
+    return set(mails[:-KEEP_OPEN]) if len(mails) > FOLD_OVER else set()
+
+
 def items(
     ticket: Ticket,
     *,
@@ -562,8 +626,17 @@ def items(
     agent_ids |= {a for e in event_list if e.kind == EventKind.ROUTED for a in routing_words.agents_named(e.data)}
     names = {a.pk: a.name for a in Agent.objects.filter(pk__in=agent_ids).select_related("user")} if agent_ids else {}
     customer, fresh = customer_label(ticket.customer), before_message is not None
+    folded = fold(message_list, older_page=fresh) if after_message is None and only_message is None else set()
     result = Items(
-        Item("message", m.created_at, message=m, customer=customer, fresh=fresh, remote_images=images)
+        Item(
+            "message",
+            m.created_at,
+            message=m,
+            customer=customer,
+            fresh=fresh,
+            remote_images=images,
+            folded=m.pk in folded,
+        )
         for m in message_list
     )
     result += [Item("event", e.created_at, event=e, text=describe(e, names)) for e in event_list]

@@ -100,6 +100,26 @@ export function installTimeline(): void {
     const t = e.target as Element | null;
     if (t?.closest("#new-below")) scrollToEnd();
   });
+
+  window.addEventListener("hashchange", unfoldLinked);
+
+  // An older mail opened from its one line: the keyboard goes on from the whole card.
+  document.body.addEventListener("htmx:afterSwap", (e) => {
+    const detail = (e as CustomEvent<HtmxRequestDetail>).detail;
+    const source = detail.requestConfig?.elt;
+    if (!source?.classList.contains("email-unfold")) return;
+    const card = document.querySelector<HTMLElement>(source.getAttribute("hx-target") ?? "");
+    if (!card) return;
+    card.tabIndex = -1;
+    card.focus({ preventScroll: true });
+  });
+}
+
+/** A link to a mail (`#m-<id>`) shown folded opens it. */
+export function unfoldLinked(): void {
+  const id = window.location.hash.slice(1);
+  if (!/^m-\d+$/.test(id)) return;
+  byId(id)?.querySelector<HTMLButtonElement>(".email-unfold")?.click();
 }
 
 /** Mark the timeline items already on the page, so only later ones are announced. */
