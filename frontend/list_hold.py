@@ -48,12 +48,17 @@ def shown_of(params: QueryDict) -> Shown | None:
     """The refresh's ``shown``/``keep``/``hold``; None for any other request of the list."""
     ids: list[int] = []
     for part in params.get("shown", "").split(",")[:MAX_SHOWN]:
-        if part.isdigit() and int(part) not in ids:
-            ids.append(int(part))
+        if (pk := _id(part)) is not None and pk not in ids:
+            ids.append(pk)
     if not ids:
         return None
-    keep = params.get("keep", "")
-    return Shown(tuple(ids), int(keep) if keep.isdigit() and int(keep) in ids else None, params.get("hold") == "1")
+    keep = _id(params.get("keep", ""))
+    return Shown(tuple(ids), keep if keep in ids else None, params.get("hold") == "1")
+
+
+def _id(text: str) -> int | None:
+    """A ticket id as the list drew it; anything else (signs, other digits, a bigint's overflow) is None."""
+    return int(text) if text.isascii() and text.isdecimal() and len(text) <= 18 else None
 
 
 def hold(agent: Agent, tickets: QuerySet[Ticket], page: inbox.Page, shown: Shown) -> Held:
@@ -61,14 +66,17 @@ def hold(agent: Agent, tickets: QuerySet[Ticket], page: inbox.Page, shown: Shown
     on_page = {row.pk: row for row in page.rows}
     if not shown.hold:
         keep = shown.keep
-        if keep is None or keep in on_page or tickets.filter(pk=keep).exists():
+        if keep is None or keep in on_page:
             return Held(page, frozenset(), 0)
         kept = inbox.rows_of(agent, [keep])
         if not kept:  # out of the agent's scope now: it goes like any other
             return Held(page, frozenset(), 0)
+        # Still in the view but on a later page (older now), or gone from it: it stays where it
+        # was, greyed only if it left the view.
         rows = list(page.rows)
         rows.insert(_place(keep, shown.ids, rows), kept[0])
-        return Held(replace(page, rows=rows), frozenset({keep}), 0)
+        gone = frozenset() if tickets.filter(pk=keep).exists() else frozenset({keep})
+        return Held(replace(page, rows=rows), gone, 0)
     wanted = set(shown.ids)
     rows_by_id = {pk: row for pk, row in on_page.items() if pk in wanted}
     elsewhere = [pk for pk in shown.ids if pk not in rows_by_id]
@@ -78,7 +86,11 @@ def hold(agent: Agent, tickets: QuerySet[Ticket], page: inbox.Page, shown: Shown
     # A ticket gone out of the agent's scope (another team's now) is not drawn at all.
     rows = [rows_by_id[pk] for pk in shown.ids if pk in rows_by_id]
     gone = frozenset(pk for pk in elsewhere if pk in rows_by_id and pk not in members)
-    news = sum(1 for pk in on_page if pk not in wanted)
+    # New: above the lowest row the agent has on this page. A ticket that only moved up into the
+    # page's end because a shown one left is not news.
+    order = list(on_page)
+    lowest = max((i for i, pk in enumerate(order) if pk in wanted), default=len(order))
+    news = sum(1 for pk in order[:lowest] if pk not in wanted)
     return Held(replace(page, rows=rows), gone, news)
 
 

@@ -106,7 +106,33 @@ def test_a_ticket_moved_out_of_the_agents_scope_is_not_drawn_even_while_held(
 def test_a_list_refresh_with_nonsense_in_shown_is_an_ordinary_list(
     agent: Agent, three: list[Ticket], client_for
 ) -> None:
-    html = client_for(agent).get("/agent/v/teams/", {"shown": "x,-1,,1e3", "hold": "1"}, headers=HX)
+    html = client_for(agent).get("/agent/v/teams/", {"shown": "x,-1,,1e3,²," + "9" * 5000, "hold": "1"}, headers=HX)
 
     assert html.status_code == 200
     assert row_ids(html.content.decode()) == [t.pk for t in three]
+
+
+def test_the_open_ticket_pushed_onto_a_later_page_stays_in_place_and_is_not_greyed(
+    agent: Agent, team: Team, three: list[Ticket], client_for, monkeypatch
+) -> None:
+    monkeypatch.setattr("frontend.inbox.PAGE_SIZE", 3)
+    newer = [TicketFactory.create(team=team, subject=f"Neuer {n}") for n in (1, 2)]
+
+    html = refresh(client_for(agent), three, keep=str(three[2].pk))
+
+    # Two new tickets push the open one (the oldest) off the first page of three.
+    assert row_ids(html) == [newer[1].pk, newer[0].pk, three[0].pk, three[2].pk]
+    assert gone_ids(html) == []
+
+
+def test_a_ticket_sliding_up_into_the_page_as_a_shown_one_leaves_is_not_counted_as_new(
+    agent: Agent, team: Team, three: list[Ticket], client_for, monkeypatch
+) -> None:
+    monkeypatch.setattr("frontend.inbox.PAGE_SIZE", 3)
+    fourth = TicketFactory.create(team=team, subject="Vierter", last_activity_at=timezone.now() - timedelta(hours=5))
+    Ticket.objects.filter(pk=three[0].pk).update(status=TicketStatus.SOLVED)
+
+    held = refresh(client_for(agent), three, hold="1")
+
+    assert row_ids(held) == [t.pk for t in three] and fourth.pk not in row_ids(held)
+    assert "neue – anzeigen" not in held

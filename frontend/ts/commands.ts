@@ -28,10 +28,13 @@ function dialog(): HTMLDialogElement | null {
   return byId<HTMLDialogElement>(DIALOG_ID);
 }
 
-function clicker(link: HTMLElement): () => boolean {
+/** Clicks what ``selector`` finds when the command runs: a live refresh may have redrawn the
+ * navigation or the header since the menu opened, and htmx ignores a click on a removed element. */
+function clicker(selector: string): () => boolean {
   return () => {
-    link.click();
-    return true;
+    const target = document.querySelector<HTMLElement>(selector);
+    target?.click();
+    return Boolean(target);
   };
 }
 
@@ -59,11 +62,14 @@ function available(): Command[] {
     found.push({ label: dd.textContent?.trim() ?? key, hint: shownKey, run: () => act(key) });
   });
   const macros = document.querySelector<HTMLButtonElement>("#ticket-header .macro-button");
-  if (macros) found.push({ label: macros.textContent?.trim() ?? "", hint: "", run: clicker(macros) });
+  if (macros) found.push({ label: macros.textContent?.trim() ?? "", hint: "", run: clicker("#ticket-header .macro-button") });
   const viewWord = dialog()?.dataset.views ?? "";
   document.querySelectorAll<HTMLElement>("#nav a.nav-link").forEach((link) => {
     const label = link.querySelector(".nav-text")?.textContent?.trim();
-    if (label) found.push({ label, hint: link.dataset.view ? viewWord : "", run: clicker(link) });
+    const href = link.getAttribute("href") ?? "";
+    if (label && href) {
+      found.push({ label, hint: link.dataset.view ? viewWord : "", run: clicker(`#nav a.nav-link[href="${CSS.escape(href)}"]`) });
+    }
   });
   const help = dialog()?.dataset.shortcuts;
   if (help) found.push({ label: help, hint: "?", run: () => act("?") });

@@ -47,7 +47,10 @@ function install(): void {
   });
 
   document.body.addEventListener("keydown", (e) => {
-    if (e.key === "Escape" && (e.target as Element | null)?.closest("#forward-panel")) close(false);
+    if (e.key === "Escape" && (e.target as Element | null)?.closest("#forward-panel")) {
+      e.preventDefault(); // taken: not also "back to the list" (keys.ts)
+      close(false);
+    }
   });
 
   // 422 (a wrong address): the panel shows why and keeps what was typed.

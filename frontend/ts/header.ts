@@ -360,6 +360,7 @@ function installMenus(): void {
     if (e.key !== "Escape") return;
     const menu = (e.target as Element | null)?.closest<HTMLDetailsElement>("#ticket-header details[open]");
     if (!menu || byId("tag-options")?.hidden === false) return;
+    e.preventDefault(); // taken: not also "back to the list" (keys.ts)
     menu.open = false;
     menu.querySelector<HTMLElement>("summary")?.focus();
   });

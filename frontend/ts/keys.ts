@@ -11,6 +11,8 @@ import { toggleRow } from "./bulk";
 import { commitControl } from "./header";
 
 const OFF_KEY = "hub:shortcuts-off";
+// Where Escape belongs to what is open, not to the page.
+const WIDGETS = "details, dialog, [role=menu], [role=listbox], #forward-panel, #notification-panel, .macro-menu";
 const G_WINDOW_MS = 1_500;
 
 let gAt = 0;
@@ -116,6 +118,8 @@ function backToList(): boolean {
   const open = openTicketId();
   const url = byId("list")?.getAttribute("hx-get");
   if (open === null || !url || document.querySelector("details[open], dialog[open]")) return false;
+  // Escape inside a menu, panel or dialog closes that, never the ticket.
+  if (document.activeElement?.closest(WIDGETS)) return false;
   const link = document.createElement("a");
   link.href = url;
   link.hidden = true;

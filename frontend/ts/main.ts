@@ -21,7 +21,7 @@ import { installMentions } from "./mentions";
 import "./macros";
 import { installSla } from "./sla";
 import { updateTitle } from "./tabtitle";
-import { installTimeline, markTimelineSeen, scrollToEnd, sizeEmailFrames, updateSeen } from "./timeline";
+import { installTimeline, markTimelineSeen, scrollToEnd, sizeEmailFrames, unfoldLinked, updateSeen } from "./timeline";
 
 const LIST_SCROLL = ".rows";
 let listScroll = 0;
@@ -45,6 +45,7 @@ function onTicketShown(socket: LiveSocket, focus: boolean): void {
   restoreRich();
   sizeEmailFrames();
   scrollToEnd();
+  unfoldLinked();
   socket.follow(openTicketId());
   sayViewing();
   syncChatPane();

@@ -11,12 +11,16 @@ const MOVE_EVERY_MS = 2_000;
 // At most one early beat per this many ms, however much the agent types.
 const EARLY_EVERY_MS = 10_000;
 
+// The page's loading counts as the start of idleness, not as the agent being back: only real
+// input since (``hadInput``) brings back an agent the hub set away.
 let lastInput = Date.now();
+let hadInput = false;
 let lastEarly = 0;
 
 function onInput(): void {
   const now = Date.now();
   lastInput = now;
+  hadInput = true;
   const form = byId("presence");
   if (!form?.dataset.auto || now - lastEarly < EARLY_EVERY_MS) return;
   const beat = byId("presence-beat");
@@ -41,6 +45,7 @@ export function installPresence(): void {
     if (detail.elt.id !== "presence-beat") return;
     const params = detail.parameters as Record<string, unknown>;
     params.idle = String(Math.max(0, Math.floor((Date.now() - lastInput) / 1000)));
+    if (hadInput) params.input = "1";
     params.shown = byId("presence")?.dataset.shown ?? "";
   });
 }

@@ -91,8 +91,10 @@ function install(): void {
 
   document.body.addEventListener("hub:sent", (e) => {
     closeMenu(false);
-    const sent = (e as CustomEvent<{ ticket_id?: number }>).detail?.ticket_id;
-    if (byId("send-next")?.getAttribute("aria-checked") === "true" && sent === openTicketId()) openNext(sent);
+    const { ticket_id: sent, mode } = (e as CustomEvent<{ ticket_id?: number; mode?: string }>).detail ?? {};
+    // Only a reply: a note is part of working on the ticket, not the end of it.
+    if (mode !== "reply" || sent === undefined || sent !== openTicketId()) return;
+    if (byId("send-next")?.getAttribute("aria-checked") === "true") openNext(sent);
   });
 }
 

@@ -152,7 +152,8 @@ def send(request: HttpRequest, agent: Agent, ticket_id: int) -> HttpResponse:
     except (ChannelUnavailable, UnknownChannel) as exc:
         return _notice(request, 422, error=_("This channel cannot be used now: %(reason)s") % {"reason": exc})
     response = _notice(request, 200)
-    response["HX-Trigger"] = json.dumps({"hub:sent": {"ticket_id": ticket.pk, "message_id": message.pk}})
+    sent = {"ticket_id": ticket.pk, "message_id": message.pk, "mode": data["mode"]}
+    response["HX-Trigger"] = json.dumps({"hub:sent": sent})
     return response
 
 

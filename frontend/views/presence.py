@@ -31,7 +31,8 @@ def seen(request: HttpRequest, agent: Agent) -> HttpResponse:
     ``idle``: seconds since the tab's last keyboard or mouse input; ``shown``: what its control
     shows. Answers with the control when that is not the agent's presence (any more)."""
     idle = request.POST.get("idle", "")
-    do_seen(agent, timedelta(seconds=min(int(idle), MAX_IDLE)) if idle.isdigit() else None)
+    seconds = min(int(idle), MAX_IDLE) if idle.isascii() and idle.isdecimal() and len(idle) <= 9 else None
+    do_seen(agent, None if seconds is None else timedelta(seconds=seconds), returned=request.POST.get("input") == "1")
     if request.POST.get("shown") == f"{agent.presence}{':auto' if agent.presence_auto else ''}":
         return HttpResponse(status=204)
     return render(request, "frontend/regions/presence.html", {"agent": agent})

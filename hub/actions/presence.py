@@ -37,9 +37,13 @@ def away_after() -> timedelta:
     return timedelta(seconds=settings.PRESENCE_AWAY_AFTER_SECONDS)
 
 
-def do_set_presence(agent: Agent, presence: str, *, reason: str = "", auto: bool = False) -> Agent:
+def do_set_presence(
+    agent: Agent, presence: str, *, reason: str = "", auto: bool = False, expected: tuple[str, bool] | None = None
+) -> Agent:
     """Set the agent's presence; leaving "online" hands their live conversations back.
-    ``auto``: the hub sets it, not the agent (see the module's doc).
+    ``auto``: the hub sets it, not the agent (see the module's doc). ``expected``: the
+    (presence, auto) the decision was made on; if the row holds another by the time it is
+    locked (the agent chose meanwhile), nothing changes and ``agent`` gets the row's.
 
     Locking: the agent's row (``SELECT … FOR NO KEY UPDATE``, as routing locks it) in one
     transaction; the hand-back in a second one, which locks the tickets and the agents who may
@@ -50,6 +54,9 @@ def do_set_presence(agent: Agent, presence: str, *, reason: str = "", auto: bool
         raise ValueError(f"unknown presence {presence!r}")
     with transaction.atomic():
         locked = Agent.objects.select_for_update(no_key=True).select_related("user").get(pk=agent.pk)
+        if expected is not None and (locked.presence, locked.presence_auto) != expected:
+            agent.presence, agent.presence_auto = locked.presence, locked.presence_auto
+            return agent
         previous = locked.presence
         locked.presence = presence
         locked.presence_auto = auto
@@ -66,16 +73,21 @@ def do_set_presence(agent: Agent, presence: str, *, reason: str = "", auto: bool
     return agent
 
 
-# Input this recent is the agent at their desk: a workspace the hub set away comes back online.
-BACK_WITHIN = timedelta(seconds=90)
+# Input this recent is the agent at their desk: a workspace the hub set away comes back online
+# (at most half the idle minutes, so a beat just after being set away cannot undo it).
+BACK_WITHIN = timedelta(seconds=60)
 
 
-def do_seen(agent: Agent, idle: timedelta | None = None) -> bool:
-    """The agent's workspace is open (its heartbeat), its last keyboard or mouse input ``idle``
-    ago (None: not said). Keeps an online agent from being set away as quiet; sets one idle for
-    the account's ``idle_away_minutes`` away, and brings one the hub set away back online on
-    input. The latest input of all the agent's tabs counts, so an idle tab beside a busy one
-    sets nobody away. True when the presence changed."""
+def do_seen(agent: Agent, idle: timedelta | None = None, *, returned: bool = False) -> bool:
+    """The agent's workspace is open (its heartbeat), its last keyboard or mouse input (or its
+    loading) ``idle`` ago (None: not said); ``returned``: the tab has seen input since it loaded.
+
+    Keeps an online agent from being set away as quiet; sets one idle for the account's
+    ``idle_away_minutes`` away, and brings one the hub set away back online on input. The latest
+    input of all the agent's tabs counts, so an idle tab beside a busy one sets nobody away. The
+    decision is checked again under the agent's row lock (``expected``). True when the presence
+    changed.
+    """
     now = timezone.now()
     if idle is None:
         Agent.objects.filter(pk=agent.pk).update(last_seen_at=now)
@@ -87,13 +99,18 @@ def do_seen(agent: Agent, idle: timedelta | None = None) -> bool:
     latest = Agent.objects.values_list("last_input_at", flat=True).get(pk=agent.pk) or said
     idle = now - latest
     minutes = Account.current().idle_away_minutes
-    if agent.presence == Presence.ONLINE and minutes and idle >= timedelta(minutes=minutes):
-        do_set_presence(agent, Presence.AWAY, reason=f"{agent.name} was idle: set away", auto=True)
-        return True
-    if agent.presence != Presence.ONLINE and agent.presence_auto and idle < BACK_WITHIN:
-        do_set_presence(agent, Presence.ONLINE, auto=False)
-        return True
-    return False
+    limit = timedelta(minutes=minutes)
+    was = (agent.presence, agent.presence_auto)
+    if agent.presence == Presence.ONLINE and minutes and idle >= limit:
+        reason = f"{agent.name} was idle: set away"
+        do_set_presence(agent, Presence.AWAY, reason=reason, auto=True, expected=was)
+    elif agent.presence != Presence.ONLINE and agent.presence_auto and returned and idle < _back_within(limit):
+        do_set_presence(agent, Presence.ONLINE, auto=False, expected=was)
+    return (agent.presence, agent.presence_auto) != was
+
+
+def _back_within(limit: timedelta) -> timedelta:
+    return min(BACK_WITHIN, limit / 2) if limit else BACK_WITHIN
 
 
 def do_set_quiet_agents_away() -> int:

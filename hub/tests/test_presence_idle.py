@@ -3,11 +3,13 @@ minutes, and is online again on their return; an "away" they chose themselves st
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 
+from hub.actions.presence import do_seen, do_set_presence
 from hub.models import Account, Agent, EventKind, Ticket
 from hub.models.teams import Presence
 from hub.tests.factories import AgentFactory, TicketFactory
@@ -15,12 +17,15 @@ from hub.tests.factories import AgentFactory, TicketFactory
 pytestmark = pytest.mark.django_db
 
 
-def beat(client: Client, idle_seconds: int | str) -> Any:
-    """The workspace's presence heartbeat, saying how long the tab has seen no input and what
-    its control shows: here, what the agent's presence is until this beat."""
+def beat(client: Client, idle_seconds: int | str, typed: bool = True) -> Any:
+    """The workspace's presence heartbeat, saying how long the tab has seen no input, whether it
+    saw any since it loaded (``typed``) and what its control shows: here, the agent's presence
+    until this beat."""
     agent = Agent.objects.get(user=client.session["_auth_user_id"])
-    shown = f"{agent.presence}{':auto' if agent.presence_auto else ''}"
-    return client.post("/agent/presence/seen/", {"idle": str(idle_seconds), "shown": shown}, HTTP_HX_REQUEST="true")
+    body = {"idle": str(idle_seconds), "shown": f"{agent.presence}{':auto' if agent.presence_auto else ''}"}
+    if typed:
+        body["input"] = "1"
+    return client.post("/agent/presence/seen/", body, HTTP_HX_REQUEST="true")
 
 
 @pytest.fixture
@@ -60,6 +65,41 @@ def test_the_first_input_after_being_set_away_brings_the_agent_back_online(onlin
     assert (online.presence, online.presence_auto) == (Presence.ONLINE, False)
 
 
+def test_a_reloaded_tab_without_input_does_not_bring_the_agent_back(online: Agent, client_for) -> None:
+    client = client_for(online)
+    beat(client, 20 * 60)
+
+    answer = beat(client, 5, typed=False)  # just loaded: nobody touched it
+
+    online.refresh_from_db()
+    assert answer.status_code == 204
+    assert (online.presence, online.presence_auto) == (Presence.AWAY, True)
+
+
+def test_with_one_idle_minute_the_beat_right_after_being_set_away_does_not_bring_the_agent_back(
+    online: Agent, client_for
+) -> None:
+    Account.objects.update_or_create(pk=1, defaults={"idle_away_minutes": 1})
+    client = client_for(online)
+
+    beat(client, 70)
+    again = beat(client, 71)  # the live feed's presence event makes every tab beat at once
+
+    online.refresh_from_db()
+    assert again.status_code == 204
+    assert online.presence == Presence.AWAY
+
+
+def test_an_idle_decision_made_on_an_old_reading_yields_to_the_agents_own_choice(online: Agent) -> None:
+    read_before = Agent.objects.get(pk=online.pk)  # the beat's request loaded the agent online …
+    do_set_presence(online, Presence.OFFLINE)  # … and the agent chose "offline" meanwhile
+
+    do_seen(read_before, timedelta(hours=1))
+
+    online.refresh_from_db()
+    assert (online.presence, online.presence_auto) == (Presence.OFFLINE, False)
+
+
 def test_an_away_the_agent_chose_is_not_undone_by_typing(online: Agent, client_for) -> None:
     client = client_for(online)
     client.post("/agent/presence/", {"presence": "away"}, HTTP_HX_REQUEST="true")
@@ -96,6 +136,8 @@ def test_an_idle_agent_set_away_keeps_their_mail_tickets(online: Agent, team: An
 
     beat(client_for(online), 2 * 60 * 60)
 
+    online.refresh_from_db()
+    assert online.presence == Presence.AWAY
     # Only live conversations go back; a mail ticket stays with its owner.
     assert Ticket.objects.get(pk=ticket.pk).assignee_id == online.pk
     assert not ticket.events.filter(kind=EventKind.ROUTED).exists()
@@ -113,10 +155,10 @@ def test_a_tab_whose_control_shows_an_old_presence_is_brought_up_to_date(online:
 def test_a_heartbeat_without_idle_or_with_nonsense_only_keeps_the_agent_seen(online: Agent, client_for) -> None:
     client = client_for(online)
 
-    answers = [beat(client, "").status_code, beat(client, "-5").status_code, beat(client, "10e9").status_code]
+    answers = [beat(client, idle).status_code for idle in ("", "-5", "10e9", "²", "9" * 5000)]
 
     online.refresh_from_db()
-    assert answers == [204, 204, 204]
+    assert answers == [204, 204, 204, 204, 204]
     assert online.presence == Presence.ONLINE and online.last_seen_at is not None
 
 

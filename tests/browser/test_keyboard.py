@@ -134,7 +134,9 @@ def test_status_snooze_tags_and_esc_back_to_the_list_from_the_keyboard(new_page,
     page.locator("#ticket-title").focus()
     page.keyboard.press("z")
     expect(page.locator("#snooze-menu")).to_have_attribute("open", "")
-    page.locator("#snooze-toggle").click()  # closed again
+    page.keyboard.press("Escape")  # closes the menu, and only the menu
+    expect(page.locator("#snooze-menu")).not_to_have_attribute("open", "")
+    expect(page.locator("#ticket-title")).to_contain_text("Tastenfall")
     page.locator("#ticket-title").focus()
     page.keyboard.press("#")
     expect(page.locator("#tag-input")).to_be_focused()
@@ -176,10 +178,15 @@ def test_the_command_menu_finds_actions_and_views_by_name_even_with_single_keys_
     field.press_sequentially("zzzz")
     expect(menu).to_contain_text("Kein Befehl passt.")
     field.fill("")
-    field.press_sequentially("nicht zug")
-    page.keyboard.press("ArrowDown")
-    page.keyboard.press("ArrowUp")
+    field.press_sequentially("zu")  # "Mir zuweisen", "Zurückstellen", "Nicht zugewiesen", …
+    options = menu.get_by_role("option")
+    expect(options.first).to_have_attribute("aria-selected", "true")
+    target = next(i for i, text in enumerate(options.all_inner_texts()) if "Nicht zugewiesen" in text)
+    assert target > 0
+    for _ in range(target):
+        page.keyboard.press("ArrowDown")
     expect(menu.get_by_role("option", selected=True)).to_contain_text("Nicht zugewiesen")
+    expect(options.first).to_have_attribute("aria-selected", "false")
     page.keyboard.press("Enter")
 
     expect(page).to_have_url(re.compile(r"/agent/v/unassigned/$"))

@@ -46,6 +46,15 @@ def test_with_open_next_on_a_sent_reply_opens_the_next_ticket_of_the_list(
     expect(choice).to_have_attribute("aria-checked", "true")
     page.keyboard.press("Escape")
     box = page.locator("#composer-text")
+    # A note is part of the work on the ticket: the agent stays (the next ticket is not even asked for).
+    asked_next: list[str] = []
+    page.on("request", lambda r: asked_next.append(r.url) if f"/t/{second.pk}/" in r.url else None)
+    page.locator("#composer input[name=mode][value=note]").check()
+    box.fill("Kunde angerufen, Ware ist unterwegs.")
+    box.press("Control+Enter")
+    expect(page.locator("#timeline")).to_contain_text("Kunde angerufen")
+    assert asked_next == []
+    page.locator("#composer input[name=mode][value=reply]").check()
     box.fill("Sie kommt morgen.")
     box.press("Control+Enter")
 

@@ -87,7 +87,10 @@ def test_changing_status_assignee_and_priority_while_the_live_update_arrives_abo
     # The change's own live event reaches the page while its request is still in flight; the
     # list's refresh (150 ms after the event) shows the page has acted on it.
     list_refreshes: list[str] = []
-    page.on("request", lambda r: list_refreshes.append(r.url) if r.url.endswith("/agent/v/mine/") else None)
+    # A list refresh says what it shows (?shown=…): the path is what tells it.
+    page.on(
+        "request", lambda r: list_refreshes.append(r.url) if r.url.split("?")[0].endswith("/agent/v/mine/") else None
+    )
     page.route("**/update/", hold_until(page, lambda: bool(list_refreshes)))
 
     for name, value, shown in (("status", "pending", "Wartend"), ("priority", "4", "Dringend"), ("assignee", "", None)):
