@@ -7,7 +7,7 @@
  * and new ones wait behind a "3 neue – anzeigen" bar. Back at the top with nothing selected, the
  * list shows them by itself. */
 
-import { byId, openTicketId, refresh } from "./dom";
+import { byId, openTicketId, refresh, settling } from "./dom";
 import { anySelected } from "./bulk";
 
 function rowsBox(list: HTMLElement): HTMLElement | null {
@@ -32,6 +32,18 @@ export function installListHold(): void {
     const open = String(openTicketId() ?? "");
     if (ids.includes(open)) params.keep = open;
     if (holding(list)) params.hold = "1";
+  });
+
+  // A filter changed while htmx has yet to set up the list an answer just drew (it does so when
+  // the swap settles, some 20 ms later) would reach no listener and be lost: it goes again then.
+  document.body.addEventListener("change", (e) => {
+    const control = e.target as HTMLElement | null;
+    if (!control?.closest("#list .list-filters") || !settling(control)) return;
+    const again = (): void => {
+      document.body.removeEventListener("htmx:afterSettle", again);
+      window.setTimeout(() => control.isConnected && control.dispatchEvent(new Event("change", { bubbles: true })));
+    };
+    document.body.addEventListener("htmx:afterSettle", again);
   });
 
   // Scrolled back to the top with nothing selected: the waiting rows come in.
