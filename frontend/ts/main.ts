@@ -78,13 +78,20 @@ function start(): void {
     if (detail.target.id === "list") listScroll = document.querySelector(`#list ${LIST_SCROLL}`)?.scrollTop ?? 0;
   });
 
+  // A live refresh of the list must not move what the agent is looking at: the scroll goes back
+  // as soon as the new list is drawn, not when it settles 20 ms later (a jump to the top between).
+  document.body.addEventListener("htmx:afterSwap", (e) => {
+    const detail = (e as CustomEvent<HtmxRequestDetail>).detail;
+    if (detail.target?.id !== "list" || detail.requestConfig?.verb !== "get") return;
+    if (detail.requestConfig.elt.closest("a")) return; // a link of the list asked for another page
+    const rows = document.querySelector(`#list ${LIST_SCROLL}`);
+    if (rows) rows.scrollTop = listScroll;
+  });
+
   document.body.addEventListener("htmx:afterSettle", (e) => {
     const detail = (e as CustomEvent<HtmxRequestDetail>).detail;
     const id = detail.target?.id;
     if (id === "list") {
-      // A live refresh of the list must not move what the agent is looking at.
-      const rows = document.querySelector(`#list ${LIST_SCROLL}`);
-      if (rows && detail.requestConfig?.verb === "get" && !detail.elt.closest("a")) rows.scrollTop = listScroll;
       markCurrentRow();
       updateTitle();
     } else if (id === "ticket" || id === "workspace") {

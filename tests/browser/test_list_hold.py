@@ -33,10 +33,6 @@ def unassigned_list(new_page, agent: Agent) -> Page:
     return page
 
 
-def rows_scrolled(page: Page) -> int:
-    return int(page.evaluate("document.querySelector('#list .rows').scrollTop"))
-
-
 def test_a_ticket_arriving_while_the_agent_reads_further_down_waits_behind_a_bar_until_they_are_back_on_top(
     new_page, agent: Agent, team: Team, fake_channel: FakeChannel
 ) -> None:
@@ -50,7 +46,7 @@ def test_a_ticket_arriving_while_the_agent_reads_further_down_waits_behind_a_bar
     expect(page.locator(".list-news")).to_have_text("1 neues – anzeigen")
     expect(page.locator(f"#list .row[data-ticket-id='{fresh.pk}']")).to_have_count(0)
     expect(first_shown).to_have_attribute("data-ticket-id", str(tickets[0].pk))
-    assert rows_scrolled(page) == 600
+    page.wait_for_function("document.querySelector('#list .rows').scrollTop === 600")
     expect(page.locator("#count-unassigned")).to_have_text("41")
     assert_accessible(page)
 
