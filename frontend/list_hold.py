@@ -23,6 +23,7 @@ from django.http import QueryDict
 
 from frontend import inbox
 from hub.models import Agent, Ticket
+from hub.text import whole_number
 
 # A refresh names at most one page of rows; more is not a list this hub drew.
 MAX_SHOWN = inbox.PAGE_SIZE * 2
@@ -48,21 +49,19 @@ def shown_of(params: QueryDict) -> Shown | None:
     """The refresh's ``shown``/``keep``/``hold``; None for any other request of the list."""
     ids: list[int] = []
     for part in params.get("shown", "").split(",")[:MAX_SHOWN]:
-        if (pk := _id(part)) is not None and pk not in ids:
+        if (pk := whole_number(part)) is not None and pk not in ids:
             ids.append(pk)
     if not ids:
         return None
-    keep = _id(params.get("keep", ""))
+    keep = whole_number(params.get("keep", ""))
     return Shown(tuple(ids), keep if keep in ids else None, params.get("hold") == "1")
 
 
-def _id(text: str) -> int | None:
-    """A ticket id as the list drew it; anything else (signs, other digits, a bigint's overflow) is None."""
-    return int(text) if text.isascii() and text.isdecimal() and len(text) <= 18 else None
-
-
-def hold(agent: Agent, tickets: QuerySet[Ticket], page: inbox.Page, shown: Shown) -> Held:
-    """The page to draw for a refresh of a list that shows ``shown``; ``tickets``: the view's."""
+def hold(agent: Agent, tickets: QuerySet[Ticket], page: inbox.Page, shown: Shown | None) -> Held:
+    """The page to draw for a refresh of a list that shows ``shown`` (None: any other request,
+    the page as it is); ``tickets``: the view's."""
+    if shown is None:
+        return Held(page, frozenset(), 0)
     on_page = {row.pk: row for row in page.rows}
     if not shown.hold:
         keep = shown.keep

@@ -199,10 +199,8 @@ def list_context(
     # planner's estimate when it is built (hub.tag_filter).
     tickets = inbox.view_tickets(agent, view, filters)
     page = inbox.page(agent, view, before, sort=sort, filters=filters, tickets=tickets)
-    held = list_hold.Held(page, frozenset(), 0)
-    if (shown := list_hold.shown_of(params)) is not None:
-        held = list_hold.hold(agent, tickets, page, shown)
-        page = held.page
+    held = list_hold.hold(agent, tickets, page, list_hold.shown_of(params))
+    page = held.page
     # The list's own count rides in the navigation's query when the navigation does not have it.
     own = view.counted and view.saved is None and filters.empty
     counts = inbox.counts(agent, None if own else {"": tickets})

@@ -39,6 +39,7 @@ from hub.models import (
     TicketStatus,
 )
 from hub.routing import words as routing_words
+from hub.text import preview
 
 # Events that a message already shows (replied, note, threaded) are not repeated as lines.
 SHOWN_EVENTS = (
@@ -368,10 +369,7 @@ class Item:
     def snippet(self) -> str:
         """How the mail begins, on one line (its subject when it has no text)."""
         assert self.message is not None
-        words = " ".join(self.body.text.shown[: SNIPPET_CHARS * 2].split())
-        if not words:
-            return self.message.subject
-        return words if len(words) <= SNIPPET_CHARS else words[:SNIPPET_CHARS].rstrip() + "…"
+        return preview(self.body.text.shown[: SNIPPET_CHARS * 2], SNIPPET_CHARS) or self.message.subject
 
     @cached_property
     def copies(self) -> SafeString | str:

@@ -38,6 +38,13 @@ def title(value: str, length: int = 60) -> str:
     return cut.rstrip(" ,;:.-") + "…"
 
 
+def whole_number(text: str, max_digits: int = 18) -> int | None:
+    """``text`` as a number of at most ``max_digits`` ASCII digits (an id from a request: 18 fit
+    a bigint), else None: no sign, no space, no other script's digits ("²" is a digit to
+    ``isdigit`` and no number to ``int``)."""
+    return int(text) if text.isascii() and text.isdecimal() and len(text) <= max_digits else None
+
+
 def preview(value: str, length: int) -> str:
     flat = _SPACE.sub(" ", clean_text(value)).strip()
     return flat if len(flat) <= length else flat[: length - 1].rstrip() + "…"

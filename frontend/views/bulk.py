@@ -19,6 +19,7 @@ from frontend.views.guards import changes_allowed
 from hub import macros
 from hub.actions.bulk import MAX_TICKETS, BulkError, Change, do_bulk, do_bulk_undo
 from hub.models import Agent, Team, Ticket
+from hub.text import whole_number
 
 
 def matching_ids(agent: Agent, view_key: str, query: str) -> tuple[list[int], bool]:
@@ -42,7 +43,7 @@ def _ids(request: HttpRequest, agent: Agent) -> tuple[list[int], bool]:
     post = request.POST
     if post.get("all") == "1":
         return matching_ids(agent, post.get("view", ""), post.get("query", "").lstrip("?"))
-    ids = [int(v) for v in post.getlist("ids") if v.isdigit() and len(v) <= 18]
+    ids = [pk for v in post.getlist("ids") if (pk := whole_number(v)) is not None]
     return ids[: MAX_TICKETS + 1], False
 
 

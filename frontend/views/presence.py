@@ -12,6 +12,7 @@ from frontend.auth import agent_required
 from hub.actions.presence import do_seen, do_set_presence
 from hub.models import Agent
 from hub.models.teams import Presence
+from hub.text import whole_number
 
 
 @require_POST
@@ -30,10 +31,10 @@ def seen(request: HttpRequest, agent: Agent) -> HttpResponse:
     on input while the hub has the agent away, and when the live feed says the presence changed.
     ``idle``: seconds since the tab's last keyboard or mouse input; ``shown``: what its control
     shows. Answers with the control when that is not the agent's presence (any more)."""
-    idle = request.POST.get("idle", "")
-    seconds = min(int(idle), MAX_IDLE) if idle.isascii() and idle.isdecimal() and len(idle) <= 9 else None
-    do_seen(agent, None if seconds is None else timedelta(seconds=seconds), returned=request.POST.get("input") == "1")
-    if request.POST.get("shown") == f"{agent.presence}{':auto' if agent.presence_auto else ''}":
+    seconds = whole_number(request.POST.get("idle", ""), max_digits=9)
+    idle = None if seconds is None else timedelta(seconds=min(seconds, MAX_IDLE))
+    do_seen(agent, idle, returned=request.POST.get("input") == "1")
+    if request.POST.get("shown") == agent.presence_shown:
         return HttpResponse(status=204)
     return render(request, "frontend/regions/presence.html", {"agent": agent})
 

@@ -78,20 +78,20 @@ def do_set_presence(
 BACK_WITHIN = timedelta(seconds=60)
 
 
-def do_seen(agent: Agent, idle: timedelta | None = None, *, returned: bool = False) -> bool:
+def do_seen(agent: Agent, idle: timedelta | None = None, *, returned: bool = False) -> None:
     """The agent's workspace is open (its heartbeat), its last keyboard or mouse input (or its
     loading) ``idle`` ago (None: not said); ``returned``: the tab has seen input since it loaded.
 
     Keeps an online agent from being set away as quiet; sets one idle for the account's
     ``idle_away_minutes`` away, and brings one the hub set away back online on input. The latest
     input of all the agent's tabs counts, so an idle tab beside a busy one sets nobody away. The
-    decision is checked again under the agent's row lock (``expected``). True when the presence
-    changed.
+    decision is checked again under the agent's row lock (``expected``); ``agent`` ends with the
+    presence the row holds.
     """
     now = timezone.now()
     if idle is None:
         Agent.objects.filter(pk=agent.pk).update(last_seen_at=now)
-        return False
+        return
     said = now - idle
     Agent.objects.filter(pk=agent.pk).update(
         last_seen_at=now, last_input_at=Greatest(Coalesce(F("last_input_at"), Value(said)), Value(said))
@@ -106,7 +106,6 @@ def do_seen(agent: Agent, idle: timedelta | None = None, *, returned: bool = Fal
         do_set_presence(agent, Presence.AWAY, reason=reason, auto=True, expected=was)
     elif agent.presence != Presence.ONLINE and agent.presence_auto and returned and idle < _back_within(limit):
         do_set_presence(agent, Presence.ONLINE, auto=False, expected=was)
-    return (agent.presence, agent.presence_auto) != was
 
 
 def _back_within(limit: timedelta) -> timedelta:

@@ -127,6 +127,12 @@ class Agent(models.Model):
         return f"{first_name} {last_name}".strip() or username
 
     @property
+    def presence_shown(self) -> str:
+        """The presence as the workspace's control states it ("away:auto" when the hub set it):
+        the heartbeat compares it with the control's (frontend/views/presence.py)."""
+        return f"{self.presence}:auto" if self.presence_auto else self.presence
+
+    @property
     def sees_everything(self) -> bool:
         return self.role in (Role.ADMIN, Role.LEAD)
 

@@ -22,7 +22,7 @@ def beat(client: Client, idle_seconds: int | str, typed: bool = True) -> Any:
     saw any since it loaded (``typed``) and what its control shows: here, the agent's presence
     until this beat."""
     agent = Agent.objects.get(user=client.session["_auth_user_id"])
-    body = {"idle": str(idle_seconds), "shown": f"{agent.presence}{':auto' if agent.presence_auto else ''}"}
+    body = {"idle": str(idle_seconds), "shown": agent.presence_shown}
     if typed:
         body["input"] = "1"
     return client.post("/agent/presence/seen/", body, HTTP_HX_REQUEST="true")
