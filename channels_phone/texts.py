@@ -17,6 +17,7 @@ from channels_phone.models import FetchState, InboundMms, OutboundText
 from channels_phone.providers.base import Download, Media, Provider, ProviderError, TextReceived, TextStatus
 from hub.actions import do_record_delivery_report
 from hub.actions.delivery_reports import EARLY
+from hub.text import whole_number
 
 log = logging.getLogger(__name__)
 # How far along a report is: a late "sent" after "delivered" changes nothing.
@@ -96,8 +97,8 @@ def outbound_for(provider: Provider, form: dict[str, str], message: str) -> Outb
     """Our record of the text a delivery report is about: by the message named in the callback
     URL we gave, else by the provider's id."""
     found = OutboundText.objects.select_related("number").filter(provider=provider.key)
-    if message.isdigit():
-        return found.filter(message_id=int(message)).first()
+    if (message_pk := whole_number(message)) is not None:
+        return found.filter(message_id=message_pk).first()
     sid = form.get("MessageSid") or form.get("id") or ""
     return found.filter(external_id=sid).first() if sid else None
 

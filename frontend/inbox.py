@@ -42,6 +42,7 @@ from hub.models import (
     TicketStatus,
 )
 from hub.models.tickets import OPEN_STATUSES
+from hub.text import whole_number
 
 PAGE_SIZE = 50
 # Counts stop here: "999+" tells an agent as much as the exact backlog, and a capped count
@@ -151,8 +152,8 @@ def _saved_view(agent: Agent, saved: SavedView) -> View:
 
 
 def get_view(agent: Agent, key: str) -> View:
-    if key.startswith("s") and key[1:].isdigit() and len(key) <= 19:
-        saved = saved_views_for(agent).filter(pk=int(key[1:])).first()
+    if key.startswith("s") and (number := whole_number(key[1:])) is not None:
+        saved = saved_views_for(agent).filter(pk=number).first()
         if saved is None:
             raise Http404("no such view")
         return _saved_view(agent, saved)

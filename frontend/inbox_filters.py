@@ -28,6 +28,7 @@ from hub.models.teams import ASSIGNABLE
 from hub.search.customers import exact_identities
 from hub.search.query import channel_value, date_value, status_value
 from hub.tag_filter import tagged_names
+from hub.text import whole_number
 
 # The filters' parameters, in the order the bar shows them and a URL carries them.
 MULTI = ("status", "channel", "team", "assignee", "priority", "tag", "sla")
@@ -145,8 +146,8 @@ def _ids_or_nobody(name: str, values: tuple[str, ...]) -> Q:
 def _customer(text: str) -> Q:
     """Tickets of the customer with this number, email address or phone number (one probe of
     the identities' index, as the search does), or whose name holds the text."""
-    if text.startswith("#") and text[1:].isdigit() and len(text) <= 19:
-        return Q(customer_id=int(text[1:]))
+    if text.startswith("#") and (number := whole_number(text[1:])) is not None:
+        return Q(customer_id=number)
     exact = exact_identities(text)
     if exact is not None:
         return Q(customer_id__in=Identity.objects.filter(exact).values("customer_id"))
@@ -167,9 +168,9 @@ def _clean(name: str, value: str) -> str | None:
             return _NOBODY
         if name == "assignee" and lowered in ("me", "ich"):
             return "me"
-        return value if value.isdigit() and len(value) <= 18 else None
+        return value if whole_number(value) is not None else None
     if name == "priority":
-        return value if value.isdigit() and int(value) in Priority.values else None
+        return value if whole_number(value, 2) in Priority.values else None
     if name == "tag":
         return value.lower()[:64] or None
     if name == "sla":

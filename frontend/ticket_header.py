@@ -17,6 +17,7 @@ from hub import access, calendars
 from hub.access import visible_tickets
 from hub.business_time import NeverOpen
 from hub.models import Agent, LinkKind, Message, MessageKind, Tag, Team, Ticket, TicketLink, TicketSnooze
+from hub.text import whole_number
 
 MORNING = time(9, 0)
 LATER_TODAY = timedelta(hours=3)
@@ -141,8 +142,8 @@ def candidates(agent: Agent, ticket: Ticket, query: str) -> list[Ticket]:
         return []
     tickets = visible_tickets(agent).exclude(pk=ticket.pk)
     match = Q(subject__icontains=q)
-    if q.isdigit():
-        match |= Q(pk=int(q))
+    if (number := whole_number(q)) is not None:
+        match |= Q(pk=number)
     return list(tickets.filter(match).order_by("-last_activity_at", "-id")[:CANDIDATES])
 
 

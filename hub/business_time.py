@@ -28,6 +28,8 @@ from zoneinfo import ZoneInfo
 
 import holidays as holidays_package
 
+from hub.text import whole_number
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_MINUTES = 24 * 60
 # How far ``add`` and ``next_open`` look ahead before deciding the calendar never opens (a
@@ -212,10 +214,11 @@ ALWAYS = Calendar()
 def parse_clock(value: str, *, end: bool = False) -> int:
     """Minutes of the day of ``"HH:MM"``; ``"24:00"`` only as an end. ``ValueError`` otherwise."""
     hours, sep, minutes = value.partition(":")
-    if not sep or not hours.isdigit() or not minutes.isdigit() or len(minutes) != 2:
+    hour, minute = whole_number(hours, 2), whole_number(minutes, 2)
+    if not sep or hour is None or minute is None or len(minutes) != 2:
         raise ValueError(f"{value!r} is not a time of day (HH:MM)")
-    total = int(hours) * 60 + int(minutes)
-    if int(minutes) > 59 or total > DAY_MINUTES or (total == DAY_MINUTES and not end):
+    total = hour * 60 + minute
+    if minute > 59 or total > DAY_MINUTES or (total == DAY_MINUTES and not end):
         raise ValueError(f"{value!r} is not a time of day (00:00–24:00)")
     return total
 

@@ -51,10 +51,6 @@ def _tags(value: str) -> tuple[str, ...]:
     return tuple(sorted({t.strip().lower()[:64] for t in value.split(",") if t.strip()}))
 
 
-def _int(value: str) -> int | None:
-    return int(value) if value.isdigit() and len(value) <= 18 else None
-
-
 def _change(request: HttpRequest, agent: Agent) -> Change:
     post = request.POST
     kind = post.get("action", "")
@@ -64,20 +60,20 @@ def _change(request: HttpRequest, agent: Agent) -> Change:
             return Change(kind, assignee=agent)
         if value in ("", "none"):
             return Change(kind)
-        chosen = Agent.objects.filter(pk=_int(value) or 0).first()
+        chosen = Agent.objects.filter(pk=whole_number(value) or 0).first()
         if chosen is None:
             raise BulkError(_("Choose an active agent of your teams."))
         return Change(kind, assignee=chosen)
     if kind == "team":
         value = post.get("team", "").replace("none", "")
-        team = Team.objects.filter(pk=_int(value) or 0).first() if value else None
+        team = Team.objects.filter(pk=whole_number(value) or 0).first() if value else None
         if value and team is None:
             raise BulkError(_("Choose one of your teams."))
         return Change(kind, team=team)
     if kind == "status":
         return Change(kind, status=post.get("status", ""))
     if kind == "priority":
-        return Change(kind, priority=_int(post.get("priority", "")))
+        return Change(kind, priority=whole_number(post.get("priority", "")))
     if kind == "tags":
         return Change(kind, add_tags=_tags(post.get("add_tags", "")), remove_tags=_tags(post.get("remove_tags", "")))
     if kind == "snooze":
@@ -87,12 +83,12 @@ def _change(request: HttpRequest, agent: Agent) -> Change:
             raise BulkError(str(exc)) from None
         return Change(kind, until=until)
     if kind == "macro":
-        macro = macros.usable_by(agent).filter(pk=_int(post.get("macro", "")) or 0).first()
+        macro = macros.usable_by(agent).filter(pk=whole_number(post.get("macro", "")) or 0).first()
         if macro is None:
             raise BulkError(_("Choose a macro."))
         return Change(kind, macro=macro)
     if kind == "merge":
-        return Change(kind, target_id=_int(post.get("target", "")))
+        return Change(kind, target_id=whole_number(post.get("target", "")))
     raise BulkError(_("Choose what to change."))
 
 

@@ -22,6 +22,7 @@ from hub.actions.uploads import UploadRefused
 from hub.adapters import UnknownChannel
 from hub.models import Agent, Message, TicketStatus
 from hub.richtext import clean_reply_html, has_images
+from hub.text import whole_number
 
 MAX_COPIES = 20
 AFTER_SEND = (TicketStatus.PENDING, TicketStatus.ON_HOLD, TicketStatus.SOLVED)
@@ -76,7 +77,7 @@ class SendForm(forms.Form):
     def __init__(self, data: QueryDict) -> None:
         super().__init__(data)
         # The agent's own files: which ids are theirs the action checks (scoped to agent and ticket).
-        self.fields["upload"].choices = [(v, v) for v in data.getlist("upload") if v.isdigit()]  # type: ignore[attr-defined]
+        self.fields["upload"].choices = [(v, v) for v in data.getlist("upload") if whole_number(v) is not None]  # type: ignore[attr-defined]
 
 
 class DraftForm(forms.Form):

@@ -25,6 +25,7 @@ from hub.actions import do_assign, do_set_priority, do_set_status, do_set_tags, 
 from hub.actions.snooze import do_snooze
 from hub.actions.ticket_links import LinkError, do_link_tickets, do_merge_tickets, do_unlink_tickets, merged_into
 from hub.models import Agent, Priority, Ticket, TicketStatus
+from hub.text import whole_number
 
 ANNOUNCE = "hub:announce"
 
@@ -113,9 +114,10 @@ def _link(agent: Agent, ticket: Ticket, value: str, *, linked: bool) -> str | No
 
 def _other(agent: Agent, ticket: Ticket, value: str) -> Ticket | None:
     """Another ticket the agent may see, by id; None for anything else."""
-    if not value.isdigit() or int(value) == ticket.pk:
+    number = whole_number(value)
+    if number is None or number == ticket.pk:
         return None
-    return visible_tickets(agent).filter(pk=int(value)).first()
+    return visible_tickets(agent).filter(pk=number).first()
 
 
 Change = Callable[[Agent, Ticket, str], "str | None"]

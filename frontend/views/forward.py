@@ -17,6 +17,7 @@ from frontend.views.guards import changes_allowed
 from hub.actions.forward import NothingToForward, do_forward, forwardable, quoted
 from hub.adapters import UnknownChannel, get_adapter
 from hub.models import Agent
+from hub.text import whole_number
 
 
 class ForwardForm(forms.Form):
@@ -27,7 +28,7 @@ class ForwardForm(forms.Form):
 
 
 def _message_id(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return whole_number(value) if value else None
 
 
 @require_GET

@@ -28,6 +28,7 @@ from hub.actions.outbound import Recipient, StartError, do_start_conversation, r
 from hub.identity import InvalidIdentity
 from hub.models import Agent, Customer, IdentityKind, Team
 from hub.search.customers import search_customers
+from hub.text import whole_number
 
 MATCHES = 8
 
@@ -62,10 +63,10 @@ def _channels(customer: Customer | None) -> list[dict[str, Any]]:
 
 
 def _context(agent: Agent, values: Any, error: str = "") -> dict[str, Any]:
-    chosen = values.get("customer", "")
+    chosen = whole_number(values.get("customer", ""))
     customer = None
-    if chosen.isdigit():
-        customer = reachable_customers(agent).filter(pk=int(chosen)).prefetch_related("identities").first()
+    if chosen is not None:
+        customer = reachable_customers(agent).filter(pk=chosen).prefetch_related("identities").first()
     return {
         "values": values,
         "error": error,
@@ -96,17 +97,17 @@ def new_conversation(request: HttpRequest, agent: Agent) -> HttpResponse:
 
 def _started(agent: Agent, values: Any) -> dict[str, Any]:
     """The action's arguments from the form; StartError for what the form lacks."""
-    chosen = values.get("customer", "")
-    if chosen.isdigit():
-        customer = reachable_customers(agent).filter(pk=int(chosen)).first()
+    chosen = whole_number(values.get("customer", ""))
+    if chosen is not None:
+        customer = reachable_customers(agent).filter(pk=chosen).first()
         if customer is None:
             raise StartError(_("Choose a customer or write an email address."))
         recipient = Recipient(customer=customer)
     else:
         recipient = Recipient(email=values.get("to", "").strip()[:254])
     team = None
-    if values.get("team", "").isdigit():
-        team = Team.objects.filter(pk=int(values["team"])).first()
+    if (team_pk := whole_number(values.get("team", ""))) is not None:
+        team = Team.objects.filter(pk=team_pk).first()
     return {
         "recipient": recipient,
         "channel": values.get("channel", "email")[:20],

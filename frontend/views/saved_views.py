@@ -15,6 +15,7 @@ from frontend.auth import agent_required
 from frontend.views.guards import changes_allowed
 from hub.actions.saved_views import do_delete_view, do_save_view, may_manage
 from hub.models import Agent, Team
+from hub.text import whole_number
 
 
 @require_POST
@@ -26,9 +27,10 @@ def save_view(request: HttpRequest, agent: Agent) -> HttpResponse:
     base_view = inbox.get_view(agent, base) if base in inbox.VIEWS else inbox.get_view(agent, "mine")
     team = None
     if team_id := request.POST.get("team", ""):
-        if not team_id.isdigit() or not agent.sees_everything:
+        team_pk = whole_number(team_id)
+        if team_pk is None or not agent.sees_everything:
             return HttpResponse(status=403)
-        team = Team.objects.filter(pk=int(team_id)).first()
+        team = Team.objects.filter(pk=team_pk).first()
         if team is None:
             raise Http404("no such team")
     name = request.POST.get("name", "")

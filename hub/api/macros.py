@@ -37,6 +37,7 @@ from hub.actions.macros import (
 from hub.api.schema import LOOKUP, NOT_FOUND, HubAutoSchema
 from hub.api.views.base import agent, schema_only
 from hub.models import Agent, AssignTo, CannedReply, CannedScope, Macro, Priority, Team, TicketStatus
+from hub.text import whole_number
 
 
 # The ticket's own choice sets, documented once where tickets name them: the schema would
@@ -231,10 +232,11 @@ class ApplyToTicketView(APIView):
     )
     def post(self, request: Request, pk: str, macro_id: str) -> Response:
         me = agent(request)
-        if not (pk.isdigit() and macro_id.isdigit()):
+        ticket_pk, macro_pk = whole_number(pk), whole_number(macro_id)
+        if ticket_pk is None or macro_pk is None:
             raise NotFound("No such ticket or macro.")
-        ticket = get_object_or_404(visible_tickets(me), pk=int(pk))
-        macro = get_object_or_404(macros.usable_by(me), pk=int(macro_id))
+        ticket = get_object_or_404(visible_tickets(me), pk=ticket_pk)
+        macro = get_object_or_404(macros.usable_by(me), pk=macro_pk)
         try:
             applied = apply_macro(me, [ticket.pk], macro)
         except MacroError as error:

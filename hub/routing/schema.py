@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from hub.models.routing import Match, Trigger
 from hub.models.tickets import Priority, TicketStatus
+from hub.text import whole_number
 
 # A pattern longer than this is refused; matching is bounded in time as well (``MATCH_TIMEOUT``).
 MAX_PATTERN = 500
@@ -89,10 +90,9 @@ def field_kind(name: str) -> Kind | None:
 def _priority(value: Any) -> int:
     if isinstance(value, str) and value.strip().lower() in PRIORITIES:
         return PRIORITIES[value.strip().lower()]
-    if isinstance(value, int | str) and not isinstance(value, bool) and str(value).strip().isdigit():
-        number = int(value)
-        if number in Priority.values:
-            return number
+    number = whole_number(str(value).strip()) if isinstance(value, int | str) and not isinstance(value, bool) else None
+    if number is not None and number in Priority.values:
+        return number
     choices = ", ".join(PRIORITIES)
     raise ValueError(_("not a priority: %(value)r (one of %(choices)s)") % {"value": value, "choices": choices})
 

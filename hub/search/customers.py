@@ -20,6 +20,7 @@ from hub.access import visible_customers
 from hub.identity import InvalidIdentity, normalize_email, normalize_phone
 from hub.models import Agent, Customer, Identity, IdentityKind, Organization
 from hub.search.query import Atom, Query
+from hub.text import whole_number
 
 # Up to this many matching customers a search collects them all through the trigram indexes
 # (cost grows with the matches); past it a term is common ("müller", "gmail") and walking down
@@ -93,8 +94,8 @@ def organizations_matching(values: tuple[str, ...]) -> QuerySet[Organization, An
     """The ids of organizations named by id or by part of their name (``org:`` in a query)."""
     named = Q()
     for value in values:
-        if value.isdigit() and len(value) <= 18:
-            named |= Q(pk=int(value))
+        if (number := whole_number(value)) is not None:
+            named |= Q(pk=number)
         else:
             named |= Q(name__icontains=value)
     return Organization.objects.filter(named).values("pk")

@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from hub.text import whole_number
+
 # The longest query taken: the rest is cut, so no request builds an enormous database query.
 MAX_LENGTH = 500
 MAX_CLAUSES = 20
@@ -107,8 +109,8 @@ class Query:
         """The number typed alone ("4711"): it may be a ticket's number as well as a word."""
         if len(self.clauses) == 1 and len(self.clauses[0]) == 1 and not self.excluded:
             atom = self.clauses[0][0]
-            if not atom.phrase and atom.text.isdigit() and len(atom.text) <= 18:
-                return int(atom.text)
+            if not atom.phrase:
+                return whole_number(atom.text)
         return None
 
 

@@ -54,6 +54,7 @@ from hub.planner import plan
 from hub.search import customers
 from hub.search.customers import exact_identities, organizations_matching
 from hub.search.query import Atom, Filter, Query, channel_value, date_value, status_value
+from hub.text import whole_number
 
 # Matches up to this many tickets are read by id; more, and the list's index is walked instead.
 CANDIDATES = 5000
@@ -256,9 +257,10 @@ def _from(values: tuple[str, ...], agent: Agent) -> Q:
 def _ids(values: tuple[str, ...], what: str) -> list[int]:
     ids = []
     for value in values:
-        if not value.isdigit() or len(value) > 18:
+        number = whole_number(value)
+        if number is None:
             raise SearchError(_("%(filter)s: needs a number, not “%(value)s”.") % {"filter": what, "value": value})
-        ids.append(int(value))
+        ids.append(number)
     return ids
 
 
@@ -305,8 +307,8 @@ def _team(values: tuple[str, ...], agent: Agent) -> Q:
             found |= Q(team__isnull=True)
             continue
         match = Q(slug__iexact=value) | Q(name__iexact=value)
-        if value.isdigit() and len(value) <= 18:
-            match |= Q(pk=int(value))
+        if (number := whole_number(value)) is not None:
+            match |= Q(pk=number)
         teams = list(Team.objects.filter(match).values_list("pk", flat=True))
         if not teams:
             raise SearchError(_("No team is called “%(value)s”.") % {"value": value})
@@ -325,8 +327,8 @@ def _assignee(values: tuple[str, ...], agent: Agent) -> Q:
             found |= Q(assignee__isnull=True)
             continue
         match = Q(user__username__iexact=value) | Q(user__first_name__iexact=value) | Q(user__email__iexact=value)
-        if value.isdigit() and len(value) <= 18:
-            match |= Q(pk=int(value))
+        if (number := whole_number(value)) is not None:
+            match |= Q(pk=number)
         agents = list(Agent.objects.filter(match).values_list("pk", flat=True))
         if not agents:
             raise SearchError(_("No agent is called “%(value)s”.") % {"value": value})

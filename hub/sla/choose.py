@@ -21,6 +21,7 @@ from hub.routing.engine import RuleSet, Test, compile_condition
 from hub.routing.facts import Facts
 from hub.routing.schema import Condition
 from hub.sla.policies import minutes_for
+from hub.text import whole_number
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +92,9 @@ class Policies:
     def named(self, value: str) -> Policy | None:
         """A policy by id or by name (a routing rule's ``set_sla_policy`` value)."""
         text = str(value).strip()
-        if text.isdigit() and int(text) in self.by_id:
-            return self.by_id[int(text)]
+        number = whole_number(text)
+        if number is not None and number in self.by_id:
+            return self.by_id[number]
         return self.by_name.get(text.casefold())
 
     def choose(self, ticket: Ticket, customer: Customer | None) -> tuple[Policy | None, str]:

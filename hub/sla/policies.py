@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from hub.models import BusinessCalendar, SlaTarget
 from hub.routing.schema import PRIORITIES, Condition, problems
+from hub.text import whole_number
 
 TARGETS: tuple[str, ...] = tuple(SlaTarget.values)
 # Priority values as the targets' keys: "1" low … "4" urgent.
@@ -114,9 +115,10 @@ def _calendar(calendar: Any) -> BusinessCalendar | None:
         return None
     if isinstance(calendar, BusinessCalendar):
         return calendar
-    if isinstance(calendar, bool) or not str(calendar).isdigit():
+    number = None if isinstance(calendar, bool) else whole_number(str(calendar))
+    if number is None:
         raise ValueError(_("calendar is a business calendar's id, or null for calendar time"))
-    found = BusinessCalendar.objects.filter(pk=int(calendar)).first()
+    found = BusinessCalendar.objects.filter(pk=number).first()
     if found is None:
         raise ValueError(_("there is no business calendar with id %(id)s") % {"id": calendar})
     return found

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 
 from hub import audit, settings_area
 from hub.models import Agent, AuditEntry
+from hub.text import whole_number
 
 PAGE = 50
 
@@ -67,9 +68,9 @@ class AuditFilter(forms.Form):
 def index(request: HttpRequest, agent: Agent) -> HttpResponse:
     filters = AuditFilter(request.GET or None)
     rows = filters.apply(AuditEntry.objects.all()) if request.GET else AuditEntry.objects.all()
-    before = request.GET.get("before", "")
-    if before.isdigit():
-        rows = rows.filter(pk__lt=int(before))
+    before = whole_number(request.GET.get("before", ""))
+    if before is not None:
+        rows = rows.filter(pk__lt=before)
     page = list(rows.order_by("-pk")[: PAGE + 1])
     more = len(page) > PAGE
     page = page[:PAGE]

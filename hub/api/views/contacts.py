@@ -39,6 +39,7 @@ from hub.api.serializers.messages import ErrorSerializer
 from hub.api.views.base import agent
 from hub.identity import InvalidIdentity
 from hub.models import Customer, Identity, Organization
+from hub.text import whole_number
 
 TAKEN = OpenApiResponse(
     IdentityTakenSerializer, description="Another customer has this identity: it names them. Merge to move it."
@@ -123,9 +124,10 @@ class CustomerContactsMixin(_Viewset):
     @action(detail=True, methods=["delete"], url_path=r"identities/(?P<identity_id>[^/]+)")
     def identity(self, request: Request, identity_id: str, pk: str | None = None) -> Response:
         customer = self.get_object()
-        if not identity_id.isdigit():
+        number = whole_number(identity_id)
+        if number is None:
             return Response({"detail": _("No such identity.")}, status=status.HTTP_404_NOT_FOUND)
-        found = get_object_or_404(Identity, pk=int(identity_id), customer=customer)
+        found = get_object_or_404(Identity, pk=number, customer=customer)
         do_remove_identity(found, actor=agent(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
