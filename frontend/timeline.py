@@ -38,6 +38,7 @@ from hub.models import (
     TicketEvent,
     TicketStatus,
 )
+from hub.routing import reasons as routing_reasons
 from hub.routing import words as routing_words
 from hub.text import preview
 
@@ -459,10 +460,12 @@ def describe(event: TicketEvent, names: dict[int, str]) -> str:
     if event.kind == EventKind.CREATED:
         return _("Ticket created")
     if event.kind == EventKind.ROUTED:
-        # A rule's changes in the agent's words; other reasons (and events from before rules kept
-        # their changes as data) as routing wrote them ("default team of channel email").
+        # A rule's changes and other reasons in the agent's words; events from before routing kept
+        # them as data as it wrote them then ("default team of channel email").
         if isinstance(d.get("changes"), dict):
             return _("Routed: %(why)s") % {"why": routing_words.shown_sentence(d.get("name", ""), d["changes"], names)}
+        if (why := routing_reasons.shown(d.get("why"), _label)) is not None:
+            return _("Routed: %(why)s") % {"why": why}
         if d.get("rule"):
             return _("Routed: %(why)s") % {"why": d["rule"]}
         return _("Routed to a team")

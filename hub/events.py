@@ -5,9 +5,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hub.models import Agent, EventKind, Ticket, TicketEvent
+
+if TYPE_CHECKING:  # hub.routing records its events through this module
+    from hub.routing.reasons import Reason
 
 _batch = threading.local()
 
@@ -50,10 +53,19 @@ def message_threaded(*, ticket: Ticket, message_id: int, reason: str) -> TicketE
 
 
 def routed(
-    *, ticket: Ticket, team_id: int | None, rule: str, name: str = "", changes: dict[str, Any] | None = None
+    *,
+    ticket: Ticket,
+    team_id: int | None,
+    rule: str = "",
+    name: str = "",
+    changes: dict[str, Any] | None = None,
+    why: Reason | None = None,
 ) -> TicketEvent:
-    """``rule``: why, as the log says it; a rule's hit also keeps its ``name`` and ``changes`` as
-    data, which the timeline says in the reader's language (``hub.routing.words``)."""
+    """``rule``: why, as the log says it. A rule's hit also keeps its ``name`` and ``changes``
+    as data (``hub.routing.words``), other reasons their parts (``why``, ``hub.routing.reasons``),
+    which the timeline says in the reader's language."""
+    if why is not None:
+        return _record(ticket, EventKind.ROUTED, team_id=team_id, rule=why.english(), why=why.data())
     if changes is None:
         return _record(ticket, EventKind.ROUTED, team_id=team_id, rule=rule)
     return _record(ticket, EventKind.ROUTED, team_id=team_id, rule=rule, name=name, changes=changes)

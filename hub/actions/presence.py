@@ -27,6 +27,7 @@ from hub.models.teams import Presence
 from hub.models.tickets import OPEN_STATUSES
 from hub.realtime import agent_group
 from hub.routing import assignment
+from hub.routing.reasons import Reason
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,12 @@ def away_after() -> timedelta:
 
 
 def do_set_presence(
-    agent: Agent, presence: str, *, reason: str = "", auto: bool = False, expected: tuple[str, bool] | None = None
+    agent: Agent,
+    presence: str,
+    *,
+    reason: Reason | None = None,
+    auto: bool = False,
+    expected: tuple[str, bool] | None = None,
 ) -> Agent:
     """Set the agent's presence; leaving "online" hands their live conversations back.
     ``auto``: the hub sets it, not the agent (see the module's doc). ``expected``: the
@@ -67,7 +73,7 @@ def do_set_presence(
         )
     if previous == Presence.ONLINE and presence != Presence.ONLINE:
         with transaction.atomic():
-            _hand_back(locked, reason or f"{locked.name} is {presence}")
+            _hand_back(locked, reason or Reason.of("left", agent=locked.name, presence=presence))
     agent.presence, agent.presence_auto = locked.presence, locked.presence_auto
     agent.last_seen_at = locked.last_seen_at
     return agent
@@ -102,7 +108,7 @@ def do_seen(agent: Agent, idle: timedelta | None = None, *, returned: bool = Fal
     limit = timedelta(minutes=minutes)
     was = (agent.presence, agent.presence_auto)
     if agent.presence == Presence.ONLINE and minutes and idle >= limit:
-        reason = f"{agent.name} was idle: set away"
+        reason = Reason.of("idle", agent=agent.name)
         do_set_presence(agent, Presence.AWAY, reason=reason, auto=True, expected=was)
     elif agent.presence != Presence.ONLINE and agent.presence_auto and returned and idle < _back_within(limit):
         do_set_presence(agent, Presence.ONLINE, auto=False, expected=was)
@@ -118,7 +124,7 @@ def do_set_quiet_agents_away() -> int:
     quiet = Agent.objects.filter(presence=Presence.ONLINE, last_seen_at__lt=cutoff).select_related("user")
     count = 0
     for agent in quiet:
-        do_set_presence(agent, Presence.AWAY, reason=f"{agent.name} went quiet: set away", auto=True)
+        do_set_presence(agent, Presence.AWAY, reason=Reason.of("quiet", agent=agent.name), auto=True)
         count += 1
     if count:
         log.info("presence: %s quiet agents set away", count)
@@ -138,7 +144,7 @@ def _live(ticket: Ticket) -> bool:
     return session is not None and session.live
 
 
-def _hand_back(agent: Agent, why: str) -> None:
+def _hand_back(agent: Agent, why: Reason) -> None:
     tickets = (
         Ticket.objects.filter(assignee=agent, status__in=OPEN_STATUSES, origin_channel__in=_session_channels())
         .select_for_update()
@@ -147,7 +153,7 @@ def _hand_back(agent: Agent, why: str) -> None:
     pending: dict[str, Counter[int]] = {}
     for ticket in [t for t in tickets if _live(t)]:
         chosen = None
-        rule = f"{why}: back to the team queue"
+        rule = why + Reason.of("back_to_queue")
         if ticket.team_id is not None:
             counts = pending.setdefault(ticket.origin_channel, Counter())
             choice = assignment.pick(
@@ -156,10 +162,10 @@ def _hand_back(agent: Agent, why: str) -> None:
             if choice.agent is not None and choice.agent.pk != agent.pk:
                 chosen = choice.agent
                 counts[chosen.pk] += 1
-                rule = f"{why}: {choice.rule}"
+                rule = why + choice.why
         Ticket.objects.filter(pk=ticket.pk).update(assignee=chosen, updated_at=timezone.now(), version=F("version") + 1)
         ticket.assignee = chosen
         ticket.refresh_from_db(fields=["version"])
-        events.routed(ticket=ticket, team_id=ticket.team_id, rule=rule)
+        events.routed(ticket=ticket, team_id=ticket.team_id, why=rule)
         events.assigned(ticket=ticket, actor=None, assignee_id=chosen.pk if chosen else None, previous_id=agent.pk)
         realtime.ticket_changed(ticket, "ticket.updated", extra_groups=[agent_group(agent.pk)])

@@ -35,6 +35,7 @@ from hub.models.routing import Trigger
 from hub.routing import assignment, cache, lookup
 from hub.routing.engine import Compiled, Outcome, RuleSet, Triggers
 from hub.routing.facts import Facts
+from hub.routing.reasons import Reason
 from hub.routing.tags import TagChanges, write_tags
 from hub.routing.tasks import refresh_external, run_effects
 
@@ -45,9 +46,13 @@ log = logging.getLogger(__name__)
 class Decision:
     team: Team | None
     assignee: Agent | None
-    rule: str  # why the ticket is in its team (and with its agent), for the routing event
+    why: Reason  # why the ticket is in its team (and with its agent), for the routing event
     outcome: Outcome = field(default_factory=Outcome)
     trigger: Triggers = Trigger.TICKET_CREATED
+
+    @property
+    def rule(self) -> str:
+        return self.why.english()
 
     @property
     def created(self) -> bool:
@@ -138,26 +143,25 @@ class Router:
             assert ticket is not None
             return self.decide_existing(ticket, customer, interaction, trigger)
         team: Team | None = None
-        rule = ""
+        rule = Reason()
         if interaction.team_hint:
             team = self._team_by_slug(interaction.team_hint)
-            rule = f"team of the {interaction.channel} entry point" if team else ""
+            rule = Reason.of("entry_point", channel=interaction.channel) if team else Reason()
         if team is None:
             team = self._default_team(interaction.channel)
-            rule = f"default team of channel {interaction.channel}" if team else ""
+            rule = Reason.of("channel_default", channel=interaction.channel) if team else Reason()
         outcome = Outcome()
         if ticket is not None:
             ticket.team = team
             outcome = self._run_rules(trigger, ticket, customer, interaction)
             if outcome.team is not None:
                 team = outcome.team
-                rule = f"rule «{next(h.name for h in reversed(outcome.hits) if 'team' in h.changes)}»"
+                rule = Reason.of("rule_team", name=next(h.name for h in reversed(outcome.hits) if "team" in h.changes))
         if team is None:
-            return Decision(None, self._named(outcome), "no default team: left for a lead to route", outcome)
+            return Decision(None, self._named(outcome), Reason.of("no_team"), outcome)
         language = (ticket.language if ticket is not None else "") or interaction.language
         assignee, why = self._pick(team, interaction.channel, interaction.wants_agent, outcome, language)
-        rule = f"{rule}; {why}" if why else rule
-        return Decision(team, assignee, rule, outcome)
+        return Decision(team, assignee, rule + why, outcome)
 
     def decide_existing(
         self,
@@ -195,23 +199,23 @@ class Router:
     def _named(outcome: Outcome) -> Agent | None:
         return outcome.assign if isinstance(outcome.assign, Agent) else None
 
-    def _assignee(self, outcome: Outcome, ticket: Ticket, channel: str, live: bool) -> tuple[Agent | None, str]:
+    def _assignee(self, outcome: Outcome, ticket: Ticket, channel: str, live: bool) -> tuple[Agent | None, Reason]:
         """The agent a rule's ``assign`` gives an existing ticket, and why (or why nobody)."""
         if outcome.assign is None:
-            return None, ""
+            return None, Reason()
         team = outcome.team or ticket.team
         if team is None:
-            return self._named(outcome), ""
+            return self._named(outcome), Reason()
         return self._pick(team, channel, live, outcome, ticket.language)
 
     def _pick(
         self, team: Team, channel: str, live: bool, outcome: Outcome, language: str = ""
-    ) -> tuple[Agent | None, str]:
+    ) -> tuple[Agent | None, Reason]:
         """An agent for the team's ticket, and why (or why nobody): the agent a rule named, else
         the team's strategy (``assignment``); without one, live conversations by capacity."""
         named = self._named(outcome)
         if named is not None and not live:
-            return named, ""
+            return named, Reason()
         configured = self.rules.strategies.get(team.pk)
         if named is not None:
             strategy: str = Strategy.LEAST_LOADED
@@ -222,7 +226,7 @@ class Router:
         elif configured is not None and configured != Strategy.MANUAL:
             strategy = configured
         else:
-            return None, ""
+            return None, Reason()
         pending = self._pending.setdefault(channel, Counter())
         choice = assignment.pick(
             team.pk,
@@ -236,7 +240,7 @@ class Router:
         )
         if choice.agent is not None:
             pending[choice.agent.pk] += 1
-        return choice.agent, choice.rule
+        return choice.agent, choice.why
 
     def record(self, ticket: Ticket, decision: Decision) -> None:
         """The timeline events of ``decision`` on the saved ticket; its tags wait for ``flush``."""
@@ -292,11 +296,11 @@ def apply(ticket: Ticket, decision: Decision) -> list[str]:
 
 def _record_events(ticket: Ticket, decision: Decision) -> None:
     if decision.created:
-        events.routed(ticket=ticket, team_id=decision.team.pk if decision.team else None, rule=decision.rule)
+        events.routed(ticket=ticket, team_id=decision.team.pk if decision.team else None, why=decision.why)
     for hit in decision.outcome.hits:
         events.routed(ticket=ticket, team_id=ticket.team_id, rule=hit.sentence, name=hit.name, changes=hit.changes)
-    if decision.rule and not decision.created:  # how a rule's "assign" went
-        events.routed(ticket=ticket, team_id=ticket.team_id, rule=decision.rule)
+    if decision.why and not decision.created:  # how a rule's "assign" went
+        events.routed(ticket=ticket, team_id=ticket.team_id, why=decision.why)
     outcome = decision.outcome
     if decision.assignee is not None and outcome.reassigned and ticket.assignee_id == decision.assignee.pk:
         events.assigned(

@@ -24,6 +24,7 @@ from django.conf import settings
 from hub.models import Agent, Strategy, TeamRouting
 from hub.models.teams import Presence
 from hub.routing.capacity import Choice, capacity, latest_started, open_tickets
+from hub.routing.reasons import Reason
 
 
 def room(agent: Agent, channel: str, live: bool) -> int | None:
@@ -72,23 +73,22 @@ def pick(
     transaction.
     """
     if strategy == Strategy.MANUAL:
-        return Choice(None, "manual assignment: left in the team queue")
-    label = f"{channel} capacity" if live else strategy.replace("_", " ")
+        return Choice(None, Reason.of("manual"))
+    by = "capacity" if live else strategy
     agents = _lock_online(team_id, only)
     if not agents:
-        return Choice(None, f"{label}: no agent of the team is online; left in the team queue")
+        return Choice(None, Reason.of("none_online", by=by, channel=channel))
     load = Counter(open_tickets([a.pk for a in agents], channel))
     load.update(pending or {})
     free = [a for a in agents if (limit := room(a, channel, live)) is None or load.get(a.pk, 0) < limit]
     if not free:
-        full = "every online agent of the team is at capacity; left in the team queue"
-        return Choice(None, f"{channel} capacity: {full}")
-    note = ""
+        return Choice(None, Reason.of("all_full", channel=channel))
+    note = Reason()
     if strategy == Strategy.SKILLS:
         free, note = _qualified(free, skills, language)
     if strategy == Strategy.ROUND_ROBIN:
         chosen = _next_in_turn(team_id, free)
-        return Choice(chosen, f"round robin: {chosen.name}'s turn{note}")
+        return Choice(chosen, Reason.of("turn", agent=chosen.name) + note)
     lowest = min(_weight(a, load, channel, live) for a in free)
     tied = [a for a in free if _weight(a, load, channel, live) == lowest]
     if len(tied) > 1:
@@ -96,12 +96,8 @@ def pick(
         # Never had one in the lookback: idle longest. Then by id, so the choice is stable.
         tied.sort(key=lambda a: (latest.get(a.pk, float("-inf")), a.pk))
     chosen = tied[0]
-    limit = room(chosen, channel, live)
-    of = f" of {limit}" if limit is not None else ""
-    return Choice(
-        chosen,
-        f"{label}: least loaded online agent with room ({load.get(chosen.pk, 0)}{of} {channel}s open){note}",
-    )
+    count, limit = load.get(chosen.pk, 0), room(chosen, channel, live)
+    return Choice(chosen, Reason.of("least_loaded", by=by, channel=channel, count=count, limit=limit) + note)
 
 
 def _weight(agent: Agent, load: Mapping[int, int], channel: str, live: bool) -> float:
@@ -113,18 +109,19 @@ def _weight(agent: Agent, load: Mapping[int, int], channel: str, live: bool) -> 
     return count / limit if limit else float("inf")
 
 
-def _qualified(agents: list[Agent], skills: Iterable[str], language: str) -> tuple[list[Agent], str]:
+def _qualified(agents: list[Agent], skills: Iterable[str], language: str) -> tuple[list[Agent], Reason]:
     required = {s.strip().lower() for s in skills if s.strip()}
     team_skills = set().union(*(agent_skills(a) for a in agents))
     # The ticket's language is a skill only where someone of the team lists languages at all.
     if language and language.lower() in team_skills:
         required.add(language.lower())
     if not required:
-        return agents, ""
+        return agents, Reason()
+    named = ", ".join(sorted(required))
     qualified = [a for a in agents if required <= agent_skills(a)]
     if qualified:
-        return qualified, f"; has {', '.join(sorted(required))}"
-    return agents, f"; nobody with room has {', '.join(sorted(required))}: any agent of the team"
+        return qualified, Reason.of("skilled", skills=named)
+    return agents, Reason.of("unskilled", skills=named)
 
 
 def _next_in_turn(team_id: int, agents: list[Agent]) -> Agent:

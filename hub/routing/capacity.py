@@ -22,6 +22,7 @@ from django.utils import timezone
 from hub.models import Agent, Ticket
 from hub.models.teams import Presence
 from hub.models.tickets import OPEN_STATUSES
+from hub.routing.reasons import Reason
 
 # A channel whose app sets no default: one conversation at a time (a call).
 DEFAULT_CAPACITY = 1
@@ -33,7 +34,12 @@ IDLE_LOOKBACK = timedelta(hours=24)
 @dataclass(frozen=True)
 class Choice:
     agent: Agent | None
-    rule: str  # why, in the words of the routing event
+    why: Reason
+
+    @property
+    def rule(self) -> str:
+        """Why, in the words of the routing event's line."""
+        return self.why.english()
 
 
 def default_capacity(channel: str) -> int:
@@ -87,14 +93,12 @@ def pick_agent(team_id: int, channel: str, pending: Mapping[int, int] | None = N
         .order_by("pk")
     )
     if not agents:
-        return Choice(None, f"{channel} capacity: no agent of the team is online; left in the team queue")
+        return Choice(None, Reason.of("none_online", by="capacity", channel=channel))
     load = Counter(open_tickets([a.pk for a in agents], channel))
     load.update(pending or {})
     free = [a for a in agents if load.get(a.pk, 0) < capacity(a, channel)]
     if not free:
-        return Choice(
-            None, f"{channel} capacity: every online agent of the team is at capacity; left in the team queue"
-        )
+        return Choice(None, Reason.of("all_full", channel=channel))
     lowest = min(load.get(a.pk, 0) for a in free)
     tied = [a for a in free if load.get(a.pk, 0) == lowest]
     if len(tied) > 1:
@@ -102,8 +106,5 @@ def pick_agent(team_id: int, channel: str, pending: Mapping[int, int] | None = N
         # Never had one in the lookback: idle longest. Then by id, so the choice is stable.
         tied.sort(key=lambda a: (latest.get(a.pk, float("-inf")), a.pk))
     chosen = tied[0]
-    return Choice(
-        chosen,
-        f"{channel} capacity: least loaded online agent with room"
-        f" ({lowest} of {capacity(chosen, channel)} {channel}s open)",
-    )
+    why = Reason.of("least_loaded", by="capacity", channel=channel, count=lowest, limit=capacity(chosen, channel))
+    return Choice(chosen, why)

@@ -8,10 +8,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from channels_chat import actions
 from channels_chat.availability import is_online
 from channels_chat.models import Widget
-from channels_chat.tokens import new_visitor_token
+from channels_chat.tests.helpers import new_chat, shop_widget
 from hub.actions.presence import do_set_presence
 from hub.models import Agent, EventKind, Team, Ticket
 from hub.models.teams import Presence
@@ -23,16 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def widget(team: Team) -> Widget:
-    return Widget.objects.create(name="Shop", team=team, allowed_origins=["https://shop.example"])
-
-
-def new_chat(widget: Widget) -> Ticket:
-    _token, visitor = new_visitor_token(widget)
-    session = actions.open_session(widget, visitor)
-    actions.post_visitor_message(session, client_id="c1", text="Hallo?")
-    ticket_id = actions.ticket_id_for(session)
-    assert ticket_id is not None
-    return Ticket.objects.get(pk=ticket_id)
+    return shop_widget(team)
 
 
 def test_an_agent_goes_online_in_the_workspace_and_the_chat_widget_shows_itself_available(
