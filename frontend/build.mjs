@@ -1,5 +1,5 @@
 // Bundles the workspace islands (ts/main.ts → app.js), the settings area's (ts/settings.ts →
-// settings.js), the search field's on every page (ts/search.ts → search.js) and vendors htmx
+// settings.js), the rail's on every page (ts/rail.ts → rail.js: search field, presence heartbeat) and vendors htmx
 // from its npm package into static/frontend/dist/, which Django's staticfiles serves.
 // `node build.mjs --watch` rebuilds on change.
 import { copyFileSync, mkdirSync } from "node:fs";
@@ -16,7 +16,7 @@ const options = {
   entryPoints: {
     app: join(here, "ts", "main.ts"),
     settings: join(here, "ts", "settings.ts"),
-    search: join(here, "ts", "search.ts"),
+    rail: join(here, "ts", "rail.ts"),
   },
   outdir: out,
   bundle: true,

@@ -63,6 +63,7 @@ urlpatterns = [
     path("agent/new/recipients/", new_conversation.recipients, name="agent_new_conversation_recipients"),
     path("agent/language/", account.set_language, name="agent_language"),
     path("agent/preferences/open-next/", account.set_open_next, name="agent_open_next"),
+    path("agent/preferences/system-events/", account.set_system_events, name="agent_system_events"),
     path("agent/signature/", signature.signature, name="agent_signature"),
     path("agent/presence/", presence.set_presence, name="agent_presence"),
     path("agent/presence/seen/", presence.seen, name="agent_seen"),

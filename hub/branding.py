@@ -21,6 +21,8 @@ class Brand:
     logo_url: str
     language: str
     time_zone: str
+    # Not the brand, but read with it for the workspace's shell: the email undo window.
+    undo_send_seconds: int = 0
 
 
 def brand() -> Brand:
@@ -29,4 +31,10 @@ def brand() -> Brand:
     if account.logo_type:
         version = int(account.logo_updated_at.timestamp()) if account.logo_updated_at else 0
         logo_url = f"{reverse('brand_logo')}?v={version}"
-    return Brand(name=account.name, logo_url=logo_url, language=account.language, time_zone=account.time_zone)
+    return Brand(
+        name=account.name,
+        logo_url=logo_url,
+        language=account.language,
+        time_zone=account.time_zone,
+        undo_send_seconds=account.undo_send_seconds,
+    )

@@ -55,6 +55,19 @@ def test_the_bell_names_the_unread_count_in_its_label(
     assert 'id="bell-button"' in page and "Benachrichtigungen, 2 ungelesen" in page
 
 
+def test_past_99_unread_the_badge_says_99_plus_and_the_label_the_number(
+    client_for: Any, agent: Agent, anna: Agent, ticket: Ticket
+) -> None:
+    Notification.objects.bulk_create(
+        Notification(recipient=anna, kind="assigned", ticket=ticket, actor=agent) for _ in range(100)
+    )
+
+    bell = client_for(anna).get("/agent/notifications/bell/").text
+
+    assert '<span class="count bell-count" aria-hidden="true">99+</span>' in bell
+    assert 'aria-label="Benachrichtigungen, 100 ungelesen"' in bell
+
+
 @pytest.mark.parametrize("saved", [False, True])
 def test_a_workspace_page_draws_the_bell_by_the_agents_settings_with_one_notification_query(
     client_for: Any, agent: Agent, anna: Agent, ticket: Ticket, django_capture_on_commit_callbacks: Any, saved: bool

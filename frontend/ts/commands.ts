@@ -1,7 +1,8 @@
 /** The command menu (UX.md, section 7): Ctrl+K or ⌘K opens a list of what the agent can do here,
  * found by typing: the actions of the single keys that apply now (reply, note, assign to me,
- * status, solve, snooze, tags, back to the list …), every view of the navigation, a new
- * conversation, the settings and the list of shortcuts. It works in text fields too, and with
+ * status, solve, snooze, tags, back to the list …), each macro the agent may use on the open
+ * ticket ("Makro: Rückerstattung"), every view of the navigation, a new conversation, the
+ * settings and the list of shortcuts. It works in text fields too, and with
  * the single keys switched off: it is their way in for agents who keep them off.
  *
  * Names come from the page (frontend/templates/frontend/command_menu.html and keys_help.html,
@@ -10,7 +11,7 @@
 
 import { byId } from "./dom";
 import { act } from "./keys";
-import { matches } from "./macros";
+import { applyMacro, matches, ticketMacros } from "./macros";
 
 interface Command {
   label: string;
@@ -23,6 +24,8 @@ const DIALOG_ID = "command-menu";
 let commands: Command[] = [];
 let shown: Command[] = [];
 let active = 0;
+// Which opening of the menu the macros asked for belong to: an answer for an earlier one is dropped.
+let opening = 0;
 
 function dialog(): HTMLDialogElement | null {
   return byId<HTMLDialogElement>(DIALOG_ID);
@@ -85,7 +88,8 @@ function draw(query: string): void {
   const input = byId<HTMLInputElement>("command-filter");
   if (!list || !input) return;
   shown = commands.filter((c) => matches(c.label, query));
-  active = shown.length ? Math.min(active, shown.length - 1) : -1;
+  // Nothing matched a moment ago (the macros had yet to come): the first match is active again.
+  active = shown.length ? Math.max(0, Math.min(active, shown.length - 1)) : -1;
   list.replaceChildren(
     ...shown.map((command, i) => {
       const li = document.createElement("li");
@@ -133,6 +137,16 @@ function open(): void {
   draw("");
   box.showModal();
   input.focus();
+  const mine = ++opening;
+  void ticketMacros().then((found) => {
+    if (mine !== opening || !box.open || !found.length) return;
+    const word = box.dataset.macro ?? "";
+    commands = [
+      ...commands,
+      ...found.map((macro) => ({ label: `${word}: ${macro.title}`, hint: "", run: () => applyMacro(macro) })),
+    ];
+    draw(input.value);
+  });
 }
 
 export function installCommands(): void {

@@ -102,3 +102,21 @@ export function endCombobox(area: HTMLElement, listId: string): void {
     area.removeAttribute(name);
   }
 }
+
+/** Save one of the agent's own switches (``data-url``: "on" 1 or 0) and show it at once; the
+ * button's ``attr`` ("aria-checked", "aria-pressed") goes back when the save fails. ``shown``
+ * draws the state elsewhere too (and again on failure). */
+export function saveSwitch(button: HTMLElement, attr: string, on: boolean, shown?: (on: boolean) => void): void {
+  const show = (state: boolean): void => {
+    button.setAttribute(attr, String(state));
+    shown?.(state);
+  };
+  show(on);
+  const body = new URLSearchParams({ on: on ? "1" : "0" });
+  void fetch(button.dataset.url ?? "", { method: "POST", body, headers: { "X-CSRFToken": csrfToken() } }).then(
+    (answer) => {
+      if (!answer.ok) show(!on);
+    },
+    () => show(!on),
+  );
+}

@@ -9,7 +9,7 @@
 import { announce, byId, csrfToken, refresh } from "./dom";
 import { appendToRich } from "./richtext";
 
-interface Macro {
+export interface Macro {
   id: number;
   title: string;
   summary: string[];
@@ -179,17 +179,40 @@ async function open(from: HTMLButtonElement): Promise<void> {
   box.hidden = false;
   from.setAttribute("aria-expanded", "true");
   input.focus();
+  macros = await usable(from);
+  show(input.value);
+}
+
+/** The macros the agent may use on the open ticket, from the header's button; none when offline
+ * or the session ended (the agent works on by hand). */
+async function usable(from: HTMLButtonElement): Promise<Macro[]> {
   try {
     const response = await fetch(from.dataset.listUrl ?? "", {
       credentials: "same-origin",
       headers: { Accept: "application/json" },
     });
-    if (!response.ok) return;
-    macros = (await response.json()) as Macro[];
-    show(input.value);
+    return response.ok ? ((await response.json()) as Macro[]) : [];
   } catch {
-    // Offline or the session ended: an empty list, the agent works on by hand.
+    return [];
   }
+}
+
+const headerButton = (): HTMLButtonElement | null =>
+  document.querySelector<HTMLButtonElement>("#ticket-header .macro-button");
+
+/** For the command menu, which lists each macro by name: the macros of the open ticket, and
+ * applying one as the macro list does. */
+export async function ticketMacros(): Promise<Macro[]> {
+  const from = headerButton();
+  return from ? usable(from) : [];
+}
+
+export function applyMacro(macro: Macro): boolean {
+  const from = headerButton();
+  if (!from) return false;
+  button = from;
+  void apply(macro);
+  return true;
 }
 
 function onKeydown(e: KeyboardEvent): void {

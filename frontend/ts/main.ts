@@ -7,7 +7,6 @@ import { installBulk } from "./bulk";
 import { installCommands } from "./commands";
 import { installKeys } from "./keys";
 import { installListHold } from "./listhold";
-import { installPresence } from "./presence";
 import "./canned";
 import "./channelchoice";
 import "./header";
@@ -21,6 +20,7 @@ import { installMentions } from "./mentions";
 import "./macros";
 import { installSla } from "./sla";
 import { updateTitle } from "./tabtitle";
+import { installUndoSend } from "./undosend";
 import { installTimeline, markTimelineSeen, scrollToEnd, sizeEmailFrames, unfoldLinked, updateSeen } from "./timeline";
 
 const LIST_SCROLL = ".rows";
@@ -62,6 +62,7 @@ function start(): void {
   installChatPane();
   installTimeline();
   installComposer();
+  installUndoSend();
   installCollision(socket);
   installSla();
   installCallPop();
@@ -71,7 +72,6 @@ function start(): void {
   installKeys();
   installCommands();
   installListHold();
-  installPresence();
 
   document.body.addEventListener("htmx:beforeSwap", (e) => {
     const detail = (e as CustomEvent<HtmxBeforeSwapDetail>).detail;

@@ -2,7 +2,7 @@
  * open the next ticket" (a menu button with arrow keys and Escape), the Cc/Bcc toggle, and
  * holding a send while files upload. */
 
-import { announce, byId, csrfToken, openTicketId } from "./dom";
+import { announce, byId, openTicketId, saveSwitch } from "./dom";
 
 function toggle(): HTMLButtonElement | null {
   return byId<HTMLButtonElement>("send-more");
@@ -100,15 +100,7 @@ function install(): void {
 
 /** Remembered for the agent: the box stays as set on the next ticket and after a reload. */
 function toggleOpenNext(button: HTMLButtonElement): void {
-  const on = button.getAttribute("aria-checked") !== "true";
-  button.setAttribute("aria-checked", String(on));
-  const body = new URLSearchParams({ on: on ? "1" : "0" });
-  void fetch(button.dataset.url ?? "", { method: "POST", body, headers: { "X-CSRFToken": csrfToken() } }).then(
-    (answer) => {
-      if (!answer.ok) button.setAttribute("aria-checked", String(!on));
-    },
-    () => button.setAttribute("aria-checked", String(!on)),
-  );
+  saveSwitch(button, "aria-checked", button.getAttribute("aria-checked") !== "true");
 }
 
 /** The list's next ticket after the one just answered (the first other one when it is gone or last). */

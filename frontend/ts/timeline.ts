@@ -1,6 +1,6 @@
 /** The timeline region: appends only what is new, never jumps while the agent reads further up. */
 
-import { announce, byId, maxData } from "./dom";
+import { announce, byId, maxData, saveSwitch } from "./dom";
 
 const NEAR_BOTTOM_PX = 80;
 let wasAtBottom = true;
@@ -46,6 +46,14 @@ export function sizeEmailFrames(): void {
 }
 
 export function installTimeline(): void {
+  // System events (routing, assignments, status changes) hidden or shown, remembered for the agent.
+  document.addEventListener("click", (e) => {
+    const toggle = (e.target as Element | null)?.closest<HTMLElement>("#system-toggle");
+    if (!toggle) return;
+    saveSwitch(toggle, "aria-pressed", toggle.getAttribute("aria-pressed") !== "true", (shown) =>
+      timeline()?.classList.toggle("hide-system", !shown),
+    );
+  });
   document.body.addEventListener("htmx:configRequest", (e) => {
     const detail = (e as CustomEvent<HtmxConfigRequestDetail>).detail;
     const el = timeline();

@@ -1,5 +1,5 @@
-"""The agent's own settings reachable from the workspace: the interface language, and opening
-the next ticket after a reply (the composer's send menu)."""
+"""The agent's own settings reachable from the workspace: the interface language, opening the
+next ticket after a reply (the composer's send menu), and the timeline's system events."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from frontend.auth import agent_required
 from hub.actions.agents import do_set_language
-from hub.actions.profile import do_set_open_next_after_send
+from hub.actions.profile import do_set_switch
 from hub.models import Agent
 
 
@@ -30,8 +30,19 @@ def set_language(request: HttpRequest, agent: Agent) -> HttpResponse:
 @agent_required
 def set_open_next(request: HttpRequest, agent: Agent) -> HttpResponse:
     """``on``: "1" or "0"; the send menu's "then open the next ticket"."""
+    return _switch(request, agent, "open_next_after_send")
+
+
+@require_POST
+@agent_required
+def set_system_events(request: HttpRequest, agent: Agent) -> HttpResponse:
+    """``on``: "1" or "0"; the timeline's "show system events"."""
+    return _switch(request, agent, "show_system_events")
+
+
+def _switch(request: HttpRequest, agent: Agent, switch: str) -> HttpResponse:
     on = request.POST.get("on", "")
     if on not in ("0", "1"):
         return HttpResponseBadRequest("on must be 1 or 0")
-    do_set_open_next_after_send(agent, on == "1")
+    do_set_switch(agent, switch, on == "1")
     return HttpResponse(status=204)

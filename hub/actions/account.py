@@ -10,7 +10,7 @@ from django.utils import timezone
 from hub import audit
 from hub.models import Account, Agent
 
-ACCOUNT_FIELDS = ("name", "language", "time_zone", "idle_away_minutes")
+ACCOUNT_FIELDS = ("name", "language", "time_zone", "idle_away_minutes", "undo_send_seconds")
 
 
 def _shown(account: Account) -> dict[str, Any]:
@@ -19,6 +19,7 @@ def _shown(account: Account) -> dict[str, Any]:
         "language": account.language,
         "time_zone": account.time_zone,
         "idle_away_minutes": account.idle_away_minutes,
+        "undo_send_seconds": account.undo_send_seconds,
         "logo": f"{account.logo_type} ({len(account.logo)} bytes)" if account.has_logo else "",
     }
 

@@ -1,5 +1,6 @@
-"""What an agent changes about themselves (beyond the interface language): their signature, and
-whether the workspace opens the next ticket after a reply."""
+"""What an agent changes about themselves (beyond the interface language): their signature,
+whether the workspace opens the next ticket after a reply, and whether the timeline shows its
+system events."""
 
 from __future__ import annotations
 
@@ -18,9 +19,16 @@ def do_set_signature(agent: Agent, signature: str) -> Agent:
     return agent
 
 
-def do_set_open_next_after_send(agent: Agent, on: bool) -> Agent:
-    """Whether the workspace opens the list's next ticket once the agent's reply has gone out."""
-    if agent.open_next_after_send != on:
-        agent.open_next_after_send = on
-        agent.save(update_fields=["open_next_after_send"])
+# The workspace's switches an agent sets for themselves: whether it opens the list's next ticket
+# once their reply has gone out, and whether the timeline shows its system events.
+SWITCHES = ("open_next_after_send", "show_system_events")
+
+
+def do_set_switch(agent: Agent, switch: str, on: bool) -> Agent:
+    """Set one of the agent's own ``SWITCHES``."""
+    if switch not in SWITCHES:
+        raise ValueError(f"not an agent's switch: {switch}")
+    if getattr(agent, switch) != on:
+        setattr(agent, switch, on)
+        agent.save(update_fields=[switch])
     return agent

@@ -39,6 +39,9 @@ class Account(models.Model):
     # Agents whose workspace saw no keyboard or mouse for this long are set away (0: never);
     # hub.actions.presence.do_seen.
     idle_away_minutes = models.PositiveSmallIntegerField(_("set agents away after idle minutes"), default=15)
+    # An email reply waits this long in the agent's composer, with "Rückgängig", before it is
+    # sent (frontend/ts/undosend.ts; 0: at once). Nothing reaches the hub before then.
+    undo_send_seconds = models.PositiveSmallIntegerField(_("undo window for email replies (seconds)"), default=5)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

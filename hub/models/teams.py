@@ -107,6 +107,9 @@ class Agent(models.Model):
     # The composer's "then open the next ticket": after a reply goes out, the workspace opens the
     # next ticket of the list (frontend/ts/sendmenu.ts). The agent's own choice, remembered.
     open_next_after_send = models.BooleanField(_("open the next ticket after sending"), default=False)
+    # The timeline's thin grey lines (routing, assignments, status changes): shown, or hidden
+    # behind the toggle above the timeline (UX.md section 3). The agent's own choice, remembered.
+    show_system_events = models.BooleanField(_("show system events in the timeline"), default=True)
 
     objects = AgentQuerySet.as_manager()
 

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from channels_email.inbound import ingest_now
 from channels_email.models import Mailbox
 from channels_email.tests.test_servers import Capture, mail, mailbox, outbox  # noqa: F401
-from hub.models import Agent, Draft, DraftUpload, Message, Ticket, TicketStatus
+from hub.models import Account, Agent, Draft, DraftUpload, Message, Ticket, TicketStatus
 from hub.tests.images import png
 from tests.browser.axe import assert_accessible
 from tests.browser.test_inbox import live
@@ -335,3 +335,56 @@ def test_the_image_button_inserts_at_the_cursor_and_a_file_that_is_no_image_is_a
         ("foto.png", True),
         ("lieferschein.pdf", False),
     ]
+
+
+def test_an_email_reply_waits_out_its_undo_window_and_undone_nothing_is_sent(
+    new_page, agent: Agent, ticket: Ticket, capture: Capture
+) -> None:
+    Account.objects.filter(pk=1).update(undo_send_seconds=30)
+    page = new_page(agent)
+    page.clock.install()
+    open_ticket(page, ticket)
+    text = page.locator("#composer-text")
+    notice = page.locator("#composer-notice")
+    text.fill("Das Paket ist unterwegs.")
+    text.press("Control+Enter")
+
+    expect(notice).to_contain_text(re.compile(r"Wird in (30|29) s gesendet"))
+    expect(page.locator("#announcer")).to_contain_text("Ihre Antwort geht in 30 Sekunden hinaus.")
+    assert_accessible(page)
+    page.clock.fast_forward(10_000)  # the clock also runs as it does: an axe check takes a moment
+    expect(notice).to_contain_text(re.compile(r"Wird in (20|1\d) s gesendet"))
+    notice.get_by_role("button", name="Rückgängig").click()
+
+    expect(notice).not_to_contain_text("Wird in")
+    expect(page.locator("#announcer")).to_contain_text("Nicht gesendet. Ihr Text ist noch im Editor.")
+    expect(text).to_have_value("Das Paket ist unterwegs.")
+    expect(text).to_be_focused()
+    page.clock.fast_forward(40_000)
+    assert not Message.objects.filter(ticket=ticket, direction="out").exists()
+    assert capture.mails == []
+
+    # Again, as "Send and solve": the menu's choice goes with the reply when the window ends.
+    page.get_by_role("button", name="Weitere Arten zu senden").click()
+    page.get_by_role("menuitem", name="Senden und lösen").click()
+    expect(notice).to_contain_text("Wird in")
+    page.clock.fast_forward(30_000)
+
+    expect(text).to_have_value("")
+    expect(page.locator("#timeline article.email.out")).to_contain_text("Das Paket ist unterwegs.")
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.SOLVED
+    assert [m.text for m in Message.objects.filter(ticket=ticket, direction="out")] == ["Das Paket ist unterwegs."]
+
+    # Moving on inside the window sends at once: a reply sent is never lost by opening the list.
+    text.fill("Nachtrag: die Sendungsnummer folgt.")
+    text.press("Control+Enter")
+    expect(notice).to_contain_text("Wird in")
+    page.locator("#nav a.nav-link[data-view=mine]").click()
+    expect(page).to_have_url(re.compile(r"/agent/v/mine/$"))
+    for _ in range(50):
+        if Message.objects.filter(ticket=ticket, direction="out").count() == 2:
+            break
+        page.wait_for_timeout(100)
+    sent = Message.objects.filter(ticket=ticket, direction="out").order_by("pk")
+    assert [m.text for m in sent] == ["Das Paket ist unterwegs.", "Nachtrag: die Sendungsnummer folgt."]

@@ -61,3 +61,25 @@ def test_a_presence_set_elsewhere_shows_in_the_open_workspace_at_once(new_page, 
         pool.submit(elsewhere).result()
 
     expect(control).to_have_value("offline")
+
+
+@pytest.mark.parametrize("path", ["/agent/notifications/settings/", "/agent/search/?q=Rechnung"])
+def test_the_settings_and_the_search_keep_the_heartbeat_of_the_workspace(
+    new_page, agent: Agent, team: Team, path: str
+) -> None:
+    # Without a heartbeat there, an agent a while in the settings was set away as gone, and their
+    # live chats handed to others; idle there, they are set away like in the workspace.
+    Agent.objects.filter(pk=agent.pk).update(presence=Presence.ONLINE)
+    page = new_page(agent)
+    page.clock.install()
+    page.goto(path)
+    control = page.locator("#presence select")
+    expect(control).to_have_value("online")
+
+    with page.expect_request(lambda request: request.url.endswith("/agent/presence/seen/")):
+        page.clock.fast_forward("16:00")
+    expect(control).to_have_value("away")
+    page.keyboard.press("Shift")
+    expect(control).to_have_value("online")
+    agent.refresh_from_db()
+    assert (agent.presence, agent.presence_auto) == (Presence.ONLINE, False)

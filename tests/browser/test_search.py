@@ -19,8 +19,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture(autouse=True)
 def _search_island_built() -> None:
-    # The shared fixture builds the bundle when app.js is missing; an older build lacks search.js.
-    if not (FRONTEND / "static" / "frontend" / "dist" / "search.js").exists():
+    # The shared fixture builds the bundle when app.js is missing; an older build lacks rail.js.
+    if not (FRONTEND / "static" / "frontend" / "dist" / "rail.js").exists():
         subprocess.run(["npm", "run", "build"], cwd=FRONTEND, check=True)
 
 

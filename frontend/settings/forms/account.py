@@ -46,6 +46,16 @@ class AccountForm(forms.Form):
             "chats; they are online again when they come back. 0: never."
         ),
     )
+    undo_send_seconds = forms.IntegerField(
+        label=_("Undo window for email replies (seconds)"),
+        required=False,  # left empty: as it was
+        min_value=0,
+        max_value=30,
+        help_text=_(
+            "A sent email reply waits this long with “Undo” in the composer before it goes out; "
+            "undone, the text stays in the composer. 0: sent at once."
+        ),
+    )
 
     def clean_logo(self) -> tuple[bytes, str] | None:
         upload = self.cleaned_data.get("logo")
