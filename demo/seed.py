@@ -51,6 +51,7 @@ from hub.models import (
 )
 from hub.pipeline.enrich import history_summary
 from hub.pipeline.store import touch_ticket
+from hub.routing.reasons import Reason
 
 
 @dataclass
@@ -204,7 +205,10 @@ def _ticket(thread: Thread, customer: Customer, teams: dict[str, Team], agents: 
     )
     timeline: list[tuple[TicketEvent, datetime]] = [
         (events.ticket_created(ticket=ticket, channel=thread.channel, reason="new_conversation"), started),
-        (events.routed(ticket=ticket, team_id=team.pk, rule="channel_default"), started),
+        (
+            events.routed(ticket=ticket, team_id=team.pk, why=Reason.of("channel_default", channel=thread.channel)),
+            started,
+        ),
     ]
     assignee = agents.get(thread.assignee)
     for n, spec in enumerate(thread.messages):

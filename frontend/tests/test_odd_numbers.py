@@ -72,3 +72,23 @@ def test_the_api_answers_404_for_an_odd_id_in_a_path(agent: Agent, team, api_for
     assert client.post(f"/api/v1/tickets/{ticket.pk}/macros/{odd}/apply/").status_code == 404
     assert client.post(f"/api/v1/tickets/{odd}/macros/1/apply/").status_code == 404
     assert client.delete(f"/api/v1/customers/{ticket.customer_id}/identities/{odd}/").status_code == 404
+
+
+@pytest.mark.parametrize("odd", ODD)
+def test_an_odd_organization_or_calendar_is_said_to_be_gone(lead: Agent, client_for, odd: str) -> None:
+    customer = TicketFactory.create(team=lead.teams.first()).customer
+    client = client_for(lead)
+
+    edited = client.post(
+        f"/agent/customers/{customer.pk}/edit/",
+        {"display_name": "Jana", "organization": odd},
+        HTTP_HX_TARGET="customer-edit",
+        **HX,
+    )
+    policy = client.post(
+        "/agent/settings/sla-policies/new/",
+        {"name": "Standard", "enabled": "on", "calendar": odd, "conditions": "0", "t-resolution-1": "2d", "save": ""},
+    )
+
+    assert edited.status_code == 200 and "Diese Organisation gibt es nicht mehr." in edited.content.decode()
+    assert policy.status_code == 400 and "Diesen Kalender gibt es nicht mehr" in policy.content.decode()

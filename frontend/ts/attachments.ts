@@ -2,7 +2,7 @@
  * text; each is uploaded at once (with its progress shown) to the agent's draft on the server,
  * listed as a chip that removes it again, and sent with the reply as hidden `upload` ids. */
 
-import { announce, byId, csrfToken } from "./dom";
+import { announce, byId, csrfToken, replyHeld } from "./dom";
 
 function box(): HTMLElement | null {
   return byId("composer-files");
@@ -150,7 +150,7 @@ function install(): void {
     const target = e.target as Element | null;
     const composer = target?.closest("#composer");
     // On the rich text, images go in the text (richtext.ts).
-    if (!composer || !box() || !hasFiles(e) || target?.closest("#composer-rich")) return;
+    if (!composer || !box() || !hasFiles(e) || target?.closest("#composer-rich") || replyHeld()) return;
     e.preventDefault();
     composer.classList.remove("is-dropping");
     Array.from(e.dataTransfer?.files ?? []).forEach(upload);

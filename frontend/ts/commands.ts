@@ -9,7 +9,7 @@
  * translated by Django); the actions are keys.ts's own (``act``). ARIA combobox and listbox:
  * arrows move, Enter runs, Escape closes (the dialog's own). */
 
-import { byId } from "./dom";
+import { byId, openTicketId } from "./dom";
 import { act } from "./keys";
 import { applyMacro, matches, ticketMacros } from "./macros";
 
@@ -138,12 +138,13 @@ function open(): void {
   box.showModal();
   input.focus();
   const mine = ++opening;
+  const ticket = openTicketId();
   void ticketMacros().then((found) => {
     if (mine !== opening || !box.open || !found.length) return;
     const word = box.dataset.macro ?? "";
     commands = [
       ...commands,
-      ...found.map((macro) => ({ label: `${word}: ${macro.title}`, hint: "", run: () => applyMacro(macro) })),
+      ...found.map((macro) => ({ label: `${word}: ${macro.title}`, hint: "", run: () => applyMacro(macro, ticket) })),
     ];
     draw(input.value);
   });

@@ -2,12 +2,13 @@
  * the draft when the agent moves on, and what happens after a send, a 409 or an error. */
 
 import "./attachments";
-import { announce, byId, csrfToken, maxData, newClientId, refresh } from "./dom";
+import { announce, byId, csrfToken, maxData, newClientId, refresh, replyHeld } from "./dom";
 import "./forward";
 import "./richtext";
 import "./sendmenu";
 import { installSmsCount, updateSmsCount } from "./smscount";
 import { dropPending, showPending } from "./timeline";
+import { sentMovingOn } from "./undosend";
 
 let dirty = false;
 let copiesTimer = 0;
@@ -39,7 +40,9 @@ function applyMode(): void {
 export function flushDraft(): void {
   const f = form();
   const text = textarea();
-  if (!dirty || !f || !text) return;
+  // A reply waiting out its undo window goes with the text (undosend.ts); as a draft it could
+  // come back after the reply was sent.
+  if (!dirty || !f || !text || replyHeld()) return;
   const url = text.getAttribute("hx-post");
   if (!url) return;
   dirty = false;
@@ -173,12 +176,14 @@ export function installComposer(): void {
     text.focus();
   });
 
-  document.body.addEventListener("hub:sent", () => {
+  document.body.addEventListener("hub:sent", (e) => {
     const text = textarea();
     const clientId = form()?.querySelector<HTMLInputElement>("input[name=client_id]");
+    const sent = (e as CustomEvent<{ ticket_id?: number }>).detail?.ticket_id;
     if (text) {
       text.value = "";
-      text.focus();
+      // Sent as the agent moved on: the focus goes where they went, not back here.
+      if (!sentMovingOn(sent)) text.focus();
     }
     dirty = false;
     // A new key for the next message; the old one already names the message just sent.

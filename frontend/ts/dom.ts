@@ -120,3 +120,9 @@ export function saveSwitch(button: HTMLElement, attr: string, on: boolean, shown
     () => show(!on),
   );
 }
+
+/** An email reply waits out its undo window (undosend.ts): the composer must stay as it was sent,
+ * so shortcuts, macros and dropped files leave it alone meanwhile. */
+export function replyHeld(): boolean {
+  return Boolean(document.querySelector("#composer-form.is-holding"));
+}

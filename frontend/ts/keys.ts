@@ -6,7 +6,7 @@
  * typing in a field, never with Ctrl, Alt or Meta, matched by the character (`event.key`), and
  * the agent can switch them off in the help dialog (WCAG 2.1.4). */
 
-import { byId, openTicketId } from "./dom";
+import { byId, openTicketId, replyHeld } from "./dom";
 import { toggleRow } from "./bulk";
 import { commitControl } from "./header";
 
@@ -168,6 +168,8 @@ function handle(key: string): boolean {
 
 /** What a key does, whether pressed or chosen in the command menu; false: nothing to do here. */
 export function act(key: string): boolean {
+  // An email reply waits out its undo window: nothing changes the ticket or leaves it meanwhile.
+  if (replyHeld()) return false;
   switch (key) {
     case "?":
       return showHelp();

@@ -6,7 +6,7 @@
  * live refresh of the header never closes it under the agent's fingers. Strings come from the
  * button's data- attributes, translated by Django. */
 
-import { announce, byId, csrfToken, refresh } from "./dom";
+import { announce, byId, csrfToken, openTicketId, refresh, replyHeld } from "./dom";
 import { appendToRich } from "./richtext";
 
 export interface Macro {
@@ -32,6 +32,7 @@ let macros: Macro[] = [];
 let shown: Macro[] = [];
 let active = -1;
 let button: HTMLButtonElement | null = null;
+let opened = 0;
 
 const text = (key: string, fallback = ""): string => button?.dataset[key] ?? fallback;
 
@@ -163,6 +164,7 @@ function close(): void {
 }
 
 async function open(from: HTMLButtonElement): Promise<void> {
+  if (replyHeld()) return; // the reply waiting out its undo window goes as it was sent
   button = from;
   const box = menu();
   const input = byId<HTMLInputElement>(INPUT_ID);
@@ -179,7 +181,11 @@ async function open(from: HTMLButtonElement): Promise<void> {
   box.hidden = false;
   from.setAttribute("aria-expanded", "true");
   input.focus();
-  macros = await usable(from);
+  // A later opening (another ticket's header) wins over this one's late answer.
+  const mine = ++opened;
+  const found = await usable(from);
+  if (mine !== opened) return;
+  macros = found;
   show(input.value);
 }
 
@@ -201,15 +207,16 @@ const headerButton = (): HTMLButtonElement | null =>
   document.querySelector<HTMLButtonElement>("#ticket-header .macro-button");
 
 /** For the command menu, which lists each macro by name: the macros of the open ticket, and
- * applying one as the macro list does. */
+ * applying one as the macro list does, to the ticket they were listed for only (another may
+ * have opened while the menu was up). */
 export async function ticketMacros(): Promise<Macro[]> {
   const from = headerButton();
   return from ? usable(from) : [];
 }
 
-export function applyMacro(macro: Macro): boolean {
+export function applyMacro(macro: Macro, ticketId: number | null): boolean {
   const from = headerButton();
-  if (!from) return false;
+  if (!from || replyHeld() || ticketId === null || openTicketId() !== ticketId) return false;
   button = from;
   void apply(macro);
   return true;

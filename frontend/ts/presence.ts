@@ -16,6 +16,7 @@ const EARLY_EVERY_MS = 10_000;
 let lastInput = Date.now();
 let hadInput = false;
 let lastEarly = 0;
+let beats = 0;
 
 function onInput(): void {
   const now = Date.now();
@@ -44,7 +45,10 @@ export function installPresence(): void {
     const detail = (e as CustomEvent<HtmxConfigRequestDetail>).detail;
     if (detail.elt.id !== "presence-beat") return;
     const params = detail.parameters as Record<string, unknown>;
-    params.idle = String(Math.max(0, Math.floor((Date.now() - lastInput) / 1000)));
+    beats += 1;
+    // The beat soon after loading says only that the page is open: its idle time would be the
+    // moment the page loaded, which the next beats say anyway.
+    if (beats > 1 || hadInput) params.idle = String(Math.max(0, Math.floor((Date.now() - lastInput) / 1000)));
     if (hadInput) params.input = "1";
     params.shown = byId("presence")?.dataset.shown ?? "";
   });

@@ -3,6 +3,7 @@
  * holding a send while files upload. */
 
 import { announce, byId, openTicketId, saveSwitch } from "./dom";
+import { sentMovingOn } from "./undosend";
 
 function toggle(): HTMLButtonElement | null {
   return byId<HTMLButtonElement>("send-more");
@@ -93,7 +94,7 @@ function install(): void {
     closeMenu(false);
     const { ticket_id: sent, mode } = (e as CustomEvent<{ ticket_id?: number; mode?: string }>).detail ?? {};
     // Only a reply: a note is part of working on the ticket, not the end of it.
-    if (mode !== "reply" || sent === undefined || sent !== openTicketId()) return;
+    if (mode !== "reply" || sent === undefined || sent !== openTicketId() || sentMovingOn(sent)) return;
     if (byId("send-next")?.getAttribute("aria-checked") === "true") openNext(sent);
   });
 }

@@ -45,14 +45,25 @@ export function sizeEmailFrames(): void {
   document.querySelectorAll<HTMLIFrameElement>("iframe.email-body").forEach(sizeEmailFrame);
 }
 
+// The agent's choice for system events made in this page, once made (null: the server's stands).
+let systemShown: boolean | null = null;
+
 export function installTimeline(): void {
   // System events (routing, assignments, status changes) hidden or shown, remembered for the agent.
   document.addEventListener("click", (e) => {
     const toggle = (e.target as Element | null)?.closest<HTMLElement>("#system-toggle");
     if (!toggle) return;
-    saveSwitch(toggle, "aria-pressed", toggle.getAttribute("aria-pressed") !== "true", (shown) =>
-      timeline()?.classList.toggle("hide-system", !shown),
-    );
+    saveSwitch(toggle, "aria-pressed", toggle.getAttribute("aria-pressed") !== "true", (shown) => {
+      systemShown = shown;
+      timeline()?.classList.toggle("hide-system", !shown);
+    });
+  });
+  // A ticket drawn by a request that left before the choice was saved shows the old one: the
+  // choice made here stands.
+  document.body.addEventListener("htmx:afterSwap", () => {
+    if (systemShown === null) return;
+    timeline()?.classList.toggle("hide-system", !systemShown);
+    byId("system-toggle")?.setAttribute("aria-pressed", String(systemShown));
   });
   document.body.addEventListener("htmx:configRequest", (e) => {
     const detail = (e as CustomEvent<HtmxConfigRequestDetail>).detail;

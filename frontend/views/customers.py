@@ -56,6 +56,7 @@ from hub.models import (
     Organization,
     Ticket,
 )
+from hub.text import whole_number
 
 EDIT_FIELDS = ("display_name", "segment", "language", "timezone")
 
@@ -209,7 +210,7 @@ def _typed(old: Any, posted: str) -> Any:
 def _organization(value: str) -> Organization | None:
     if not value:
         return None
-    found = Organization.objects.filter(pk=int(value) if value.isdigit() else 0).first()
+    found = Organization.objects.filter(pk=whole_number(value) or 0).first()
     if found is None:
         raise ValueError(_("This organization no longer exists."))
     return found

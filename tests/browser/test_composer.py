@@ -388,3 +388,37 @@ def test_an_email_reply_waits_out_its_undo_window_and_undone_nothing_is_sent(
         page.wait_for_timeout(100)
     sent = Message.objects.filter(ticket=ticket, direction="out").order_by("pk")
     assert [m.text for m in sent] == ["Das Paket ist unterwegs.", "Nachtrag: die Sendungsnummer folgt."]
+
+
+def test_while_a_reply_waits_escape_undoes_single_keys_wait_and_leaving_the_page_sends_it(
+    new_page, agent: Agent, ticket: Ticket
+) -> None:
+    Account.objects.filter(pk=1).update(undo_send_seconds=30)
+    page = new_page(agent)
+    open_ticket(page, ticket)
+    text = page.locator("#composer-text")
+    reply_mode = page.locator("#composer-form input[name=mode][value=reply]")
+    text.fill("Wir schicken Ersatz.")
+    text.press("Control+Enter")
+    undo = page.get_by_role("button", name="Rückgängig")
+    expect(undo).to_be_focused()
+
+    page.keyboard.press("n")  # "note" would turn the waiting email into an internal note
+    page.keyboard.press("Escape")  # undo, not "back to the list" (which would send it)
+
+    expect(undo).to_have_count(0)
+    expect(reply_mode).to_be_checked()
+    expect(text).to_have_value("Wir schicken Ersatz.")
+    expect(page).to_have_url(re.compile(rf"/agent/v/teams/t/{ticket.pk}/$"))
+    assert not Message.objects.filter(ticket=ticket, direction="out").exists()
+
+    text.press("Control+Enter")
+    expect(undo).to_be_focused()
+    page.goto("/agent/v/mine/")  # the page goes: a beacon takes the reply
+
+    for _ in range(50):
+        if Message.objects.filter(ticket=ticket, direction="out").exists():
+            break
+        page.wait_for_timeout(100)
+    assert [m.text for m in Message.objects.filter(ticket=ticket, direction="out")] == ["Wir schicken Ersatz."]
+    assert not Draft.objects.filter(ticket=ticket, agent=agent).exists()

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from frontend.settings.forms.routing import FIELD_LABELS, ConditionRow
 from hub.models import BusinessCalendar, Priority, SlaPolicy, SlaTarget
 from hub.sla.policies import FIELDS, MAX_MINUTES, PRIORITY_KEYS, TARGETS
+from hub.text import whole_number
 
 TARGET_HELP: dict[str, str | Promise] = {
     SlaTarget.FIRST_RESPONSE: gettext_lazy("From the customer's first message to the first reply."),
@@ -204,7 +205,8 @@ class PolicyDraft:
         """The chosen calendar, None for calendar time, False (with an error) for a stale choice."""
         if not self.calendar:
             return None
-        found = BusinessCalendar.objects.filter(pk=int(self.calendar)).first() if self.calendar.isdigit() else None
+        number = whole_number(self.calendar)
+        found = BusinessCalendar.objects.filter(pk=number).first() if number is not None else None
         if found is None:
             self.calendar_errors.append(_("This calendar no longer exists; choose another."))
             return False
