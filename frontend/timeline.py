@@ -462,13 +462,12 @@ def describe(event: TicketEvent, names: dict[int, str]) -> str:
     if event.kind == EventKind.ROUTED:
         # A rule's changes and other reasons in the agent's words; events from before routing kept
         # them as data as it wrote them then ("default team of channel email").
+        why: str | None
         if isinstance(d.get("changes"), dict):
-            return _("Routed: %(why)s") % {"why": routing_words.shown_sentence(d.get("name", ""), d["changes"], names)}
-        if (why := routing_reasons.shown(d.get("why"), _label)) is not None:
-            return _("Routed: %(why)s") % {"why": why}
-        if d.get("rule"):
-            return _("Routed: %(why)s") % {"why": d["rule"]}
-        return _("Routed to a team")
+            why = routing_words.shown_sentence(d.get("name", ""), d["changes"], names)
+        else:
+            why = routing_reasons.shown(d.get("why"), _label) or d.get("rule")
+        return _("Routed: %(why)s") % {"why": why} if why else _("Routed to a team")
     if event.kind == EventKind.ASSIGNED:
         target = names.get(d.get("assignee_id") or 0)
         if target:

@@ -5,7 +5,7 @@
  * what they may see (channels_phone/popup.py); the words come from the page (`#call-pops`, in the
  * agent's language), and everything from the call is set as text, never as markup. */
 
-import { announce, byId } from "./dom";
+import { announce, byId, ticketUrl } from "./dom";
 
 export interface CallCustomer {
   id: number;
@@ -46,7 +46,7 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, te
 
 function ticketLink(id: number, label: string, className: string): HTMLAnchorElement {
   const link = el("a", className, label);
-  link.href = `/agent/t/${id}/`;
+  link.href = ticketUrl(id);
   return link;
 }
 

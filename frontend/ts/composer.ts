@@ -2,7 +2,7 @@
  * the draft when the agent moves on, and what happens after a send, a 409 or an error. */
 
 import "./attachments";
-import { announce, byId, csrfToken, maxData, newClientId, refresh, replyHeld } from "./dom";
+import { announce, byId, maxData, newClientId, postLeaving, refresh, replyHeld } from "./dom";
 import "./forward";
 import "./richtext";
 import "./sendmenu";
@@ -46,13 +46,7 @@ export function flushDraft(): void {
   const url = text.getAttribute("hx-post");
   if (!url) return;
   dirty = false;
-  void fetch(url, {
-    method: "POST",
-    body: new FormData(f),
-    headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" },
-    credentials: "same-origin",
-    keepalive: true,
-  });
+  void postLeaving(url, new FormData(f));
 }
 
 function setHidden(name: string, value: number): void {

@@ -68,6 +68,23 @@ export function csrfToken(): string {
   }
 }
 
+/** A form POST as htmx sends it (CSRF token, ``HX-Request``) that outlives the page (``keepalive``):
+ * for what must reach the hub as the agent leaves (a draft, a held reply). */
+export function postLeaving(url: string, body: FormData): Promise<Response> {
+  return fetch(url, {
+    method: "POST",
+    body,
+    headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" },
+    credentials: "same-origin",
+    keepalive: true,
+  });
+}
+
+/** A ticket's permalink (``agent_permalink``): it opens in the view the ticket belongs to. */
+export function ticketUrl(id: number): string {
+  return `/agent/t/${id}/`;
+}
+
 export function newClientId(): string {
   if (typeof crypto.randomUUID === "function") return crypto.randomUUID().replace(/-/g, "");
   const bytes = new Uint8Array(16);

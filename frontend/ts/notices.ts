@@ -2,7 +2,7 @@
  * The words come from the page (`#rule-notices`, rendered in the agent's language); the rule's
  * name and the ticket's subject are set as text, never as markup. */
 
-import { announce, byId } from "./dom";
+import { announce, byId, ticketUrl } from "./dom";
 
 export interface Notice {
   ticket_id: number;
@@ -21,7 +21,7 @@ export function showNotice(notice: Notice): void {
   const item = document.createElement("div");
   item.className = "rule-notice";
   const link = document.createElement("a");
-  link.href = `/agent/t/${notice.ticket_id}/`;
+  link.href = ticketUrl(notice.ticket_id);
   link.textContent = text;
   const subject = document.createElement("span");
   subject.className = "rule-notice-subject";

@@ -11,7 +11,7 @@
  * beacon then, which outlives the page). A reply sent on the way out that fails says so where
  * the agent is now. Chat and SMS go at once and show pending → delivered instead. */
 
-import { announce, byId, csrfToken } from "./dom";
+import { announce, byId, postLeaving, ticketUrl } from "./dom";
 
 interface Held {
   form: HTMLFormElement;
@@ -140,13 +140,7 @@ function sendGone(): void {
   held = null;
   window.clearInterval(state.timer);
   movedOn.add(state.ticketId);
-  void fetch(state.form.getAttribute("hx-post") ?? "", {
-    method: "POST",
-    body: state.sent,
-    headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" },
-    credentials: "same-origin",
-    keepalive: true,
-  }).then(
+  void postLeaving(state.form.getAttribute("hx-post") ?? "", state.sent).then(
     (answer) => {
       if (!answer.ok) notSent(state);
     },
@@ -161,7 +155,7 @@ function notSent(state: Held): void {
   box.setAttribute("role", "alert");
   const text = (state.form.dataset.undoFailed ?? "#{id}").replace("{id}", String(state.ticketId));
   const link = document.createElement("a");
-  link.href = `/agent/t/${state.ticketId}/`;
+  link.href = ticketUrl(state.ticketId);
   link.textContent = state.form.dataset.undoOpen ?? String(state.ticketId);
   const close = document.createElement("button");
   close.type = "button";
@@ -189,10 +183,8 @@ function beacon(): void {
   if (!state) return;
   window.clearInterval(state.timer);
   held = null;
-  const data = new FormData();
-  state.sent.forEach((value, key) => data.append(key, value));
-  data.set("csrfmiddlewaretoken", state.form.dataset.csrf ?? "");
-  if (!navigator.sendBeacon(state.form.getAttribute("hx-post") ?? "", data)) freeze(state.form, false);
+  state.sent.set("csrfmiddlewaretoken", state.form.dataset.csrf ?? "");
+  if (!navigator.sendBeacon(state.form.getAttribute("hx-post") ?? "", state.sent)) freeze(state.form, false);
 }
 
 export function installUndoSend(): void {
