@@ -26,6 +26,15 @@ def _default_language() -> Iterator[None]:
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _webhooks_read_afresh() -> None:
+    """Each test's events see its own webhooks, not a list this process read in an earlier test
+    (``hub.webhooks.outbox`` keeps it for two seconds; a rolled-back test never tells it)."""
+    from hub.webhooks import outbox
+
+    outbox.forget()
+
+
 @pytest.fixture
 def team(db: None) -> Team:
     return TeamFactory.create(name="Support", slug="support")

@@ -18,6 +18,8 @@ class HubConfig(AppConfig):
         # Re-queue what a lost task or a dead worker left behind (hub.tasks).
         schedule.periodic("sweep-inbound", "hub.tasks.sweep_inbound", every_seconds=60)
         schedule.periodic("sweep-deliveries", "hub.tasks.sweep_deliveries", every_seconds=60)
+        # Webhook retries that are due, and deliveries past WEBHOOK_KEEP_DAYS (hub.webhooks.send).
+        schedule.periodic("sweep-webhooks", "hub.tasks.sweep_webhooks", every_seconds=60)
         # Routing's timers (no reply for N business minutes …) and presence going away when quiet.
         from hub.routing.tasks import register_periodic
 

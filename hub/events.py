@@ -1,4 +1,7 @@
-"""The only writers of TicketEvent: one keyword-only function per kind of event."""
+"""The only writers of TicketEvent: one keyword-only function per kind of event.
+
+Every event written is offered to the outgoing webhooks (``hub.webhooks.outbox``), in its transaction.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from hub.models import Agent, EventKind, Ticket, TicketEvent
+from hub.webhooks import outbox
 
 if TYPE_CHECKING:  # hub.routing records its events through this module
     from hub.routing.reasons import Reason
@@ -33,6 +37,7 @@ def batched() -> Iterator[None]:
         _batch.pending = None
     if pending:
         TicketEvent.objects.bulk_create(pending)
+        outbox.note(pending)
 
 
 def _record(ticket: Ticket, kind: EventKind, actor: Agent | None = None, **data: Any) -> TicketEvent:
@@ -41,7 +46,9 @@ def _record(ticket: Ticket, kind: EventKind, actor: Agent | None = None, **data:
         event = TicketEvent(ticket=ticket, kind=kind, actor=actor, data=data)
         pending.append(event)
         return event
-    return TicketEvent.objects.create(ticket=ticket, kind=kind, actor=actor, data=data)
+    event = TicketEvent.objects.create(ticket=ticket, kind=kind, actor=actor, data=data)
+    outbox.note([event])
+    return event
 
 
 def ticket_created(*, ticket: Ticket, channel: str, reason: str) -> TicketEvent:

@@ -353,6 +353,15 @@ DELIVERY_RETRY_MAX_SECONDS = env.int("DELIVERY_RETRY_MAX_SECONDS", default=3600,
 # A send still `sending` after this long lost its worker and is queued again (at least once).
 DELIVERY_STALLED_AFTER_SECONDS = env.int("DELIVERY_STALLED_AFTER_SECONDS", default=600, min_value=60)
 
+# --- Outgoing webhooks (hub.webhooks) ------------------------------------------------------------
+# How long a receiver may take to answer one POST before the attempt counts as failed.
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10, min_value=1, max_value=60)
+# Deliveries (and their answers) are kept this many days for the settings' log, then deleted.
+WEBHOOK_KEEP_DAYS = env.int("WEBHOOK_KEEP_DAYS", default=30, min_value=1)
+# Webhooks post only to public addresses (hub.webhooks.http); true lets a hub inside a company
+# network post to its own servers (an ERP on 10.0.0.5) too.
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
+
 # --- Client addresses (hub.net) -----------------------------------------------------------------
 # Reverse proxies (IP addresses or CIDR networks) whose X-Forwarded-For is believed when
 # rate limits look for the visitor's address (hub.net). Empty: the connecting address counts.

@@ -107,3 +107,26 @@ def sweep_deliveries() -> int:
     if ids:
         log.warning("delivery sweep re-queued %s outbound messages", len(ids))
     return len(ids)
+
+
+@idempotent_task
+def send_webhooks(delivery_ids: list[int]) -> int:
+    """First attempts of deliveries written with their events (``hub.webhooks.outbox``); how many got through."""
+    from hub.webhooks.send import deliver
+
+    return sum(1 for pk in delivery_ids if deliver(pk) == "delivered")
+
+
+@shared_task(ignore_result=True)
+def sweep_webhooks() -> int:
+    """Retries that are due and claims that lapsed, each its own task; old finished deliveries deleted."""
+    from hub.webhooks.send import due, forget_old
+
+    ids = due()
+    for delivery_id in ids:
+        try:
+            send_webhooks.delay([delivery_id])
+        except Exception:  # one that fails (eagerly, or the broker gone) must not stop the others
+            log.exception("webhook sweep: delivery %s could not be queued", delivery_id)
+    forget_old()
+    return len(ids)

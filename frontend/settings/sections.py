@@ -57,6 +57,8 @@ def register_core_sections() -> None:
             _("Your CRM or shop asked about each customer who writes; its answer beside the ticket.")),
         _section("api-tokens", _("API tokens"), area.INTEGRATIONS, "tokens", "key", 10, NONE,
             _("Tokens for the REST API, per agent or integration, with a scope and an expiry.")),
+        _section("webhooks", _("Webhooks"), area.INTEGRATIONS, "webhooks", "key", 20, NONE,
+            _("Your own systems told, signed, when tickets come in, are answered or change.")),
         _section("security", _("Security"), area.SECURITY, "security", "key", 10, NONE,
             _("Two-factor sign-in: who uses it, and whether administrators must.")),
         _section("audit-log", _("Audit log"), area.SECURITY, "audit", "list", 90, NONE,

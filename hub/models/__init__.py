@@ -28,6 +28,7 @@ from hub.models.tickets import Draft, EventKind, Priority, Tag, Ticket, TicketEv
 from hub.models.tokens import ApiToken, Scope
 from hub.models.uploads import DraftUpload
 from hub.models.views import SavedView
+from hub.models.webhooks import DeliveryState, Webhook, WebhookDelivery, WebhookTopic
 
 __all__ = [
     "Account",
@@ -44,6 +45,7 @@ __all__ = [
     "Customer",
     "CustomerField",
     "CustomerMerge",
+    "DeliveryState",
     "DeliveryStatus",
     "Direction",
     "Draft",
@@ -88,4 +90,7 @@ __all__ = [
     "TicketStatus",
     "TimerFiring",
     "Trigger",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookTopic",
 ]

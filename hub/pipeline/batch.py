@@ -398,7 +398,7 @@ class Batch:
             item.created = True
         message = new_message(ticket, interaction, customer, item.event)
         status_before = ticket.status
-        fields, item.reopened_from = take_message(ticket, message, interaction)
+        fields, item.reopened_from = take_message(ticket, message, interaction, created=item.created)
         set_language(ticket, customer)
         mood = None if interaction.automatic else textsignals.frustration(interaction.text)
         if mood is not None:  # the latest customer message's; rules read it as ``sentiment``

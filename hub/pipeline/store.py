@@ -91,16 +91,20 @@ def new_message(ticket: Ticket, interaction: Interaction, customer: Customer, ev
     )
 
 
-def take_message(ticket: Ticket, message: Message, interaction: Interaction) -> tuple[list[str], str | None]:
+def take_message(
+    ticket: Ticket, message: Message, interaction: Interaction, *, created: bool = False
+) -> tuple[list[str], str | None]:
     """Bring the ticket's list fields and status up to date for an inbound message, in memory.
 
     Returns the fields to save and, when the message reopened the ticket, its previous status.
-    A person writing again reopens a pending or solved ticket; an auto-reply does not.
+    A person writing again reopens a pending or solved ticket; an auto-reply does not. A ticket
+    this message ``created`` is not reopened: its status is the one routing just gave it (a
+    rule that solves spam on arrival).
     """
     fields = touched_fields(ticket, message)
     if not ticket.last_message_preview and interaction.attachments:
         ticket.last_message_preview = attachment_preview([a.filename for a in interaction.attachments])
-    if interaction.automatic or ticket.status not in REOPENING:
+    if created or interaction.automatic or ticket.status not in REOPENING:
         return fields, None
     previous = ticket.status
     ticket.status = TicketStatus.OPEN

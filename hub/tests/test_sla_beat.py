@@ -19,6 +19,7 @@ from hub.sla import beat
 from hub.sla.choose import Policy
 from hub.sla.clocks import Clocks, save
 from hub.tests.factories import TicketFactory
+from hub.webhooks import outbox
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -97,10 +98,12 @@ def test_the_escalation_rules_run_once_on_the_breach() -> None:
     assert sorted(routed) == ["rule «Eskalation»: priority urgent; tags +eskaliert", "rule «Vorwarnung»: tags +knapp"]
 
 
-def test_a_pass_costs_queries_for_the_tickets_that_are_due_not_for_the_others() -> None:
+def test_a_pass_costs_queries_for_the_tickets_that_are_due_not_for_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
     for _ in range(2):
         measured(berlin(7, 9))
     cache.current()  # the rule set, loaded once per process
+    monkeypatch.setattr(outbox, "KEEP_SECONDS", 3600.0)
+    outbox.listeners()  # the webhooks, read once per process every two seconds
     with CaptureQueriesContext(connection) as few:
         assert beat.run(now=berlin(7, 10, 40)) == 2  # warnings
     for _ in range(40):

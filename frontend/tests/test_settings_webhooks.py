@@ -1,0 +1,128 @@
+"""Settings → Webhooks: made and changed in the page, tested against a real receiver, its log."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from frontend.tests.settings_helpers import agent, client_for
+from hub.models import AuditEntry, DeliveryState, Role, Team, Webhook, WebhookDelivery
+from hub.tests.receiver import Receiver, running
+
+pytestmark = pytest.mark.django_db(transaction=True)
+BASE = "/agent/settings/webhooks/"
+
+
+@pytest.fixture
+def receiver(settings: Any) -> Iterator[Receiver]:
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True  # the receiver listens on 127.0.0.1
+    with running() as r:
+        yield r
+
+
+def test_an_admin_makes_a_webhook_and_the_save_says_what_changed(receiver: Receiver) -> None:
+    admin = agent(Role.ADMIN)
+    team = Team.objects.create(name="Vertrieb", slug="vertrieb")
+    client = client_for(admin)
+
+    response = client.post(
+        BASE + "new/",
+        {"name": "ERP", "url": receiver.url, "topics": ["ticket.created", "survey.answered"], "team": team.pk,
+         "active": "on"},
+    )  # fmt: skip
+
+    webhook = Webhook.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"{BASE}{webhook.pk}/"
+    assert webhook.topics == ["survey.answered", "ticket.created"] and webhook.team == team
+    assert str(webhook.secret).startswith("whsec_")
+    page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="de")
+    text = page.content.decode()
+    assert "Angelegt." in text and str(webhook.secret) in text
+    entry = AuditEntry.objects.get(action="webhook.created")
+    assert str(webhook.secret) not in str(entry.changes)
+
+    client.post(f"{BASE}{webhook.pk}/", {"name": "ERP", "url": receiver.url, "topics": ["ticket.created"], "team": ""})
+
+    after = client.get(f"{BASE}{webhook.pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Gespeichert." in after and "Aktiv: ja → nein" in after
+    listing = client.get(BASE, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "ERP" in listing and "Pausiert" in listing
+
+
+def test_a_url_that_is_no_web_address_is_refused_with_the_reason() -> None:
+    client = client_for(agent(Role.ADMIN))
+
+    response = client.post(
+        BASE + "new/",
+        {"name": "x", "url": "https://user:geheim@erp.example/hook", "topics": ["ticket.created"], "active": "on"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    nothing = client.post(BASE + "new/", {"name": "x", "url": "https://erp.example/hook"}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert "Put no user name or password in the URL" in html.unescape(response.content.decode())
+    assert "Choose at least one." in nothing.content.decode() and not Webhook.objects.exists()
+
+
+def test_only_administrators_open_the_webhooks(receiver: Receiver) -> None:
+    lead = client_for(agent(Role.LEAD))
+
+    response = lead.get(BASE)
+    posted = lead.post(BASE + "new/", {"name": "x", "url": receiver.url, "topics": ["ticket.created"]})
+
+    assert response.status_code == 403 and posted.status_code == 403
+    assert not Webhook.objects.exists()
+
+
+def test_the_test_button_shows_the_receivers_exact_answer(receiver: Receiver) -> None:
+    client = client_for(agent(Role.ADMIN))
+    client.post(BASE + "new/", {"name": "ERP", "url": receiver.url, "topics": ["ticket.created"], "active": "on"})
+    webhook = Webhook.objects.get()
+    receiver.answers = [(500, "NullPointerException in HookController")]
+
+    page = client.post(f"{BASE}{webhook.pk}/test/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+    assert "Der Empfänger antwortete HTTP 500" in page and "NullPointerException in HookController" in page
+    assert receiver.got[0].headers["X-Hub-Event"] == "ping"
+    log = client.get(f"{BASE}{webhook.pk}/?state=failed").content.decode()
+    assert "<code>ping</code>" in log and "HTTP 500" in log
+
+
+def test_a_new_secret_is_asked_once_and_signs_from_then_on(receiver: Receiver) -> None:
+    client = client_for(agent(Role.ADMIN))
+    client.post(BASE + "new/", {"name": "ERP", "url": receiver.url, "topics": ["ticket.created"], "active": "on"})
+    webhook = Webhook.objects.get()
+    old = str(webhook.secret)
+
+    asked = client.get(f"{BASE}{webhook.pk}/secret/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    client.post(f"{BASE}{webhook.pk}/secret/")
+
+    webhook.refresh_from_db()
+    assert "Ein neues Geheimnis" in asked
+    assert str(webhook.secret) != old and str(webhook.secret).startswith("whsec_")
+    entry = AuditEntry.objects.get(action="webhook.secret_rotated")
+    assert old not in str(entry.changes) and str(webhook.secret) not in str(entry.changes)
+
+
+def test_deleting_says_how_many_deliveries_wait_and_sending_again_queues_one(receiver: Receiver) -> None:
+    client = client_for(agent(Role.ADMIN))
+    client.post(BASE + "new/", {"name": "ERP", "url": receiver.url, "topics": ["ticket.created"], "active": "on"})
+    webhook = Webhook.objects.get()
+    receiver.answers = [(410, "gone")]
+    client.post(f"{BASE}{webhook.pk}/test/")
+    failed = WebhookDelivery.objects.get()
+    WebhookDelivery.objects.create(webhook=webhook, topic="ticket.created", attempts=2, body='{"id":"x"}',
+                                   next_attempt_at=failed.created_at.replace(year=2099))  # fmt: skip
+
+    client.post(f"{BASE}{webhook.pk}/deliveries/{failed.pk}/again/")
+    asked = client.get(f"{BASE}{webhook.pk}/delete/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+    resent = WebhookDelivery.objects.exclude(pk=failed.pk).order_by("-pk").first()
+    assert resent is not None and resent.state == DeliveryState.DELIVERED and len(receiver.got) == 2
+    assert re.search(r"1 Zustellung, die noch wartet, wird verworfen", asked)
+    client.post(f"{BASE}{webhook.pk}/delete/")
+    assert not Webhook.objects.exists() and not WebhookDelivery.objects.exists()
+    assert AuditEntry.objects.filter(action="webhook.deleted").count() == 1

@@ -1,0 +1,131 @@
+"""Webhooks as admins keep them: save, pause, delete, a new secret, a test, a delivery sent again.
+
+Every change lands in the audit log; the secret itself never does (only that it changed).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from hub import audit
+from hub.models import Agent, DeliveryState, Team, Webhook, WebhookDelivery, WebhookTopic
+from hub.webhooks import outbox, send
+
+audit.describe("webhook.created", gettext_lazy("Webhook created"))
+audit.describe("webhook.changed", gettext_lazy("Webhook changed"))
+audit.describe("webhook.deleted", gettext_lazy("Webhook deleted"))
+audit.describe("webhook.secret_rotated", gettext_lazy("Webhook's signing secret replaced"))
+audit.describe("webhook.redelivered", gettext_lazy("Webhook delivery sent again"))
+
+
+class WebhookPaused(ValueError):
+    """A delivery of a paused webhook cannot be sent again until it is active."""
+
+
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the prefix that tells a secret apart, not one
+
+
+def new_secret() -> str:
+    return SECRET_PREFIX + secrets.token_urlsafe(32)
+
+
+def _shown(webhook: Webhook) -> dict[str, Any]:
+    return {
+        "name": webhook.name,
+        "url": webhook.url,
+        "topics": sorted(webhook.topics),
+        "team": webhook.team.name if webhook.team_id and webhook.team else None,
+        "active": webhook.active,
+    }
+
+
+@transaction.atomic
+def do_save_webhook(
+    actor: Agent | None,
+    webhook: Webhook | None,
+    *,
+    name: str,
+    url: str,
+    topics: list[str],
+    team: Team | None,
+    active: bool,
+) -> tuple[Webhook, dict[str, list[Any]]]:
+    """Create or change a webhook; returns it and what changed (``audit.diff``).
+
+    A new webhook gets its signing secret here. Topics outside ``WebhookTopic`` (and the test
+    event, which is sent on demand only) are dropped.
+    """
+    before = _shown(webhook) if webhook is not None else {}
+    if webhook is None:
+        webhook = Webhook(created_by=actor, secret=new_secret())
+    else:
+        webhook = Webhook.objects.select_for_update().get(pk=webhook.pk)
+    webhook.name = name.strip()[:100]
+    webhook.url = url.strip()
+    webhook.topics = sorted({t for t in topics if t in WebhookTopic.values and t != WebhookTopic.PING})
+    webhook.team = team
+    if active and not webhook.active:
+        webhook.failing_since = None  # resumed: its old failures say nothing about the new start
+    webhook.active = active
+    webhook.save()
+    changes = audit.diff(before, _shown(webhook))
+    if changes:
+        action = "webhook.created" if not before else "webhook.changed"
+        audit.record(actor, action, target=webhook, label=webhook.name, changes=changes)
+    return webhook, changes
+
+
+@transaction.atomic
+def do_delete_webhook(actor: Agent | None, webhook: Webhook) -> None:
+    """Delete the webhook and its deliveries, those still waiting too."""
+    audit.record(actor, "webhook.deleted", target=webhook, label=webhook.name, changes={"url": [webhook.url, None]})
+    webhook.delete()
+
+
+@transaction.atomic
+def do_rotate_secret(actor: Agent | None, webhook: Webhook) -> str:
+    """A new signing secret, in force for the next attempt of every delivery; returns it."""
+    secret = new_secret()
+    webhook.secret = secret
+    webhook.save(update_fields=["secret", "updated_at"])
+    audit.record(actor, "webhook.secret_rotated", target=webhook, label=webhook.name)
+    return secret
+
+
+def do_send_test(actor: Agent | None, webhook: Webhook) -> WebhookDelivery:
+    """Send the test event now and return its delivery with the receiver's answer."""
+    return send.ping(webhook)
+
+
+@transaction.atomic
+def do_redeliver(actor: Agent | None, delivery: WebhookDelivery) -> WebhookDelivery:
+    """Send a delivery's body again as a new delivery (its own id and attempts), queued after commit.
+
+    The receiver sees the same ``id`` in the body (the event is the same one) and a new
+    ``X-Hub-Delivery``; a delivery never sent yet is sent with the ticket as it stands now.
+    WebhookPaused while the webhook is paused: nothing would send it.
+    """
+    if not Webhook.objects.filter(pk=delivery.webhook_id, active=True).exists():
+        raise WebhookPaused(_("The webhook is paused. Make it active to send deliveries again."))
+    again = WebhookDelivery.objects.create(
+        webhook_id=delivery.webhook_id,
+        topic=delivery.topic,
+        event_id=delivery.event_id,
+        ticket_id=delivery.ticket_id,
+        body=delivery.body,
+        state=DeliveryState.PENDING,
+    )
+    audit.record(
+        actor,
+        "webhook.redelivered",
+        target=delivery.webhook,
+        label=delivery.webhook.name,
+        changes={"delivery": str(delivery.uuid), "event": delivery.topic},
+    )
+    outbox.queue_after_commit([again.pk])
+    return again
