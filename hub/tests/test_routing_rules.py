@@ -162,6 +162,22 @@ def test_a_reply_that_reopens_a_solved_ticket_runs_the_reopened_rules(fake_chann
     assert [r for r in routed(first) if r.startswith("rule")] == ["rule «Wieder offen»: tags +reopened"]
 
 
+def test_a_rule_that_solves_a_new_ticket_on_arrival_keeps_it_solved(fake_channel: FakeChannel) -> None:
+    rule(
+        "Newsletter ablegen",
+        conditions=[{"field": "subject", "op": "contains", "value": "Newsletter"}],
+        actions=[{"type": "set_status", "value": "solved"}],
+    )
+
+    ticket = mail(40, subject="Unser Newsletter im Dezember")
+    later = mail(41, text="Bitte abmelden", ticket_id=ticket.pk)  # a person writing again reopens
+
+    assert ticket.status == TicketStatus.SOLVED and ticket.solved_at is not None
+    assert later.pk == ticket.pk and later.status == TicketStatus.OPEN
+    changes = [(e.data["previous"], e.data["status"]) for e in ticket.events.filter(kind=EventKind.STATUS)]
+    assert changes == [("solved", "open")]  # the reply's reopening only, none on arrival
+
+
 def test_assigning_a_ticket_or_changing_its_status_runs_those_rules(fake_channel: FakeChannel, team: Team) -> None:
     rule(
         "Übernommen",
