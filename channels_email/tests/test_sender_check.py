@@ -10,7 +10,8 @@ from channels_email.inbound import ingest_now
 from channels_email.models import Mailbox
 from channels_email.sender_check import FAIL, PASS, SenderCheck, check
 from channels_email.tests.test_servers import mail
-from hub.models import Agent, Message, Ticket
+from hub.models import Agent, Identity, Message, Ticket
+from hub.tests.factories import OrganizationFactory
 
 TRUSTED = frozenset({"mx.hub.example"})
 
@@ -105,6 +106,26 @@ def test_a_mail_that_fails_the_check_opens_its_own_ticket_and_the_agent_is_told_
     assert "Bitte liefern Sie an meine neue Adresse." in page
     # The customer's own history shows nothing of it.
     assert "neue Adresse" not in client.get(f"/agent/v/teams/t/{first.pk}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_faked_mail_from_an_unknown_address_leaves_no_trace_the_real_sender_would_join(mailbox: Mailbox) -> None:
+    OrganizationFactory.create(name="Kunde AG", domains=["kunde.de"], key_account=True)
+    faked = with_results(
+        OPENDMARC_FAIL, mail("Chefin <chefin@kunde.de>", "Überweisung heute", "<f1@evil.example>", body="Dringend!")
+    )
+    genuine = with_results(GOOGLE_PASS, mail("Chefin <chefin@kunde.de>", "Rechnung", "<g1@kunde.de>"))
+
+    fake_ticket = Ticket.objects.get(pk=ingest_now(faked, mailbox=mailbox, source="test").ticket or 0)
+    real_ticket = Ticket.objects.get(pk=ingest_now(genuine, mailbox=mailbox, source="test").ticket or 0)
+
+    # The faked sender got a customer of its own, with neither the address nor the company.
+    assert fake_ticket.customer.organization is None
+    assert not Identity.objects.filter(customer=fake_ticket.customer).exists()
+    # The real sender's first mail makes the customer the address belongs to, of the key account.
+    assert real_ticket.customer_id != fake_ticket.customer_id
+    assert real_ticket.customer.organization is not None and real_ticket.customer.organization.key_account
+    assert Identity.objects.get(value="chefin@kunde.de").customer_id == real_ticket.customer_id
 
 
 @pytest.mark.django_db

@@ -316,8 +316,8 @@ class Batch:
                 if kind == IdentityKind.EMAIL
             }
             self._organizations = organizations_for(domains)
-        for kind, value, _, _ in item.identities:
-            if kind == IdentityKind.EMAIL:
+        for kind, value, _, joinable in item.identities:
+            if kind == IdentityKind.EMAIL and joinable:  # a faked sender's domain says nothing of its company
                 org = self._organizations.get(value.rsplit("@", 1)[1])
                 if org is not None:
                     return org
@@ -442,8 +442,9 @@ class Batch:
         """The customer of a joinable known identity (followed through merges), else a new one.
 
         Identities of the interaction that are not yet known are added to that customer, so the
-        next contact on another channel finds them. An identity that belongs to someone else is
-        never moved: that is a merge, and merges are an agent's decision.
+        next contact on another channel finds them; those the channel could not prove
+        (``joinable`` false) are not. An identity that belongs to someone else is never moved:
+        that is a merge, and merges are an agent's decision.
         """
         interaction = item.interaction
         customer = self._known_customer(item)
@@ -461,8 +462,10 @@ class Batch:
             customer.display_name = interaction.display_name[:200]
             if customer.pk is not None:
                 self.renamed[customer.pk] = customer
-        for kind, value, verified, _joinable in item.identities:
-            if (kind, value) not in self.identities:
+        for kind, value, verified, joinable in item.identities:
+            # An identity the sender could not prove (a failed sender check) is not recorded:
+            # recorded, the next genuine mail from that address would join whoever faked it.
+            if joinable and (kind, value) not in self.identities:
                 identity = Identity(customer=customer, kind=kind, value=value, verified=verified)
                 self.identities[(kind, value)] = identity
                 self.new_identities.append(identity)
