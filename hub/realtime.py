@@ -21,7 +21,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import BaseChannelLayer, InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
-from hub.models import Ticket
+from hub.models import Agent, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +55,15 @@ def scope_groups(ticket_id: int, team_id: int | None, assignee_id: int | None) -
 
 
 def ticket_changed(
-    ticket: Ticket, event: str, *, message_id: int | None = None, extra_groups: list[str] | None = None
+    ticket: Ticket,
+    event: str,
+    *,
+    message_id: int | None = None,
+    extra_groups: list[str] | None = None,
+    by: Agent | None = None,
 ) -> None:
+    """``by``: the agent who changed the ticket, named to the others who have it open
+    ("Aktualisiert von Tom")."""
     payload: dict[str, Any] = {
         "type": "hub.event",
         "event": event,
@@ -65,6 +72,8 @@ def ticket_changed(
     }
     if message_id is not None:
         payload["message_id"] = message_id
+    if by is not None:
+        payload["by"] = {"id": by.pk, "name": by.name}
     send_on_commit(groups_for(ticket) + (extra_groups or []), payload)
 
 

@@ -10,6 +10,7 @@ import { onNewChat, refreshBell } from "./bell";
 import { presenceChanged } from "./presence";
 import { onRowViewers } from "./rowpresence";
 import { showNotice } from "./notices";
+import { changedBy } from "./updatedby";
 
 interface HubEvent {
   type: string;
@@ -18,6 +19,7 @@ interface HubEvent {
   message_id?: number;
   rule?: string;
   subject?: string;
+  by?: { id: number; name: string };
 }
 
 interface HubBatch {
@@ -156,6 +158,7 @@ export class LiveSocket {
       if (item && url) void htmx.ajax("GET", url, { target: item, swap: "outerHTML" });
       return;
     }
+    if (event.type === "ticket.updated") changedBy(event.ticket_id, event.by);
     refresh("ticket-header", event.version);
     refresh("timeline");
   }

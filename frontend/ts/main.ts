@@ -13,6 +13,7 @@ import "./header";
 import { installCallPop } from "./callpop";
 import { installChatPane, syncChatPane } from "./chatpane";
 import { installCollision, sayViewing } from "./collision";
+import { installUpdatedBy } from "./updatedby";
 import { applyMode, installComposer } from "./composer";
 import { restoreRich } from "./richtext";
 import { LiveSocket } from "./live";
@@ -64,6 +65,7 @@ function start(): void {
   installComposer();
   installUndoSend();
   installCollision(socket);
+  installUpdatedBy();
   installSla();
   installCallPop();
   installMentions();

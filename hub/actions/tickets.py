@@ -35,7 +35,9 @@ def do_assign(ticket: Ticket, assignee: Agent | None, *, actor: Agent | None) ->
     _bump(ticket, "assignee_id", "status")
     events.assigned(ticket=ticket, actor=actor, assignee_id=ticket.assignee_id, previous_id=previous)
     # The previous assignee's list must drop the row too.
-    realtime.ticket_changed(ticket, "ticket.updated", extra_groups=[agent_group(previous)] if previous else None)
+    realtime.ticket_changed(
+        ticket, "ticket.updated", extra_groups=[agent_group(previous)] if previous else None, by=actor
+    )
     notify.assigned(ticket, actor)
     do_run_rules(ticket=ticket, trigger=Trigger.ASSIGNEE_CHANGED)
     return ticket
@@ -50,7 +52,9 @@ def do_set_team(ticket: Ticket, team: Team | None, *, actor: Agent | None) -> Ti
     # A policy may apply by team: chosen again, the clocks keep the time they used.
     _bump(ticket, "team_id", *sla.rechoose(ticket, at=timezone.now(), actor=actor, why="team changed", retarget=False))
     events.team_changed(ticket=ticket, actor=actor, team_id=ticket.team_id, previous_id=previous)
-    realtime.ticket_changed(ticket, "ticket.updated", extra_groups=[team_group(previous)] if previous else None)
+    realtime.ticket_changed(
+        ticket, "ticket.updated", extra_groups=[team_group(previous)] if previous else None, by=actor
+    )
     return ticket
 
 
@@ -85,7 +89,7 @@ def do_set_status(ticket: Ticket, status: str, *, actor: Agent | None) -> Ticket
         return ticket
     # Pending and on hold pause the SLA clocks, solved meets them, reopened resumes resolution.
     _bump(ticket, *fields, *sla.status_changed(ticket, previous=previous, at=now))
-    realtime.ticket_changed(ticket, "ticket.updated")
+    realtime.ticket_changed(ticket, "ticket.updated", by=actor)
     do_run_rules(ticket=ticket, trigger=Trigger.STATUS_CHANGED)
     return ticket
 
@@ -99,7 +103,7 @@ def do_set_priority(ticket: Ticket, priority: int, *, actor: Agent | None) -> Ti
     # The SLA targets are per priority (and a policy may apply by it): due times move.
     _bump(ticket, "priority", *sla.rechoose(ticket, at=timezone.now(), actor=actor, why="priority changed"))
     events.priority_changed(ticket=ticket, actor=actor, priority=priority, previous=previous)
-    realtime.ticket_changed(ticket, "ticket.updated")
+    realtime.ticket_changed(ticket, "ticket.updated", by=actor)
     return ticket
 
 
@@ -115,5 +119,5 @@ def do_set_tags(ticket: Ticket, names: list[str], *, actor: Agent | None) -> Tic
     ticket.tags.remove(*Tag.objects.filter(name__in=removed))
     _bump(ticket)
     events.tags_changed(ticket=ticket, actor=actor, added=added, removed=removed)
-    realtime.ticket_changed(ticket, "ticket.updated")
+    realtime.ticket_changed(ticket, "ticket.updated", by=actor)
     return ticket

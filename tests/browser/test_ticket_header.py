@@ -9,8 +9,9 @@ import re
 import pytest
 from playwright.sync_api import Page, Route, expect
 
+from hub.actions import do_set_priority
 from hub.models import Agent, EventKind, Message, Priority, Tag, Team, Ticket, TicketEvent, TicketStatus
-from hub.tests.factories import MessageFactory, TicketFactory
+from hub.tests.factories import AgentFactory, MessageFactory, TicketFactory
 from tests.browser.axe import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -218,3 +219,21 @@ def test_an_agent_merges_a_ticket_into_another_after_confirming_what_moves(new_p
     expect(page.locator("#timeline")).to_contain_text("Ist es schon da?")
     assert Ticket.objects.get(pk=source.pk).status == TicketStatus.CLOSED
     assert Message.objects.filter(ticket=target).count() == 2
+
+
+def test_another_agents_change_redraws_the_header_and_names_them(new_page, agent: Agent, team: Team) -> None:
+    ticket = TicketFactory.create(team=team, assignee=agent, subject="Rechnung doppelt", status=TicketStatus.OPEN)
+    tom = AgentFactory.create(teams=[team], user__first_name="Tom", user__last_name="Berger")
+    page = _open(new_page, agent, ticket)
+    expect(page.locator("body")).to_have_attribute("data-live", "open")
+
+    do_set_priority(Ticket.objects.get(pk=ticket.pk), Priority.URGENT, actor=tom)
+
+    header = page.locator("#ticket-header")
+    expect(header).to_contain_text("Dringend")  # redrawn in place, no reload
+    expect(header.get_by_role("status")).to_have_text("Aktualisiert von Tom Berger")
+    assert_accessible(page)
+    # The agent's own change is not announced as someone else's.
+    page.locator("#ctl-status").select_option("pending")
+    expect(header.locator(".chip.status-pending")).to_be_visible()
+    expect(header.locator(".updated-by")).to_have_count(0)
