@@ -4,6 +4,7 @@ fake provider channel for exercising the pipeline without any real channel app."
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -12,6 +13,7 @@ from rest_framework.test import APIClient
 from hub.models import Agent, Role, Team
 from hub.tests.factories import AgentFactory, TeamFactory
 from hub.tests.fake_channel import FakeChannel
+from hub.tests.receiver import Receiver, running
 
 
 @pytest.fixture(autouse=True)
@@ -33,6 +35,15 @@ def _webhooks_read_afresh() -> None:
     from hub.webhooks import outbox
 
     outbox.forget()
+
+
+@pytest.fixture
+def receiver(settings: Any) -> Iterator[Receiver]:
+    """A real HTTP server on 127.0.0.1 that takes webhooks (``hub.tests.receiver``); webhooks may
+    post to it (the hub's own network is otherwise refused)."""
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    with running() as found:
+        yield found
 
 
 @pytest.fixture

@@ -399,7 +399,13 @@ its latest 50 messages and events; `messages_next` and `events_next` lead on to 
 
 **Replies.** `POST /api/v1/tickets/{id}/reply/` goes out through the ticket's channel after the
 request commits. Send a `client_id` to make retries safe, and `seen_message_id` to have the
-send held (409, with the newer messages) when the customer or a colleague wrote in the meantime."""
+send held (409, with the newer messages) when the customer or a colleague wrote in the meantime.
+
+**Webhooks.** Instead of asking, an integration can be told: `POST /api/v1/webhooks/` (an
+Administration token) with a URL and the events it wants; the answer holds the signing secret.
+Each event is POSTed as JSON with `X-Hub-Event`, `X-Hub-Delivery` (the same for every attempt:
+ignore repeats) and `X-Hub-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, at
+least once, retried for about a day while the receiver fails."""
 
 # --- Automatic messages (any channel) ----------------------------------------------------------
 # Messages sent without an agent (acknowledgements, transcripts, form confirmations) to one

@@ -11,6 +11,7 @@ from hub.api.views.presence import PresenceView
 from hub.api.views.routing import RoutingRuleViewSet
 from hub.api.views.sla import SlaPolicyViewSet
 from hub.api.views.tickets import TicketViewSet
+from hub.api.views.webhooks import WebhookViewSet
 
 app_name = "api-v1"
 
@@ -26,6 +27,7 @@ router.register("routing/rules", RoutingRuleViewSet, basename="routing-rule")
 router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
 router.register("calendars", BusinessCalendarViewSet, basename="calendar")
 router.register("macros", MacroViewSet, basename="macro")
+router.register("webhooks", WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     *router.urls,

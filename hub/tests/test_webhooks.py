@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -30,13 +29,6 @@ from hub.webhooks import payload, send
 from hub.webhooks.http import describe
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def receiver(settings: Any) -> Iterator[Receiver]:
-    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True  # the receiver listens on 127.0.0.1
-    with running() as r:
-        yield r
 
 
 def hook(receiver: Receiver, *topics: str, team: Team | None = None, active: bool = True) -> Webhook:

@@ -2,10 +2,10 @@
 
 - The whole attempt ends after ``2 × WEBHOOK_TIMEOUT_SECONDS`` whatever the receiver does: a
   timer shuts the socket, since a socket's timeout starts again with every byte.
-- The address is checked after the TCP connection is made and before anything is sent (TLS
-  included): a name that resolves to the hub's own network (loopback, private ranges, link-local
-  such as a cloud's metadata service) is refused, also when its DNS answer changes between a
-  check and the connection. ``WEBHOOK_ALLOW_PRIVATE_NETWORKS`` lets a hub inside a company
+- The address is checked before connecting and again on the connected socket, before anything
+  is sent (TLS included): a name that resolves to the hub's own network (loopback, private
+  ranges, link-local such as a cloud's metadata service) is refused, also when its DNS answer
+  changes between the check and the connection. ``WEBHOOK_ALLOW_PRIVATE_NETWORKS`` lets a hub inside a company
   network post to its own servers.
 - An error is a code and a detail (``unreachable:Connection refused``), kept on the delivery and
   worded in the reader's language when shown (``describe``).
@@ -47,14 +47,26 @@ class Answer:
         return self.status is not None and 200 <= self.status < 300
 
 
+def _public(text: str) -> str | None:
+    """The address as shown when it is not a public one, else None."""
+    address = ipaddress.ip_address(text.split("%")[0])
+    mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+    return None if (mapped or address).is_global else str(mapped or address)
+
+
 def _guarded(address: tuple[str, int], timeout: Any = None, source_address: Any = None) -> socket.socket:
-    sock = socket.create_connection(address, timeout, source_address)
+    """``socket.create_connection`` that refuses the hub's own network twice: every address the
+    name resolves to is checked before connecting (no port of an inner host is even tried, so
+    the answer cannot tell an open port from a closed one), and the connected peer after it (a
+    DNS answer that changed in between)."""
     if not settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS:
-        peer = ipaddress.ip_address(str(sock.getpeername()[0]).split("%")[0])
-        mapped = peer.ipv4_mapped if isinstance(peer, ipaddress.IPv6Address) else None
-        if not (mapped or peer).is_global:
-            sock.close()
-            raise PrivateAddress(str(mapped or peer))
+        for info in socket.getaddrinfo(address[0], address[1], type=socket.SOCK_STREAM):
+            if (inner := _public(str(info[4][0]))) is not None:
+                raise PrivateAddress(inner)
+    sock = socket.create_connection(address, timeout, source_address)
+    if not settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS and (inner := _public(str(sock.getpeername()[0]))) is not None:
+        sock.close()
+        raise PrivateAddress(inner)
     return sock
 
 

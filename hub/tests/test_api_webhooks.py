@@ -1,0 +1,91 @@
+"""Webhooks over the API: an integration with an Administration token sets itself up, tests its
+receiver, replaces its secret and reads what was sent; nobody else may."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import pytest
+from rest_framework.test import APIClient
+
+from hub.actions.tokens import do_create_token
+from hub.models import Agent, AuditEntry, Scope, Team, Webhook, WebhookDelivery
+from hub.tests.receiver import Receiver
+
+pytestmark = pytest.mark.django_db(transaction=True)
+URL = "/api/v1/webhooks/"
+
+
+def with_token(agent: Agent, scope: str) -> APIClient:
+    _, token = do_create_token(None, name="ERP", agent=agent, scope=scope, expires_at=None)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE="en")
+    return client
+
+
+def test_an_integration_sets_up_its_webhook_and_gets_the_secret_once(
+    admin_agent: Agent, other_team: Team, receiver: Receiver
+) -> None:
+    api = with_token(admin_agent, Scope.ADMIN)
+
+    made = api.post(
+        URL, {"name": "ERP", "url": receiver.url, "events": ["ticket.created"], "team": "billing"}, format="json"
+    )
+
+    assert made.status_code == 201, made.content
+    secret = made.json()["secret"]
+    webhook = Webhook.objects.get()
+    assert secret == str(webhook.secret) and webhook.team == other_team and webhook.topics == ["ticket.created"]
+    read = api.get(f"{URL}{webhook.pk}/").json()
+    assert "secret" not in read and read["events"] == ["ticket.created"] and read["team"] == "billing"
+    assert AuditEntry.objects.filter(action="webhook.created").count() == 1
+
+    paused = api.patch(f"{URL}{webhook.pk}/", {"active": False}, format="json")
+    assert paused.status_code == 200 and paused.json()["active"] is False
+    assert Webhook.objects.get().topics == ["ticket.created"]  # what was not sent stays
+
+
+def test_the_ping_answers_with_the_receivers_answer_signed_with_the_new_secret(
+    admin_agent: Agent, receiver: Receiver
+) -> None:
+    api = with_token(admin_agent, Scope.ADMIN)
+    webhook = api.post(URL, {"name": "ERP", "url": receiver.url, "events": ["note.added"]}, format="json").json()
+
+    new = api.post(f"{URL}{webhook['id']}/secret/").json()["secret"]
+    receiver.answers = [(202, "queued")]
+    ping = api.post(f"{URL}{webhook['id']}/ping/").json()
+
+    assert new != webhook["secret"]
+    assert ping["state"] == "delivered" and ping["response_status"] == 202 and ping["response_body"] == "queued"
+    request = receiver.got[0]
+    stamp, signature = (p.split("=", 1)[1] for p in request.headers["X-Hub-Signature"].split(","))
+    assert signature == hmac.new(new.encode(), f"{stamp}.".encode() + request.body, hashlib.sha256).hexdigest()
+    log = api.get(f"{URL}{webhook['id']}/deliveries/").json()
+    assert log["count"] == 1 and log["results"][0]["event"] == "ping"
+    assert log["results"][0]["delivery"] == request.headers["X-Hub-Delivery"]
+
+
+def test_a_receiver_in_the_hubs_own_network_is_refused_in_words_and_as_a_code(admin_agent: Agent) -> None:
+    api = with_token(admin_agent, Scope.ADMIN)
+    webhook = api.post(URL, {"name": "x", "url": "https://127.0.0.1:9/", "events": ["note.added"]}, format="json")
+
+    ping = api.post(f"{URL}{webhook.json()['id']}/ping/").json()
+
+    assert ping["state"] == "failed" and ping["error_code"] == "private"
+    assert "is an address of your own network" in ping["error"]
+
+
+def test_nobody_but_an_admin_with_an_administration_token_changes_webhooks(agent: Agent, admin_agent: Agent) -> None:
+    body = {"name": "x", "url": "https://erp.example/hook", "events": ["ticket.created"]}
+
+    as_agent = with_token(agent, Scope.ADMIN).post(URL, body, format="json")
+    read_write = with_token(admin_agent, Scope.WRITE).post(URL, body, format="json")
+    bad = with_token(admin_agent, Scope.ADMIN).post(
+        URL, {**body, "url": "https://u:p@erp.example/", "events": ["ping"]}, format="json"
+    )
+
+    assert as_agent.status_code == 403 and read_write.status_code == 403
+    assert bad.status_code == 400
+    assert "Put no user name or password" in str(bad.json()["url"]) and "events" in bad.json()
+    assert not Webhook.objects.exists() and not WebhookDelivery.objects.exists()
