@@ -44,6 +44,7 @@ urlpatterns = [
     path("agent/t/<int:ticket_id>/forward/", forward.send, name="agent_forward"),
     path("agent/t/<int:ticket_id>/forward/panel/", forward.panel, name="agent_forward_panel"),
     path("agent/t/<int:ticket_id>/update/", controls.update, name="agent_update"),
+    path("agent/t/<int:ticket_id>/accept/", controls.accept, name="agent_accept"),
     path("agent/t/<int:ticket_id>/uploads/", uploads.upload, name="agent_upload"),
     path("agent/t/<int:ticket_id>/uploads/<int:upload_id>/", uploads.draft_image, name="agent_draft_image"),
     path("agent/t/<int:ticket_id>/uploads/<int:upload_id>/remove/", uploads.remove_upload, name="agent_remove_upload"),

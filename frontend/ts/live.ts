@@ -11,6 +11,7 @@ import { presenceChanged } from "./presence";
 import { onRowViewers } from "./rowpresence";
 import { showNotice } from "./notices";
 import { changedBy } from "./updatedby";
+import { type ChatEvent, chatChangedBy, offerChat } from "./chatpop";
 
 interface HubEvent {
   type: string;
@@ -145,11 +146,15 @@ export class LiveSocket {
     }
     if (event.type === "notification" || event.type === "chat.new") {
       if (event.type === "notification") refreshBell();
-      else onNewChat();
+      else {
+        onNewChat();
+        offerChat(event as unknown as ChatEvent);
+      }
       return;
     }
 
     this.refreshListSoon();
+    if (event.type === "ticket.updated") chatChangedBy(event.ticket_id, event.by);
     if (event.ticket_id !== openTicketId()) return;
     if (event.type === "message.updated" && event.message_id) {
       // A delivery state changed: redraw that one item where it stands.

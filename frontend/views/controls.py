@@ -20,10 +20,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from frontend import htmx, regions, ticket_header
 from frontend.auth import agent_required
 from frontend.views.guards import changes_allowed
-from hub.access import may_change, may_clear_team, visible_tickets
+from hub.access import assignee_choices, may_change, may_clear_team, visible_tickets
 from hub.actions import do_assign, do_set_priority, do_set_status, do_set_tags, do_set_team
 from hub.actions.snooze import do_snooze
 from hub.actions.ticket_links import LinkError, do_link_tickets, do_merge_tickets, do_unlink_tickets, merged_into
+from hub.actions.tickets import AlreadyTaken, do_accept
 from hub.models import Agent, Priority, Ticket, TicketStatus
 from hub.text import whole_number
 
@@ -154,6 +155,22 @@ def update(request: HttpRequest, agent: Agent, ticket_id: int) -> HttpResponse:
                 return HttpResponseBadRequest(f"cannot change {field} to that")
             return _header(request, agent, ticket_id, said)
     return HttpResponseBadRequest("nothing to change")
+
+
+@require_POST
+@agent_required
+@changes_allowed
+def accept(request: HttpRequest, agent: Agent, ticket_id: int) -> JsonResponse:
+    """A new chat's "Annehmen": the ticket becomes the agent's and the answer says where it is,
+    or 409 naming who was faster. A ticket outside the agent's sight is a 404 like any other."""
+    ticket = regions.get_ticket(agent, ticket_id)
+    if not assignee_choices(ticket, agent).filter(pk=agent.pk).exists():
+        return JsonResponse({"detail": _("You cannot take tickets.")}, status=403)
+    try:
+        do_accept(ticket.pk, agent)
+    except AlreadyTaken as taken:
+        return JsonResponse({"detail": _("%(name)s has accepted it already.") % {"name": taken.name}}, status=409)
+    return JsonResponse({"url": reverse("agent_permalink", args=[ticket.pk])})
 
 
 def _snooze(request: HttpRequest, agent: Agent, ticket: Ticket, preset: str, custom: str) -> HttpResponse:

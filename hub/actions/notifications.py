@@ -97,11 +97,20 @@ def sla_warned(tickets: Iterable[Ticket]) -> list[Notification]:
 
 
 def new_chats(tickets: Iterable[Ticket]) -> None:
-    """Tell those who see these new chat tickets, so a workspace that wants to can ring."""
+    """Tell those who see these new chat tickets, so a workspace can ring and offer "Annehmen":
+    who writes and about what, and whether routing gave it to someone already (``assignee_id``)."""
     for ticket in tickets:
         realtime.send_on_commit(
             realtime.groups_for(ticket),
-            {"type": "hub.event", "event": NEW_CHAT_EVENT, "ticket_id": ticket.pk, "version": 0},
+            {
+                "type": "hub.event",
+                "event": NEW_CHAT_EVENT,
+                "ticket_id": ticket.pk,
+                "version": 0,
+                "customer": ticket.customer.display_name[:80] if ticket.customer_id else "",
+                "subject": ticket.subject[:120],
+                "assignee_id": ticket.assignee_id,
+            },
         )
 
 

@@ -43,6 +43,27 @@ def do_assign(ticket: Ticket, assignee: Agent | None, *, actor: Agent | None) ->
     return ticket
 
 
+class AlreadyTaken(Exception):
+    """Someone accepted the ticket first; ``name`` is who."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+@transaction.atomic
+def do_accept(ticket_id: int, agent: Agent) -> Ticket:
+    """``agent`` accepts an unassigned ticket (a new chat's "Annehmen"): theirs, unless someone
+    was faster (AlreadyTaken, naming them). The row is locked, so of two agents who accept at
+    once exactly one gets it."""
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("assignee__user").get(pk=ticket_id)
+    if ticket.assignee_id == agent.pk:
+        return ticket
+    if ticket.assignee is not None:
+        raise AlreadyTaken(ticket.assignee.name)
+    return do_assign(ticket, agent, actor=agent)
+
+
 @transaction.atomic
 def do_set_team(ticket: Ticket, team: Team | None, *, actor: Agent | None) -> Ticket:
     previous = ticket.team_id

@@ -4,6 +4,7 @@ sends the agent to the chat above."""
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -104,3 +105,33 @@ def test_a_solved_chat_no_longer_tells_the_agent_to_answer_in_the_chat_above(
     expect(via.locator(".unusable")).to_have_count(0)
     assert_accessible(page)
     assert heard == []
+
+
+def test_a_new_chat_is_offered_with_annehmen_and_becomes_the_agents(new_page, agent: Agent, widget: Widget) -> None:
+    page = new_page(agent)
+    page.goto("/agent/v/mine/")
+    expect(page.locator("body")).to_have_attribute("data-live", "open")
+
+    def write() -> int:
+        try:
+            _token, visitor = new_visitor_token(widget)
+            session = actions.open_session(widget, visitor)
+            actions.post_visitor_message(session, client_id="v1", text="Wann liefern Sie?")
+            ticket_id = actions.ticket_id_for(session)
+            assert ticket_id is not None
+            return ticket_id
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(1) as pool:
+        ticket_id = pool.submit(write).result()
+
+    offer = page.get_by_role("region", name="Neue Chats").get_by_role("region", name="Neuer Chat")
+    expect(offer).to_contain_text("Besucher")
+    expect(page.locator("#announcer")).to_have_text("Neuer Chat von Besucher")
+    assert_accessible(page)
+    offer.get_by_role("button", name="Annehmen").click()
+
+    expect(page).to_have_url(re.compile(rf"/t/{ticket_id}/$"))
+    expect(page.locator("#ticket-header")).to_be_visible()
+    assert Ticket.objects.get(pk=ticket_id).assignee == agent

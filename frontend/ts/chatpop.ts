@@ -1,0 +1,105 @@
+/**
+ * "Annehmen" for a new live chat (UX.md 6): who writes and about what, with "Annehmen" (the
+ * chat becomes the agent's and opens) and "Später". It goes after a minute, when dismissed or
+ * taken, and says who was faster when someone else accepted first (409). A chat routing gave to
+ * someone else raises none; one it gave to this agent offers "Öffnen". The words come from the
+ * page (`#chat-pops`, in the agent's language); what the visitor wrote is set as text only.
+ */
+import { announce, byId, csrfToken, ticketUrl } from "./dom";
+
+export interface ChatEvent {
+  ticket_id: number;
+  customer?: string;
+  subject?: string;
+  assignee_id?: number | null;
+}
+
+const SHOWN_MS = 60_000;
+
+function words(box: HTMLElement, key: string, fallback: string): string {
+  return box.dataset[key] ?? fallback;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text = ""): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  node.className = className;
+  node.textContent = text;
+  return node;
+}
+
+function close(pop: HTMLElement): void {
+  const hadFocus = pop.contains(document.activeElement);
+  pop.remove();
+  if (hadFocus) byId("list")?.focus();
+}
+
+async function accept(box: HTMLElement, pop: HTMLElement, ticketId: number, button: HTMLButtonElement): Promise<void> {
+  button.disabled = true;
+  const url = (box.dataset.acceptUrl ?? "").replace("/0/", `/${ticketId}/`);
+  let answer: Response;
+  try {
+    answer = await fetch(url, {
+      method: "POST",
+      headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" },
+      credentials: "same-origin",
+    });
+  } catch {
+    button.disabled = false;
+    return;
+  }
+  const body = (await answer.json().catch(() => ({}))) as { url?: string; detail?: string };
+  if (answer.ok && body.url) {
+    pop.remove();
+    window.location.assign(body.url);
+    return;
+  }
+  // Someone was faster (or the agent may not take it): say so in place of the buttons.
+  pop.querySelector(".chat-pop-actions")?.replaceChildren(el("p", "chat-pop-taken", body.detail ?? ""));
+  announce(body.detail ?? "");
+  window.setTimeout(() => close(pop), 8_000);
+}
+
+export function offerChat(event: ChatEvent): void {
+  const box = byId("chat-pops");
+  if (!box || typeof event.ticket_id !== "number") return;
+  const me = Number(byId("keys-help")?.dataset.me ?? 0);
+  const mine = event.assignee_id === me;
+  if (event.assignee_id && !mine) return; // routing gave it to a colleague
+  if (box.querySelector(`[data-ticket="${event.ticket_id}"]`)) return;
+  const name = event.customer || words(box, "visitor", "Visitor");
+  const pop = el("section", "call-pop chat-pop");
+  pop.dataset.ticket = String(event.ticket_id);
+  pop.setAttribute("aria-label", words(box, "title", "New chat"));
+  const dismiss = el("button", "call-pop-close", "×");
+  dismiss.type = "button";
+  dismiss.setAttribute("aria-label", words(box, "close", "Dismiss"));
+  dismiss.addEventListener("click", () => close(pop));
+  pop.append(el("p", "call-pop-title", words(box, "title", "New chat")), dismiss, el("p", "call-pop-name", name));
+  if (event.subject) pop.append(el("p", "call-pop-subject", event.subject));
+  const actions = el("div", "chat-pop-actions");
+  if (mine) {
+    const open = el("a", "btn btn-primary", words(box, "open", "Open"));
+    open.href = ticketUrl(event.ticket_id);
+    actions.append(open);
+  } else {
+    const take = el("button", "btn btn-primary", words(box, "accept", "Accept"));
+    take.type = "button";
+    take.addEventListener("click", () => void accept(box, pop, event.ticket_id, take));
+    const later = el("button", "btn", words(box, "later", "Later"));
+    later.type = "button";
+    later.addEventListener("click", () => close(pop));
+    actions.append(take, later);
+  }
+  pop.append(actions);
+  box.append(pop);
+  announce(words(box, "announce", "New chat from {name}").replace("{name}", name));
+  window.setTimeout(() => close(pop), SHOWN_MS);
+}
+
+/** A colleague changed the chat's ticket (accepted it, most likely): its offer goes. */
+export function chatChangedBy(ticketId: number, by: { id: number } | undefined): void {
+  const me = Number(byId("keys-help")?.dataset.me ?? 0);
+  if (!by || by.id === me) return;
+  const pop = byId("chat-pops")?.querySelector<HTMLElement>(`[data-ticket="${ticketId}"]`);
+  if (pop) close(pop);
+}
