@@ -133,7 +133,14 @@ class EmailAdapter(BaseAdapter):
             )  # fmt: skip
         return Interaction(
             channel=KEY,
-            identities=(SenderIdentity(kind=IdentityKind.EMAIL, value=sender, joinable=not sender_check.kept_apart),),
+            identities=(
+                SenderIdentity(
+                    kind=IdentityKind.EMAIL,
+                    value=sender,
+                    joinable=not sender_check.kept_apart,
+                    recorded=not sender_check.kept_apart,
+                ),
+            ),
             display_name=display_name,
             subject=mail.subject,
             text=mail.text,

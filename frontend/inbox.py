@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.http import Http404, QueryDict
 from django.utils.functional import Promise
@@ -30,6 +30,7 @@ from hub.actions.saved_views import saved_views_for
 from hub.models import (
     Agent,
     DeliveryStatus,
+    Direction,
     Draft,
     Identity,
     Message,
@@ -38,6 +39,7 @@ from hub.models import (
     SavedView,
     SlaState,
     Ticket,
+    TicketSeen,
     TicketSnooze,
     TicketStatus,
 )
@@ -355,6 +357,8 @@ class ListTicket(NamedTuple):
     sla_due_at: datetime | None
     sla_state: str
     created_at: datetime
+    # The customer wrote last and this agent has not looked since (``hub.models.TicketSeen``).
+    unread: bool
     # The row's tags, joined (``frontend.ticket_header.row_tags``).
     tag_names: str | None = None
 
@@ -381,6 +385,19 @@ def _row_columns(agent: Agent) -> tuple[list[str], dict[str, Any]]:
         "failed_delivery": Exists(
             Message.objects.filter(ticket_id=OuterRef("pk"), delivery_status=DeliveryStatus.FAILED)
         ),
+        # Only for a row whose last message is the customer's: the EXISTS runs for those alone.
+        "unread": Case(
+            When(
+                last_message_direction=Direction.INBOUND,
+                then=~Exists(
+                    TicketSeen.objects.filter(
+                        agent_id=agent.pk, ticket_id=OuterRef("pk"), seen_at__gte=OuterRef("last_customer_message_at")
+                    )
+                ),
+            ),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
         "tag_names": ticket_header.row_tag_names(),
     }
     columns = [
@@ -406,6 +423,7 @@ def _row_columns(agent: Agent) -> tuple[list[str], dict[str, Any]]:
         "sla_due_at",
         "sla_state",
         "created_at",
+        "unread",
         "tag_names",
     ]
     return columns, annotations

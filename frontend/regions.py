@@ -92,6 +92,7 @@ def rows_html(
     you_prefix = f'<b class="prefix">{escape(_("You:"))}</b> '
     attachment_prefix = f'<b class="prefix">{escape(_("Attachment:"))}</b> '
     draft_label = escape(_("Draft"))
+    unread_label = f'<span class="sr-only row-unread">{escape(_("Unread"))}, </span>'
     draft = (
         f'<span class="row-draft" title="{draft_label}"><svg class="icon" aria-hidden="true">'
         f'<use href="#i-draft"/></svg><span class="sr-only">{draft_label}</span></span>'
@@ -143,8 +144,10 @@ def rows_html(
         classes = "row"
         if is_open:
             classes += " is-open"
-        if t.last_message_direction == Direction.INBOUND and status == TicketStatus.NEW:
+        unread_mark = ""
+        if t.unread and not is_open:
             classes += " is-unread"
+            unread_mark = unread_label
         if pk in gone:
             classes += " is-gone"
         chip = (
@@ -158,7 +161,7 @@ def rows_html(
             f'  <a id="row-{pk}" class="row-link" href="{url}"\n'
             f'     hx-get="{url}" hx-target="#ticket" hx-swap="outerHTML" hx-push-url="true"\n'
             f"     {current if is_open else ''}>\n"
-            f'    <span class="row-top">\n'
+            f'    <span class="row-top">{unread_mark}\n'
             f'      <svg class="icon ch ch-{channel[0]}" aria-hidden="true"><use href="#i-{channel[1]}"/></svg>\n'
             f'      <span class="sr-only">{channel[2]}:</span>\n'
             f'      <span class="row-customer">{escape(t.customer_label)}</span>\n'

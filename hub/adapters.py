@@ -33,6 +33,11 @@ class SenderIdentity:
     # False for claims nobody checked (an email typed into a chat pre-form): such a claim never
     # joins someone else's customer record.
     joinable: bool = True
+    # Whether the hub keeps the identity for the customer the interaction lands on. False for one
+    # the sender failed to prove (a mail that fails its domain's check): kept, the address's
+    # genuine owner writing next would join whoever faked it. A claim nobody checked (the chat
+    # pre-form's email) is kept, non-joinable, so an agent can still answer by mail.
+    recorded: bool = True
 
 
 @dataclass(frozen=True)

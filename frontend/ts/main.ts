@@ -32,6 +32,11 @@ function markCurrentRow(): void {
   document.querySelectorAll<HTMLElement>("#list .row").forEach((row) => {
     const current = open !== null && Number(row.dataset.ticketId) === open;
     row.classList.toggle("is-open", current);
+    if (current) {
+      // Opened is read: the server marked it so, and the row says it now.
+      row.classList.remove("is-unread");
+      row.querySelector(".row-unread")?.remove();
+    }
     const link = row.querySelector("a");
     if (current) link?.setAttribute("aria-current", "page");
     else link?.removeAttribute("aria-current");

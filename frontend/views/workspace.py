@@ -19,6 +19,7 @@ from frontend import htmx, inbox, regions, timeline
 from frontend.auth import agent_required
 from frontend.views.notifications import bell_context
 from hub import branding, memo
+from hub.actions.seen import do_mark_seen
 from hub.models import Agent, Ticket
 
 TICKET_REGIONS = {
@@ -56,6 +57,7 @@ def _ticket_fragment(request: HttpRequest, agent: Agent, ticket: Ticket, view_ke
         ctx = regions.timeline_context(ticket, only_message=_int(target[2:]), images=request.GET.get("images") == "1")
         return render(request, "frontend/regions/timeline_items.html", ctx)
     if target == "timeline":
+        do_mark_seen(agent, ticket)  # a live refresh shows the agent what came
         ctx = regions.timeline_context(
             ticket, after_message=_int(request.GET.get("after")), after_event=_int(request.GET.get("after_event"))
         )
@@ -71,6 +73,7 @@ def _ticket_fragment(request: HttpRequest, agent: Agent, ticket: Ticket, view_ke
         return render(request, TICKET_REGIONS[target], regions.header_context(ticket, agent))
     if target == "customer":
         return render(request, TICKET_REGIONS[target], regions.customer_context(ticket, agent) | {"ticket": ticket})
+    do_mark_seen(agent, ticket)
     return render(request, TICKET_REGIONS["ticket"], _ticket_context(ticket, agent, view_key))
 
 
@@ -95,6 +98,7 @@ def _page(request: HttpRequest, agent: Agent, view_key: str, ticket: Ticket | No
             response["HX-Replace-Url"] = ctx["list_url"]
         return response
     if ticket is not None:
+        do_mark_seen(agent, ticket)  # its row is no longer unread for this agent
         ctx |= _ticket_context(ticket, agent, view_key)
     ctx["view_key"] = view_key
     ctx["bell"] = bell_context(agent)  # the rail's bell, read here like the brand

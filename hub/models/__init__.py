@@ -22,6 +22,7 @@ from hub.models.routing import (
     Trigger,
 )
 from hub.models.search import TicketSearch
+from hub.models.seen import TicketSeen
 from hub.models.sla import SlaClock, SlaPolicy, SlaState, SlaTarget
 from hub.models.teams import Agent, ChannelSetting, Role, Skill, Team
 from hub.models.tickets import Draft, EventKind, Priority, Tag, Ticket, TicketEvent, TicketStatus
@@ -86,6 +87,7 @@ __all__ = [
     "TicketEvent",
     "TicketLink",
     "TicketSearch",
+    "TicketSeen",
     "TicketSnooze",
     "TicketStatus",
     "TimerFiring",

@@ -205,7 +205,7 @@ class Batch:
     # -- 1. load ----------------------------------------------------------------------------
 
     def load(self) -> None:
-        pairs = {(kind, value) for item in self.items for kind, value, _, _ in item.identities}
+        pairs = {(kind, value) for item in self.items for kind, value, *_ in item.identities}
         for identity in known_identities(pairs):
             identity.customer = self._customer(identity.customer)
             self.identities[(identity.kind, identity.value)] = identity
@@ -312,12 +312,14 @@ class Batch:
             domains = {
                 value.rsplit("@", 1)[1]
                 for other in self.items
-                for kind, value, _, _ in other.identities
+                for kind, value, *_ in other.identities
                 if kind == IdentityKind.EMAIL
             }
             self._organizations = organizations_for(domains)
-        for kind, value, _, joinable in item.identities:
-            if kind == IdentityKind.EMAIL and joinable:  # a faked sender's domain says nothing of its company
+        for kind, value, _, joinable, _recorded in item.identities:
+            # An unproven claim (a faked sender, an address typed into a chat) earns no company
+            # and so no key account's routing; the customer's record still says who they claim to be.
+            if kind == IdentityKind.EMAIL and joinable:
                 org = self._organizations.get(value.rsplit("@", 1)[1])
                 if org is not None:
                     return org
@@ -432,7 +434,7 @@ class Batch:
 
     def _known_customer(self, item: Item) -> Customer | None:
         """The customer of the interaction's first joinable known identity (maybe merged away)."""
-        for kind, value, _verified, joinable in item.identities:
+        for kind, value, _verified, joinable, _recorded in item.identities:
             found = self.identities.get((kind, value))
             if found is not None and joinable:
                 return found.customer
@@ -442,8 +444,8 @@ class Batch:
         """The customer of a joinable known identity (followed through merges), else a new one.
 
         Identities of the interaction that are not yet known are added to that customer, so the
-        next contact on another channel finds them; those the channel could not prove
-        (``joinable`` false) are not. An identity that belongs to someone else is never moved:
+        next contact on another channel finds them; those the sender failed to prove
+        (``recorded`` false) are not. An identity that belongs to someone else is never moved:
         that is a merge, and merges are an agent's decision.
         """
         interaction = item.interaction
@@ -462,10 +464,10 @@ class Batch:
             customer.display_name = interaction.display_name[:200]
             if customer.pk is not None:
                 self.renamed[customer.pk] = customer
-        for kind, value, verified, joinable in item.identities:
-            # An identity the sender could not prove (a failed sender check) is not recorded:
+        for kind, value, verified, _joinable, recorded in item.identities:
+            # An identity the sender failed to prove (a failed sender check) is not recorded:
             # recorded, the next genuine mail from that address would join whoever faked it.
-            if joinable and (kind, value) not in self.identities:
+            if recorded and (kind, value) not in self.identities:
                 identity = Identity(customer=customer, kind=kind, value=value, verified=verified)
                 self.identities[(kind, value)] = identity
                 self.new_identities.append(identity)

@@ -18,8 +18,8 @@ from hub.models import Account, Customer, Identity, Organization
 
 log = logging.getLogger(__name__)
 
-# (kind, normalized value, verified, joinable)
-Normalized = tuple[str, str, bool, bool]
+# (kind, normalized value, verified, joinable, recorded)
+Normalized = tuple[str, str, bool, bool, bool]
 
 
 def normalized_identities(interaction: Interaction) -> list[Normalized]:
@@ -27,7 +27,8 @@ def normalized_identities(interaction: Interaction) -> list[Normalized]:
     normalized: list[Normalized] = []
     for ident in interaction.identities:
         try:
-            normalized.append((ident.kind, normalize(ident.kind, ident.value), ident.verified, ident.joinable))
+            value = normalize(ident.kind, ident.value)
+            normalized.append((ident.kind, value, ident.verified, ident.joinable, ident.recorded))
         except InvalidIdentity as exc:
             log.warning("ignoring an identity of a %s interaction: %s", interaction.channel, exc)
     if not normalized:

@@ -1,0 +1,81 @@
+"""Unread rows (UX.md 2): bold with a bar while the customer wrote last and this agent has not
+looked since; each agent's own, cleared by opening the ticket, back with the customer's next
+message, and gone once someone answered."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from frontend.tests.settings_helpers import agent as make_agent
+from frontend.tests.settings_helpers import client_for
+from hub.actions.messages import do_reply
+from hub.models import Role, Team, Ticket
+from hub.pipeline import receive
+from hub.tests.fake_channel import FakeChannel, payload
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def unread(client: Client) -> set[int]:
+    page = client.get("/agent/v/teams/").content.decode()
+    return {int(pk) for pk in re.findall(r'<li class="row[^"]*\bis-unread\b[^"]*" data-ticket-id="(\d+)"', page)}
+
+
+def writes(n: int, team: Team, **extra: Any) -> Ticket:
+    event, _ = receive("fake", f"u-{n}", payload(email=f"kunde{n % 10}@example.de", team=team.slug, **extra))
+    event.refresh_from_db()
+    assert event.ticket_id is not None, event.error
+    return Ticket.objects.get(pk=event.ticket_id)
+
+
+def test_each_agent_reads_for_themselves_and_the_customers_next_message_is_news_again(
+    fake_channel: FakeChannel, team: Team
+) -> None:
+    anna, tom = (client_for(make_agent(Role.AGENT, teams=[team])) for _ in range(2))
+    ticket, other = writes(1, team), writes(2, team)
+    assert unread(anna) == unread(tom) == {ticket.pk, other.pk}
+
+    opened = anna.get(f"/agent/v/teams/t/{ticket.pk}/")
+    assert opened.status_code == 200
+
+    assert unread(anna) == {other.pk} and unread(tom) == {ticket.pk, other.pk}
+    writes(11, team, ticket_id=ticket.pk, text="Noch etwas")  # the same customer (kunde1@)
+    assert unread(anna) == {ticket.pk, other.pk}
+    page = anna.get("/agent/v/teams/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert '<span class="sr-only row-unread">Ungelesen, </span>' in page
+
+
+def test_a_live_refresh_of_the_open_timeline_reads_it_and_an_answer_reads_it_for_all(
+    fake_channel: FakeChannel, team: Team
+) -> None:
+    agent = make_agent(Role.AGENT, teams=[team])
+    anna, tom = client_for(agent), client_for(make_agent(Role.AGENT, teams=[team]))
+    ticket = writes(4, team)
+
+    anna.get(f"/agent/t/{ticket.pk}/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="timeline")
+    assert ticket.pk not in unread(anna) and ticket.pk in unread(tom)
+
+    do_reply(Ticket.objects.get(pk=ticket.pk), agent=agent, text="Ist unterwegs.", channel="fake")
+    assert ticket.pk not in unread(tom)  # answered: the customer's message is not news
+
+
+def test_the_list_reads_whether_rows_are_unread_in_its_one_row_query(fake_channel: FakeChannel, team: Team) -> None:
+    anna = client_for(make_agent(Role.AGENT, teams=[team]))
+    for n in range(3):
+        writes(30 + n, team)
+    unread(anna)  # sessions and caches warm
+
+    with CaptureQueriesContext(connection) as few:
+        unread(anna)
+    for n in range(6):
+        writes(40 + n, team)
+    with CaptureQueriesContext(connection) as many:
+        assert len(unread(anna)) == 9
+
+    assert len(many.captured_queries) == len(few.captured_queries)

@@ -1,0 +1,27 @@
+"""When each agent last looked at a ticket: what makes a list row unread for them (UX.md 2)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class TicketSeen(models.Model):
+    """``agent`` had ``ticket`` open at ``seen_at`` (its page or a live refresh of its timeline).
+
+    A row is unread for an agent while the customer wrote last and the agent has not looked
+    since (``frontend.inbox``): a customer's message that a colleague answered is not news.
+    """
+
+    agent = models.ForeignKey("hub.Agent", on_delete=models.CASCADE, related_name="+", verbose_name=_("agent"))
+    ticket = models.ForeignKey("hub.Ticket", on_delete=models.CASCADE, related_name="+", verbose_name=_("ticket"))
+    seen_at = models.DateTimeField(_("seen at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ticket seen")
+        verbose_name_plural = _("tickets seen")
+        constraints = [models.UniqueConstraint(fields=["agent", "ticket"], name="ticketseen_once_per_agent")]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} saw #{self.ticket_id} at {self.seen_at:%Y-%m-%d %H:%M}"
