@@ -65,6 +65,7 @@ urlpatterns = [
     path("agent/language/", account.set_language, name="agent_language"),
     path("agent/preferences/open-next/", account.set_open_next, name="agent_open_next"),
     path("agent/preferences/system-events/", account.set_system_events, name="agent_system_events"),
+    path("agent/preferences/compact-list/", account.set_compact_list, name="agent_compact_list"),
     path("agent/signature/", signature.signature, name="agent_signature"),
     path("agent/presence/", presence.set_presence, name="agent_presence"),
     path("agent/presence/seen/", presence.seen, name="agent_seen"),

@@ -14,6 +14,7 @@ import { installCallPop } from "./callpop";
 import { installChatPane, syncChatPane } from "./chatpane";
 import { installCollision, sayViewing } from "./collision";
 import { installUpdatedBy } from "./updatedby";
+import { installDensity } from "./density";
 import { applyMode, installComposer } from "./composer";
 import { restoreRich } from "./richtext";
 import { LiveSocket } from "./live";
@@ -71,6 +72,7 @@ function start(): void {
   installUndoSend();
   installCollision(socket);
   installUpdatedBy();
+  installDensity();
   installSla();
   installCallPop();
   installMentions();

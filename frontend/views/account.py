@@ -40,6 +40,13 @@ def set_system_events(request: HttpRequest, agent: Agent) -> HttpResponse:
     return _switch(request, agent, "show_system_events")
 
 
+@require_POST
+@agent_required
+def set_compact_list(request: HttpRequest, agent: Agent) -> HttpResponse:
+    """``on``: "1" or "0"; the list's "compact" density."""
+    return _switch(request, agent, "compact_list")
+
+
 def _switch(request: HttpRequest, agent: Agent, switch: str) -> HttpResponse:
     on = request.POST.get("on", "")
     if on not in ("0", "1"):

@@ -20,8 +20,9 @@ def do_set_signature(agent: Agent, signature: str) -> Agent:
 
 
 # The workspace's switches an agent sets for themselves: whether it opens the list's next ticket
-# once their reply has gone out, and whether the timeline shows its system events.
-SWITCHES = ("open_next_after_send", "show_system_events")
+# once their reply has gone out, whether the timeline shows its system events, and whether the
+# list is compact.
+SWITCHES = ("open_next_after_send", "show_system_events", "compact_list")
 
 
 def do_set_switch(agent: Agent, switch: str, on: bool) -> Agent:

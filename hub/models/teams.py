@@ -110,6 +110,8 @@ class Agent(models.Model):
     # The timeline's thin grey lines (routing, assignments, status changes): shown, or hidden
     # behind the toggle above the timeline (UX.md section 3). The agent's own choice, remembered.
     show_system_events = models.BooleanField(_("show system events in the timeline"), default=True)
+    # The list's density (UX.md 2): one line per ticket instead of two.
+    compact_list = models.BooleanField(_("compact list"), default=False)
 
     objects = AgentQuerySet.as_manager()
 

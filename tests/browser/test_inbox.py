@@ -441,3 +441,32 @@ def test_a_rule_that_notifies_an_agent_shows_them_a_notice_linking_the_ticket(
     assert_accessible(page)
     notice.get_by_role("button", name="Schließen").click()
     expect(notice).to_have_count(0)
+
+
+def test_the_compact_list_puts_a_ticket_on_one_line_and_stays_so(new_page, agent: Agent, team: Team) -> None:
+    for n in range(3):
+        ticket = TicketFactory.create(team=team, assignee=agent, subject=f"Lieferung {n} fehlt")
+        MessageFactory.create(ticket=ticket, text="Wo bleibt meine Bestellung? " * 5)
+    page: Page = new_page(agent)
+    page.goto("/agent/v/mine/")
+    row = page.locator("#list .row").first
+    expect(row).to_be_visible()
+    roomy = row.bounding_box()
+
+    toggle = page.get_by_role("button", name="Kompakt")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    toggle.click()
+
+    expect(page.locator("#list")).to_have_class(re.compile(r"\bis-compact\b"))
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    compact = row.bounding_box()
+    assert roomy is not None and compact is not None and compact["height"] < roomy["height"] * 0.7
+    assert_accessible(page)
+    for _ in range(50):  # the choice is saved in the background
+        if Agent.objects.get(pk=agent.pk).compact_list:
+            break
+        page.wait_for_timeout(100)
+
+    page.reload()
+    expect(page.locator("#list")).to_have_class(re.compile(r"\bis-compact\b"))
+    expect(page.get_by_role("button", name="Kompakt")).to_have_attribute("aria-pressed", "true")
