@@ -34,6 +34,7 @@ from hub.models import (
     Draft,
     Identity,
     Message,
+    MessageKind,
     Notification,
     NotificationKind,
     SavedView,
@@ -385,10 +386,12 @@ def _row_columns(agent: Agent) -> tuple[list[str], dict[str, Any]]:
         "failed_delivery": Exists(
             Message.objects.filter(ticket_id=OuterRef("pk"), delivery_status=DeliveryStatus.FAILED)
         ),
-        # Only for a row whose last message is the customer's: the EXISTS runs for those alone.
+        # Only for a row whose last message is the customer's, or a note after it (a note is no
+        # answer): the EXISTS runs for those alone.
         "unread": Case(
             When(
-                last_message_direction=Direction.INBOUND,
+                (Q(last_message_direction=Direction.INBOUND) | Q(last_message_kind=MessageKind.NOTE))
+                & Q(last_customer_message_at__isnull=False),
                 then=~Exists(
                     TicketSeen.objects.filter(
                         agent_id=agent.pk, ticket_id=OuterRef("pk"), seen_at__gte=OuterRef("last_customer_message_at")

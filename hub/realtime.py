@@ -61,9 +61,11 @@ def ticket_changed(
     message_id: int | None = None,
     extra_groups: list[str] | None = None,
     by: Agent | None = None,
+    assignee_id: int | None = None,
 ) -> None:
     """``by``: the agent who changed the ticket, named to the others who have it open
-    ("Aktualisiert von Tom")."""
+    ("Aktualisiert von Tom"); ``assignee_id``: whom an assignment gave it to (a new chat's
+    offer goes from the others' screens)."""
     payload: dict[str, Any] = {
         "type": "hub.event",
         "event": event,
@@ -74,6 +76,8 @@ def ticket_changed(
         payload["message_id"] = message_id
     if by is not None:
         payload["by"] = {"id": by.pk, "name": by.name}
+    if assignee_id is not None:
+        payload["assignee_id"] = assignee_id
     send_on_commit(groups_for(ticket) + (extra_groups or []), payload)
 
 

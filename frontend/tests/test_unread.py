@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from frontend.tests.settings_helpers import agent as make_agent
 from frontend.tests.settings_helpers import client_for
-from hub.actions.messages import do_reply
+from hub.actions.messages import do_add_note, do_reply
 from hub.models import Role, Team, Ticket
 from hub.pipeline import receive
 from hub.tests.fake_channel import FakeChannel, payload
@@ -37,7 +37,7 @@ def writes(n: int, team: Team, **extra: Any) -> Ticket:
 def test_each_agent_reads_for_themselves_and_the_customers_next_message_is_news_again(
     fake_channel: FakeChannel, team: Team
 ) -> None:
-    anna, tom = (client_for(make_agent(Role.AGENT, teams=[team])) for _ in range(2))
+    anna, tom = (client_for(make_agent(Role.AGENT, teams=[team], user__username=name)) for name in ("anna", "tom"))
     ticket, other = writes(1, team), writes(2, team)
     assert unread(anna) == unread(tom) == {ticket.pk, other.pk}
 
@@ -54,19 +54,21 @@ def test_each_agent_reads_for_themselves_and_the_customers_next_message_is_news_
 def test_a_live_refresh_of_the_open_timeline_reads_it_and_an_answer_reads_it_for_all(
     fake_channel: FakeChannel, team: Team
 ) -> None:
-    agent = make_agent(Role.AGENT, teams=[team])
-    anna, tom = client_for(agent), client_for(make_agent(Role.AGENT, teams=[team]))
+    agent = make_agent(Role.AGENT, teams=[team], user__username="anna")
+    anna, tom = client_for(agent), client_for(make_agent(Role.AGENT, teams=[team], user__username="tom"))
     ticket = writes(4, team)
 
     anna.get(f"/agent/t/{ticket.pk}/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="timeline")
     assert ticket.pk not in unread(anna) and ticket.pk in unread(tom)
 
+    do_add_note(Ticket.objects.get(pk=ticket.pk), agent=agent, text="Lager fragen")
+    assert ticket.pk in unread(tom)  # a note is no answer
     do_reply(Ticket.objects.get(pk=ticket.pk), agent=agent, text="Ist unterwegs.", channel="fake")
     assert ticket.pk not in unread(tom)  # answered: the customer's message is not news
 
 
 def test_the_list_reads_whether_rows_are_unread_in_its_one_row_query(fake_channel: FakeChannel, team: Team) -> None:
-    anna = client_for(make_agent(Role.AGENT, teams=[team]))
+    anna = client_for(make_agent(Role.AGENT, teams=[team], user__username="anna"))
     for n in range(3):
         writes(30 + n, team)
     unread(anna)  # sessions and caches warm

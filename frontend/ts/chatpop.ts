@@ -30,7 +30,10 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, te
 function close(pop: HTMLElement): void {
   const hadFocus = pop.contains(document.activeElement);
   pop.remove();
-  if (hadFocus) byId("list")?.focus();
+  if (!hadFocus) return;
+  // The focus goes where the agent works, not to the page's start.
+  const next = byId("ticket-title") ?? document.querySelector<HTMLElement>("#list .row-link");
+  next?.focus();
 }
 
 async function accept(box: HTMLElement, pop: HTMLElement, ticketId: number, button: HTMLButtonElement): Promise<void> {
@@ -53,9 +56,11 @@ async function accept(box: HTMLElement, pop: HTMLElement, ticketId: number, butt
     window.location.assign(body.url);
     return;
   }
-  // Someone was faster (or the agent may not take it): say so in place of the buttons.
-  pop.querySelector(".chat-pop-actions")?.replaceChildren(el("p", "chat-pop-taken", body.detail ?? ""));
-  announce(body.detail ?? "");
+  // Someone was faster, or the agent may not take it: say so in place of the buttons (an answer
+  // that is not ours, a signed-out session or a server error, in the page's own words).
+  const said = body.detail || words(box, "failed", "The chat could not be accepted.");
+  pop.querySelector(".chat-pop-actions")?.replaceChildren(el("p", "chat-pop-taken", said));
+  announce(said);
   window.setTimeout(() => close(pop), 8_000);
 }
 
@@ -65,6 +70,7 @@ export function offerChat(event: ChatEvent): void {
   const me = Number(byId("keys-help")?.dataset.me ?? 0);
   const mine = event.assignee_id === me;
   if (event.assignee_id && !mine) return; // routing gave it to a colleague
+  if (box.dataset.readOnly && !mine) return; // a viewer takes no chat
   if (box.querySelector(`[data-ticket="${event.ticket_id}"]`)) return;
   const name = event.customer || words(box, "visitor", "Visitor");
   const pop = el("section", "call-pop chat-pop");
@@ -96,10 +102,10 @@ export function offerChat(event: ChatEvent): void {
   window.setTimeout(() => close(pop), SHOWN_MS);
 }
 
-/** A colleague changed the chat's ticket (accepted it, most likely): its offer goes. */
-export function chatChangedBy(ticketId: number, by: { id: number } | undefined): void {
+/** The chat went to someone (a colleague accepted it, or was given it): its offer goes. */
+export function chatAssigned(ticketId: number, assigneeId: number | null | undefined): void {
   const me = Number(byId("keys-help")?.dataset.me ?? 0);
-  if (!by || by.id === me) return;
+  if (!assigneeId || assigneeId === me) return;
   const pop = byId("chat-pops")?.querySelector<HTMLElement>(`[data-ticket="${ticketId}"]`);
   if (pop) close(pop);
 }

@@ -11,7 +11,7 @@ import { presenceChanged } from "./presence";
 import { onRowViewers } from "./rowpresence";
 import { showNotice } from "./notices";
 import { changedBy } from "./updatedby";
-import { type ChatEvent, chatChangedBy, offerChat } from "./chatpop";
+import { type ChatEvent, chatAssigned, offerChat } from "./chatpop";
 
 interface HubEvent {
   type: string;
@@ -21,6 +21,7 @@ interface HubEvent {
   rule?: string;
   subject?: string;
   by?: { id: number; name: string };
+  assignee_id?: number | null;
 }
 
 interface HubBatch {
@@ -154,7 +155,7 @@ export class LiveSocket {
     }
 
     this.refreshListSoon();
-    if (event.type === "ticket.updated") chatChangedBy(event.ticket_id, event.by);
+    if (event.type === "ticket.updated") chatAssigned(event.ticket_id, event.assignee_id);
     if (event.ticket_id !== openTicketId()) return;
     if (event.type === "message.updated" && event.message_id) {
       // A delivery state changed: redraw that one item where it stands.
@@ -163,7 +164,7 @@ export class LiveSocket {
       if (item && url) void htmx.ajax("GET", url, { target: item, swap: "outerHTML" });
       return;
     }
-    if (event.type === "ticket.updated") changedBy(event.ticket_id, event.by);
+    changedBy(event.ticket_id, event.version, event.type === "ticket.updated" ? event.by : undefined);
     refresh("ticket-header", event.version);
     refresh("timeline");
   }

@@ -1,9 +1,10 @@
 /**
  * "Aktualisiert von Tom" (UX.md 6): another agent's change to the open ticket is named in its
- * header once the live refresh has redrawn it, for a few seconds, through a polite status line.
- * The agent's own changes are not announced; the event carries who made it (``by``).
+ * header once the live refresh has redrawn it at that change's version or later, for a few
+ * seconds, and said through the page's announcer. The agent's own changes, and changes nobody
+ * made (rules, the customer), are not announced as someone's: a later event replaces the name.
  */
-import { byId, openTicketId } from "./dom";
+import { announce, byId, openTicketId } from "./dom";
 
 const SHOWN_MS = 10_000;
 
@@ -12,35 +13,38 @@ interface By {
   name: string;
 }
 
-let pending: { ticketId: number; name: string } | null = null;
+let pending: { ticketId: number; name: string; version: number } | null = null;
 
-/** A change to ``ticketId`` arrived: named when the header shows it, unless it was our own. */
-export function changedBy(ticketId: number, by: By | undefined): void {
+/** A change to ``ticketId`` at ``version`` arrived: named when the header shows it, unless it was our own. */
+export function changedBy(ticketId: number, version: number, by: By | undefined): void {
+  if (ticketId !== openTicketId()) return;
   const me = Number(byId("keys-help")?.dataset.me ?? 0);
-  if (!by || ticketId !== openTicketId()) return;
-  pending = by.id === me ? null : { ticketId, name: by.name };
+  pending = by && by.id !== me ? { ticketId, name: by.name, version } : null;
 }
 
-function say(): void {
-  const header = byId("ticket-header");
-  if (!pending || !header || pending.ticketId !== openTicketId()) return;
-  if (header.querySelector(".updated-by")) header.querySelector(".updated-by")?.remove();
+function say(header: HTMLElement): void {
+  const waiting = pending;
+  if (!waiting || waiting.ticketId !== openTicketId()) return;
+  if (Number(header.dataset.version ?? 0) < waiting.version) return; // drawn before that change
+  pending = null;
+  header.querySelector(".updated-by")?.remove();
+  const text = (header.dataset.updatedBy ?? "{name}").replace("{name}", waiting.name);
   const line = document.createElement("p");
   line.className = "updated-by";
-  line.setAttribute("role", "status");
-  line.textContent = (header.dataset.updatedBy ?? "{name}").replace("{name}", pending.name);
+  line.textContent = text;
   header.querySelector(".title-row")?.after(line);
-  pending = null;
+  announce(text);
   window.setTimeout(() => line.remove(), SHOWN_MS);
 }
 
 export function installUpdatedBy(): void {
   document.body.addEventListener("htmx:afterSettle", (e) => {
-    if ((e.target as Element | null)?.id !== "ticket-header") return;
+    const header = e.target as HTMLElement | null;
+    if (header?.id !== "ticket-header") return;
     // Only the live refresh (a GET) shows another's change; the header our own change drew
     // (a POST) is ours to read, and a name still waiting would be taken for its author.
     const verb = (e as CustomEvent<{ requestConfig?: { verb?: string } }>).detail?.requestConfig?.verb;
-    if (verb === "get") say();
+    if (verb === "get") say(header);
     else pending = null;
   });
 }

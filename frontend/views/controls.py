@@ -159,12 +159,12 @@ def update(request: HttpRequest, agent: Agent, ticket_id: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-@changes_allowed
 def accept(request: HttpRequest, agent: Agent, ticket_id: int) -> JsonResponse:
     """A new chat's "Annehmen": the ticket becomes the agent's and the answer says where it is,
-    or 409 naming who was faster. A ticket outside the agent's sight is a 404 like any other."""
+    or 409 naming who was faster; every refusal is JSON with a sentence. A ticket outside the
+    agent's sight is a 404 like any other."""
     ticket = regions.get_ticket(agent, ticket_id)
-    if not assignee_choices(ticket, agent).filter(pk=agent.pk).exists():
+    if not may_change(agent) or not assignee_choices(ticket, agent).filter(pk=agent.pk).exists():
         return JsonResponse({"detail": _("You cannot take tickets.")}, status=403)
     try:
         do_accept(ticket.pk, agent)

@@ -36,7 +36,11 @@ def do_assign(ticket: Ticket, assignee: Agent | None, *, actor: Agent | None) ->
     events.assigned(ticket=ticket, actor=actor, assignee_id=ticket.assignee_id, previous_id=previous)
     # The previous assignee's list must drop the row too.
     realtime.ticket_changed(
-        ticket, "ticket.updated", extra_groups=[agent_group(previous)] if previous else None, by=actor
+        ticket,
+        "ticket.updated",
+        extra_groups=[agent_group(previous)] if previous else None,
+        by=actor,
+        assignee_id=ticket.assignee_id,
     )
     notify.assigned(ticket, actor)
     do_run_rules(ticket=ticket, trigger=Trigger.ASSIGNEE_CHANGED)

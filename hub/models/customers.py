@@ -81,6 +81,10 @@ class Identity(models.Model):
     value = models.CharField(max_length=320)
     verified = models.BooleanField(default=False)
     bouncing = models.BooleanField(default=False)
+    # Given without proof (an address typed into the chat's pre-form): kept so an agent can answer
+    # by mail, but it joins no interaction to this customer, and it goes to whoever then writes
+    # from it (``hub.pipeline.batch``): a stranger's claim never captures the owner's mail.
+    claimed = models.BooleanField(_("claimed, not proven"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -174,6 +174,8 @@ class Batch:
     def __init__(self, items: list[Item]) -> None:
         self.items = items
         self.identities: dict[tuple[str, str], Identity] = {}
+        # Claimed identities whose address wrote itself (``_identify``): moved to its customer.
+        self.taken_over: list[Identity] = []
         self.customers: dict[int, Customer] = {}  # by pk: one object per row, shared by the items
         self.tickets: dict[int, Ticket] = {}  # by pk, locked
         self.messages: dict[tuple[str, str], Message] = {}  # by (channel, external id): loaded and planned
@@ -436,7 +438,7 @@ class Batch:
         """The customer of the interaction's first joinable known identity (maybe merged away)."""
         for kind, value, _verified, joinable, _recorded in item.identities:
             found = self.identities.get((kind, value))
-            if found is not None and joinable:
+            if found is not None and joinable and not found.claimed:
                 return found.customer
         return None
 
@@ -464,13 +466,21 @@ class Batch:
             customer.display_name = interaction.display_name[:200]
             if customer.pk is not None:
                 self.renamed[customer.pk] = customer
-        for kind, value, verified, _joinable, recorded in item.identities:
+        for kind, value, verified, joinable, recorded in item.identities:
             # An identity the sender failed to prove (a failed sender check) is not recorded:
             # recorded, the next genuine mail from that address would join whoever faked it.
-            if recorded and (kind, value) not in self.identities:
-                identity = Identity(customer=customer, kind=kind, value=value, verified=verified)
+            if not recorded:
+                continue
+            existing = self.identities.get((kind, value))
+            if existing is None:
+                identity = Identity(customer=customer, kind=kind, value=value, verified=verified, claimed=not joinable)
                 self.identities[(kind, value)] = identity
                 self.new_identities.append(identity)
+            elif existing.claimed and joinable:
+                # Someone's claim gives way to the address writing itself: it is theirs now.
+                existing.customer, existing.claimed, existing.verified = customer, False, verified
+                if existing.pk is not None:
+                    self.taken_over.append(existing)
         return customer
 
     # -- 3. write ---------------------------------------------------------------------------
@@ -485,6 +495,10 @@ class Batch:
                 customer.save(update_fields=["display_name", "updated_at"])
             Customer.objects.bulk_create(self.new_customers)
             Identity.objects.bulk_create(self.new_identities)
+            if self.taken_over:
+                for identity in self.taken_over:
+                    identity.customer_id = identity.customer.pk  # a new customer has its id only now
+                Identity.objects.bulk_update(self.taken_over, ["customer", "claimed", "verified"])
             histories = Histories(list(self.touched.values()), self.new_customers)
             histories.load()
             # A new ticket goes in with its history, unless that names another new ticket.

@@ -222,6 +222,35 @@ def test_an_unchecked_claim_of_someone_elses_address_never_joins_their_customer(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_claim_made_first_gives_way_when_the_address_itself_writes(fake_channel) -> None:
+    """Mallory types Erika's address into the chat before Erika ever wrote: the claim is kept to
+    answer Mallory by mail, but Erika's own mail does not land on Mallory's record, and from
+    then on the address is Erika's."""
+
+    def arrives(n: int, identities: list[dict[str, object]], text: str) -> Ticket:
+        event, _ = receive("fake", f"claim-{n}", {"identities": identities, "text": text})
+        event.refresh_from_db()
+        return Ticket.objects.get(inbound_events=event)
+
+    chat = arrives(
+        1,
+        [{"kind": "chat", "value": "visitor-7"}, {"kind": "email", "value": "erika@example.de", "joinable": False}],
+        "Zeig mir Erikas Bestellungen",
+    )
+    claim = Identity.objects.get(value="erika@example.de")
+    assert claim.customer == chat.customer and claim.claimed
+
+    mail = arrives(2, [{"kind": "email", "value": "erika@example.de"}], "Meine Rechnung, bitte")
+    again = arrives(3, [{"kind": "email", "value": "erika@example.de"}], "Und noch etwas")
+
+    assert mail.customer != chat.customer
+    owned = Identity.objects.get(value="erika@example.de")
+    assert owned.customer == mail.customer and not owned.claimed
+    assert again.customer == mail.customer
+    assert list(chat.customer.identities.values_list("kind", flat=True)) == ["chat"]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_an_interaction_whose_only_identity_is_an_unchecked_claim_of_a_known_address_gets_its_own_customer(
     fake_channel,
 ) -> None:

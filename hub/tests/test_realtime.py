@@ -143,6 +143,7 @@ async def test_an_agent_hears_about_tickets_of_their_team_and_not_of_other_teams
         "event": "ticket.updated",
         "ticket_id": ticket.pk,
         "version": updated["version"],
+        "by": {"id": agent.pk, "name": agent.name},  # who changed it: "Aktualisiert von …"
     }
     assert updated["version"] > added["version"]
 

@@ -231,9 +231,13 @@ def test_another_agents_change_redraws_the_header_and_names_them(new_page, agent
 
     header = page.locator("#ticket-header")
     expect(header).to_contain_text("Dringend")  # redrawn in place, no reload
-    expect(header.get_by_role("status")).to_have_text("Aktualisiert von Tom Berger")
+    expect(header.locator(".updated-by")).to_have_text("Aktualisiert von Tom Berger")
+    expect(page.locator("#announcer")).to_have_text("Aktualisiert von Tom Berger")
     assert_accessible(page)
-    # The agent's own change is not announced as someone else's.
-    page.locator("#ctl-status").select_option("pending")
+    # The agent's own change is not announced as someone else's, also once its live event has
+    # redrawn the header again.
+    with page.expect_response(lambda r: r.request.method == "GET" and "/t/" in r.url, timeout=10_000):
+        page.locator("#ctl-status").select_option("pending")
     expect(header.locator(".chip.status-pending")).to_be_visible()
     expect(header.locator(".updated-by")).to_have_count(0)
+    expect(page.locator("#announcer")).not_to_contain_text("Aktualisiert")
