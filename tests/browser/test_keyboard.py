@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def cursor_link(page: Page, ticket: Ticket) -> None:
-    expect(page.locator(f"#list .row[data-ticket-id='{ticket.pk}']")).to_have_class("row is-cursor")
+    expect(page.locator(f"#list .row[data-ticket-id='{ticket.pk}']")).to_have_class(re.compile(r"\bis-cursor\b"))
     expect(page.locator(f"#row-{ticket.pk}")).to_be_focused()
 
 
