@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
@@ -30,6 +30,7 @@ from hub.bodies import Body, body_of, windowed, with_heads
 from hub.models import (
     Agent,
     DeliveryStatus,
+    Direction,
     EventKind,
     Message,
     MessageKind,
@@ -189,6 +190,7 @@ class Item:
     fresh: bool = False  # on a page of older items, loaded into the page later
     remote_images: bool = False  # the agent asked for the mail's remote images (``remote_images``)
     folded: bool = False  # an older mail of a long thread: one line until the agent opens it (``fold``)
+    first_unread: bool = False  # the page opens here, under a "New" line (``open_at_first_unread``)
 
     @property
     def dom_id(self) -> str:
@@ -643,6 +645,36 @@ def items(
     result.sort(key=lambda i: (i.at, 0 if i.kind == "event" else 1))
     result.older = older
     return result
+
+
+def open_at_first_unread(items: Items, ticket: Ticket, seen_before: datetime | None) -> Items:
+    """``items`` with the first of the customer's messages this agent has not seen marked (UX.md
+    section 3: a ticket opens at the first unread item), and it and what follows unfolded.
+
+    Unread is what the list shows bold: the customer's messages after the last answer (a note is
+    no answer) that came after ``seen_before``, what the agent had seen before this look (None:
+    never looked). Nothing is marked when the agent has seen the latest or an answer came last.
+    """
+    latest = ticket.last_customer_message_at
+    if latest is None or (seen_before is not None and seen_before >= latest):
+        return items
+    first: int | None = None
+    for index, item in enumerate(items):
+        m = item.message
+        if m is None or m.kind in (MessageKind.NOTE, MessageKind.SYSTEM):
+            continue
+        if m.direction == Direction.OUTBOUND:
+            first = None  # answered: what came before is no longer waiting
+        elif first is None and (seen_before is None or m.created_at > seen_before):
+            first = index
+    if first is None:
+        return items
+    marked = Items(
+        replace(item, first_unread=index == first, folded=False) if index >= first and item.message else item
+        for index, item in enumerate(items)
+    )
+    marked.older = items.older
+    return marked
 
 
 @dataclass(frozen=True)

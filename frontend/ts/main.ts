@@ -23,7 +23,15 @@ import "./macros";
 import { installSla } from "./sla";
 import { updateTitle } from "./tabtitle";
 import { installUndoSend } from "./undosend";
-import { installTimeline, markTimelineSeen, scrollToEnd, sizeEmailFrames, unfoldLinked, updateSeen } from "./timeline";
+import {
+  installTimeline,
+  markTimelineSeen,
+  openAtFirstUnread,
+  scrollToEnd,
+  sizeEmailFrames,
+  unfoldLinked,
+  updateSeen,
+} from "./timeline";
 
 const LIST_SCROLL = ".rows";
 let listScroll = 0;
@@ -51,7 +59,7 @@ function onTicketShown(socket: LiveSocket, focus: boolean): void {
   applyMode();
   restoreRich();
   sizeEmailFrames();
-  scrollToEnd();
+  if (!openAtFirstUnread()) scrollToEnd();
   unfoldLinked();
   socket.follow(openTicketId());
   sayViewing();

@@ -20,6 +20,18 @@ export function scrollToEnd(): void {
   if (pill) pill.hidden = true;
 }
 
+/**
+ * A ticket opens at the first item this agent has not seen (UX.md 3), drawn by the server under
+ * a line: that line goes to the top of the timeline. False when there is none (then the end).
+ */
+export function openAtFirstUnread(): boolean {
+  const el = timeline();
+  const line = byId("first-unread");
+  if (!el || !line || window.location.hash) return false;
+  el.scrollTop += line.getBoundingClientRect().top - el.getBoundingClientRect().top - 8;
+  return true;
+}
+
 /** What the agent has seen: the send check compares it with newer messages on the server. */
 export function updateSeen(): void {
   const el = timeline();

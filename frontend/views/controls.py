@@ -170,6 +170,9 @@ def accept(request: HttpRequest, agent: Agent, ticket_id: int) -> JsonResponse:
         do_accept(ticket.pk, agent)
     except AlreadyTaken as taken:
         return JsonResponse({"detail": _("%(name)s has accepted it already.") % {"name": taken.name}}, status=409)
+    except Ticket.DoesNotExist:
+        # Moved to another team since the offer: gone from this agent's sight, as a 404 says.
+        return JsonResponse({"detail": _("This conversation has moved to another team.")}, status=404)
     return JsonResponse({"url": reverse("agent_permalink", args=[ticket.pk])})
 
 

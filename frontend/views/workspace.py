@@ -8,6 +8,7 @@ show the same state.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -40,8 +41,9 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def _ticket_context(ticket: Ticket, agent: Agent, view_key: str) -> dict[str, Any]:
+def _ticket_context(ticket: Ticket, agent: Agent, view_key: str, seen_before: datetime | None) -> dict[str, Any]:
     ctx = regions.ticket_context(ticket, agent, view_key)
+    ctx["items"] = timeline.open_at_first_unread(ctx["items"], ticket, seen_before)
     pane = timeline.chat_pane(ticket)
     if pane is not None and pane.live:
         # A live chat is answered in the chat pane; the composer below it takes notes.
@@ -73,8 +75,8 @@ def _ticket_fragment(request: HttpRequest, agent: Agent, ticket: Ticket, view_ke
         return render(request, TICKET_REGIONS[target], regions.header_context(ticket, agent))
     if target == "customer":
         return render(request, TICKET_REGIONS[target], regions.customer_context(ticket, agent) | {"ticket": ticket})
-    do_mark_seen(agent, ticket)
-    return render(request, TICKET_REGIONS["ticket"], _ticket_context(ticket, agent, view_key))
+    seen_before = do_mark_seen(agent, ticket)
+    return render(request, TICKET_REGIONS["ticket"], _ticket_context(ticket, agent, view_key, seen_before))
 
 
 def _page(request: HttpRequest, agent: Agent, view_key: str, ticket: Ticket | None) -> HttpResponse:
@@ -98,8 +100,8 @@ def _page(request: HttpRequest, agent: Agent, view_key: str, ticket: Ticket | No
             response["HX-Replace-Url"] = ctx["list_url"]
         return response
     if ticket is not None:
-        do_mark_seen(agent, ticket)  # its row is no longer unread for this agent
-        ctx |= _ticket_context(ticket, agent, view_key)
+        seen_before = do_mark_seen(agent, ticket)  # its row is no longer unread for this agent
+        ctx |= _ticket_context(ticket, agent, view_key, seen_before)
     ctx["view_key"] = view_key
     ctx["bell"] = bell_context(agent)  # the rail's bell, read here like the brand
     if target == "workspace":

@@ -111,7 +111,7 @@ def do_save_canned_reply(
     if not actor.can_change:
         raise CannedError(_("You may not change canned replies."))
     if reply is not None:
-        reply = CannedReply.objects.select_for_update(of=("self",)).select_related("team").get(pk=reply.pk)
+        reply = CannedReply.objects.select_for_update().get(pk=reply.pk)  # no join: see do_accept
         if not canned.may_manage(actor, reply):
             raise CannedError(_("You may not change this reply."))
     values = _clean(actor, title=title, shortcut=shortcut, scope=scope, team=team, texts=texts)
@@ -144,7 +144,7 @@ def do_save_canned_reply(
 @transaction.atomic
 def do_delete_canned_reply(actor: Agent, reply: CannedReply) -> None:
     """Delete a reply ``actor`` may manage; tickets keep what was sent with it."""
-    reply = CannedReply.objects.select_for_update(of=("self",)).select_related("team").get(pk=reply.pk)
+    reply = CannedReply.objects.select_for_update().get(pk=reply.pk)  # no join: see do_accept
     if not canned.may_manage(actor, reply):
         raise CannedError(_("You may not delete this reply."))
     if _audited(reply):

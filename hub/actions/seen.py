@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from hub.models import Agent, Ticket, TicketSeen
 
 
-def do_mark_seen(agent: Agent, ticket: Ticket) -> None:
+def do_mark_seen(agent: Agent, ticket: Ticket) -> datetime | None:
     """The agent has seen the customer's messages up to the one ``ticket`` (as read for the page)
     names as its latest: a message that came after the row was read stays unread.
 
-    Nothing to write when the customer never wrote or the agent saw it already: a read, not a
-    write, for most opens and for every live refresh of an open ticket.
+    Returns what the agent had seen before this look (None: never looked), which the page needs
+    to open at the first unread item. Nothing to write when the customer never wrote or the
+    agent saw it already: a read, not a write, for most opens and for every live refresh of an
+    open ticket.
     """
     latest = ticket.last_customer_message_at
     if latest is None:
-        return
-    if TicketSeen.objects.filter(agent=agent, ticket=ticket, seen_at__gte=latest).exists():
-        return
+        return None
+    before = TicketSeen.objects.filter(agent=agent, ticket=ticket).values_list("seen_at", flat=True).first()
+    if before is not None and before >= latest:
+        return before
     # One upsert, outside any lock: two tabs at once cannot fail, and the latest look wins.
     TicketSeen.objects.bulk_create(
         [TicketSeen(agent=agent, ticket=ticket, seen_at=latest)],
@@ -24,3 +29,4 @@ def do_mark_seen(agent: Agent, ticket: Ticket) -> None:
         unique_fields=["agent", "ticket"],
         update_fields=["seen_at"],
     )
+    return before

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from hub import events, realtime
+from hub import access, events, realtime
 from hub.actions import notifications as notify
 from hub.actions.routing import do_run_rules
 from hub.models import Agent, Tag, Team, Ticket, TicketStatus
@@ -58,13 +58,17 @@ class AlreadyTaken(Exception):
 @transaction.atomic
 def do_accept(ticket_id: int, agent: Agent) -> Ticket:
     """``agent`` accepts an unassigned ticket (a new chat's "Annehmen"): theirs, unless someone
-    was faster (AlreadyTaken, naming them). The row is locked, so of two agents who accept at
-    once exactly one gets it."""
-    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("assignee__user").get(pk=ticket_id)
+    was faster (AlreadyTaken, naming them) or it left the agent's sight (Ticket.DoesNotExist).
+    The row is locked, so of two agents who accept at once exactly one gets it."""
+    # Read under the lock through the agent's scope: a chat moved to another team between the
+    # offer and the click is no longer theirs to take (Ticket.DoesNotExist).
+    # No join in the locking read: PostgreSQL re-reads a row it waited for, but not the rows
+    # joined to it, so a joined assignee would still be the old one (none) after the wait.
+    ticket = access.visible_tickets(agent).select_for_update().get(pk=ticket_id)
     if ticket.assignee_id == agent.pk:
         return ticket
-    if ticket.assignee is not None:
-        raise AlreadyTaken(ticket.assignee.name)
+    if ticket.assignee_id is not None:
+        raise AlreadyTaken(Agent.objects.select_related("user").get(pk=ticket.assignee_id).name)
     return do_assign(ticket, agent, actor=agent)
 
 
