@@ -37,6 +37,20 @@ def _webhooks_read_afresh() -> None:
     outbox.forget()
 
 
+@pytest.fixture(autouse=True)
+def _one_rate_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rate limits count in fixed windows (a minute for most): a test that crossed a window's
+    end would start a fresh budget halfway and see a hit allowed that it expects refused (a run
+    on a loaded machine did). All of a test's hits fall in the window it began in."""
+    import time
+    from types import SimpleNamespace
+
+    import hub.ratelimit
+
+    frozen = time.time()
+    monkeypatch.setattr(hub.ratelimit, "time", SimpleNamespace(time=lambda: frozen))
+
+
 @pytest.fixture
 def receiver(settings: Any) -> Iterator[Receiver]:
     """A real HTTP server on 127.0.0.1 that takes webhooks (``hub.tests.receiver``); webhooks may

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from types import SimpleNamespace
 
 import pytest
 from channels.db import database_sync_to_async
@@ -26,16 +25,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SHOP_IP = "203.0.113.50"
 
 
-@pytest.fixture
-def one_window(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The limits count in fixed windows of a minute, so a test that crosses a minute's end
-    starts a fresh budget halfway (a run on a loaded machine did): its hits all fall in one."""
-    import hub.ratelimit
-
-    frozen = time.time()
-    monkeypatch.setattr(hub.ratelimit, "time", SimpleNamespace(time=lambda: frozen))
-
-
 async def say(ws: WebsocketCommunicator, text: str) -> str:
     """Send a message; "ack" if it was stored, else the error's code."""
     await ws.send_json_to({"type": "message", "client_id": uuid.uuid4().hex, "text": text})
@@ -46,7 +35,6 @@ async def say(ws: WebsocketCommunicator, text: str) -> str:
 
 
 @pytest.mark.asyncio
-@pytest.mark.usefixtures("one_window")
 async def test_one_visitor_flooding_does_not_silence_the_others_behind_the_same_address(
     widget: Widget, connect: Connect, settings
 ) -> None:
@@ -67,7 +55,6 @@ async def test_one_visitor_flooding_does_not_silence_the_others_behind_the_same_
 
 
 @pytest.mark.asyncio
-@pytest.mark.usefixtures("one_window")
 async def test_visitors_on_rotating_ipv6_addresses_of_one_64_share_the_addresss_limit(
     widget: Widget, connect: Connect, settings
 ) -> None:
@@ -83,7 +70,6 @@ async def test_visitors_on_rotating_ipv6_addresses_of_one_64_share_the_addresss_
 
 
 @pytest.mark.asyncio
-@pytest.mark.usefixtures("one_window")
 async def test_contact_details_sent_too_often_are_refused_like_messages(
     widget: Widget, visitor, connect: Connect, settings
 ) -> None:
@@ -101,7 +87,6 @@ async def test_contact_details_sent_too_often_are_refused_like_messages(
     assert session.email == "eva1@example.de"
 
 
-@pytest.mark.usefixtures("one_window")
 def test_the_http_fallback_limits_contact_details_the_same_way(widget: Widget, settings) -> None:
     settings.CHAT_CONTACT_RATE_PER_VISITOR = 2
     client = Client()
