@@ -119,10 +119,11 @@ def _addresses(msg: MimeMessage, name: str) -> list[Address]:
     return out
 
 
-def _sender(msg: MimeMessage) -> tuple[Address | None, list[Address]]:
+def _sender(msg: MimeMessage, from_: list[Address]) -> tuple[Address | None, list[Address]]:
+    """Who wrote, and the Reply-To; ``from_``: the From header's addresses, parsed by the caller."""
     reply_to = _addresses(msg, "Reply-To")
     for header in ("From", "Sender", "Return-Path"):
-        found = _addresses(msg, header)
+        found = from_ if header == "From" else _addresses(msg, header)
         if found:
             sender = found[0]
             # Contact forms and shop systems send as no-reply@ with the customer in Reply-To.
@@ -442,7 +443,8 @@ def parse_mail(raw: bytes) -> ParsedMail:
     Attachments bigger than ``SPOOL_BYTES`` come as temporary files (``InboundAttachment.spooled``).
     """
     msg = _message(raw)
-    sender, reply_to = _sender(msg)
+    from_ = _addresses(msg, "From")  # once: the sender and ``from_address`` both come from it
+    sender, reply_to = _sender(msg, from_)
     subject = clean_text(decode_header(raw_header(msg, "Subject")))
     walk = _Walk()
     _walk(walk, msg)
@@ -492,7 +494,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
         headers=headers,
         defects=defects[:20],
         auth_results=tuple(recover_bytes(v) for v in raw_headers(msg, "Authentication-Results")),
-        from_address=next((a.address for a in _addresses(msg, "From")), ""),
+        from_address=from_[0].address if from_ else "",
     )
 
 

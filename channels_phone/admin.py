@@ -14,6 +14,10 @@ from channels_phone.models import AgentLine, Call, OutboundText, PhoneNumber, Re
 from hub.crypto import is_stored
 
 SECRETS = ("auth_token", "webhook_secret")
+# The admin builds its forms anew with its own callback (formfield_for_dbfield), which replaces a
+# form's Meta.formfield_callback: without this their URL fields assume http, with Django's
+# RemovedInDjango60Warning, and "example.com/greeting.mp3" would be stored as http://….
+URL_FIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {models.URLField: {"assume_scheme": "https"}}
 
 
 def _formfield(field: Any, **kwargs: Any) -> Any:
@@ -37,7 +41,7 @@ class PhoneNumberForm(forms.ModelForm):
 
     class Meta:
         model = PhoneNumber
-        formfield_callback = _formfield
+        formfield_callback = _formfield  # this class's own fields; the admin's are URL_FIELDS
         fields = [
             "number", "name", "enabled", "provider", "account_sid", "auth_token_new", "auth_token_clear",
             "webhook_secret_new", "webhook_secret_clear", "team", "sms", "voicemail", "greeting",
@@ -70,6 +74,7 @@ class PhoneNumberForm(forms.ModelForm):
 @admin.register(PhoneNumber)
 class PhoneNumberAdmin(admin.ModelAdmin):
     form = PhoneNumberForm
+    formfield_overrides = URL_FIELDS
     list_display = ("number", "name", "provider", "team", "enabled", "sms", "voicemail")
     list_filter = ("provider", "enabled", "sms")
 
@@ -95,6 +100,8 @@ class CallAdmin(ReadOnly):
 
 @admin.register(Recording)
 class RecordingAdmin(ReadOnly):
+    # Its read-only page still builds a form of every field (to list them).
+    formfield_overrides = URL_FIELDS
     list_display = ("recording_sid", "call", "state", "attempts", "created_at")
 
 

@@ -5,7 +5,7 @@
  * what they may see (channels_phone/popup.py); the words come from the page (`#call-pops`, in the
  * agent's language), and everything from the call is set as text, never as markup. */
 
-import { announce, byId, ticketUrl } from "./dom";
+import { announce, byId, el, ticketUrl, words } from "./dom";
 
 export interface CallCustomer {
   id: number;
@@ -32,17 +32,6 @@ const DEFAULT_TIMEOUT_S = 90;
 // Calls heard as over, so a pop-up that arrives after its call ended stays away.
 const over = new Set<number>();
 const timers = new Map<number, number>();
-
-function words(box: HTMLElement, key: string, fallback: string): string {
-  return box.dataset[key] ?? fallback;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text = ""): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = className;
-  if (text) node.textContent = text;
-  return node;
-}
 
 function ticketLink(id: number, label: string, className: string): HTMLAnchorElement {
   const link = el("a", className, label);

@@ -5,7 +5,7 @@
  * someone else raises none; one it gave to this agent offers "Öffnen". The words come from the
  * page (`#chat-pops`, in the agent's language); what the visitor wrote is set as text only.
  */
-import { announce, byId, csrfToken, ticketUrl } from "./dom";
+import { announce, byId, csrfToken, el, myAgentId, ticketUrl, words } from "./dom";
 
 export interface ChatEvent {
   ticket_id: number;
@@ -15,17 +15,6 @@ export interface ChatEvent {
 }
 
 const SHOWN_MS = 60_000;
-
-function words(box: HTMLElement, key: string, fallback: string): string {
-  return box.dataset[key] ?? fallback;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text = ""): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = className;
-  node.textContent = text;
-  return node;
-}
 
 function close(pop: HTMLElement): void {
   const hadFocus = pop.contains(document.activeElement);
@@ -67,8 +56,8 @@ async function accept(box: HTMLElement, pop: HTMLElement, ticketId: number, butt
 export function offerChat(event: ChatEvent): void {
   const box = byId("chat-pops");
   if (!box || typeof event.ticket_id !== "number") return;
-  const me = Number(byId("keys-help")?.dataset.me ?? 0);
-  const mine = event.assignee_id === me;
+  const me = myAgentId();
+  const mine = me !== null && event.assignee_id === me;
   if (event.assignee_id && !mine) return; // routing gave it to a colleague
   if (box.dataset.readOnly && !mine) return; // a viewer takes no chat
   if (box.querySelector(`[data-ticket="${event.ticket_id}"]`)) return;
@@ -104,8 +93,7 @@ export function offerChat(event: ChatEvent): void {
 
 /** The chat went to someone (a colleague accepted it, or was given it): its offer goes. */
 export function chatAssigned(ticketId: number, assigneeId: number | null | undefined): void {
-  const me = Number(byId("keys-help")?.dataset.me ?? 0);
-  if (!assigneeId || assigneeId === me) return;
+  if (!assigneeId || assigneeId === myAgentId()) return;
   const pop = byId("chat-pops")?.querySelector<HTMLElement>(`[data-ticket="${ticketId}"]`);
   if (pop) close(pop);
 }

@@ -49,6 +49,27 @@ export function openTicketId(): number | null {
   return value ? Number(value) : null;
 }
 
+/** The signed-in agent's id (``data-me`` on the shortcuts dialog, ``#keys-help``), or null when
+ * the page names none: compare with ``!== null`` first, since an unassigned ticket's assignee is
+ * null too. */
+export function myAgentId(): number | null {
+  const id = Number(byId("keys-help")?.dataset.me || Number.NaN);
+  return Number.isInteger(id) && id > 0 ? id : null;
+}
+
+/** A text the page gives ``box`` in the agent's language (``data-<key>``), or ``fallback``. */
+export function words(box: HTMLElement, key: string, fallback: string): string {
+  return box.dataset[key] ?? fallback;
+}
+
+/** A new ``tag`` element of ``className`` holding ``text`` as text, never as markup. */
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text = ""): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  node.className = className;
+  if (text) node.textContent = text;
+  return node;
+}
+
 export function maxData(root: ParentNode, attr: "messageId" | "eventId"): number {
   const selector = attr === "messageId" ? ":scope > [data-message-id]" : ":scope > [data-event-id]";
   let max = 0;

@@ -6,7 +6,7 @@
  * typing in a field, never with Ctrl, Alt or Meta, matched by the character (`event.key`), and
  * the agent can switch them off in the help dialog (WCAG 2.1.4). */
 
-import { byId, openTicketId, replyHeld } from "./dom";
+import { byId, myAgentId, openTicketId, replyHeld } from "./dom";
 import { toggleRow } from "./bulk";
 import { commitControl } from "./header";
 
@@ -196,8 +196,8 @@ export function act(key: string): boolean {
     case "n":
       return composerMode("note");
     case "a": {
-      const me = helpDialog()?.dataset.me ?? "";
-      return Boolean(me) && setControl("ctl-assignee", me);
+      const me = myAgentId();
+      return me !== null && setControl("ctl-assignee", String(me));
     }
     case "s":
       return openControl("ctl-status");

@@ -4,7 +4,7 @@
  * seconds, and said through the page's announcer. The agent's own changes, and changes nobody
  * made (rules, the customer), are not announced as someone's: a later event replaces the name.
  */
-import { announce, byId, openTicketId } from "./dom";
+import { announce, myAgentId, openTicketId } from "./dom";
 
 const SHOWN_MS = 10_000;
 
@@ -18,8 +18,7 @@ let pending: { ticketId: number; name: string; version: number } | null = null;
 /** A change to ``ticketId`` at ``version`` arrived: named when the header shows it, unless it was our own. */
 export function changedBy(ticketId: number, version: number, by: By | undefined): void {
   if (ticketId !== openTicketId()) return;
-  const me = Number(byId("keys-help")?.dataset.me ?? 0);
-  pending = by && by.id !== me ? { ticketId, name: by.name, version } : null;
+  pending = by && by.id !== myAgentId() ? { ticketId, name: by.name, version } : null;
 }
 
 function say(header: HTMLElement): void {
