@@ -16,9 +16,22 @@ from typing import Any, NamedTuple
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.http import Http404, QueryDict
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -44,6 +57,7 @@ from hub.models import (
     TicketSnooze,
     TicketStatus,
 )
+from hub.models.seen import unread_since
 from hub.models.tickets import OPEN_STATUSES
 from hub.text import whole_number
 
@@ -378,6 +392,13 @@ class ListTicket(NamedTuple):
 def _row_columns(agent: Agent) -> tuple[list[str], dict[str, Any]]:
     first = Identity.objects.filter(customer_id=OuterRef("customer_id")).order_by("pk")
     first_address, first_kind = first.values("value")[:1], first.values("kind")[:1]
+    recent = Q(last_customer_message_at__gt=unread_since(timezone.now()))
+    seen = TicketSeen.objects.filter(
+        agent_id=agent.pk, ticket_id=OuterRef("pk"), seen_at__gte=OuterRef("last_customer_message_at")
+    )
+    answered = Message.objects.filter(
+        ticket_id=OuterRef("pk"), direction=Direction.OUTBOUND, created_at__gt=OuterRef("last_customer_message_at")
+    ).exclude(kind__in=(MessageKind.NOTE, MessageKind.SYSTEM))
     annotations: dict[str, Any] = {
         # CASE is evaluated lazily: the subquery runs only for the rare customer without a name.
         "customer_address": Case(When(customer__display_name="", then=Subquery(first_address)), default=None),
@@ -386,17 +407,14 @@ def _row_columns(agent: Agent) -> tuple[list[str], dict[str, Any]]:
         "failed_delivery": Exists(
             Message.objects.filter(ticket_id=OuterRef("pk"), delivery_status=DeliveryStatus.FAILED)
         ),
-        # Only for a row whose last message is the customer's, or a note after it (a note is no
-        # answer): the EXISTS runs for those alone.
+        # Only for a row whose last message is the customer's, or a note (a note is no answer:
+        # unread still, unless an answer came between the customer's message and the note).
+        # The EXISTS run for those rows alone.
         "unread": Case(
+            When(Q(last_message_direction=Direction.INBOUND) & recent, then=~Exists(seen)),
             When(
-                (Q(last_message_direction=Direction.INBOUND) | Q(last_message_kind=MessageKind.NOTE))
-                & Q(last_customer_message_at__isnull=False),
-                then=~Exists(
-                    TicketSeen.objects.filter(
-                        agent_id=agent.pk, ticket_id=OuterRef("pk"), seen_at__gte=OuterRef("last_customer_message_at")
-                    )
-                ),
+                Q(last_message_kind=MessageKind.NOTE) & recent,
+                then=ExpressionWrapper(Q(~Exists(seen), ~Exists(answered)), output_field=BooleanField()),
             ),
             default=Value(False),
             output_field=BooleanField(),

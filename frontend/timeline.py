@@ -18,7 +18,7 @@ from django.utils import formats
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import localtime
+from django.utils.timezone import localtime, now
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -39,6 +39,7 @@ from hub.models import (
     TicketEvent,
     TicketStatus,
 )
+from hub.models.seen import unread_since
 from hub.routing import reasons as routing_reasons
 from hub.routing import words as routing_words
 from hub.text import preview
@@ -656,7 +657,7 @@ def open_at_first_unread(items: Items, ticket: Ticket, seen_before: datetime | N
     never looked). Nothing is marked when the agent has seen the latest or an answer came last.
     """
     latest = ticket.last_customer_message_at
-    if latest is None or (seen_before is not None and seen_before >= latest):
+    if latest is None or latest <= unread_since(now()) or (seen_before is not None and seen_before >= latest):
         return items
     first: int | None = None
     for index, item in enumerate(items):

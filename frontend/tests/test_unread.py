@@ -5,18 +5,22 @@ message, and gone once someone answered."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from frontend.tests.settings_helpers import agent as make_agent
 from frontend.tests.settings_helpers import client_for
 from hub.actions.messages import do_add_note, do_reply
-from hub.models import Role, Team, Ticket
+from hub.actions.seen import do_forget_old_looks
+from hub.models import Direction, MessageKind, Role, Team, Ticket, TicketSeen
 from hub.pipeline import receive
+from hub.tests.factories import MessageFactory, TicketFactory
 from hub.tests.fake_channel import FakeChannel, payload
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -81,3 +85,33 @@ def test_the_list_reads_whether_rows_are_unread_in_its_one_row_query(fake_channe
         assert len(unread(anna)) == 9
 
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_news_older_than_three_months_is_not_unread_and_old_looks_are_forgotten_without_changing_a_row(
+    team: Team,
+) -> None:
+    agent = make_agent(Role.AGENT, teams=[team], user__username="anna")
+    anna, now = client_for(agent), timezone.now()
+
+    def ticket_written(days_ago: float) -> Ticket:
+        ticket = TicketFactory.create(team=team, status="open")
+        message = MessageFactory.create(ticket=ticket, created_at=now - timedelta(days=days_ago))
+        Ticket.objects.filter(pk=ticket.pk).update(
+            last_customer_message_at=message.created_at,
+            last_message_direction=Direction.INBOUND,
+            last_message_kind=MessageKind.MESSAGE,
+        )
+        return ticket
+
+    ancient, read_long_ago, read_then_written, read_lately = (ticket_written(d) for d in (100, 95, 1, 2))
+    TicketSeen.objects.create(agent=agent, ticket=read_long_ago, seen_at=now - timedelta(days=95))
+    TicketSeen.objects.create(agent=agent, ticket=read_then_written, seen_at=now - timedelta(days=120))
+    TicketSeen.objects.create(agent=agent, ticket=read_lately, seen_at=now - timedelta(days=2))
+    before = unread(anna)
+
+    assert before == {read_then_written.pk}  # news a hundred days old is no news
+
+    assert do_forget_old_looks(now, chunk=1) == 2
+    assert set(TicketSeen.objects.values_list("ticket_id", flat=True)) == {read_lately.pk}
+    assert unread(anna) == before
+    assert ancient.pk not in unread(anna)

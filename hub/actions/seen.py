@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from hub.models import Agent, Ticket, TicketSeen
+from hub.models.seen import unread_since
 
 
 def do_mark_seen(agent: Agent, ticket: Ticket) -> datetime | None:
@@ -30,3 +31,16 @@ def do_mark_seen(agent: Agent, ticket: Ticket) -> datetime | None:
         update_fields=["seen_at"],
     )
     return before
+
+
+def do_forget_old_looks(now: datetime, chunk: int = 5000) -> int:
+    """Delete looks older than ``UNREAD_FOR``: they decide nothing any more (a message that old
+    makes no row unread, and a newer one was never covered by them). In chunks, so the beat's
+    pass holds no long lock on a large table; returns how many went."""
+    cutoff = unread_since(now)
+    gone = 0
+    while True:
+        ids = list(TicketSeen.objects.filter(seen_at__lt=cutoff).values_list("pk", flat=True)[:chunk])
+        if not ids:
+            return gone
+        gone += TicketSeen.objects.filter(pk__in=ids).delete()[0]

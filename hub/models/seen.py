@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+# A customer's message older than this is no news, whoever looked: no row is unread for it. So
+# a look older than this decides nothing and is deleted (``forget_old``): the table holds the
+# last three months' looks, not every look ever.
+UNREAD_FOR = timedelta(days=90)
+
+
+def unread_since(now: datetime) -> datetime:
+    """The oldest customer's message that can still make a row unread at ``now``."""
+    return now - UNREAD_FOR
 
 
 class TicketSeen(models.Model):
