@@ -20,6 +20,8 @@ class HubConfig(AppConfig):
         schedule.periodic("sweep-deliveries", "hub.tasks.sweep_deliveries", every_seconds=60)
         # Webhook retries that are due, and deliveries past WEBHOOK_KEEP_DAYS (hub.webhooks.send).
         schedule.periodic("sweep-webhooks", "hub.tasks.sweep_webhooks", every_seconds=60)
+        # Looks at tickets older than the unread horizon decide nothing (hub.models.seen).
+        schedule.periodic("forget-old-looks", "hub.tasks.forget_old_looks", every_seconds=6 * 3600)
         # Routing's timers (no reply for N business minutes …) and presence going away when quiet.
         from hub.routing.tasks import register_periodic
 

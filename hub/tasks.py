@@ -119,9 +119,14 @@ def send_webhooks(delivery_ids: list[int]) -> int:
 
 @shared_task(ignore_result=True)
 def sweep_webhooks() -> int:
-    """Retries that are due and claims that lapsed, each its own task; old finished deliveries deleted."""
+    """Webhooks failing for ``WEBHOOK_PAUSE_AFTER_DAYS`` paused; retries that are due and claims
+    that lapsed, each its own task; old finished deliveries deleted."""
+    from hub.actions.webhooks import do_pause_failing_webhooks
     from hub.webhooks.send import due, forget_old
 
+    # First: the deliveries of a webhook paused now wait instead of being queued once more.
+    for webhook_id in do_pause_failing_webhooks():
+        log.warning("webhook sweep: webhook %s paused, its deliveries failing for too long", webhook_id)
     ids = due()
     for delivery_id in ids:
         try:
@@ -130,3 +135,14 @@ def sweep_webhooks() -> int:
             log.exception("webhook sweep: delivery %s could not be queued", delivery_id)
     forget_old()
     return len(ids)
+
+
+@shared_task(ignore_result=True)
+def forget_old_looks() -> int:
+    """Agents' looks at tickets that no longer decide whether a row is unread (``hub.models.seen``)."""
+    from hub.actions.seen import do_forget_old_looks
+
+    gone = do_forget_old_looks(timezone.now())
+    if gone:
+        log.info("forgot %s looks at tickets older than the unread horizon", gone)
+    return gone

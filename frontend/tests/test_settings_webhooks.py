@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import datetime
 
 import pytest
+from django.test import override_settings
+from django.utils import formats, timezone, translation
 
 from frontend.tests.settings_helpers import agent, client_for
 from hub.models import AuditEntry, DeliveryState, Role, Team, Webhook, WebhookDelivery
+from hub.tasks import sweep_webhooks
 from hub.tests.receiver import Receiver
+from hub.tests.test_webhooks import failing_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 BASE = "/agent/settings/webhooks/"
@@ -117,3 +122,39 @@ def test_deleting_says_how_many_deliveries_wait_and_sending_again_queues_one(rec
     client.post(f"{BASE}{webhook.pk}/delete/")
     assert not Webhook.objects.exists() and not WebhookDelivery.objects.exists()
     assert AuditEntry.objects.filter(action="webhook.deleted").count() == 1
+
+
+def shown_in_german(moment: datetime) -> str:
+    with translation.override("de"):
+        return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
+@override_settings(WEBHOOK_PAUSE_AFTER_DAYS=3)
+def test_a_webhook_paused_automatically_says_so_and_since_when_until_it_is_resumed(receiver: Receiver) -> None:
+    client = client_for(agent(Role.ADMIN))
+    client.post(BASE + "new/", {"name": "ERP", "url": receiver.url, "topics": ["ticket.created"], "active": "on"})
+    webhook = Webhook.objects.get()
+    failing_for(webhook, 4)
+    sweep_webhooks()
+    webhook.refresh_from_db()
+    assert webhook.failing_since is not None and webhook.paused_automatically_at is not None
+
+    listing = client.get(BASE, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    page = html.unescape(client.get(f"{BASE}{webhook.pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode())
+
+    assert '<span class="chip chip-danger">Automatisch pausiert</span>' in listing
+    since, paused = shown_in_german(webhook.failing_since), shown_in_german(webhook.paused_automatically_at)
+    assert (
+        f"Seit {since} ist keine Zustellung angekommen, daher hat der Hub diesen Webhook am {paused} "
+        "automatisch pausiert." in page
+    )
+    assert "Wartende Zustellungen bleiben erhalten." in page
+
+    client.post(f"{BASE}{webhook.pk}/", {"name": "ERP", "url": receiver.url, "topics": ["ticket.created"],
+                                         "active": "on"})  # fmt: skip
+
+    webhook.refresh_from_db()
+    assert webhook.active and webhook.paused_automatically_at is None and webhook.failing_since is None
+    resumed = client.get(f"{BASE}{webhook.pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "automatisch pausiert" not in resumed and "Aktiv: nein → ja" in resumed
+    assert "Automatisch pausiert" not in client.get(BASE, HTTP_ACCEPT_LANGUAGE="de").content.decode()

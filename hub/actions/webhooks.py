@@ -1,4 +1,5 @@
-"""Webhooks as admins keep them: save, pause, delete, a new secret, a test, a delivery sent again.
+"""Webhooks as admins keep them: save, pause, delete, a new secret, a test, a delivery sent again;
+and the pause the sweep makes of a webhook that keeps failing.
 
 Every change lands in the audit log; the secret itself never does (only that it changed).
 """
@@ -6,9 +7,13 @@ Every change lands in the audit log; the secret itself never does (only that it 
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,6 +26,7 @@ audit.describe("webhook.changed", gettext_lazy("Webhook changed"))
 audit.describe("webhook.deleted", gettext_lazy("Webhook deleted"))
 audit.describe("webhook.secret_rotated", gettext_lazy("Webhook's signing secret replaced"))
 audit.describe("webhook.redelivered", gettext_lazy("Webhook delivery sent again"))
+audit.describe("webhook.paused_automatically", gettext_lazy("Webhook paused automatically"))
 
 
 class WebhookPaused(ValueError):
@@ -32,16 +38,6 @@ SECRET_PREFIX = "whsec_"  # noqa: S105 - the prefix that tells a secret apart, n
 
 def new_secret() -> str:
     return SECRET_PREFIX + secrets.token_urlsafe(32)
-
-
-def _shown(webhook: Webhook) -> dict[str, Any]:
-    return {
-        "name": webhook.name,
-        "url": webhook.url,
-        "topics": sorted(webhook.topics),
-        "team": webhook.team.name if webhook.team_id and webhook.team else None,
-        "active": webhook.active,
-    }
 
 
 @transaction.atomic
@@ -60,20 +56,25 @@ def do_save_webhook(
     A new webhook gets its signing secret here. Topics outside ``WebhookTopic`` (and the test
     event, which is sent on demand only) are dropped.
     """
-    before = _shown(webhook) if webhook is not None else {}
+    before: dict[str, Any] = {}
     if webhook is None:
         webhook = Webhook(created_by=actor, secret=new_secret())
     else:
+        # Compared as the row stands, not as the caller read it: the sweep may have paused it since.
         webhook = Webhook.objects.select_for_update().get(pk=webhook.pk)
+        before = webhook.editable()
     webhook.name = name.strip()[:100]
     webhook.url = url.strip()
     webhook.topics = sorted({t for t in topics if t in WebhookTopic.values and t != WebhookTopic.PING})
     webhook.team = team
     if active and not webhook.active:
-        webhook.failing_since = None  # resumed: its old failures say nothing about the new start
+        # Resumed: its old failures say nothing about the new start, and it is no longer paused
+        # automatically either.
+        webhook.failing_since = None
+        webhook.paused_automatically_at = None
     webhook.active = active
     webhook.save()
-    changes = audit.diff(before, _shown(webhook))
+    changes = audit.diff(before, webhook.editable())
     if changes:
         action = "webhook.created" if not before else "webhook.changed"
         audit.record(actor, action, target=webhook, label=webhook.name, changes=changes)
@@ -95,6 +96,49 @@ def do_rotate_secret(actor: Agent | None, webhook: Webhook) -> str:
     webhook.save(update_fields=["secret", "updated_at"])
     audit.record(actor, "webhook.secret_rotated", target=webhook, label=webhook.name)
     return secret
+
+
+def do_pause_failing_webhooks() -> list[int]:
+    """Pause, as the system, every active webhook whose deliveries have failed without a break
+    (``failing_since``) for ``WEBHOOK_PAUSE_AFTER_DAYS`` (0: never) and still fail; returns
+    their ids.
+
+    Like a pause by hand, its waiting deliveries wait until an admin makes it active again
+    (``do_save_webhook``, which clears the marks). Idempotent: each is paused by one UPDATE that
+    repeats the condition, so of two sweeps at once only one pauses and audits it, and one whose
+    delivery got through meanwhile stays active. Called by the sweep (``hub.tasks.sweep_webhooks``).
+    """
+    days = settings.WEBHOOK_PAUSE_AFTER_DAYS
+    if days == 0:
+        return []
+    now = timezone.now()
+    # And failing still: a delivery waits for its next retry, or failed for good within a day.
+    # One body refused days ago, with nothing sent since, says nothing about the receiver now.
+    still = WebhookDelivery.objects.filter(webhook_id=OuterRef("pk")).filter(
+        Q(state=DeliveryState.PENDING, attempts__gt=0)
+        | Q(state=DeliveryState.FAILED, finished_at__gte=now - timedelta(days=1))
+    )
+    failing = Webhook.objects.filter(Exists(still), active=True, failing_since__lte=now - timedelta(days=days))
+    return [pk for pk in list(failing.values_list("pk", flat=True)) if _pause(failing, pk, now)]
+
+
+@transaction.atomic
+def _pause(failing: QuerySet[Webhook], pk: int, now: datetime) -> bool:
+    if not failing.filter(pk=pk).update(active=False, paused_automatically_at=now, updated_at=now):
+        return False  # another sweep paused it, an admin did, or a delivery got through
+    webhook = Webhook.objects.get(pk=pk)
+    since = webhook.failing_since.isoformat() if webhook.failing_since else None
+    # The entry's own time is the pause's; "failing_since" tells the admin why.
+    audit.record(
+        None,
+        "webhook.paused_automatically",
+        target=webhook,
+        label=webhook.name,
+        changes={"active": [True, False], "failing_since": since},
+    )
+    # An update sends no post_save: this process's list of listening webhooks is read again here.
+    transaction.on_commit(outbox.forget)
+    return True
 
 
 def do_send_test(actor: Agent | None, webhook: Webhook) -> WebhookDelivery:

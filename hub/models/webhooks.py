@@ -8,6 +8,7 @@ leaves a row the sweep sends again (at least once; receivers tell repeats apart 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
@@ -48,6 +49,8 @@ class Webhook(models.Model):
     active = models.BooleanField(_("active"), default=True)
     # Since when its deliveries fail without one getting through; cleared by the next success.
     failing_since = models.DateTimeField(null=True, blank=True)
+    # When the sweep paused it after failing for ``WEBHOOK_PAUSE_AFTER_DAYS``; cleared when resumed.
+    paused_automatically_at = models.DateTimeField(_("paused automatically"), null=True, blank=True)
     created_by = models.ForeignKey("hub.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -57,8 +60,18 @@ class Webhook(models.Model):
         verbose_name_plural = _("webhooks")
         ordering = ["name", "pk"]
 
+    # What an admin sets, the rest the hub keeps: the keyword arguments of
+    # ``hub.actions.webhooks.do_save_webhook``, the settings form's fields, what the API writes and
+    # what the audit log compares.
+    EDITABLE: tuple[str, ...] = ("name", "url", "topics", "team", "active")
+
     def __str__(self) -> str:
         return self.name
+
+    def editable(self) -> dict[str, Any]:
+        """``EDITABLE`` as ``do_save_webhook`` takes them (the team as a row, not its id); a new
+        ``Webhook()`` gives the defaults."""
+        return {field: getattr(self, field) for field in self.EDITABLE} | {"topics": sorted(self.topics)}
 
 
 class DeliveryState(models.TextChoices):

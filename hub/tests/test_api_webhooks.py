@@ -7,20 +7,23 @@ import hashlib
 import hmac
 
 import pytest
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from hub.actions.tokens import do_create_token
+from hub.actions.webhooks import do_pause_failing_webhooks
 from hub.models import Agent, AuditEntry, Scope, Team, Webhook, WebhookDelivery
 from hub.tests.receiver import Receiver
+from hub.tests.test_webhooks import failing_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 URL = "/api/v1/webhooks/"
 
 
-def with_token(agent: Agent, scope: str) -> APIClient:
+def with_token(agent: Agent, scope: str, language: str = "en") -> APIClient:
     _, token = do_create_token(None, name="ERP", agent=agent, scope=scope, expires_at=None)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE="en")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE=language)
     return client
 
 
@@ -89,3 +92,34 @@ def test_nobody_but_an_admin_with_an_administration_token_changes_webhooks(agent
     assert bad.status_code == 400
     assert "Put no user name or password" in str(bad.json()["url"]) and "events" in bad.json()
     assert not Webhook.objects.exists() and not WebhookDelivery.objects.exists()
+
+
+def test_a_refused_url_is_worded_in_the_language_asked_for(admin_agent: Agent) -> None:
+    api = with_token(admin_agent, Scope.ADMIN, language="de")
+
+    bad = api.post(URL, {"name": "x", "url": "ftp://erp.example/", "events": ["ticket.created"]}, format="json")
+
+    assert bad.status_code == 400
+    assert bad.json()["url"] == ["Die URL beginnt mit http:// oder https:// und nennt einen Host."]
+
+
+@override_settings(WEBHOOK_PAUSE_AFTER_DAYS=3)
+def test_an_integration_sees_when_its_webhook_was_paused_automatically_and_resumes_it(
+    admin_agent: Agent, receiver: Receiver
+) -> None:
+    api = with_token(admin_agent, Scope.ADMIN)
+    made = api.post(URL, {"name": "ERP", "url": receiver.url, "events": ["ticket.created"]}, format="json").json()
+    assert made["paused_automatically_at"] is None
+    failing_for(Webhook.objects.get(pk=made["id"]), 4)
+    do_pause_failing_webhooks()
+
+    read = api.get(f"{URL}{made['id']}/").json()
+    renamed = api.patch(f"{URL}{made['id']}/", {"name": "ERP 2", "paused_automatically_at": None}, format="json")
+    resumed = api.patch(f"{URL}{made['id']}/", {"active": True}, format="json").json()
+
+    assert read["active"] is False and read["paused_automatically_at"] is not None
+    assert read["failing_since"] is not None
+    assert renamed.json()["paused_automatically_at"] == read["paused_automatically_at"]  # read-only
+    assert renamed.json()["active"] is False  # a change of name does not resume it
+    assert resumed["active"] is True and resumed["paused_automatically_at"] is None
+    assert resumed["failing_since"] is None

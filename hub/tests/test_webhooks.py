@@ -16,8 +16,8 @@ from django.utils import timezone, translation
 from hub.actions.messages import do_add_note, do_reply
 from hub.actions.rules import do_save_rule
 from hub.actions.tickets import do_set_status
-from hub.actions.webhooks import WebhookPaused, do_redeliver, do_save_webhook
-from hub.models import DeliveryState, Role, Team, Ticket, Webhook, WebhookDelivery
+from hub.actions.webhooks import WebhookPaused, do_pause_failing_webhooks, do_redeliver, do_save_webhook
+from hub.models import AuditEntry, DeliveryState, Role, Team, Ticket, Webhook, WebhookDelivery
 from hub.pipeline import receive
 from hub.routing.schema import RuleSpec
 from hub.tasks import sweep_webhooks
@@ -373,3 +373,127 @@ def test_finished_deliveries_are_deleted_after_the_days_kept(receiver: Receiver)
     sweep_webhooks()
 
     assert list(WebhookDelivery.objects.all()) == [waiting]
+
+
+def failing_for(webhook: Webhook, days: float) -> WebhookDelivery:
+    """Given: no delivery of ``webhook`` got through for ``days``, and one waits for its retry, overdue."""
+    Webhook.objects.filter(pk=webhook.pk).update(failing_since=timezone.now() - timedelta(days=days))
+    return WebhookDelivery.objects.create(
+        webhook=webhook, topic="ticket.created", attempts=3, body='{"id":"x"}',
+        next_attempt_at=timezone.now() - timedelta(minutes=5),
+    )  # fmt: skip
+
+
+@override_settings(WEBHOOK_PAUSE_AFTER_DAYS=3)
+def test_a_webhook_failing_longer_than_the_setting_is_paused_by_the_sweep_and_audited_once(receiver: Receiver) -> None:
+    webhook = hook(receiver, "ticket.created")
+    waiting = failing_for(webhook, 3.5)
+
+    sweep_webhooks()
+    sweep_webhooks()
+
+    webhook.refresh_from_db()
+    waiting.refresh_from_db()
+    assert not webhook.active and webhook.paused_automatically_at is not None
+    assert webhook.failing_since is not None  # kept: the page says since when
+    assert waiting.state == DeliveryState.PENDING and waiting.attempts == 3 and receiver.got == []
+    (entry,) = AuditEntry.objects.filter(action="webhook.paused_automatically")
+    assert entry.actor is None and entry.actor_name == "System" and entry.target_id == str(webhook.pk)
+    assert entry.changes == {"active": [True, False], "failing_since": webhook.failing_since.isoformat()}
+
+
+@override_settings(WEBHOOK_PAUSE_AFTER_DAYS=3)
+def test_two_sweeps_at_once_pause_a_failing_webhook_once() -> None:
+    webhook, _ = do_save_webhook(
+        None, None, name="ERP", url="https://erp.example/hook", topics=["ticket.created"], team=None, active=True
+    )
+    failing_for(webhook, 4)
+    paused: list[list[int]] = []
+    start = threading.Barrier(2)
+
+    def sweep() -> None:
+        try:
+            start.wait()
+            paused.append(do_pause_failing_webhooks())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(paused) == [[], [webhook.pk]]
+    assert AuditEntry.objects.filter(action="webhook.paused_automatically").count() == 1
+
+
+@override_settings(WEBHOOK_PAUSE_AFTER_DAYS=3)
+def test_a_webhook_failing_for_less_than_the_setting_stays_active_and_is_retried(receiver: Receiver) -> None:
+    webhook = hook(receiver, "ticket.created")
+    waiting = failing_for(webhook, 2.9)
+
+    assert sweep_webhooks() == 1
+
+    webhook.refresh_from_db()
+    waiting.refresh_from_db()
+    assert webhook.active and webhook.paused_automatically_at is None
+    assert waiting.state == DeliveryState.DELIVERED and webhook.failing_since is None
+    assert not AuditEntry.objects.filter(action="webhook.paused_automatically").exists()
+
+
+@override_settings(WEBHOOK_PAUSE_AFTER_DAYS=3)
+def test_a_webhook_that_refused_one_body_days_ago_and_got_nothing_since_stays_active() -> None:
+    webhook, _ = do_save_webhook(
+        None, None, name="ERP", url="https://erp.example/hook", topics=["ticket.created"], team=None, active=True
+    )
+    days_ago = timezone.now() - timedelta(days=5)
+    Webhook.objects.filter(pk=webhook.pk).update(failing_since=days_ago)
+    WebhookDelivery.objects.create(
+        webhook=webhook, topic="ticket.created", attempts=1, state=DeliveryState.FAILED, response_status=422,
+        finished_at=days_ago, next_attempt_at=days_ago,
+    )  # fmt: skip
+
+    assert do_pause_failing_webhooks() == []
+    webhook.refresh_from_db()
+    assert webhook.active and webhook.paused_automatically_at is None
+
+
+@override_settings(WEBHOOK_PAUSE_AFTER_DAYS=0)
+def test_a_setting_of_0_never_pauses_a_failing_webhook(receiver: Receiver) -> None:
+    webhook = hook(receiver, "ticket.created")
+    failing_for(webhook, 365)
+
+    assert do_pause_failing_webhooks() == []
+
+    webhook.refresh_from_db()
+    assert webhook.active and webhook.paused_automatically_at is None
+
+
+@override_settings(WEBHOOK_PAUSE_AFTER_DAYS=3)
+def test_resuming_a_webhook_paused_automatically_clears_its_marks_and_sends_what_waited(receiver: Receiver) -> None:
+    webhook = hook(receiver, "ticket.created")
+    waiting = failing_for(webhook, 4)
+    sweep_webhooks()
+
+    do_save_webhook(None, webhook, name="ERP", url=receiver.url, topics=["ticket.created"], team=None, active=True)
+
+    webhook.refresh_from_db()
+    assert webhook.active and webhook.paused_automatically_at is None and webhook.failing_since is None
+    assert sweep_webhooks() == 1
+    waiting.refresh_from_db()
+    assert waiting.state == DeliveryState.DELIVERED and len(receiver.got) == 1
+    changed = AuditEntry.objects.get(action="webhook.changed")
+    assert changed.changes == {"active": [False, True]}
+
+
+@override_settings(WEBHOOK_PAUSE_AFTER_DAYS=3)
+def test_a_webhook_paused_by_hand_is_not_marked_as_paused_automatically(receiver: Receiver) -> None:
+    webhook = hook(receiver, "ticket.created", active=False)
+    failing_for(webhook, 10)
+
+    assert do_pause_failing_webhooks() == []
+
+    webhook.refresh_from_db()
+    assert webhook.paused_automatically_at is None
+    assert not AuditEntry.objects.filter(action="webhook.paused_automatically").exists()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hub.models import Team, Webhook, WebhookTopic
+from hub.webhooks.address import checked_url
 
 TOPICS = [(value, label) for value, label in WebhookTopic.choices if value != WebhookTopic.PING]
 
@@ -34,30 +34,12 @@ class WebhookForm(forms.Form):
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
     def clean_url(self) -> str:
-        value: str = self.cleaned_data["url"].strip()
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise forms.ValidationError(_("The URL starts with http:// or https:// and names a host."))
-        if parts.username or parts.password:
-            raise forms.ValidationError(_("Put no user name or password in the URL; check the signature instead."))
-        return value
+        return checked_url(self.cleaned_data["url"])
 
     @classmethod
     def initial_of(cls, webhook: Webhook) -> dict[str, Any]:
-        return {
-            "name": webhook.name,
-            "url": webhook.url,
-            "topics": list(webhook.topics),
-            "team": webhook.team_id,
-            "active": webhook.active,
-        }
+        return webhook.editable()
 
     def values(self) -> dict[str, Any]:
-        data = self.cleaned_data
-        return {
-            "name": data["name"],
-            "url": data["url"],
-            "topics": list(data["topics"]),
-            "team": data["team"],
-            "active": bool(data["active"]),
-        }
+        """``do_save_webhook``'s keyword arguments."""
+        return {field: self.cleaned_data[field] for field in Webhook.EDITABLE}

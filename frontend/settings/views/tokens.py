@@ -9,12 +9,20 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from frontend.settings.forms.tokens import TokenForm
 from hub import settings_area
 from hub.actions.tokens import do_create_token, do_revoke_token
 from hub.models import Agent, ApiToken
+
+# The list's filter, (value, label); the view reads "usable" and "ended", anything else is all.
+STATUSES = (
+    ("usable", gettext_lazy("Usable")),
+    ("ended", gettext_lazy("Revoked or expired")),
+    ("all", gettext_lazy("All")),
+)
 
 
 @settings_area.screen("api-tokens")
@@ -26,7 +34,9 @@ def index(request: HttpRequest, agent: Agent) -> HttpResponse:
     elif status == "ended":
         rows = rows.exclude(pk__in=ApiToken.objects.usable().values("pk"))
     return render(
-        request, "frontend/settings/tokens/index.html", {"tokens": rows, "status": status, "now": timezone.now()}
+        request,
+        "frontend/settings/tokens/index.html",
+        {"tokens": rows, "status": status, "statuses": STATUSES, "now": timezone.now()},
     )
 
 

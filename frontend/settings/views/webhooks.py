@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -30,7 +31,13 @@ from hub.webhooks.http import describe
 
 KEY = "webhooks"
 PAGE = 50
-STATES = ("all", DeliveryState.FAILED, DeliveryState.PENDING, DeliveryState.DELIVERED)
+# The log's filter, (value, label); "pending" shows the deliveries being sent too.
+STATES = (
+    ("all", gettext_lazy("All")),
+    (DeliveryState.FAILED.value, DeliveryState.FAILED.label),
+    (DeliveryState.PENDING.value, DeliveryState.PENDING.label),
+    (DeliveryState.DELIVERED.value, DeliveryState.DELIVERED.label),
+)
 
 
 def _get(pk: int) -> Webhook:
@@ -54,7 +61,7 @@ def index(request: HttpRequest, agent: Agent) -> HttpResponse:
 
 def _log(request: HttpRequest, webhook: Webhook) -> tuple[object, str]:
     state = request.GET.get("state", "all")
-    if state not in STATES:
+    if state not in dict(STATES):
         state = "all"
     rows = webhook.deliveries.select_related("ticket").order_by("-created_at", "-pk")
     if state != "all":

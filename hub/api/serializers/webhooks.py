@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from rest_framework import serializers
 
 from hub.models import Team, Webhook, WebhookDelivery, WebhookTopic
+from hub.webhooks.address import checked_url
 from hub.webhooks.http import describe
 
 TOPICS = [value for value in WebhookTopic.values if value != WebhookTopic.PING]
+# The API's name of an editable field where it is not the model's.
+API_NAMES = {"topics": "events"}
 
 
 class WebhookSerializer(serializers.ModelSerializer[Webhook]):
@@ -33,17 +35,22 @@ class WebhookSerializer(serializers.ModelSerializer[Webhook]):
     class Meta:
         model = Webhook
         fields: tuple[str, ...] = (
-            "id", "name", "url", "events", "team", "active", "failing_since", "created_at", "updated_at",
+            "id", *(API_NAMES.get(f, f) for f in Webhook.EDITABLE),
+            "failing_since", "paused_automatically_at", "created_at", "updated_at",
         )  # fmt: skip
-        read_only_fields: tuple[str, ...] = ("id", "failing_since", "created_at", "updated_at")
+        read_only_fields: tuple[str, ...] = (
+            "id", "failing_since", "paused_automatically_at", "created_at", "updated_at",
+        )  # fmt: skip
+        extra_kwargs = {
+            "failing_since": {"help_text": "Since when no delivery has got through; null once one does."},
+            "paused_automatically_at": {
+                "help_text": "When the hub paused the webhook because its deliveries kept failing "
+                "(WEBHOOK_PAUSE_AFTER_DAYS); null once it is active again."
+            },
+        }
 
     def validate_url(self, value: str) -> str:
-        parts = urlsplit(value.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise serializers.ValidationError("The URL starts with http:// or https:// and names a host.")
-        if parts.username or parts.password:
-            raise serializers.ValidationError("Put no user name or password in the URL; check the signature instead.")
-        return value.strip()
+        return checked_url(value)
 
 
 class WebhookCreatedSerializer(WebhookSerializer):
@@ -87,14 +94,6 @@ class DeliverySerializer(serializers.ModelSerializer[WebhookDelivery]):
 
 
 def values(data: dict[str, Any], instance: Webhook | None) -> dict[str, Any]:
-    """The action's keyword arguments: what was sent over what the webhook has."""
-    base: dict[str, Any] = {"name": "", "url": "", "topics": [], "team": None, "active": True}
-    if instance is not None:
-        base = {
-            "name": instance.name,
-            "url": instance.url,
-            "topics": list(instance.topics),
-            "team": instance.team,
-            "active": instance.active,
-        }
+    """The action's keyword arguments: what was sent over what the webhook has (a new one: the defaults)."""
+    base = (instance or Webhook()).editable()
     return base | {k: v for k, v in data.items() if k in base}
