@@ -335,17 +335,21 @@ def timeline_context(
     only_message: int | None = None,
     before_message: int | None = None,
     images: bool = False,
+    unread: timeline.Unread | None = None,
 ) -> dict[str, Any]:
+    """The timeline's items; opened with ``unread``, at the first unread message (``timeline.open_at``)."""
+    items = timeline.items(
+        ticket,
+        after_message=after_message,
+        after_event=after_event,
+        only_message=only_message,
+        before_message=before_message,
+        images=images,
+        window=unread.window if unread else timeline.WINDOW,
+    )
     return {
         "ticket": ticket,
-        "items": timeline.items(
-            ticket,
-            after_message=after_message,
-            after_event=after_event,
-            only_message=only_message,
-            before_message=before_message,
-            images=images,
-        ),
+        "items": timeline.open_at(items, unread),
         "older": before_message is not None,
         "ticket_url": reverse("agent_permalink", args=[ticket.pk]),
     }
@@ -407,8 +411,10 @@ def _contract(organization: Organization | None, agent: Agent) -> dict[str, Any]
     }
 
 
-def ticket_context(ticket: Ticket, agent: Agent, view_key: str) -> dict[str, Any]:
-    ctx = header_context(ticket, agent) | timeline_context(ticket) | customer_context(ticket, agent)
+def ticket_context(
+    ticket: Ticket, agent: Agent, view_key: str, unread: timeline.Unread | None = None
+) -> dict[str, Any]:
+    ctx = header_context(ticket, agent) | timeline_context(ticket, unread=unread) | customer_context(ticket, agent)
     ctx |= composer_context(ticket, agent, ctx["items"])
     ctx["view_key"] = view_key
     return ctx

@@ -10,8 +10,8 @@ from typing import Any
 from urllib.parse import unquote
 
 import nh3
-from django.db.models import F
-from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
+from django.db.models import Exists, F, OuterRef
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThanOrEqual, TupleLessThan
 from django.template.defaultfilters import filesizeformat, linebreaksbr
 from django.urls import reverse
 from django.utils import formats
@@ -589,6 +589,7 @@ def items(
     only_message: int | None = None,
     before_message: int | None = None,
     images: bool = False,
+    window: int = WINDOW,
 ) -> Items:
     """The ticket's latest items, those before a message ("load older"), or only what came after
     the given ids (the live append).
@@ -616,7 +617,7 @@ def items(
                 return Items()
             # Events at the boundary belong to the newer page, which shows them already.
             events = events.filter(created_at__lt=before.created_at)
-        page = _latest(messages, before, WINDOW if before is None else OLDER_WINDOW)
+        page = _latest(messages, before, window if before is None else OLDER_WINDOW)
         message_list, older = page.messages, page.older
         if older is not None:
             # Events older than the oldest message shown come with the older page.
@@ -648,30 +649,65 @@ def items(
     return result
 
 
-def open_at_first_unread(items: Items, ticket: Ticket, seen_before: datetime | None) -> Items:
-    """``items`` with the first of the customer's messages this agent has not seen marked (UX.md
-    section 3: a ticket opens at the first unread item), and it and what follows unfolded.
+# A ticket opened at its first unread message draws the whole unread stretch, up to this many
+# messages; beyond, the line stands at the top of what is drawn, with "Older" above it.
+UNREAD_WINDOW = 100
 
-    Unread is what the list shows bold: the customer's messages after the last answer (a note is
-    no answer) that came after ``seen_before``, what the agent had seen before this look (None:
-    never looked). Nothing is marked when the agent has seen the latest or an answer came last.
+
+@dataclass(frozen=True)
+class Unread:
+    """Where a ticket opens for an agent: its first unread message, and how many messages (that
+    one included) the page must draw to show all from there."""
+
+    message_id: int
+    count: int
+
+    @property
+    def window(self) -> int:
+        return min(max(WINDOW, self.count), UNREAD_WINDOW)
+
+
+def first_unread(ticket: Ticket, seen_before: datetime | None) -> Unread | None:
+    """The first of the customer's messages this agent has not seen (UX.md 3: a ticket opens at
+    the first unread item), or None: what makes the list's row bold (``frontend.inbox``).
+
+    Unread are the customer's messages that no answer followed (a note is no answer), that came
+    after ``seen_before`` (what the agent had seen before this look; None: never looked), and
+    within the unread horizon. Two queries, only when the row is unread; none otherwise.
     """
     latest = ticket.last_customer_message_at
-    if latest is None or latest <= unread_since(now()) or (seen_before is not None and seen_before >= latest):
-        return items
-    first: int | None = None
-    for index, item in enumerate(items):
-        m = item.message
-        if m is None or m.kind in (MessageKind.NOTE, MessageKind.SYSTEM):
-            continue
-        if m.direction == Direction.OUTBOUND:
-            first = None  # answered: what came before is no longer waiting
-        elif first is None and (seen_before is None or m.created_at > seen_before):
-            first = index
+    horizon = unread_since(now())
+    since = max(seen_before or horizon, horizon)
+    if latest is None or latest <= since:
+        return None
+    quiet = (MessageKind.NOTE, MessageKind.SYSTEM)
+    answers = Message.objects.filter(ticket_id=ticket.pk, direction=Direction.OUTBOUND).exclude(kind__in=quiet)
+    first = (
+        Message.objects.filter(ticket_id=ticket.pk, direction=Direction.INBOUND, created_at__gt=since)
+        .exclude(kind__in=quiet)
+        .exclude(Exists(answers.filter(created_at__gt=OuterRef("created_at"))))
+        .order_by("created_at", "pk")
+        .values_list("pk", "created_at")
+        .first()
+    )
     if first is None:
+        return None
+    pk, at = first
+    drawn = Message.objects.filter(ticket_id=ticket.pk).filter(
+        TupleGreaterThanOrEqual(Tuple(F("created_at"), F("id")), (at, pk))
+    )
+    return Unread(pk, drawn.count())
+
+
+def open_at(items: Items, unread: Unread | None) -> Items:
+    """``items`` with the line above the first unread message (or above the first message drawn,
+    when the unread stretch is longer than a page), and every message from there drawn whole."""
+    messages = [index for index, item in enumerate(items) if item.message is not None]
+    if unread is None or not messages:
         return items
+    at = next((i for i in messages if items[i].message.pk == unread.message_id), messages[0])  # type: ignore[union-attr]
     marked = Items(
-        replace(item, first_unread=index == first, folded=False) if index >= first and item.message else item
+        replace(item, first_unread=index == at, folded=False) if index >= at and item.message else item
         for index, item in enumerate(items)
     )
     marked.older = items.older

@@ -11,6 +11,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from frontend.timeline import UNREAD_WINDOW, WINDOW
+from hub.actions.seen import do_forget_old_looks
 from hub.models import Agent, Direction, Message, MessageKind, Team, Ticket
 from hub.tests.factories import AgentFactory, MessageFactory, TicketFactory
 
@@ -20,9 +22,9 @@ LINE = '<div id="first-unread" class="unread-divider"'
 
 
 def writes(ticket: Ticket, text: str, hours_ago: float, **extra: object) -> Message:
+    extra.setdefault("channel", "email")
     message = MessageFactory.create(
         ticket=ticket,
-        channel="email",
         sender="max@example.de",
         text=text,
         created_at=timezone.now() - timedelta(hours=hours_ago),
@@ -96,3 +98,45 @@ def test_unread_mails_of_a_long_thread_are_drawn_whole_not_folded(agent: Agent, 
     assert line_before(html) == mails[3].pk
     folded = {int(pk) for pk in re.findall(r'<article id="m-(\d+)" class="item email [a-z]+ is-folded"', html)}
     assert folded == {m.pk for m in mails[:3]}  # the read ones fold, every unread one is whole
+
+
+def test_a_customer_message_behind_a_page_of_notes_is_drawn_with_the_line_above_it(
+    agent: Agent, team: Team, client_for
+) -> None:
+    ticket = TicketFactory.create(team=team, origin_channel="email")
+    asked = writes(ticket, "Wo ist mein Paket?", hours_ago=30)
+    for n in range(WINDOW + 5):  # colleagues talk it over: more notes than a page holds
+        writes(ticket, f"Notiz {n}", hours_ago=29 - n, kind=MessageKind.NOTE, direction=Direction.OUTBOUND)
+
+    html = opened(client_for(agent), ticket)
+
+    assert line_before(html) == asked.pk
+
+
+def test_an_unread_stretch_longer_than_a_page_opens_at_its_top_with_older_ones_to_load(
+    agent: Agent, team: Team, client_for
+) -> None:
+    ticket = TicketFactory.create(team=team, origin_channel="chat")
+    lines = [
+        writes(ticket, f"Zeile {n}", hours_ago=(UNREAD_WINDOW + 10 - n) / 60, channel="chat")
+        for n in range(UNREAD_WINDOW + 10)
+    ]
+
+    html = opened(client_for(agent), ticket)
+
+    assert line_before(html) == lines[10].pk  # the first drawn: the ten before wait behind "Older"
+    assert 'id="timeline-older"' in html
+
+
+def test_a_look_at_a_long_quiet_ticket_still_counts_once_old_looks_are_forgotten(
+    agent: Agent, team: Team, client_for
+) -> None:
+    ticket = TicketFactory.create(team=team, origin_channel="email")
+    writes(ticket, "Alte Frage", hours_ago=24 * 100)
+    anna = client_for(agent)
+    opened(anna, ticket)  # her look: at a message a hundred days old, so it is forgotten
+    do_forget_old_looks(timezone.now())
+
+    again = writes(ticket, "Neue Frage", hours_ago=1)
+
+    assert line_before(opened(anna, ticket)) == again.pk  # not above the hundred-day-old one

@@ -69,6 +69,8 @@ def test_a_live_refresh_of_the_open_timeline_reads_it_and_an_answer_reads_it_for
     assert ticket.pk in unread(tom)  # a note is no answer
     do_reply(Ticket.objects.get(pk=ticket.pk), agent=agent, text="Ist unterwegs.", channel="fake")
     assert ticket.pk not in unread(tom)  # answered: the customer's message is not news
+    do_add_note(Ticket.objects.get(pk=ticket.pk), agent=agent, text="Sendungsnummer nachgetragen")
+    assert ticket.pk not in unread(tom)  # a note after the answer makes nothing unread again
 
 
 def test_the_list_reads_whether_rows_are_unread_in_its_one_row_query(fake_channel: FakeChannel, team: Team) -> None:

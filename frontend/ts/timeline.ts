@@ -20,6 +20,16 @@ export function scrollToEnd(): void {
   if (pill) pill.hidden = true;
 }
 
+// The line stays at the top while mail frames above it load and grow, until the agent scrolls
+// (browsers without scroll anchoring would otherwise push it out of sight).
+let holdLine = false;
+
+function toLine(el: HTMLElement, line: HTMLElement): void {
+  el.scrollTop += line.getBoundingClientRect().top - el.getBoundingClientRect().top - 8;
+  const pill = byId("new-below");
+  if (pill) pill.hidden = atBottom(el); // more unread below the screen: "↓ New messages"
+}
+
 /**
  * A ticket opens at the first item this agent has not seen (UX.md 3), drawn by the server under
  * a line: that line goes to the top of the timeline. False when there is none (then the end).
@@ -27,8 +37,9 @@ export function scrollToEnd(): void {
 export function openAtFirstUnread(): boolean {
   const el = timeline();
   const line = byId("first-unread");
-  if (!el || !line || window.location.hash) return false;
-  el.scrollTop += line.getBoundingClientRect().top - el.getBoundingClientRect().top - 8;
+  holdLine = Boolean(el && line && !window.location.hash);
+  if (!holdLine || !el || !line) return false;
+  toLine(el, line);
   return true;
 }
 
@@ -122,9 +133,27 @@ export function installTimeline(): void {
     "load",
     (e) => {
       const t = e.target;
-      if (t instanceof HTMLIFrameElement && t.classList.contains("email-body")) sizeEmailFrame(t);
+      if (!(t instanceof HTMLIFrameElement && t.classList.contains("email-body"))) return;
+      sizeEmailFrame(t);
+      const el = timeline();
+      const line = byId("first-unread");
+      if (holdLine && el && line) toLine(el, line);
     },
     true,
+  );
+  // The agent moves: from now on the page stays where they put it.
+  for (const type of ["wheel", "touchstart", "keydown", "mousedown"]) {
+    document.addEventListener(type, () => (holdLine = false), { capture: true, passive: true });
+  }
+  // Scrolled to the end by hand: nothing new is below any more.
+  document.addEventListener(
+    "scroll",
+    (e) => {
+      const el = timeline();
+      const pill = byId("new-below");
+      if (el && pill && e.target === el && !pill.hidden && atBottom(el)) pill.hidden = true;
+    },
+    { capture: true, passive: true },
   );
 
   document.body.addEventListener("click", (e) => {

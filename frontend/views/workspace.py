@@ -42,8 +42,7 @@ def _int(value: str | None) -> int | None:
 
 
 def _ticket_context(ticket: Ticket, agent: Agent, view_key: str, seen_before: datetime | None) -> dict[str, Any]:
-    ctx = regions.ticket_context(ticket, agent, view_key)
-    ctx["items"] = timeline.open_at_first_unread(ctx["items"], ticket, seen_before)
+    ctx = regions.ticket_context(ticket, agent, view_key, timeline.first_unread(ticket, seen_before))
     pane = timeline.chat_pane(ticket)
     if pane is not None and pane.live:
         # A live chat is answered in the chat pane; the composer below it takes notes.

@@ -4,6 +4,7 @@ one gets it, and a chat moved to another team since the offer cannot be taken an
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from django.db import connection, transaction
@@ -13,26 +14,38 @@ from hub.models import Agent, Role, Team, Ticket
 from hub.tests.factories import AgentFactory, TicketFactory
 
 
+def waits_for_a_lock(seconds: float = 10) -> bool:
+    """Whether another session of this database waits for a row lock, within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return True
+            time.sleep(0.02)
+    return False
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_an_agent_accepting_while_another_holds_the_chat_is_told_who_was_faster(team: Team) -> None:
     anna = AgentFactory.create(teams=[team], role=Role.AGENT, user__first_name="Anna", user__last_name="Roth")
     tom = AgentFactory.create(teams=[team], role=Role.AGENT)
     chat = TicketFactory.create(team=team, origin_channel="chat")
-    anna_holds, outcome = threading.Event(), {}
+    anna_holds, release, outcome = threading.Event(), threading.Event(), {}
 
     def anna_accepts() -> None:
         try:
             with transaction.atomic():
                 do_accept(chat.pk, anna)
                 anna_holds.set()
-                # Tom's accept starts now and must wait for this commit, not read the old row.
-                threading.Event().wait(0.5)
+                release.wait(20)  # committed only once Tom waits for her row
         finally:
             connection.close()
 
     def tom_accepts() -> None:
-        anna_holds.wait(10)
         try:
             do_accept(chat.pk, tom)
             outcome["tom"] = "accepted"
@@ -41,11 +54,16 @@ def test_an_agent_accepting_while_another_holds_the_chat_is_told_who_was_faster(
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=anna_accepts), threading.Thread(target=tom_accepts)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=20)
+    anna_thread, tom_thread = threading.Thread(target=anna_accepts), threading.Thread(target=tom_accepts)
+    anna_thread.start()
+    assert anna_holds.wait(10)
+    tom_thread.start()
+    try:
+        assert waits_for_a_lock(), "Tom's accept never waited for Anna's row"
+    finally:
+        release.set()
+    for thread in (anna_thread, tom_thread):
+        thread.join(timeout=20)
 
     assert outcome == {"tom": "Anna Roth"}
     assert Ticket.objects.get(pk=chat.pk).assignee_id == anna.pk

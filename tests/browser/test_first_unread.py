@@ -42,7 +42,11 @@ def test_the_ticket_opens_at_the_new_line_above_what_the_agent_has_not_read(new_
     expect(line).to_be_in_viewport()
     expect(page.locator(f"#m-{mails[6].pk} .email-text")).to_be_in_viewport()
     expect(page.locator(f"#m-{mails[-1].pk}")).not_to_be_in_viewport()  # not jumped to the end
+    expect(page.locator("#new-below")).to_be_visible()  # more unread below the screen
     assert_accessible(page)
+
+    page.locator("#new-below").click()
+    expect(page.locator(f"#m-{mails[-1].pk}")).to_be_in_viewport()
 
     # Read now: opened again by its address, it goes to the end as before.
     page.goto(f"/agent/v/mine/t/{ticket.pk}/")
