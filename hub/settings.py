@@ -357,10 +357,10 @@ DELIVERY_STALLED_AFTER_SECONDS = env.int("DELIVERY_STALLED_AFTER_SECONDS", defau
 # How long a receiver may take to answer one POST before the attempt counts as failed.
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10, min_value=1, max_value=60)
 # Deliveries (and their answers) are kept this many days for the settings' log, then deleted.
-WEBHOOK_KEEP_DAYS = env.int("WEBHOOK_KEEP_DAYS", default=30, min_value=1)
+WEBHOOK_KEEP_DAYS = env.int("WEBHOOK_KEEP_DAYS", default=30, min_value=1, max_value=3650)
 # A webhook whose deliveries have failed without a break for this many days is paused by the
 # sweep, its waiting deliveries kept, until an admin makes it active again; 0: never.
-WEBHOOK_PAUSE_AFTER_DAYS = env.int("WEBHOOK_PAUSE_AFTER_DAYS", default=3, min_value=0)
+WEBHOOK_PAUSE_AFTER_DAYS = env.int("WEBHOOK_PAUSE_AFTER_DAYS", default=3, min_value=0, max_value=365)
 # Webhooks post only to public addresses (hub.webhooks.http); true lets a hub inside a company
 # network post to its own servers (an ERP on 10.0.0.5) too.
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)

@@ -125,8 +125,11 @@ def sweep_webhooks() -> int:
     from hub.webhooks.send import due, forget_old
 
     # First: the deliveries of a webhook paused now wait instead of being queued once more.
-    for webhook_id in do_pause_failing_webhooks():
-        log.warning("webhook sweep: webhook %s paused, its deliveries failing for too long", webhook_id)
+    try:
+        for webhook_id in do_pause_failing_webhooks():
+            log.warning("webhook sweep: webhook %s paused, its deliveries failing for too long", webhook_id)
+    except Exception:  # retries and cleaning go on whatever went wrong here
+        log.exception("webhook sweep: pausing failing webhooks failed")
     ids = due()
     for delivery_id in ids:
         try:

@@ -148,7 +148,7 @@ def test_a_webhook_paused_automatically_says_so_and_since_when_until_it_is_resum
         f"Seit {since} ist keine Zustellung angekommen, daher hat der Hub diesen Webhook am {paused} "
         "automatisch pausiert." in page
     )
-    assert "Wartende Zustellungen bleiben erhalten." in page
+    assert "Ereignisse während der Pause werden nicht gesendet." in page
 
     client.post(f"{BASE}{webhook.pk}/", {"name": "ERP", "url": receiver.url, "topics": ["ticket.created"],
                                          "active": "on"})  # fmt: skip
@@ -158,3 +158,37 @@ def test_a_webhook_paused_automatically_says_so_and_since_when_until_it_is_resum
     resumed = client.get(f"{BASE}{webhook.pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "automatisch pausiert" not in resumed and "Aktiv: nein → ja" in resumed
     assert "Automatisch pausiert" not in client.get(BASE, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+
+def drawn_at(page: str) -> str:
+    found = re.search(r'<input type="hidden" name="drawn_at" value="([^"]+)"', page)
+    assert found is not None, "the form says when it was drawn"
+    return html.unescape(found.group(1))
+
+
+@override_settings(WEBHOOK_PAUSE_AFTER_DAYS=3)
+def test_a_form_drawn_before_the_automatic_pause_saves_its_changes_but_does_not_resume(receiver: Receiver) -> None:
+    client = client_for(agent(Role.ADMIN))
+    client.post(BASE + "new/", {"name": "ERP", "url": receiver.url, "topics": ["ticket.created"], "active": "on"})
+    webhook = Webhook.objects.get()
+    failing_for(webhook, 4)
+    drawn = drawn_at(client.get(f"{BASE}{webhook.pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode())
+    sweep_webhooks()  # paused while the admin edits the name
+
+    saved = client.post(
+        f"{BASE}{webhook.pk}/",
+        {"name": "ERP Lager", "url": receiver.url, "topics": ["ticket.created"], "active": "on", "drawn_at": drawn},
+        HTTP_ACCEPT_LANGUAGE="de",
+        follow=True,
+    )
+
+    webhook.refresh_from_db()
+    assert webhook.name == "ERP Lager" and not webhook.active and webhook.paused_automatically_at is not None
+    assert "Der Hub hat diesen Webhook automatisch pausiert, während Sie ihn bearbeitet haben." in html.unescape(
+        saved.content.decode()
+    )
+    fresh = drawn_at(client.get(f"{BASE}{webhook.pk}/").content.decode())
+    client.post(f"{BASE}{webhook.pk}/", {"name": "ERP Lager", "url": receiver.url, "topics": ["ticket.created"],
+                                         "active": "on", "drawn_at": fresh})  # fmt: skip
+    webhook.refresh_from_db()
+    assert webhook.active and webhook.paused_automatically_at is None  # seen paused, then resumed

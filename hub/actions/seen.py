@@ -43,4 +43,5 @@ def do_forget_old_looks(now: datetime, chunk: int = 5000) -> int:
         ids = list(TicketSeen.objects.filter(seen_at__lt=cutoff).values_list("pk", flat=True)[:chunk])
         if not ids:
             return gone
-        gone += TicketSeen.objects.filter(pk__in=ids).delete()[0]
+        # Again with the age: a look renewed since the select stays.
+        gone += TicketSeen.objects.filter(pk__in=ids, seen_at__lt=cutoff).delete()[0]

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -50,11 +50,14 @@ def do_save_webhook(
     topics: list[str],
     team: Team | None,
     active: bool,
+    drawn_at: datetime | None = None,
 ) -> tuple[Webhook, dict[str, list[Any]]]:
     """Create or change a webhook; returns it and what changed (``audit.diff``).
 
     A new webhook gets its signing secret here. Topics outside ``WebhookTopic`` (and the test
-    event, which is sent on demand only) are dropped.
+    event, which is sent on demand only) are dropped. ``drawn_at``: when the caller read the
+    webhook (the form's page, the API's request); one paused automatically after that stays
+    paused, since its "active" is the state the caller saw before, not a wish to resume.
     """
     before: dict[str, Any] = {}
     if webhook is None:
@@ -67,10 +70,13 @@ def do_save_webhook(
     webhook.url = url.strip()
     webhook.topics = sorted({t for t in topics if t in WebhookTopic.values and t != WebhookTopic.PING})
     webhook.team = team
+    paused = webhook.paused_automatically_at
+    if drawn_at is not None and paused is not None and paused > drawn_at:
+        active = False  # the caller saw it active: resuming is for one who saw it paused
     if active and not webhook.active:
         # Resumed: its old failures say nothing about the new start, and it is no longer paused
         # automatically either.
-        webhook.failing_since = None
+        webhook.failing_since = webhook.last_failed_at = None
         webhook.paused_automatically_at = None
     webhook.active = active
     webhook.save()
@@ -112,13 +118,15 @@ def do_pause_failing_webhooks() -> list[int]:
     if days == 0:
         return []
     now = timezone.now()
-    # And failing still: a delivery waits for its next retry, or failed for good within a day.
-    # One body refused days ago, with nothing sent since, says nothing about the receiver now.
-    still = WebhookDelivery.objects.filter(webhook_id=OuterRef("pk")).filter(
-        Q(state=DeliveryState.PENDING, attempts__gt=0)
-        | Q(state=DeliveryState.FAILED, finished_at__gte=now - timedelta(days=1))
+    # Failing still (an attempt failed within the quiet break: ``send._failed`` begins a new
+    # failing_since after a quiet day), and no attempt under way, which may yet get through.
+    sending = WebhookDelivery.objects.filter(webhook_id=OuterRef("pk"), state=DeliveryState.SENDING)
+    failing = Webhook.objects.filter(
+        ~Exists(sending),
+        active=True,
+        failing_since__lte=now - timedelta(days=days),
+        last_failed_at__gte=now - send.QUIET_BREAK,
     )
-    failing = Webhook.objects.filter(Exists(still), active=True, failing_since__lte=now - timedelta(days=days))
     return [pk for pk in list(failing.values_list("pk", flat=True)) if _pause(failing, pk, now)]
 
 

@@ -12,4 +12,9 @@ class Migration(migrations.Migration):
             name="paused_automatically_at",
             field=models.DateTimeField(blank=True, null=True, verbose_name="paused automatically"),
         ),
+        migrations.AddField(
+            model_name="webhook",
+            name="last_failed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="last failed"),
+        ),
     ]

@@ -376,8 +376,12 @@ def test_finished_deliveries_are_deleted_after_the_days_kept(receiver: Receiver)
 
 
 def failing_for(webhook: Webhook, days: float) -> WebhookDelivery:
-    """Given: no delivery of ``webhook`` got through for ``days``, and one waits for its retry, overdue."""
-    Webhook.objects.filter(pk=webhook.pk).update(failing_since=timezone.now() - timedelta(days=days))
+    """Given: no delivery of ``webhook`` got through for ``days``, the last attempt failed minutes
+    ago, and a delivery waits for its retry, overdue."""
+    now = timezone.now()
+    Webhook.objects.filter(pk=webhook.pk).update(
+        failing_since=now - timedelta(days=days), last_failed_at=now - timedelta(minutes=5)
+    )
     return WebhookDelivery.objects.create(
         webhook=webhook, topic="ticket.created", attempts=3, body='{"id":"x"}',
         next_attempt_at=timezone.now() - timedelta(minutes=5),
@@ -443,20 +447,37 @@ def test_a_webhook_failing_for_less_than_the_setting_stays_active_and_is_retried
 
 
 @override_settings(WEBHOOK_PAUSE_AFTER_DAYS=3)
-def test_a_webhook_that_refused_one_body_days_ago_and_got_nothing_since_stays_active() -> None:
-    webhook, _ = do_save_webhook(
-        None, None, name="ERP", url="https://erp.example/hook", topics=["ticket.created"], team=None, active=True
-    )
+def test_a_failure_after_quiet_days_is_a_new_trouble_and_pauses_nothing(
+    fake_channel: FakeChannel, receiver: Receiver
+) -> None:
+    webhook = hook(receiver, "ticket.created")
     days_ago = timezone.now() - timedelta(days=5)
-    Webhook.objects.filter(pk=webhook.pk).update(failing_since=days_ago)
-    WebhookDelivery.objects.create(
-        webhook=webhook, topic="ticket.created", attempts=1, state=DeliveryState.FAILED, response_status=422,
-        finished_at=days_ago, next_attempt_at=days_ago,
-    )  # fmt: skip
+    # Five days ago one body was refused; nothing was sent since (a quiet topic).
+    Webhook.objects.filter(pk=webhook.pk).update(failing_since=days_ago, last_failed_at=days_ago)
+    receiver.answers = [(503, "Deployment")]
 
+    mail(31)  # today's first delivery meets a short outage
+
+    webhook.refresh_from_db()
+    assert webhook.failing_since is not None
+    assert timezone.now() - webhook.failing_since < timedelta(minutes=1)  # failing since now, not five days
     assert do_pause_failing_webhooks() == []
     webhook.refresh_from_db()
     assert webhook.active and webhook.paused_automatically_at is None
+
+
+@override_settings(WEBHOOK_PAUSE_AFTER_DAYS=3)
+def test_a_webhook_is_not_paused_while_an_attempt_that_may_get_through_is_under_way(receiver: Receiver) -> None:
+    webhook = hook(receiver, "ticket.created")
+    waiting = failing_for(webhook, 4)
+    WebhookDelivery.objects.filter(pk=waiting.pk).update(
+        state=DeliveryState.SENDING, next_attempt_at=timezone.now() + timedelta(minutes=2)
+    )
+
+    assert do_pause_failing_webhooks() == []
+
+    WebhookDelivery.objects.filter(pk=waiting.pk).update(state=DeliveryState.PENDING)
+    assert do_pause_failing_webhooks() == [webhook.pk]
 
 
 @override_settings(WEBHOOK_PAUSE_AFTER_DAYS=0)

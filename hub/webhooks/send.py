@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone, translation
 
 from hub.models import DeliveryState, Webhook, WebhookDelivery, WebhookTopic
@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 RETRY_AFTER = (60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600)
 MAX_ATTEMPTS = len(RETRY_AFTER) + 1
 FINAL_STATUSES = frozenset({400, 410, 413, 415, 422})
+# Failures further apart than this are two troubles, not one going on (``_failed``).
+QUIET_BREAK = timedelta(days=1)
 # The sweep leaves a delivery this long past its time to the task already queued for it.
 SWEEP_GRACE_SECONDS = 30
 USER_AGENT = "servicehub-webhook/1"
@@ -129,7 +131,7 @@ def attempt(delivery: WebhookDelivery, lease: datetime) -> str:
         log.info("webhook %s: %s %s delivered (%s)", webhook.pk, delivery.topic, delivery.uuid, answer.status)
         return "delivered"
     if not ping:  # a test says nothing about the real deliveries
-        Webhook.objects.filter(pk=webhook.pk, failing_since__isnull=True).update(failing_since=timezone.now())
+        _failed(webhook.pk)
     with translation.override("en"):
         shown = http.describe(answer.error) if answer.error else f"HTTP {answer.status}"
     if answer.status in FINAL_STATUSES or delivery.attempts >= MAX_ATTEMPTS or ping:
@@ -143,6 +145,18 @@ def attempt(delivery: WebhookDelivery, lease: datetime) -> str:
         webhook.pk, delivery.topic, delivery.uuid, delivery.attempts, shown, pause,
     )  # fmt: skip
     return "retry"
+
+
+def _failed(webhook_id: int) -> None:
+    """An attempt failed: ``failing_since`` begins now unless the webhook was failing already,
+    without a quiet day in between (a failure days after the last one, with nothing sent since,
+    is a new trouble, not the old one going on)."""
+    now = timezone.now()
+    fresh = Q(failing_since__isnull=True) | Q(last_failed_at__isnull=True) | Q(last_failed_at__lt=now - QUIET_BREAK)
+    Webhook.objects.filter(pk=webhook_id).update(
+        last_failed_at=now,
+        failing_since=Case(When(fresh, then=Value(now)), default=F("failing_since")),
+    )
 
 
 def _finish(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hub.models import Team, Webhook, WebhookTopic
@@ -32,14 +33,16 @@ class WebhookForm(forms.Form):
         help_text=_("The ticket's team at the moment of the event."),
     )
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    # When the page was drawn: a webhook paused automatically since stays paused (do_save_webhook).
+    drawn_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
 
     def clean_url(self) -> str:
         return checked_url(self.cleaned_data["url"])
 
     @classmethod
     def initial_of(cls, webhook: Webhook) -> dict[str, Any]:
-        return webhook.editable()
+        return webhook.editable() | {"drawn_at": timezone.now()}
 
     def values(self) -> dict[str, Any]:
         """``do_save_webhook``'s keyword arguments."""
-        return {field: self.cleaned_data[field] for field in Webhook.EDITABLE}
+        return {field: self.cleaned_data[field] for field in (*Webhook.EDITABLE, "drawn_at")}

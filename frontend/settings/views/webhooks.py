@@ -84,6 +84,14 @@ def edit(request: HttpRequest, agent: Agent, pk: int | None = None) -> HttpRespo
     if request.method == "POST" and form.is_valid():
         webhook, changes = do_save_webhook(agent, webhook, **form.values())
         settings_area.saved(request, changes, {"topics": _("Events")}, form=form)
+        if form.cleaned_data["active"] and not webhook.active:
+            messages.warning(
+                request,
+                _(
+                    "The hub paused this webhook automatically while you were editing it. Your other changes are"
+                    " saved; tick “Active” and save again to resume it."
+                ),
+            )
         return redirect(f"settings:{KEY}:detail", pk=webhook.pk)
     return _page(request, webhook, form)
 

@@ -5,6 +5,7 @@ and audits; the secret is shown when made and when replaced, never when read."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -58,10 +59,12 @@ class WebhookViewSet(viewsets.ModelViewSet[Webhook]):
         return Response(WebhookCreatedSerializer(webhook).data, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: object, **kwargs: object) -> Response:
+        drawn_at = timezone.now()  # what the client changes is the webhook as read from here on
         instance = self.get_object()
         body = WebhookSerializer(instance, data=request.data, partial=bool(kwargs.get("partial", False)))
         body.is_valid(raise_exception=True)
-        webhook, _changes = do_save_webhook(agent(request), instance, **values(body.validated_data, instance))
+        fields = values(body.validated_data, instance)
+        webhook, _changes = do_save_webhook(agent(request), instance, **fields, drawn_at=drawn_at)
         return Response(WebhookSerializer(webhook).data)
 
     def perform_destroy(self, instance: Webhook) -> None:
