@@ -126,6 +126,27 @@ export function onNewChat(): void {
   }
 }
 
+// A phone rings again and again: a call's tone repeats this often until its pop-up goes.
+const RING_EVERY_MS = 3000;
+
+/**
+ * A call rings on the agent's team (UX.md 6: calls ring even with the tab in front): the tone now
+ * and every few seconds, if the agent wants sound; returns what stops it.
+ */
+export function ringCall(): () => void {
+  if (!bellButton()?.dataset.chatSound) return () => undefined;
+  const once = (): void => {
+    try {
+      beep();
+    } catch {
+      // No audio in this browser: the pop-up still shows the call.
+    }
+  };
+  once();
+  const timer = window.setInterval(once, RING_EVERY_MS);
+  return () => window.clearInterval(timer);
+}
+
 function unlockAudio(): void {
   // Browsers start audio only after a gesture: make (or resume) the context on the first one.
   try {

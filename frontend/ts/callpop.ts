@@ -5,6 +5,7 @@
  * what they may see (channels_phone/popup.py); the words come from the page (`#call-pops`, in the
  * agent's language), and everything from the call is set as text, never as markup. */
 
+import { ringCall } from "./bell";
 import { announce, byId, el, ticketUrl, words } from "./dom";
 
 export interface CallCustomer {
@@ -32,6 +33,8 @@ const DEFAULT_TIMEOUT_S = 90;
 // Calls heard as over, so a pop-up that arrives after its call ended stays away.
 const over = new Set<number>();
 const timers = new Map<number, number>();
+// What stops each ringing call's tone.
+const rings = new Map<number, () => void>();
 
 function ticketLink(id: number, label: string, className: string): HTMLAnchorElement {
   const link = el("a", className, label);
@@ -112,6 +115,7 @@ function showCall(event: CallEvent): void {
   announce(words(box, "announce", "{caller}").replace("{caller}", customer?.name ? `${who} (${caller})` : caller));
   const seconds = event.timeout && event.timeout > 0 ? event.timeout : DEFAULT_TIMEOUT_S;
   timers.set(event.call, window.setTimeout(() => closeCall(event.call), seconds * 1000));
+  rings.set(event.call, ringCall());
 }
 
 function closeCall(call: number): void {
@@ -119,6 +123,8 @@ function closeCall(call: number): void {
   if (over.size > 200) over.delete(over.values().next().value as number);
   window.clearTimeout(timers.get(call));
   timers.delete(call);
+  rings.get(call)?.();
+  rings.delete(call);
   const pop = byId("call-pops")?.querySelector<HTMLElement>(`[data-call="${call}"]`);
   if (!pop) return;
   // Focus inside it would be lost with it: back to the page, not to nowhere.

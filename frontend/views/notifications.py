@@ -125,7 +125,7 @@ class SettingsForm(forms.Form):
         help_text=gettext_lazy("Also shown by your browser while the hub is open in a tab. The browser asks you once."),
     )
     chat_sound = forms.BooleanField(
-        label=gettext_lazy("A sound for new chats"),
+        label=gettext_lazy("A sound for new chats and ringing calls"),
         required=False,
         help_text=gettext_lazy("Also with the tab in front."),
     )

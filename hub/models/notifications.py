@@ -72,7 +72,7 @@ class NotificationSettings(models.Model):
     in_app = models.JSONField(_("in the workspace"), default=default_kinds, blank=True)
     by_mail = models.JSONField(_("by mail"), default=default_mail_kinds, blank=True)
     browser = models.BooleanField(_("browser notifications"), default=False)
-    chat_sound = models.BooleanField(_("sound for new chats"), default=True)
+    chat_sound = models.BooleanField(_("sound for new chats and calls"), default=True)
 
     class Meta:
         verbose_name = _("notification settings")

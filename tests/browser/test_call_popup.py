@@ -5,6 +5,7 @@ call's ticket; it closes when the call is answered, and Escape dismisses it."""
 from __future__ import annotations
 
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -127,3 +128,30 @@ def test_an_english_speaking_agent_reads_the_pop_up_in_english(new_page, team: T
     expect(pop.get_by_role("link", name=f"Open ticket #{ticket_id}")).to_be_visible()
     expect(pop.get_by_role("button", name="Dismiss")).to_be_visible()
     assert_accessible(page)
+
+
+TONES = """
+window.tones = 0;
+const make = AudioContext.prototype.createOscillator;
+AudioContext.prototype.createOscillator = function () { window.tones += 1; return make.call(this); };
+"""
+
+
+def test_a_ringing_call_rings_again_and_again_until_its_pop_up_goes(new_page, team: Team, on_duty: Agent) -> None:
+    page = new_page(on_duty)
+    page.add_init_script(TONES)  # counts the tones the page makes (two notes each)
+    page.clock.install()
+    workspace(page)
+    page.locator("body").click()  # the gesture browsers ask for before a page may sound
+    page.clock.pause_at(time.time() * 1000 + 1000)
+
+    webhook(VOICE, call_params(sid("CA", 5)))
+    expect(page.locator("#call-pops .call-pop")).to_have_count(1)
+    assert page.evaluate("window.tones") == 2  # at once
+    page.clock.run_for(3000)
+    assert page.evaluate("window.tones") == 4  # and again, as a phone rings
+
+    page.locator("body").press("Escape")
+    page.clock.run_for(9000)
+
+    assert page.evaluate("window.tones") == 4  # dismissed: silent
