@@ -1,7 +1,8 @@
 /** The live caller pop-up: while a call rings on a number of the agent's team, who is calling
  * (their number, name and record), their open tickets and a button opening the call's ticket.
  * It goes when someone answers or the call ends (`call.over`), after the server's timeout when
- * that never comes, or when dismissed (its button, or Escape). The server sends each agent only
+ * that never comes, or when dismissed (its button, or Escape); until then it rings, if the agent
+ * wants sound (`bell.ringCall`). The server sends each agent only
  * what they may see (channels_phone/popup.py); the words come from the page (`#call-pops`, in the
  * agent's language), and everything from the call is set as text, never as markup. */
 
