@@ -10,7 +10,9 @@ from channels_email.inbound import ingest_now
 from channels_email.models import Mailbox
 from channels_email.sender_check import FAIL, PASS, SenderCheck, check
 from channels_email.tests.test_servers import mail
-from hub.models import Agent, Identity, Message, Ticket
+from hub.actions.rules import do_save_rule
+from hub.models import Agent, Identity, Message, Priority, Ticket
+from hub.routing.schema import RuleSpec
 from hub.tests.factories import OrganizationFactory
 
 TRUSTED = frozenset({"mx.hub.example"})
@@ -168,3 +170,22 @@ def test_a_no_reply_mail_that_names_a_customer_in_reply_to_is_kept_apart_whateve
     client.force_login(agent.user)
     page = client.get(f"/agent/v/teams/t/{ticket.pk}/").content.decode()
     assert "Diese Mail wurde als noreply@attacker.example gesendet und nennt max@kunde.de als Absender" in page
+
+
+@pytest.mark.django_db
+def test_a_rule_on_a_customers_domain_does_not_route_a_mail_that_fails_its_sender_check(
+    mailbox: Mailbox, admin_agent: Agent
+) -> None:
+    rule = {"field": "from_domain", "op": "equals", "value": "kunde.de"}
+    do_save_rule(actor=admin_agent, spec=RuleSpec.model_validate({
+        "name": "Kunde AG dringend", "triggers": ["ticket_created"], "conditions": [rule],
+        "actions": [{"type": "set_priority", "value": "urgent"}],
+    }))  # fmt: skip
+    faked = with_results(OPENDMARC_FAIL, mail("Chefin <chefin@kunde.de>", "Überweisung", "<f2@evil.example>"))
+    genuine = with_results(GOOGLE_PASS, mail("Chefin <chefin@kunde.de>", "Rechnung", "<g2@kunde.de>"))
+
+    fake_ticket = Ticket.objects.get(pk=ingest_now(faked, mailbox=mailbox, source="test").ticket or 0)
+    real_ticket = Ticket.objects.get(pk=ingest_now(genuine, mailbox=mailbox, source="test").ticket or 0)
+
+    assert real_ticket.priority == Priority.URGENT
+    assert fake_ticket.priority != Priority.URGENT  # the faker's From names no domain to rules

@@ -37,9 +37,12 @@ def entry_points(interaction: Interaction) -> dict[str, str]:
 
 
 def _sender(interaction: Interaction) -> str:
+    """The sender's address or number for ``from`` and ``from_domain``; none for a mail kept apart
+    by its sender check (its From is not proven and may be forged: a rule on a customer's domain
+    must not hand a faker that customer's routing)."""
     for identity in interaction.identities:
         if identity.value:
-            return identity.value.strip().lower()
+            return identity.value.strip().lower() if identity.recorded else ""
     return ""
 
 
