@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from hub import events, realtime, routing
-from hub.models import Agent, Direction, Message, MessageKind, Team, Ticket
+from hub.models import Agent, Customer, Direction, Message, MessageKind, Team, Ticket
 from hub.models.messages import DeliveryStatus
 from hub.realtime import agent_group, team_group
 from hub.routing.engine import Compiled
@@ -59,9 +59,10 @@ def do_run_rules(*, ticket: Ticket, trigger: str, rules: list[Compiled] | None =
     if rules is None and not router.rules.rules_for(trigger):
         return None
     with transaction.atomic(), _applying():
-        locked = (
-            Ticket.objects.select_for_update(of=("self",)).select_related("customer__organization").get(pk=ticket.pk)
-        )
+        # The lock's read joins nothing: PostgreSQL re-reads a row it waited for but not the rows
+        # joined to it, so a customer merged meanwhile would make a joined read find no row.
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        locked.customer = Customer.objects.select_related("organization").get(pk=locked.customer_id)
         decision = router.decide_existing(locked, locked.customer, None, trigger, rules)
         if not decision.outcome.hits:
             return None
