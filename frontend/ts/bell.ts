@@ -94,9 +94,14 @@ function showInBrowser(bell: HTMLElement, text: string): void {
   });
 }
 
-/** A short two-note tone, made on the spot. */
+/** A short two-note tone, made on the spot; none before the page may sound. */
 export function beep(): void {
-  audio ??= new AudioContext();
+  // A context not yet allowed to play (no click or key on this page) keeps its clock still:
+  // tones made now would all sound at once on the first click. Ask again, and stay silent.
+  if (audio?.state !== "running") {
+    void audio?.resume();
+    return;
+  }
   const now = audio.currentTime;
   [880, 1320].forEach((frequency, i) => {
     if (!audio) return;
@@ -126,8 +131,10 @@ export function onNewChat(): void {
   }
 }
 
-// A phone rings again and again: a call's tone repeats this often until its pop-up goes.
+// A phone rings again and again: a call's tone repeats this often until its pop-up goes, or at
+// most this long (a reconnect may have missed the event that the call was answered).
 const RING_EVERY_MS = 3000;
+const RING_AT_MOST_MS = 45_000;
 
 /**
  * A call rings on the agent's team (UX.md 6: calls ring even with the tab in front): the tone now
@@ -144,7 +151,22 @@ export function ringCall(): () => void {
   };
   once();
   const timer = window.setInterval(once, RING_EVERY_MS);
-  return () => window.clearInterval(timer);
+  const limit = window.setTimeout(() => window.clearInterval(timer), RING_AT_MOST_MS);
+  return () => {
+    window.clearInterval(timer);
+    window.clearTimeout(limit);
+  };
+}
+
+/** "Ton testen": a click, so the page may sound; once the context runs, the tone. */
+async function testSound(): Promise<void> {
+  try {
+    audio ??= new AudioContext();
+    await audio.resume();
+    beep();
+  } catch {
+    /* no WebAudio */
+  }
 }
 
 function unlockAudio(): void {
@@ -183,7 +205,7 @@ export function installBell(): void {
     } else if (target?.closest("[data-ask-notifications]")) {
       void askPermission(target.closest<HTMLElement>("[data-ask-notifications]") as HTMLElement);
     } else if (target?.closest("[data-test-sound]")) {
-      beep();
+      void testSound();
     } else if (isOpen() && !target?.closest(`#${PANEL_ID}`)) {
       close(false);
     }

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,6 +27,7 @@ audit.describe("webhook.deleted", gettext_lazy("Webhook deleted"))
 audit.describe("webhook.secret_rotated", gettext_lazy("Webhook's signing secret replaced"))
 audit.describe("webhook.redelivered", gettext_lazy("Webhook delivery sent again"))
 audit.describe("webhook.paused_automatically", gettext_lazy("Webhook paused automatically"))
+audit.describe("webhook.resumed_automatically", gettext_lazy("Webhook active again: a delivery got through"))
 
 
 class WebhookPaused(ValueError):
@@ -118,11 +119,11 @@ def do_pause_failing_webhooks() -> list[int]:
     if days == 0:
         return []
     now = timezone.now()
-    # Failing still (an attempt failed within the quiet break: ``send._failed`` begins a new
-    # failing_since after a quiet day), and no attempt under way, which may yet get through.
-    sending = WebhookDelivery.objects.filter(webhook_id=OuterRef("pk"), state=DeliveryState.SENDING)
+    # Failing still: an attempt failed within the quiet break (``send._failed`` begins a new
+    # failing_since after a quiet day). An attempt under way that gets through after all resumes
+    # it (``do_resume_after_success``): waiting for a moment with none under way could wait
+    # forever on a busy hub, which is when a dead receiver costs the most.
     failing = Webhook.objects.filter(
-        ~Exists(sending),
         active=True,
         failing_since__lte=now - timedelta(days=days),
         last_failed_at__gte=now - send.QUIET_BREAK,
@@ -145,6 +146,22 @@ def _pause(failing: QuerySet[Webhook], pk: int, now: datetime) -> bool:
         changes={"active": [True, False], "failing_since": since},
     )
     # An update sends no post_save: this process's list of listening webhooks is read again here.
+    transaction.on_commit(outbox.forget)
+    return True
+
+
+@transaction.atomic
+def do_resume_after_success(webhook_id: int, *, claimed_at: datetime) -> bool:
+    """A delivery claimed at ``claimed_at`` got through: a webhook the sweep paused automatically
+    since then is active again (audited as the system). False when there was nothing to resume."""
+    resumed = Webhook.objects.filter(pk=webhook_id, active=False, paused_automatically_at__gte=claimed_at).update(
+        active=True, paused_automatically_at=None, failing_since=None, last_failed_at=None, updated_at=timezone.now()
+    )
+    if not resumed:
+        return False
+    webhook = Webhook.objects.get(pk=webhook_id)
+    audit.record(None, "webhook.resumed_automatically", target=webhook, label=webhook.name,
+                 changes={"active": [False, True]})  # fmt: skip
     transaction.on_commit(outbox.forget)
     return True
 

@@ -115,11 +115,14 @@ def test_an_integration_sees_when_its_webhook_was_paused_automatically_and_resum
 
     read = api.get(f"{URL}{made['id']}/").json()
     renamed = api.patch(f"{URL}{made['id']}/", {"name": "ERP 2", "paused_automatically_at": None}, format="json")
+    replaced = api.put(f"{URL}{made['id']}/", {"name": "ERP 3", "url": receiver.url, "events": ["ticket.created"]},
+                       format="json")  # fmt: skip
     resumed = api.patch(f"{URL}{made['id']}/", {"active": True}, format="json").json()
 
     assert read["active"] is False and read["paused_automatically_at"] is not None
     assert read["failing_since"] is not None
     assert renamed.json()["paused_automatically_at"] == read["paused_automatically_at"]  # read-only
     assert renamed.json()["active"] is False  # a change of name does not resume it
+    assert replaced.json()["active"] is False  # nor a PUT that leaves "active" out
     assert resumed["active"] is True and resumed["paused_automatically_at"] is None
     assert resumed["failing_since"] is None

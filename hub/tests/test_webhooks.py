@@ -467,17 +467,23 @@ def test_a_failure_after_quiet_days_is_a_new_trouble_and_pauses_nothing(
 
 
 @override_settings(WEBHOOK_PAUSE_AFTER_DAYS=3)
-def test_a_webhook_is_not_paused_while_an_attempt_that_may_get_through_is_under_way(receiver: Receiver) -> None:
+def test_an_attempt_under_way_that_gets_through_after_the_pause_makes_the_webhook_active_again(
+    receiver: Receiver,
+) -> None:
     webhook = hook(receiver, "ticket.created")
     waiting = failing_for(webhook, 4)
-    WebhookDelivery.objects.filter(pk=waiting.pk).update(
-        state=DeliveryState.SENDING, next_attempt_at=timezone.now() + timedelta(minutes=2)
-    )
+    claimed = send._claim(waiting.pk)
+    assert claimed is not None
+    delivery, lease = claimed
+    assert do_pause_failing_webhooks() == [webhook.pk]  # the sweep pauses while the POST is out
+    delivery.webhook = Webhook.objects.get(pk=webhook.pk)
 
-    assert do_pause_failing_webhooks() == []
+    assert send.attempt(delivery, lease) == "delivered"
 
-    WebhookDelivery.objects.filter(pk=waiting.pk).update(state=DeliveryState.PENDING)
-    assert do_pause_failing_webhooks() == [webhook.pk]
+    webhook.refresh_from_db()
+    assert webhook.active and webhook.paused_automatically_at is None and webhook.failing_since is None
+    (entry,) = AuditEntry.objects.filter(action="webhook.resumed_automatically")
+    assert entry.actor is None and entry.changes == {"active": [False, True]}
 
 
 @override_settings(WEBHOOK_PAUSE_AFTER_DAYS=0)

@@ -128,6 +128,10 @@ def attempt(delivery: WebhookDelivery, lease: datetime) -> str:
         _finish(delivery, lease, DeliveryState.DELIVERED, answer)
         if not ping:
             Webhook.objects.filter(pk=webhook.pk, failing_since__isnull=False).update(failing_since=None)
+            from hub.actions.webhooks import do_resume_after_success  # the actions import this module
+
+            # Paused automatically while this attempt was under way: it got through after all.
+            do_resume_after_success(webhook.pk, claimed_at=lease - timedelta(seconds=lease_seconds()))
         log.info("webhook %s: %s %s delivered (%s)", webhook.pk, delivery.topic, delivery.uuid, answer.status)
         return "delivered"
     if not ping:  # a test says nothing about the real deliveries

@@ -26,7 +26,7 @@ from channels_phone.tests.conftest import (
     sid,
     site,  # noqa: F401  (autouse: the webhooks' public URL, numbers forgotten)
 )
-from hub.models import Agent, Identity, IdentityKind, Message, Team, TicketStatus
+from hub.models import Agent, Identity, IdentityKind, Message, NotificationSettings, Team, TicketStatus
 from hub.models.teams import Presence
 from hub.tests.factories import AgentFactory, CustomerFactory, TicketFactory
 from tests.browser.axe import assert_accessible
@@ -155,3 +155,19 @@ def test_a_ringing_call_rings_again_and_again_until_its_pop_up_goes(new_page, te
     page.clock.run_for(9000)
 
     assert page.evaluate("window.tones") == 4  # dismissed: silent
+
+
+def test_an_agent_who_turned_sound_off_sees_the_call_and_hears_nothing(new_page, team: Team, on_duty: Agent) -> None:
+    NotificationSettings.objects.update_or_create(agent=on_duty, defaults={"chat_sound": False})
+    page = new_page(on_duty)
+    page.add_init_script(TONES)
+    page.clock.install()
+    workspace(page)
+    page.locator("body").click()
+    page.clock.pause_at(time.time() * 1000 + 1000)
+
+    webhook(VOICE, call_params(sid("CA", 6)))
+    expect(page.locator("#call-pops .call-pop")).to_have_count(1)
+    page.clock.run_for(6000)
+
+    assert page.evaluate("window.tones") == 0

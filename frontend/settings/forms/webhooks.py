@@ -41,7 +41,9 @@ class WebhookForm(forms.Form):
 
     @classmethod
     def initial_of(cls, webhook: Webhook) -> dict[str, Any]:
-        return webhook.editable() | {"drawn_at": timezone.now()}
+        # As ISO with its offset: read back unchanged whatever the zone (a naive local time is
+        # ambiguous in the autumn's repeated hour, and the field's error would not show).
+        return webhook.editable() | {"drawn_at": timezone.now().isoformat()}
 
     def values(self) -> dict[str, Any]:
         """``do_save_webhook``'s keyword arguments."""

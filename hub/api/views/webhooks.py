@@ -63,7 +63,10 @@ class WebhookViewSet(viewsets.ModelViewSet[Webhook]):
         instance = self.get_object()
         body = WebhookSerializer(instance, data=request.data, partial=bool(kwargs.get("partial", False)))
         body.is_valid(raise_exception=True)
-        fields = values(body.validated_data, instance)
+        sent = dict(body.validated_data)
+        if "active" not in request.data:
+            sent.pop("active", None)  # a PUT without it keeps the state, paused or not (not DRF's default)
+        fields = values(sent, instance)
         webhook, _changes = do_save_webhook(agent(request), instance, **fields, drawn_at=drawn_at)
         return Response(WebhookSerializer(webhook).data)
 
