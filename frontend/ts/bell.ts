@@ -173,10 +173,18 @@ function unlockAudio(): void {
   // Browsers start audio only after a gesture: make (or resume) the context on the first one.
   try {
     audio ??= new AudioContext();
-    void audio.resume();
+    void audio.resume().then(() => {
+      // The page may sound now: the pop-ups' "sound is off" lines are no longer true.
+      document.querySelectorAll(".sound-off").forEach((line) => line.remove());
+    });
   } catch {
     /* no WebAudio */
   }
+}
+
+/** The agent wants sound but this page may not make any yet (no click or key on it so far). */
+export function soundBlocked(): boolean {
+  return Boolean(bellButton()?.dataset.chatSound) && audio?.state !== "running";
 }
 
 async function askPermission(button: HTMLElement): Promise<void> {

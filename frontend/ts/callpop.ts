@@ -6,7 +6,7 @@
  * what they may see (channels_phone/popup.py); the words come from the page (`#call-pops`, in the
  * agent's language), and everything from the call is set as text, never as markup. */
 
-import { ringCall } from "./bell";
+import { ringCall, soundBlocked } from "./bell";
 import { announce, byId, el, ticketUrl, words } from "./dom";
 
 export interface CallCustomer {
@@ -105,6 +105,12 @@ function showCall(event: CallEvent): void {
       list.append(item);
     }
     pop.append(heading, list);
+  }
+
+  if (soundBlocked()) {
+    // Heard only after a click on the page (the browser's rule): say so, or the agent waits for a ring.
+    const muted = words(box, "soundOff", "Sound is off until you click anywhere on this page.");
+    pop.append(el("p", "call-pop-record sound-off", muted));
   }
 
   pop.addEventListener("keydown", (e) => {

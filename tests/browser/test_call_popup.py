@@ -171,3 +171,18 @@ def test_an_agent_who_turned_sound_off_sees_the_call_and_hears_nothing(new_page,
     page.clock.run_for(6000)
 
     assert page.evaluate("window.tones") == 0
+
+
+def test_before_any_click_the_pop_up_says_the_sound_is_off_and_a_click_turns_it_on(
+    new_page, team: Team, on_duty: Agent
+) -> None:
+    page = new_page(on_duty)
+    workspace(page)  # loaded, nothing clicked yet: the browser lets the page make no sound
+
+    webhook(VOICE, call_params(sid("CA", 7)))
+
+    pop = page.locator("#call-pops .call-pop")
+    expect(pop).to_contain_text("Ton ist aus, bis Sie einmal irgendwo auf diese Seite klicken.")
+    page.locator("#timeline, #list").first.click()
+    expect(pop.locator(".sound-off")).to_have_count(0)
+    expect(pop).to_have_count(1)  # the call itself still rings on screen
