@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms, template
 from django.urls import NoReverseMatch, reverse
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 
 from frontend import inbox
@@ -91,6 +94,10 @@ def is_multiple_checkbox(field: forms.BoundField) -> bool:
     return isinstance(field.field.widget, forms.CheckboxSelectMultiple | forms.RadioSelect)
 
 
+# An ISO moment with its offset, as ``audit.shown`` keeps a datetime: nothing else looks like it.
+_MOMENT = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:\d\d|Z)$")
+
+
 def _shown(field: str, value: Any) -> str:
     if value is None or value in ("", [], {}):
         return "—"
@@ -102,6 +109,10 @@ def _shown(field: str, value: Any) -> str:
         return ", ".join(_shown(field, v) for v in value) or "—"
     if isinstance(value, dict):
         return ", ".join(f"{k}: {_shown(field, v)}" for k, v in value.items())
+    if isinstance(value, str) and _MOMENT.match(value) and (moment := parse_datetime(value)) is not None:
+        # A moment is kept as ISO with its offset (a token's expiry, since when a webhook failed):
+        # shown in the reader's time zone and language.
+        return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
     return str(value)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -87,3 +87,15 @@ def test_the_log_cannot_be_changed_through_the_screen() -> None:
 
     assert client_for(admin).post("/agent/settings/audit-log/", {"action": "x"}).status_code == 405
     assert AuditEntry.objects.count() == 1
+
+
+def test_a_moment_in_an_entry_is_shown_in_the_readers_zone_and_language() -> None:
+    client = client_for(agent(Role.ADMIN))
+    failing = datetime(2026, 12, 3, 8, 5, tzinfo=UTC)
+    audit.record(None, "webhook.paused_automatically", label="ERP",
+                 changes={"active": [True, False], "failing_since": failing.isoformat()})  # fmt: skip
+
+    html = client.get("/agent/settings/audit-log/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+    assert "Webhook automatisch pausiert" in html
+    assert '<span class="muted">fehlerhaft seit:</span> 03.12.2026 09:05' in html  # Berlin, not UTC's ISO

@@ -24,5 +24,10 @@ class Migration(migrations.Migration):
             name="last_failed_at",
             field=models.DateTimeField(blank=True, null=True, verbose_name="last failed"),
         ),
+        migrations.AlterField(
+            model_name="webhook",
+            name="failing_since",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="failing since"),
+        ),
         migrations.RunPython(failing_now, migrations.RunPython.noop),
     ]

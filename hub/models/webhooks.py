@@ -49,7 +49,7 @@ class Webhook(models.Model):
     active = models.BooleanField(_("active"), default=True)
     # Since when its deliveries fail without one getting through; cleared by the next success,
     # and begun afresh by a failure after a quiet day (``hub.webhooks.send.QUIET_BREAK``).
-    failing_since = models.DateTimeField(null=True, blank=True)
+    failing_since = models.DateTimeField(_("failing since"), null=True, blank=True)
     # Its latest failed attempt: a webhook is paused only while it is still failing.
     last_failed_at = models.DateTimeField(_("last failed"), null=True, blank=True)
     # When the sweep paused it after failing for ``WEBHOOK_PAUSE_AFTER_DAYS``; cleared when resumed.
