@@ -57,7 +57,7 @@ from hub.models import (
     TicketSnooze,
     TicketStatus,
 )
-from hub.models.seen import unread_since
+from hub.models.seen import answers, unread_since
 from hub.models.tickets import OPEN_STATUSES
 from hub.text import whole_number
 
@@ -396,9 +396,7 @@ def _row_columns(agent: Agent) -> tuple[list[str], dict[str, Any]]:
     seen = TicketSeen.objects.filter(
         agent_id=agent.pk, ticket_id=OuterRef("pk"), seen_at__gte=OuterRef("last_customer_message_at")
     )
-    answered = Message.objects.filter(
-        ticket_id=OuterRef("pk"), direction=Direction.OUTBOUND, created_at__gt=OuterRef("last_customer_message_at")
-    ).exclude(kind__in=(MessageKind.NOTE, MessageKind.SYSTEM))
+    answered = answers().filter(ticket_id=OuterRef("pk"), created_at__gt=OuterRef("last_customer_message_at"))
     annotations: dict[str, Any] = {
         # CASE is evaluated lazily: the subquery runs only for the rare customer without a name.
         "customer_address": Case(When(customer__display_name="", then=Subquery(first_address)), default=None),

@@ -39,7 +39,7 @@ from hub.models import (
     TicketEvent,
     TicketStatus,
 )
-from hub.models.seen import unread_since
+from hub.models.seen import answers, unread_since
 from hub.routing import reasons as routing_reasons
 from hub.routing import words as routing_words
 from hub.text import preview
@@ -191,7 +191,7 @@ class Item:
     fresh: bool = False  # on a page of older items, loaded into the page later
     remote_images: bool = False  # the agent asked for the mail's remote images (``remote_images``)
     folded: bool = False  # an older mail of a long thread: one line until the agent opens it (``fold``)
-    first_unread: bool = False  # the page opens here, under a "New" line (``open_at_first_unread``)
+    first_unread: bool = False  # the page opens here, under a "New" line (``open_at``)
 
     @property
     def dom_id(self) -> str:
@@ -680,12 +680,11 @@ def first_unread(ticket: Ticket, seen_before: datetime | None) -> Unread | None:
     since = max(seen_before or horizon, horizon)
     if latest is None or latest <= since:
         return None
-    quiet = (MessageKind.NOTE, MessageKind.SYSTEM)
-    answers = Message.objects.filter(ticket_id=ticket.pk, direction=Direction.OUTBOUND).exclude(kind__in=quiet)
+    answered = answers().filter(ticket_id=ticket.pk, created_at__gt=OuterRef("created_at"))
     first = (
         Message.objects.filter(ticket_id=ticket.pk, direction=Direction.INBOUND, created_at__gt=since)
-        .exclude(kind__in=quiet)
-        .exclude(Exists(answers.filter(created_at__gt=OuterRef("created_at"))))
+        .exclude(kind__in=(MessageKind.NOTE, MessageKind.SYSTEM))
+        .exclude(Exists(answered))
         .order_by("created_at", "pk")
         .values_list("pk", "created_at")
         .first()

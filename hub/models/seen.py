@@ -8,15 +8,24 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hub.models.messages import Direction, Message, MessageKind
+
 # A customer's message older than this is no news, whoever looked: no row is unread for it. So
-# a look older than this decides nothing and is deleted (``forget_old``): the table holds the
-# last three months' looks, not every look ever.
+# a look at a message that old decides nothing and is deleted
+# (``hub.actions.seen.do_forget_old_looks``): the table holds the last three months' looks.
 UNREAD_FOR = timedelta(days=90)
 
 
 def unread_since(now: datetime) -> datetime:
     """The oldest customer's message that can still make a row unread at ``now``."""
     return now - UNREAD_FOR
+
+
+def answers() -> models.QuerySet[Message]:
+    """What ends a customer's message being news: a message to the customer (a note, which stays
+    inside, or a system line is no answer). The list's unread column and the ticket's first
+    unread item read the same rule."""
+    return Message.objects.filter(direction=Direction.OUTBOUND).exclude(kind__in=(MessageKind.NOTE, MessageKind.SYSTEM))
 
 
 class TicketSeen(models.Model):
