@@ -126,8 +126,9 @@ def attempt(delivery: WebhookDelivery, lease: datetime) -> str:
     ping = delivery.topic == WebhookTopic.PING
     if answer.delivered:
         _finish(delivery, lease, DeliveryState.DELIVERED, answer)
-        if not ping:
-            Webhook.objects.filter(pk=webhook.pk, failing_since__isnull=False).update(failing_since=None)
+        # Only a webhook that was failing can have been paused automatically meanwhile (the pause
+        # needs failing_since): a healthy one's success costs this one UPDATE, touching nothing.
+        if not ping and Webhook.objects.filter(pk=webhook.pk, failing_since__isnull=False).update(failing_since=None):
             from hub.actions.webhooks import do_resume_after_success  # the actions import this module
 
             # Paused automatically while this attempt was under way: it got through after all.
