@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import formats, timezone, translation
 
 from frontend.tests.settings_helpers import agent, client_for
@@ -129,12 +129,18 @@ def shown_in_german(moment: datetime) -> str:
         return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
-@override_settings(WEBHOOK_PAUSE_AFTER_DAYS=3)
-def test_a_webhook_paused_automatically_says_so_and_since_when_until_it_is_resumed(receiver: Receiver) -> None:
+def failing_four_days(receiver: Receiver) -> tuple[Client, Webhook]:
+    """An admin's client and the webhook they made on its page, failing for four days since."""
     client = client_for(agent(Role.ADMIN))
     client.post(BASE + "new/", {"name": "ERP", "url": receiver.url, "topics": ["ticket.created"], "active": "on"})
     webhook = Webhook.objects.get()
     failing_for(webhook, 4)
+    return client, webhook
+
+
+@override_settings(WEBHOOK_PAUSE_AFTER_DAYS=3)
+def test_a_webhook_paused_automatically_says_so_and_since_when_until_it_is_resumed(receiver: Receiver) -> None:
+    client, webhook = failing_four_days(receiver)
     sweep_webhooks()
     webhook.refresh_from_db()
     assert webhook.failing_since is not None and webhook.paused_automatically_at is not None
@@ -168,10 +174,7 @@ def drawn_at(page: str) -> str:
 
 @override_settings(WEBHOOK_PAUSE_AFTER_DAYS=3)
 def test_a_form_drawn_before_the_automatic_pause_saves_its_changes_but_does_not_resume(receiver: Receiver) -> None:
-    client = client_for(agent(Role.ADMIN))
-    client.post(BASE + "new/", {"name": "ERP", "url": receiver.url, "topics": ["ticket.created"], "active": "on"})
-    webhook = Webhook.objects.get()
-    failing_for(webhook, 4)
+    client, webhook = failing_four_days(receiver)
     drawn = drawn_at(client.get(f"{BASE}{webhook.pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode())
     sweep_webhooks()  # paused while the admin edits the name
 

@@ -3,29 +3,12 @@ one gets it, and a chat moved to another team since the offer cannot be taken an
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
-from django.db import connection, transaction
 
 from hub.actions.tickets import AlreadyTaken, do_accept, do_set_team
 from hub.models import Agent, Role, Team, Ticket
 from hub.tests.factories import AgentFactory, TicketFactory
-
-
-def waits_for_a_lock(seconds: float = 10) -> bool:
-    """Whether another session of this database waits for a row lock, within ``seconds``."""
-    deadline = time.monotonic() + seconds
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0]:
-                return True
-            time.sleep(0.02)
-    return False
+from hub.tests.locks import behind_a_lock
 
 
 @pytest.mark.postgres
@@ -34,16 +17,7 @@ def test_an_agent_accepting_while_another_holds_the_chat_is_told_who_was_faster(
     anna = AgentFactory.create(teams=[team], role=Role.AGENT, user__first_name="Anna", user__last_name="Roth")
     tom = AgentFactory.create(teams=[team], role=Role.AGENT)
     chat = TicketFactory.create(team=team, origin_channel="chat")
-    anna_holds, release, outcome = threading.Event(), threading.Event(), {}
-
-    def anna_accepts() -> None:
-        try:
-            with transaction.atomic():
-                do_accept(chat.pk, anna)
-                anna_holds.set()
-                release.wait(20)  # committed only once Tom waits for her row
-        finally:
-            connection.close()
+    outcome: dict[str, str] = {}
 
     def tom_accepts() -> None:
         try:
@@ -51,19 +25,8 @@ def test_an_agent_accepting_while_another_holds_the_chat_is_told_who_was_faster(
             outcome["tom"] = "accepted"
         except AlreadyTaken as taken:
             outcome["tom"] = taken.name
-        finally:
-            connection.close()
 
-    anna_thread, tom_thread = threading.Thread(target=anna_accepts), threading.Thread(target=tom_accepts)
-    anna_thread.start()
-    assert anna_holds.wait(10)
-    tom_thread.start()
-    try:
-        assert waits_for_a_lock(), "Tom's accept never waited for Anna's row"
-    finally:
-        release.set()
-    for thread in (anna_thread, tom_thread):
-        thread.join(timeout=20)
+    behind_a_lock(lambda: do_accept(chat.pk, anna), tom_accepts)  # Tom reads after Anna's commit
 
     assert outcome == {"tom": "Anna Roth"}
     assert Ticket.objects.get(pk=chat.pk).assignee_id == anna.pk

@@ -3,10 +3,7 @@ rules waited for the row does not make them fail."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, transaction
 
 from hub.actions.routing import do_run_rules
 from hub.actions.rules import do_save_rule
@@ -14,7 +11,7 @@ from hub.models import Agent, Priority, Team, Ticket
 from hub.models.routing import Trigger
 from hub.routing.schema import RuleSpec
 from hub.tests.factories import CustomerFactory, TicketFactory
-from hub.tests.test_accept import waits_for_a_lock
+from hub.tests.locks import behind_a_lock
 
 
 @pytest.mark.postgres
@@ -28,35 +25,16 @@ def test_rules_waiting_for_a_ticket_that_a_merge_moves_to_another_customer_still
     }))  # fmt: skip
     ticket = TicketFactory.create(team=team)
     survivor = CustomerFactory.create()
-    merging, release, errors = threading.Event(), threading.Event(), []
-
-    def merge() -> None:
-        try:
-            with transaction.atomic():
-                Ticket.objects.select_for_update().filter(pk=ticket.pk).update(customer=survivor)
-                merging.set()
-                release.wait(20)
-        finally:
-            connection.close()
+    errors: list[Exception] = []
 
     def rules() -> None:
         try:
             do_run_rules(ticket=ticket, trigger=Trigger.STATUS_CHANGED)
         except Exception as exc:  # noqa: BLE001 - reported by the test thread
             errors.append(exc)
-        finally:
-            connection.close()
 
-    merger, runner = threading.Thread(target=merge), threading.Thread(target=rules)
-    merger.start()
-    assert merging.wait(10)
-    runner.start()
-    try:
-        assert waits_for_a_lock(), "the rules never waited for the ticket's row"
-    finally:
-        release.set()
-    for thread in (merger, runner):
-        thread.join(timeout=20)
+    # The merge moves the ticket to another customer while the rules wait for its row.
+    behind_a_lock(lambda: Ticket.objects.select_for_update().filter(pk=ticket.pk).update(customer=survivor), rules)
 
     assert errors == []
     assert Ticket.objects.get(pk=ticket.pk).priority == Priority.URGENT
