@@ -21,9 +21,10 @@ URL_FIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {models.URLFiel
 
 
 def _formfield(field: Any, **kwargs: Any) -> Any:
-    if isinstance(field, models.URLField):
-        kwargs.setdefault("assume_scheme", "https")  # Django 6's default, without its warning
-    return field.formfield(**kwargs)
+    # The same rule for the form class's own fields: https, Django 6's default, without its warning.
+    # Looked up along the field's classes, as the admin reads its overrides.
+    overrides = next((URL_FIELDS[k] for k in type(field).mro() if k in URL_FIELDS), {})
+    return field.formfield(**(overrides | kwargs))
 
 
 class PhoneNumberForm(forms.ModelForm):
