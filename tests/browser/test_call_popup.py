@@ -137,13 +137,19 @@ AudioContext.prototype.createOscillator = function () { window.tones += 1; retur
 """
 
 
-def test_a_ringing_call_rings_again_and_again_until_its_pop_up_goes(new_page, team: Team, on_duty: Agent) -> None:
-    page = new_page(on_duty)
-    page.add_init_script(TONES)  # counts the tones the page makes (two notes each)
+def counting_tones(page: Page) -> Page:
+    """The workspace, clicked once (the gesture browsers ask for before a page may sound), counting
+    the tones it makes (two notes each), with its clock stopped: time moves on ``run_for``."""
+    page.add_init_script(TONES)
     page.clock.install()
     workspace(page)
-    page.locator("body").click()  # the gesture browsers ask for before a page may sound
+    page.locator("body").click()
     page.clock.pause_at(time.time() * 1000 + 1000)
+    return page
+
+
+def test_a_ringing_call_rings_again_and_again_until_its_pop_up_goes(new_page, team: Team, on_duty: Agent) -> None:
+    page = counting_tones(new_page(on_duty))
 
     webhook(VOICE, call_params(sid("CA", 5)))
     expect(page.locator("#call-pops .call-pop")).to_have_count(1)
@@ -159,12 +165,7 @@ def test_a_ringing_call_rings_again_and_again_until_its_pop_up_goes(new_page, te
 
 def test_an_agent_who_turned_sound_off_sees_the_call_and_hears_nothing(new_page, team: Team, on_duty: Agent) -> None:
     NotificationSettings.objects.update_or_create(agent=on_duty, defaults={"chat_sound": False})
-    page = new_page(on_duty)
-    page.add_init_script(TONES)
-    page.clock.install()
-    workspace(page)
-    page.locator("body").click()
-    page.clock.pause_at(time.time() * 1000 + 1000)
+    page = counting_tones(new_page(on_duty))
 
     webhook(VOICE, call_params(sid("CA", 6)))
     expect(page.locator("#call-pops .call-pop")).to_have_count(1)
