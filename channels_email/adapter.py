@@ -18,6 +18,7 @@ from hub.adapters import (
     ContractSample,
     DeliveryResult,
     Interaction,
+    ReceiptDoor,
     SenderIdentity,
     ThreadHints,
 )
@@ -90,6 +91,11 @@ def _metadata(mail: ParsedMail, mailbox: Mailbox, event: InboundEvent, sender_ch
 class EmailAdapter(BaseAdapter):
     key = KEY
     capabilities = Capabilities(recipient_kind=IdentityKind.EMAIL)
+
+    def receipt_doors(self) -> tuple[ReceiptDoor, ...]:
+        from channels_email import webhook  # it imports this module (the channel's key)
+
+        return (ReceiptDoor("channels_email:inbound", webhook.answer),)
 
     def normalize(self, event: InboundEvent) -> Interaction:
         raw = bytes(event.raw or b"")

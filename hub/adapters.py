@@ -7,6 +7,7 @@ channel app; it looks adapters up here by key.
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -176,6 +177,31 @@ class ContractSample:
     reply_expected: bool = True
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What a receipt door answers: a status, a JSON body and headers of its own (``Retry-After``)."""
+
+    status: int
+    payload: dict[str, Any]
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ReceiptDoor:
+    """A channel's webhook whose whole work is the durable receipt (a raw mail POSTed by an MTA).
+
+    ``hub.receipt_doors`` answers it in front of Django's request stack: the stack's middleware
+    and its thread per request had cost more than twice the receipt itself. ``url_name`` names
+    the channel's Django view for the same URL, which stays the full answer: ``take`` gets the
+    ``Authorization`` header and the body and answers what the view answers, and must change
+    nothing when it refuses (4xx), since every refusal is answered again by the view, through
+    the whole stack (throttling failed credentials, logging).
+    """
+
+    url_name: str
+    take: Callable[[str, bytes], Answer]
+
+
 class ChannelAdapter(Protocol):
     """The contract every channel app implements; ``BaseAdapter`` gives the optional parts."""
 
@@ -228,6 +254,10 @@ class ChannelAdapter(Protocol):
         ``signature`` (a template with canned-reply placeholders), where the channel has them."""
         ...
 
+    def receipt_doors(self) -> tuple[ReceiptDoor, ...]:
+        """The channel's webhooks that only write a receipt, answered in front of Django (``ReceiptDoor``)."""
+        ...
+
     def on_stored(self, messages: list[Message]) -> None:
         """Channel-local effects of inbound messages the pipeline just stored (bounces,
         acknowledgements, confirmations); runs inside the pipeline's transaction, in order."""
@@ -264,6 +294,9 @@ class BaseAdapter:
 
     def contract_sample(self) -> ContractSample:
         raise NotImplementedError(f"channel {self.key!r} provides no contract sample: it is not proven")
+
+    def receipt_doors(self) -> tuple[ReceiptDoor, ...]:
+        return ()
 
 
 class UnknownChannel(LookupError):

@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP through Django, websockets through Channels with origin checks."""
+"""ASGI entry point: HTTP through Django (receipt webhooks in front of it), websockets through
+Channels with origin checks."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
+from hub.receipt_doors import ReceiptDoors  # noqa: E402
 from hub.two_factor import VerifiedSocketMiddleware  # noqa: E402
 from hub.websocket_routes import public_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # A channel's receipt webhook (a raw mail from an MTA) in front of the stack (hub.receipt_doors).
+        "http": ReceiptDoors(django_asgi_app),
         "websocket": URLRouter(
             [
                 *public_websocket_urlpatterns,

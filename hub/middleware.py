@@ -134,6 +134,14 @@ def _token_limit() -> FailureLimit:
     return FailureLimit("token-ip", settings.AUTH_FAILURES_PER_ADDRESS, settings.AUTH_FAILURE_WINDOW_SECONDS)
 
 
+def credentials_refused(ip: str) -> bool:
+    """Whether credentials from ``ip`` are refused untried now (too many failed tokens lately).
+
+    For the receipt doors (``hub.receipt_doors``), which answer in front of this middleware.
+    """
+    return _token_limit().blocked(rate_key(ip))
+
+
 def _account(username: object) -> str:
     """The cache key of an account name: one per person however it is spelled, of fixed length."""
     return hashlib.sha256(str(username or "").strip().casefold().encode()).hexdigest()[:32]
