@@ -139,9 +139,18 @@ const RING_AT_MOST_MS = 45_000;
 /**
  * A call rings on the agent's team (UX.md 6: calls ring even with the tab in front): the tone now
  * and every few seconds, if the agent wants sound; returns what stops it.
+ *
+ * An agent with the workspace open in several tabs hears one phone, not one per tab: the tab
+ * that may sound takes the call's lock (Web Locks, shared by the tabs of this browser) and rings
+ * while it holds it; the others show the pop-up silently. Where the browser has no Web Locks
+ * (plain http off localhost), every tab rings, as a phone per tab is better than none.
  */
-export function ringCall(): () => void {
+export function ringCall(call: number): () => void {
   if (!bellButton()?.dataset.chatSound) return () => undefined;
+  let timer = 0;
+  let limit = 0;
+  let release: (() => void) | null = null;
+  let stopped = false;
   const once = (): void => {
     try {
       beep();
@@ -149,13 +158,32 @@ export function ringCall(): () => void {
       // No audio in this browser: the pop-up still shows the call.
     }
   };
-  once();
-  const timer = window.setInterval(once, RING_EVERY_MS);
-  const limit = window.setTimeout(() => window.clearInterval(timer), RING_AT_MOST_MS);
-  return () => {
+  const stop = (): void => {
+    stopped = true;
     window.clearInterval(timer);
     window.clearTimeout(limit);
+    release?.();
+    release = null;
   };
+  const ring = (): void => {
+    once();
+    timer = window.setInterval(once, RING_EVERY_MS);
+    limit = window.setTimeout(stop, RING_AT_MOST_MS);
+  };
+  if (!("locks" in navigator) || soundBlocked()) {
+    // A tab that may not sound yet rings without the lock, silent until the agent clicks on it:
+    // holding the lock, it would keep a tab that can sound from ringing.
+    ring();
+    return stop;
+  }
+  void navigator.locks.request(`hub-ring-${call}`, { ifAvailable: true }, (lock) => {
+    if (!lock || stopped) return undefined; // another tab rings this call, or it is over already
+    ring();
+    return new Promise<void>((done) => {
+      release = done; // held while this tab rings
+    });
+  });
+  return stop;
 }
 
 /** "Ton testen": a click, so the page may sound; once the context runs, the tone. */

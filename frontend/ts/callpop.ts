@@ -122,7 +122,7 @@ function showCall(event: CallEvent): void {
   announce(words(box, "announce", "{caller}").replace("{caller}", customer?.name ? `${who} (${caller})` : caller));
   const seconds = event.timeout && event.timeout > 0 ? event.timeout : DEFAULT_TIMEOUT_S;
   timers.set(event.call, window.setTimeout(() => closeCall(event.call), seconds * 1000));
-  rings.set(event.call, ringCall());
+  rings.set(event.call, ringCall(event.call));
 }
 
 function closeCall(call: number): void {

@@ -137,41 +137,72 @@ AudioContext.prototype.createOscillator = function () { window.tones += 1; retur
 """
 
 
-def counting_tones(page: Page) -> Page:
-    """The workspace, clicked once (the gesture browsers ask for before a page may sound), counting
-    the tones it makes (two notes each), with its clock stopped: time moves on ``run_for``."""
-    page.add_init_script(TONES)
+def counting_tones(page: Page, tabs: int = 1) -> list[Page]:
+    """The workspace in ``tabs`` tabs of one browser, each clicked once (the gesture browsers ask
+    for before a page may sound), counting the tones they make (two notes each), with their clock
+    stopped: time moves on ``run_for``."""
+    page.context.add_init_script(TONES)
     page.clock.install()
-    workspace(page)
-    page.locator("body").click()
+    pages = [page, *(page.context.new_page() for _ in range(tabs - 1))]
+    for tab in pages:
+        workspace(tab)
+        tab.locator("body").click()
     page.clock.pause_at(time.time() * 1000 + 1000)
-    return page
+    return pages
+
+
+def heard(pages: list[Page], tones: int) -> None:
+    """All tabs together made ``tones`` tones, and no more came a moment later (a tab starts
+    ringing once it holds the call's lock, a moment after its pop-up shows)."""
+    count = lambda: sum(int(tab.evaluate("window.tones")) for tab in pages)  # noqa: E731
+    deadline = time.monotonic() + 5
+    while count() < tones and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    assert count() == tones
 
 
 def test_a_ringing_call_rings_again_and_again_until_its_pop_up_goes(new_page, team: Team, on_duty: Agent) -> None:
-    page = counting_tones(new_page(on_duty))
+    [page] = counting_tones(new_page(on_duty))
 
     webhook(VOICE, call_params(sid("CA", 5)))
     expect(page.locator("#call-pops .call-pop")).to_have_count(1)
-    assert page.evaluate("window.tones") == 2  # at once
+    heard([page], 2)  # at once
     page.clock.run_for(3000)
-    assert page.evaluate("window.tones") == 4  # and again, as a phone rings
+    heard([page], 4)  # and again, as a phone rings
 
     page.locator("body").press("Escape")
     page.clock.run_for(9000)
 
-    assert page.evaluate("window.tones") == 4  # dismissed: silent
+    heard([page], 4)  # dismissed: silent
+
+
+def test_an_agent_with_the_workspace_in_two_tabs_hears_one_phone_ringing(new_page, team: Team, on_duty: Agent) -> None:
+    tabs = counting_tones(new_page(on_duty), tabs=2)
+
+    webhook(VOICE, call_params(sid("CA", 8)))
+    for tab in tabs:
+        expect(tab.locator("#call-pops .call-pop")).to_have_count(1)  # both show the call
+    heard(tabs, 2)
+    tabs[0].clock.run_for(3000)
+    heard(tabs, 4)
+
+    # The tab that rings is dismissed: the call stops ringing, the other tab does not take over.
+    ringing = next(tab for tab in tabs if tab.evaluate("window.tones") > 0)
+    ringing.locator("body").press("Escape")
+    tabs[0].clock.run_for(9000)
+    heard(tabs, 4)
 
 
 def test_an_agent_who_turned_sound_off_sees_the_call_and_hears_nothing(new_page, team: Team, on_duty: Agent) -> None:
     NotificationSettings.objects.update_or_create(agent=on_duty, defaults={"chat_sound": False})
-    page = counting_tones(new_page(on_duty))
+    [page] = counting_tones(new_page(on_duty))
 
     webhook(VOICE, call_params(sid("CA", 6)))
     expect(page.locator("#call-pops .call-pop")).to_have_count(1)
     page.clock.run_for(6000)
 
-    assert page.evaluate("window.tones") == 0
+    heard([page], 0)
 
 
 def test_before_any_click_the_pop_up_says_the_sound_is_off_and_a_click_turns_it_on(
