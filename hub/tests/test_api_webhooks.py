@@ -126,3 +126,27 @@ def test_an_integration_sees_when_its_webhook_was_paused_automatically_and_resum
     assert replaced.json()["active"] is False  # nor a PUT that leaves "active" out
     assert resumed["active"] is True and resumed["paused_automatically_at"] is None
     assert resumed["failing_since"] is None
+
+
+@override_settings(WEBHOOK_PAUSE_AFTER_DAYS=3)
+def test_a_change_sent_with_the_etag_of_an_earlier_read_is_refused_once_the_webhook_was_paused_since(
+    admin_agent: Agent, receiver: Receiver
+) -> None:
+    api = with_token(admin_agent, Scope.ADMIN)
+    made = api.post(URL, {"name": "ERP", "url": receiver.url, "events": ["ticket.created"]}, format="json").json()
+    read = api.get(f"{URL}{made['id']}/")
+    renamed = api.patch(f"{URL}{made['id']}/", {"name": "ERP 2"}, format="json", HTTP_IF_MATCH=read["ETag"])
+    failing_for(Webhook.objects.get(pk=made["id"]), 4)
+    do_pause_failing_webhooks()
+
+    # The integration read the webhook before the pause and sends "active" as it read it.
+    stale = api.put(f"{URL}{made['id']}/", {"name": "ERP 3", "url": receiver.url, "events": ["ticket.created"],
+                                            "active": True}, format="json", HTTP_IF_MATCH=renamed["ETag"])  # fmt: skip
+    fresh = api.get(f"{URL}{made['id']}/")
+    resumed = api.patch(f"{URL}{made['id']}/", {"active": True}, format="json", HTTP_IF_MATCH=fresh["ETag"])
+
+    assert renamed.status_code == 200 and renamed["ETag"] != read["ETag"]
+    assert stale.status_code == 412
+    assert stale.json()["detail"] == "This webhook was changed since you read it. Read it again, then send your change."
+    assert fresh.json()["name"] == "ERP 2" and fresh.json()["active"] is False  # nothing of the stale change
+    assert resumed.status_code == 200 and resumed.json()["active"] is True

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
@@ -27,6 +28,20 @@ from hub.api.views.base import agent
 from hub.models import Webhook
 
 
+def etag(webhook: Webhook) -> str:
+    """The webhook's version as an entity tag: it changes with every save and automatic pause."""
+    return f'"{int(webhook.updated_at.timestamp() * 1_000_000)}"'
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description="The ETag of the webhook as read; answered 412 when it changed since (another "
+    "admin's change, an automatic pause). Without it the change is applied to the webhook as it is.",
+)
+
+
 class DeliveryPages(PageNumberPagination):
     page_size = 50
 
@@ -37,8 +52,8 @@ class DeliveryPages(PageNumberPagination):
     create=extend_schema(
         summary="Add a webhook; the answer holds its signing secret", responses=WebhookCreatedSerializer
     ),
-    update=extend_schema(summary="Replace a webhook's settings"),
-    partial_update=extend_schema(summary="Change part of a webhook (pause it, other events, …)"),
+    update=extend_schema(summary="Replace a webhook's settings", parameters=[IF_MATCH]),
+    partial_update=extend_schema(summary="Change part of a webhook (pause it, other events, …)", parameters=[IF_MATCH]),
     destroy=extend_schema(summary="Delete a webhook and its deliveries"),
 )
 class WebhookViewSet(viewsets.ModelViewSet[Webhook]):
@@ -58,9 +73,22 @@ class WebhookViewSet(viewsets.ModelViewSet[Webhook]):
         webhook, _changes = do_save_webhook(agent(request), None, **values(body.validated_data, None))
         return Response(WebhookCreatedSerializer(webhook).data, status=status.HTTP_201_CREATED)
 
+    def retrieve(self, request: Request, *args: object, **kwargs: object) -> Response:
+        instance = self.get_object()
+        return Response(WebhookSerializer(instance).data, headers={"ETag": etag(instance)})
+
     def update(self, request: Request, *args: object, **kwargs: object) -> Response:
         drawn_at = timezone.now()  # what the client changes is the webhook as read from here on
         instance = self.get_object()
+        expected = request.headers.get("If-Match", "").strip()
+        if expected and expected != "*" and etag(instance) not in (e.strip().removeprefix("W/") for e in expected.split(",")):
+            # Read before a change (an admin's, the automatic pause): a change built on that read
+            # would undo what the client never saw, such as resuming a webhook paused since.
+            return Response(
+                {"detail": _("This webhook was changed since you read it. Read it again, then send your change.")},
+                status=status.HTTP_412_PRECONDITION_FAILED,
+                headers={"ETag": etag(instance)},
+            )
         body = WebhookSerializer(instance, data=request.data, partial=bool(kwargs.get("partial", False)))
         body.is_valid(raise_exception=True)
         sent = dict(body.validated_data)
@@ -68,7 +96,7 @@ class WebhookViewSet(viewsets.ModelViewSet[Webhook]):
             sent.pop("active", None)  # a PUT without it keeps the state, paused or not (not DRF's default)
         fields = values(sent, instance)
         webhook, _changes = do_save_webhook(agent(request), instance, **fields, drawn_at=drawn_at)
-        return Response(WebhookSerializer(webhook).data)
+        return Response(WebhookSerializer(webhook).data, headers={"ETag": etag(webhook)})
 
     def perform_destroy(self, instance: Webhook) -> None:
         do_delete_webhook(agent(self.request), instance)
