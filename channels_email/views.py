@@ -3,9 +3,9 @@
 The decision is ``channels_email.webhook.answer``. Most deliveries never reach this view: the
 hub's receipt door (``hub.receipt_doors``) answers an accepted mail in front of Django's request
 stack. This view answers everything else (a refused token, counted by the failed-credentials
-throttle; a bad body; a host or scheme the stack refuses) and any request when the door is not
-in front (the test client, WSGI). CSRF does not apply: no cookie is involved, the token is the
-credential.
+throttle; a bad body; a host or scheme the stack refuses; a header given twice; a body bigger
+than Django keeps in memory) and any request when the door is not in front (the test client,
+WSGI). CSRF does not apply: no cookie is involved, the token is the credential.
 """
 
 from __future__ import annotations

@@ -48,12 +48,15 @@ class Answer:
         return json.loads(self.body)
 
 
-def call(app: App, body: bytes, *, token: str = "", method: str = "POST", **options: Any) -> Answer:
-    """One request to the ASGI application, with the client's body in one piece."""
+def call(app: App, body: bytes | list[bytes], *, token: str = "", method: str = "POST", **options: Any) -> Answer:
+    """One request to the ASGI application; ``body`` in one piece or in the chunks given, the
+    last of them followed by the client hanging up when ``hang_up`` is set."""
     headers = [(b"host", options.get("host", "hub.example").encode()), (b"content-type", b"message/rfc822")]
     if token:
         headers.append((b"authorization", f"Bearer {token}".encode()))
     headers += [(name.encode(), value.encode()) for name, value in options.get("extra", {}).items()]
+    headers += options.get("raw_headers", [])
+    chunks = body if isinstance(body, list) else [body]
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -71,14 +74,15 @@ def call(app: App, body: bytes, *, token: str = "", method: str = "POST", **opti
     sent: list[MutableMapping[str, Any]] = []
 
     async def run() -> None:
-        given = False
+        waiting = list(chunks)
         hang_up = asyncio.Event()  # the client stays connected until the answer is out
+        if options.get("hang_up"):
+            hang_up.set()
 
         async def receive() -> dict[str, Any]:
-            nonlocal given
-            if not given:
-                given = True
-                return {"type": "http.request", "body": body, "more_body": False}
+            if waiting:
+                chunk = waiting.pop(0)
+                return {"type": "http.request", "body": chunk, "more_body": bool(waiting) or hang_up.is_set()}
             await hang_up.wait()
             return {"type": "http.disconnect"}
 
@@ -88,6 +92,8 @@ def call(app: App, body: bytes, *, token: str = "", method: str = "POST", **opti
         await app(scope, receive, send)
 
     asyncio.run(run())
+    if not sent:
+        return Answer(status=0, headers={}, body=b"")  # nothing answered: the client had gone
     start = sent[0]
     return Answer(
         status=start["status"],
@@ -131,14 +137,16 @@ class Counting:
         await self.django(scope, receive, send)
 
 
-def test_a_mail_is_taken_once_with_the_answer_and_security_headers_the_stack_gives(
-    application: App, token: str
-) -> None:
+def test_a_mail_is_taken_once_with_the_answer_and_security_headers_the_stack_gives(token: str) -> None:
     raw = mail("max@kunde.de", "Drucker streikt", "<door1@kunde.de>")
-
-    taken = call(application, raw, token=token)
-    again = call(application, raw, token=token)
-    refused = call(application, raw, token="not-the-token")  # answered by the view, through the stack
+    with override_settings(SECURE_HSTS_SECONDS=3600):
+        inner = Counting()  # Django's middleware reads the settings when the handler is made
+        app = ReceiptDoors(inner)
+        taken = call(app, raw, token=token, scheme="https")
+        again = call(app, raw, token=token, scheme="https")
+        assert inner.calls == 0  # both answered by the door
+        refused = call(app, raw, token="not-the-token", scheme="https")  # answered by the view, through the stack
+        assert inner.calls == 1
 
     assert taken.status == 202 and taken.json() == {"event": taken.json()["event"], "duplicate": False}
     assert again.status == 200 and again.json() == {"event": taken.json()["event"], "duplicate": True}
@@ -146,8 +154,16 @@ def test_a_mail_is_taken_once_with_the_answer_and_security_headers_the_stack_giv
     assert Message.objects.filter(external_id="<door1@kunde.de>").count() == 1
     for name in SECURITY_HEADERS:
         assert taken.headers.get(name) == refused.headers.get(name), name
+    assert taken.headers["strict-transport-security"].startswith("max-age=3600")
     assert taken.headers["x-frame-options"] == "DENY" and taken.headers["x-content-type-options"] == "nosniff"
     assert int(taken.headers["content-length"]) == len(taken.body)
+
+
+def test_the_hub_asgi_application_puts_the_door_in_front_of_django(application: App, token: str) -> None:
+    answer = call(application, mail("max@kunde.de", "Über uvicorn", "<door0@kunde.de>"), token=token)
+    assert answer.status == 202
+    assert "content-language" not in answer.headers  # the stack's locale middleware never saw it
+    assert Message.objects.filter(external_id="<door0@kunde.de>").count() == 1
 
 
 def test_the_door_answers_an_accepted_mail_itself_and_hands_every_refusal_to_the_stack(token: str) -> None:
@@ -203,27 +219,93 @@ def test_where_https_is_required_plain_http_is_redirected_and_https_via_a_truste
     raw = mail("max@kunde.de", "TLS", "<door7@kunde.de>")
     forwarded = {"x-forwarded-proto": "https"}
     with override_settings(SECURE_SSL_REDIRECT=True, SECURE_HSTS_SECONDS=3600, TRUSTED_PROXIES=["10.0.0.0/8"]):
-        # Django's middleware reads these settings when the handler is made.
-        application = ReceiptDoors(ASGIHandler())
-        plain = call(application, raw, token=token)
-        claimed = call(application, raw, token=token, extra=forwarded)  # from the client itself
-        proxied = call(application, raw, token=token, extra=forwarded, client="10.1.2.3")
-        direct = call(application, mail("max@kunde.de", "TLS", "<door8@kunde.de>"), token=token, scheme="https")
+        inner = Counting()
+        app = ReceiptDoors(inner)
+        plain = call(app, raw, token=token)
+        claimed = call(app, raw, token=token, extra=forwarded)  # from the client itself
+        # The proxy says the client spoke http, whatever the proxy's own connection was.
+        downgraded = call(app, raw, token=token, extra={"x-forwarded-proto": "http"}, client="10.1.2.3", scheme="https")
+        assert inner.calls == 3  # all three to the stack, which redirects
+        proxied = call(app, raw, token=token, extra=forwarded, client="10.1.2.3")
+        direct = call(app, mail("max@kunde.de", "TLS", "<door8@kunde.de>"), token=token, scheme="https")
+        assert inner.calls == 3  # both taken by the door
 
     assert plain.status == 301 and plain.headers["location"] == f"https://hub.example{WEBHOOK}"
-    assert claimed.status == 301
+    assert claimed.status == 301 and downgraded.status == 301
     assert proxied.status == 202 and direct.status == 202
     assert proxied.headers["strict-transport-security"].startswith("max-age=3600")
     taken = sorted(InboundEvent.objects.values_list("external_id", flat=True))
     assert taken == ["<door7@kunde.de>", "<door8@kunde.de>"]
 
 
+def test_a_header_given_twice_goes_to_the_stack_which_refuses_it(token: str) -> None:
+    inner = Counting()
+    app = ReceiptDoors(inner)
+    raw = mail("max@kunde.de", "Zweimal", "<door10@kunde.de>")
+
+    # The right one last: a door that took the last of two would take the mail.
+    tokens = [(b"authorization", b"Bearer wrong"), (b"authorization", f"Bearer {token}".encode())]
+    two_tokens = call(app, raw, raw_headers=tokens)
+    two_hosts = call(app, raw, token=token, host="evil.example", raw_headers=[(b"host", b"hub.example")])
+
+    assert (two_tokens.status, two_hosts.status) == (401, 400)
+    assert inner.calls == 2
+    assert not InboundEvent.objects.exists()
+
+
+def test_a_body_beyond_what_django_keeps_in_memory_goes_to_the_stack_and_beyond_the_limit_is_refused(
+    token: str,
+) -> None:
+    inner = Counting()
+    app = ReceiptDoors(inner)
+    big = mail("max@kunde.de", "Groß", "<door11@kunde.de>", body="x" * 3_000)
+    too_big = mail("max@kunde.de", "Zu groß", "<door12@kunde.de>", body="x" * 6_000)
+    with override_settings(FILE_UPLOAD_MAX_MEMORY_SIZE=2_000, DATA_UPLOAD_MAX_MEMORY_SIZE=5_000):
+        declared = call(app, big, token=token, extra={"content-length": str(len(big))})
+        chunked = call(app, [big[:1_500], big[1_500:]], token=token)  # no length said: read, then handed on
+        refused = call(app, [too_big[:4_000], too_big[4_000:]], token=token)
+
+    assert declared.status == 202 and chunked.status == 200  # the same mail twice: a redelivery
+    assert refused.status == 400  # Django's "request body exceeded DATA_UPLOAD_MAX_MEMORY_SIZE"
+    assert inner.calls == 3
+    assert list(InboundEvent.objects.values_list("external_id", flat=True)) == ["<door11@kunde.de>"]
+
+
+def test_a_sender_hanging_up_mid_body_leaves_nothing_behind(token: str) -> None:
+    raw = mail("max@kunde.de", "Abbruch", "<door13@kunde.de>")
+    answer = call(ReceiptDoors(Counting()), [raw[:50]], token=token, hang_up=True)
+    assert answer.status in (0, 400)  # nobody to answer; Django may still write its 400
+    assert not InboundEvent.objects.exists()
+
+
+def test_an_error_after_the_receipt_is_answered_500_and_logged_not_called_a_duplicate(
+    application: App, token: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from channels_email import webhook
+
+    stored = webhook.accept
+
+    def accept_then_fail(*args: Any, **kwargs: Any) -> Any:
+        stored(*args, **kwargs)
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(webhook, "accept", accept_then_fail)
+    answer = call(application, mail("max@kunde.de", "Kaputt", "<door14@kunde.de>"), token=token)
+
+    assert answer.status == 500 and "duplicate" not in answer.json()
+    assert any(r.name == "django.request" and r.levelname == "ERROR" and r.exc_info for r in caplog.records)
+    assert InboundEvent.objects.filter(external_id="<door14@kunde.de>").count() == 1  # the sweep takes it
+
+
 @pytest.mark.postgres(reason="the connection pool is PostgreSQL's")
-def test_with_the_pool_exhausted_the_door_says_later_and_the_retry_is_taken(application: App, token: str) -> None:
+def test_with_the_pool_exhausted_the_door_says_later_and_the_retry_is_taken(token: str) -> None:
+    inner = Counting()
+    app = ReceiptDoors(inner)
     raw = mail("max@kunde.de", "Später", "<door9@kunde.de>")
     with exhausted():
-        later = call(application, raw, token=token)
+        later = call(app, raw, token=token)
     assert later.status == 503 and int(later.headers["retry-after"]) > 0
+    assert inner.calls == 0  # said by the door itself
     assert not InboundEvent.objects.exists()
-    assert call(application, raw, token=token).status == 202
+    assert call(app, raw, token=token).status == 202
     assert Message.objects.filter(external_id="<door9@kunde.de>").count() == 1
