@@ -29,5 +29,11 @@ def cached_mailbox(address: str) -> Mailbox | None:
     return mailbox
 
 
+def known_mailbox(address: str) -> Mailbox | None:
+    """``cached_mailbox`` without the database: the mailbox if this process read it lately."""
+    hit = _mailboxes.get(address.strip().lower())
+    return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
+
 def forget_mailboxes(**kwargs: Any) -> None:
     _mailboxes.clear()

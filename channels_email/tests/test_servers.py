@@ -221,6 +221,27 @@ def test_the_smtp_handler_called_directly_stores_the_mail_before_answering_250(m
     assert InboundEvent.objects.filter(external_id="<d1@kunde.de>").exists()
 
 
+def test_a_mailbox_the_admin_disables_refuses_the_next_mail_though_the_server_just_took_one(mailbox) -> None:
+    import asyncio
+    import copy
+    from types import SimpleNamespace
+
+    from channels_email.settings_actions import do_save_mailbox
+
+    handler = InboundHandler()
+
+    def rcpt() -> str:
+        envelope = SimpleNamespace(rcpt_tos=[], original_content=b"", content=b"")
+        return asyncio.run(handler.handle_RCPT(None, None, envelope, "support@hub.example", []))
+
+    assert rcpt() == "250 OK"  # read, and kept for the next mails of a burst
+    before = copy.copy(mailbox)
+    mailbox.enabled = False
+    do_save_mailbox(None, mailbox, secrets={}, before=before)
+
+    assert rcpt() == "550 5.1.1 No such mailbox here"
+
+
 def test_the_inbound_api_takes_raw_mail_with_the_mailbox_token_only(client, mailbox) -> None:
     raw = mail("max@kunde.de", "Per API", "<api1@kunde.de>")
     url = "/api/v1/channels/email/inbound"
