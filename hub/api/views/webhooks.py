@@ -81,7 +81,8 @@ class WebhookViewSet(viewsets.ModelViewSet[Webhook]):
         drawn_at = timezone.now()  # what the client changes is the webhook as read from here on
         instance = self.get_object()
         expected = request.headers.get("If-Match", "").strip()
-        if expected and expected != "*" and etag(instance) not in (e.strip().removeprefix("W/") for e in expected.split(",")):
+        tags = {e.strip().removeprefix("W/") for e in expected.split(",")}
+        if expected and expected != "*" and etag(instance) not in tags:
             # Read before a change (an admin's, the automatic pause): a change built on that read
             # would undo what the client never saw, such as resuming a webhook paused since.
             return Response(
