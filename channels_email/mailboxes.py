@@ -18,14 +18,13 @@ _mailboxes: dict[str, tuple[float, Mailbox]] = {}
 
 def cached_mailbox(address: str) -> Mailbox | None:
     """The enabled mailbox for ``address`` with its default team loaded; None is not cached."""
+    known = known_mailbox(address)
+    if known is not None:
+        return known
     key = address.strip().lower()
-    now = time.monotonic()
-    hit = _mailboxes.get(key)
-    if hit is not None and hit[0] > now:
-        return hit[1]
     mailbox = Mailbox.objects.enabled().select_related("default_team").filter(address=key).first()
     if mailbox is not None:
-        _mailboxes[key] = (now + MAILBOX_CACHE_SECONDS, mailbox)
+        _mailboxes[key] = (time.monotonic() + MAILBOX_CACHE_SECONDS, mailbox)
     return mailbox
 
 
