@@ -47,7 +47,8 @@ def translate_field_names() -> None:
         # name is lazy, so a second call changes nothing.)
         if isinstance(meta.verbose_name, str):
             if "verbose_name_plural" not in meta.original_attrs:
-                meta.verbose_name_plural = gettext_lazy(f"{meta.verbose_name}s")
+                plural = f"{meta.verbose_name}s"  # a name, not a literal for the catalogue
+                meta.verbose_name_plural = gettext_lazy(plural)
             meta.verbose_name = gettext_lazy(meta.verbose_name)
         if isinstance(meta.verbose_name_plural, str):
             meta.verbose_name_plural = gettext_lazy(meta.verbose_name_plural)
