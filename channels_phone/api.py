@@ -13,26 +13,16 @@ from typing import Any
 
 from django.db.models import QuerySet
 from rest_framework import serializers, viewsets
-from rest_framework.permissions import BasePermission
-from rest_framework.request import Request
 
 from channels_phone import numbers
 from channels_phone.models import PhoneNumber, ProviderKind
-from hub.access import agent_of
+from hub.api.permissions import IsAdmin, IsAgent
 from hub.api.schema import LOOKUP, HubAutoSchema
 from hub.crypto import is_stored
-from hub.models import BusinessCalendar, Role, Team
+from hub.models import BusinessCalendar, Team
 
 SECRETS = ("auth_token", "webhook_secret")
 TOKEN_FIELD, SECRET_FIELD = SECRETS
-
-
-class IsAdmin(BasePermission):
-    message = "Only admins configure phone numbers."
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        agent = agent_of(request.user)
-        return agent is not None and agent.role == Role.ADMIN
 
 
 def validate_number(value: str) -> str:
@@ -119,7 +109,10 @@ class PhoneNumberSerializer(serializers.ModelSerializer[PhoneNumber]):
 
 class PhoneNumberViewSet(viewsets.ModelViewSet[PhoneNumber]):
     serializer_class = PhoneNumberSerializer
-    permission_classes = [IsAdmin]
+    # The hub's own checks: the token's scope (changes need an Administration token, as for every
+    # setting), viewers read only, admins only.
+    permission_classes = [IsAgent, IsAdmin]
+    admin_only = "Only admins configure phone numbers."
     schema = HubAutoSchema()
     lookup_value_regex = LOOKUP
     pagination_class = None

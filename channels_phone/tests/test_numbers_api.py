@@ -13,7 +13,8 @@ from rest_framework.test import APIClient
 
 from channels_phone.models import PhoneNumber
 from channels_phone.tests.conftest import ACCOUNT, TOKEN
-from hub.models import Agent, BusinessCalendar, Role, Team
+from hub.actions.tokens import do_create_token
+from hub.models import Agent, BusinessCalendar, Role, Scope, Team
 from hub.tests.factories import AgentFactory
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +111,26 @@ def test_agents_and_leads_may_not_see_or_configure_numbers(
         assert api_for(who).get(URL).status_code == 403
         assert api_for(who).post(URL, TWILIO, format="json").status_code == 403
     assert APIClient().get(URL).status_code in (401, 403)
+
+
+@pytest.mark.parametrize("scope", [Scope.READ, Scope.WRITE])
+def test_an_admins_token_without_the_administration_scope_reads_numbers_but_changes_none(
+    admin_agent: Agent, team: Team, scope: str
+) -> None:
+    number = PhoneNumber.objects.create(number="+49301234567", provider="twilio", account_sid=ACCOUNT, team=team)
+    _, secret = do_create_token(None, name="integration", agent=admin_agent, scope=scope, expires_at=None)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+    listed = client.get(URL)
+    created = client.post(URL, {**TWILIO, "number": "+49 30 7654321"}, format="json")
+    changed = client.patch(f"{URL}{number.pk}/", {"name": "Hotline"}, format="json")
+    deleted = client.delete(f"{URL}{number.pk}/")
+
+    assert listed.status_code == 200
+    assert (created.status_code, changed.status_code, deleted.status_code) == (403, 403, 403)
+    assert "scope" in created.json()["detail"]
+    assert list(PhoneNumber.objects.values_list("number", "name")) == [("+49301234567", "")]
 
 
 def test_manage_py_add_phone_number_takes_the_same_fields_and_reads_a_secret_from_stdin(
