@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -117,6 +118,14 @@ def assignee_choices(ticket: Ticket, agent: Agent) -> QuerySet[Agent]:
     if ticket.team_id is not None:
         scope |= Q(teams=ticket.team_id)
     return Agent.objects.filter((scope & ASSIGNABLE) | Q(pk=ticket.assignee_id)).distinct()
+
+
+def takes(assignee: Agent, agent: Agent) -> Callable[[Ticket], bool]:
+    """``assignee_choices`` asked of many tickets at once for one ``assignee`` (already known
+    to take tickets): whether ``agent`` may give each to them, without a query per ticket."""
+    anywhere = assignee.role in (Role.ADMIN, Role.LEAD) or assignee.pk == agent.pk
+    teams = set(team_ids(assignee))
+    return lambda ticket: anywhere or ticket.team_id in teams or ticket.assignee_id == assignee.pk
 
 
 def team_choices(ticket: Ticket, agent: Agent) -> QuerySet[Team]:

@@ -99,6 +99,20 @@ def test_an_agent_cannot_assign_to_someone_outside_their_teams(team: Team, other
     assert Ticket.objects.get(pk=ticket.pk).assignee_id is None
 
 
+def test_a_ticket_goes_only_to_an_assignee_who_would_see_it_even_from_an_agent_in_both_teams(
+    team: Team, other_team: Team
+) -> None:
+    both = make_agent(Role.AGENT, teams=[team, other_team])
+    billing_only = make_agent(Role.AGENT, teams=[other_team])
+    support, billing = TicketFactory.create(team=team), TicketFactory.create(team=other_team)
+
+    done = _bulk(client_for(both), [support.pk, billing.pk], action="assign", assignee=str(billing_only.pk))
+
+    assert [t.assignee_id for t in _fresh([support, billing])] == [None, billing_only.pk]
+    assert done["changed"] == 1
+    assert "1 Ticket blieb unverändert: Die gewählte Person würde es nicht sehen." in done["message"]
+
+
 def test_team_tags_and_snooze_change_in_bulk(team: Team, other_team: Team) -> None:
     lead = make_agent(Role.LEAD, teams=[team])
     tickets = TicketFactory.create_batch(2, team=team, status=TicketStatus.OPEN)

@@ -22,6 +22,7 @@ interface Applied {
   empty: string[];
   sent_message_id: number | null;
   not_sent: string;
+  left_out: string[];
 }
 
 const MENU_ID = "macro-menu";
@@ -292,6 +293,8 @@ async function apply(macro: Macro | undefined): Promise<void> {
   const warnings: string[] = [];
   const missing = [...applied.unknown, ...applied.empty];
   if (applied.not_sent) warnings.push(text("notSent", "{reason}").replace("{reason}", applied.not_sent));
+  // Worded by the server in the agent's language: what the macro could not do here.
+  warnings.push(...(applied.left_out ?? []));
   if (missing.length) {
     warnings.push(text("missing", "{names}").replace("{names}", missing.map((n) => `{{${n}}}`).join(", ")));
   }

@@ -28,7 +28,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from hub import realtime
-from hub.access import changeable_tickets, team_ids
+from hub.access import changeable_tickets, takes, team_ids
 from hub.actions.macros import MAX_TICKETS as MACRO_CHUNK
 from hub.actions.macros import MacroError, apply_macro
 from hub.actions.snooze import do_snooze
@@ -70,6 +70,8 @@ class Done:
     changed: int
     token: str = ""  # "" when there is nothing to undo
     ticket_ids: list[int] = field(default_factory=list)
+    # Selected tickets the change could not reach: an assignee who would not see them.
+    left_alone: int = 0
 
 
 def _tags_of(ticket_ids: list[int]) -> dict[int, list[str]]:
@@ -134,6 +136,12 @@ def do_bulk(agent: Agent, ticket_ids: Iterable[int], change: Change) -> Done:
         return _merge(agent, ids, change)
     with transaction.atomic(), realtime.collected(coalesce=True):
         tickets = list(changeable_tickets(agent).filter(pk__in=ids).select_related("team").order_by("pk"))
+        left_alone = 0
+        if change.kind == "assign" and change.assignee is not None:
+            # Each ticket only to an assignee the header would offer for it (``assignee_choices``).
+            may_take = takes(change.assignee, agent)
+            kept = [t for t in tickets if may_take(t)]
+            left_alone, tickets = len(tickets) - len(kept), kept
         found = [t.pk for t in tickets]
         tags = _tags_of(found)
         snoozes = dict(TicketSnooze.objects.filter(ticket_id__in=found).values_list("ticket_id", "until"))
@@ -151,7 +159,7 @@ def do_bulk(agent: Agent, ticket_ids: Iterable[int], change: Change) -> Done:
     token = secrets.token_urlsafe(16) if before else ""
     if token:
         cache.set(_UNDO_KEY.format(agent=agent.pk, token=token), before, UNDO_SECONDS)
-    return Done(changed=len(found), token=token, ticket_ids=found)
+    return Done(changed=len(found), token=token, ticket_ids=found, left_alone=left_alone)
 
 
 def _apply(agent: Agent, ticket: Ticket, change: Change, tags: list[str]) -> None:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hub import audit, canned, macros, realtime
-from hub.access import changeable_tickets
+from hub.access import assignee_choices, changeable_tickets, team_choices
 from hub.actions.messages import ChannelUnavailable, SendConflict, do_reply, do_save_draft
 from hub.actions.snooze import snooze_for
 from hub.actions.tickets import do_assign, do_set_priority, do_set_status, do_set_tags, do_set_team
@@ -213,17 +213,29 @@ class Applied:
     sent_message_id: int | None = None
     # Why a reply to send was left as a draft instead; the status and snooze then wait too.
     not_sent: str = ""
+    # Changes left out because the agent may not make them by hand (``_may_move``, ``_assignee``).
+    left_out: list[str] = field(default_factory=list)
 
 
-def _assignee(macro: Macro, agent: Agent) -> tuple[bool, Agent | None]:
-    """(whether to change the assignee, to whom)."""
+def _may_move(macro: Macro, ticket: Ticket, agent: Agent) -> bool:
+    """Whether the macro may hand ``ticket`` to its team. A shared macro carries the choice of the
+    admin or lead who set it up; a personal one only what its agent may do in the header, so an
+    agent's own macro cannot move a ticket out of their sight."""
+    if macro.scope != CannedScope.PERSONAL or macro.set_team_id is None:
+        return True
+    return team_choices(ticket, agent).filter(pk=macro.set_team_id).exists()
+
+
+def _assignee(macro: Macro, ticket: Ticket, agent: Agent) -> tuple[bool, Agent | None]:
+    """(whether to change the assignee, to whom). Only to someone the header would offer for the
+    ticket as it stands (its team already changed by the macro): a macro is no way to show a
+    ticket to an agent who may not see it. An agent deactivated since takes nothing either."""
     if macro.assign == AssignTo.ME:
         return True, agent
     if macro.assign == AssignTo.NOBODY:
         return True, None
     chosen = macro.assignee
-    # An agent deactivated since the macro was saved takes nothing; the assignee is left alone.
-    if macro.assign == AssignTo.AGENT and chosen and Agent.objects.filter(ASSIGNABLE, pk=chosen.pk).exists():
+    if macro.assign == AssignTo.AGENT and chosen and assignee_choices(ticket, agent).filter(pk=chosen.pk).exists():
         return True, chosen
     return False, None
 
@@ -240,10 +252,15 @@ def _draft_with(ticket: Ticket, agent: Agent, text: str) -> str:
 def _apply_one(agent: Agent, ticket: Ticket, macro: Macro) -> Applied:
     result = Applied(ticket_id=ticket.pk)
     if macro.set_team_id is not None:
-        do_set_team(ticket, macro.set_team, actor=agent)
-    change, assignee = _assignee(macro, agent)
+        if _may_move(macro, ticket, agent):
+            do_set_team(ticket, macro.set_team, actor=agent)
+        else:
+            result.left_out.append(_("The team: you may not move this ticket to %(team)s.") % {"team": macro.set_team})
+    change, assignee = _assignee(macro, ticket, agent)
     if change:
         do_assign(ticket, assignee, actor=agent)
+    elif macro.assign == AssignTo.AGENT and macro.assignee is not None:
+        result.left_out.append(_("The assignee: %(name)s may not take this ticket.") % {"name": macro.assignee.name})
     if macro.set_priority:
         do_set_priority(ticket, macro.set_priority, actor=agent)
     if macro.add_tags or macro.remove_tags:

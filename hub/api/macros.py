@@ -126,6 +126,11 @@ class AppliedSerializer(serializers.Serializer[Applied]):
     empty = serializers.ListField(child=serializers.CharField(), help_text="Placeholders without a value.")
     sent_message_id = serializers.IntegerField(allow_null=True)
     not_sent = serializers.CharField(help_text="Why a reply to send was left as a draft instead.")
+    left_out = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Changes the macro would make that the agent may not make by hand (a personal macro's team "
+        "outside their own, an assignee who would not see the ticket), left out.",
+    )
 
 
 class ApplyManySerializer(serializers.Serializer[dict[str, Any]]):

@@ -241,6 +241,17 @@ def test_moving_a_ticket_to_another_team(api_for, agent, ticket, other_team):
     assert api_for(agent).get(f"/api/v1/tickets/{ticket.pk}/").status_code == 404
 
 
+def test_only_admins_and_leads_take_a_ticket_out_of_every_team_as_in_the_workspace(api_for, agent, ticket, team):
+    lead = AgentFactory.create(role=Role.LEAD)
+
+    refused = api_for(agent).post(url(ticket, "team"), {"team": None}, format="json")
+    assert refused.status_code == 403 and "Teamleiter" in refused.json()["detail"]
+    assert Ticket.objects.get(pk=ticket.pk).team_id == team.pk
+
+    taken = api_for(lead).post(url(ticket, "team"), {"team": None}, format="json")
+    assert taken.status_code == 200 and taken.json()["team"] is None
+
+
 @pytest.mark.parametrize(
     ("route", "body"),
     [

@@ -102,6 +102,41 @@ def test_the_macro_assigns_whoever_applies_it(ticket: Ticket, agent: Agent, team
     assert ticket.assignee == agent
 
 
+def test_a_personal_macro_neither_moves_a_ticket_out_of_sight_nor_hands_it_to_someone_who_may_not_see_it(
+    ticket: Ticket, agent: Agent, team: Team, other_team: Team
+) -> None:
+    outsider = AgentFactory.create(teams=[other_team], role=Role.AGENT, user__first_name="Olaf", user__last_name="")
+    macro = _macro(
+        scope=CannedScope.PERSONAL, owner=agent, set_team=other_team, assign=AssignTo.AGENT, assignee=outsider,
+        set_priority=Priority.HIGH,
+    )  # fmt: skip
+
+    [applied] = apply_macro(agent, [ticket.pk], macro)
+
+    ticket.refresh_from_db()
+    assert (ticket.team, ticket.assignee, ticket.priority) == (team, None, Priority.HIGH)
+    assert applied.left_out == [
+        "Das Team: Sie dürfen dieses Ticket nicht an Billing geben.",
+        "Die Zuweisung: Olaf darf dieses Ticket nicht übernehmen.",
+    ]
+
+
+def test_a_shared_macro_assigns_only_someone_who_sees_the_ticket_once_it_has_moved(
+    ticket: Ticket, agent: Agent, team: Team, other_team: Team
+) -> None:
+    billing = AgentFactory.create(teams=[other_team], role=Role.AGENT)
+    stay = _macro(title="Billing expert", assign=AssignTo.AGENT, assignee=billing)
+    move = _macro(title="To billing", set_team=other_team, assign=AssignTo.AGENT, assignee=billing)
+
+    [stayed] = apply_macro(agent, [ticket.pk], stay)
+    ticket.refresh_from_db()
+    assert ticket.assignee is None and len(stayed.left_out) == 1
+
+    [moved] = apply_macro(agent, [ticket.pk], move)
+    ticket.refresh_from_db()
+    assert (ticket.team, ticket.assignee, moved.left_out) == (other_team, billing, [])
+
+
 def test_the_canned_reply_is_rendered_into_the_agents_draft_and_not_sent(ticket: Ticket, agent: Agent) -> None:
     Draft.objects.create(ticket=ticket, agent=agent, text="Schon geschrieben.")
     macro = _macro(reply=_reply(), set_status=TicketStatus.PENDING)

@@ -93,6 +93,7 @@ def test_applying_a_macro_to_a_ticket_changes_it_and_answers_with_the_rendered_d
         "empty": [],
         "sent_message_id": None,
         "not_sent": "",
+        "left_out": [],
     }
     ticket.refresh_from_db()
     assert (ticket.status, ticket.priority) == (TicketStatus.PENDING, Priority.HIGH)

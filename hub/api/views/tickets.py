@@ -12,13 +12,13 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from hub.access import assignee_choices, visible_tickets
+from hub.access import assignee_choices, may_clear_team, visible_tickets
 from hub.actions import (
     ChannelUnavailable,
     MoveError,
@@ -288,14 +288,18 @@ class TicketViewSet(TicketCreateMixin, viewsets.ReadOnlyModelViewSet[Ticket]):
 
     @extend_schema(
         summary="Move to another team",
-        description="The agent may lose sight of the ticket by this, unless it is assigned to them.",
+        description="The agent may lose sight of the ticket by this, unless it is assigned to them. Only admins and "
+        "leads take a ticket out of every team (`team: null`), as in the workspace.",
         request=TeamInput,
         responses={200: TicketSerializer},
     )
     @action(detail=True, methods=["post"], url_path="team")
     def set_team(self, request: Request, pk: str | None = None) -> Response:
-        ticket = self.get_object()
-        do_set_team(ticket, self._input(TeamInput)["team"], actor=agent(request))
+        ticket, me = self.get_object(), agent(request)
+        team = self._input(TeamInput)["team"]
+        if team is None and not may_clear_team(ticket, me):
+            raise PermissionDenied(_("Only administrators and team leads take tickets out of every team."))
+        do_set_team(ticket, team, actor=me)
         return self._ticket_response(ticket)
 
     @extend_schema(summary="Set the status", request=StatusInput, responses={200: TicketSerializer})
