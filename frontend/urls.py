@@ -57,6 +57,7 @@ urlpatterns = [
     path("agent/t/<int:ticket_id>/m/<int:message_id>/resend/", delivery.resend, name="agent_resend"),
     path("agent/t/<int:ticket_id>/m/<int:message_id>/body/", body.message_body, name="agent_message_body"),
     path("agent/t/<int:ticket_id>/m/<int:message_id>/image/", body.remote_image, name="agent_remote_image"),
+    path("agent/reports/", reports.overview, name="agent_reports"),
     path("agent/reports/sla/", reports.sla_report, name="agent_sla_report"),
     path("agent/search/", search_page, name="agent_search"),
     path("agent/", include("frontend.customer_urls")),

@@ -99,10 +99,13 @@ def test_agents_and_viewers_may_not_open_the_report_and_do_not_see_its_link(agen
     assert URL not in client_for(agent).get("/agent/v/mine/").content.decode()
 
 
-def test_the_report_link_is_in_a_leads_rail(client_for) -> None:
+def test_the_report_is_a_tab_of_the_reports_in_a_leads_rail(client_for) -> None:
     lead = AgentFactory.create(role=Role.LEAD)
 
-    html = client_for(lead).get("/agent/v/all/").content.decode()
+    rail = client_for(lead).get("/agent/v/all/").content.decode()
+    reports = client_for(lead).get("/agent/reports/").content.decode()
+    tab = client_for(lead).get(URL).content.decode()
 
-    assert f'<a href="{URL}" class="nav-link"' in html
-    assert "Service-Level" in html
+    assert '<a href="/agent/reports/" class="nav-link"' in rail and "Berichte" in rail
+    assert f'<a href="{URL}">Service-Level jetzt</a>' in reports
+    assert f'<a href="{URL}" aria-current="page">Service-Level jetzt</a>' in tab

@@ -87,11 +87,12 @@ class SlaClock(models.Model):
         verbose_name = _("SLA clock")
         verbose_name_plural = _("SLA clocks")
         constraints = [models.UniqueConstraint(fields=["ticket", "target"], name="slaclock_one_per_target")]
-        # The leads' report: clocks breached today.
+        # The leads' reports: clocks breached today, and a period's targets met and missed.
         indexes = [
             models.Index(
                 fields=["breached_at"], name="slaclock_breached", condition=models.Q(breached_at__isnull=False)
-            )
+            ),
+            models.Index(fields=["met_at"], name="slaclock_met", condition=models.Q(met_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

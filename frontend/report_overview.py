@@ -1,0 +1,146 @@
+"""What the leads' overview page shows of ``report_figures``: the period form, and each line's
+figures worded in the reader's language (durations as the SLA chips word them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.http import QueryDict
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
+
+from frontend.regions import channel_label
+from frontend.report_figures import ALL, Figures, Overview, Scope
+from frontend.sla import duration
+from hub.adapters import registered
+from hub.models import Team
+
+DEFAULT_DAYS = 30
+PRESETS = (7, 30, 90)
+MAX_DAYS = 366
+NO_TEAM = 0
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+class PeriodForm(forms.Form):
+    since = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=gettext_lazy("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    team = forms.TypedChoiceField(label=gettext_lazy("Team"), required=False, coerce=int, empty_value=None)
+    channel = forms.ChoiceField(label=gettext_lazy("Channel"), required=False)
+
+    def __init__(self, query: QueryDict | None = None) -> None:
+        # Always bound: what the query leaves out is the last 30 days, all teams, all channels.
+        end = today()
+        data = {"since": (end - timedelta(days=DEFAULT_DAYS - 1)).isoformat(), "until": end.isoformat()}
+        if query is not None:
+            data |= {name: str(query.get(name, "")) for name in ("since", "until", "team", "channel") if name in query}
+        super().__init__(data)
+        team: forms.TypedChoiceField = self.fields["team"]  # type: ignore[assignment]
+        team.choices = [
+            ("", _("All teams")),
+            *((t.pk, t.name) for t in Team.objects.order_by("name")),
+            (NO_TEAM, _("No team")),
+        ]
+        channel: forms.ChoiceField = self.fields["channel"]  # type: ignore[assignment]
+        channel.choices = [("", _("All channels")), *((c, channel_label(c)) for c in registered())]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until:
+            if until < since:
+                raise forms.ValidationError(
+                    _("The period ends before it begins: choose an “Until” date on or after “From”.")
+                )
+            if (until - since).days + 1 > MAX_DAYS:
+                raise forms.ValidationError(
+                    _("A period is at most %(days)d days long: choose a later “From” date.") % {"days": MAX_DAYS}
+                )
+        return data
+
+    def scope(self) -> Scope:
+        """The valid period as instants where the reader is: from the first day's midnight to the
+        midnight after the last."""
+        data = self.cleaned_data
+        zone = timezone.get_current_timezone()
+        start = datetime.combine(data["since"], time.min, tzinfo=zone)
+        end = datetime.combine(data["until"] + timedelta(days=1), time.min, tzinfo=zone)
+        return Scope(start, end, data.get("team"), data.get("channel") or "")
+
+
+def presets() -> list[tuple[int, str]]:
+    """(days, query) of the quick choices "last 7/30/90 days", up to today."""
+    end = today()
+    return [(days, f"since={(end - timedelta(days=days - 1)).isoformat()}&until={end.isoformat()}") for days in PRESETS]
+
+
+def percent(rate: float | None) -> str:
+    if rate is None:
+        return "–"
+    return pgettext("percent", "%(n)s%%") % {"n": formats.number_format(round(rate * 100))}
+
+
+def spread(pair: tuple[float, float] | None) -> tuple[str, str]:
+    if pair is None:
+        return "–", "–"
+    return duration(pair[0]), duration(pair[1])
+
+
+@dataclass(frozen=True)
+class Line:
+    """One row of a breakdown as the page words it."""
+
+    key: str
+    label: str
+    figures: Figures
+
+    @property
+    def first_response(self) -> tuple[str, str]:
+        return spread(self.figures.first_response)
+
+    @property
+    def resolution(self) -> tuple[str, str]:
+        return spread(self.figures.resolution)
+
+    @property
+    def sla(self) -> str:
+        return percent(self.figures.sla_rate)
+
+    @property
+    def csat(self) -> str:
+        return percent(self.figures.csat_rate)
+
+    @property
+    def csat_average(self) -> str:
+        average = self.figures.csat_average
+        return "–" if average is None else formats.number_format(average, 1)
+
+    @property
+    def repeat(self) -> str:
+        return percent(self.figures.repeat_rate)
+
+
+def team_lines(result: Overview) -> list[Line]:
+    names: dict[object, str] = dict(Team.objects.values_list("id", "name"))
+    lines = [Line(f"team-{pk}", names.get(pk, "?"), result.of(("team", pk))) for pk in result.keys("team") if pk]
+    lines.sort(key=lambda line: line.label.casefold())
+    if None in result.keys("team"):
+        lines.append(Line("team-none", _("No team"), result.of(("team", None))))
+    return lines
+
+
+def channel_lines(result: Overview) -> list[Line]:
+    found = result.keys("channel")
+    order = [c for c in registered() if c in found] + sorted(str(c) for c in found if c not in registered())
+    return [Line(f"channel-{c}", channel_label(str(c)), result.of(("channel", c))) for c in order]
+
+
+def total_line(result: Overview) -> Line:
+    return Line("all", _("All"), result.of(ALL))
