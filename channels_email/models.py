@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +22,10 @@ class Security(models.TextChoices):
 def new_token() -> str:
     """A mailbox's inbound token: 256 random bits, shown once; only its digest is kept."""
     return secrets.token_urlsafe(32)
+
+
+# A TCP port: 0 and anything above 65535 would only fail at the first connection.
+PORT = [MinValueValidator(1), MaxValueValidator(65535)]
 
 
 class MailboxQuerySet(models.QuerySet["Mailbox"]):
@@ -41,7 +46,7 @@ class Mailbox(models.Model):
     is_default = models.BooleanField(_("default mailbox"), default=False)
 
     imap_host = models.CharField(_("IMAP host"), max_length=255, blank=True)
-    imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
+    imap_port = models.PositiveIntegerField(_("IMAP port"), default=993, validators=PORT)
     imap_security = models.CharField(_("IMAP security"), max_length=10, choices=Security.choices, default=Security.SSL)
     imap_user = models.CharField(_("IMAP user"), max_length=255, blank=True)
     # Encrypted at rest (hub.crypto); the admin never shows it, only replaces it.
@@ -57,7 +62,7 @@ class Mailbox(models.Model):
     smtp_host = models.CharField(
         _("SMTP host"), max_length=255, blank=True, help_text=_("Empty: the hub's EMAIL_HOST.")
     )
-    smtp_port = models.PositiveIntegerField(_("SMTP port"), default=587)
+    smtp_port = models.PositiveIntegerField(_("SMTP port"), default=587, validators=PORT)
     smtp_security = models.CharField(
         _("SMTP security"), max_length=10, choices=Security.choices, default=Security.STARTTLS
     )

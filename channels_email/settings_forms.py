@@ -104,6 +104,11 @@ class MailboxForm(forms.ModelForm):
             if not stored:
                 del self.fields[f"{name}_clear"]
 
+    def clean_address(self) -> str:
+        # As the mailbox stores it (``Mailbox.save``), so the check for a mailbox of that address
+        # compares like with like: "SUPPORT@…" beside "support@…" is that mailbox again.
+        return str(self.cleaned_data.get("address") or "").strip().lower()
+
     def clean_trusted_auth_servers(self) -> str:
         names = server_names(self.cleaned_data.get("trusted_auth_servers") or "")
         wrong = [name for name in names if not is_server_name(name)]

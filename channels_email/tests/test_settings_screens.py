@@ -110,6 +110,20 @@ def test_an_admin_adds_a_mailbox_whose_passwords_are_stored_encrypted_and_never_
     assert AuditEntry.objects.get(action="mailbox.updated").changes == {"name": ["Support", "Hilfe"]}
 
 
+def test_an_address_written_in_other_capitals_is_the_existing_mailbox_and_a_port_beyond_65535_no_port(
+    admin,
+) -> None:
+    client = signed_in(admin)
+    client.post("/agent/settings/mailboxes/new/", form())
+
+    again = client.post("/agent/settings/mailboxes/new/", form(address="SUPPORT@Hub.example", name="Zweites"))
+    port = client.post("/agent/settings/mailboxes/new/", form(address="info@hub.example", imap_port="99999"))
+
+    assert again.status_code == 200 and "existiert bereits" in again.content.decode()
+    assert port.status_code == 200 and "65535" in port.content.decode()
+    assert list(Mailbox.objects.values_list("address", flat=True)) == ["support@hub.example"]
+
+
 def test_the_list_searches_and_filters_by_status(admin) -> None:
     Mailbox.objects.create(address="a@hub.example", name="Verkauf")
     Mailbox.objects.create(address="b@hub.example", enabled=False)
