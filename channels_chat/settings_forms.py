@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channels_chat.models import Widget
 from hub.models import Team
-from hub.settings_forms import OriginsField, TeamChoice
+from hub.settings_forms import BuilderRow, OriginsField, TeamChoice
 
 PRECHAT_FIELDS = [("name", _("Name")), ("email", _("Email"))]
 
@@ -39,8 +39,9 @@ class WidgetForm(forms.ModelForm):
         widgets = {"brand_colour": forms.TextInput(attrs={"type": "color"})}
 
 
-class PrechatFieldForm(forms.Form):
-    field = forms.ChoiceField(label=_("Field"), choices=PRECHAT_FIELDS)
+class PrechatFieldForm(BuilderRow):
+    # Chosen, not preset: a blank row's list showing its first field was taken as that field.
+    field = forms.ChoiceField(label=_("Field"), choices=[("", "—"), *PRECHAT_FIELDS])
     required = forms.BooleanField(label=_("Required"), required=False)
 
 

@@ -85,7 +85,9 @@ def edit(request: HttpRequest, agent: Agent, pk: int | None = None) -> HttpRespo
         widget = form.save(commit=False)
         widget.prechat_fields = prechat.fields_list()
         changes = do_save_widget(agent, widget, before=before)
-        settings_area.saved(request, changes, {"prechat_fields": gettext_lazy("Pre-chat fields")}, form=form)
+        settings_area.saved(
+            request, changes, {"prechat_fields": gettext_lazy("Pre-chat fields")}, form=form, created=pk is None
+        )
         return redirect("settings:chat-widgets:detail", pk=widget.pk)
     preview_url = (
         reverse("settings:chat-widgets:preview", args=[pk])

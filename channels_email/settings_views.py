@@ -88,7 +88,7 @@ def _save(request: HttpRequest, agent: Agent, form: MailboxForm, before: Mailbox
         "imap_password": form.fields["imap_password_new"].label,
         "smtp_password": form.fields["smtp_password_new"].label,
     }
-    settings_area.saved(request, changes, labels, form=form)
+    settings_area.saved(request, changes, labels, form=form, created=before is None)
     return redirect("settings:mailboxes:detail", pk=mailbox.pk)
 
 

@@ -97,7 +97,7 @@ def edit(request: HttpRequest, agent: Agent, pk: int | None = None) -> HttpRespo
     if request.method == "POST" and form.is_valid():
         number: PhoneNumber = form.save(commit=False)
         changes = do_save_phone_number(agent, number, secrets=form.secrets(), before=before)
-        settings_area.saved(request, changes, dict(SECRET_LABELS), form=form)
+        settings_area.saved(request, changes, dict(SECRET_LABELS), form=form, created=pk is None)
         return redirect("settings:phone-numbers:detail", pk=number.pk)
     return render(
         request,

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channels_web.models import DEFAULT_COLOUR, FormLanguage, WebForm
 from hub.models import Team
-from hub.settings_forms import OriginsField, TeamChoice
+from hub.settings_forms import BuilderRow, OriginsField, TeamChoice
 
 FIELD_TYPES = [
     ("text", _("Text")),
@@ -83,11 +83,12 @@ class WebFormForm(forms.ModelForm):
         return str(self.cleaned_data.get("brand_colour") or DEFAULT_COLOUR)
 
 
-class FormFieldForm(forms.Form):
+class FormFieldForm(BuilderRow):
     name = forms.SlugField(label=_("Key"), max_length=40, help_text=_("email, subject and message fill the ticket"))
     label = forms.CharField(label=_("Label (German)"), max_length=100)
     label_en = forms.CharField(label=_("Label (English)"), max_length=100, required=False)
-    type = forms.ChoiceField(label=_("Type"), choices=FIELD_TYPES)
+    # What the list shows before a choice: so a blank row left as it is counts as unchanged.
+    type = forms.ChoiceField(label=_("Type"), choices=FIELD_TYPES, initial=FIELD_TYPES[0][0])
     required = forms.BooleanField(label=_("Required"), required=False)
     choices = forms.CharField(label=_("Choices"), max_length=500, required=False, help_text=_("Comma-separated"))
     choices_en = forms.CharField(

@@ -88,7 +88,7 @@ def edit(request: HttpRequest, agent: Agent, pk: int | None = None) -> HttpRespo
         webform = form.save(commit=False)
         webform.fields = fields.fields_list()
         changes = do_save_webform(agent, webform, before=before)
-        settings_area.saved(request, changes, {"fields": gettext_lazy("Fields")}, form=form)
+        settings_area.saved(request, changes, {"fields": gettext_lazy("Fields")}, form=form, created=pk is None)
         return redirect("settings:web-forms:detail", pk=webform.pk)
     preview_url = reverse("settings:web-forms:preview", args=[pk]) if pk else reverse("settings:web-forms:preview_new")
     return render(

@@ -228,13 +228,16 @@ def saved(
     changes: Mapping[str, list[Any]],
     labels: Mapping[str, str | Promise] | None = None,
     form: forms.BaseForm | None = None,
+    *,
+    created: bool = False,
 ) -> None:
     """Tell the agent what the save changed (or that nothing did); with ``form``, its field
-    labels and choice labels name the fields and values."""
+    labels and choice labels name the fields and values. ``created``: the save made the thing
+    (an existing one whose empty fields were filled in is saved, not created)."""
     if not changes:
         messages.info(request, gettext("Nothing changed."))
         return
-    if all(old in (None, "", [], {}) for old, _new in changes.values()):
+    if created:
         messages.success(request, gettext("Created."))
         return
     labels = dict(labels or {})

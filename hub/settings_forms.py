@@ -40,3 +40,13 @@ class OriginsField(forms.CharField):
             if origin not in found:
                 found.append(origin)
         return found
+
+
+class BuilderRow(forms.Form):
+    """A row of a settings builder (``frontend/settings/_builder.html``): a formset form whose
+    position (``ORDER``) the page numbers itself, for the blank row it offers too. A blank row
+    with only its position filled in is a row the admin did not use: it is left out, not
+    checked ("this field is required" under a row nobody wrote in)."""
+
+    def has_changed(self) -> bool:
+        return any(name not in ("ORDER", "DELETE") for name in self.changed_data)

@@ -55,3 +55,11 @@ def test_removing_the_logo_brings_back_the_mark() -> None:
 
     assert not Account.current().logo_type
     assert 'class="brand-mark"' in client.get("/agent/v/mine/").content.decode()
+
+
+def test_naming_the_account_for_the_first_time_says_what_was_saved_not_created() -> None:
+    client = client_for(agent(Role.ADMIN))
+
+    page = client.get(post(client)["Location"]).content.decode()
+
+    assert "Angelegt." not in page and "Gespeichert." in page and "Muster GmbH" in page

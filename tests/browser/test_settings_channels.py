@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 from channels_chat.models import Widget
 from channels_email.tests.conftest import IMAP_USER, free_port
 from channels_email.tests.conftest import imap_server as imap_server
+from channels_web.models import WebForm
 from hub.models import Role, Team, Ticket
 from hub.tests.factories import AgentFactory, IdentityFactory
 from tests.browser import widget_fixtures
@@ -121,6 +122,30 @@ def test_a_visitor_signed_in_on_the_shop_chats_as_the_customer_the_shop_vouched_
 
     ticket = wait_for(lambda: Ticket.objects.filter(origin_channel="chat").first())
     assert ticket.customer_id == known.pk
+
+
+def test_a_web_form_and_a_widget_save_as_the_page_draws_them_with_its_blank_builder_row(new_page, team: Team) -> None:
+    page = new_page(AgentFactory.create(role=Role.ADMIN))
+
+    page.goto("/agent/settings/web-forms/new/")
+    page.locator("#id_name").fill("Kontakt")
+    page.locator("#id_slug").fill("kontakt")
+    page.get_by_label("Titel (Deutsch)").fill("Schreiben Sie uns")
+    page.get_by_role("button", name="Speichern").click()
+    expect(page.get_by_text("Angelegt.")).to_be_visible()
+    page.get_by_label("Titel (Deutsch)").fill("Schreiben Sie uns!")
+    page.get_by_role("button", name="Speichern").click()
+    expect(page.get_by_text("Gespeichert.")).to_be_visible()
+
+    widget = Widget.objects.create(name="Shop", team=team, prechat_fields=[{"name": "name", "required": True}])
+    page.goto(f"/agent/settings/chat-widgets/{widget.pk}/")
+    page.get_by_label("Begrüßung (Deutsch)").fill("Moin!")
+    page.get_by_role("button", name="Speichern").click()
+    expect(page.get_by_text("Gespeichert.")).to_be_visible()
+
+    widget.refresh_from_db()
+    assert (widget.greeting_de, widget.prechat_fields) == ("Moin!", [{"name": "name", "required": True}])
+    assert [f["name"] for f in WebForm.objects.get().fields] == ["name", "email", "subject", "message"]
 
 
 class Capture:

@@ -94,7 +94,7 @@ def _edit(request: HttpRequest, agent: Agent, calendar: BusinessCalendar | None)
         except InvalidCalendar as exc:  # a name taken since the form was checked
             form.place(exc)
         else:
-            settings_area.saved(request, changes, LABELS, form=form)
+            settings_area.saved(request, changes, LABELS, form=form, created=calendar is None)
             return redirect(f"settings:{KEY}:detail", pk=saved.pk)
     preview, answer = _preview(request, calendar) if calendar is not None else (None, None)
     context = {

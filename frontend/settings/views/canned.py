@@ -112,7 +112,7 @@ def edit(request: HttpRequest, agent: Agent, pk: int | None = None) -> HttpRespo
             field = {"texts": "text_de"}.get(refused.field or "", refused.field)
             form.add_error(field if field in form.fields else None, str(refused))
         else:
-            settings_area.saved(request, changes, form=form)
+            settings_area.saved(request, changes, form=form, created=pk is None)
             return redirect("settings:canned-replies:detail", pk=reply.pk)
     request.settings_can_edit = can_edit  # type: ignore[attr-defined]
     return render(request, "frontend/settings/canned/edit.html", {"reply": reply, "form": form})

@@ -43,7 +43,9 @@ def edit(request: HttpRequest, agent: Agent, pk: int | None = None) -> HttpRespo
     if request.method == "POST" and form.is_valid():
         field: CustomerField = form.save(commit=False)
         changes = do_save_customer_field(agent, field, before=before)
-        settings_area.saved(request, changes, {"choices": form.fields["choices_text"].label or ""}, form=form)
+        settings_area.saved(
+            request, changes, {"choices": form.fields["choices_text"].label or ""}, form=form, created=pk is None
+        )
         return redirect(f"settings:{KEY}:detail", pk=field.pk)
     return render(request, "frontend/settings/customer_fields/edit.html", {"form": form, "field": before})
 

@@ -60,7 +60,9 @@ def edit(request: HttpRequest, agent: Agent, pk: int | None = None) -> HttpRespo
             field = ERROR_FIELDS.get(refused.field or "", refused.field)
             form.add_error(field if field in form.fields else None, str(refused))
         else:
-            settings_area.saved(request, changes, {"snooze_minutes": _("Snooze for (minutes)")}, form=form)
+            settings_area.saved(
+                request, changes, {"snooze_minutes": _("Snooze for (minutes)")}, form=form, created=pk is None
+            )
             return redirect("settings:macros:detail", pk=macro.pk)
     request.settings_can_edit = can_edit  # type: ignore[attr-defined]
     summary = macros.summary(macro) if macro is not None else []

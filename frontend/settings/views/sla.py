@@ -101,7 +101,7 @@ def _edit(request: HttpRequest, agent: Agent, policy: SlaPolicy | None) -> HttpR
         return _form(request, draft, policy, status=400)
     after = _shown(saved)
     changes = {k: [before.get(k), after.get(k)] for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
-    settings_area.saved(request, changes, labels=_labels())
+    settings_area.saved(request, changes, labels=_labels(), created=policy is None)
     return redirect(f"settings:{KEY}:index")
 
 

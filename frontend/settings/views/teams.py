@@ -51,7 +51,7 @@ def edit(request: HttpRequest, agent: Agent, pk: int | None = None) -> HttpRespo
     form = TeamForm(request.POST or None, team=team, initial=initial)
     if request.method == "POST" and form.is_valid():
         team, changes = do_save_team(agent, team, name=form.cleaned_data["name"], members=form.cleaned_data["members"])
-        settings_area.saved(request, changes, form=form)
+        settings_area.saved(request, changes, form=form, created=pk is None)
         return redirect("settings:teams:detail", pk=team.pk)
     return render(request, "frontend/settings/teams/edit.html", {"team": team, "form": form})
 

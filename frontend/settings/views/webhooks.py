@@ -83,7 +83,7 @@ def edit(request: HttpRequest, agent: Agent, pk: int | None = None) -> HttpRespo
     form = WebhookForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         webhook, changes = do_save_webhook(agent, webhook, **form.values())
-        settings_area.saved(request, changes, {"topics": _("Events")}, form=form)
+        settings_area.saved(request, changes, {"topics": _("Events")}, form=form, created=pk is None)
         if form.cleaned_data["active"] and not webhook.active:
             messages.warning(
                 request,
