@@ -118,6 +118,19 @@ def test_sending_with_an_attachment_and_cc(new_page, agent: Agent, ticket: Ticke
     assert ticket.status == TicketStatus.SOLVED
 
 
+def test_the_cc_bcc_toggle_closes_and_opens_the_copy_fields(new_page, agent: Agent, ticket: Ticket) -> None:
+    page = new_page(agent)
+    open_ticket(page, ticket)
+    toggle, cc = page.get_by_role("button", name="Cc/Bcc"), page.get_by_label("Cc", exact=True)
+    expect(cc).to_be_visible()  # the customer's mail had a Cc
+
+    toggle.click()
+    expect(cc).to_be_hidden()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle.click()
+    expect(cc).to_be_visible()
+
+
 def test_forwarding_a_message(new_page, agent: Agent, ticket: Ticket, capture: Capture) -> None:
     page = new_page(agent)
     open_ticket(page, ticket)
