@@ -123,6 +123,21 @@ def test_rules_are_reordered_switched_off_and_a_team_given_round_robin(
     assert table.index("Zwei") < table.index("Eins")
 
 
+def test_deleting_a_rule_asks_once_and_says_what_stays(admin: Client, admin_agent: Agent) -> None:
+    admin_agent.language = "de"
+    admin_agent.save()
+    rule = RoutingRule.objects.create(name="VIP", position=0, triggers=["ticket_created"], actions=[{"type": "stop"}])
+
+    listed = admin.get(URL).content.decode()
+    asked = admin.get(f"{URL}{rule.pk}/delete/").content.decode()
+    assert RoutingRule.objects.filter(pk=rule.pk).exists()
+    deleted = admin.post(f"{URL}{rule.pk}/delete/")
+
+    assert f'href="{URL}{rule.pk}/delete/"' in listed
+    assert "Regel VIP löschen?" in asked and "behalten ihr Team" in asked
+    assert deleted.status_code == 302 and not RoutingRule.objects.filter(pk=rule.pk).exists()
+
+
 def test_the_screen_speaks_german(admin: Client, admin_agent: Agent) -> None:
     admin_agent.language = "de"
     admin_agent.save()

@@ -126,13 +126,15 @@ def toggle(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
 move = ordered.move_screen(KEY, _rule, lambda agent, rule, by: do_move_rule(actor=agent, rule=rule, by=by))
 
 
-@require_POST
 @settings_area.screen(KEY)
 def delete(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
+    """GET asks once and says what becomes of the tickets; POST deletes."""
     rule = _rule(pk)
-    do_delete_rule(actor=agent, rule=rule)
-    messages.success(request, _("Rule “%(name)s” deleted.") % {"name": rule.name})
-    return redirect(f"settings:{KEY}:index")
+    if request.method == "POST":
+        do_delete_rule(actor=agent, rule=rule)
+        messages.success(request, _("Rule “%(name)s” deleted.") % {"name": rule.name})
+        return redirect(f"settings:{KEY}:index")
+    return render(request, "frontend/settings/routing/delete.html", {"rule": rule})
 
 
 @settings_area.screen(KEY)
