@@ -83,7 +83,7 @@ def test_a_wrong_condition_is_shown_on_its_row_and_nothing_is_saved(admin: Clien
 
     assert answer.status_code == 400
     page = answer.content.decode()
-    assert "not a valid regular expression" in page
+    assert "not a valid regular expression: a ( without its ), at character 8" in page
     assert 'id="cond-0-error"' in page
     assert not RoutingRule.objects.exists()
 

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 import regex
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hub.models.routing import Match, Trigger
@@ -97,6 +98,20 @@ def _priority(value: Any) -> int:
     raise ValueError(_("not a priority: %(value)r (one of %(choices)s)") % {"value": value, "choices": choices})
 
 
+# The regex module's words for the mistakes admins make, in the reader's language; any other
+# is shown as the module words it.
+_REGEX_MISTAKES = {
+    "unterminated character set": gettext_noop("a [ without its ]"),
+    "missing )": gettext_noop("a ( without its )"),
+    "unbalanced parenthesis": gettext_noop("a ) without its ("),
+    "nothing to repeat": gettext_noop("*, + or ? with nothing before it to repeat"),
+    "multiple repeat": gettext_noop("two repeats in a row (such as **)"),
+    "bad escape (end of pattern)": gettext_noop("a \\ at the very end"),
+    "bad character range": gettext_noop("a range whose end comes before its start (such as z-a)"),
+    "min repeat greater than max repeat": gettext_noop("a {min,max} whose min is larger than its max"),
+}
+
+
 def compile_pattern(pattern: str) -> regex.Pattern[str]:
     """The compiled pattern (case-insensitive), or ValueError saying what is wrong with it."""
     if len(pattern) > MAX_PATTERN:
@@ -104,7 +119,15 @@ def compile_pattern(pattern: str) -> regex.Pattern[str]:
     try:
         return regex.compile(pattern, regex.IGNORECASE | regex.V0)
     except regex.error as exc:
-        raise ValueError(_("not a valid regular expression: %(error)s") % {"error": exc}) from None
+        said = str(getattr(exc, "msg", "") or exc)
+        mistake = _(_REGEX_MISTAKES[said]) if said in _REGEX_MISTAKES else said
+        position = getattr(exc, "pos", None)
+        if position is None:
+            raise ValueError(_("not a valid regular expression: %(error)s") % {"error": mistake}) from None
+        raise ValueError(
+            _("not a valid regular expression: %(error)s, at character %(position)s")
+            % {"error": mistake, "position": position + 1}
+        ) from None
 
 
 class Condition(BaseModel):

@@ -230,3 +230,20 @@ def test_patterns_searched_together_answer_exactly_as_each_pattern_alone(text: s
         return [hit.name for hit in rules.run("ticket_created", bare).hits]
 
     assert on(together) == [name for rules in alone for name in on(rules)]
+
+
+def test_a_broken_regular_expression_is_explained_in_the_readers_language_with_where_it_breaks() -> None:
+    from django.utils.translation import override
+
+    from hub.routing.schema import compile_pattern
+
+    with (
+        override("de"),
+        pytest.raises(ValueError, match=r"^kein gültiger regulärer Ausdruck: ein \[ ohne sein \], an Zeichen 6$"),
+    ):
+        compile_pattern("([a-z")
+    with (
+        override("en"),
+        pytest.raises(ValueError, match=r"^not a valid regular expression: a \) without its \(, at character 4$"),
+    ):
+        compile_pattern("abc)")
