@@ -100,9 +100,20 @@ def edit(request: HttpRequest, agent: Agent, pk: int | None = None) -> HttpRespo
             "webform": webform if pk is not None else None,
             "links": links(webform, request) if pk is not None else None,
             "preview_url": preview_url,
-            "english_missing": english_missing(webform) if pk is not None else [],
+            "english_missing": worded(english_missing(webform), webform.fields or []) if pk is not None else [],
         },
     )
+
+
+def worded(missing: list[str], fields: list[Any]) -> list[str]:
+    """``missing_english``'s names as the page shows them: the English field to fill in, or the
+    German label of the form field that lacks its English one."""
+    labels = {str(f.get("name")): str(f.get("label") or f.get("name")) for f in fields if isinstance(f, dict)}
+    named = {"title": gettext("Title (English)"), "intro": gettext("Introduction (English)")}
+    return [
+        named.get(name) or gettext("the English label of “%(label)s”") % {"label": labels.get(name, name)}
+        for name in missing
+    ]
 
 
 def _needs_english(form: WebFormForm, fields: list[dict[str, Any]]) -> None:
@@ -121,7 +132,7 @@ def _needs_english(form: WebFormForm, fields: list[dict[str, Any]]) -> None:
         form.add_error(
             "language",
             gettext("An English page needs every text in English. Missing: %(missing)s")
-            % {"missing": ", ".join(missing)},
+            % {"missing": ", ".join(worded(missing, fields))},
         )
 
 

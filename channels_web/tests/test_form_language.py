@@ -178,7 +178,9 @@ def test_a_form_is_always_english_only_with_every_text_in_english() -> None:
     refused = client.post("/agent/settings/web-forms/new/", data)
 
     assert refused.status_code == 200 and not WebForm.objects.exists()
-    assert "An English page needs every text in English. Missing: message" in refused.content.decode()
+    assert "An English page needs every text in English. Missing: the English label of “Nachricht”" in (
+        refused.content.decode()
+    )
 
     saved = client.post("/agent/settings/web-forms/new/", data | {"fields-1-label_en": "Message"})
 
@@ -186,3 +188,19 @@ def test_a_form_is_always_english_only_with_every_text_in_english() -> None:
     webform = WebForm.objects.get()
     assert (webform.language, webform.brand_colour, webform.title_en) == ("en", "#123456", "Contact")
     assert "Contact" in visitor("de").get("/forms/contact/").content.decode()
+
+
+def test_the_settings_name_what_lacks_english_as_the_admin_sees_it_in_their_language() -> None:
+    from hub.models import Role
+    from hub.tests.factories import AgentFactory
+
+    webform = WebForm.objects.create(
+        name="Kontakt", slug="kontakt", title="Kontakt", title_en="Contact", intro="Schreiben Sie uns.",
+        fields=[{"name": "message", "label": "Nachricht", "label_en": "", "type": "textarea", "required": True}],
+    )  # fmt: skip
+    client = Client()
+    client.force_login(AgentFactory.create(role=Role.ADMIN, language="de").user)
+
+    page = client.get(f"/agent/settings/web-forms/{webform.pk}/").content.decode()
+
+    assert "bis diese einen englischen Text haben: Einleitung (Englisch), die englische Beschriftung von „Nachricht“." in page

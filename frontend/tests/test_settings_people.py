@@ -136,7 +136,7 @@ def test_an_admin_edits_roles_teams_skills_languages_and_capacity_and_sees_what_
     assert someone.role == Role.LEAD and someone.skills == ["Rechnungen"] and someone.languages == ["de", "fr"]
     assert someone.capacity == {"chat": 4} and list(someone.teams.all()) == [team]
     html = response.content.decode()
-    assert "Agent → Teamleitung" in html
+    assert "Agent → Teamleitung" in html and "Kapazität: Chat: — → 4" in html
     role_change = AuditEntry.objects.get(action="agent.role_changed")
     assert role_change.actor == admin and role_change.changes == {"role": ["agent", "lead"]}
 

@@ -197,3 +197,17 @@ def test_a_field_named_but_not_labelled_speaks_german_in_the_admin() -> None:
     page = client.get("/admin/channels_email/mailbox/add/").content.decode()
 
     assert "IMAP-UIDVALIDITY" in page and "Imap uidvalidity" not in page
+
+
+@pytest.mark.django_db
+def test_the_control_key_is_named_as_a_german_keyboard_labels_it(agent, client_for, team) -> None:
+    from hub.tests.factories import TicketFactory
+
+    ticket = TicketFactory.create(team=team)
+    german = client_for(agent).get(f"/agent/t/{ticket.pk}/", follow=True).content.decode()
+    agent.language = "en"
+    agent.save()
+    english = client_for(agent).get(f"/agent/t/{ticket.pk}/", follow=True).content.decode()
+
+    assert "<kbd>Strg</kbd>+<kbd>Enter</kbd>" in german and "<kbd>Ctrl</kbd>" not in german
+    assert "<kbd>Ctrl</kbd>+<kbd>Enter</kbd>" in english

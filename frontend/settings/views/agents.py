@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -111,6 +113,19 @@ def invite(request: HttpRequest, agent: Agent) -> HttpResponse:
     return render(request, "frontend/settings/agents/invite.html", {"form": form})
 
 
+def per_channel(changes: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """The capacity's change as one change per channel, named by the form's field for it
+    ("Kapazität: Chat: 2 → 5"), not as the stored mapping ("capacity: chat 2 → chat 5")."""
+    if "capacity" not in changes:
+        return changes
+    shown = {k: v for k, v in changes.items() if k != "capacity"}
+    old, new = (value or {} for value in changes["capacity"])
+    for channel in sorted(set(old) | set(new)):
+        if old.get(channel) != new.get(channel):
+            shown[f"capacity_{channel}"] = [old.get(channel), new.get(channel)]
+    return shown
+
+
 @settings_area.screen("agents")
 def detail(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
     subject = _get(agent, pk)
@@ -122,7 +137,7 @@ def detail(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
         except PeopleError as error:
             form.add_error("role", str(error))
         else:
-            settings_area.saved(request, changes, form=form)
+            settings_area.saved(request, per_channel(changes), form=form)
             return redirect("settings:agents:detail", pk=subject.pk)
     return render(
         request,
