@@ -203,4 +203,7 @@ def test_the_settings_name_what_lacks_english_as_the_admin_sees_it_in_their_lang
 
     page = client.get(f"/agent/settings/web-forms/{webform.pk}/").content.decode()
 
-    assert "bis diese einen englischen Text haben: Einleitung (Englisch), die englische Beschriftung von „Nachricht“." in page
+    assert (
+        "bis diese einen englischen Text haben: Einleitung (Englisch), die englische Beschriftung von „Nachricht“."
+        in page
+    )
