@@ -43,6 +43,7 @@ from hub.models import (
     MessageKind,
     Organization,
     Role,
+    Skill,
     Tag,
     Team,
     Ticket,
@@ -152,6 +153,9 @@ def _agent(spec: AgentSpec, teams: dict[str, Team], hashed_password: str, report
     )
     if agent_made:
         agent.teams.set([teams[slug] for slug in spec.teams])
+    # Agents pick skills from Settings → Skills: the demo's are listed there too.
+    for name in spec.skills:
+        Skill.objects.get_or_create(name=name)
     report.add("agents", int(agent_made))
     return agent
 

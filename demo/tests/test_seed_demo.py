@@ -19,6 +19,7 @@ from hub.models import (
     Message,
     Organization,
     Role,
+    Skill,
     Team,
     Ticket,
     TicketEvent,
@@ -107,6 +108,8 @@ def test_the_demo_has_agents_in_every_role_and_each_channel_a_default_team() -> 
     assert Organization.objects.filter(key_account=True).exists()
     phones = Identity.objects.filter(kind="phone").values_list("value", flat=True)
     assert phones and all(re.fullmatch(r"\+[1-9]\d{6,14}", p) for p in phones)
+    held = {skill for skills in Agent.objects.values_list("skills", flat=True) for skill in skills}
+    assert held and held <= set(Skill.objects.values_list("name", flat=True))  # listed in Settings → Skills
 
 
 def test_the_admin_logs_in_with_the_printed_password() -> None:
