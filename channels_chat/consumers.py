@@ -314,6 +314,7 @@ class AgentChatConsumer(SocketConsumer):
 
     async def connect(self) -> None:
         self.groups_joined = []
+        self.following: dict[int, list[str]] = {}  # ticket id → the groups its follow joined
         user = self.scope.get("user")
         agent = await db(lambda: agent_of(user) if user is not None else None, AGENT_THREADS)()
         if agent is None:
@@ -366,9 +367,11 @@ class AgentChatConsumer(SocketConsumer):
             return
         kind = content.get("type")
         if kind == "follow":
-            for name in (session_group(session), realtime.ticket_group(int(ticket_id))):  # type: ignore[arg-type]
+            names = [session_group(session), realtime.ticket_group(int(ticket_id))]  # type: ignore[arg-type]
+            for name in names:
                 await self.channel_layer.group_add(name, self.channel_name)
                 self.groups_joined.append(name)
+            self.following[int(ticket_id)] = names  # type: ignore[arg-type]
             rows = await db(lambda: [message_view(m) for m in actions.messages_after(session, 0)], AGENT_THREADS)()
             await self.send_json({"type": "history", "ticket_id": ticket_id, "messages": rows})
         elif kind == "typing":
@@ -408,5 +411,19 @@ class AgentChatConsumer(SocketConsumer):
         await self.send_json({"type": "status", "status": event["status"]})
 
     async def hub_event(self, event: dict[str, Any]) -> None:
+        if event.get("scope_changed") and event.get("ticket_id") in self.following:
+            await self._still_visible(int(event["ticket_id"]))
+            return
         if str(event.get("event", "")).startswith("chat."):
             await self.send_json({k: v for k, v in event.items() if k != "type"} | {"type": event["event"]})
+
+    async def _still_visible(self, ticket_id: int) -> None:
+        """A followed ticket changed team or assignee: if the agent may no longer see it, the
+        pane stops hearing its chat (what the visitor writes next is not theirs to read)."""
+        visible = await db(lambda: visible_tickets(self.agent).filter(pk=ticket_id).exists(), AGENT_THREADS)()
+        if visible:
+            return
+        for name in self.following.pop(ticket_id):
+            await self.channel_layer.group_discard(name, self.channel_name)
+            self.groups_joined.remove(name)
+        await self.send_json({"type": "unfollowed", "ticket_id": ticket_id, "reason": "out_of_scope"})

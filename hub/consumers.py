@@ -126,7 +126,7 @@ FEED_COALESCE_MS = 100
 
 _EncodedKey = tuple[str, Any, Any, Any]
 _encoded: dict[_EncodedKey, str] = {}
-_CACHED_KEYS = frozenset({"type", "event", "ticket_id", "version", "message_id", "by", "assignee_id"})
+_CACHED_KEYS = frozenset({"type", "event", "ticket_id", "version", "message_id", "by", "assignee_id", "scope_changed"})
 
 
 def feed_frame_text(event: dict[str, Any]) -> str:
@@ -135,9 +135,10 @@ def feed_frame_text(event: dict[str, Any]) -> str:
     A group send reaches each of the fifty agents' sockets of a team as its own message; the
     same event is encoded once here and its text reused. Only the small fixed payload of
     ``hub.realtime.ticket_changed`` is cached; anything else is encoded each time. Who made a
-    change (``by``) and whom it assigned are one per ticket version: the key holds them already.
+    change (``by``), whom it assigned and whether it changed who sees the ticket are one per
+    ticket version: the key holds them already.
     """
-    if len(event) > 7 or not event.keys() <= _CACHED_KEYS:
+    if len(event) > len(_CACHED_KEYS) or not event.keys() <= _CACHED_KEYS:
         return json.dumps(_frame(event))
     key = (event["event"], event.get("ticket_id"), event.get("version"), event.get("message_id"))
     text = _encoded.get(key)

@@ -62,10 +62,12 @@ def ticket_changed(
     extra_groups: list[str] | None = None,
     by: Agent | None = None,
     assignee_id: int | None = None,
+    scope_changed: bool = False,
 ) -> None:
     """``by``: the agent who changed the ticket, named to the others who have it open
     ("Aktualisiert von Tom"); ``assignee_id``: whom an assignment gave it to (a new chat's
-    offer goes from the others' screens)."""
+    offer goes from the others' screens); ``scope_changed``: who may see the ticket may have
+    changed (its team or assignee), so a socket that follows it asks again."""
     payload: dict[str, Any] = {
         "type": "hub.event",
         "event": event,
@@ -78,6 +80,8 @@ def ticket_changed(
         payload["by"] = {"id": by.pk, "name": by.name}
     if assignee_id is not None:
         payload["assignee_id"] = assignee_id
+    if scope_changed:
+        payload["scope_changed"] = True
     send_on_commit(groups_for(ticket) + (extra_groups or []), payload)
 
 
@@ -133,8 +137,10 @@ def _coalesced(sends: Sends) -> Sends:
     for groups, payload in sends:
         key = (payload.get("event"), payload.get("ticket_id"), payload.get("message_id"), payload.get("version") == 0)
         if key in merged:
-            kept_groups, _kept = merged.pop(key)
+            kept_groups, kept = merged.pop(key)
             groups = [*kept_groups, *groups]
+            if kept.get("scope_changed"):  # a later change of the same ticket must not hide it
+                payload = payload | {"scope_changed": True}
         merged[key] = (list(dict.fromkeys(groups)), payload)
     return list(merged.values())
 

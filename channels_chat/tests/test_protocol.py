@@ -195,6 +195,32 @@ async def test_an_agent_outside_the_tickets_scope_cannot_follow_the_chat(widget:
     await pane.disconnect()
 
 
+async def test_a_chat_moved_out_of_the_agents_teams_stops_reaching_their_pane(
+    widget: Widget, visitor, agent: Agent, connect
+) -> None:
+    from hub.actions.tickets import do_set_team
+
+    ws = await connect(widget, visitor[0])
+    await send(ws, "Hallo")
+    ticket = await database_sync_to_async(Ticket.objects.get)()
+    pane = WebsocketCommunicator(AgentChatConsumer.as_asgi(), "/ws/chat/agent/")
+    pane.scope["user"] = await database_sync_to_async(lambda: agent.user)()
+    assert (await pane.connect())[0]
+    await pane.send_json_to({"type": "follow", "ticket_id": ticket.pk})
+    await pane.receive_json_from(timeout=5)  # the history so far
+
+    other = await database_sync_to_async(lambda: TeamFactory(slug="billing"))()
+    await database_sync_to_async(lambda: do_set_team(Ticket.objects.get(pk=ticket.pk), other, actor=None))()
+    frames = [await pane.receive_json_from(timeout=5)]
+    while frames[-1]["type"] != "unfollowed":
+        frames.append(await pane.receive_json_from(timeout=5))
+    await send(ws, "Meine Kontonummer ist 123")
+
+    assert frames[-1] == {"type": "unfollowed", "ticket_id": ticket.pk, "reason": "out_of_scope"}
+    assert await pane.receive_nothing(timeout=1)
+    await pane.disconnect()
+
+
 async def test_a_page_on_a_foreign_origin_cannot_open_the_chat(widget: Widget, visitor, connect) -> None:
     await connect(widget, visitor[0], origin="https://evil.example", expect=False)
     await connect(widget, visitor[0], origin="", expect=False)

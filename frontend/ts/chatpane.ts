@@ -43,6 +43,7 @@ type ServerEvent =
   | { type: "chat.typing"; active: boolean }
   | { type: "chat.read"; seq: number }
   | { type: "status"; status: string }
+  | { type: "unfollowed"; ticket_id: number; reason: string }
   | { type: "error"; code: string; client_id?: string };
 
 interface Outgoing {
@@ -179,6 +180,10 @@ class ChatPane {
         break;
       case "status":
         if (event.status === "ended") this.end(this.strings.ended);
+        break;
+      case "unfollowed":
+        // The ticket moved out of the agent's sight: the server stopped telling this pane about it.
+        this.end(this.strings.unavailable);
         break;
       case "error":
         this.onError(event.code, event.client_id);

@@ -41,6 +41,7 @@ def do_assign(ticket: Ticket, assignee: Agent | None, *, actor: Agent | None) ->
         extra_groups=[agent_group(previous)] if previous else None,
         by=actor,
         assignee_id=ticket.assignee_id,
+        scope_changed=True,
     )
     notify.assigned(ticket, actor)
     do_run_rules(ticket=ticket, trigger=Trigger.ASSIGNEE_CHANGED)
@@ -82,7 +83,11 @@ def do_set_team(ticket: Ticket, team: Team | None, *, actor: Agent | None) -> Ti
     _bump(ticket, "team_id", *sla.rechoose(ticket, at=timezone.now(), actor=actor, why="team changed", retarget=False))
     events.team_changed(ticket=ticket, actor=actor, team_id=ticket.team_id, previous_id=previous)
     realtime.ticket_changed(
-        ticket, "ticket.updated", extra_groups=[team_group(previous)] if previous else None, by=actor
+        ticket,
+        "ticket.updated",
+        extra_groups=[team_group(previous)] if previous else None,
+        by=actor,
+        scope_changed=True,
     )
     return ticket
 
