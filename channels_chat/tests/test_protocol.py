@@ -29,6 +29,16 @@ async def send(ws: WebsocketCommunicator, text: str, client_id: str | None = Non
     return frames[-1]
 
 
+async def following(agent: Agent, ticket: Ticket) -> WebsocketCommunicator:
+    """The agent's chat pane, connected and following the ticket's chat, its history read."""
+    pane = WebsocketCommunicator(AgentChatConsumer.as_asgi(), "/ws/chat/agent/")
+    pane.scope["user"] = await database_sync_to_async(lambda: agent.user)()
+    assert (await pane.connect())[0]
+    await pane.send_json_to({"type": "follow", "ticket_id": ticket.pk})
+    await pane.receive_json_from(timeout=5)  # the history so far
+    return pane
+
+
 @database_sync_to_async
 def agent_reply(agent: Agent, text: str) -> Message:
     ticket = Ticket.objects.get(origin_channel="chat")
@@ -163,11 +173,7 @@ async def test_the_agent_pane_hears_each_new_visitor_message_with_its_chat_sessi
     await send(ws, "Hallo")
     await receive_until(ws, "message")
     ticket = await database_sync_to_async(Ticket.objects.get)()
-    pane = WebsocketCommunicator(AgentChatConsumer.as_asgi(), "/ws/chat/agent/")
-    pane.scope["user"] = await database_sync_to_async(lambda: agent.user)()
-    assert (await pane.connect())[0]
-    await pane.send_json_to({"type": "follow", "ticket_id": ticket.pk})
-    await pane.receive_json_from(timeout=5)  # the history so far
+    pane = await following(agent, ticket)
 
     await send(ws, "Sind Sie noch da?")
 
@@ -203,11 +209,7 @@ async def test_a_chat_moved_out_of_the_agents_teams_stops_reaching_their_pane(
     ws = await connect(widget, visitor[0])
     await send(ws, "Hallo")
     ticket = await database_sync_to_async(Ticket.objects.get)()
-    pane = WebsocketCommunicator(AgentChatConsumer.as_asgi(), "/ws/chat/agent/")
-    pane.scope["user"] = await database_sync_to_async(lambda: agent.user)()
-    assert (await pane.connect())[0]
-    await pane.send_json_to({"type": "follow", "ticket_id": ticket.pk})
-    await pane.receive_json_from(timeout=5)  # the history so far
+    pane = await following(agent, ticket)
 
     other = await database_sync_to_async(lambda: TeamFactory(slug="billing"))()
     await database_sync_to_async(lambda: do_set_team(Ticket.objects.get(pk=ticket.pk), other, actor=None))()
