@@ -107,6 +107,11 @@ class Mailbox(models.Model):
         self.address = self.address.strip().lower()
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
+    def clean(self) -> None:
+        # Before the unique check of every form (the settings' and the operator's admin): an
+        # address in other capitals is the same mailbox, refused as such rather than failing.
+        self.address = self.address.strip().lower()
+
     @property
     def trusted_servers(self) -> frozenset[str]:
         return frozenset(n for n in self.trusted_auth_servers.split(",") if n)

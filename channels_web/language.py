@@ -24,11 +24,12 @@ GERMAN, ENGLISH = "de", "en"
 
 
 def missing_english(*, title: str, title_en: str, intro: str, intro_en: str, fields: Iterable[Any]) -> list[str]:
-    """The texts that have no English version: "title", "intro" and the keys of fields."""
+    """The texts that have no English version: "title", "intro" and "field:<key>" for fields (a
+    field may be keyed "title" too)."""
     missing = [name for name, german, english in (("title", title, title_en), ("intro", intro, intro_en))
                if german.strip() and not english.strip()]  # fmt: skip
     return missing + [
-        str(f.get("name"))
+        f"field:{f.get('name')}"
         for f in fields
         if isinstance(f, dict) and f.get("name") and not str(f.get("label_en") or "").strip()
     ]

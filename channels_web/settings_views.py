@@ -111,7 +111,9 @@ def worded(missing: list[str], fields: list[Any]) -> list[str]:
     labels = {str(f.get("name")): str(f.get("label") or f.get("name")) for f in fields if isinstance(f, dict)}
     named = {"title": gettext("Title (English)"), "intro": gettext("Introduction (English)")}
     return [
-        named.get(name) or gettext("the English label of “%(label)s”") % {"label": labels.get(name, name)}
+        gettext("the English label of “%(label)s”") % {"label": labels.get(key, key)}
+        if (key := name.removeprefix("field:")) != name
+        else named.get(name, name)
         for name in missing
     ]
 

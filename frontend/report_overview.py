@@ -20,6 +20,8 @@ from hub.adapters import registered
 from hub.models import Team
 
 DEFAULT_DAYS = 30
+# Far enough from the calendar's ends that a period and the week before it can be worked out.
+EARLIEST, LATEST = date(2000, 1, 1), date(9999, 12, 1)
 PRESETS = (7, 30, 90)
 MAX_DAYS = 366
 NO_TEAM = 0
@@ -54,6 +56,11 @@ class PeriodForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         since, until = data.get("since"), data.get("until")
+        if any(day is not None and not EARLIEST <= day <= LATEST for day in (since, until)):
+            raise forms.ValidationError(
+                _("Choose dates between %(earliest)s and %(latest)s.")
+                % {"earliest": formats.date_format(EARLIEST), "latest": formats.date_format(LATEST)}
+            )
         if since and until:
             if until < since:
                 raise forms.ValidationError(
@@ -75,10 +82,19 @@ class PeriodForm(forms.Form):
         return Scope(start, end, data.get("team"), data.get("channel") or "")
 
 
-def presets() -> list[tuple[int, str]]:
-    """(days, query) of the quick choices "last 7/30/90 days", up to today."""
+def presets(query: QueryDict) -> list[tuple[int, str]]:
+    """(days, query) of the quick choices "last 7/30/90 days", up to today, keeping the team and
+    channel chosen."""
     end = today()
-    return [(days, f"since={(end - timedelta(days=days - 1)).isoformat()}&until={end.isoformat()}") for days in PRESETS]
+    found = []
+    for days in PRESETS:
+        chosen = QueryDict(mutable=True)
+        for name in ("team", "channel"):
+            if value := str(query.get(name) or ""):
+                chosen[name] = value
+        chosen["since"], chosen["until"] = (end - timedelta(days=days - 1)).isoformat(), end.isoformat()
+        found.append((days, chosen.urlencode()))
+    return found
 
 
 def percent(rate: float | None) -> str:
@@ -144,3 +160,52 @@ def channel_lines(result: Overview) -> list[Line]:
 
 def total_line(result: Overview) -> Line:
     return Line("all", _("All"), result.of(ALL))
+
+
+CSV_COLUMNS = (
+    "breakdown", "name", "created", "answered", "first_response_median_s", "first_response_p90_s", "solved",
+    "resolution_median_s", "resolution_p90_s", "sla_met", "sla_missed", "csat_answers", "csat_satisfied",
+    "csat_average", "repeat_contacts", "repeat_on_another_channel",
+)  # fmt: skip
+
+
+def _cell(value: object) -> object:
+    # A name a spreadsheet would run as a formula (=, +, -, @) is written as text.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _seconds(pair: tuple[float, float] | None, index: int) -> object:
+    return "" if pair is None else round(pair[index])
+
+
+def csv_rows(teams: list[Line], channels: list[Line], total: Line) -> list[list[object]]:
+    """The page's lines for a spreadsheet or a script: durations in whole seconds, counts as
+    numbers, empty where there is nothing to measure."""
+    rows: list[list[object]] = [list(CSV_COLUMNS)]
+    for breakdown, lines in (("team", teams), ("channel", channels), ("all", [total])):
+        for line in lines:
+            f = line.figures
+            average = f.csat_average
+            rows.append(
+                [
+                    breakdown,
+                    _cell(line.label),
+                    f.created,
+                    f.answered,
+                    _seconds(f.first_response, 0),
+                    _seconds(f.first_response, 1),
+                    f.solved,
+                    _seconds(f.resolution, 0),
+                    _seconds(f.resolution, 1),
+                    f.sla_met,
+                    f.sla_breached,
+                    f.csat_answers,
+                    f.csat_satisfied,
+                    "" if average is None else round(average, 2),
+                    f.repeat,
+                    f.switched,
+                ]
+            )
+    return rows

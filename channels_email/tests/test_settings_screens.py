@@ -223,3 +223,14 @@ def test_an_admin_names_the_servers_whose_sender_check_counts_and_a_wrong_name_i
     page = client.get(f"/agent/settings/mailboxes/{mailbox.pk}/").content.decode()
     assert "Absenderprüfung vertrauen von" in page
     assert 'value="mx.google.com, mx2.hub.example"' in page
+
+
+def test_every_form_of_a_mailbox_takes_an_address_in_other_capitals_as_the_existing_one() -> None:
+    from django.core.exceptions import ValidationError
+
+    Mailbox.objects.create(name="Support", address="support@hub.example")
+
+    with pytest.raises(ValidationError) as refused:
+        Mailbox(name="Zweites", address=" SUPPORT@Hub.example").full_clean()
+
+    assert "address" in refused.value.message_dict

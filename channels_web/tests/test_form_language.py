@@ -196,7 +196,10 @@ def test_the_settings_name_what_lacks_english_as_the_admin_sees_it_in_their_lang
 
     webform = WebForm.objects.create(
         name="Kontakt", slug="kontakt", title="Kontakt", title_en="Contact", intro="Schreiben Sie uns.",
-        fields=[{"name": "message", "label": "Nachricht", "label_en": "", "type": "textarea", "required": True}],
+        fields=[
+            {"name": "message", "label": "Nachricht", "label_en": "", "type": "textarea", "required": True},
+            {"name": "title", "label": "Anrede", "label_en": "", "type": "text", "required": False},
+        ],
     )  # fmt: skip
     client = Client()
     client.force_login(AgentFactory.create(role=Role.ADMIN, language="de").user)
@@ -204,6 +207,6 @@ def test_the_settings_name_what_lacks_english_as_the_admin_sees_it_in_their_lang
     page = client.get(f"/agent/settings/web-forms/{webform.pk}/").content.decode()
 
     assert (
-        "bis diese einen englischen Text haben: Einleitung (Englisch), die englische Beschriftung von „Nachricht“."
-        in page
+        "bis diese einen englischen Text haben: Einleitung (Englisch), die englische Beschriftung von „Nachricht“, "
+        "die englische Beschriftung von „Anrede“." in page
     )

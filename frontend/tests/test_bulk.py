@@ -141,6 +141,22 @@ def test_a_macro_applies_to_the_selection(team: Team) -> None:
         assert list(ticket.tags.values_list("name", flat=True)) == ["eilig"]
 
 
+def test_the_bulk_bar_says_on_how_many_tickets_a_macro_could_not_make_every_change(
+    team: Team, other_team: Team
+) -> None:
+    agent = make_agent(Role.AGENT, teams=[team])
+    outsider = make_agent(Role.AGENT, teams=[other_team])
+    tickets = TicketFactory.create_batch(2, team=team)
+    macro = Macro.objects.create(
+        title="Weg damit", scope="global", set_priority=Priority.URGENT, assign="agent", assignee=outsider
+    )
+
+    done = _bulk(client_for(agent), [t.pk for t in tickets], action="macro", macro=str(macro.pk))
+
+    assert [(t.priority, t.assignee_id) for t in _fresh(tickets)] == [(Priority.URGENT, None)] * 2
+    assert "Bei 2 Tickets konnte das Makro nicht alles ändern" in done["message"]
+
+
 def test_merging_the_selection_moves_the_others_into_the_one_kept(team: Team) -> None:
     agent = make_agent(Role.AGENT, teams=[team])
     keep, *others = TicketFactory.create_batch(3, team=team)

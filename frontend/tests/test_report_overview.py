@@ -3,6 +3,8 @@ satisfaction and repeat contacts, per team and per channel, in the reader's days
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -10,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from frontend.report_figures import Scope, overview, percentile
+from frontend.report_figures import percentile
 from hub.models import Customer, Role, SlaClock, SlaState, SlaTarget, Team, Ticket, TicketEvent
 from hub.models.tickets import EventKind
 from hub.tests.factories import AgentFactory, CustomerFactory, TeamFactory, TicketFactory
@@ -112,16 +114,32 @@ def test_a_lead_sees_the_weeks_figures_per_team_and_per_channel(client_for, lead
     assert html.index('data-line="team-' + str(blue.pk)) < html.index('data-line="team-' + str(red.pk))
 
 
-def test_the_period_runs_from_midnight_to_midnight_where_the_reader_is(team) -> None:
-    # 00:30 in Berlin on 15 June is 22:30 UTC on 14 June: inside a period beginning on the 15th.
+def test_the_period_runs_from_midnight_to_midnight_where_the_reader_is(client_for, lead, team) -> None:
+    # The hub's zone is Berlin: 00:30 there on 15 June is 22:30 UTC on 14 June, inside a period
+    # that begins on the 15th; 23:50 on the 14th is not, 23:59 on the 21st is.
     opened(team, datetime(2026, 6, 15, 0, 30, tzinfo=BERLIN))
     opened(team, datetime(2026, 6, 14, 23, 50, tzinfo=BERLIN))
     opened(team, datetime(2026, 6, 21, 23, 59, tzinfo=BERLIN))
-    opened(team, datetime(2026, 6, 22, 0, 0, tzinfo=BERLIN))
 
-    scope = Scope(datetime(2026, 6, 15, tzinfo=BERLIN), datetime(2026, 6, 22, tzinfo=BERLIN))
+    html = client_for(lead).get(f"{URL}?{PERIOD}").content.decode()
 
-    assert overview(scope).total.created == 2
+    assert figures(html, "all")["created"] == "2"
+
+
+def test_dates_beyond_what_a_period_can_span_are_refused_not_failed(client_for, lead) -> None:
+    early = client_for(lead).get(f"{URL}?since=0001-01-01&until=0001-01-31")
+    late = client_for(lead).get(f"{URL}?since=9999-12-01&until=9999-12-31")
+
+    assert (early.status_code, late.status_code) == (200, 200)
+    assert "Choose dates between" in early.content.decode() and 'data-line="all"' not in late.content.decode()
+
+
+def test_the_quick_periods_keep_the_team_and_channel_chosen(client_for, lead, team) -> None:
+    html = client_for(lead).get(f"{URL}?{PERIOD}&team={team.pk}&channel=chat").content.decode()
+
+    quick = re.findall(r'<a href="\?([^"]+)">Last (\d+) days</a>', html)
+    assert [days for _query, days in quick] == ["7", "30", "90"]
+    assert all(f"team={team.pk}" in query and "channel=chat" in query for query, _days in quick)
 
 
 def test_a_team_filter_narrows_the_figures_but_a_repeat_still_sees_the_customers_other_teams(
@@ -188,3 +206,20 @@ def test_percentiles_lie_between_the_nearest_ranks_as_postgresql_puts_them() -> 
     assert percentile([60.0, 120.0, 600.0], 0.5) == 120.0
     assert percentile([60.0, 120.0, 600.0], 0.9) == pytest.approx(504.0)
     assert percentile([0.0, 10.0], 0.25) == 2.5
+
+
+def test_the_report_downloads_as_csv_with_seconds_and_names_no_spreadsheet_runs(client_for, lead) -> None:
+    sneaky = TeamFactory.create(name="=HYPERLINK(1)", slug="sneaky")
+    opened(sneaky, DAY, answered_after=timedelta(minutes=2), solved_after=timedelta(hours=1))
+    html = client_for(lead).get(f"{URL}?{PERIOD}").content.decode()
+    link = re.search(r'<a href="\?([^"]+)" download>', html)
+    assert link is not None
+
+    response = client_for(lead).get(f"{URL}?{link.group(1).replace('&amp;', '&')}")
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="report-2026-06-15-2026-06-21.csv"'
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:5] == ["breakdown", "name", "created", "answered", "first_response_median_s"]
+    assert rows[1][:9] == ["team", "'=HYPERLINK(1)", "1", "1", "120", "120", "1", "3600", "3600"]
+    assert rows[-1][:3] == ["all", "All", "1"]

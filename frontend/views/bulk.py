@@ -102,12 +102,20 @@ def apply(request: HttpRequest, agent: Agent) -> HttpResponse:
     except BulkError as refused:
         return _error(str(refused))
     said = ngettext("%(n)d ticket changed.", "%(n)d tickets changed.", done.changed) % {"n": done.changed}
-    if done.left_alone:
-        said += " " + ngettext(
+    for n, text in (
+        (done.left_alone, ngettext(
             "%(n)d ticket was left as it was: the chosen agent would not see it.",
             "%(n)d tickets were left as they were: the chosen agent would not see them.",
             done.left_alone,
-        ) % {"n": done.left_alone}
+        )),
+        (done.partly, ngettext(
+            "On %(n)d ticket the macro could not make every change: it may not change its team or assignee.",
+            "On %(n)d tickets the macro could not make every change: it may not change their team or assignee.",
+            done.partly,
+        )),
+    ):  # fmt: skip
+        if n:
+            said += " " + text % {"n": n}
     if more:
         said += " " + _("Only the first %(n)d matching tickets were changed.") % {"n": MAX_TICKETS}
     return JsonResponse({"changed": done.changed, "token": done.token, "message": said, "ids": done.ticket_ids})

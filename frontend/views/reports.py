@@ -8,6 +8,8 @@ refused (their "SLA at risk" view shows what is theirs).
 
 from __future__ import annotations
 
+import csv
+
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -28,20 +30,31 @@ def overview(request: HttpRequest, agent: Agent) -> HttpResponse:
     form = report_overview.PeriodForm(request.GET)
     context: dict[str, object] = {
         "form": form,
-        "presets": report_overview.presets(),
+        "presets": report_overview.presets(request.GET),
         "in_reports": True,
         "tab": "overview",
     }
     if form.is_valid():
         result = period_overview(form.scope())
-        context |= {
-            "total": report_overview.total_line(result),
-            "teams": report_overview.team_lines(result),
-            "channels": report_overview.channel_lines(result),
-            "since": form.cleaned_data["since"],
-            "until": form.cleaned_data["until"],
-        }
+        total, teams, channels = (
+            report_overview.total_line(result),
+            report_overview.team_lines(result),
+            report_overview.channel_lines(result),
+        )
+        since, until = form.cleaned_data["since"], form.cleaned_data["until"]
+        if request.GET.get("format") == "csv":
+            return _csv(report_overview.csv_rows(teams, channels, total), f"report-{since}-{until}.csv")
+        query = request.GET.copy()
+        query["format"] = "csv"
+        context |= {"total": total, "teams": teams, "channels": channels, "csv_query": query.urlencode()}
     return render(request, "frontend/reports/overview.html", context)
+
+
+def _csv(rows: list[list[object]], filename: str) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    csv.writer(response).writerows(rows)
+    return response
 
 
 @require_GET

@@ -72,6 +72,8 @@ class Done:
     ticket_ids: list[int] = field(default_factory=list)
     # Selected tickets the change could not reach: an assignee who would not see them.
     left_alone: int = 0
+    # Tickets a macro changed only in part (``Applied.left_out``): its timeline says what it did.
+    partly: int = 0
 
 
 def _tags_of(ticket_ids: list[int]) -> dict[int, list[str]]:
@@ -136,7 +138,7 @@ def do_bulk(agent: Agent, ticket_ids: Iterable[int], change: Change) -> Done:
         return _merge(agent, ids, change)
     with transaction.atomic(), realtime.collected(coalesce=True):
         tickets = list(changeable_tickets(agent).filter(pk__in=ids).select_related("team").order_by("pk"))
-        left_alone = 0
+        left_alone = partly = 0
         if change.kind == "assign" and change.assignee is not None:
             # Each ticket only to an assignee the header would offer for it (``assignee_choices``).
             may_take = takes(change.assignee, agent)
@@ -150,7 +152,8 @@ def do_bulk(agent: Agent, ticket_ids: Iterable[int], change: Change) -> Done:
             assert change.macro is not None
             try:
                 for start in range(0, len(found), MACRO_CHUNK):
-                    apply_macro(agent, found[start : start + MACRO_CHUNK], change.macro)
+                    applied = apply_macro(agent, found[start : start + MACRO_CHUNK], change.macro)
+                    partly += sum(1 for one in applied if one.left_out)
             except MacroError as refused:
                 raise BulkError(str(refused)) from None
         else:
@@ -159,7 +162,7 @@ def do_bulk(agent: Agent, ticket_ids: Iterable[int], change: Change) -> Done:
     token = secrets.token_urlsafe(16) if before else ""
     if token:
         cache.set(_UNDO_KEY.format(agent=agent.pk, token=token), before, UNDO_SECONDS)
-    return Done(changed=len(found), token=token, ticket_ids=found, left_alone=left_alone)
+    return Done(changed=len(found), token=token, ticket_ids=found, left_alone=left_alone, partly=partly)
 
 
 def _apply(agent: Agent, ticket: Ticket, change: Change, tags: list[str]) -> None:
