@@ -97,6 +97,20 @@ def test_the_form_sent_twice_starts_one_conversation(client_for, agent, team):
     assert Ticket.objects.count() == 1
 
 
+def test_the_form_sent_again_after_its_ticket_left_the_agents_teams_says_so_and_shows_nothing(
+    client_for, agent, team, other_team
+):
+    client = client_for(agent)
+    form = {"to": "nora@kunde.de", "channel": "email", "team": team.pk, "text": "Hallo!", "client_id": "form-2"}
+    client.post(URL, form)
+    Ticket.objects.update(team=other_team, assignee=None)  # handed on: out of their sight
+
+    again = client.post(URL, form)
+
+    assert again.status_code != 302 and Ticket.objects.count() == 1
+    assert "hat inzwischen Ihre Teams verlassen" in again.content.decode()
+
+
 def test_sms_can_be_chosen_only_for_a_customer_with_a_phone_number(client_for, agent, team):
     client = client_for(agent)
     texting = TicketFactory.create(team=team).customer

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hub import events, realtime
-from hub.access import team_ids
+from hub.access import team_ids, visible_tickets
 from hub.actions.contacts import IdentityTaken, do_create_customer, normalized
 from hub.actions.messages import do_add_note, do_reply
 from hub.adapters import UnknownChannel, get_adapter, registered
@@ -170,6 +170,9 @@ def do_start_conversation(
                 .first()
             )
             if earlier is not None:
+                # Moved out of the agent's sight since: said, not shown (nor started twice).
+                if not visible_tickets(agent).filter(pk=earlier.ticket_id).exists():
+                    raise StartError(_("This conversation was started already and has since left your teams."))
                 return earlier.ticket, earlier
         kind = recipient_kind(channel)
         now = timezone.now()
