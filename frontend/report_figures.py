@@ -14,10 +14,11 @@ What each figure counts:
   breached and met late counts as breached).
 - **Satisfaction (CSAT)**: survey answers given in the period (1–5); satisfied are 4 and 5.
 
-A breakdown by team and by channel comes from the same pass: on PostgreSQL each duration
-figure is one query with ``GROUPING SETS`` and ``percentile_cont``; the counts are grouped by
-(team, channel) in SQL and added up here. The embedded SQLite has no percentiles, so there the
-period's rows are read and the same figures worked out in Python (an embedded hub is small).
+A breakdown by team, by channel and by agent (the ticket's assignee now) comes from the same
+pass: on PostgreSQL each duration figure is one query with ``GROUPING SETS`` and
+``percentile_cont``; the counts are grouped by (team, channel, assignee) in SQL and added up
+here. The embedded SQLite has no percentiles, so there the period's rows are read and the same
+figures worked out in Python (an embedded hub is small).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from hub.models.tickets import EventKind
 REPEAT_WINDOW = timedelta(days=7)
 SATISFIED = 4  # of 5
 
-Key = tuple[str, object]  # ("all", ""), ("team", id or None), ("channel", name)
+Key = tuple[str, object]  # ("all", ""), ("team", id or None), ("channel", name), ("agent", id or None)
 ALL: Key = ("all", "")
 
 
@@ -132,13 +133,13 @@ def overview(scope: Scope) -> Overview:
     return result
 
 
-def _keys(team_id: int | None, channel: str) -> tuple[Key, Key, Key]:
-    return ALL, ("team", team_id), ("channel", channel)
+def _keys(team_id: int | None, channel: str, assignee_id: int | None) -> tuple[Key, Key, Key, Key]:
+    return ALL, ("team", team_id), ("channel", channel), ("agent", assignee_id)
 
 
-def _add_counts(result: Overview, rows: Iterable[tuple[int | None, str, dict[str, int]]]) -> None:
-    for team_id, channel, counts in rows:
-        for key in _keys(team_id, channel):
+def _add_counts(result: Overview, rows: Iterable[tuple[int | None, str, int | None, dict[str, int]]]) -> None:
+    for team_id, channel, assignee_id, counts in rows:
+        for key in _keys(team_id, channel, assignee_id):
             figures = result.of(key)
             for name, value in counts.items():
                 setattr(figures, name, getattr(figures, name) + (value or 0))
@@ -150,11 +151,11 @@ def _sla(result: Overview, scope: Scope) -> None:
     rows = (
         SlaClock.objects.filter(in_period_met | in_period_breached)
         .filter(scope.tickets("ticket__"))
-        .values_list("ticket__team_id", "ticket__origin_channel")
+        .values_list("ticket__team_id", "ticket__origin_channel", "ticket__assignee_id")
         .annotate(met=Count("id", filter=in_period_met), breached=Count("id", filter=in_period_breached))
         .order_by()
     )
-    _add_counts(result, ((t, c, {"sla_met": met, "sla_breached": late}) for t, c, met, late in rows))
+    _add_counts(result, ((t, c, a, {"sla_met": met, "sla_breached": late}) for t, c, a, met, late in rows))
 
 
 def _satisfaction(result: Overview, scope: Scope) -> None:
@@ -163,13 +164,13 @@ def _satisfaction(result: Overview, scope: Scope) -> None:
     ).filter(scope.tickets("ticket__"))
     rows = (
         answers.annotate(rating=Cast(KeyTextTransform("rating", "data"), IntegerField()))
-        .values_list("ticket__team_id", "ticket__origin_channel")
+        .values_list("ticket__team_id", "ticket__origin_channel", "ticket__assignee_id")
         .annotate(n=Count("id"), satisfied=Count("id", filter=Q(rating__gte=SATISFIED)), total=Sum(F("rating")))
         .order_by()
     )
     _add_counts(
         result,
-        ((t, c, {"csat_answers": n, "csat_satisfied": ok, "csat_total": total}) for t, c, n, ok, total in rows),
+        ((t, c, a, {"csat_answers": n, "csat_satisfied": ok, "csat_total": total}) for t, c, a, n, ok, total in rows),
     )
 
 
@@ -179,16 +180,17 @@ _WAITED = "greatest(extract(epoch FROM first_response_at - created_at), 0)"
 _TOOK = "greatest(extract(epoch FROM solved_at - created_at), 0)"
 
 # One pass over the period's opened tickets (and the week before, for the previous ticket of
-# each customer), and one over the solved ones; three groupings each.
+# each customer), and one over the solved ones; four groupings each (team, channel, the
+# ticket's assignee now, all).
 _OPENED_SQL = """
 WITH spans AS (
-    SELECT t.team_id, t.origin_channel, t.created_at, t.first_response_at,
+    SELECT t.team_id, t.origin_channel, t.assignee_id, t.created_at, t.first_response_at,
            lag(t.created_at) OVER w AS previous_at, lag(t.origin_channel) OVER w AS previous_channel
     FROM {ticket} t
     WHERE t.created_at >= %(before)s AND t.created_at < %(until)s
     WINDOW w AS (PARTITION BY t.customer_id ORDER BY t.created_at, t.id)
 )
-SELECT team_id, origin_channel, GROUPING(team_id, origin_channel),
+SELECT team_id, origin_channel, assignee_id, GROUPING(team_id, origin_channel, assignee_id),
        count(*), count(first_response_at),
        percentile_cont(0.5) WITHIN GROUP (ORDER BY {waited}) FILTER (WHERE first_response_at IS NOT NULL),
        percentile_cont(0.9) WITHIN GROUP (ORDER BY {waited}) FILTER (WHERE first_response_at IS NOT NULL),
@@ -198,24 +200,27 @@ SELECT team_id, origin_channel, GROUPING(team_id, origin_channel),
        )
 FROM spans
 WHERE created_at >= %(since)s {filters}
-GROUP BY GROUPING SETS ((team_id), (origin_channel), ())
+GROUP BY GROUPING SETS ((team_id), (origin_channel), (assignee_id), ())
 """
 
 _SOLVED_SQL = """
-SELECT team_id, origin_channel, GROUPING(team_id, origin_channel), count(*),
+SELECT team_id, origin_channel, assignee_id, GROUPING(team_id, origin_channel, assignee_id), count(*),
        percentile_cont(0.5) WITHIN GROUP (ORDER BY {took}),
        percentile_cont(0.9) WITHIN GROUP (ORDER BY {took})
 FROM {ticket}
 WHERE solved_at >= %(since)s AND solved_at < %(until)s {filters}
-GROUP BY GROUPING SETS ((team_id), (origin_channel), ())
+GROUP BY GROUPING SETS ((team_id), (origin_channel), (assignee_id), ())
 """
 
 
-def _grouping_key(team_id: int | None, channel: str, grouping: int) -> Key:
-    # GROUPING(team_id, origin_channel): bit 1 set where the channel is not grouped, bit 2 the team.
-    if grouping == 3:
-        return ALL
-    return ("team", team_id) if grouping == 1 else ("channel", channel)
+# GROUPING(team_id, origin_channel, assignee_id) has a bit set for each column a row is not
+# grouped by: 4 the team, 2 the channel, 1 the assignee.
+_GROUPED_BY = {3: "team", 5: "channel", 6: "agent", 7: "all"}
+
+
+def _grouping_key(team_id: int | None, channel: str, assignee_id: int | None, grouping: int) -> Key:
+    kind = _GROUPED_BY[grouping]
+    return {"team": ("team", team_id), "channel": ("channel", channel), "agent": ("agent", assignee_id)}.get(kind, ALL)
 
 
 SqlParams = dict[str, int | str | datetime]
@@ -248,14 +253,25 @@ def _durations_sql(result: Overview, scope: Scope) -> None:
             _OPENED_SQL.format(ticket=table, filters=filters, waited=_WAITED),
             params | {"window": int(REPEAT_WINDOW.total_seconds())},
         )
-        for team_id, channel, grouping, created, answered, median, p90, repeat, switched in cursor.fetchall():
-            figures = result.of(_grouping_key(team_id, channel, grouping))
+        for (
+            team_id,
+            channel,
+            assignee_id,
+            grouping,
+            created,
+            answered,
+            median,
+            p90,
+            repeat,
+            switched,
+        ) in cursor.fetchall():
+            figures = result.of(_grouping_key(team_id, channel, assignee_id, grouping))
             figures.created, figures.answered = created, answered
             figures.first_response = _pair(median, p90)
             figures.repeat, figures.switched = repeat, switched
         cursor.execute(_SOLVED_SQL.format(ticket=table, filters=filters, took=_TOOK), params)
-        for team_id, channel, grouping, solved, median, p90 in cursor.fetchall():
-            figures = result.of(_grouping_key(team_id, channel, grouping))
+        for team_id, channel, assignee_id, grouping, solved, median, p90 in cursor.fetchall():
+            figures = result.of(_grouping_key(team_id, channel, assignee_id, grouping))
             figures.solved, figures.resolution = solved, _pair(median, p90)
 
 
@@ -279,15 +295,15 @@ def _durations_python(result: Overview, scope: Scope) -> None:
     previous: dict[int, tuple[datetime, str]] = {}
     waits: dict[Key, list[float]] = {}
     rows = opened.order_by("created_at", "id").values_list(
-        "customer_id", "team_id", "origin_channel", "created_at", "first_response_at"
+        "customer_id", "team_id", "origin_channel", "assignee_id", "created_at", "first_response_at"
     )
-    for customer_id, team_id, channel, created_at, first_response_at in rows:
+    for customer_id, team_id, channel, assignee_id, created_at, first_response_at in rows:
         earlier = previous.get(customer_id)
         previous[customer_id] = (created_at, channel)
         if created_at < scope.since or not _in_scope(scope, team_id, channel):
             continue
         repeat = earlier is not None and earlier[0] >= created_at - REPEAT_WINDOW
-        for key in _keys(team_id, channel):
+        for key in _keys(team_id, channel, assignee_id):
             figures = result.of(key)
             figures.created += 1
             figures.repeat += repeat
@@ -299,11 +315,11 @@ def _durations_python(result: Overview, scope: Scope) -> None:
         result.of(key).first_response = _spread(values)
     spans: dict[Key, list[float]] = {}
     solved = Ticket.objects.filter(scope.tickets(), solved_at__gte=scope.since, solved_at__lt=scope.until)
-    for team_id, channel, created_at, solved_at in solved.values_list(
-        "team_id", "origin_channel", "created_at", "solved_at"
+    for team_id, channel, assignee_id, created_at, solved_at in solved.values_list(
+        "team_id", "origin_channel", "assignee_id", "created_at", "solved_at"
     ):
         took = max((solved_at - created_at).total_seconds(), 0.0) if solved_at is not None else 0.0
-        for key in _keys(team_id, channel):
+        for key in _keys(team_id, channel, assignee_id):
             result.of(key).solved += 1
             spans.setdefault(key, []).append(took)
     for key, values in spans.items():

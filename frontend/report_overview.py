@@ -17,7 +17,7 @@ from frontend.regions import channel_label
 from frontend.report_figures import ALL, Figures, Overview, Scope
 from frontend.sla import duration
 from hub.adapters import registered
-from hub.models import Team
+from hub.models import Agent, Team
 
 DEFAULT_DAYS = 30
 # Far enough from the calendar's ends that a period and the week before it can be worked out.
@@ -152,6 +152,17 @@ def team_lines(result: Overview) -> list[Line]:
     return lines
 
 
+def agent_lines(result: Overview) -> list[Line]:
+    """One line per agent the period's tickets are assigned to now, by name; unassigned last."""
+    ids = [int(str(pk)) for pk in result.keys("agent") if pk]
+    names = {a.pk: a.name for a in Agent.objects.filter(pk__in=ids).select_related("user")}
+    lines = [Line(f"agent-{pk}", names.get(pk, "?"), result.of(("agent", pk))) for pk in ids]
+    lines.sort(key=lambda line: line.label.casefold())
+    if None in result.keys("agent"):
+        lines.append(Line("agent-none", _("Unassigned"), result.of(("agent", None))))
+    return lines
+
+
 def channel_lines(result: Overview) -> list[Line]:
     found = result.keys("channel")
     order = [c for c in registered() if c in found] + sorted(str(c) for c in found if c not in registered())
@@ -180,11 +191,11 @@ def _seconds(pair: tuple[float, float] | None, index: int) -> object:
     return "" if pair is None else round(pair[index])
 
 
-def csv_rows(teams: list[Line], channels: list[Line], total: Line) -> list[list[object]]:
+def csv_rows(teams: list[Line], channels: list[Line], agents: list[Line], total: Line) -> list[list[object]]:
     """The page's lines for a spreadsheet or a script: durations in whole seconds, counts as
     numbers, empty where there is nothing to measure."""
     rows: list[list[object]] = [list(CSV_COLUMNS)]
-    for breakdown, lines in (("team", teams), ("channel", channels), ("all", [total])):
+    for breakdown, lines in (("team", teams), ("channel", channels), ("agent", agents), ("all", [total])):
         for line in lines:
             f = line.figures
             average = f.csat_average

@@ -114,6 +114,41 @@ def test_a_lead_sees_the_weeks_figures_per_team_and_per_channel(client_for, lead
     assert html.index('data-line="team-' + str(blue.pk)) < html.index('data-line="team-' + str(red.pk))
 
 
+def test_each_agent_has_a_line_of_the_tickets_assigned_to_them_and_the_unassigned_one_of_their_own(
+    client_for, lead, team
+) -> None:
+    ada = AgentFactory.create(teams=[team], user__first_name="Ada", user__last_name="Berg")
+    mine = opened(team, DAY, answered_after=timedelta(minutes=4), solved_after=timedelta(hours=2))
+    Ticket.objects.filter(pk=mine.pk).update(assignee=ada)
+    answered_survey(mine, 5, DAY)
+    opened(team, DAY, channel="chat")
+
+    html = client_for(lead).get(f"{URL}?{PERIOD}").content.decode()
+    rows = list(csv.reader(io.StringIO(client_for(lead).get(f"{URL}?{PERIOD}&format=csv").content.decode())))
+
+    assert figures(html, f"agent-{ada.pk}") == {
+        "created": "1",
+        "first-response": "4 min · 4 min",
+        "solved": "1",
+        "resolution": "2 h · 2 h",
+        "sla": "–",
+        "csat": "100% (Ø 5.0, 1 answer)",
+        "repeat": "0%",
+    }
+    assert figures(html, "agent-none")["created"] == "1"
+    assert next(row[:9] for row in rows if row[0] == "agent" and row[1] == "Ada Berg") == [
+        "agent",
+        "Ada Berg",
+        "1",
+        "1",
+        "240",
+        "240",
+        "1",
+        "7200",
+        "7200",
+    ]
+
+
 def test_the_period_runs_from_midnight_to_midnight_where_the_reader_is(client_for, lead, team) -> None:
     # The hub's zone is Berlin: 00:30 there on 15 June is 22:30 UTC on 14 June, inside a period
     # that begins on the 15th; 23:50 on the 14th is not, 23:59 on the 21st is.

@@ -36,17 +36,24 @@ def overview(request: HttpRequest, agent: Agent) -> HttpResponse:
     }
     if form.is_valid():
         result = period_overview(form.scope())
-        total, teams, channels = (
+        total, teams, channels, agents = (
             report_overview.total_line(result),
             report_overview.team_lines(result),
             report_overview.channel_lines(result),
+            report_overview.agent_lines(result),
         )
         since, until = form.cleaned_data["since"], form.cleaned_data["until"]
         if request.GET.get("format") == "csv":
-            return _csv(report_overview.csv_rows(teams, channels, total), f"report-{since}-{until}.csv")
+            return _csv(report_overview.csv_rows(teams, channels, agents, total), f"report-{since}-{until}.csv")
         query = request.GET.copy()
         query["format"] = "csv"
-        context |= {"total": total, "teams": teams, "channels": channels, "csv_query": query.urlencode()}
+        context |= {
+            "total": total,
+            "teams": teams,
+            "channels": channels,
+            "agents": agents,
+            "csv_query": query.urlencode(),
+        }
     return render(request, "frontend/reports/overview.html", context)
 
 

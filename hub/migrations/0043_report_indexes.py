@@ -24,11 +24,11 @@ class Migration(migrations.Migration):
         ),
         AddIndexWithoutLock(
             model_name='ticket',
-            index=models.Index(fields=['created_at'], include=('id', 'customer', 'team', 'origin_channel', 'first_response_at'), name='ticket_created'),
+            index=models.Index(fields=['created_at'], include=('id', 'customer', 'team', 'origin_channel', 'assignee', 'first_response_at'), name='ticket_created'),
         ),
         AddIndexWithoutLock(
             model_name='ticket',
-            index=models.Index(condition=models.Q(('solved_at__isnull', False)), fields=['solved_at'], include=('created_at', 'team', 'origin_channel'), name='ticket_solved_at'),
+            index=models.Index(condition=models.Q(('solved_at__isnull', False)), fields=['solved_at'], include=('created_at', 'team', 'origin_channel', 'assignee'), name='ticket_solved_at'),
         ),
         AddIndexWithoutLock(
             model_name='ticketevent',

@@ -97,12 +97,12 @@ class Ticket(models.Model):
             # 80,000 rows strewn over the table).
             models.Index(
                 fields=["created_at"],
-                include=["id", "customer", "team", "origin_channel", "first_response_at"],
+                include=["id", "customer", "team", "origin_channel", "assignee", "first_response_at"],
                 name="ticket_created",
             ),
             models.Index(
                 fields=["solved_at"],
-                include=["created_at", "team", "origin_channel"],
+                include=["created_at", "team", "origin_channel", "assignee"],
                 name="ticket_solved_at",
                 condition=models.Q(solved_at__isnull=False),
             ),
