@@ -117,6 +117,24 @@ def test_an_address_of_another_customer_is_refused_naming_them_and_offering_the_
     assert not customer.identities.exists()
 
 
+def test_an_address_of_a_customer_of_another_team_is_refused_without_naming_them(client_for, agent, team, other_team):
+    customer = TicketFactory.create(team=team).customer
+    owner = TicketFactory.create(team=other_team, customer__display_name="Geheim Kunde").customer
+    IdentityFactory.create(customer=owner, kind=IdentityKind.EMAIL, value="geheim@kunde.de")
+
+    response = client_for(agent).post(
+        reverse("agent_customer_identity_add", args=[customer.pk]),
+        {"kind": "email", "value": "geheim@kunde.de"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="customer-edit",
+    )
+
+    html = response.content.decode()
+    assert 'role="alert">geheim@kunde.de' in html
+    assert "Geheim Kunde" not in html and f"/customers/{owner.pk}/" not in html and f"#{owner.pk}" not in html
+    assert not customer.identities.exists()
+
+
 def test_a_viewer_sees_the_customer_but_cannot_edit_it(client_for, team):
     viewer = AgentFactory.create(role=Role.VIEWER, teams=[team])
     customer = TicketFactory.create(team=team, customer__display_name="Nora").customer

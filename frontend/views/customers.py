@@ -228,7 +228,10 @@ def add_identity(request: HttpRequest, agent: Agent, customer_id: int) -> HttpRe
     try:
         do_add_identity(customer, kind=kind, value=value, actor=agent)
     except IdentityTaken as taken:
-        return _edit_response(request, agent, customer, taken=taken)
+        owner = taken.owner_for(agent)
+        if owner is None:  # outside the agent's teams: said, not named
+            return _edit_response(request, agent, customer, error=taken.said_to(agent))
+        return _edit_response(request, agent, customer, taken=taken, owner=owner)
     except InvalidIdentity:
         message = (
             _("%(value)s is not an email address.")

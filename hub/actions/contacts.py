@@ -36,11 +36,28 @@ ORGANIZATION_FIELDS = ("name", "domains", "tier", "key_account", "sla_policy")
 
 
 class IdentityTaken(ValueError):
-    """The identity belongs to another customer; ``owner`` is that customer."""
+    """The identity belongs to another customer; ``owner`` is that customer.
+
+    Say it to an agent through ``owner_for``: a customer outside their sight stays unnamed.
+    """
 
     def __init__(self, kind: str, value: str, owner: Customer) -> None:
-        super().__init__(_("%(value)s already belongs to customer #%(id)s") % {"value": value, "id": owner.pk})
+        super().__init__(_("%(value)s already belongs to another customer.") % {"value": value})
         self.kind, self.value, self.owner = kind, value, owner
+
+    def owner_for(self, agent: Agent) -> Customer | None:
+        """The owner when ``agent`` may open them (``reachable_customers``), else None: who holds
+        an address is as private as that customer's tickets."""
+        return self.owner if reachable_customers(agent).filter(pk=self.owner.pk).exists() else None
+
+    def said_to(self, agent: Agent) -> str:
+        """The refusal in the agent's words, naming the owner only when they may open them."""
+        owner = self.owner_for(agent)
+        if owner is None:
+            return _(
+                "%(value)s already belongs to a customer of another team. A lead or admin can merge the two."
+            ) % {"value": self.value}
+        return _("%(value)s already belongs to customer #%(id)s") % {"value": self.value, "id": owner.pk}
 
 
 def reachable_customers(agent: Agent) -> QuerySet[Customer]:

@@ -58,6 +58,20 @@ def test_adding_an_identity_another_customer_holds_answers_409_and_moves_nothing
     assert Identity.objects.get(value="+4915123456789").customer == owner
 
 
+def test_a_holder_in_another_team_is_not_named_to_an_agent_but_is_to_an_admin(api_for, agent, admin_agent, other_team):
+    owner = TicketFactory.create(team=other_team, customer__display_name="Geheim Kunde").customer
+    IdentityFactory.create(customer=owner, kind=IdentityKind.EMAIL, value="geheim@kunde.de")
+    body = {"identities": [{"kind": "email", "value": "geheim@kunde.de"}]}
+
+    refused = api_for(agent).post("/api/v1/customers/", body, format="json")
+    told = api_for(admin_agent).post("/api/v1/customers/", body, format="json")
+
+    assert refused.status_code == 409 and refused.json()["customer"] is None
+    assert str(owner.pk) not in refused.json()["detail"] and "Geheim" not in refused.json()["detail"]
+    assert told.status_code == 409 and told.json()["customer"]["id"] == owner.pk
+    assert Customer.objects.count() == 1
+
+
 def test_an_agent_adds_and_removes_an_identity(api_for, agent, team):
     customer = TicketFactory.create(team=team).customer
     client = api_for(agent)

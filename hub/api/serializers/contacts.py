@@ -69,7 +69,11 @@ class CustomerCreateInput(serializers.Serializer[None]):
 
 class IdentityTakenSerializer(serializers.Serializer[None]):
     detail = serializers.CharField()
-    customer = CustomerRefSerializer(help_text="The customer who holds the identity; a merge moves it.")
+    customer = CustomerRefSerializer(
+        allow_null=True,
+        help_text="The customer who holds the identity (a merge moves it); null when they are outside the "
+        "caller's teams.",
+    )
 
 
 class OrganizationDetailSerializer(serializers.ModelSerializer[Organization]):

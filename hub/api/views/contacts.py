@@ -42,13 +42,18 @@ from hub.models import Customer, Identity, Organization
 from hub.text import whole_number
 
 TAKEN = OpenApiResponse(
-    IdentityTakenSerializer, description="Another customer has this identity: it names them. Merge to move it."
+    IdentityTakenSerializer,
+    description="Another customer has this identity: it names them when the caller may open them "
+    "(else `customer` is null). Merge to move it.",
 )
 
 
-def taken(exc: IdentityTaken) -> Response:
-    owner = {"id": exc.owner.pk, "display_name": exc.owner.display_name}
-    return Response({"detail": str(exc), "customer": owner}, status=status.HTTP_409_CONFLICT)
+def taken(exc: IdentityTaken, request: Request) -> Response:
+    """409, naming the customer who holds the identity when the caller may open them."""
+    actor = agent(request)
+    held_by = exc.owner_for(actor)
+    owner = {"id": held_by.pk, "display_name": held_by.display_name} if held_by is not None else None
+    return Response({"detail": exc.said_to(actor), "customer": owner}, status=status.HTTP_409_CONFLICT)
 
 
 def invalid(exc: InvalidIdentity | ValueError, field: str = "value") -> Response:
@@ -80,7 +85,7 @@ class CustomerContactsMixin(_Viewset):
         try:
             customer = do_create_customer(actor=agent(request), fields=data, identities=pairs)
         except IdentityTaken as exc:
-            return taken(exc)
+            return taken(exc, request)
         except InvalidIdentity as exc:
             return invalid(exc, "identities")
         customer = Customer.objects.select_related("organization").prefetch_related("identities").get(pk=customer.pk)
@@ -108,7 +113,7 @@ class CustomerContactsMixin(_Viewset):
         try:
             identity = do_add_identity(customer, kind=kind, value=value, actor=agent(request))
         except IdentityTaken as exc:
-            return taken(exc)
+            return taken(exc, request)
         except InvalidIdentity as exc:
             return invalid(exc)
         code = status.HTTP_200_OK if identity.pk in before else status.HTTP_201_CREATED
