@@ -18,7 +18,7 @@ def is_online(widget: Widget, now: datetime | None = None) -> bool:
 
     A widget without a team is answered by anyone, so any online agent counts.
     """
-    agents = Agent.objects.filter(presence=Presence.ONLINE)
+    agents = Agent.objects.assignable().filter(presence=Presence.ONLINE)  # a viewer online answers no one
     if widget.team_id is not None:
         if not of_team(widget.team_id).inside(now or timezone.now()):
             return False

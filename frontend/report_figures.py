@@ -33,7 +33,7 @@ from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
-from hub.models import SlaClock, Ticket, TicketEvent
+from hub.models import SlaOutcome, Ticket, TicketEvent
 from hub.models.tickets import EventKind
 
 REPEAT_WINDOW = timedelta(days=7)
@@ -149,7 +149,7 @@ def _sla(result: Overview, scope: Scope) -> None:
     in_period_met = Q(met_at__gte=scope.since, met_at__lt=scope.until, breached_at__isnull=True)
     in_period_breached = Q(breached_at__gte=scope.since, breached_at__lt=scope.until)
     rows = (
-        SlaClock.objects.filter(in_period_met | in_period_breached)
+        SlaOutcome.objects.filter(in_period_met | in_period_breached)
         .filter(scope.tickets("ticket__"))
         .values_list("ticket__team_id", "ticket__origin_channel", "ticket__assignee_id")
         .annotate(met=Count("id", filter=in_period_met), breached=Count("id", filter=in_period_breached))

@@ -59,6 +59,7 @@ SHOWN_EVENTS = (
     EventKind.LINKED,
     EventKind.MESSAGE_MOVED,
     EventKind.CALLBACK_DUE,
+    EventKind.SURVEY_ANSWERED,
 )
 
 # The e-mail iframe gets no scripts (sandbox without allow-scripts) and no remote loads: the
@@ -500,7 +501,16 @@ def describe(event: TicketEvent, names: dict[int, str]) -> str:
         return _("A message was moved here from ticket #%(id)s") % {"id": d.get("from_ticket_id", "")}
     if event.kind == EventKind.CALLBACK_DUE:
         return _callback_due(d)
+    if event.kind == EventKind.SURVEY_ANSWERED:
+        return _survey(d)
     return event.kind
+
+
+def _survey(data: dict[str, Any]) -> str:
+    rated = {"rating": data.get("rating", ""), "comment": preview(str(data.get("comment") or ""), 300)}
+    if rated["comment"]:
+        return _("The customer rated the help %(rating)s of 5: “%(comment)s”") % rated
+    return _("The customer rated the help %(rating)s of 5") % rated
 
 
 def _linked(d: dict[str, Any], who: str) -> str:

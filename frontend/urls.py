@@ -18,6 +18,7 @@ from frontend.views import (
     saved_views,
     signature,
     signin,
+    survey,
     uploads,
     workspace,
 )
@@ -31,6 +32,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", workspace.home, name="home"),
     path("favicon.ico", favicon, name="favicon"),
+    path("survey/<str:token>/", survey.answer, name="survey"),
     path("agent/v/<str:view>/", workspace.view_page, name="agent_view"),
     path("agent/v/<str:view>/t/<int:ticket_id>/", workspace.ticket_page, name="agent_ticket"),
     path("agent/t/<int:ticket_id>/", workspace.permalink, name="agent_permalink"),

@@ -13,6 +13,11 @@ class HubConfig(AppConfig):
         # Fields labelled by their bare names speak German in the admin too (hub.admin_labels).
         admin_labels.translate_field_names()
 
+        # Signing in puts an agent online when the hub, not they, set their presence.
+        from hub import presence_signals
+
+        presence_signals.connect()
+
         # Every process (web, worker, beat, runhub) knows every app's tasks, not only the worker.
         schedule.import_task_modules()
         # Re-queue what a lost task or a dead worker left behind (hub.tasks).
@@ -22,6 +27,8 @@ class HubConfig(AppConfig):
         schedule.periodic("sweep-webhooks", "hub.tasks.sweep_webhooks", every_seconds=60)
         # Looks at tickets older than the unread horizon decide nothing (hub.models.seen).
         schedule.periodic("forget-old-looks", "hub.tasks.forget_old_looks", every_seconds=6 * 3600)
+        # Survey mails some hours after a ticket was solved, when the account asks for them (hub.surveys).
+        schedule.periodic("send-surveys", "hub.tasks.send_surveys", every_seconds=300)
         # Routing's timers (no reply for N business minutes …) and presence going away when quiet.
         from hub.routing.tasks import register_periodic
 

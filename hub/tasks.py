@@ -149,3 +149,14 @@ def forget_old_looks() -> int:
     if gone:
         log.info("forgot %s looks at tickets older than the unread horizon", gone)
     return gone
+
+
+@shared_task(ignore_result=True)
+def send_surveys() -> int:
+    """The survey mails that are due (``hub.surveys``); each ticket is asked once."""
+    from hub import surveys
+
+    sent = surveys.send_due(timezone.now())
+    if sent:
+        log.info("queued %s survey mails", sent)
+    return sent

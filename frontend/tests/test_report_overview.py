@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from frontend.report_figures import percentile
-from hub.models import Customer, Role, SlaClock, SlaState, SlaTarget, Team, Ticket, TicketEvent
+from hub.models import Customer, Role, SlaOutcome, SlaTarget, Team, Ticket, TicketEvent
 from hub.models.tickets import EventKind
 from hub.tests.factories import AgentFactory, CustomerFactory, TeamFactory, TicketFactory
 
@@ -76,12 +76,12 @@ def test_a_lead_sees_the_weeks_figures_per_team_and_per_channel(client_for, lead
     opened(blue, DAY, channel="chat", customer=customer)
     # Outside the week: counted nowhere.
     opened(red, DAY - timedelta(days=10), answered_after=timedelta(minutes=1), solved_after=timedelta(hours=1))
-    SlaClock.objects.create(ticket=a, target=SlaTarget.FIRST_RESPONSE, state=SlaState.MET, met_at=DAY)
-    SlaClock.objects.create(ticket=b, target=SlaTarget.FIRST_RESPONSE, state=SlaState.MET, met_at=DAY)
-    SlaClock.objects.create(  # met, but late: missed
-        ticket=b, target=SlaTarget.RESOLUTION, state=SlaState.MET, breached_at=DAY, met_at=DAY + timedelta(hours=1)
+    SlaOutcome.objects.create(ticket=a, target=SlaTarget.FIRST_RESPONSE, started_at=DAY, met_at=DAY)
+    SlaOutcome.objects.create(ticket=b, target=SlaTarget.FIRST_RESPONSE, started_at=DAY, met_at=DAY)
+    SlaOutcome.objects.create(  # met, but late: missed
+        ticket=b, target=SlaTarget.RESOLUTION, started_at=DAY, breached_at=DAY, met_at=DAY + timedelta(hours=1)
     )
-    SlaClock.objects.create(ticket=earlier, target=SlaTarget.FIRST_RESPONSE, state=SlaState.BREACHED, breached_at=DAY)
+    SlaOutcome.objects.create(ticket=earlier, target=SlaTarget.FIRST_RESPONSE, started_at=DAY, breached_at=DAY)
     answered_survey(a, 5, DAY + timedelta(hours=2))
     answered_survey(b, 2, DAY + timedelta(hours=4))
     answered_survey(earlier, 4, DAY)

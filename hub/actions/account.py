@@ -10,7 +10,15 @@ from django.utils import timezone
 from hub import audit
 from hub.models import Account, Agent
 
-ACCOUNT_FIELDS = ("name", "language", "time_zone", "idle_away_minutes", "undo_send_seconds")
+ACCOUNT_FIELDS = (
+    "name",
+    "language",
+    "time_zone",
+    "idle_away_minutes",
+    "undo_send_seconds",
+    "survey_by_email",
+    "survey_after_hours",
+)
 
 
 def _shown(account: Account) -> dict[str, Any]:
@@ -20,6 +28,8 @@ def _shown(account: Account) -> dict[str, Any]:
         "time_zone": account.time_zone,
         "idle_away_minutes": account.idle_away_minutes,
         "undo_send_seconds": account.undo_send_seconds,
+        "survey_by_email": account.survey_by_email,
+        "survey_after_hours": account.survey_after_hours,
         "logo": f"{account.logo_type} ({len(account.logo)} bytes)" if account.has_logo else "",
     }
 
@@ -33,6 +43,9 @@ def do_update_account(actor: Agent | None, **values: Any) -> dict[str, list[Any]
     for field in ACCOUNT_FIELDS:
         if field in values:
             setattr(account, field, values[field])
+    if account.survey_by_email and not before["survey_by_email"]:
+        # Only tickets solved from now on are asked: switching it on mails no old customers.
+        account.surveys_since = timezone.now()
     if "logo" in values:
         logo = values["logo"]
         account.logo, account.logo_type = (logo[0], logo[1]) if logo else (b"", "")

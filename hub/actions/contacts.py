@@ -54,9 +54,9 @@ class IdentityTaken(ValueError):
         """The refusal in the agent's words, naming the owner only when they may open them."""
         owner = self.owner_for(agent)
         if owner is None:
-            return _(
-                "%(value)s already belongs to a customer of another team. A lead or admin can merge the two."
-            ) % {"value": self.value}
+            return _("%(value)s already belongs to a customer of another team. A lead or admin can merge the two.") % {
+                "value": self.value
+            }
         return _("%(value)s already belongs to customer #%(id)s") % {"value": self.value, "id": owner.pk}
 
 

@@ -1,6 +1,7 @@
 """Agents' presence: online, away or offline, set by themselves or by the hub: away after their
 workspace saw no keyboard or mouse for the account's idle minutes, or sent no heartbeat at all;
-back online when they return to a workspace the hub had set away (never after "away" they chose).
+online when they sign in or return to a workspace while the hub holds their presence (a new
+agent starts "offline" so), never after "away" or "offline" they chose.
 
 Only online agents are given tickets (``hub.routing.assignment``), and the chat widget shows
 itself available while an agent of its team is online. An agent who leaves "online" hands
@@ -112,6 +113,15 @@ def do_seen(agent: Agent, idle: timedelta | None = None, *, returned: bool = Fal
         do_set_presence(agent, Presence.AWAY, reason=reason, auto=True, expected=was)
     elif agent.presence != Presence.ONLINE and agent.presence_auto and returned and idle < _back_within(limit):
         do_set_presence(agent, Presence.ONLINE, auto=False, expected=was)
+
+
+def do_sign_in(agent: Agent) -> None:
+    """The agent signed in: online, when the hub holds their presence (a new agent, or one the
+    hub set away or offline); a presence they chose stays. Viewers and deactivated agents take
+    no tickets or chats, so theirs stays too."""
+    if agent.presence == Presence.ONLINE or not agent.presence_auto or not agent.can_change:
+        return
+    do_set_presence(agent, Presence.ONLINE, auto=False, expected=(agent.presence, True))
 
 
 def _back_within(limit: timedelta) -> timedelta:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from django.db import transaction
+
 from hub import events, realtime
 from hub.models import Ticket, TicketEvent
+from hub.models.tickets import EventKind
+
+# How an answer to the survey mail is marked on the timeline (``data["channel"]``).
+EMAILED = "email"
 
 
 def do_record_survey(*, ticket_id: int, rating: int, comment: str, channel: str) -> TicketEvent:
@@ -21,3 +27,25 @@ def do_record_survey(*, ticket_id: int, rating: int, comment: str, channel: str)
     event = events.survey_answered(ticket=ticket, rating=rating, comment=comment, channel=channel)
     realtime.ticket_changed(ticket, "ticket.updated")
     return event
+
+
+class AlreadyAnswered(Exception):
+    """The ticket's emailed survey has its answer already: the first one counts."""
+
+
+@transaction.atomic
+def do_answer_emailed_survey(*, ticket_id: int, rating: int, comment: str) -> TicketEvent:
+    """The customer's answer to the survey mail of ``ticket_id`` (``hub.surveys``): recorded as
+    ``do_record_survey`` records one, once per ticket (AlreadyAnswered after that).
+
+    Locking: the ticket's row (``SELECT … FOR UPDATE``) for the check and the insert, so two
+    sends of the page (a double click, two tabs) record one answer.
+    ValueError for a rating outside 1–5; ``Ticket.DoesNotExist`` for an unknown ticket.
+    """
+    if rating not in range(1, 6):
+        raise ValueError(f"rating {rating} is not between 1 and 5")
+    Ticket.objects.select_for_update().only("id").get(pk=ticket_id)
+    earlier = TicketEvent.objects.filter(ticket_id=ticket_id, kind=EventKind.SURVEY_ANSWERED, data__channel=EMAILED)
+    if earlier.exists():
+        raise AlreadyAnswered
+    return do_record_survey(ticket_id=ticket_id, rating=rating, comment=comment.strip()[:2000], channel=EMAILED)

@@ -58,7 +58,8 @@ def _integration_profile(name: str, scope: str) -> Agent:
     user.set_unusable_password()
     user.save(update_fields=["password"])
     role = Role.ADMIN if scope == Scope.ADMIN else Role.LEAD
-    return Agent.objects.create(user=user, role=role, integration=True)
+    # An integration never signs in and is never online: its presence is its own, not the hub's.
+    return Agent.objects.create(user=user, role=role, integration=True, presence_auto=False)
 
 
 @transaction.atomic

@@ -23,7 +23,7 @@ from hub.models.routing import (
 )
 from hub.models.search import TicketSearch
 from hub.models.seen import TicketSeen
-from hub.models.sla import SlaClock, SlaPolicy, SlaState, SlaTarget
+from hub.models.sla import SlaClock, SlaOutcome, SlaPolicy, SlaState, SlaTarget
 from hub.models.teams import Agent, ChannelSetting, Role, Skill, Team
 from hub.models.tickets import Draft, EventKind, Priority, Tag, Ticket, TicketEvent, TicketStatus
 from hub.models.tokens import ApiToken, Scope
@@ -76,6 +76,7 @@ __all__ = [
     "Scope",
     "Skill",
     "SlaClock",
+    "SlaOutcome",
     "SlaPolicy",
     "SlaState",
     "SlaTarget",

@@ -42,6 +42,12 @@ class Account(models.Model):
     # An email reply waits this long in the agent's composer, with "Rückgängig", before it is
     # sent (frontend/ts/undosend.ts; 0: at once). Nothing reaches the hub before then.
     undo_send_seconds = models.PositiveSmallIntegerField(_("undo window for email replies (seconds)"), default=5)
+    # A mail asking the customer to rate the help (1–5) this many hours after their ticket was
+    # solved (hub.surveys); a chat asks at its end instead. Tickets solved before the survey was
+    # switched on (``surveys_since``) are not asked.
+    survey_by_email = models.BooleanField(_("ask customers for a rating by email"), default=False)
+    survey_after_hours = models.PositiveSmallIntegerField(_("hours after solving"), default=24)
+    surveys_since = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -97,3 +97,41 @@ class SlaClock(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.ticket_id} {self.target} {self.state}"
+
+
+class SlaOutcome(models.Model):
+    """What became of one run of a clock, kept when the clock runs again (``hub.sla.clocks.save``).
+
+    A clock is one row per ticket and target and starts afresh (a next response each time the
+    customer writes again), which clears its met and breached moments; the reports count these
+    rows instead, so a period's figures do not shrink later. A run is its clock's ``started_at``:
+    a resumed clock (a reopened ticket) is the same run, and its outcome is its latest.
+    Met in time: ``met_at`` set, ``breached_at`` not; missed: ``breached_at`` (the due time).
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_outcomes")
+    target = models.CharField(max_length=20, choices=SlaTarget.choices)
+    started_at = models.DateTimeField()
+    met_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SLA outcome")
+        verbose_name_plural = _("SLA outcomes")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "target", "started_at"], name="slaoutcome_one_per_run")
+        ]
+        # The leads' reports: a period's targets met in time and missed.
+        indexes = [
+            models.Index(
+                fields=["breached_at"], name="slaoutcome_breached", condition=models.Q(breached_at__isnull=False)
+            ),
+            models.Index(
+                fields=["met_at"],
+                name="slaoutcome_met",
+                condition=models.Q(met_at__isnull=False, breached_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id} {self.target} from {self.started_at:%Y-%m-%d %H:%M}"

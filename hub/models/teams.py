@@ -93,9 +93,10 @@ class Agent(models.Model):
     capacity = models.JSONField(_("capacity per channel"), default=dict, blank=True)
     presence = models.CharField(_("presence"), max_length=10, choices=Presence.choices, default=Presence.OFFLINE)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
-    # The hub set the presence (idle, or the workspace closed), not the agent: activity in the
-    # workspace puts such an agent back online, never one who chose "away" themselves.
-    presence_auto = models.BooleanField(_("presence set automatically"), default=False)
+    # The hub set the presence (idle, the workspace closed, or a new agent's first "offline"),
+    # not the agent: signing in or activity in the workspace puts such an agent online, never one
+    # who chose "away" or "offline" themselves (hub.actions.presence).
+    presence_auto = models.BooleanField(_("presence set automatically"), default=True)
     # The latest keyboard or mouse input any of the agent's workspace tabs reported.
     last_input_at = models.DateTimeField(_("last input"), null=True, blank=True)
     # Set when an admin deactivates the agent: the login is switched off, the history stays.

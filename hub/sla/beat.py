@@ -29,7 +29,7 @@ from hub import events, realtime, sql
 from hub.models import SlaClock, SlaState, Ticket
 from hub.models.routing import Trigger
 from hub.routing import cache
-from hub.sla.clocks import TICKET_FIELDS, Clocks, load
+from hub.sla.clocks import TICKET_FIELDS, Clocks, keep_outcomes, load
 
 log = logging.getLogger(__name__)
 # Tickets one pass takes; the rest are the next pass's (a minute later), earliest first.
@@ -105,6 +105,7 @@ def _claim(wanted: list[tuple[str, SlaClock]], now: datetime) -> set[int]:
             clock.warned_at = clock.warned_at or now
         else:
             clock.warned_at, clock.state = now, SlaState.WARNING
+    keep_outcomes(c for t, c in wanted if c.pk in claimed and t == Trigger.SLA_BREACHED)
     return claimed
 
 

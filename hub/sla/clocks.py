@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from hub import events
 from hub.business_time import ALWAYS, Calendar, NeverOpen
-from hub.models import Agent, Direction, SlaClock, SlaPolicy, SlaState, SlaTarget, Ticket, TicketStatus
+from hub.models import Agent, Direction, SlaClock, SlaOutcome, SlaPolicy, SlaState, SlaTarget, Ticket, TicketStatus
 from hub.sla.choose import Policy
 
 log = logging.getLogger(__name__)
@@ -346,6 +346,27 @@ def save(ledgers: Iterable[Clocks]) -> None:
     if rows:
         SlaClock.objects.bulk_create(
             rows, update_conflicts=True, unique_fields=["ticket", "target"], update_fields=list(CLOCK_FIELDS)
+        )
+        keep_outcomes(rows)
+
+
+def keep_outcomes(clocks: Iterable[SlaClock]) -> None:
+    """Record the outcome of each decided run among ``clocks`` (met, or breached), one upsert:
+    ``SlaOutcome`` outlives the clock's next start. A run undecided again (a reopened ticket's
+    resolution runs on) keeps its last outcome until it is decided anew."""
+    decided = [
+        SlaOutcome(
+            ticket_id=c.ticket_id, target=c.target, started_at=c.started_at, met_at=c.met_at, breached_at=c.breached_at
+        )
+        for c in clocks
+        if c.met_at is not None or c.breached_at is not None
+    ]
+    if decided:
+        SlaOutcome.objects.bulk_create(
+            decided,
+            update_conflicts=True,
+            unique_fields=["ticket", "target", "started_at"],
+            update_fields=["met_at", "breached_at"],
         )
 
 

@@ -50,6 +50,8 @@ class AgentFactory(factory.django.DjangoModelFactory[Agent]):
 
     user = factory.SubFactory(UserFactory)
     role = Role.AGENT
+    # Offline as chosen: a test's sign-in (force_login) leaves it so; tests of presence set it.
+    presence_auto = False
 
     @factory.post_generation
     def teams(self, create: bool, extracted: list[Team] | None, **kwargs: Any) -> None:

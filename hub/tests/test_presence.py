@@ -6,16 +6,17 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from channels_chat.availability import is_online
 from channels_chat.models import Widget
 from channels_chat.tests.helpers import new_chat, shop_widget
 from hub.actions.presence import do_set_presence
-from hub.models import Agent, EventKind, Team, Ticket
+from hub.models import Agent, EventKind, Role, Team, Ticket
 from hub.models.teams import Presence
 from hub.routing.tasks import set_quiet_agents_away
-from hub.tests.factories import AgentFactory
+from hub.tests.factories import AgentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -88,3 +89,52 @@ def test_an_online_agent_whose_workspace_went_quiet_is_set_away(agent: Agent, cl
     agent.refresh_from_db()
     other.refresh_from_db()
     assert (agent.presence, other.presence) == (Presence.AWAY, Presence.ONLINE)
+
+
+def _signed_in(agent: Agent) -> None:
+    agent.user.set_password("richtig-und-lang-genug")
+    agent.user.save()
+    answer = Client().post("/login/", {"username": agent.user.username, "password": "richtig-und-lang-genug"})
+    assert answer.status_code == 302, answer.content.decode()[:300]
+    agent.refresh_from_db()
+
+
+def test_a_new_agent_signing_in_is_online_and_the_chat_widget_shows_itself_available(
+    widget: Widget, team: Team
+) -> None:
+    newcomer = Agent.objects.create(user=UserFactory.create(), role=Role.AGENT)
+    newcomer.teams.set([team])
+    assert not is_online(widget)
+
+    _signed_in(newcomer)
+
+    assert newcomer.presence == Presence.ONLINE and not newcomer.presence_auto
+    assert is_online(widget)
+
+
+def test_an_agent_the_hub_set_away_is_online_again_at_sign_in(agent: Agent) -> None:
+    do_set_presence(agent, Presence.AWAY, auto=True)
+
+    _signed_in(agent)
+
+    assert agent.presence == Presence.ONLINE
+
+
+@pytest.mark.parametrize("chosen", [Presence.AWAY, Presence.OFFLINE])
+def test_a_presence_the_agent_chose_stays_at_sign_in(agent: Agent, chosen: str) -> None:
+    do_set_presence(agent, chosen)
+
+    _signed_in(agent)
+
+    assert agent.presence == chosen
+
+
+def test_a_viewer_signing_in_stays_offline_and_makes_no_widget_available(widget: Widget, team: Team) -> None:
+    viewer = Agent.objects.create(user=UserFactory.create(), role=Role.VIEWER)
+    viewer.teams.set([team])
+
+    _signed_in(viewer)
+
+    assert viewer.presence == Presence.OFFLINE
+    Agent.objects.filter(pk=viewer.pk).update(presence=Presence.ONLINE)  # set by hand over the API
+    assert not is_online(widget)

@@ -27,6 +27,7 @@ from hub.models import (
     Organization,
     RoutingRule,
     SlaClock,
+    SlaOutcome,
     SlaPolicy,
     SlaState,
     Team,
@@ -278,3 +279,27 @@ def test_an_out_of_office_reply_from_the_customer_starts_no_next_response(mailbo
 
     assert "next_response" not in clocks(ticket)
     assert ticket.messages.count() == 3  # stored on the ticket all the same
+
+
+def test_every_answered_wait_is_kept_for_the_reports_when_the_customer_writes_again(
+    mailbox: Mailbox, agent: Agent
+) -> None:
+    policy()
+    ticket = write(mailbox, "<o1@kunde.de>")
+    do_reply(ticket, agent=agent, text="Wir schauen nach.")
+    write(mailbox, "<o2@kunde.de>", "Re: Lieferung fehlt", extra=answer_to(ticket))
+    # The second wait goes unanswered past its 30 minutes: the beat finds it breached.
+    assert beat.run(now=timezone.now() + timedelta(minutes=31)) >= 1
+    do_reply(ticket, agent=agent, text="Entschuldigung, ist unterwegs.")
+    write(mailbox, "<o3@kunde.de>", "Re: Lieferung fehlt", body="Danke!", extra=answer_to(ticket))
+    do_reply(ticket, agent=agent, text="Gern.")
+
+    outcomes = SlaOutcome.objects.filter(ticket=ticket).order_by("target", "started_at")
+    kept = [(o.target, o.met_at is not None, o.breached_at is not None) for o in outcomes]
+    # The clock of the next response holds only its latest run; every run is kept here.
+    assert kept == [
+        ("first_response", True, False),
+        ("next_response", True, True),  # answered, but late: missed
+        ("next_response", True, False),
+    ]
+    assert SlaClock.objects.filter(ticket=ticket, target="next_response").count() == 1

@@ -57,6 +57,23 @@ class AccountForm(forms.Form):
         ),
     )
 
+    survey_by_email = forms.BooleanField(
+        label=_("Ask customers for a rating by email"),
+        required=False,
+        help_text=_(
+            "After a ticket is solved, its customer gets a mail asking how satisfied they were (1 to 5, with "
+            "a comment). The answers appear on the ticket and in the reports. Chats ask at their end instead. "
+            "Only tickets solved after you switch this on are asked."
+        ),
+    )
+    survey_after_hours = forms.IntegerField(
+        label=_("Hours after solving"),
+        required=False,  # left empty: as it was
+        min_value=0,
+        max_value=168,
+        help_text=_("The mail goes out this long after the ticket was solved, if it is still solved then."),
+    )
+
     def clean_logo(self) -> tuple[bytes, str] | None:
         upload = self.cleaned_data.get("logo")
         if not upload:
