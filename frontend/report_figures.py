@@ -38,6 +38,7 @@ from hub.models.tickets import EventKind
 
 REPEAT_WINDOW = timedelta(days=7)
 SATISFIED = 4  # of 5
+PROMOTER, DETRACTOR = 9, 6  # of 10: 9 and 10 promote, 0 to 6 detract
 
 Key = tuple[str, object]  # ("all", ""), ("team", id or None), ("channel", name), ("agent", id or None)
 ALL: Key = ("all", "")
@@ -57,6 +58,9 @@ class Figures:
     csat_answers: int = 0
     csat_satisfied: int = 0
     csat_total: int = 0
+    nps_answers: int = 0
+    nps_promoters: int = 0
+    nps_detractors: int = 0
 
     @property
     def sla_rate(self) -> float | None:
@@ -70,6 +74,11 @@ class Figures:
     @property
     def csat_average(self) -> float | None:
         return self.csat_total / self.csat_answers if self.csat_answers else None
+
+    @property
+    def nps(self) -> float | None:
+        """Promoters less detractors, in percent of the answers: -100 to 100."""
+        return 100 * (self.nps_promoters - self.nps_detractors) / self.nps_answers if self.nps_answers else None
 
     @property
     def repeat_rate(self) -> float | None:
@@ -162,15 +171,33 @@ def _satisfaction(result: Overview, scope: Scope) -> None:
     answers: QuerySet[TicketEvent] = TicketEvent.objects.filter(
         kind=EventKind.SURVEY_ANSWERED, created_at__gte=scope.since, created_at__lt=scope.until
     ).filter(scope.tickets("ticket__"))
+    # A satisfaction answer (1–5) has no scale; a recommendation (0–10) is marked "nps".
+    nps, csat = Q(data__scale="nps"), Q(data__scale__isnull=True)
     rows = (
         answers.annotate(rating=Cast(KeyTextTransform("rating", "data"), IntegerField()))
         .values_list("ticket__team_id", "ticket__origin_channel", "ticket__assignee_id")
-        .annotate(n=Count("id"), satisfied=Count("id", filter=Q(rating__gte=SATISFIED)), total=Sum(F("rating")))
+        .annotate(
+            n=Count("id", filter=csat),
+            satisfied=Count("id", filter=csat & Q(rating__gte=SATISFIED)),
+            total=Sum(F("rating"), filter=csat),
+            nps_n=Count("id", filter=nps),
+            promoters=Count("id", filter=nps & Q(rating__gte=PROMOTER)),
+            detractors=Count("id", filter=nps & Q(rating__lte=DETRACTOR)),
+        )
         .order_by()
     )
     _add_counts(
         result,
-        ((t, c, a, {"csat_answers": n, "csat_satisfied": ok, "csat_total": total}) for t, c, a, n, ok, total in rows),
+        (
+            (
+                t,
+                c,
+                a,
+                {"csat_answers": n, "csat_satisfied": ok, "csat_total": total}
+                | {"nps_answers": nps_n, "nps_promoters": pro, "nps_detractors": con},
+            )
+            for t, c, a, n, ok, total, nps_n, pro, con in rows
+        ),
     )
 
 

@@ -139,6 +139,11 @@ class Line:
         return "–" if average is None else formats.number_format(average, 1)
 
     @property
+    def nps(self) -> str:
+        score = self.figures.nps
+        return "–" if score is None else f"{round(score):+d}"
+
+    @property
     def repeat(self) -> str:
         return percent(self.figures.repeat_rate)
 
@@ -176,7 +181,8 @@ def total_line(result: Overview) -> Line:
 CSV_COLUMNS = (
     "breakdown", "name", "created", "answered", "first_response_median_s", "first_response_p90_s", "solved",
     "resolution_median_s", "resolution_p90_s", "sla_met", "sla_missed", "csat_answers", "csat_satisfied",
-    "csat_average", "repeat_contacts", "repeat_on_another_channel",
+    "csat_average", "repeat_contacts", "repeat_on_another_channel", "nps_answers", "nps_promoters",
+    "nps_detractors", "nps",
 )  # fmt: skip
 
 
@@ -217,6 +223,10 @@ def csv_rows(teams: list[Line], channels: list[Line], agents: list[Line], total:
                     "" if average is None else round(average, 2),
                     f.repeat,
                     f.switched,
+                    f.nps_answers,
+                    f.nps_promoters,
+                    f.nps_detractors,
+                    "" if f.nps is None else round(f.nps),
                 ]
             )
     return rows

@@ -508,6 +508,10 @@ def describe(event: TicketEvent, names: dict[int, str]) -> str:
 
 def _survey(data: dict[str, Any]) -> str:
     rated = {"rating": data.get("rating", ""), "comment": preview(str(data.get("comment") or ""), 300)}
+    if data.get("scale") == "nps":
+        if rated["comment"]:
+            return _("The customer would recommend us %(rating)s of 10: “%(comment)s”") % rated
+        return _("The customer would recommend us %(rating)s of 10") % rated
     if rated["comment"]:
         return _("The customer rated the help %(rating)s of 5: “%(comment)s”") % rated
     return _("The customer rated the help %(rating)s of 5") % rated

@@ -138,8 +138,10 @@ def message_moved(*, ticket: Ticket, actor: Agent | None, message_id: int, from_
     return _record(ticket, EventKind.MESSAGE_MOVED, actor, message_id=message_id, from_ticket_id=from_ticket_id)
 
 
-def survey_answered(*, ticket: Ticket, rating: int, comment: str, channel: str) -> TicketEvent:
-    return _record(ticket, EventKind.SURVEY_ANSWERED, rating=rating, comment=comment, channel=channel)
+def survey_answered(*, ticket: Ticket, rating: int, comment: str, channel: str, nps: bool = False) -> TicketEvent:
+    # A satisfaction answer (1–5) carries no scale, as before NPS; a recommendation (0–10) says so.
+    extra: dict[str, Any] = {"scale": "nps"} if nps else {}
+    return _record(ticket, EventKind.SURVEY_ANSWERED, rating=rating, comment=comment, channel=channel, **extra)
 
 
 def message_moved_out(*, ticket: Ticket, actor: Agent | None, message_id: int, to_ticket_id: int) -> TicketEvent:

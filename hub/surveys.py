@@ -24,6 +24,7 @@ from hub.actions.automatic import do_send_automatic
 from hub.actions.surveys import EMAILED
 from hub.adapters import UnknownChannel, get_adapter
 from hub.models import Account, AutomaticMessage, Identity, IdentityKind, Message, Ticket, TicketEvent, TicketStatus
+from hub.models.account import SurveyScale
 from hub.models.links import LinkKind, TicketLink
 from hub.models.tickets import EventKind
 from hub.public_url import absolute
@@ -31,7 +32,8 @@ from hub.public_url import absolute
 log = logging.getLogger(__name__)
 
 KIND = "survey"
-RATINGS = (1, 2, 3, 4, 5)
+# The answers each question takes (``Account.survey_scale``).
+RATINGS = {SurveyScale.CSAT: tuple(range(1, 6)), SurveyScale.NPS: tuple(range(0, 11))}
 _SALT = "hub.surveys"
 # A link older than this opens a page that says so: the customer's memory of the help fades,
 # and a token does not stay valid for ever.
@@ -44,21 +46,27 @@ BATCH = 200
 ASKED_IN_CHANNEL = ("chat",)
 
 
-def token(ticket_id: int) -> str:
-    return signing.dumps(ticket_id, salt=_SALT)
+def token(ticket_id: int, scale: str = SurveyScale.CSAT) -> str:
+    """The ticket and the question its mail asked: an admin who changes the question later does
+    not change what an earlier mail's page asks."""
+    return signing.dumps([ticket_id, str(scale)], salt=_SALT)
 
 
-def ticket_of(value: str) -> int | None:
-    """The ticket a token names, or None when it is forged, damaged or older than ``MAX_AGE``."""
+def ticket_of(value: str) -> tuple[int, str] | None:
+    """The ticket and question a token names, or None when it is forged, damaged or older than
+    ``MAX_AGE``."""
     try:
         found = signing.loads(value, salt=_SALT, max_age=MAX_AGE)
     except signing.BadSignature:
         return None
-    return found if isinstance(found, int) else None
+    match found:
+        case [int() as ticket_id, str() as scale] if scale in SurveyScale.values:
+            return ticket_id, scale
+    return None
 
 
-def link(ticket_id: int, rating: int | None = None) -> str:
-    path = reverse("survey", args=[token(ticket_id)])
+def link(ticket_id: int, scale: str = SurveyScale.CSAT, rating: int | None = None) -> str:
+    path = reverse("survey", args=[token(ticket_id, scale)])
     return absolute(f"{path}?r={rating}" if rating is not None else path)
 
 
@@ -113,15 +121,19 @@ def send(ticket_id: int) -> Message | None:
     if ticket is None or ticket.status not in (TicketStatus.SOLVED, TicketStatus.CLOSED):
         return None
     account = Account.current()
+    scale = account.survey_scale
     with translation.override(language_of(ticket, account)):
         context = {
             "ticket": ticket,
             "company": account.name,
-            "ratings": [(n, link(ticket.pk, n)) for n in RATINGS],
-            "page": link(ticket.pk),
+            "nps": scale == SurveyScale.NPS,
+            "ratings": [(n, link(ticket.pk, scale, n)) for n in RATINGS[SurveyScale(scale)]],
         }
         text = render_to_string("hub/survey_email.txt", context)
-        subject = gettext("How satisfied were you? %(subject)s") % {"subject": ticket.subject}
+        if scale == SurveyScale.NPS:
+            subject = gettext("Would you recommend us? %(subject)s") % {"subject": ticket.subject}
+        else:
+            subject = gettext("How satisfied were you? %(subject)s") % {"subject": ticket.subject}
     sent = do_send_automatic(ticket_id=ticket.pk, kind=KIND, subject=subject, text=text, once_per_ticket=True)
     if sent is not None:
         log.info("survey of ticket %s queued as message %s", ticket.pk, sent.pk)

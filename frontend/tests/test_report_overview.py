@@ -95,6 +95,7 @@ def test_a_lead_sees_the_weeks_figures_per_team_and_per_channel(client_for, lead
         "resolution": "2 h · 2 h 48 min",
         "sla": "67% (1 missed)",
         "csat": "50% (Ø 3.5, 2 answers)",
+        "nps": "–",
         "repeat": "0%",
     }
     assert figures(html, "team-" + str(blue.pk)) == {
@@ -104,6 +105,7 @@ def test_a_lead_sees_the_weeks_figures_per_team_and_per_channel(client_for, lead
         "resolution": "– · –",
         "sla": "0% (1 missed)",
         "csat": "100% (Ø 4.0, 1 answer)",
+        "nps": "–",
         "repeat": "50% (1 on another channel)",
     }
     chat = figures(html, "channel-chat")
@@ -133,6 +135,7 @@ def test_each_agent_has_a_line_of_the_tickets_assigned_to_them_and_the_unassigne
         "resolution": "2 h · 2 h",
         "sla": "–",
         "csat": "100% (Ø 5.0, 1 answer)",
+        "nps": "–",
         "repeat": "0%",
     }
     assert figures(html, "agent-none")["created"] == "1"
@@ -258,3 +261,29 @@ def test_the_report_downloads_as_csv_with_seconds_and_names_no_spreadsheet_runs(
     assert rows[0][:5] == ["breakdown", "name", "created", "answered", "first_response_median_s"]
     assert rows[1][:9] == ["team", "'=HYPERLINK(1)", "1", "1", "120", "120", "1", "3600", "3600"]
     assert rows[-1][:3] == ["all", "All", "1"]
+
+
+def test_recommendations_give_the_nps_apart_from_satisfaction(client_for, lead, team) -> None:
+    tickets = [opened(team, DAY) for _ in range(5)]
+    for ticket, rating in zip(tickets, (10, 9, 8, 3, 0), strict=True):  # 2 promoters, 1 passive, 2 detractors
+        TicketEvent.objects.create(
+            ticket=ticket, kind=EventKind.SURVEY_ANSWERED, data={"rating": rating, "scale": "nps"}, created_at=DAY
+        )
+    answered_survey(tickets[0], 5, DAY)
+    TicketEvent.objects.create(
+        ticket=tickets[1], kind=EventKind.SURVEY_ANSWERED, data={"rating": 10, "scale": "nps"}, created_at=DAY
+    )  # 3 promoters of 6: +17
+
+    html = client_for(lead).get(f"{URL}?{PERIOD}").content.decode()
+
+    line = figures(html, "all")
+    assert line["nps"] == "+17 (6 answers)"
+    assert line["csat"] == "100% (Ø 5.0, 1 answer)"  # the 0–10 answers are no satisfaction
+    rows = list(csv.reader(io.StringIO(client_for(lead).get(f"{URL}?{PERIOD}&format=csv").content.decode())))
+    total = dict(zip(rows[0], rows[-1], strict=True))
+    assert (total["nps_answers"], total["nps_promoters"], total["nps_detractors"], total["nps"]) == (
+        "6",
+        "3",
+        "2",
+        "17",
+    )

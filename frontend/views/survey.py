@@ -6,6 +6,8 @@ the customer's "Send" records it, once per ticket. The page speaks the ticket's 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -19,17 +21,12 @@ from hub import surveys
 from hub.actions.surveys import AlreadyAnswered, do_answer_emailed_survey
 from hub.branding import brand
 from hub.models import Account, Ticket
+from hub.models.account import SurveyScale
 from hub.text import whole_number
 
 
 class SurveyForm(forms.Form):
-    rating = forms.TypedChoiceField(
-        label=_("Your rating"),
-        choices=[(n, str(n)) for n in surveys.RATINGS],
-        coerce=int,
-        widget=forms.RadioSelect,
-        error_messages={"required": _("Choose a rating from 1 to 5.")},
-    )
+    rating = forms.TypedChoiceField(label=_("Your rating"), coerce=int, widget=forms.RadioSelect)
     comment = forms.CharField(
         label=_("Anything you would like to tell us? (optional)"),
         required=False,
@@ -37,24 +34,40 @@ class SurveyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
+    def __init__(self, *args: Any, scale: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        rating = self.fields["rating"]
+        assert isinstance(rating, forms.TypedChoiceField)
+        rating.choices = [(n, str(n)) for n in surveys.RATINGS[SurveyScale(scale)]]
+        if scale == SurveyScale.NPS:
+            rating.label = _("How likely are you to recommend us?")
+            rating.error_messages["required"] = _("Choose a number from 0 to 10.")
+        else:
+            rating.error_messages["required"] = _("Choose a rating from 1 to 5.")
+
 
 @require_http_methods(["GET", "POST"])
 @csrf_protect
 @never_cache
 def answer(request: HttpRequest, token: str) -> HttpResponse:
-    ticket_id = surveys.ticket_of(token)
-    ticket = Ticket.objects.select_related("customer").filter(pk=ticket_id).first() if ticket_id else None
-    if ticket is None:
+    found = surveys.ticket_of(token)
+    ticket = Ticket.objects.select_related("customer").filter(pk=found[0]).first() if found else None
+    if ticket is None or found is None:
         with translation.override(translation.get_language_from_request(request)):
             return _page(request, {"invalid": True}, status=404)
     with translation.override(surveys.language_of(ticket, Account.current())):
-        context: dict[str, object] = {"ticket": ticket}
+        scale = found[1]
+        nps = scale == SurveyScale.NPS
+        context: dict[str, object] = {"ticket": ticket, "nps": nps}
         if request.method == "POST":
-            form = SurveyForm(request.POST)
+            form = SurveyForm(request.POST, scale=scale)
             if form.is_valid():
                 try:
                     do_answer_emailed_survey(
-                        ticket_id=ticket.pk, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"]
+                        ticket_id=ticket.pk,
+                        rating=form.cleaned_data["rating"],
+                        comment=form.cleaned_data["comment"],
+                        nps=nps,
                     )
                 except AlreadyAnswered:
                     return _page(request, context | {"already": True})
@@ -62,9 +75,9 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
             return _page(request, context | {"form": form}, status=400)
         if surveys.answered(ticket.pk):
             return _page(request, context | {"already": True})
-        chosen = whole_number(request.GET.get("r", ""), max_digits=1)
-        initial = {"rating": chosen} if chosen in surveys.RATINGS else {}
-        return _page(request, context | {"form": SurveyForm(initial=initial)})
+        chosen = whole_number(request.GET.get("r", ""), max_digits=2)
+        initial = {"rating": chosen} if chosen in surveys.RATINGS[SurveyScale(scale)] else {}
+        return _page(request, context | {"form": SurveyForm(initial=initial, scale=scale)})
 
 
 def _page(request: HttpRequest, context: dict[str, object], status: int = 200) -> HttpResponse:

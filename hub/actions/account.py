@@ -17,6 +17,7 @@ ACCOUNT_FIELDS = (
     "idle_away_minutes",
     "undo_send_seconds",
     "survey_by_email",
+    "survey_scale",
     "survey_after_hours",
 )
 
@@ -29,6 +30,7 @@ def _shown(account: Account) -> dict[str, Any]:
         "idle_away_minutes": account.idle_away_minutes,
         "undo_send_seconds": account.undo_send_seconds,
         "survey_by_email": account.survey_by_email,
+        "survey_scale": account.survey_scale,
         "survey_after_hours": account.survey_after_hours,
         "logo": f"{account.logo_type} ({len(account.logo)} bytes)" if account.has_logo else "",
     }

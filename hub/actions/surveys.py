@@ -12,9 +12,9 @@ from hub.models.tickets import EventKind
 EMAILED = "email"
 
 
-def do_record_survey(*, ticket_id: int, rating: int, comment: str, channel: str) -> TicketEvent:
-    """Record the customer's answer (``rating`` 1–5, ``comment`` as given) on the ticket's timeline
-    and tell the agents who see the ticket; they hear of it after commit.
+def do_record_survey(*, ticket_id: int, rating: int, comment: str, channel: str, nps: bool = False) -> TicketEvent:
+    """Record the customer's answer (``rating`` 1–5, or 0–10 with ``nps``; ``comment`` as given)
+    on the ticket's timeline and tell the agents who see the ticket; they hear of it after commit.
 
     Locking: none of its own. The timeline is append-only and the ticket row is only read, so
     an answer never waits for a reply or the pipeline holding the ticket's row lock (the
@@ -24,7 +24,7 @@ def do_record_survey(*, ticket_id: int, rating: int, comment: str, channel: str)
     for an unknown ticket.
     """
     ticket = Ticket.objects.only("id", "team", "assignee", "version").get(pk=ticket_id)
-    event = events.survey_answered(ticket=ticket, rating=rating, comment=comment, channel=channel)
+    event = events.survey_answered(ticket=ticket, rating=rating, comment=comment, channel=channel, nps=nps)
     realtime.ticket_changed(ticket, "ticket.updated")
     return event
 
@@ -34,18 +34,21 @@ class AlreadyAnswered(Exception):
 
 
 @transaction.atomic
-def do_answer_emailed_survey(*, ticket_id: int, rating: int, comment: str) -> TicketEvent:
+def do_answer_emailed_survey(*, ticket_id: int, rating: int, comment: str, nps: bool = False) -> TicketEvent:
     """The customer's answer to the survey mail of ``ticket_id`` (``hub.surveys``): recorded as
     ``do_record_survey`` records one, once per ticket (AlreadyAnswered after that).
 
     Locking: the ticket's row (``SELECT … FOR UPDATE``) for the check and the insert, so two
     sends of the page (a double click, two tabs) record one answer.
-    ValueError for a rating outside 1–5; ``Ticket.DoesNotExist`` for an unknown ticket.
+    ValueError for a rating outside 1–5 (0–10 with ``nps``); ``Ticket.DoesNotExist`` for an
+    unknown ticket.
     """
-    if rating not in range(1, 6):
-        raise ValueError(f"rating {rating} is not between 1 and 5")
+    if rating not in (range(0, 11) if nps else range(1, 6)):
+        raise ValueError(f"rating {rating} is outside the scale")
     Ticket.objects.select_for_update().only("id").get(pk=ticket_id)
     earlier = TicketEvent.objects.filter(ticket_id=ticket_id, kind=EventKind.SURVEY_ANSWERED, data__channel=EMAILED)
     if earlier.exists():
         raise AlreadyAnswered
-    return do_record_survey(ticket_id=ticket_id, rating=rating, comment=comment.strip()[:2000], channel=EMAILED)
+    return do_record_survey(
+        ticket_id=ticket_id, rating=rating, comment=comment.strip()[:2000], channel=EMAILED, nps=nps
+    )

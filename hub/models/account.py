@@ -11,6 +11,11 @@ LOGO_MAX_BYTES = 256 * 1024
 LOGO_TYPES = ("image/png", "image/jpeg", "image/webp")
 
 
+class SurveyScale(models.TextChoices):
+    CSAT = "csat", _("Satisfaction with the help (1–5)")
+    NPS = "nps", _("Would recommend us (0–10, NPS)")
+
+
 class Account(models.Model):
     """One row (pk 1): what the settings area's Account section edits.
 
@@ -46,6 +51,14 @@ class Account(models.Model):
     # solved (hub.surveys); a chat asks at its end instead. Tickets solved before the survey was
     # switched on (``surveys_since``) are not asked.
     survey_by_email = models.BooleanField(_("ask customers for a rating by email"), default=False)
+    # What the mail asks: satisfaction with the help (CSAT, 1–5) or the likelihood of recommending
+    # the company (NPS, 0–10). The reports count each apart.
+    survey_scale = models.CharField(
+        _("survey question"),
+        max_length=4,
+        choices=SurveyScale.choices,
+        default=SurveyScale.CSAT,
+    )
     survey_after_hours = models.PositiveSmallIntegerField(_("hours after solving"), default=24)
     surveys_since = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)

@@ -193,3 +193,31 @@ def test_an_admin_switches_the_survey_on_in_the_account_settings(admin_agent, cl
     assert account.survey_by_email and account.survey_after_hours == 4 and account.surveys_since is not None
     refused = client.post("/agent/settings/account/", {**basics, "survey_after_hours": "200"})
     assert refused.status_code == 200 and Account.current().survey_after_hours == 4
+
+
+def test_with_the_nps_question_the_customer_answers_0_to_10_and_an_earlier_mail_keeps_its_question(
+    mailbox: Mailbox, outbox: Capture
+) -> None:
+    surveys_on()
+    earlier = solved_ticket(mailbox, "<n1@kunde.de>")
+    send_surveys()
+    do_update_account(None, survey_scale="nps")
+    ticket = solved_ticket(mailbox, "<n2@kunde.de>")
+    Ticket.objects.filter(pk=ticket.pk).update(language="en")
+
+    assert send_surveys() == 1
+
+    text = survey_mails(outbox)[-1]
+    assert "recommend us" in text and re.search(r"^0 – not at all likely: http", text, re.M)
+    ten = re.search(r"^10 – extremely likely: (http\S+)", text, re.M)
+    assert ten is not None
+    page = Client().get(ten.group(1)).content.decode()
+    assert re.findall(r'value="(\d+)"[^>]*checked', page) == ["10"] and page.count('type="radio"') == 11
+    Client().post(ten.group(1), {"rating": "9"})
+    answer = TicketEvent.objects.get(ticket=ticket, kind=EventKind.SURVEY_ANSWERED)
+    assert answer.data["rating"] == 9 and answer.data["scale"] == "nps"
+    # The mail sent before the switch still asks 1 to 5, and 9 is no answer there.
+    first = re.search(r"^5 – sehr zufrieden: (http\S+)", survey_mails(outbox)[0], re.M)
+    assert first is not None
+    assert Client().post(first.group(1), {"rating": "9"}).status_code == 400
+    assert not TicketEvent.objects.filter(ticket=earlier, kind=EventKind.SURVEY_ANSWERED).exists()

@@ -7,7 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from hub.models.account import LOGO_MAX_BYTES
+from hub.models.account import LOGO_MAX_BYTES, SurveyScale
 
 
 @cache
@@ -64,6 +64,16 @@ class AccountForm(forms.Form):
             "After a ticket is solved, its customer gets a mail asking how satisfied they were (1 to 5, with "
             "a comment). The answers appear on the ticket and in the reports. Chats ask at their end instead. "
             "Only tickets solved after you switch this on are asked."
+        ),
+    )
+    survey_scale = forms.TypedChoiceField(
+        label=_("Survey question"),
+        choices=SurveyScale.choices,
+        required=False,  # left out: as it was
+        empty_value=None,
+        help_text=_(
+            "Satisfaction asks how content the customer was with this request; NPS asks how likely they are "
+            "to recommend your company. The reports show each in its own column."
         ),
     )
     survey_after_hours = forms.IntegerField(
