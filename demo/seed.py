@@ -260,6 +260,12 @@ def _ticket(thread: Thread, customer: Customer, teams: dict[str, Team], agents: 
         ticket.version += 1
     ticket.save(update_fields=["assignee", "status", "solved_at", "first_response_at", "version"])
     ticket.tags.set([Tag.objects.get(name=name) for name in thread.tags])
+    if thread.rating is not None and ticket.solved_at is not None:
+        # A chat asks at its end; every other channel by the survey mail (hub.surveys).
+        rating, comment = thread.rating
+        asked = "chat" if thread.channel == "chat" else "email"
+        answer = events.survey_answered(ticket=ticket, rating=rating, comment=comment, channel=asked)
+        timeline.append((answer, ticket.solved_at + (timedelta(minutes=1) if asked == "chat" else timedelta(hours=2))))
     # The events helpers stamp "now"; a demo timeline reads better at the times things happened.
     for event, at in timeline:
         TicketEvent.objects.filter(pk=event.pk).update(created_at=at)

@@ -33,6 +33,8 @@ class Thread:
     assignee: str = ""
     team: str = ""  # empty: the channel's default team
     tags: tuple[str, ...] = ()
+    # The customer's survey answer after it was solved: (rating 1–5, comment).
+    rating: tuple[int, str] | None = None
 
 
 THREADS = (
@@ -158,6 +160,7 @@ THREADS = (
         ),
         assignee="max.mueller",
         tags=("retoure",),
+        rating=(5, "Unkompliziert und schnell, danke!"),
     ),
     Thread(
         "invoice-vat",
@@ -223,6 +226,7 @@ THREADS = (
         ),
         assignee="sophie.wagner",
         team="vertrieb",
+        rating=(5, ""),
     ),
     Thread(
         "chat-login",
@@ -429,5 +433,6 @@ THREADS = (
         ),
         assignee="emily.clarke",
         tags=("shipping",),
+        rating=(2, "The slot was fine, but it took three messages to get it."),
     ),
 )

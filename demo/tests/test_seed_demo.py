@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 import io
 import re
 from datetime import timedelta
@@ -110,6 +111,18 @@ def test_the_demo_has_agents_in_every_role_and_each_channel_a_default_team() -> 
     assert phones and all(re.fullmatch(r"\+[1-9]\d{6,14}", p) for p in phones)
     held = {skill for skills in Agent.objects.values_list("skills", flat=True) for skill in skills}
     assert held and held <= set(Skill.objects.values_list("name", flat=True))  # listed in Settings → Skills
+
+
+def test_the_demos_reports_show_satisfaction_from_a_chat_and_from_survey_mails() -> None:
+    seed()
+    client = Client()
+    client.force_login(Agent.objects.get(user__username="admin").user)
+
+    response = client.get("/agent/reports/?format=csv")  # the last 30 days
+
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    total = dict(zip(rows[0], rows[-1], strict=True))
+    assert (total["csat_answers"], total["csat_satisfied"]) == ("3", "2")
 
 
 def test_the_admin_logs_in_with_the_printed_password() -> None:
