@@ -58,3 +58,15 @@ ATTACHMENT_MARK = "📎 "
 def attachment_preview(filenames: list[str]) -> str:
     """ "📎 rechnung.pdf, foto.jpg": the list row's preview of a message that is only attachments."""
     return preview(ATTACHMENT_MARK + ", ".join(clean_filename(name) or "attachment" for name in filenames), 200)
+
+
+_LANGUAGE = re.compile(r"[a-z]{2,3}(?:[_-][a-z0-9]{2,8})?", re.IGNORECASE)
+
+
+def language_code(text: str) -> str | None:
+    """``text`` as a language code as the hub keeps them ("de", "pt-br"): lower case, a hyphen;
+    "" for none; None when it is no code (it would reach routing rules and canned replies)."""
+    value = text.strip()
+    if not value:
+        return ""
+    return value.lower().replace("_", "-") if _LANGUAGE.fullmatch(value) else None

@@ -60,6 +60,23 @@ def test_an_agent_edits_name_organization_segment_language_and_attributes(client
     assert AuditEntry.objects.filter(action="customer.updated").exists()
 
 
+def test_a_language_that_is_no_language_code_is_refused_and_a_regional_one_kept(client_for, agent, team):
+    customer = TicketFactory.create(team=team, customer__language="de").customer
+    client = client_for(agent)
+    url = reverse("agent_customer_edit", args=[customer.pk])
+
+    refused = client.post(
+        url, {"display_name": "X", "language": "Deutsch!"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="customer-edit"
+    )
+
+    assert 'role="alert"' in refused.content.decode() and "Deutsch!" in refused.content.decode()
+    customer.refresh_from_db()
+    assert customer.language == "de"
+    client.post(url, {"display_name": "X", "language": "pt_BR"})
+    customer.refresh_from_db()
+    assert customer.language == "pt-br"
+
+
 def test_an_attribute_emptied_in_the_form_is_removed(client_for, agent, team):
     customer = TicketFactory.create(team=team, customer__attributes={"plan": "silver"}).customer
 

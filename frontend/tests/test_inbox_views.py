@@ -229,6 +229,20 @@ def test_nonsense_in_a_filter_is_ignored_rather_than_failing_the_page(agent: Age
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["created_before=9999-12-31", "created_after=0001-01-01", "updated_after=1.1.0001", "updated_before=31.12.9999"],
+)
+def test_a_date_at_the_end_of_the_calendar_is_ignored_rather_than_failing_the_page(
+    agent: Agent, team: Team, client_for, query: str
+) -> None:
+    TicketFactory.create(team=team, assignee=agent, subject="Bleibt sichtbar")
+
+    response = client_for(agent).get(f"/agent/v/mine/?{query}")
+
+    assert response.status_code == 200 and "Bleibt sichtbar" in response.content.decode()
+
+
 def test_the_customer_filter_finds_a_customer_by_email_address_or_number(agent: Agent, team: Team, client_for) -> None:
     from hub.tests.factories import IdentityFactory
 

@@ -113,6 +113,13 @@ def test_a_filter_value_that_names_nothing_is_said_in_the_page(lead, client_for)
     assert "Kein Team heißt „nirgends“." in html
 
 
+@pytest.mark.parametrize("query", ["rechnung after:0001-01-01", "rechnung vor:31.12.9999", "rechnung seit:1.1.0001"])
+def test_a_date_at_the_end_of_the_calendar_is_said_in_the_page_not_failed(lead, client_for, query):
+    html = page(client_for(lead), query)
+
+    assert 'role="alert"' in html and "ist kein Datum" in html
+
+
 def test_nothing_found_offers_to_clear_the_search(lead, client_for):
     html = page(client_for(lead), "zzyzxgibtsnicht")
 

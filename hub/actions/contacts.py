@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from hub import audit
 from hub.access import visible_customers
+from hub.actions.customers import checked_language
 from hub.identity import normalize
 from hub.models import Agent, Customer, Identity, IdentityKind, Organization, SlaPolicy, Ticket
 
@@ -112,6 +113,8 @@ def do_create_customer(
     values normalized here). IdentityTaken (and nothing stored) when another customer holds one;
     InvalidIdentity for a value that is no address or number."""
     pairs = [(kind, normalized(kind, value)) for kind, value in identities]
+    if "language" in fields:
+        fields = fields | {"language": checked_language(str(fields["language"] or ""))}
     customer = Customer.objects.create(**{k: v for k, v in fields.items() if k in CUSTOMER_FIELDS})
     for kind, value in dict.fromkeys(pairs):
         _add(customer, kind, value, verified=False)

@@ -5,11 +5,13 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from hub import audit, events, realtime
 from hub.access import ticket_scope
 from hub.models import Agent, Customer, CustomerMerge, Identity, Message, Ticket
+from hub.text import language_code
 
 
 class MergeError(ValueError):
@@ -139,18 +141,28 @@ EDITABLE = ("display_name", "language", "timezone", "segment", "vip")
 
 
 @transaction.atomic
+def checked_language(value: str) -> str:
+    """``value`` as a language code (``hub.text.language_code``), or ValueError saying what one is."""
+    code = language_code(value)
+    if code is None:
+        raise ValueError(_("“%(value)s” is no language code; write it as de, en or pt-BR.") % {"value": value[:20]})
+    return code
+
+
 def do_update_customer(customer: Customer, *, actor: Agent | None, changes: dict[str, Any]) -> Customer:
     """Change a customer's fields and attributes (``hub.customer_attributes``), audited.
 
     ``changes`` holds fields of ``EDITABLE`` and optionally ``attributes`` (merged into the
     stored ones; a None value removes one). Raises ``ValueError`` for wrong attributes and for a
-    time zone that is none.
+    time zone or a language that is none.
     """
     from hub.actions.calendars import zone_problem
     from hub.customer_attributes import merged
 
     if changes.get("timezone") and (problem := zone_problem(changes["timezone"])):
         raise ValueError(problem)
+    if "language" in changes:
+        changes = changes | {"language": checked_language(str(changes["language"] or ""))}
     locked = Customer.objects.select_for_update().get(pk=customer.pk)
     before = {field: getattr(locked, field) for field in (*EDITABLE, "attributes")}
     for field in EDITABLE:

@@ -274,8 +274,19 @@ def channel_value(value: str) -> str:
     return CHANNELS.get(key, key)
 
 
+# The days a filter may name: a day outside them cannot be turned into an instant in every time
+# zone (the first and last days of the calendar overflow), and no ticket lies there.
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+
+
 def date_value(value: str, today: date) -> date | None:
-    """A day: 2024-05-31, 31.5.2024, or a span back from ``today`` (7d, 2w, 3m, 1y)."""
+    """A day: 2024-05-31, 31.5.2024, or a span back from ``today`` (7d, 2w, 3m, 1y); None for
+    no day, or one before ``EARLIEST_DAY`` or after ``LATEST_DAY``."""
+    day = _date_value(value, today)
+    return day if day is not None and EARLIEST_DAY <= day <= LATEST_DAY else None
+
+
+def _date_value(value: str, today: date) -> date | None:
     value = value.strip()
     try:
         if m := _ISO_DATE.match(value):

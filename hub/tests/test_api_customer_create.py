@@ -86,6 +86,18 @@ def test_an_agent_adds_and_removes_an_identity(api_for, agent, team):
     assert not customer.identities.filter(value="neu@x.de").exists()
 
 
+def test_a_language_that_is_no_language_code_is_refused_on_create_and_on_change(api_for, agent, team):
+    customer = TicketFactory.create(team=team, customer__language="de").customer
+    client = api_for(agent)
+
+    created = client.post("/api/v1/customers/", {"display_name": "Neu", "language": "xx!"}, format="json")
+    changed = client.patch(f"/api/v1/customers/{customer.pk}/", {"language": "Deutsch!"}, format="json")
+
+    assert created.status_code == 400 and "language" in created.json()
+    assert changed.status_code == 400 and "language" in changed.json()
+    assert Customer.objects.get(pk=customer.pk).language == "de" and not Customer.objects.filter(display_name="Neu")
+
+
 def test_an_invalid_number_is_refused(api_for, agent, team):
     customer = TicketFactory.create(team=team).customer
 

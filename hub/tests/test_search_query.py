@@ -188,6 +188,8 @@ def test_channels_by_key_and_by_name():
         ("heute", date(2024, 6, 10)),
         ("yesterday", date(2024, 6, 9)),
         ("2024-02-30", None),
+        ("0001-01-01", None),  # no instant in every time zone
+        ("31.12.9999", None),
         ("soon", None),
     ],
 )

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from inscriptis import get_text
 from rest_framework import serializers
 
-from hub.api.serializers.customers import time_zone
+from hub.api.serializers.customers import language, time_zone
 from hub.api.serializers.messages import MessageSerializer
 from hub.api.serializers.tickets import CustomerRefSerializer, TicketSerializer
 from hub.models import Direction, Organization, SlaPolicy, TicketStatus
@@ -54,7 +54,7 @@ class IdentityInput(serializers.Serializer[None]):
 
 class CustomerCreateInput(serializers.Serializer[None]):
     display_name = StrictCharField(max_length=200, allow_blank=True, required=False, default="")
-    language = StrictCharField(max_length=10, allow_blank=True, required=False, default="")
+    language = StrictCharField(max_length=10, allow_blank=True, required=False, default="", validators=[language])
     timezone = StrictCharField(
         max_length=64, allow_blank=True, required=False, default="", validators=[time_zone],
         help_text="An IANA name such as Europe/Berlin; empty: unknown.",

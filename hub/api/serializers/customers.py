@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from hub.actions.calendars import zone_problem
 from hub.actions.customer_merge import undo_until
+from hub.actions.customers import checked_language
 from hub.models import Customer, CustomerMerge, Identity, Message, Organization, Ticket
 
 
@@ -49,6 +50,14 @@ class CustomerSerializer(serializers.ModelSerializer[Customer]):
         read_only_fields = fields
 
 
+def language(value: str) -> None:
+    """Refuse a ``value`` that is no language code (``hub.text.language_code``); a 400 naming the field."""
+    try:
+        checked_language(value)
+    except ValueError as exc:
+        raise serializers.ValidationError(str(exc)) from None
+
+
 def time_zone(value: str) -> None:
     """Refuse a ``value`` that is neither empty nor an IANA time zone (a 400 naming the field)."""
     problem = zone_problem(value) if value else None
@@ -60,7 +69,13 @@ class CustomerUpdateSerializer(serializers.Serializer[Customer]):
     """What agents may change of a customer: each field optional; ``attributes`` are merged."""
 
     display_name = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    language = serializers.CharField(max_length=10, allow_blank=True, required=False)
+    language = serializers.CharField(
+        max_length=10,
+        allow_blank=True,
+        required=False,
+        validators=[language],
+        help_text="de, en, pt-BR; empty: unknown.",
+    )
     timezone = serializers.CharField(
         max_length=64, allow_blank=True, required=False, help_text="An IANA name such as Europe/Berlin; empty: unknown."
     )
