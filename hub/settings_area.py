@@ -83,6 +83,9 @@ class Section:
     leads: LeadAccess = LeadAccess.NONE
     # One line under the title of the section's pages.
     description: str | Promise = ""
+    # Every agent who may change things keeps their own items here (canned replies, macros):
+    # listed for them too; its screens scope what they see.
+    own_items: bool = False
 
     @property
     def index_url_name(self) -> str:
@@ -127,7 +130,9 @@ def may_edit(agent: Agent | None, section: Section) -> bool:
 
 
 def visible_sections(agent: Agent | None) -> list[Section]:
-    return [s for s in sections() if may_view(agent, s)]
+    """The sections the agent's navigation lists: those they may open, and those holding their own items."""
+    own = agent is not None and agent.can_change
+    return [s for s in sections() if may_view(agent, s) or (own and s.own_items)]
 
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")

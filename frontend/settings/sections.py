@@ -17,11 +17,20 @@ def _section(
     order: int,
     leads: area.LeadAccess,
     description: str | Promise,
+    own_items: bool = False,
 ) -> area.Section:
     """One of the hub's sections, its screens in ``frontend.settings.views.<views>``."""
     urls = f"frontend.settings.views.{views}"
     return area.Section(
-        key=key, label=label, group=group, urls=urls, icon=icon, order=order, leads=leads, description=description
+        key=key,
+        label=label,
+        group=group,
+        urls=urls,
+        icon=icon,
+        order=order,
+        leads=leads,
+        description=description,
+        own_items=own_items,
     )
 
 
@@ -46,9 +55,10 @@ def register_core_sections() -> None:
         _section("organizations", _("Organizations"), area.ROUTING, "organizations", "building", 40, EDIT,
             _("The SLA policy contracted with each customer organization.")),
         _section("canned-replies", _("Canned replies"), area.CONTENT, "canned", "list", 10, EDIT,
-            _("Saved answers agents insert with / or :: in the composer, in German and English.")),
+            _("Saved answers agents insert with / or :: in the composer, in German and English."), own_items=True),
         _section("macros", _("Macros"), area.CONTENT, "macros", "list", 20, EDIT,
-            _("Status, priority, team, assignee, tags, snooze and a reply, applied to a ticket in one step.")),
+            _("Status, priority, team, assignee, tags, snooze and a reply, applied to a ticket in one step."),
+            own_items=True),
         _section("shared-views", _("Shared views"), area.CONTENT, "shared_views", "users", 30, EDIT,
             _("Inbox views with filters and an order, shared with a team's members.")),
         _section("customer-fields", _("Customer fields"), area.CONTENT, "customer_fields", "list", 40, NONE,

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -58,6 +59,8 @@ def setup(request: HttpRequest) -> HttpResponse:
         except SetupDone:
             return redirect("home")
         login(request, agent.user, backend=settings.AUTHENTICATION_BACKENDS[0])
+        # Said in the language the administrator chose, which every next page speaks, not the browser's.
+        translation.activate(agent.language or data["language"])
         if data["demo_data"]:
             try:
                 call_command("seed_demo", stdout=io.StringIO())

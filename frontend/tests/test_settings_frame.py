@@ -28,16 +28,16 @@ def test_an_admin_lands_on_the_first_section_and_sees_the_section_column() -> No
     assert 'id="nav"' in html and "/agent/v/mine/" in html
 
 
-def test_an_agent_and_a_viewer_get_a_page_saying_only_admins_change_settings() -> None:
+def test_an_agent_and_a_viewer_get_a_page_saying_only_admins_change_the_hubs_settings() -> None:
     for role in (Role.AGENT, Role.VIEWER):
         client = client_for(agent(role))
 
-        response = client.get("/agent/settings/")
         section = client.get("/agent/settings/account/")
 
-        assert response.status_code == 403
         assert section.status_code == 403
-        assert "settings-sections" in response.content.decode()
+        assert "settings-sections" in section.content.decode()
+    # A viewer keeps nothing of their own here.
+    assert client_for(agent(Role.VIEWER)).get("/agent/settings/").status_code == 403
 
 
 def test_a_viewer_posting_to_a_settings_screen_changes_nothing() -> None:
@@ -60,12 +60,26 @@ def test_a_lead_sees_only_the_sections_open_to_leads() -> None:
     assert all(s.leads != settings_area.LeadAccess.NONE for s in settings_area.visible_sections(lead))
 
 
-def test_the_workspace_rail_links_to_the_settings_for_admins_only() -> None:
+def test_the_workspace_rail_links_to_the_settings_for_all_who_may_change_things() -> None:
     admin_page = client_for(agent(Role.ADMIN)).get("/agent/v/mine/").content.decode()
     agent_page = client_for(agent(Role.AGENT)).get("/agent/v/mine/").content.decode()
+    viewer_page = client_for(agent(Role.VIEWER)).get("/agent/v/mine/").content.decode()
 
-    assert 'href="/agent/settings/"' in admin_page
-    assert 'href="/agent/settings/"' not in agent_page
+    assert 'href="/agent/settings/"' in admin_page and 'href="/agent/settings/"' in agent_page
+    assert 'href="/agent/settings/"' not in viewer_page  # theirs is the two-factor page only
+
+
+def test_an_agent_finds_their_own_canned_replies_and_macros_in_the_settings() -> None:
+    client = client_for(agent(Role.AGENT))
+
+    home = client.get("/agent/settings/")
+    page = client.get(home["Location"]).content.decode()
+
+    assert home.status_code == 302 and home["Location"] == "/agent/settings/canned-replies/"
+    nav = page[page.index('class="settings-sections"') :]
+    assert 'href="/agent/settings/canned-replies/"' in nav and 'href="/agent/settings/macros/"' in nav
+    assert 'href="/agent/settings/account/"' not in nav and 'href="/agent/settings/routing/"' not in nav
+    assert client.get("/agent/settings/macros/").status_code == 200
 
 
 def test_anonymous_visitors_are_sent_to_the_login_and_htmx_gets_a_redirect_header() -> None:

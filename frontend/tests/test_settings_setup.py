@@ -83,3 +83,12 @@ def test_the_setup_in_english_is_english_and_in_german_german() -> None:
 
     assert "Set up your hub" in english
     assert "Richten Sie Ihren Hub ein" in german
+
+
+def test_the_welcome_speaks_the_language_chosen_not_the_browsers_and_the_admin_is_online() -> None:
+    client = Client(headers={"accept-language": "de"})
+
+    page = client.post("/setup/", form(language="en"), follow=True).content.decode()
+
+    assert "Welcome! Your hub is set up and you are its administrator." in page
+    assert Agent.objects.get(user__username="erika").presence == "online"  # the first chats reach them
