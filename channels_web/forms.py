@@ -71,13 +71,23 @@ def value_label(spec: dict[str, Any], value: str, language: str) -> str:
     return dict(_choices(spec, language)).get(value, value) if spec.get("type") == "select" else value
 
 
+class LongText(forms.CharField):
+    """A textarea's text with its line breaks as one character each: browsers send them as CR LF
+    but count them as one against ``maxlength``, so a text the browser let through would be
+    refused for a length the visitor cannot see."""
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        return text.replace("\r\n", "\n").replace("\r", "\n") if isinstance(text, str) else text
+
+
 def _field(spec: dict[str, Any], language: str) -> forms.Field:
     kind = spec.get("type", "text")
     options: dict[str, Any] = {"label": label_of(spec, language), "required": bool(spec.get("required"))}
     if kind == "email":
         return forms.EmailField(max_length=320, **options)
     if kind == "textarea":
-        return forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=20000, **options)
+        return LongText(widget=forms.Textarea(attrs={"rows": 6}), max_length=20000, **options)
     if kind == "select":
         return forms.ChoiceField(choices=_choices(spec, language), **options)
     if kind == "checkbox":

@@ -61,16 +61,24 @@ def who_sees(ticket: Ticket) -> QuerySet[Agent]:
 
 
 def mentionable(ticket: Ticket, query: str = "", *, limit: int = 20) -> list[Agent]:
-    """Who may be mentioned on ``ticket``, matching ``query`` (name, login or address), by name."""
+    """Who may be mentioned on ``ticket``, matching ``query`` (name, login or address): first
+    those whose name or login begins with what was typed (Enter takes the first: "@Ma" is Max,
+    not Neumann), then the rest, each by name."""
     agents = who_sees(ticket).select_related("user")
-    for word in query.split()[:4]:
+    words = query.split()[:4]
+    for word in words:
         agents = agents.filter(
             Q(user__first_name__icontains=word)
             | Q(user__last_name__icontains=word)
             | Q(user__username__icontains=word)
             | Q(user__email__icontains=word)
         )
-    return sorted(agents[:200], key=lambda a: a.name.casefold())[:limit]
+
+    def begins(agent: Agent) -> bool:
+        starts = [p.casefold() for p in (*agent.name.split(), agent.user.username) if p]
+        return all(any(s.startswith(w.casefold()) for s in starts) for w in words)
+
+    return sorted(agents[:200], key=lambda a: (not begins(a), a.name.casefold()))[:limit]
 
 
 def not_seeing(ticket: Ticket, ids: Iterable[int]) -> list[str]:

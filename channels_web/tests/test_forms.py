@@ -60,6 +60,16 @@ def test_a_submission_becomes_a_ticket_of_the_forms_team_with_its_fields(webform
     assert ticket.customer.identities.get().value == "eva@example.de"
 
 
+def test_a_message_as_long_as_the_browser_allows_is_taken_whatever_its_line_breaks(webform: WebForm) -> None:
+    # The browser counts a line break as one character and sends it as two (CR LF).
+    text = "Zeile eins\r\n" + "x" * (20000 - len("Zeile eins\n"))
+
+    response = Client().post("/forms/kontakt/", filled(webform, message=text))
+
+    assert response.status_code == 200
+    assert "Zeile eins\n" + "x" * 100 in Ticket.objects.get().messages.get(direction="in").text
+
+
 def test_the_sender_gets_a_confirmation_marked_as_automatic(webform: WebForm) -> None:
     webform.fields = [
         *webform.fields,

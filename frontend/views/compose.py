@@ -28,10 +28,23 @@ MAX_COPIES = 20
 AFTER_SEND = (TicketStatus.PENDING, TicketStatus.ON_HOLD, TicketStatus.SOLVED)
 
 
+# "Bob Meier <bob@example.com>" or '"Meier, Bob" <bob@example.com>', as mail clients copy them:
+# the name (quoted, or without separators) is left out, the address inside the brackets kept.
+_NAMED = re.compile(r'(?:"[^"]*"|[^,;<>"])*<([^<>]*)>')
+
+
 def _addresses(value: str) -> list[str]:
-    """Addresses typed into Cc or Bcc, separated by commas, semicolons or spaces; each checked."""
+    """Addresses typed into Cc or Bcc, separated by commas, semicolons or spaces, bare or with a
+    name ("Bob <bob@example.com>"); each checked."""
     found: dict[str, None] = {}
-    for part in re.split(r"[,;\s]+", value):
+    named: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        named.append(match.group(1))
+        return ","
+
+    rest = _NAMED.sub(keep, value)
+    for part in [*named, *re.split(r"[,;\s]+", rest)]:
         address = part.strip().strip("<>").lower()
         if not address:
             continue

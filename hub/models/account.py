@@ -60,7 +60,7 @@ class Account(models.Model):
         default=SurveyScale.CSAT,
     )
     survey_after_hours = models.PositiveSmallIntegerField(_("hours after solving"), default=24)
-    surveys_since = models.DateTimeField(null=True, blank=True, editable=False)
+    surveys_since = models.DateTimeField(_("surveys since"), null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -122,3 +122,15 @@ def test_the_mentions_inbox_lists_tickets_the_agent_was_mentioned_on_and_still_s
     Ticket.objects.filter(pk=moved.pk).update(team=other_team)
 
     assert list(Ticket.objects.filter(pk__in=notifications.mentioned_ticket_ids(anna))) == [ticket]
+
+
+def test_names_that_begin_with_what_was_typed_come_first(ticket: Ticket, team: Team, agent: Agent) -> None:
+    agent.user.first_name, agent.user.last_name = "Tom", "Berg"
+    agent.user.save()
+    AgentFactory.create(teams=[team], user__first_name="Lena", user__last_name="Neumann", user__username="lena")
+    AgentFactory.create(teams=[team], user__first_name="Max", user__last_name="Müller", user__username="mmueller")
+    AgentFactory.create(teams=[team], user__first_name="Aaron", user__last_name="Marx", user__username="aaron")
+
+    typed = [a.name for a in notifications.mentionable(ticket, "Ma")]
+
+    assert typed == ["Aaron Marx", "Max Müller", "Lena Neumann"]  # Neu-ma-nn only contains it
