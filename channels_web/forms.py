@@ -76,7 +76,7 @@ class LongText(forms.CharField):
     but count them as one against ``maxlength``, so a text the browser let through would be
     refused for a length the visitor cannot see."""
 
-    def to_python(self, value: Any) -> str:
+    def to_python(self, value: Any) -> str | None:
         text = super().to_python(value)
         return text.replace("\r\n", "\n").replace("\r", "\n") if isinstance(text, str) else text
 
