@@ -197,7 +197,8 @@ FIELD_ENCRYPTION_KEYS = env.fernet_keys("FIELD_ENCRYPTION_KEYS")
 # --- Auth, i18n, static, media ---------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # 12, as the setup and invitation pages say: every form that sets a password checks the same.
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
 ]
 # A session's user is read with their agent profile and second factor in one query (hub.auth_backend).
 # Django's own backend stays listed second only so that sessions signed in before keep working.

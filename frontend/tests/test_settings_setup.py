@@ -70,10 +70,13 @@ def test_the_setup_explains_what_is_wrong_in_each_field() -> None:
     assert not Agent.objects.exists()
 
 
-def test_a_short_password_is_refused() -> None:
-    response = Client().post("/setup/", form(password1="kurz1234", password2="kurz1234"))
+@pytest.mark.parametrize("short", ["kurz1234", "elf-Zeichen"])
+def test_a_short_password_is_refused_saying_the_length_the_page_asks_for(short: str) -> None:
+    response = Client().post("/setup/", form(password1=short, password2=short), headers={"accept-language": "en"})
 
-    assert response.status_code == 200
+    html = response.content.decode()
+    assert response.status_code == 200 and "At least 12 characters" in html
+    assert "at least 12 characters." in html and "at least 8" not in html
     assert not Agent.objects.exists()
 
 

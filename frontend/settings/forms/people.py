@@ -209,8 +209,6 @@ class SetPasswordForm(forms.Form):
         elif one:
             try:
                 password_validation.validate_password(one, self.user)
-                if len(one) < 12:
-                    raise forms.ValidationError(_("Use at least 12 characters."))
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return data

@@ -71,8 +71,6 @@ class SetupForm(forms.Form):
             )
             try:
                 password_validation.validate_password(one, user)
-                if len(one) < 12:
-                    raise forms.ValidationError(_("Use at least 12 characters."))
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         if data.get("demo_data") and str(data.get("username", "")).lower() == DEMO_ADMIN:
