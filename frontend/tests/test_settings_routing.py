@@ -88,6 +88,19 @@ def test_a_wrong_condition_is_shown_on_its_row_and_nothing_is_saved(admin: Clien
     assert not RoutingRule.objects.exists()
 
 
+def test_a_number_takes_a_german_decimal_comma_and_a_wrong_one_is_named_by_its_label(
+    admin: Client, other_team: Team
+) -> None:
+    sentiment = {"cond-0-field": "sentiment", "cond-0-op": "lt"}
+
+    refused = admin.post(f"{URL}new/", {**form(**sentiment, **{"cond-0-value": "sehr"}), "save": ""})
+    saved = admin.post(f"{URL}new/", {**form(**sentiment, **{"cond-0-value": "-0,5"}), "save": ""})
+
+    assert "Sentiment (-1 to 1) is compared with a number" in refused.content.decode()
+    assert saved.status_code == 302
+    assert RoutingRule.objects.get().conditions == [{"field": "sentiment", "op": "lt", "value": -0.5}]
+
+
 def test_rows_are_added_and_removed_and_a_field_brings_its_own_choices(admin: Client, other_team: Team) -> None:
     added = admin.post(f"{URL}new/", {**form(), "add_condition": ""}).content.decode()
     assert 'name="cond-1-field"' in added

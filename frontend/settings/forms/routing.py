@@ -7,6 +7,7 @@ on the row they belong to. Choices come from the database (teams, agents), never
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
@@ -140,10 +141,15 @@ class ConditionRow:
 
 
 def _number(text: str) -> Any:
+    """A number as typed, with a decimal point or a German comma ("-0,5"); else the text, which
+    the schema refuses with a message."""
+    plain = text.strip()
+    if re.fullmatch(r"[-+]?\d+,\d+", plain):
+        plain = plain.replace(",", ".")
     try:
-        return float(text) if "." in text else int(text)
+        return float(plain) if "." in plain else int(plain)
     except ValueError:
-        return text  # refused by the schema with a message
+        return text
 
 
 @dataclass
@@ -290,10 +296,18 @@ class RuleDraft:
                 rows: list[Any] = self.conditions if parts[0] == "conditions" else self.actions
                 index = int(parts[1])
                 if index < len(rows):
-                    rows[index].errors.extend(messages)
+                    rows[index].errors.extend(_worded(rows[index], m) for m in messages)
                     continue
             label = {"name": _("Name"), "timer": _("Timer"), "actions": _("Actions")}.get(parts[0])
             self.errors.extend(f"{label}: {m}" if label else m for m in messages)
+
+
+def _worded(row: Any, message: str) -> str:
+    """The schema names a condition's field by its key ("sentiment …"); the row's by its label."""
+    key = getattr(row, "field", "")
+    if isinstance(row, ConditionRow) and key and message.startswith(f"{key} "):
+        return f"{FIELD_LABELS.get(key, key)}{message[len(key):]}"
+    return message
 
 
 def choices() -> dict[str, Any]:
