@@ -27,7 +27,7 @@ from channels_chat.tokens import Visitor
 from hub import realtime
 from hub.access import can_change_ticket
 from hub.actions import ChannelUnavailable, ReplyNotAllowed, do_record_survey, do_reply
-from hub.identity import InvalidIdentity, normalize_email
+from hub.identity import InvalidIdentity, typed_email
 from hub.models import Agent, Message, Ticket, TicketStatus
 from hub.text import clean_text
 
@@ -104,7 +104,7 @@ def save_contact(session: ChatSession, *, name: str = "", email: str = "") -> Ch
     """The pre-chat (or offline) form's name and email: a claim, never a verified identity."""
     if email:
         try:
-            email = normalize_email(email)
+            email = typed_email(email)
         except InvalidIdentity:
             raise ChatError("invalid_email") from None
     session.name = clean_text(name).strip()[:200] or session.name

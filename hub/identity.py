@@ -36,6 +36,18 @@ def normalize_email(value: str) -> str:
     return address
 
 
+def typed_email(value: str) -> str:
+    """An address a person typed (the widget's forms, a new conversation, a customer's page):
+    normalized, and with a domain mail can reach. "max@example" lacks the dot of a top-level
+    domain and would bounce, as the composer and Django's checks know; a mail that came from
+    such an address (an intranet) is still taken by ``normalize_email``."""
+    address = normalize_email(value)
+    domain = address.rsplit("@", 1)[1]
+    if "." not in domain.strip(".") or domain.startswith(".") or ".." in domain:
+        raise InvalidIdentity(f"{value!r} has no domain mail can reach")
+    return address
+
+
 def normalize_phone(value: str, region: str | None = None) -> str:
     """E.164, e.g. +4930123456; numbers without a country code are read in the default region."""
     try:

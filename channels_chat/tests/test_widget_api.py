@@ -164,6 +164,21 @@ def test_an_offline_message_becomes_a_ticket_that_is_answered_by_email(widget: W
     assert ChatSession.objects.get().ended_at is not None
 
 
+def test_an_offline_message_with_an_address_mail_cannot_reach_is_refused(widget: Widget) -> None:
+    client = Client()
+    token = start(client, widget)["token"]
+
+    refused = post(
+        client,
+        f"/chat/api/{widget.key}/offline",
+        {"name": "Zoe", "email": "zoe@example", "text": "Rückruf bitte", "client_id": "o2"},
+        token,
+    )
+
+    assert refused.status_code == 400
+    assert not Ticket.objects.exists()
+
+
 def test_the_visitor_gets_the_transcript_by_email(widget: Widget, agent: Agent) -> None:
     client = Client()
     token = start(client, widget)["token"]

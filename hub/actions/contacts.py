@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from hub import audit
 from hub.access import visible_customers
 from hub.actions.customers import checked_language
-from hub.identity import normalize
+from hub.identity import normalize, typed_email
 from hub.models import Agent, Customer, Identity, IdentityKind, Organization, SlaPolicy, Ticket
 
 audit.describe("customer.created", gettext_lazy("Customer created"))
@@ -75,8 +75,9 @@ def reachable_customers(agent: Agent) -> QuerySet[Customer]:
 
 
 def normalized(kind: str, value: str) -> str:
-    """``value`` as the pipeline stores it (``hub.identity``); InvalidIdentity when it is none."""
-    return normalize(kind, value)
+    """``value`` as the pipeline stores it (``hub.identity``); InvalidIdentity when it is none,
+    or an address typed without a domain mail can reach (``typed_email``)."""
+    return typed_email(value) if kind == IdentityKind.EMAIL else normalize(kind, value)
 
 
 def _owner(kind: str, value: str) -> Customer | None:

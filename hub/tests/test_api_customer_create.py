@@ -98,6 +98,16 @@ def test_a_language_that_is_no_language_code_is_refused_on_create_and_on_change(
     assert Customer.objects.get(pk=customer.pk).language == "de" and not Customer.objects.filter(display_name="Neu")
 
 
+def test_an_address_without_a_domain_mail_can_reach_is_refused(api_for, agent, team):
+    customer = TicketFactory.create(team=team).customer
+
+    response = api_for(agent).post(
+        f"/api/v1/customers/{customer.pk}/identities/", {"kind": "email", "value": "neu.kunde@example"}
+    )
+
+    assert response.status_code == 400 and not customer.identities.exists()
+
+
 def test_an_invalid_number_is_refused(api_for, agent, team):
     customer = TicketFactory.create(team=team).customer
 

@@ -306,7 +306,7 @@ def _worded(row: Any, message: str) -> str:
     """The schema names a condition's field by its key ("sentiment …"); the row's by its label."""
     key = getattr(row, "field", "")
     if isinstance(row, ConditionRow) and key and message.startswith(f"{key} "):
-        return f"{FIELD_LABELS.get(key, key)}{message[len(key):]}"
+        return f"{FIELD_LABELS.get(key, key)}{message[len(key) :]}"
     return message
 
 
