@@ -9,7 +9,7 @@ from django import forms, template
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from frontend import inbox
 from hub import audit, branding, settings_area
@@ -116,13 +116,45 @@ def _shown(field: str, value: Any) -> str:
     return str(value)
 
 
+_LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
+# Keys the log keeps that are no model field's verbose name: marked here so that the catalogue
+# keeps their German (they are looked up by ``_field_name``).
+AUDIT_FIELD_WORDS = (
+    gettext_noop("display name"),
+    gettext_noop("is default"),
+    gettext_noop("imap host"),
+    gettext_noop("imap port"),
+    gettext_noop("imap user"),
+    gettext_noop("smtp host"),
+    gettext_noop("smtp port"),
+    gettext_noop("smtp user"),
+    gettext_noop("expires at"),
+    gettext_noop("topics"),
+    gettext_noop("set status"),
+    gettext_noop("add tags"),
+    gettext_noop("stop"),
+    gettext_noop("strategy"),
+    gettext_noop("calendar"),
+    gettext_noop("url template"),
+    gettext_noop("query"),
+)
+
+
+def _field_name(field: str) -> str:
+    """Most keys are model fields whose verbose names are translated ("time zone"); a text kept
+    per language ("greeting_de") is named by its field and language."""
+    base, _sep, language = field.rpartition("_")
+    if base and language in _LANGUAGE_NAMES:
+        return f"{gettext(base.replace('_', ' '))} ({_LANGUAGE_NAMES[language]})"
+    return gettext(field.replace("_", " "))
+
+
 @register.filter
 def audit_changes(entry: AuditEntry) -> list[tuple[str, str, str | None]]:
     """(field, before, after) per change; a fact that is no change has ``after`` None."""
     rows: list[tuple[str, str, str | None]] = []
     for field, value in (entry.changes or {}).items():
-        # Most keys are model fields whose verbose names are translated ("time zone").
-        name = gettext(field.replace("_", " "))
+        name = _field_name(field)
         if isinstance(value, list) and len(value) == 2:
             rows.append((name, _shown(field, value[0]), _shown(field, value[1])))
         else:

@@ -99,3 +99,30 @@ def test_a_moment_in_an_entry_is_shown_in_the_readers_zone_and_language() -> Non
 
     assert "Webhook automatisch pausiert" in html
     assert '<span class="muted">fehlerhaft seit:</span> 03.12.2026 09:05' in html  # Berlin, not UTC's ISO
+
+
+def test_every_action_the_hub_records_is_named_in_the_readers_language() -> None:
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    recorded: set[str] = set()
+    for source in [*root.glob("hub/**/*.py"), *root.glob("channels_*/**/*.py"), *root.glob("frontend/**/*.py")]:
+        if "tests" not in source.parts and "migrations" not in source.parts:
+            recorded |= set(re.findall(r'audit\.record\(\s*[\w.]+,\s*"([a-z_]+\.[a-z_]+)"', source.read_text()))
+
+    unnamed = sorted(action for action in recorded if audit.label_of(action) == action)
+
+    assert len(recorded) > 40 and unnamed == []
+
+
+def test_a_change_to_a_customer_and_a_rule_reads_in_german_with_its_fields_named() -> None:
+    admin = agent(Role.ADMIN)
+    customer = CustomerFactory.create(display_name="Alt")
+    audit.record(admin, "customer.updated", target=customer, changes={"display_name": ["Alt", "Neu"]})
+    audit.record(admin, "widget.updated", label="Shop", changes={"greeting_de": ["Hallo", "Moin"]})
+
+    html = client_for(admin).get("/agent/settings/audit-log/", headers={"accept-language": "de"}).content.decode()
+
+    assert "<td>Kunde geändert</td>" in html and "<td>customer.updated</td>" not in html
+    assert "Anzeigename" in html and "Begrüßung (Deutsch)" in html

@@ -6,12 +6,14 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from hub import audit, events, realtime
 from hub.access import ticket_scope
 from hub.models import Agent, Customer, CustomerMerge, Identity, Message, Ticket
 from hub.text import language_code
+
+audit.describe("customer.updated", gettext_lazy("Customer changed"))
 
 
 class MergeError(ValueError):

@@ -9,11 +9,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 
 from hub import audit
 from hub.models import Agent, BusinessCalendar, ExternalLookup, RoutingRule, Team, TeamRouting
 from hub.models.routing import rules_changed
 from hub.routing.schema import RuleSpec
+
+audit.describe("routing_rule.created", gettext_lazy("Routing rule created"))
+audit.describe("routing_rule.updated", gettext_lazy("Routing rule changed"))
+audit.describe("routing_rule.deleted", gettext_lazy("Routing rule deleted"))
+audit.describe("routing_rule.reordered", gettext_lazy("Routing rules reordered"))
+audit.describe("team.routing_updated", gettext_lazy("Team's assignment changed"))
+audit.describe("external_lookup.updated", gettext_lazy("External lookup changed"))
 
 
 def stored(spec: RuleSpec) -> dict[str, Any]:

@@ -9,10 +9,15 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from hub import audit
 from hub.access import may_change, team_ids
 from hub.models import Agent, SavedView, Team
+
+audit.describe("saved_view.deleted", gettext_lazy("Saved view deleted"))
+audit.describe("saved_view.renamed", gettext_lazy("Saved view renamed"))
+audit.describe("saved_view.shared", gettext_lazy("Saved view shared"))
 
 NAME_MAX = 80
 QUERY_MAX = 1000
