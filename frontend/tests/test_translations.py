@@ -211,3 +211,29 @@ def test_the_control_key_is_named_as_a_german_keyboard_labels_it(agent, client_f
 
     assert "<kbd>Strg</kbd>+<kbd>Enter</kbd>" in german and "<kbd>Ctrl</kbd>" not in german
     assert "<kbd>Ctrl</kbd>+<kbd>Enter</kbd>" in english
+
+
+def test_form_and_api_messages_address_the_reader_formally_in_german() -> None:
+    from django import forms
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+    from rest_framework import serializers
+    from rest_framework.exceptions import ValidationError as ApiError
+
+    said: list[str] = []
+    with translation.override("de"):
+        for field, value in ((forms.URLField(assume_scheme="https"), "nope"), (forms.EmailField(), "x")):
+            try:
+                field.clean(value)
+            except ValidationError as error:
+                said += error.messages
+        try:
+            serializers.CharField(max_length=3).run_validation("xxxx")
+        except ApiError as error:
+            said += [str(detail) for detail in error.detail]
+
+    assert said == [
+        "Geben Sie eine gültige URL ein.",
+        "Geben Sie eine gültige E-Mail-Adresse ein.",
+        "Dieses Feld darf höchstens 3 Zeichen lang sein.",
+    ]
