@@ -63,6 +63,23 @@ def test_a_url_that_is_no_web_address_is_refused_with_the_reason() -> None:
     assert "Choose at least one." in nothing.content.decode() and not Webhook.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:9000/hook", "http://localhost/hook", "https://[::1]/hook", "http://10.1.2.3/"]
+)
+def test_a_url_in_the_hubs_own_network_is_refused_when_saved(settings, url: str) -> None:
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
+    client = client_for(agent(Role.ADMIN))
+
+    response = client.post(
+        BASE + "new/",
+        {"name": "x", "url": url, "topics": ["ticket.created"], "active": "on"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert "in the hub's own network" in html.unescape(response.content.decode())
+    assert not Webhook.objects.exists()
+
+
 def test_only_administrators_open_the_webhooks(receiver: Receiver) -> None:
     lead = client_for(agent(Role.LEAD))
 

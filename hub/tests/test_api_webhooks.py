@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Any
 
 import pytest
 from django.test import override_settings
@@ -69,12 +70,19 @@ def test_the_ping_answers_with_the_receivers_answer_signed_with_the_new_secret(
     assert log["results"][0]["delivery"] == request.headers["X-Hub-Delivery"]
 
 
-def test_a_receiver_in_the_hubs_own_network_is_refused_in_words_and_as_a_code(admin_agent: Agent) -> None:
+def test_a_receiver_in_the_hubs_own_network_is_refused_when_saved_and_when_sent(
+    admin_agent: Agent, settings: Any
+) -> None:
     api = with_token(admin_agent, Scope.ADMIN)
+    refused = api.post(URL, {"name": "x", "url": "https://127.0.0.1:9/", "events": ["note.added"]}, format="json")
+    # A name that resolves to the hub's network is found only when sending.
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
     webhook = api.post(URL, {"name": "x", "url": "https://127.0.0.1:9/", "events": ["note.added"]}, format="json")
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
 
     ping = api.post(f"{URL}{webhook.json()['id']}/ping/").json()
 
+    assert refused.status_code == 400 and "own network" in str(refused.json()["url"])
     assert ping["state"] == "failed" and ping["error_code"] == "private"
     assert "is an address of your own network" in ping["error"]
 

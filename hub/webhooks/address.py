@@ -1,13 +1,17 @@
 """The rule a webhook's URL follows, one for the settings form and the API.
 
 Whether the address is a public one is checked when sending (``hub.webhooks.http``): a name's
-DNS answer can change after it was saved.
+DNS answer can change after it was saved. A URL that names the hub's own network outright (an
+inner IP address, localhost) is refused when it is saved too, so the admin hears of it then
+rather than from every delivery failing.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import SplitResult, urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -23,8 +27,30 @@ def checked_url(value: str) -> str:
         parts = None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError(_("The URL starts with http:// or https:// and names a host."), code="scheme")
+    if not settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS and _inner(parts.hostname):
+        raise ValidationError(
+            _(
+                "%(host)s is in the hub's own network, where webhooks are not sent. Use a public address, or set "
+                "WEBHOOK_ALLOW_PRIVATE_NETWORKS=true on a hub inside your company's network."
+            )
+            % {"host": parts.hostname},
+            code="private",
+        )
     if parts.username or parts.password:
         raise ValidationError(
             _("Put no user name or password in the URL; check the signature instead."), code="credentials"
         )
     return url
+
+
+def _inner(host: str) -> bool:
+    """Whether ``host`` names the hub's own network without asking DNS: localhost, or an IP
+    address that is not a public one."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        return False  # a name: checked when sending
+    mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+    return not (mapped or address).is_global
