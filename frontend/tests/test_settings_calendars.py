@@ -97,6 +97,11 @@ def test_a_change_says_what_changed_and_the_list_shows_the_teams_that_use_the_ho
         ({"holidays": "2026-12-24 Heiligabend\n24.12.2026 Heiligabend"}, "holidays", "Line 2: “24.12.2026” is no date"),
         ({"closures": "nächste Woche"}, "closures", "Line 1: write 2026-12-28 08:00"),
         ({"closures": "2026-12-28 12:00 - 2026-12-28 08:00"}, "closures", "Line 1: the closure ends before it starts"),
+        (
+            {"closures": "2026-12-28\n2026-03-29 02:30 - 2026-03-29 03:00 Umstellung"},
+            "closures",
+            "Line 2: 2026-03-29 02:30 does not exist in Europe/Berlin: the clocks are put forward then.",
+        ),
     ],
 )
 def test_a_mistake_is_shown_on_the_field_it_concerns_and_nothing_is_saved(

@@ -9,7 +9,7 @@ field it concerns, in the agent's language.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -85,11 +85,18 @@ def zone_choices() -> list[tuple[str, str]]:
     return [("UTC", "UTC"), *time_zones()]
 
 
+class NoSuchTime(ValueError):
+    """A wall-clock time the zone skips (the hour the clocks are put forward)."""
+
+
 def _local(day: date, clock_text: str | None, zone: ZoneInfo, *, end: bool) -> datetime:
     # A date without a time: from the day's start, or to its end.
     minutes = (24 * 60 if end else 0) if clock_text is None else parse_clock(clock_text, end=end)
     moment = datetime.combine(day, time(0)) + timedelta(minutes=minutes)
-    return moment.replace(tzinfo=zone)
+    local = moment.replace(tzinfo=zone)
+    if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != moment:
+        raise NoSuchTime(moment.strftime("%Y-%m-%d %H:%M"))
+    return local
 
 
 def closures_text(closures: list[dict[str, str]], zone: ZoneInfo) -> str:
@@ -236,13 +243,20 @@ class CalendarForm(forms.Form):
                 last = date.fromisoformat(match["d2"]) if match["d2"] else first
                 start = _local(first, match["t1"], zone, end=False)
                 end = _local(last, match["t2"], zone, end=True)
+            except NoSuchTime as skipped:
+                said = {"n": n, "time": str(skipped), "zone": str(zone)}
+                self.add_error(
+                    "closures",
+                    gettext("Line %(n)d: %(time)s does not exist in %(zone)s: the clocks are put forward then.") % said,
+                )
+                continue
             except ValueError:
                 self.add_error(
                     "closures",
                     gettext("Line %(n)d: write 2026-12-28 08:00 - 2026-12-28 12:00 and a reason.") % {"n": n},
                 )
                 continue
-            if end <= start:
+            if end.astimezone(UTC) <= start.astimezone(UTC):  # as instants: a same-zone comparison reads the clock
                 self.add_error("closures", gettext("Line %(n)d: the closure ends before it starts.") % {"n": n})
                 continue
             found.append(
