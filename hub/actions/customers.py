@@ -142,7 +142,6 @@ def do_undo_merge(merge: CustomerMerge, *, actor: Agent | None) -> Customer:
 EDITABLE = ("display_name", "language", "timezone", "segment", "vip")
 
 
-@transaction.atomic
 def checked_language(value: str) -> str:
     """``value`` as a language code (``hub.text.language_code``), or ValueError saying what one is."""
     code = language_code(value)
@@ -151,6 +150,7 @@ def checked_language(value: str) -> str:
     return code
 
 
+@transaction.atomic
 def do_update_customer(customer: Customer, *, actor: Agent | None, changes: dict[str, Any]) -> Customer:
     """Change a customer's fields and attributes (``hub.customer_attributes``), audited.
 
