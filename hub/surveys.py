@@ -21,7 +21,6 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from hub.actions.automatic import do_send_automatic
-from hub.actions.surveys import EMAILED
 from hub.adapters import UnknownChannel, get_adapter
 from hub.models import Account, AutomaticMessage, Identity, IdentityKind, Message, Ticket, TicketEvent, TicketStatus
 from hub.models.account import SurveyScale
@@ -143,10 +142,3 @@ def send(ticket_id: int) -> Message | None:
 def send_due(now: datetime) -> int:
     """Send what ``due`` finds; the number queued."""
     return sum(send(ticket_id) is not None for ticket_id in due(now))
-
-
-def answered(ticket_id: int) -> bool:
-    """Whether the ticket's survey mail has its answer (the first one counts)."""
-    return TicketEvent.objects.filter(
-        ticket_id=ticket_id, kind=EventKind.SURVEY_ANSWERED, data__channel=EMAILED
-    ).exists()

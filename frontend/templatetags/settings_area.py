@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from django import forms, template
+from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
@@ -116,7 +117,7 @@ def _shown(field: str, value: Any) -> str:
     return str(value)
 
 
-_LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
+_LANGUAGE_NAMES = dict(settings.LANGUAGES)
 # Keys the log keeps that are no model field's verbose name: marked here so that the catalogue
 # keeps their German (they are looked up by ``_field_name``).
 AUDIT_FIELD_WORDS = (

@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from hub import surveys
-from hub.actions.surveys import AlreadyAnswered, do_answer_emailed_survey
+from hub.actions.surveys import AlreadyAnswered, do_answer_emailed_survey, emailed_survey_answered
 from hub.branding import brand
 from hub.models import Account, Ticket
 from hub.models.account import SurveyScale
@@ -73,7 +73,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
                     return _page(request, context | {"already": True})
                 return _page(request, context | {"thanks": True})
             return _page(request, context | {"form": form}, status=400)
-        if surveys.answered(ticket.pk):
+        if emailed_survey_answered(ticket.pk):
             return _page(request, context | {"already": True})
         chosen = whole_number(request.GET.get("r", ""), max_digits=2)
         initial = {"rating": chosen} if chosen in surveys.RATINGS[SurveyScale(scale)] else {}

@@ -29,6 +29,13 @@ def do_record_survey(*, ticket_id: int, rating: int, comment: str, channel: str,
     return event
 
 
+def emailed_survey_answered(ticket_id: int) -> bool:
+    """Whether the ticket's survey mail has its answer (the first one counts)."""
+    return TicketEvent.objects.filter(
+        ticket_id=ticket_id, kind=EventKind.SURVEY_ANSWERED, data__channel=EMAILED
+    ).exists()
+
+
 class AlreadyAnswered(Exception):
     """The ticket's emailed survey has its answer already: the first one counts."""
 
@@ -46,8 +53,7 @@ def do_answer_emailed_survey(*, ticket_id: int, rating: int, comment: str, nps: 
     if rating not in (range(0, 11) if nps else range(1, 6)):
         raise ValueError(f"rating {rating} is outside the scale")
     Ticket.objects.select_for_update().only("id").get(pk=ticket_id)
-    earlier = TicketEvent.objects.filter(ticket_id=ticket_id, kind=EventKind.SURVEY_ANSWERED, data__channel=EMAILED)
-    if earlier.exists():
+    if emailed_survey_answered(ticket_id):
         raise AlreadyAnswered
     return do_record_survey(
         ticket_id=ticket_id, rating=rating, comment=comment.strip()[:2000], channel=EMAILED, nps=nps

@@ -43,14 +43,20 @@ def checked_url(value: str) -> str:
     return url
 
 
+def inner_address(text: str) -> str | None:
+    """The IP address ``text`` as shown when it is not a public one (an IPv4 address mapped into
+    IPv6 as its IPv4 form), else None; ValueError when ``text`` is no IP address."""
+    address = ipaddress.ip_address(text.split("%")[0])
+    mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+    return None if (mapped or address).is_global else str(mapped or address)
+
+
 def _inner(host: str) -> bool:
     """Whether ``host`` names the hub's own network without asking DNS: localhost, or an IP
     address that is not a public one."""
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
-        address = ipaddress.ip_address(host.split("%")[0])
+        return inner_address(host) is not None
     except ValueError:
         return False  # a name: checked when sending
-    mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
-    return not (mapped or address).is_global

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import ipaddress
 import socket
 import threading
 import time
@@ -25,6 +24,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+
+from hub.webhooks.address import inner_address
 
 KEEP_ANSWER_CHARS = 2000
 
@@ -47,11 +48,7 @@ class Answer:
         return self.status is not None and 200 <= self.status < 300
 
 
-def _public(text: str) -> str | None:
-    """The address as shown when it is not a public one, else None."""
-    address = ipaddress.ip_address(text.split("%")[0])
-    mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
-    return None if (mapped or address).is_global else str(mapped or address)
+_public = inner_address  # the connected peer is always an IP address
 
 
 def _guarded(address: tuple[str, int], timeout: Any = None, source_address: Any = None) -> socket.socket:
