@@ -255,10 +255,12 @@ def list_context(
     }
 
 
-def deferred_list_context(agent: Agent, view_key: str, list_url: str) -> dict[str, Any]:
+def deferred_list_context(agent: Agent, view_key: str, list_url: str, query: str = "") -> dict[str, Any]:
     """A whole page of a ticket (a reload, a shared link) without its list: the ticket is what
     was asked for, so it comes first, and the list region loads itself right after from
-    ``list_url`` (the page's own URL as a list fragment), bringing the navigation's counts."""
+    ``list_url`` (the page's own URL as a list fragment), bringing the navigation's counts.
+    ``back_url`` is the list's own address (the view with the page's ``query``): Esc goes there
+    even before the list has come (keys.ts), not to the ticket's address again."""
     view = inbox.get_view(agent, view_key)
     url_head, url_tail = reverse("agent_view", args=["-"]).rsplit("/-/", 1)
     return {
@@ -266,6 +268,7 @@ def deferred_list_context(agent: Agent, view_key: str, list_url: str) -> dict[st
         "views": inbox.navigation(agent, lambda key: f"{url_head}/{key}/{url_tail}", found={}),
         "list_deferred": True,
         "list_url": list_url,
+        "back_url": _with_query(f"{url_head}/{view_key}/{url_tail}", query),
     }
 
 

@@ -116,7 +116,9 @@ function openControl(id: string): boolean {
  * for the moment, so htmx pushes the list's address as it does for any link (Back returns). */
 function backToList(): boolean {
   const open = openTicketId();
-  const url = byId("list")?.getAttribute("hx-get");
+  // A list still loading itself asks the ticket's own address for it: back goes to the view's.
+  const list = byId("list");
+  const url = list?.dataset.backUrl || list?.getAttribute("hx-get");
   if (open === null || !url || document.querySelector("details[open], dialog[open]")) return false;
   // Escape inside a menu, panel or dialog closes that, never the ticket.
   if (document.activeElement?.closest(WIDGETS)) return false;

@@ -85,7 +85,7 @@ def _page(request: HttpRequest, agent: Agent, view_key: str, ticket: Ticket | No
         return _ticket_fragment(request, agent, ticket, view_key, target)
     if ticket is not None and target is None:
         # A reload or a shared link: the ticket first, the list comes by itself (deferred).
-        ctx = regions.deferred_list_context(agent, view_key, request.get_full_path())
+        ctx = regions.deferred_list_context(agent, view_key, request.get_full_path(), request.GET.urlencode())
     else:
         ctx = regions.list_context(
             agent, view_key, before, ticket.pk if ticket else None, request.GET.get("sort"), request.GET

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from hub.models import Agent, Team, Ticket, TicketStatus
 from hub.tests.factories import TicketFactory
@@ -120,6 +120,32 @@ def test_an_agent_switches_single_key_shortcuts_off(new_page, agent: Agent, team
     live(page)
     page.keyboard.press("j")
     expect(page.locator("#list .row.is-cursor")).to_have_count(0)
+
+
+def test_esc_goes_back_to_the_list_even_before_the_list_has_loaded(new_page, agent: Agent, team: Team) -> None:
+    """A reloaded or shared ticket page draws the ticket first and fetches its list after; Esc in
+    that moment goes to the list, with the page's sort, not to the ticket's own address again."""
+    ticket = TicketFactory.create(team=team, subject="Früh zurück", status=TicketStatus.OPEN)
+    page = new_page(agent)
+    held: list[Route] = []
+
+    def hold_the_list(route: Route) -> None:
+        if route.request.headers.get("hx-target") == "list":
+            held.append(route)  # answered only after the test: the list is still loading
+        else:
+            route.continue_()
+
+    page.route(re.compile(rf"/agent/v/teams/t/{ticket.pk}/"), hold_the_list)
+    page.goto(f"/agent/v/teams/t/{ticket.pk}/?sort=due")
+    expect(page.locator("#list.is-loading")).to_be_visible()
+    page.locator("#ticket-title").focus()
+    page.keyboard.press("Escape")
+
+    expect(page).to_have_url(re.compile(r"/agent/v/teams/\?sort=due$"))
+    expect(page.locator(f"#row-{ticket.pk}")).to_be_focused()
+    expect(page.locator("#ticket-title")).to_have_count(0)
+    for route in held:
+        route.abort()
 
 
 def test_status_snooze_tags_and_esc_back_to_the_list_from_the_keyboard(new_page, agent: Agent, team: Team) -> None:
