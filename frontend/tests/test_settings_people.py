@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from frontend.tests.settings_helpers import agent, client_for
 from hub import invitations
+from hub.actions.people import PeopleError, do_update_agent
 from hub.models import Agent, AuditEntry, EventKind, Invitation, Role, Skill, Team, TicketStatus
 from hub.tests.factories import TeamFactory, TicketFactory
 
@@ -169,6 +170,23 @@ def test_a_lead_edits_only_skills_languages_and_capacity_of_their_teams_agents()
     assert client.get(f"/agent/settings/agents/{stranger.pk}/").status_code == 404
     assert client.get("/agent/settings/agents/invite/").status_code == 403
     assert client.post(f"/agent/settings/agents/{member.pk}/deactivate/").status_code == 403
+
+
+def test_a_lead_sees_an_administrator_in_their_team_but_cannot_change_their_profile() -> None:
+    team = TeamFactory.create()
+    lead = agent(Role.LEAD, teams=[team])
+    boss = agent(Role.ADMIN, teams=[team])
+    client = client_for(lead)
+
+    page = client.get(f"/agent/settings/agents/{boss.pk}/").content.decode()
+    refused = client.post(f"/agent/settings/agents/{boss.pk}/", {"skills": [], "capacity_chat": "0"})
+
+    boss.refresh_from_db()
+    assert '<fieldset class="settings-card" disabled>' in page and "btn-primary" not in page
+    assert refused.status_code == 403 and "Nur Administratoren ändern das Profil" in refused.content.decode()
+    assert boss.capacity != {"chat": 0}
+    with pytest.raises(PeopleError):
+        do_update_agent(lead, boss, capacity={"chat": 0})
 
 
 def test_the_agent_list_filters_by_search_status_and_role(admin) -> None:

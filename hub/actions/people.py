@@ -86,6 +86,8 @@ def do_update_agent(actor: Agent | None, agent: Agent, **values: Any) -> dict[st
     as a sensitive action. Returns what changed.
     """
     agent = Agent.objects.select_for_update().select_related("user").get(pk=agent.pk)
+    if actor is not None and actor.role != Role.ADMIN and agent.role == Role.ADMIN:
+        raise PeopleError(_("Only administrators change an administrator's profile."))
     before = _shown(agent)
     user = agent.user
     if "role" in values and values["role"] != agent.role:

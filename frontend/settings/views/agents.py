@@ -130,6 +130,11 @@ def per_channel(changes: dict[str, list[Any]]) -> dict[str, list[Any]]:
 def detail(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
     subject = _get(agent, pk)
     lead_only = agent.role != Role.ADMIN
+    # A lead manages the agents of their teams, not an administrator who is a member of one.
+    if lead_only and subject.role == Role.ADMIN:
+        request.settings_can_edit = False  # type: ignore[attr-defined]
+        if request.method == "POST":
+            return settings_area.denied(request, agent, _("Only administrators change an administrator's profile."))
     form = AgentForm(request.POST or None, agent=subject, lead_only=lead_only)
     if request.method == "POST" and form.is_valid():
         try:
