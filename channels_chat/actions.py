@@ -28,7 +28,8 @@ from hub import realtime
 from hub.access import can_change_ticket
 from hub.actions import ChannelUnavailable, ReplyNotAllowed, do_record_survey, do_reply
 from hub.identity import InvalidIdentity, typed_email
-from hub.models import Agent, Message, Ticket, TicketStatus
+from hub.models import Account, Agent, Message, Ticket, TicketStatus
+from hub.models.account import SurveyScale
 from hub.text import clean_text
 
 log = logging.getLogger(__name__)
@@ -245,11 +246,15 @@ def mark_read_by_agent(session: ChatSession, seq: int) -> None:
         push(session_group(session), {"type": "chat.read", "by": "agent", "seq": seq})
 
 
-def solved_awaiting_survey(session: ChatSession) -> bool:
+def solved_awaiting_survey(session: ChatSession) -> str | None:
+    """The question the widget asks now (the account's survey scale, ``"csat"`` or ``"nps"``) when
+    the chat's ticket is solved and its visitor has not answered; None otherwise."""
     ticket_id = ticket_id_for(session)
     if ticket_id is None or SurveyResponse.objects.filter(session=session).exists():
-        return False
-    return Ticket.objects.filter(pk=ticket_id, status__in=(TicketStatus.SOLVED, TicketStatus.CLOSED)).exists()
+        return None
+    if not Ticket.objects.filter(pk=ticket_id, status__in=(TicketStatus.SOLVED, TicketStatus.CLOSED)).exists():
+        return None
+    return str(Account.current().survey_scale)
 
 
 def answered(session: ChatSession) -> bool:
@@ -273,13 +278,20 @@ def request_transcript(session: ChatSession) -> None:
         transaction.on_commit(lambda: send_transcript.delay(session.pk))
 
 
-def answer_survey(session: ChatSession, *, rating: int, comment: str = "") -> SurveyResponse:
-    """Store the CSAT answer on the ticket and end the conversation; a second answer is refused.
+def answer_survey(
+    session: ChatSession, *, rating: int, comment: str = "", scale: str = SurveyScale.CSAT
+) -> SurveyResponse:
+    """Store the answer on the ticket and end the conversation; a second answer is refused.
 
-    One answer per session, checked under the session's row lock; the ticket's timeline and
-    the agents hear of it through ``hub.actions.do_record_survey`` in the same transaction.
+    ``scale`` is the question the widget showed (``solved_awaiting_survey``): 1–5 for CSAT, 0–10
+    for NPS. A widget from before NPS sends none, and asked 1–5. One answer per session, checked
+    under the session's row lock; the ticket's timeline and the agents hear of it through
+    ``hub.actions.do_record_survey`` in the same transaction.
     """
-    if not isinstance(rating, int) or not 1 <= rating <= 5:
+    if scale not in SurveyScale.values:
+        raise ChatError("invalid_rating")
+    nps = scale == SurveyScale.NPS
+    if not isinstance(rating, int) or isinstance(rating, bool) or rating not in (range(0, 11) if nps else range(1, 6)):
         raise ChatError("invalid_rating")
     ticket_id = ticket_id_for(session)
     if ticket_id is None:
@@ -289,11 +301,15 @@ def answer_survey(session: ChatSession, *, rating: int, comment: str = "") -> Su
         if SurveyResponse.objects.filter(session=locked).exists():
             raise ChatError("already_answered")
         response = SurveyResponse.objects.create(
-            ticket_id=ticket_id, session=locked, rating=rating, comment=clean_text(comment).strip()[:2000]
+            ticket_id=ticket_id,
+            session=locked,
+            scale=scale,
+            rating=rating,
+            comment=clean_text(comment).strip()[:2000],
         )
         locked.ended_at = timezone.now()
         locked.save(update_fields=["ended_at"])
-        do_record_survey(ticket_id=ticket_id, rating=rating, comment=response.comment, channel=KEY)
+        do_record_survey(ticket_id=ticket_id, rating=rating, comment=response.comment, channel=KEY, nps=nps)
         push(session_group(locked), {"type": "chat.status", "status": "ended"})
     return response
 

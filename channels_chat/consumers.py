@@ -1,11 +1,11 @@
 """Websocket protocol of the widget (visitors) and of the agent's chat pane.
 
 Visitor → server: resume {after}, message {client_id, text}, typing {active}, read {seq},
-contact {name, email}, transcript, csat {rating, comment}. Messages, contact details and
+contact {name, email}, transcript, csat {rating, comment, scale}. Messages, contact details and
 transcripts are rate-limited: over a limit, the answer is error {code: rate_limited}.
 Server → visitor: message {seq, client_id, from, text, agent, attachment, at}, ack {client_id, seq},
 synced {last_seq, agent_read_seq, csat}, typing {active, name}, read {by, seq}, status {status, csat},
-error {code, client_id}.
+error {code, client_id}. ``csat`` is false, or the question to ask: "csat" (1–5) or "nps" (0–10).
 The visitor's token (query string) and the page's Origin are checked before anything is accepted.
 """
 
@@ -29,6 +29,7 @@ from channels_chat.serialize import message_view
 from channels_chat.tokens import read_visitor_token
 from hub import realtime
 from hub.access import agent_of, may_change, visible_tickets
+from hub.models.account import SurveyScale
 from hub.net import rate_key, scope_ip
 from hub.ratelimit import allow, allow_all
 from hub.sockets import SocketConsumer, db_hop
@@ -166,7 +167,7 @@ class VisitorConsumer(SocketConsumer):
             state = {
                 "last_seq": session.last_seq,
                 "agent_read_seq": session.agent_read_seq,
-                "csat": actions.solved_awaiting_survey(session),
+                "csat": actions.solved_awaiting_survey(session) or False,
             }
             return [message_view(m) for m in rows], state
 
@@ -251,7 +252,10 @@ class VisitorConsumer(SocketConsumer):
         assert self.session is not None
         rating = content.get("rating")
         await db(actions.answer_survey)(
-            self.session, rating=rating if isinstance(rating, int) else 0, comment=str(content.get("comment") or "")
+            self.session,
+            rating=rating if isinstance(rating, int) else -1,
+            comment=str(content.get("comment") or ""),
+            scale=str(content.get("scale") or SurveyScale.CSAT),
         )
         await self.send_json({"type": "csat_saved"})
 
@@ -294,8 +298,9 @@ class VisitorConsumer(SocketConsumer):
         # Agent-side events of our ticket; only the fact that it was solved concerns the visitor.
         if event.get("event") != "ticket.updated" or self.session is None:
             return
-        if await db(actions.solved_awaiting_survey)(self.session):
-            await self.send_json({"type": "status", "status": "solved", "csat": True})
+        scale = await db(actions.solved_awaiting_survey)(self.session)
+        if scale:
+            await self.send_json({"type": "status", "status": "solved", "csat": scale})
 
 
 # What an agent's pane sends that the visitor sees: refused for read-only profiles.

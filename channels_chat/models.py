@@ -10,10 +10,12 @@ from __future__ import annotations
 import secrets
 import uuid
 
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from hub.models.account import SurveyScale
 
 
 def new_widget_key() -> str:
@@ -139,11 +141,13 @@ class ChatMessage(models.Model):
 
 
 class SurveyResponse(models.Model):
-    """The visitor's CSAT answer after a solved chat, stored on the ticket."""
+    """The visitor's answer after a solved chat, stored on the ticket: CSAT (1–5) or NPS (0–10),
+    on the scale the widget asked (the account's question at that moment)."""
 
     ticket = models.ForeignKey("hub.Ticket", on_delete=models.CASCADE, related_name="chat_surveys")
     session = models.OneToOneField(ChatSession, on_delete=models.CASCADE, related_name="survey")
-    rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    scale = models.CharField(_("scale"), max_length=4, choices=SurveyScale.choices, default=SurveyScale.CSAT)
+    rating = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])
     comment = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -152,4 +156,4 @@ class SurveyResponse(models.Model):
         verbose_name_plural = _("survey responses")
 
     def __str__(self) -> str:
-        return f"{self.rating}/5 on #{self.ticket_id}"
+        return f"{self.rating}/{10 if self.scale == SurveyScale.NPS else 5} on #{self.ticket_id}"

@@ -36,6 +36,7 @@ from channels_chat.tokens import (
 from hub import branding
 from hub.downloads import IMAGES, file_response
 from hub.identity import InvalidIdentity, normalize_email
+from hub.models.account import SurveyScale
 from hub.net import rate_key, request_ip
 from hub.public_url import absolute
 from hub.ratelimit import allow, allow_all
@@ -213,7 +214,7 @@ def messages(request: HttpRequest, widget: Widget, visitor: Visitor) -> HttpResp
             after = 0
         rows = [message_view(m) for m in actions.messages_after(session, after)]
         return JsonResponse(
-            {"messages": rows, "csat": actions.solved_awaiting_survey(session), **session_view(session)}
+            {"messages": rows, "csat": actions.solved_awaiting_survey(session) or False, **session_view(session)}
         )
     if request.method != "POST":
         return JsonResponse({"error": "method"}, status=405)
@@ -282,10 +283,11 @@ def csat(request: HttpRequest, widget: Widget, visitor: Visitor) -> HttpResponse
     data = _json(request)
     rating = data.get("rating")
     try:
-        rating = int(rating) if rating is not None else 0
+        rating = int(rating) if rating is not None else -1
     except (TypeError, ValueError):
-        rating = 0
-    actions.answer_survey(session, rating=rating, comment=str(data.get("comment") or ""))
+        rating = -1
+    scale = str(data.get("scale") or SurveyScale.CSAT)
+    actions.answer_survey(session, rating=rating, comment=str(data.get("comment") or ""), scale=scale)
     return JsonResponse({"ok": True})
 
 

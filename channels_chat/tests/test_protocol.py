@@ -268,7 +268,7 @@ async def test_a_solved_chat_asks_for_csat_and_stores_the_answer_on_the_ticket(
 
     await database_sync_to_async(do_set_status)(ticket, "solved", actor=agent)
     status = await receive_until(ws, "status")
-    assert status[-1] == {"type": "status", "status": "solved", "csat": True}
+    assert status[-1] == {"type": "status", "status": "solved", "csat": "csat"}
 
     await ws.send_json_to({"type": "csat", "rating": 5, "comment": "Super <b>schnell</b>"})
     await receive_until(ws, "csat_saved")
@@ -279,6 +279,34 @@ async def test_a_solved_chat_asks_for_csat_and_stores_the_answer_on_the_ticket(
 
     await ws.send_json_to({"type": "csat", "rating": 1})
     assert (await receive_until(ws, "error"))[-1]["code"] == "already_answered"
+
+
+async def test_an_account_asking_nps_asks_the_chat_visitor_0_to_10_and_reports_count_it_as_nps(
+    widget: Widget, visitor, agent: Agent, connect
+) -> None:
+    from hub.actions import do_set_status
+    from hub.models import Account, TicketEvent
+    from hub.models.account import SurveyScale
+
+    await database_sync_to_async(Account.objects.update_or_create)(pk=1, defaults={"survey_scale": SurveyScale.NPS})
+    ws = await connect(widget, visitor[0])
+    await send(ws, "Hallo")
+    await receive_until(ws, "message")
+    ticket = await database_sync_to_async(Ticket.objects.get)()
+
+    await database_sync_to_async(do_set_status)(ticket, "solved", actor=agent)
+    assert (await receive_until(ws, "status"))[-1]["csat"] == "nps"
+
+    # 11 is off the scale; 0 is on it (a detractor), where 1–5 stars would refuse it.
+    await ws.send_json_to({"type": "csat", "rating": 11, "scale": "nps"})
+    assert (await receive_until(ws, "error"))[-1]["code"] == "invalid_rating"
+    await ws.send_json_to({"type": "csat", "rating": 0, "scale": "nps", "comment": "Zu langsam"})
+    await receive_until(ws, "csat_saved")
+
+    survey = await database_sync_to_async(lambda: ticket.chat_surveys.get())()
+    event = await database_sync_to_async(lambda: TicketEvent.objects.get(ticket=ticket, kind="survey_answered"))()
+    assert (survey.scale, survey.rating, survey.comment) == ("nps", 0, "Zu langsam")
+    assert event.data["rating"] == 0 and event.data["scale"] == "nps"
 
 
 async def test_a_visitor_over_the_rate_limit_is_told_so_and_nothing_is_stored(

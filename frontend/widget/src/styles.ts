@@ -42,6 +42,9 @@ textarea{resize:none;height:42px}
 .stars span{display:block;text-align:center;border:1px solid #999;border-radius:6px;padding:6px}
 .stars input:checked+span{background:${colour};color:#fff}
 .stars input:focus-visible+span{outline:3px solid #f5a623}
+.nps{gap:2px}
+.nps span{padding:6px 0;font-variant-numeric:tabular-nums}
+.nps-ends{display:flex;justify-content:space-between;margin:0}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 .ico{display:grid;place-items:center}
 .ico svg{width:20px;height:20px}

@@ -139,11 +139,11 @@ function onFrame(f: Frame): void {
   else if (f.type === "synced") {
     agentRead = f.agent_read_seq;
     markRead();
-    if (f.csat) showCsat();
+    if (f.csat) showCsat(f.csat);
     flush();
   } else if (f.type === "typing") typing.textContent = f.active ? `${f.name || heading.textContent} ${t.typing}` : "";
   else if (f.type === "read") { agentRead = Math.max(agentRead, f.seq); markRead(); }
-  else if (f.type === "status" && f.csat) showCsat();
+  else if (f.type === "status" && f.csat) showCsat(f.csat);
   else if (f.type === "error") {
     say(f.code);
     if (f.code === "rate_limited") setTimeout(flush, 5000);
@@ -287,20 +287,26 @@ function contactForm(offline: boolean, fields: { name: string; required?: boolea
   replaceComposer(form);
 }
 
-function showCsat(): void {
+/** The survey at a solved chat's end, on the account's scale: "nps" asks 0–10 whether the visitor
+ * would recommend the company, anything else (true from an older hub) 1–5 stars. */
+function showCsat(scale: unknown): void {
   if (panel.querySelector(".csat")) return;
-  const stars = h("fieldset", { class: "stars" }, h("legend", { class: "sr", text: t.csat }));
-  for (let n = 1; n <= 5; n++) {
-    stars.append(h("label", {}, h("input", { type: "radio", name: "rating", value: String(n), required: true }), h("span", { "aria-label": `${n} ${t.stars}`, text: "★".repeat(n) })));
+  const nps = scale === "nps";
+  const question = nps ? t.nps : t.csat;
+  const stars = h("fieldset", { class: nps ? "stars nps" : "stars" }, h("legend", { class: "sr", text: question }));
+  for (let n = nps ? 0 : 1; n <= (nps ? 10 : 5); n++) {
+    const label = nps ? `${n} ${t.npsOf}` : `${n} ${t.stars}`;
+    stars.append(h("label", {}, h("input", { type: "radio", name: "rating", value: String(n), required: true }), h("span", { "aria-label": label, text: nps ? String(n) : "★".repeat(n) })));
   }
+  const ends = nps ? h("p", { class: "meta nps-ends", "aria-hidden": "true" }, h("span", { text: t.npsLow }), h("span", { text: t.npsHigh })) : "";
   const comment = h("textarea", { name: "comment" });
-  const form = h("form", { class: "stack csat" }, h("p", { text: t.csat }), stars, field(t.csatComment, comment), h("button", { class: "send", type: "submit", text: t.csatSend }));
+  const form = h("form", { class: "stack csat" }, h("p", { text: question }), stars, ends, field(t.csatComment, comment), h("button", { class: "send", type: "submit", text: t.csatSend }));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    const rating = Number(new FormData(form).get("rating"));
-    if (!rating) return;
+    const chosen = new FormData(form).get("rating");
+    if (chosen === null) return;
     try {
-      await api("csat", { rating, comment: comment.value });
+      await api("csat", { rating: Number(chosen), comment: comment.value, scale: nps ? "nps" : "csat" });
       form.replaceChildren(h("p", { role: "status", text: t.csatThanks }));
       // The conversation ended: the next message starts a new one.
       ws?.close();
