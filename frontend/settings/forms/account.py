@@ -61,9 +61,9 @@ class AccountForm(forms.Form):
         label=_("Ask customers for a rating by email"),
         required=False,
         help_text=_(
-            "After a ticket is solved, its customer gets a mail asking how satisfied they were (1 to 5, with "
-            "a comment). The answers appear on the ticket and in the reports. Chats ask at their end instead. "
-            "Only tickets solved after you switch this on are asked."
+            "After a ticket is solved, its customer gets a mail with the survey question below and room for a "
+            "comment. The answers appear on the ticket and in the reports. Chats ask the same question at their "
+            "end instead. Only tickets solved after you switch this on are asked."
         ),
     )
     survey_scale = forms.TypedChoiceField(
@@ -72,8 +72,9 @@ class AccountForm(forms.Form):
         required=False,  # left out: as it was
         empty_value=None,
         help_text=_(
-            "Satisfaction asks how content the customer was with this request; NPS asks how likely they are "
-            "to recommend your company. The reports show each in its own column."
+            "Satisfaction asks how content the customer was with this request (1 to 5); NPS asks how likely "
+            "they are to recommend your company (0 to 10). The mail and the chat widget ask the same. The "
+            "reports show each in its own column."
         ),
     )
     survey_after_hours = forms.IntegerField(
