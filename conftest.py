@@ -38,6 +38,16 @@ def _webhooks_read_afresh() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _mailboxes_read_afresh() -> None:
+    """Each test's mail finds its own mailboxes, not one this process read in an earlier test
+    (``channels_email.mailboxes`` keeps them five seconds; a rolled-back test never tells it, so a
+    lookup that should fail found the last test's "support@hub.example" in a CI run)."""
+    from channels_email.mailboxes import forget_mailboxes
+
+    forget_mailboxes()
+
+
+@pytest.fixture(autouse=True)
 def _one_rate_window(monkeypatch: pytest.MonkeyPatch) -> None:
     """Rate limits count in fixed windows (a minute for most): a test that crossed a window's
     end would start a fresh budget halfway and see a hit allowed that it expects refused (a run
