@@ -284,18 +284,22 @@ def answer_survey(
     """Store the answer on the ticket and end the conversation; a second answer is refused.
 
     ``scale`` is the question the widget showed (``solved_awaiting_survey``): 1–5 for CSAT, 0–10
-    for NPS. A widget from before NPS sends none, and asked 1–5. One answer per session, checked
-    under the session's row lock; the ticket's timeline and the agents hear of it through
+    for NPS. A widget from before NPS sends none, and asked 1–5 stars; NPS is taken only while the
+    account asks it, so a visitor cannot put a recommendation into a CSAT account's reports. Only
+    a solved (or closed) chat is rated, as only then does the widget ask. One answer per session,
+    checked under the session's row lock; the ticket's timeline and the agents hear of it through
     ``hub.actions.do_record_survey`` in the same transaction.
     """
-    if scale not in SurveyScale.values:
-        raise ChatError("invalid_rating")
     nps = scale == SurveyScale.NPS
+    if scale not in SurveyScale.values or (nps and Account.current().survey_scale != SurveyScale.NPS):
+        raise ChatError("invalid_rating")
     if not isinstance(rating, int) or isinstance(rating, bool) or rating not in (range(0, 11) if nps else range(1, 6)):
         raise ChatError("invalid_rating")
     ticket_id = ticket_id_for(session)
     if ticket_id is None:
         raise ChatError("no_ticket")
+    if not Ticket.objects.filter(pk=ticket_id, status__in=(TicketStatus.SOLVED, TicketStatus.CLOSED)).exists():
+        raise ChatError("not_solved")
     with transaction.atomic():
         locked = ChatSession.objects.select_for_update().get(pk=session.pk)
         if SurveyResponse.objects.filter(session=locked).exists():

@@ -47,5 +47,6 @@ class ChatSessionAdmin(admin.ModelAdmin):
 
 @admin.register(SurveyResponse)
 class SurveyResponseAdmin(admin.ModelAdmin):
-    list_display = ("ticket", "rating", "created_at")
+    list_display = ("ticket", "scale", "rating", "created_at")
+    list_filter = ("scale",)
     raw_id_fields = ("ticket", "session")

@@ -309,6 +309,27 @@ async def test_an_account_asking_nps_asks_the_chat_visitor_0_to_10_and_reports_c
     assert event.data["rating"] == 0 and event.data["scale"] == "nps"
 
 
+async def test_a_chat_is_rated_only_once_solved_and_only_on_the_question_the_account_asks(
+    widget: Widget, visitor, agent: Agent, connect
+) -> None:
+    from hub.actions import do_set_status
+
+    ws = await connect(widget, visitor[0])
+    await send(ws, "Hallo")
+    await receive_until(ws, "message")
+    ticket = await database_sync_to_async(Ticket.objects.get)()
+
+    await ws.send_json_to({"type": "csat", "rating": 5})
+    assert (await receive_until(ws, "error"))[-1]["code"] == "not_solved"
+    await database_sync_to_async(do_set_status)(ticket, "solved", actor=agent)
+    await receive_until(ws, "status")
+    # The account asks CSAT: a recommendation sent by hand would be a detractor in its reports.
+    await ws.send_json_to({"type": "csat", "rating": 0, "scale": "nps"})
+    assert (await receive_until(ws, "error"))[-1]["code"] == "invalid_rating"
+
+    assert not await database_sync_to_async(ticket.chat_surveys.exists)()
+
+
 async def test_a_visitor_over_the_rate_limit_is_told_so_and_nothing_is_stored(
     widget: Widget, visitor, connect, settings
 ) -> None:

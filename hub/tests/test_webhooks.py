@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 
 from hub.actions.messages import do_add_note, do_reply
 from hub.actions.rules import do_save_rule
+from hub.actions.surveys import do_record_survey
 from hub.actions.tickets import do_set_status
 from hub.actions.webhooks import WebhookPaused, do_pause_failing_webhooks, do_redeliver, do_save_webhook
 from hub.models import AuditEntry, DeliveryState, Role, Team, Ticket, Webhook, WebhookDelivery
@@ -125,6 +126,18 @@ def test_an_agents_reply_and_note_carry_the_message(fake_channel: FakeChannel, r
     assert sent.json["event"] == "message.sent" and sent.json["message"]["text"] == "Ist unterwegs."
     assert sent.json["message"]["author_agent"] == {"id": agent.pk, "name": "Tom Berger"}
     assert note.json["event"] == "note.added" and note.json["message"]["kind"] == "note"
+
+
+def test_a_survey_answer_says_on_which_scale_its_rating_is(fake_channel: FakeChannel, receiver: Receiver) -> None:
+    ticket = mail(16)
+    hook(receiver, "survey.answered")
+
+    do_record_survey(ticket_id=ticket.pk, rating=4, comment="Gut", channel="chat")
+    do_record_survey(ticket_id=ticket.pk, rating=9, comment="", channel="email", nps=True)
+
+    stars, recommendation = receiver.got
+    assert stars.json["survey"] == {"rating": 4, "comment": "Gut", "channel": "chat", "scale": "csat"}
+    assert recommendation.json["survey"] == {"rating": 9, "comment": "", "channel": "email", "scale": "nps"}
 
 
 def test_a_receiver_that_fails_gets_the_same_body_again_later(fake_channel: FakeChannel, receiver: Receiver) -> None:

@@ -132,7 +132,9 @@ def _about(event: TicketEvent, topic: str) -> dict[str, Any]:
     if event.kind == EventKind.TAGS:
         return {"changes": {"tags": {"added": data.get("added", []), "removed": data.get("removed", [])}}}
     if event.kind == EventKind.SURVEY_ANSWERED:
-        return {"survey": {k: data.get(k) for k in ("rating", "comment", "channel")}}
+        # The scale tells a receiver how to read the rating: "csat" 1–5 or "nps" 0–10.
+        survey = {k: data.get(k) for k in ("rating", "comment", "channel")}
+        return {"survey": survey | {"scale": data.get("scale") or "csat"}}
     if event.kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACHED):
         return {"sla": {k: data.get(k) for k in ("target", "due_at")}}
     return {}
