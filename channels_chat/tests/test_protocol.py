@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -120,10 +121,7 @@ async def test_an_agent_reply_reaches_every_open_tab_of_the_visitor(
 async def test_typing_and_read_receipts_pass_between_visitor_and_agent(
     widget: Widget, visitor, agent: Agent, connect
 ) -> None:
-    ws = await connect(widget, visitor[0])
-    await send(ws, "Hallo")
-    await receive_until(ws, "message")
-    ticket = await database_sync_to_async(Ticket.objects.get)()
+    ws, ticket = await chat_with_ticket(connect, widget, visitor)
     pane = WebsocketCommunicator(AgentChatConsumer.as_asgi(), "/ws/chat/agent/")
     pane.scope["user"] = await database_sync_to_async(lambda: agent.user)()
     assert (await pane.connect())[0]
@@ -150,10 +148,7 @@ async def test_typing_and_read_receipts_pass_between_visitor_and_agent(
 async def test_the_agent_pane_sends_a_reply_that_the_visitor_receives(
     widget: Widget, visitor, agent: Agent, connect
 ) -> None:
-    ws = await connect(widget, visitor[0])
-    await send(ws, "Hallo")
-    await receive_until(ws, "message")
-    ticket = await database_sync_to_async(Ticket.objects.get)()
+    ws, ticket = await chat_with_ticket(connect, widget, visitor)
     pane = WebsocketCommunicator(AgentChatConsumer.as_asgi(), "/ws/chat/agent/")
     pane.scope["user"] = await database_sync_to_async(lambda: agent.user)()
     await pane.connect()
@@ -169,10 +164,7 @@ async def test_the_agent_pane_sends_a_reply_that_the_visitor_receives(
 async def test_the_agent_pane_hears_each_new_visitor_message_with_its_chat_session(
     widget: Widget, visitor, agent: Agent, connect
 ) -> None:
-    ws = await connect(widget, visitor[0])
-    await send(ws, "Hallo")
-    await receive_until(ws, "message")
-    ticket = await database_sync_to_async(Ticket.objects.get)()
+    ws, ticket = await chat_with_ticket(connect, widget, visitor)
     pane = await following(agent, ticket)
 
     await send(ws, "Sind Sie noch da?")
@@ -256,15 +248,20 @@ async def test_a_visitor_can_never_read_another_visitors_conversation(
     assert await database_sync_to_async(ChatSession.objects.filter(visitor_id=bob.visitor_id).count)() == 1
 
 
+async def chat_with_ticket(connect, widget: Widget, visitor) -> tuple[Any, Ticket]:
+    """A visitor's open socket after their first message, and the ticket it made."""
+    ws = await connect(widget, visitor[0])
+    await send(ws, "Hallo")
+    await receive_until(ws, "message")
+    return ws, await database_sync_to_async(Ticket.objects.get)()
+
+
 async def test_a_solved_chat_asks_for_csat_and_stores_the_answer_on_the_ticket(
     widget: Widget, visitor, agent: Agent, connect
 ) -> None:
     from hub.actions import do_set_status
 
-    ws = await connect(widget, visitor[0])
-    await send(ws, "Hallo")
-    await receive_until(ws, "message")
-    ticket = await database_sync_to_async(Ticket.objects.get)()
+    ws, ticket = await chat_with_ticket(connect, widget, visitor)
 
     await database_sync_to_async(do_set_status)(ticket, "solved", actor=agent)
     status = await receive_until(ws, "status")
@@ -289,10 +286,7 @@ async def test_an_account_asking_nps_asks_the_chat_visitor_0_to_10_and_reports_c
     from hub.models.account import SurveyScale
 
     await database_sync_to_async(Account.objects.update_or_create)(pk=1, defaults={"survey_scale": SurveyScale.NPS})
-    ws = await connect(widget, visitor[0])
-    await send(ws, "Hallo")
-    await receive_until(ws, "message")
-    ticket = await database_sync_to_async(Ticket.objects.get)()
+    ws, ticket = await chat_with_ticket(connect, widget, visitor)
 
     await database_sync_to_async(do_set_status)(ticket, "solved", actor=agent)
     assert (await receive_until(ws, "status"))[-1]["csat"] == "nps"
@@ -314,10 +308,7 @@ async def test_a_chat_is_rated_only_once_solved_and_only_on_the_question_the_acc
 ) -> None:
     from hub.actions import do_set_status
 
-    ws = await connect(widget, visitor[0])
-    await send(ws, "Hallo")
-    await receive_until(ws, "message")
-    ticket = await database_sync_to_async(Ticket.objects.get)()
+    ws, ticket = await chat_with_ticket(connect, widget, visitor)
 
     await ws.send_json_to({"type": "csat", "rating": 5})
     assert (await receive_until(ws, "error"))[-1]["code"] == "not_solved"
@@ -349,10 +340,7 @@ async def test_a_viewer_follows_a_chat_but_cannot_write_type_or_mark_it_read(
     widget: Widget, visitor, team, connect
 ) -> None:
     viewer = await database_sync_to_async(AgentFactory.create)(teams=[team], role=Role.VIEWER)
-    ws = await connect(widget, visitor[0])
-    await send(ws, "Hallo")
-    await receive_until(ws, "message")
-    ticket = await database_sync_to_async(Ticket.objects.get)()
+    ws, ticket = await chat_with_ticket(connect, widget, visitor)
     pane = WebsocketCommunicator(AgentChatConsumer.as_asgi(), "/ws/chat/agent/")
     pane.scope["user"] = await database_sync_to_async(lambda: viewer.user)()
     assert (await pane.connect())[0]
