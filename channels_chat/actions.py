@@ -250,11 +250,13 @@ def solved_awaiting_survey(session: ChatSession) -> str | None:
     """The question the widget asks now (the account's survey scale, ``"csat"`` or ``"nps"``) when
     the chat's ticket is solved and its visitor has not answered; None otherwise."""
     ticket_id = ticket_id_for(session)
-    if ticket_id is None or SurveyResponse.objects.filter(session=session).exists():
-        return None
-    if not Ticket.objects.filter(pk=ticket_id, status__in=(TicketStatus.SOLVED, TicketStatus.CLOSED)).exists():
+    if ticket_id is None or SurveyResponse.objects.filter(session=session).exists() or not _solved(ticket_id):
         return None
     return str(Account.current().survey_scale)
+
+
+def _solved(ticket_id: int) -> bool:
+    return Ticket.objects.filter(pk=ticket_id, status__in=(TicketStatus.SOLVED, TicketStatus.CLOSED)).exists()
 
 
 def answered(session: ChatSession) -> bool:
@@ -293,12 +295,12 @@ def answer_survey(
     nps = scale == SurveyScale.NPS
     if scale not in SurveyScale.values or (nps and Account.current().survey_scale != SurveyScale.NPS):
         raise ChatError("invalid_rating")
-    if not isinstance(rating, int) or isinstance(rating, bool) or rating not in (range(0, 11) if nps else range(1, 6)):
+    if not isinstance(rating, int) or isinstance(rating, bool) or rating not in SurveyScale(scale).ratings:
         raise ChatError("invalid_rating")
     ticket_id = ticket_id_for(session)
     if ticket_id is None:
         raise ChatError("no_ticket")
-    if not Ticket.objects.filter(pk=ticket_id, status__in=(TicketStatus.SOLVED, TicketStatus.CLOSED)).exists():
+    if not _solved(ticket_id):
         raise ChatError("not_solved")
     with transaction.atomic():
         locked = ChatSession.objects.select_for_update().get(pk=session.pk)

@@ -268,7 +268,7 @@ def deferred_list_context(agent: Agent, view_key: str, list_url: str, query: str
         "views": inbox.navigation(agent, lambda key: f"{url_head}/{key}/{url_tail}", found={}),
         "list_deferred": True,
         "list_url": list_url,
-        "back_url": _with_query(f"{url_head}/{view_key}/{url_tail}", query),
+        "back_url": _with_query(reverse("agent_view", args=[view.key]), query),
     }
 
 

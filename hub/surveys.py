@@ -31,8 +31,6 @@ from hub.public_url import absolute
 log = logging.getLogger(__name__)
 
 KIND = "survey"
-# The answers each question takes (``Account.survey_scale``).
-RATINGS = {SurveyScale.CSAT: tuple(range(1, 6)), SurveyScale.NPS: tuple(range(0, 11))}
 _SALT = "hub.surveys"
 # A link older than this opens a page that says so: the customer's memory of the help fades,
 # and a token does not stay valid for ever.
@@ -126,7 +124,7 @@ def send(ticket_id: int) -> Message | None:
             "ticket": ticket,
             "company": account.name,
             "nps": scale == SurveyScale.NPS,
-            "ratings": [(n, link(ticket.pk, scale, n)) for n in RATINGS[SurveyScale(scale)]],
+            "ratings": [(n, link(ticket.pk, scale, n)) for n in SurveyScale(scale).ratings],
         }
         text = render_to_string("hub/survey_email.txt", context)
         if scale == SurveyScale.NPS:

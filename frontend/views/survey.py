@@ -38,7 +38,7 @@ class SurveyForm(forms.Form):
         super().__init__(*args, **kwargs)
         rating = self.fields["rating"]
         assert isinstance(rating, forms.TypedChoiceField)
-        rating.choices = [(n, str(n)) for n in surveys.RATINGS[SurveyScale(scale)]]
+        rating.choices = [(n, str(n)) for n in SurveyScale(scale).ratings]
         if scale == SurveyScale.NPS:
             rating.label = _("How likely are you to recommend us?")
             rating.error_messages["required"] = _("Choose a number from 0 to 10.")
@@ -76,7 +76,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
         if emailed_survey_answered(ticket.pk):
             return _page(request, context | {"already": True})
         chosen = whole_number(request.GET.get("r", ""), max_digits=2)
-        initial = {"rating": chosen} if chosen in surveys.RATINGS[SurveyScale(scale)] else {}
+        initial = {"rating": chosen} if chosen in SurveyScale(scale).ratings else {}
         return _page(request, context | {"form": SurveyForm(initial=initial, scale=scale)})
 
 

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from hub import events, realtime
 from hub.models import Ticket, TicketEvent
+from hub.models.account import SurveyScale
 from hub.models.tickets import EventKind
 
 # How an answer to the survey mail is marked on the timeline (``data["channel"]``).
@@ -50,7 +51,7 @@ def do_answer_emailed_survey(*, ticket_id: int, rating: int, comment: str, nps: 
     ValueError for a rating outside 1–5 (0–10 with ``nps``); ``Ticket.DoesNotExist`` for an
     unknown ticket.
     """
-    if rating not in (range(0, 11) if nps else range(1, 6)):
+    if rating not in (SurveyScale.NPS if nps else SurveyScale.CSAT).ratings:
         raise ValueError(f"rating {rating} is outside the scale")
     Ticket.objects.select_for_update().only("id").get(pk=ticket_id)
     if emailed_survey_answered(ticket_id):

@@ -15,6 +15,11 @@ class SurveyScale(models.TextChoices):
     CSAT = "csat", _("Satisfaction with the help (1–5)")
     NPS = "nps", _("Would recommend us (0–10, NPS)")
 
+    @property
+    def ratings(self) -> range:
+        """The answers the question takes, in the order they are offered."""
+        return range(0, 11) if self is SurveyScale.NPS else range(1, 6)
+
 
 class Account(models.Model):
     """One row (pk 1): what the settings area's Account section edits.
@@ -47,12 +52,12 @@ class Account(models.Model):
     # An email reply waits this long in the agent's composer, with "Rückgängig", before it is
     # sent (frontend/ts/undosend.ts; 0: at once). Nothing reaches the hub before then.
     undo_send_seconds = models.PositiveSmallIntegerField(_("undo window for email replies (seconds)"), default=5)
-    # A mail asking the customer the survey question (``survey_scale``) this many hours after their
-    # ticket was solved (hub.surveys); a chat asks the same at its end instead. Tickets solved before the survey was
-    # switched on (``surveys_since``) are not asked.
+    # A mail asking the customer the survey question (``survey_scale``) this many hours after
+    # their ticket was solved (hub.surveys); a chat asks the same at its end instead. Tickets
+    # solved before the survey was switched on (``surveys_since``) are not asked.
     survey_by_email = models.BooleanField(_("ask customers for a rating by email"), default=False)
-    # What the mail and the chat widget ask: satisfaction with the help (CSAT, 1–5) or the likelihood of recommending
-    # the company (NPS, 0–10). The reports count each apart.
+    # What the mail and the chat widget ask: satisfaction with the help (CSAT, 1–5) or the
+    # likelihood of recommending the company (NPS, 0–10). The reports count each apart.
     survey_scale = models.CharField(
         _("survey question"),
         max_length=4,

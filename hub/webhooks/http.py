@@ -48,9 +48,6 @@ class Answer:
         return self.status is not None and 200 <= self.status < 300
 
 
-_public = inner_address  # the connected peer is always an IP address
-
-
 def _guarded(address: tuple[str, int], timeout: Any = None, source_address: Any = None) -> socket.socket:
     """``socket.create_connection`` that refuses the hub's own network twice: every address the
     name resolves to is checked before connecting (no port of an inner host is even tried, so
@@ -58,10 +55,10 @@ def _guarded(address: tuple[str, int], timeout: Any = None, source_address: Any 
     DNS answer that changed in between)."""
     if not settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS:
         for info in socket.getaddrinfo(address[0], address[1], type=socket.SOCK_STREAM):
-            if (inner := _public(str(info[4][0]))) is not None:
+            if (inner := inner_address(str(info[4][0]))) is not None:
                 raise PrivateAddress(inner)
     sock = socket.create_connection(address, timeout, source_address)
-    if not settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS and (inner := _public(str(sock.getpeername()[0]))) is not None:
+    if not settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS and (inner := inner_address(str(sock.getpeername()[0]))) is not None:
         sock.close()
         raise PrivateAddress(inner)
     return sock
